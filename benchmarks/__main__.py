@@ -1,0 +1,27 @@
+"""Run every benchmark module in this folder (``bench_*.py``), in name order.
+
+Each module has ``main() -> None`` that prints its own table. Pass names to run a subset:
+``python -m benchmarks world resolver``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str]) -> None:
+    here = Path(__file__).parent
+    names = sorted(p.stem for p in here.glob("bench_*.py"))
+    wanted = [n for n in names if not argv or any(a in n for a in argv)]
+    if not wanted:
+        print("no benchmarks match", argv)
+        return
+    for name in wanted:
+        print(f"\n== {name} ==", flush=True)
+        importlib.import_module(f"benchmarks.{name}").main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,94 @@
+"""host_api: the contract between the host and its mods (the bottom layer).
+
+The manifest model, capability names and grants, limits, the host policy, diagnostics and the
+error tree, the :class:`HostAPI` every mod reaches the world through, and the ``ctx`` object
+of Python scripts. Test doubles live in :mod:`host_api.testing`.
+
+May import: the standard library, pydantic, packaging. Nothing else of modhost.
+"""
+
+__all__ = [
+    "ALL_CAPABILITIES",
+    "HOST_API_VERSION",
+    "MANIFEST_FILE",
+    "POLICY_FILE",
+    "AuditEvent",
+    "AuditSink",
+    "BadArgument",
+    "Capability",
+    "CapabilityDenied",
+    "CapabilitySet",
+    "ComponentEntry",
+    "Dependencies",
+    "Diagnostic",
+    "DiagnosticCode",
+    "EntityView",
+    "FileAccessDenied",
+    "HostAPI",
+    "HostPolicy",
+    "JSONValue",
+    "JsonLinesAudit",
+    "Limits",
+    "Manifest",
+    "ManifestError",
+    "ManifestInvalid",
+    "ManifestNotFound",
+    "ModFault",
+    "ModHostInternalError",
+    "ModhostError",
+    "PolicyError",
+    "ScriptContext",
+    "ScriptEntry",
+    "Severity",
+    "Vec3",
+    "WorldPort",
+    "any_error",
+    "grant",
+    "load_manifest",
+    "load_policy",
+    "manifest_json_schema",
+    "parse_manifest",
+    "parse_specifier",
+]
+
+from ._api import HostAPI as HostAPI
+from ._audit import AuditEvent as AuditEvent
+from ._audit import AuditSink as AuditSink
+from ._audit import JsonLinesAudit as JsonLinesAudit
+from ._capabilities import ALL_CAPABILITIES as ALL_CAPABILITIES
+from ._capabilities import Capability as Capability
+from ._capabilities import CapabilitySet as CapabilitySet
+from ._capabilities import grant as grant
+from ._ctx import ScriptContext as ScriptContext
+from ._diagnostics import Diagnostic as Diagnostic
+from ._diagnostics import DiagnosticCode as DiagnosticCode
+from ._diagnostics import Severity as Severity
+from ._diagnostics import any_error as any_error
+from ._errors import CapabilityDenied as CapabilityDenied
+from ._errors import ManifestError as ManifestError
+from ._errors import ManifestInvalid as ManifestInvalid
+from ._errors import ManifestNotFound as ManifestNotFound
+from ._errors import ModFault as ModFault
+from ._errors import ModhostError as ModhostError
+from ._errors import ModHostInternalError as ModHostInternalError
+from ._errors import PolicyError as PolicyError
+from ._fs import FileAccessDenied as FileAccessDenied
+from ._manifest import MANIFEST_FILE as MANIFEST_FILE
+from ._manifest import ComponentEntry as ComponentEntry
+from ._manifest import Dependencies as Dependencies
+from ._manifest import Limits as Limits
+from ._manifest import Manifest as Manifest
+from ._manifest import ScriptEntry as ScriptEntry
+from ._manifest import load_manifest as load_manifest
+from ._manifest import manifest_json_schema as manifest_json_schema
+from ._manifest import parse_manifest as parse_manifest
+from ._manifest import parse_specifier as parse_specifier
+from ._policy import POLICY_FILE as POLICY_FILE
+from ._policy import HostPolicy as HostPolicy
+from ._policy import load_policy as load_policy
+from ._values import BadArgument as BadArgument
+from ._version import HOST_API_VERSION as HOST_API_VERSION
+from ._world_port import EntityView as EntityView
+from ._world_port import JSONValue as JSONValue
+from ._world_port import Vec3 as Vec3
+from ._world_port import WorldPort as WorldPort

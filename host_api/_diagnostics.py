@@ -1,0 +1,102 @@
+"""Diagnostics: the one shape every user-caused problem takes on its way out.
+
+A diagnostic is data (a pydantic model at the edge of the system), produced from an
+exception with :meth:`ModhostError.to_diagnostic` or built directly by code that collects
+many problems before deciding anything.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["error", "warning", "info"]
+
+
+class DiagnosticCode(StrEnum):
+    """Stable codes. Tools outside the code base match on these strings: never rename one."""
+
+    MANIFEST_INVALID = "MANIFEST_INVALID"
+    MANIFEST_NOT_FOUND = "MANIFEST_NOT_FOUND"
+    RESOLVE_MISSING_REQUIRED = "RESOLVE_MISSING_REQUIRED"
+    RESOLVE_VERSION_MISMATCH = "RESOLVE_VERSION_MISMATCH"
+    RESOLVE_CONFLICT = "RESOLVE_CONFLICT"
+    RESOLVE_CYCLE = "RESOLVE_CYCLE"
+    RESOLVE_DUPLICATE_ID = "RESOLVE_DUPLICATE_ID"
+    HOST_VERSION_MISMATCH = "HOST_VERSION_MISMATCH"
+    SIGNATURE_MISSING = "SIGNATURE_MISSING"
+    SIGNATURE_INVALID = "SIGNATURE_INVALID"
+    SIGNATURE_UNTRUSTED = "SIGNATURE_UNTRUSTED"
+    SIGNATURE_ROLLBACK = "SIGNATURE_ROLLBACK"
+    SANDBOX_FORBIDDEN = "SANDBOX_FORBIDDEN"
+    SANDBOX_FUEL_EXHAUSTED = "SANDBOX_FUEL_EXHAUSTED"
+    SANDBOX_TIMEOUT = "SANDBOX_TIMEOUT"
+    SANDBOX_MEMORY_LIMIT = "SANDBOX_MEMORY_LIMIT"
+    SANDBOX_RECURSION_LIMIT = "SANDBOX_RECURSION_LIMIT"
+    SANDBOX_ERROR = "SANDBOX_ERROR"
+    WASM_TRAP = "WASM_TRAP"
+    CAPABILITY_DENIED = "CAPABILITY_DENIED"
+    MOD_QUARANTINED = "MOD_QUARANTINED"
+    RELOAD_ROLLED_BACK = "RELOAD_ROLLED_BACK"
+    MARKET_INVALID_TRANSITION = "MARKET_INVALID_TRANSITION"
+    MARKET_VALIDATION_FAILED = "MARKET_VALIDATION_FAILED"
+    PACKAGE_UNSAFE = "PACKAGE_UNSAFE"
+    # Extensions in the same style.
+    POLICY_INVALID = "POLICY_INVALID"
+    MOD_FILE_MISSING = "MOD_FILE_MISSING"
+    MOD_THROTTLED = "MOD_THROTTLED"
+    HOST_INTERNAL_ERROR = "HOST_INTERNAL_ERROR"
+
+
+class Diagnostic(BaseModel):
+    """One problem, as users and tools see it (the JSON report's ``diagnostics`` items)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: A stable :class:`DiagnosticCode` value (a plain string in JSON).
+    code: str
+    severity: Severity = "error"
+    #: One line saying what is wrong.
+    message: str
+    #: The mod id it concerns, when it concerns one.
+    mod: str | None = None
+    #: How to fix it.
+    hint: str = ""
+    #: The file (relative to the mod folder where possible) and 1-based line, when known.
+    file: str | None = None
+    line: int | None = None
+    #: For chained failures (resolver): from the root cause to this problem, one line each.
+    cause: tuple[str, ...] = ()
+    #: Extra structured facts for tools (e.g. the capability name, the differing file).
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    def render(self) -> str:
+        """Render as one human line plus an indented hint (used by the terminal reporter)."""
+        where = (
+            f" ({self.file}:{self.line})"
+            if self.file and self.line
+            else (f" ({self.file})" if self.file else "")
+        )
+        mod = f"[{self.mod}] " if self.mod else ""
+        text = f"{self.severity}: {self.code}: {mod}{self.message}{where}"
+        for step in self.cause:
+            text += f"\n    caused by: {step}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+def worst_severity(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> Severity | None:
+    """Return ``"error"`` if any diagnostic is an error, else the worst present, else None."""
+    order: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+    if not diagnostics:
+        return None
+    worst = max(diagnostics, key=lambda d: order[d.severity])
+    return worst.severity
+
+
+def any_error(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> bool:
+    """True when at least one diagnostic has severity ``error`` (the CLI then exits 1)."""
+    return any(d.severity == "error" for d in diagnostics)

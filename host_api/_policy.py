@@ -1,0 +1,136 @@
+"""The operator's host policy (``modhost.toml`` next to ``mods/``).
+
+Each section belongs to one concern; unknown keys are an error, as in manifests. A missing
+file means the defaults below (the ``dev`` policy newcomers run with).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._capabilities import ALL_CAPABILITIES, ALWAYS_DENIED, Capability
+from ._errors import PolicyError
+from ._manifest import Limits
+
+POLICY_FILE: Final = "modhost.toml"
+
+#: Granted by default: everything but the reserved and the ones an operator should opt into.
+DEFAULT_GRANTS: Final[tuple[str, ...]] = tuple(sorted(ALL_CAPABILITIES - ALWAYS_DENIED))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SigningPolicy(_Section):
+    """``[signing]``: which signatures a mod needs to load."""
+
+    mode: Literal["dev", "strict"] = "dev"
+    #: Trusted Ed25519 public keys (key files relative to the policy file, or key ids).
+    trusted_keys: tuple[str, ...] = ()
+    allow_downgrade: bool = False
+
+
+class ModCapabilities(_Section):
+    """``[capabilities.mods.<id>]``: a per-mod override of the default grant list."""
+
+    grant: tuple[str, ...] | None = None
+    deny: tuple[str, ...] = ()
+
+
+class CapabilityPolicy(_Section):
+    """``[capabilities]``: what the host grants mods that request it."""
+
+    grant: tuple[str, ...] = DEFAULT_GRANTS
+    mods: dict[str, ModCapabilities] = Field(default_factory=dict)
+
+    def allowed_for(self, mod_id: str) -> frozenset[str]:
+        """The capability names the policy allows ``mod_id`` to be granted."""
+        override = self.mods.get(mod_id)
+        base = set(self.grant if override is None or override.grant is None else override.grant)
+        if override is not None:
+            base -= set(override.deny)
+        return frozenset(base) - ALWAYS_DENIED
+
+
+class LimitCaps(_Section):
+    """``[limits]``: the ceiling on what a manifest may request."""
+
+    fuel: Annotated[int, Field(gt=0)] = 5_000_000
+    memory_mb: Annotated[int, Field(gt=0)] = 256
+    timeout_ms: Annotated[int, Field(gt=0)] = 50
+
+    def cap(self, requested: Limits) -> Limits:
+        """The effective limits: each request clamped to this ceiling."""
+        return Limits(
+            fuel=min(requested.fuel, self.fuel),
+            memory_mb=min(requested.memory_mb, self.memory_mb),
+            timeout_ms=min(requested.timeout_ms, self.timeout_ms),
+        )
+
+
+class SandboxPolicy(_Section):
+    """``[sandbox]``: which execution tier runs mod scripts."""
+
+    tier: Literal["inprocess", "process"] = "inprocess"
+    #: Link WASI into components (with no preopens, no environment, no network).
+    wasi: bool = False
+
+
+class FaultPolicy(_Section):
+    """``[faults]``: the warn -> throttle -> quarantine ladder, in faults per mod."""
+
+    warn_after: Annotated[int, Field(ge=1)] = 1
+    throttle_after: Annotated[int, Field(ge=1)] = 3
+    quarantine_after: Annotated[int, Field(ge=1)] = 5
+
+
+class HostPolicy(_Section):
+    """The whole ``modhost.toml``."""
+
+    signing: SigningPolicy = Field(default_factory=SigningPolicy)
+    capabilities: CapabilityPolicy = Field(default_factory=CapabilityPolicy)
+    limits: LimitCaps = Field(default_factory=LimitCaps)
+    sandbox: SandboxPolicy = Field(default_factory=SandboxPolicy)
+    faults: FaultPolicy = Field(default_factory=FaultPolicy)
+    #: Where the host keeps its state (rollback records, storage, compiled cache), relative
+    #: to the policy file's folder.
+    data_dir: str = ".modhost"
+
+
+def load_policy(path: Path | None) -> HostPolicy:
+    """Read a policy file; ``None`` or a missing file gives the default ``dev`` policy.
+
+    :raises PolicyError: the file exists but is not valid.
+    """
+    if path is None or not path.is_file():
+        return HostPolicy()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        policy = HostPolicy.model_validate(data)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PolicyError(
+            f"cannot read policy {path}: {exc}",
+            file=str(path),
+            hint="fix the TOML syntax of the policy file",
+        ) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PolicyError(
+            f"policy {path}: {where}: {first['msg']}",
+            file=str(path),
+            hint="see 'Host policy' in the README for the keys modhost.toml accepts",
+        ) from exc
+    unknown = set(policy.capabilities.grant) - {c.value for c in Capability}
+    if unknown:
+        raise PolicyError(
+            f"policy {path}: unknown capabilities {sorted(unknown)}",
+            file=str(path),
+            hint="use capability names from the README",
+        )
+    return policy

@@ -1,0 +1,112 @@
+"""Checks on values a mod passes in: exact types, bounded size and depth, copied on the way."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from ._diagnostics import DiagnosticCode
+from ._errors import ModFault
+from ._world_port import JSONValue, Vec3
+
+MAX_DEPTH: Final = 16
+MAX_ITEMS: Final = 10_000
+MAX_STRING: Final = 64 * 1024
+MAX_NAME: Final = 128
+
+
+class BadArgument(ModFault):
+    """A mod passed a value of the wrong type or size to a host operation."""
+
+    code = DiagnosticCode.SANDBOX_ERROR
+
+
+def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
+    """Deep-copy a JSON-like value, rejecting anything else (and subclasses of the types).
+
+    :raises BadArgument: wrong type, too deep, too many items or too long a string.
+    """
+    budget = [MAX_ITEMS]
+
+    def walk(v: Any, depth: int) -> JSONValue:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise BadArgument(
+                f"{what} has more than {MAX_ITEMS} items",
+                mod_id=mod_id,
+                hint="send smaller payloads",
+            )
+        if depth > MAX_DEPTH:
+            raise BadArgument(
+                f"{what} is nested deeper than {MAX_DEPTH}",
+                mod_id=mod_id,
+                hint="flatten the payload",
+            )
+        t = type(v)
+        if v is None or t is bool or t is int or t is float:
+            return v  # type: ignore[no-any-return]
+        if t is str:
+            if len(v) > MAX_STRING:
+                raise BadArgument(
+                    f"{what} has a string longer than {MAX_STRING}",
+                    mod_id=mod_id,
+                    hint="send shorter strings",
+                )
+            return v  # type: ignore[no-any-return]
+        if t is list or t is tuple:
+            return [walk(x, depth + 1) for x in v]
+        if t is dict:
+            out: dict[str, Any] = {}
+            for k, x in v.items():
+                if type(k) is not str:
+                    raise BadArgument(
+                        f"{what} has a non-string key",
+                        mod_id=mod_id,
+                        hint="use string keys in payloads",
+                    )
+                out[k] = walk(x, depth + 1)
+            return out
+        raise BadArgument(
+            f"{what} contains a {t.__name__}, which is not JSON-like",
+            mod_id=mod_id,
+            hint="payloads hold None, bool, int, float, str, list and dict only",
+        )
+
+    return walk(value, 0)
+
+
+def check_name(value: Any, *, mod_id: str, what: str) -> str:
+    """A short, exact ``str`` (event names, entity kinds, tags)."""
+    if type(value) is not str or not value or len(value) > MAX_NAME:
+        raise BadArgument(
+            f"{what} must be a non-empty string of at most {MAX_NAME} chars",
+            mod_id=mod_id,
+            hint=f"pass a short string as {what}",
+        )
+    return value
+
+
+def check_vec3(value: Any, *, mod_id: str, what: str) -> Vec3:
+    """Three finite numbers, as floats."""
+    try:
+        x, y, z = value
+        out = (float(x), float(y), float(z))
+    except (TypeError, ValueError):
+        raise BadArgument(
+            f"{what} must be three numbers (x, y, z)",
+            mod_id=mod_id,
+            hint=f"pass {what} as a tuple like (1.0, 0.0, 2.5)",
+        ) from None
+    if any(c != c or c in (float("inf"), float("-inf")) for c in out):
+        raise BadArgument(f"{what} must be finite", mod_id=mod_id, hint="avoid inf and nan")
+    return out
+
+
+def check_entity_id(value: Any, *, mod_id: str) -> int:
+    """An exact, non-negative ``int``."""
+    if type(value) is not int or value < 0:
+        raise BadArgument(
+            "entity id must be a non-negative int",
+            mod_id=mod_id,
+            hint="pass the id from an entity you queried or spawned",
+        )
+    return value

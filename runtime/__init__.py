@@ -1,0 +1,12 @@
+"""runtime: the host (the top layer).
+
+World state, the fixed-timestep scheduler, the event bus, the mod manager, the hot-reload
+watcher, Panda3D presentation (imported lazily: ``--headless`` never loads it), and the
+``modhost`` CLI.
+
+May import: every other modhost package, numpy, rich, typer, watchfiles, panda3d (lazily).
+"""
+
+__all__ = ["main"]
+
+from ._cli import main as main

@@ -1,0 +1,18 @@
+"""``modhost schema``: print the JSON Schema of ``mod.toml``."""
+
+from __future__ import annotations
+
+import typer
+
+from host_api import manifest_json_schema
+
+from ._cli_common import print_json
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``schema`` command."""
+
+    @app.command("schema")
+    def schema() -> None:
+        """Print the JSON Schema of mod.toml, for editors that validate TOML."""
+        print_json(manifest_json_schema())

@@ -1,0 +1,39 @@
+"""sandbox: execution engines for untrusted mod code, behind one interface.
+
+:class:`ScriptSandbox` is the interface; :class:`RestrictedSandbox` runs RestrictedPython
+in-process. WebAssembly components and the out-of-process tier live here too.
+
+May import: host_api, the standard library, RestrictedPython, wasmtime, numpy.
+"""
+
+__all__ = [
+    "HOOKS",
+    "FuelExhausted",
+    "GuestTrap",
+    "MemoryLimitExceeded",
+    "RecursionLimitExceeded",
+    "RestrictedSandbox",
+    "SandboxClosed",
+    "SandboxError",
+    "ScriptFault",
+    "ScriptModule",
+    "ScriptRaised",
+    "ScriptRejected",
+    "ScriptSandbox",
+    "ScriptTimeout",
+]
+
+from ._engine import HOOKS as HOOKS
+from ._engine import ScriptModule as ScriptModule
+from ._engine import ScriptSandbox as ScriptSandbox
+from ._errors import FuelExhausted as FuelExhausted
+from ._errors import GuestTrap as GuestTrap
+from ._errors import MemoryLimitExceeded as MemoryLimitExceeded
+from ._errors import RecursionLimitExceeded as RecursionLimitExceeded
+from ._errors import SandboxClosed as SandboxClosed
+from ._errors import SandboxError as SandboxError
+from ._errors import ScriptFault as ScriptFault
+from ._errors import ScriptRaised as ScriptRaised
+from ._errors import ScriptRejected as ScriptRejected
+from ._errors import ScriptTimeout as ScriptTimeout
+from ._restricted import RestrictedSandbox as RestrictedSandbox

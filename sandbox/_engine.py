@@ -1,0 +1,87 @@
+"""The interface every script execution tier implements.
+
+The runtime holds one :class:`ScriptSandbox` per mod. It loads each script once
+(:meth:`ScriptSandbox.load`) and calls hooks by name (:meth:`ScriptSandbox.call`). Tiers
+differ in how they enforce limits, never in what a script observes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from host_api import Limits
+
+from ._errors import SandboxClosed
+
+#: The hooks a script may define (DESIGN.md, "Entity scripts").
+HOOKS: frozenset[str] = frozenset(
+    {"on_load", "on_spawn", "on_tick", "on_event", "on_collision", "on_reload"}
+)
+
+
+@dataclass(eq=False)
+class ScriptModule:
+    """One loaded script: its path (relative to the mod folder) and the hooks it defines."""
+
+    path: str
+    hooks: frozenset[str]
+    #: Tier-private handle (the module namespace, a worker-side id ...).
+    handle: Any = field(repr=False, default=None)
+
+
+class ScriptSandbox(ABC):
+    """Runs one mod's Python scripts under its limits.
+
+    A context manager with an idempotent :meth:`close`; using it after close raises
+    :class:`SandboxClosed`.
+
+    :param mod_id: the mod whose scripts this sandbox runs (named in every fault).
+    :param limits: the effective limits (manifest request capped by policy).
+    """
+
+    #: The tier's name as shown in reports (``inprocess``, ``process``).
+    tier: ClassVar[str]
+
+    def __init__(self, mod_id: str, limits: Limits) -> None:
+        self.mod_id = mod_id
+        self.limits = limits
+        self._closed = False
+
+    @abstractmethod
+    def load(self, path: str, source: str) -> ScriptModule:
+        """Compile and run a script's module body; return its hooks.
+
+        :param path: the script's path relative to the mod folder (used in diagnostics).
+        :param source: the script's source text.
+        :raises ScriptRejected: syntax error or forbidden construct (``SANDBOX_FORBIDDEN``).
+        :raises ScriptFault: the module body faulted while running.
+        """
+
+    @abstractmethod
+    def call(self, module: ScriptModule, hook: str, *args: Any) -> Any:
+        """Call ``hook`` of ``module`` with ``args`` under the limits.
+
+        Missing hooks are a no-op returning None.
+
+        :raises ScriptFault: the hook raised or hit a limit (the subclass says which).
+        """
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SandboxClosed(f"sandbox of mod '{self.mod_id}' is closed")
+
+    def close(self) -> None:
+        """Release the tier's resources. Idempotent."""
+        self._closed = True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> ScriptSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
