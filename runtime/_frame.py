@@ -32,6 +32,9 @@ class FrameSnapshot:
     overlay: dict[str, str] = field(default_factory=dict)
     #: Text items mods set through the HUD (``ui.write``), by key.
     hud: dict[str, str] = field(default_factory=dict)
+    #: A point the camera should look at (a mod's ``ui`` camera target), or None to frame the
+    #: bounding box of all entities.
+    camera_target: tuple[float, float, float] | None = None
 
 
 class Presenter(Protocol):
