@@ -12,9 +12,17 @@ __all__ = [
     "HOST_API_VERSION",
     "MANIFEST_FILE",
     "POLICY_FILE",
+    "WIT_EXPORTS",
+    "WIT_HOST_FUNCTIONS",
+    "WIT_HOST_INTERFACE",
+    "WIT_PACKAGE",
+    "WIT_RELOAD_EXPORTS",
+    "WIT_WORLD",
     "AuditEvent",
     "AuditSink",
     "BadArgument",
+    "Budget",
+    "BulkWorldPort",
     "Capability",
     "CapabilityDenied",
     "CapabilitySet",
@@ -22,6 +30,7 @@ __all__ = [
     "Dependencies",
     "Diagnostic",
     "DiagnosticCode",
+    "DiagnosticSink",
     "EntityView",
     "FileAccessDenied",
     "HostAPI",
@@ -35,11 +44,14 @@ __all__ = [
     "ManifestNotFound",
     "ModFault",
     "ModHostInternalError",
+    "ModStorage",
     "ModhostError",
     "PolicyError",
     "ScriptContext",
     "ScriptEntry",
     "Severity",
+    "StorageQuotaExceeded",
+    "TickLimiter",
     "Vec3",
     "WorldPort",
     "any_error",
@@ -51,10 +63,12 @@ __all__ = [
     "parse_specifier",
 ]
 
+from ._api import DiagnosticSink as DiagnosticSink
 from ._api import HostAPI as HostAPI
 from ._audit import AuditEvent as AuditEvent
 from ._audit import AuditSink as AuditSink
 from ._audit import JsonLinesAudit as JsonLinesAudit
+from ._bulk import BulkWorldPort as BulkWorldPort
 from ._capabilities import ALL_CAPABILITIES as ALL_CAPABILITIES
 from ._capabilities import Capability as Capability
 from ._capabilities import CapabilitySet as CapabilitySet
@@ -86,8 +100,18 @@ from ._manifest import parse_specifier as parse_specifier
 from ._policy import POLICY_FILE as POLICY_FILE
 from ._policy import HostPolicy as HostPolicy
 from ._policy import load_policy as load_policy
+from ._rate import Budget as Budget
+from ._rate import TickLimiter as TickLimiter
+from ._storage import ModStorage as ModStorage
+from ._storage import StorageQuotaExceeded as StorageQuotaExceeded
 from ._values import BadArgument as BadArgument
 from ._version import HOST_API_VERSION as HOST_API_VERSION
+from ._wit import WIT_EXPORTS as WIT_EXPORTS
+from ._wit import WIT_HOST_FUNCTIONS as WIT_HOST_FUNCTIONS
+from ._wit import WIT_HOST_INTERFACE as WIT_HOST_INTERFACE
+from ._wit import WIT_PACKAGE as WIT_PACKAGE
+from ._wit import WIT_RELOAD_EXPORTS as WIT_RELOAD_EXPORTS
+from ._wit import WIT_WORLD as WIT_WORLD
 from ._world_port import EntityView as EntityView
 from ._world_port import JSONValue as JSONValue
 from ._world_port import Vec3 as Vec3

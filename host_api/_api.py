@@ -4,19 +4,42 @@ One ``HostAPI`` is built per mod instance from its granted :class:`CapabilitySet
 no shared registry of host functions. Every operation checks its capability first, copies what
 comes in and what goes out, and takes the mod's identity from the binding, never from an
 argument.
+
+Chatty operations (``log``, ``events.emit``, ``storage``) are metered per tick by a
+:class:`TickLimiter`: a flood is throttled with one ``MOD_THROTTLED`` warning, not a crash.
+Diagnostics the API raises without raising (throttling) go to ``report`` or, without one, wait
+in :meth:`HostAPI.drain_diagnostics`.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import random as _random
+from array import array
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, final
 
-from ._audit import AuditEvent, AuditSink, now
+from ._audit import AuditEvent, AuditSink, Outcome, now
+from ._bulk import positions_of, set_positions_of
 from ._capabilities import Capability, CapabilitySet
+from ._diagnostics import Diagnostic, DiagnosticCode
 from ._errors import CapabilityDenied
-from ._values import check_entity_id, check_name, check_vec3, copy_json
-from ._world_port import EntityView, WorldPort
+from ._rate import TickLimiter
+from ._storage import ModStorage
+from ._values import (
+    BadArgument,
+    check_entity_id,
+    check_name,
+    check_storage_key,
+    check_vec3,
+    copy_json,
+)
+from ._world_port import EntityView, JSONValue, WorldPort
+
+#: Where diagnostics raised without an exception go (the runtime's per-mod collector).
+DiagnosticSink = Callable[[Diagnostic], None]
 
 #: Bytes a single ``fs.read`` may return.
 MAX_FILE_READ: Final = 1024 * 1024
@@ -33,9 +56,25 @@ class HostAPI:
     :param mod_root: the mod's folder, the only place ``read_file`` may read.
     :param seed: the world seed; the mod's random stream derives from it and the mod id.
     :param audit: where capability decisions are recorded, if anywhere.
+    :param storage: the mod's persistent store (bound by the host; ``storage`` calls without
+        one are denied as if the capability were missing).
+    :param limiter: per-tick budgets for log, events and storage (defaults apply if None).
+    :param report: where throttling diagnostics go; None keeps them for
+        :meth:`drain_diagnostics`.
     """
 
-    __slots__ = ("_audit", "_granted", "_mod_root", "_random", "_world", "mod_id")
+    __slots__ = (
+        "_audit",
+        "_granted",
+        "_limiter",
+        "_mod_root",
+        "_pending",
+        "_random",
+        "_report",
+        "_storage",
+        "_world",
+        "mod_id",
+    )
 
     def __init__(
         self,
@@ -45,6 +84,9 @@ class HostAPI:
         mod_root: Path,
         seed: int,
         audit: AuditSink | None = None,
+        storage: ModStorage | None = None,
+        limiter: TickLimiter | None = None,
+        report: DiagnosticSink | None = None,
     ) -> None:
         self.mod_id: Final = granted.mod_id
         self._granted = granted
@@ -52,6 +94,10 @@ class HostAPI:
         self._mod_root = mod_root.resolve()
         self._audit = audit
         self._random = _random.Random(f"{seed}:{granted.mod_id}")
+        self._storage = storage
+        self._limiter = limiter if limiter is not None else TickLimiter()
+        self._report = report
+        self._pending: list[Diagnostic] = []
 
     @property
     def granted(self) -> CapabilitySet:
@@ -67,20 +113,55 @@ class HostAPI:
         """Raise :class:`CapabilityDenied` (and audit it) unless ``capability`` is granted."""
         if capability.value in self._granted:
             return
-        if self._audit is not None:
-            self._audit(
-                AuditEvent(now(), self._world.tick, self.mod_id, capability.value, call, "denied")
-            )
+        self._record(capability.value, call, "denied")
         raise CapabilityDenied(capability.value, call, mod_id=self.mod_id)
+
+    def _record(self, capability: str, call: str, outcome: Outcome) -> None:
+        if self._audit is not None:
+            self._audit(AuditEvent(now(), self._world.tick, self.mod_id, capability, call, outcome))
+
+    def _metered(self, kind: str, call: str, nbytes: int) -> bool:
+        """Charge one call against the per-tick budget; False means drop it (throttled)."""
+        verdict = self._limiter.charge(kind, nbytes, self._world.tick)
+        if verdict is True:
+            return True
+        if verdict is False:
+            self._record(kind, call, "throttled")
+            self._emit_diagnostic(
+                Diagnostic(
+                    code=DiagnosticCode.MOD_THROTTLED,
+                    severity="warning",
+                    message=f"{call} flooded: calls over the per-tick budget of '{kind}' are "
+                    f"dropped until tick {self._world.tick + 1}",
+                    mod=self.mod_id,
+                    hint=f"call {call} less often, or with less data, in one tick",
+                    details={"capability": kind, "call": call, "tick": self._world.tick},
+                )
+            )
+        return False
+
+    def _emit_diagnostic(self, diagnostic: Diagnostic) -> None:
+        if self._report is not None:
+            self._report(diagnostic)
+        else:
+            self._pending.append(diagnostic)
+
+    def drain_diagnostics(self) -> list[Diagnostic]:
+        """Diagnostics raised without an exception since the last call (when no ``report``)."""
+        out, self._pending = self._pending, []
+        return out
 
     # -- log -------------------------------------------------------------------------------
     def log(self, message: Any) -> None:
-        """Write a line to the host log, prefixed with the mod id. Needs ``log``."""
+        """Write a line to the host log, prefixed with the mod id. Needs ``log``.
+
+        Metered per tick; a flood drops lines after one ``MOD_THROTTLED`` warning.
+        """
         self.require(Capability.LOG, "log")
-        self._world.log(
-            self.mod_id,
-            str(message)[:MAX_LOG_LINE] if type(message) is str else repr(message)[:MAX_LOG_LINE],
-        )
+        text = str(message) if type(message) is str else repr(message)
+        text = text[:MAX_LOG_LINE]
+        if self._metered(Capability.LOG.value, "log", len(text)):
+            self._world.log(self.mod_id, text)
 
     # -- world -----------------------------------------------------------------------------
     def get_entity(self, entity_id: Any) -> EntityView | None:
@@ -137,14 +218,96 @@ class HostAPI:
 
     # -- events ----------------------------------------------------------------------------
     def emit(self, name: Any, payload: Any = None, *, source_entity: int | None = None) -> None:
-        """Emit an event, delivered in the events stage. Needs ``events.emit``."""
+        """Emit an event, delivered in the events stage. Needs ``events.emit``.
+
+        The payload is deep-copied (JSON-like values only, bounded size and depth). Metered
+        per tick by count and encoded payload size.
+        """
         self.require(Capability.EVENTS_EMIT, "events.emit")
-        self._world.emit(
-            self.mod_id,
-            source_entity,
-            check_name(name, mod_id=self.mod_id, what="event name"),
-            copy_json(payload, mod_id=self.mod_id, what="event payload"),
-        )
+        checked_name = check_name(name, mod_id=self.mod_id, what="event name")
+        body = copy_json(payload, mod_id=self.mod_id, what="event payload")
+        size = len(checked_name) + len(json.dumps(body))
+        if self._metered(Capability.EVENTS_EMIT.value, "events.emit", size):
+            self._world.emit(self.mod_id, source_entity, checked_name, body)
+
+    # -- bulk ------------------------------------------------------------------------------
+    def positions_of(self, kind: Any) -> tuple[array[int], array[float]]:
+        """Ids (``array('q')``) and flat ``x, y, z`` float32 positions (``array('f')``) of the
+        entities of ``kind``, ascending id, both fresh copies. Needs ``world.read``.
+
+        Cost: one call for the whole kind; O(n) copies, no per-entity host call.
+        """
+        self.require(Capability.WORLD_READ, "world.positions_of")
+        return positions_of(self._world, check_name(kind, mod_id=self.mod_id, what="kind"))
+
+    def set_positions_of(self, kind: Any, positions: Any) -> int:
+        """Move every entity of ``kind``: ``positions`` is flat ``x, y, z`` per entity in the
+        order :meth:`positions_of` returns them. Needs ``world.write``.
+
+        :returns: how many entities were moved.
+        :raises BadArgument: not a float32 ``array``/``memoryview``, a length other than three
+            times the number of entities of ``kind``, or a value that is not finite.
+        """
+        self.require(Capability.WORLD_WRITE, "world.set_positions_of")
+        checked_kind = check_name(kind, mod_id=self.mod_id, what="kind")
+        flat = _as_float32(positions, self.mod_id)
+        ids, _ = positions_of(self._world, checked_kind)
+        if len(flat) != 3 * len(ids):
+            raise BadArgument(
+                f"positions has {len(flat)} floats; {len(ids)} entities of kind "
+                f"'{checked_kind}' need {3 * len(ids)}",
+                mod_id=self.mod_id,
+                hint="read positions_of(kind) in the same tick and write back as many floats",
+            )
+        # The sum of finite float32 values cannot overflow a float64, and inf/nan propagate,
+        # so one C-speed sum checks every value.
+        if not math.isfinite(sum(flat)):
+            raise BadArgument(
+                "positions must be finite", mod_id=self.mod_id, hint="avoid inf and nan"
+            )
+        return set_positions_of(self._world, ids, flat, checked_kind)
+
+    # -- storage ---------------------------------------------------------------------------
+    def _store(self, call: str) -> ModStorage:
+        self.require(Capability.STORAGE, call)
+        if self._storage is None:
+            # No store bound (e.g. a host without a data folder): same answer as no grant.
+            self._record(Capability.STORAGE.value, call, "denied")
+            raise CapabilityDenied(Capability.STORAGE.value, call, mod_id=self.mod_id)
+        return self._storage
+
+    def storage_get(self, key: Any) -> JSONValue:
+        """A copy of the value stored under ``key`` (None if absent). Needs ``storage``."""
+        store = self._store("storage.get")
+        return store.get(check_storage_key(key, mod_id=self.mod_id))
+
+    def storage_set(self, key: Any, value: Any) -> bool:
+        """Store a JSON-like ``value`` under ``key``, persisted across runs. Needs ``storage``.
+
+        :returns: False when the write was dropped because the mod flooded this tick.
+        :raises StorageQuotaExceeded: the store would exceed its quota.
+        """
+        store = self._store("storage.set")
+        checked_key = check_storage_key(key, mod_id=self.mod_id)
+        body = copy_json(value, mod_id=self.mod_id, what="storage value")
+        size = len(checked_key) + len(json.dumps(body))
+        if not self._metered(Capability.STORAGE.value, "storage.set", size):
+            return False
+        store.set(checked_key, body)
+        self._record(Capability.STORAGE.value, "storage.set", "allowed")
+        return True
+
+    def storage_delete(self, key: Any) -> bool:
+        """Remove ``key``; True when it existed. Needs ``storage``; metered like a write."""
+        store = self._store("storage.delete")
+        checked_key = check_storage_key(key, mod_id=self.mod_id)
+        if not self._metered(Capability.STORAGE.value, "storage.delete", len(checked_key)):
+            return False
+        return store.delete(checked_key)
+
+    def storage_keys(self) -> list[str]:
+        """The stored keys, sorted (a fresh list). Needs ``storage``."""
+        return self._store("storage.keys").keys()
 
     # -- files -----------------------------------------------------------------------------
     def read_file(self, relative: Any) -> bytes:
@@ -152,7 +315,9 @@ class HostAPI:
         self.require(Capability.FS_READ, "fs.read")
         from ._fs import read_inside
 
-        return read_inside(self._mod_root, relative, mod_id=self.mod_id, max_bytes=MAX_FILE_READ)
+        data = read_inside(self._mod_root, relative, mod_id=self.mod_id, max_bytes=MAX_FILE_READ)
+        self._record(Capability.FS_READ.value, "fs.read", "allowed")
+        return data
 
     # -- randomness ------------------------------------------------------------------------
     def random(self) -> float:
@@ -164,11 +329,24 @@ class HostAPI:
         return self._random.randint(int(low), int(high))
 
 
+def _as_float32(value: Any, mod_id: str) -> array[float]:
+    """Accept an ``array('f')``, a float32 memoryview, or a list of floats; copy it."""
+    if type(value) is array and value.typecode == "f":
+        return array("f", value)
+    if type(value) is memoryview and value.format == "f" and value.ndim == 1:
+        return array("f", value.tobytes())
+    if type(value) is list and all(type(v) is float or type(v) is int for v in value):
+        return array("f", value)
+    raise BadArgument(
+        "positions must be flat float32 values (x, y, z per entity)",
+        mod_id=mod_id,
+        hint="pass the array positions_of returned, or a list of floats",
+    )
+
+
 def _as_sequence(value: Any, mod_id: str) -> tuple[Any, ...]:
     if type(value) in (list, tuple):
         return tuple(value)
-    from ._values import BadArgument
-
     raise BadArgument(
         "tags must be a list or tuple of strings", mod_id=mod_id, hint="pass tags=['a', 'b']"
     )

@@ -124,6 +124,28 @@ class FsFacade:
 
 
 @final
+class StorageFacade:
+    """``ctx.storage``: the mod's persistent key-value store (JSON-like values, a quota)."""
+
+    __slots__ = ("_api",)
+
+    def __init__(self, api: HostAPI) -> None:
+        self._api = api
+
+    def get(self, key: Any) -> Any:
+        return self._api.storage_get(key)
+
+    def set(self, key: Any, value: Any) -> bool:
+        return self._api.storage_set(key, value)
+
+    def delete(self, key: Any) -> bool:
+        return self._api.storage_delete(key)
+
+    def keys(self) -> list[str]:
+        return self._api.storage_keys()
+
+
+@final
 class RandomFacade:
     """``ctx.random``: the mod's seeded, deterministic stream."""
 
@@ -157,7 +179,7 @@ class ScriptContext:
     :param entity: the entity this call is for; None in a mod script.
     """
 
-    __slots__ = ("_api", "entity", "events", "fs", "random", "state", "world")
+    __slots__ = ("_api", "entity", "events", "fs", "random", "state", "storage", "world")
 
     def __init__(
         self, api: HostAPI, state: dict[str, Any], entity: EntityView | None = None
@@ -169,6 +191,7 @@ class ScriptContext:
         self.events = EventsFacade(api, None if entity is None else entity.id)
         self.fs = FsFacade(api)
         self.random = RandomFacade(api)
+        self.storage = StorageFacade(api)
 
     @property
     def tick(self) -> int:

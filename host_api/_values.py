@@ -110,3 +110,18 @@ def check_entity_id(value: Any, *, mod_id: str) -> int:
             hint="pass the id from an entity you queried or spawned",
         )
     return value
+
+
+#: Characters a storage key may have.
+MAX_STORAGE_KEY: Final = 256
+
+
+def check_storage_key(value: Any, *, mod_id: str) -> str:
+    """A non-empty exact ``str`` of at most :data:`MAX_STORAGE_KEY` characters."""
+    if type(value) is not str or not value or len(value) > MAX_STORAGE_KEY:
+        raise BadArgument(
+            f"storage key must be a non-empty string of at most {MAX_STORAGE_KEY} chars",
+            mod_id=mod_id,
+            hint="use short string keys such as 'high-score'",
+        )
+    return value
