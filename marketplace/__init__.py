@@ -6,4 +6,70 @@ May import: host_api, sandbox, resolver, the standard library, cryptography (onl
 separate process.
 """
 
-__all__: list[str] = []
+__all__ = [
+    "SIGFILE_NAME",
+    "AcceptedVersion",
+    "AcceptedVersions",
+    "FileDiff",
+    "ModDigest",
+    "PublicKey",
+    "RollbackStateInvalid",
+    "SigFile",
+    "SignatureCheck",
+    "SignatureChecker",
+    "SignatureInvalid",
+    "SignatureMissing",
+    "SignatureRollback",
+    "SignatureStatus",
+    "SignatureUntrusted",
+    "SigningError",
+    "SigningKey",
+    "SigningKeyInvalid",
+    "TrustConfigError",
+    "TrustSet",
+    "UnsafeModFolder",
+    "Verification",
+    "check_mod_signature",
+    "generate_key",
+    "hash_mod_folder",
+    "key_file_warnings",
+    "load_public_key",
+    "load_signing_key",
+    "parse_public_key",
+    "sign_mod",
+    "verify_mod",
+    "write_keypair",
+]
+
+from ._digest import SIGFILE_NAME as SIGFILE_NAME
+from ._digest import FileDiff as FileDiff
+from ._digest import ModDigest as ModDigest
+from ._digest import hash_mod_folder as hash_mod_folder
+from ._rollback import AcceptedVersion as AcceptedVersion
+from ._rollback import AcceptedVersions as AcceptedVersions
+from ._sigerrors import RollbackStateInvalid as RollbackStateInvalid
+from ._sigerrors import SignatureInvalid as SignatureInvalid
+from ._sigerrors import SignatureMissing as SignatureMissing
+from ._sigerrors import SignatureRollback as SignatureRollback
+from ._sigerrors import SignatureUntrusted as SignatureUntrusted
+from ._sigerrors import SigningError as SigningError
+from ._sigerrors import SigningKeyInvalid as SigningKeyInvalid
+from ._sigerrors import TrustConfigError as TrustConfigError
+from ._sigerrors import UnsafeModFolder as UnsafeModFolder
+from ._sigfile import SigFile as SigFile
+from ._signing import PublicKey as PublicKey
+from ._signing import SigningKey as SigningKey
+from ._signing import generate_key as generate_key
+from ._signing import key_file_warnings as key_file_warnings
+from ._signing import load_public_key as load_public_key
+from ._signing import load_signing_key as load_signing_key
+from ._signing import parse_public_key as parse_public_key
+from ._signing import write_keypair as write_keypair
+from ._sigverify import SignatureStatus as SignatureStatus
+from ._sigverify import Verification as Verification
+from ._sigverify import sign_mod as sign_mod
+from ._sigverify import verify_mod as verify_mod
+from ._trust import SignatureCheck as SignatureCheck
+from ._trust import SignatureChecker as SignatureChecker
+from ._trust import TrustSet as TrustSet
+from ._trust import check_mod_signature as check_mod_signature

@@ -1,0 +1,250 @@
+"""The host's signature policy: the check the runtime runs on every mod before loading it.
+
+``[signing]`` in ``modhost.toml``::
+
+    [signing]
+    mode = "strict"                  # or "dev" (the default)
+    trusted_keys = [
+        "keys/demo.pub",             # a public key file, relative to modhost.toml's folder
+        "1f0c9d2e5a7b4c3d8e9f0a1b2c3d4e5f",   # or a key id (32 hex), as keygen prints it
+    ]
+    allow_downgrade = false          # true: accept a signed mod older than the recorded one
+
+What each outcome does:
+
+============================  ==================================  ==========================
+finding                       ``dev``                             ``strict``
+============================  ==================================  ==========================
+valid, trusted                loads                               loads
+missing / invalid / untrusted loads, with a warning               error, does not load
+links or special files        error, does not load                error, does not load
+(``PACKAGE_UNSAFE``)
+older version than accepted,  error, does not load                error, does not load
+or same version, other files  (warning and loads with             (same)
+(``SIGNATURE_ROLLBACK``)      ``allow_downgrade``)
+============================  ==================================  ==========================
+
+Links are refused even in ``dev``: the host never follows a link out of a mod folder. Only
+valid, trusted signatures are recorded for rollback protection, so editing a mod under ``dev``
+(which makes it *invalid* until re-signed) never trips it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Final
+
+from packaging.version import Version
+
+from host_api import Diagnostic, HostPolicy, Manifest
+
+from ._digest import FileDiff
+from ._rollback import AcceptedVersion, AcceptedVersions, state_path
+from ._sigerrors import (
+    RollbackStateInvalid,
+    SignatureRollback,
+    SigningKeyInvalid,
+    TrustConfigError,
+    UnsafeModFolder,
+)
+from ._signing import KEY_ID_PATTERN, load_public_key
+from ._sigverify import SignatureStatus, Verification, verify_mod
+
+_KEY_ID: Final = re.compile(KEY_ID_PATTERN.pattern)
+
+
+@dataclass(frozen=True)
+class TrustSet:
+    """The key ids a policy trusts, and the problems found reading its entries."""
+
+    key_ids: frozenset[str] = frozenset()
+    #: ``POLICY_INVALID`` errors for entries that name a missing or malformed key file.
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @classmethod
+    def from_policy(cls, policy: HostPolicy, policy_dir: Path) -> TrustSet:
+        """Resolve ``[signing] trusted_keys``: key ids as they are, files relative to
+        ``policy_dir`` (absolute paths allowed). A bad entry is reported, never trusted."""
+        ids: set[str] = set()
+        problems: list[Diagnostic] = []
+        for entry in policy.signing.trusted_keys:
+            if _KEY_ID.match(entry):
+                ids.add(entry)
+                continue
+            try:
+                ids.add(load_public_key(policy_dir / entry).key_id)
+            except SigningKeyInvalid as exc:
+                problems.append(
+                    TrustConfigError(
+                        f"[signing] trusted_keys entry {entry!r}: {exc.message}",
+                        file=entry,
+                        hint="list public key files (relative to modhost.toml's folder) or "
+                        "32-hex key ids as 'modhost keygen' prints them",
+                    ).to_diagnostic()
+                )
+        return cls(frozenset(ids), tuple(problems))
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """The verdict on one mod under the host's policy."""
+
+    mod_id: str
+    version: str
+    #: Whether the runtime may load the mod.
+    loadable: bool
+    status: SignatureStatus
+    key_id: str | None = None
+    #: The folder's mod digest, when it could be computed.
+    digest: str | None = None
+    #: Files added, removed or changed since signing, when known.
+    diff: FileDiff | None = None
+    #: Warnings (dev) or errors (strict, or never-loadable findings), each with code and hint.
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form (``verify --json``, reports)."""
+        return {
+            "mod": self.mod_id,
+            "version": self.version,
+            "status": self.status,
+            "loadable": self.loadable,
+            "key_id": self.key_id,
+            "digest": self.digest,
+            "diff": self.diff.as_dict() if self.diff else None,
+            "diagnostics": [d.model_dump(mode="json") for d in self.diagnostics],
+        }
+
+
+class SignatureChecker:
+    """The policy check, set up once per host run (trusted keys read once).
+
+    :param policy: the host policy (``[signing]`` and ``data_dir`` are used).
+    :param policy_dir: the folder of ``modhost.toml`` (relative key paths and ``data_dir``
+        are resolved against it; use the folder that contains ``mods/`` when there is none).
+    """
+
+    def __init__(self, policy: HostPolicy, policy_dir: Path) -> None:
+        self.policy: Final = policy
+        self.trust: Final = TrustSet.from_policy(policy, policy_dir)
+        #: The rollback state (``<data_dir>/signing/accepted.json``).
+        self.accepted: Final = AcceptedVersions(state_path(policy_dir / policy.data_dir))
+
+    @property
+    def strict(self) -> bool:
+        """True under the ``strict`` policy."""
+        return self.policy.signing.mode == "strict"
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Problems with the policy itself (bad trusted-key entries); report them once."""
+        return self.trust.diagnostics
+
+    def check(self, folder: Path, manifest: Manifest) -> SignatureCheck:
+        """Verify ``folder`` under the policy. Never raises for anything a mod can cause.
+
+        Cost: hashes the whole mod when it carries a parseable, verifying mod.sig.
+        """
+        found = verify_mod(folder, trusted=self.trust.key_ids, manifest=manifest)
+        base = SignatureCheck(
+            found.mod_id, found.version, True, found.status, found.key_id, found.digest, found.diff
+        )
+        if found.problem is not None:
+            return self._judge_problem(base, found)
+        return self._judge_rollback(base)
+
+    def record(self, check: SignatureCheck) -> AcceptedVersion | None:
+        """Record a loaded mod's version for rollback protection: only valid, trusted,
+        loadable signatures are recorded (returns None for the others).
+
+        :raises RollbackStateInvalid: the state file is malformed (it is left untouched).
+        """
+        if not (check.loadable and check.status == "valid" and check.digest and check.key_id):
+            return None
+        return self.accepted.record(check.mod_id, check.version, check.digest, check.key_id)
+
+    def _judge_problem(self, base: SignatureCheck, found: Verification) -> SignatureCheck:
+        problem = found.problem
+        assert problem is not None
+        if isinstance(problem, UnsafeModFolder):
+            return replace(base, loadable=False, diagnostics=(problem.to_diagnostic("error"),))
+        if self.strict:
+            return replace(base, loadable=False, diagnostics=(problem.to_diagnostic("error"),))
+        diag = problem.to_diagnostic("warning")
+        note = "loaded anyway under the dev policy; under strict it would not load"
+        diag = diag.model_copy(update={"hint": f"{diag.hint} ({note})" if diag.hint else note})
+        return replace(base, diagnostics=(diag,))
+
+    def _judge_rollback(self, base: SignatureCheck) -> SignatureCheck:
+        try:
+            record = self.accepted.get(base.mod_id)
+        except RollbackStateInvalid as exc:
+            severity = "error" if self.strict else "warning"
+            diag = exc.to_diagnostic(severity).model_copy(update={"mod": base.mod_id})
+            return replace(base, loadable=not self.strict, diagnostics=(diag,))
+        problem = _rollback_problem(base, record)
+        if problem is None:
+            return base
+        if self.policy.signing.allow_downgrade:
+            return replace(base, diagnostics=(problem.to_diagnostic("warning"),))
+        return replace(base, loadable=False, diagnostics=(problem.to_diagnostic("error"),))
+
+
+def _rollback_problem(
+    check: SignatureCheck, record: AcceptedVersion | None
+) -> SignatureRollback | None:
+    if record is None:
+        return None
+    hint = (
+        f"install version {record.version} or newer; to downgrade on purpose set "
+        "allow_downgrade = true under [signing] in modhost.toml"
+    )
+    details = {"accepted_version": record.version, "accepted_digest": record.digest}
+    mine = Version(check.version)
+    if mine < record.parsed_version:
+        return SignatureRollback(
+            f"version {check.version} is older than {record.version}, which this host has "
+            "already accepted",
+            mod_id=check.mod_id,
+            hint=hint,
+            details=details,
+        )
+    if mine == record.parsed_version and check.digest != record.digest:
+        return SignatureRollback(
+            f"version {check.version} has different files from the {record.version} this "
+            "host already accepted",
+            mod_id=check.mod_id,
+            hint="publish changes under a new version number; " + hint.split("; ", 1)[1],
+            details=details,
+        )
+    return None
+
+
+def check_mod_signature(
+    folder: Path,
+    manifest: Manifest,
+    policy: HostPolicy,
+    *,
+    policy_dir: Path,
+    record: bool = False,
+) -> SignatureCheck:
+    """Check one mod under the policy (a one-shot :class:`SignatureChecker`).
+
+    :param policy_dir: the folder of ``modhost.toml`` (see :class:`SignatureChecker`).
+    :param record: also record the version for rollback protection when the mod is valid and
+        loadable; pass True only when the mod is really being loaded (``run``, not ``check``).
+    :returns: the verdict; policy problems (bad trusted-key entries) are among its diagnostics.
+    """
+    checker = SignatureChecker(policy, policy_dir)
+    result = checker.check(folder, manifest)
+    extra: tuple[Diagnostic, ...] = checker.diagnostics
+    if record:
+        try:
+            checker.record(result)
+        except RollbackStateInvalid as exc:
+            extra += (exc.to_diagnostic("error" if checker.strict else "warning"),)
+    if not extra:
+        return result
+    return replace(result, diagnostics=result.diagnostics + extra)
