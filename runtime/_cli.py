@@ -17,7 +17,10 @@ from host_api import DiagnosticCode, ModhostError
 from ._cli_common import EXIT_ERROR, err_console, print_diagnostics
 
 #: Command modules, registered in this order (their order in ``--help``).
-COMMAND_MODULES: Final[tuple[str, ...]] = ("runtime._cmd_schema",)
+COMMAND_MODULES: Final[tuple[str, ...]] = (
+    "runtime._cmd_schema",
+    "runtime._cmd_signing",
+)
 
 app = typer.Typer(
     name="modhost",

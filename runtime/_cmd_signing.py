@@ -1,0 +1,220 @@
+"""``modhost keygen``, ``modhost sign DIR``, ``modhost verify DIR``: signing mods.
+
+Keys live in ``~/.modhost/keys/`` unless ``--out``/``--key`` say otherwise (or the
+``MODHOST_SIGNING_KEY`` environment variable names the private key). ``verify`` judges
+strictly, whatever the policy's mode: it exits 0 only for a valid signature by a trusted key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Final, NoReturn
+
+import typer
+
+from host_api import (
+    POLICY_FILE,
+    Diagnostic,
+    HostPolicy,
+    ManifestError,
+    ModhostError,
+    load_manifest,
+    load_policy,
+)
+from marketplace import (
+    TrustSet,
+    generate_key,
+    key_file_warnings,
+    load_signing_key,
+    sign_mod,
+    verify_mod,
+    write_keypair,
+)
+
+from ._cli_common import (
+    EXIT_ERROR,
+    JSON_OPTION,
+    console,
+    exit_code_for,
+    print_diagnostics,
+    print_json,
+)
+
+DEFAULT_KEY_DIR: Final = Path("~/.modhost/keys")
+DEFAULT_KEY_NAME: Final = "modhost"
+KEY_ENV: Final = "MODHOST_SIGNING_KEY"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``keygen``, ``sign`` and ``verify`` commands."""
+    app.command("keygen")(keygen)
+    app.command("sign")(sign)
+    app.command("verify")(verify)
+
+
+def keygen(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for NAME.key (mode 0600) and NAME.pub.")
+    ] = DEFAULT_KEY_DIR,
+    name: Annotated[str, typer.Option("--name", help="Base name of the key files.")] = (
+        DEFAULT_KEY_NAME
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing key pair.")] = False,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create an Ed25519 key pair; prints its key id and where the files are (never the key)."""
+    out = out.expanduser()
+    try:
+        key = generate_key()
+        private, public = write_keypair(key, out, name, overwrite=force)
+    except ModhostError as exc:
+        _fail([exc.to_diagnostic()], as_json)
+    result = {"key_id": key.key_id, "private_key": str(private), "public_key": str(public)}
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"key id      {key.key_id}")
+    console.print(f"private key {private}  (mode 0600: keep it secret, never commit it)")
+    console.print(f"public key  {public}")
+    console.print(
+        f"[dim]sign with 'modhost sign DIR --key {private}'; hosts trust you by listing "
+        f'"{public.name}" or "{key.key_id}" under \\[signing] trusted_keys[/]'
+    )
+
+
+def sign(
+    folder: Annotated[Path, typer.Argument(help="The mod folder (holding mod.toml).")],
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help=f"Private key file (default: ${KEY_ENV}, else "
+            f"{DEFAULT_KEY_DIR}/{DEFAULT_KEY_NAME}.key).",
+        ),
+    ] = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write DIR/mod.sig over the mod's files, bound to its id and version."""
+    key_path = _key_path(key)
+    warnings: tuple[Diagnostic, ...] = ()
+    try:
+        signing_key = load_signing_key(key_path)
+        warnings = key_file_warnings(key_path)
+        manifest = load_manifest(folder)
+        sigfile = sign_mod(folder, signing_key, manifest=manifest)
+    except ManifestError as exc:
+        _fail([*warnings, *_manifest_diagnostics(exc)], as_json)
+    except ModhostError as exc:
+        _fail([*warnings, exc.to_diagnostic()], as_json)
+    result = {
+        "mod": manifest.id,
+        "version": manifest.version,
+        "key_id": sigfile.key_id,
+        "digest": sigfile.digest,
+        "files": len(sigfile.files),
+        "signature_file": str(folder / "mod.sig"),
+        "diagnostics": [d.model_dump(mode="json") for d in warnings],
+    }
+    if as_json:
+        print_json(result)
+        return
+    print_diagnostics(warnings, stderr=True)
+    console.print(
+        f"signed {manifest.id} {manifest.version} with key {sigfile.key_id}: "
+        f"{len(sigfile.files)} files, digest {sigfile.digest[:16]}… -> {folder / 'mod.sig'}"
+    )
+
+
+def verify(
+    folder: Annotated[Path, typer.Argument(help="The mod folder (holding mod.toml and mod.sig).")],
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help=f"Host policy whose trusted keys count (default: {POLICY_FILE} in the folder "
+            "holding the mods folder, else in the current folder).",
+        ),
+    ] = None,
+    trust: Annotated[
+        list[str] | None,
+        typer.Option("--trust", help="Also trust this public key file or key id (repeatable)."),
+    ] = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Say whether DIR's signature is valid, invalid, untrusted or missing (and which files
+    differ); exit 0 only when it is valid and trusted."""
+    try:
+        manifest = load_manifest(folder)
+    except ManifestError as exc:
+        _fail(_manifest_diagnostics(exc), as_json)
+    try:
+        trusted, setup = _trusted_keys(folder, policy_file, trust or [])
+    except ModhostError as exc:  # an invalid policy file
+        _fail([exc.to_diagnostic()], as_json)
+    found = verify_mod(folder, trusted=trusted, manifest=manifest)
+    diagnostics = [*setup]
+    if found.problem is not None:
+        diagnostics.append(found.problem.to_diagnostic("error"))
+    result: dict[str, Any] = {
+        "mod": found.mod_id,
+        "version": found.version,
+        "status": found.status,
+        "key_id": found.key_id,
+        "digest": found.digest,
+        "diff": found.diff.as_dict() if found.diff else None,
+        "diagnostics": [d.model_dump(mode="json") for d in diagnostics],
+    }
+    if as_json:
+        print_json(result)
+    else:
+        print_diagnostics(diagnostics)
+        colour = {"valid": "green", "untrusted": "yellow"}.get(found.status, "red")
+        by = f" (key {found.key_id})" if found.key_id else ""
+        console.print(f"[{colour}]{found.status}[/]: {found.mod_id} {found.version}{by}")
+    raise typer.Exit(exit_code_for(diagnostics))
+
+
+def _key_path(key: Path | None) -> Path:
+    if key is not None:
+        return key.expanduser()
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return Path(env).expanduser()
+    return (DEFAULT_KEY_DIR / f"{DEFAULT_KEY_NAME}.key").expanduser()
+
+
+def _trusted_keys(
+    folder: Path, policy_file: Path | None, extra: list[str]
+) -> tuple[set[str], list[Diagnostic]]:
+    """Key ids trusted by the policy plus ``--trust`` entries, and problems reading them."""
+    path = policy_file or _find_policy(folder)
+    policy = load_policy(path) if path is not None else HostPolicy()
+    policy_dir = path.parent if path is not None else Path.cwd()
+    found = TrustSet.from_policy(policy, policy_dir)
+    ids, problems = set(found.key_ids), list(found.diagnostics)
+    if extra:
+        cli = HostPolicy.model_validate({"signing": {"trusted_keys": extra}})
+        more = TrustSet.from_policy(cli, Path.cwd())
+        ids |= more.key_ids
+        problems += more.diagnostics
+    return ids, problems
+
+
+def _find_policy(folder: Path) -> Path | None:
+    for candidate in (folder.resolve().parent.parent / POLICY_FILE, Path.cwd() / POLICY_FILE):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _manifest_diagnostics(exc: ManifestError) -> list[Diagnostic]:
+    return list(getattr(exc, "diagnostics", ()) or (exc.to_diagnostic(),))
+
+
+def _fail(diagnostics: list[Diagnostic], as_json: bool) -> NoReturn:
+    if as_json:
+        print_json({"diagnostics": [d.model_dump(mode="json") for d in diagnostics]})
+    else:
+        print_diagnostics(diagnostics, stderr=True)
+    raise typer.Exit(EXIT_ERROR)
