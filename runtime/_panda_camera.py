@@ -1,0 +1,101 @@
+"""Camera framing of the arena (pure numpy; no Panda3D import).
+
+The camera frames the bounding box of every entity seen so far. Bounds only grow, and they
+grow in steps with a margin, so an entity drifting outwards moves the camera once in a while
+rather than every frame: the picture does not jitter. z is up; the camera looks from the
+south (-y), raised, at the centre of the bounds, or at a mod's camera target when one is set.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+#: Direction from the look-at point towards the eye (south, about 40 degrees up).
+VIEW_DIRECTION = np.array([0.0, -1.0, 0.85]) / math.hypot(1.0, 0.85)
+#: Fraction of the bounds' size added on every side when the bounds grow.
+MARGIN = 0.15
+#: Smallest half-size framed, in world units (one entity alone is not filling the screen).
+MIN_HALF_EXTENT = 3.0
+
+
+@dataclass(frozen=True)
+class CameraPose:
+    """Where the camera is and what it looks at, with the clip range that keeps all in view."""
+
+    eye: tuple[float, float, float]
+    look_at: tuple[float, float, float]
+    near: float
+    far: float
+
+
+class Framing:
+    """Expand-only framing of a set of points.
+
+    :param hfov_deg: the lens's horizontal field of view, degrees.
+    :param vfov_deg: the lens's vertical field of view, degrees.
+    """
+
+    def __init__(self, hfov_deg: float, vfov_deg: float) -> None:
+        self._tan_h = math.tan(math.radians(hfov_deg) / 2.0)
+        self._tan_v = math.tan(math.radians(vfov_deg) / 2.0)
+        #: Current bounds (lo, hi), each shape (3,); None until the first non-empty frame.
+        self.bounds: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
+
+    def update(
+        self,
+        positions: npt.NDArray[np.float32],
+        target: tuple[float, float, float] | None = None,
+    ) -> CameraPose:
+        """Grow the bounds to hold ``positions`` (shape (n, 3)) and return the camera pose.
+
+        Cost: O(n) for the min/max.
+        """
+        if len(positions):
+            self._grow(
+                positions.min(axis=0).astype(np.float64), positions.max(axis=0).astype(np.float64)
+            )
+        lo, hi = self.bounds if self.bounds is not None else (np.zeros(3), np.zeros(3))
+        middle = (lo + hi) / 2.0
+        half = np.maximum((hi - lo) / 2.0, MIN_HALF_EXTENT)
+        centre = middle if target is None else np.asarray(target, dtype=np.float64)
+        distance = self._fit_distance(half)
+        radius = float(np.linalg.norm(half))
+        return CameraPose(
+            eye=_tuple3(centre + VIEW_DIRECTION * distance),
+            look_at=_tuple3(centre),
+            near=max(0.1, distance - 2.0 * radius),
+            far=distance + 2.0 * radius,
+        )
+
+    def _fit_distance(self, half: npt.NDArray[np.float64]) -> float:
+        """Smallest eye distance at which all 8 corners of a box of half-size ``half``,
+        centred on the look-at point, are inside the view."""
+        corners = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)])
+        corners = corners * half
+        forward = -VIEW_DIRECTION
+        right = np.cross(forward, [0.0, 0.0, 1.0])
+        right /= np.linalg.norm(right)
+        up = np.cross(right, forward)
+        # A corner at depth (d + c.forward) is visible when |c.right| <= depth * tan_h, and
+        # likewise vertically; solve each for d and take the largest.
+        depth = corners @ forward
+        need_h = np.abs(corners @ right) / self._tan_h - depth
+        need_v = np.abs(corners @ up) / self._tan_v - depth
+        return float(max(need_h.max(), need_v.max())) * 1.02
+
+    def _grow(self, lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64]) -> None:
+        if self.bounds is not None:
+            cur_lo, cur_hi = self.bounds
+            if np.all(lo >= cur_lo) and np.all(hi <= cur_hi):
+                return  # inside: keep the camera where it is
+            lo, hi = np.minimum(lo, cur_lo), np.maximum(hi, cur_hi)
+        pad = np.maximum((hi - lo) * MARGIN, 1.0)
+        self.bounds = (lo - pad, hi + pad)
+
+
+def _tuple3(v: npt.NDArray[np.float64]) -> tuple[float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]))

@@ -1,0 +1,94 @@
+"""The 2D overlay: host statistics top left, mod HUD items top right.
+
+Drawn with Panda3D ``TextNode``s in a 2D scene of its own (an orthographic camera over
+x in [-aspect, aspect], y in [-1, 1], the layout ShowBase calls ``aspect2d``), so text keeps its
+shape at any window size and lands in offscreen screenshots like everything else. Text is
+regenerated only when it changes.
+"""
+
+from __future__ import annotations
+
+from panda3d.core import NodePath, OrthographicLens, TextNode
+
+from ._frame import FrameSnapshot
+
+#: Text height as a fraction of the screen's half-height.
+TEXT_SCALE = 0.075
+#: Smallest text height in pixels: on small outputs (thumbnails, tests) text stays legible.
+MIN_TEXT_PX = 11.0
+#: Card margins around a text block (left, right, bottom, top), in text lines.
+CARD_MARGIN = (0.3, 0.3, 0.2, 0.15)
+#: Distance from the screen edges, same unit.
+EDGE = 0.04
+
+
+class Overlay:
+    """Two text blocks over the 3D picture.
+
+    :param aspect: width / height of the output.
+    :param height_px: height of the output in pixels (text keeps :data:`MIN_TEXT_PX`).
+    """
+
+    def __init__(self, aspect: float, height_px: int) -> None:
+        self._scale = max(TEXT_SCALE, MIN_TEXT_PX / (height_px / 2.0))
+        #: Root of the 2D scene; the presenter parents its camera here.
+        self.root = NodePath("modhost-overlay")
+        self.root.set_depth_test(False)
+        self.root.set_depth_write(False)
+        #: The lens the presenter's 2D camera uses.
+        self.lens = OrthographicLens()
+        self.lens.set_film_size(2.0 * aspect, 2.0)
+        self.lens.set_near_far(-10.0, 10.0)
+        self._stats = self._block("stats", TextNode.A_left, -aspect + EDGE)
+        self._hud = self._block("hud", TextNode.A_right, aspect - EDGE)
+
+    def _block(self, name: str, align: int, x: float) -> TextNode:
+        text = TextNode(name)
+        text.set_align(align)
+        text.set_text_color(1.0, 1.0, 1.0, 1.0)
+        text.set_shadow(0.06, 0.06)
+        text.set_shadow_color(0.0, 0.0, 0.0, 1.0)
+        text.set_card_color(0.0, 0.0, 0.0, 0.45)
+        node = self.root.attach_new_node(text)
+        node.set_scale(self._scale)
+        node.set_pos(x, 0.0, 1.0 - EDGE - self._scale)
+        return text
+
+    def update(self, frame: FrameSnapshot, entity_count: int) -> None:
+        """Show ``frame``'s tick, entity count, overlay lines and HUD items."""
+        _set_text(self._stats, stats_lines(frame, entity_count))
+        _set_text(self._hud, hud_lines(frame))
+
+    @property
+    def text(self) -> tuple[str, str]:
+        """The stats and HUD text as drawn now (for tests and tools)."""
+        return self._stats.get_text(), self._hud.get_text()
+
+    def destroy(self) -> None:
+        """Drop the 2D scene (idempotent)."""
+        self.root.remove_node()
+
+
+def stats_lines(frame: FrameSnapshot, entity_count: int) -> str:
+    """The top-left block: tick, entity count unless the overlay gives one, overlay lines."""
+    lines = [f"tick {frame.tick}"]
+    if not any(key.lower() == "entities" for key in frame.overlay):
+        lines.append(f"entities: {entity_count}")
+    lines += [f"{key}: {value}" for key, value in frame.overlay.items()]
+    return "\n".join(lines)
+
+
+def hud_lines(frame: FrameSnapshot) -> str:
+    """The top-right block: HUD item texts, in key order (mods choose keys to order them)."""
+    return "\n".join(frame.hud[key] for key in sorted(frame.hud))
+
+
+def _set_text(node: TextNode, text: str) -> None:
+    if node.get_text() == text:
+        return
+    node.set_text(text)
+    # An empty block would still draw its card margin as a small dark square.
+    if text:
+        node.set_card_as_margin(*CARD_MARGIN)
+    else:
+        node.clear_card()
