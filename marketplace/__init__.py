@@ -7,16 +7,39 @@ separate process.
 """
 
 __all__ = [
+    # Submission pipeline (store, state machine, packages, gates).
+    "DEFAULT_LIMITS",
+    "PACKAGE_SUFFIX",
     "SIGFILE_NAME",
+    "STORE_ENV",
+    "TRANSITIONS",
     "AcceptedVersion",
     "AcceptedVersions",
+    "AuthorKey",
+    "ConcurrentUpdate",
     "FileDiff",
+    "Finding",
+    "Gate",
+    "GateSubject",
+    "HistoryEntry",
+    "InstallFailed",
+    "InvalidTransition",
+    "ManifestGate",
+    "MarketError",
+    "MarketForbidden",
+    "MarketStore",
+    "Marketplace",
     "ModDigest",
+    "PackageGate",
+    "PackageLimits",
+    "PackageUnsafe",
     "PublicKey",
+    "Role",
     "RollbackStateInvalid",
     "SigFile",
     "SignatureCheck",
     "SignatureChecker",
+    "SignatureGate",
     "SignatureInvalid",
     "SignatureMissing",
     "SignatureRollback",
@@ -25,17 +48,34 @@ __all__ = [
     "SigningError",
     "SigningKey",
     "SigningKeyInvalid",
+    "SmokeGate",
+    "SqliteStore",
+    "State",
+    "StoreConfigError",
+    "Submission",
+    "SubmissionNotFound",
     "TrustConfigError",
     "TrustSet",
     "UnsafeModFolder",
+    "ValidationFailed",
     "Verification",
+    "VersionGate",
     "check_mod_signature",
+    "check_transition",
+    "default_gates",
+    "default_store_url",
+    "file_diff",
     "generate_key",
     "hash_mod_folder",
+    "inspect_package",
     "key_file_warnings",
     "load_public_key",
     "load_signing_key",
+    "open_store",
+    "pack_bytes",
     "parse_public_key",
+    "run_gates",
+    "safe_extract",
     "sign_mod",
     "verify_mod",
     "write_keypair",
@@ -45,6 +85,38 @@ from ._digest import SIGFILE_NAME as SIGFILE_NAME
 from ._digest import FileDiff as FileDiff
 from ._digest import ModDigest as ModDigest
 from ._digest import hash_mod_folder as hash_mod_folder
+from ._errors import ConcurrentUpdate as ConcurrentUpdate
+from ._errors import InstallFailed as InstallFailed
+from ._errors import InvalidTransition as InvalidTransition
+from ._errors import MarketError as MarketError
+from ._errors import MarketForbidden as MarketForbidden
+from ._errors import PackageUnsafe as PackageUnsafe
+from ._errors import StoreConfigError as StoreConfigError
+from ._errors import SubmissionNotFound as SubmissionNotFound
+from ._errors import ValidationFailed as ValidationFailed
+from ._gate_signature import SignatureGate as SignatureGate
+from ._gates import Gate as Gate
+from ._gates import GateSubject as GateSubject
+from ._gates import ManifestGate as ManifestGate
+from ._gates import PackageGate as PackageGate
+from ._gates import VersionGate as VersionGate
+from ._gates import run_gates as run_gates
+from ._market import Marketplace as Marketplace
+from ._market import default_gates as default_gates
+from ._market import file_diff as file_diff
+from ._model import AuthorKey as AuthorKey
+from ._model import Finding as Finding
+from ._model import HistoryEntry as HistoryEntry
+from ._model import Submission as Submission
+from ._open import STORE_ENV as STORE_ENV
+from ._open import default_store_url as default_store_url
+from ._open import open_store as open_store
+from ._package import DEFAULT_LIMITS as DEFAULT_LIMITS
+from ._package import PACKAGE_SUFFIX as PACKAGE_SUFFIX
+from ._package import PackageLimits as PackageLimits
+from ._package import inspect_package as inspect_package
+from ._package import pack_bytes as pack_bytes
+from ._package import safe_extract as safe_extract
 from ._rollback import AcceptedVersion as AcceptedVersion
 from ._rollback import AcceptedVersions as AcceptedVersions
 from ._sigerrors import RollbackStateInvalid as RollbackStateInvalid
@@ -69,6 +141,13 @@ from ._sigverify import SignatureStatus as SignatureStatus
 from ._sigverify import Verification as Verification
 from ._sigverify import sign_mod as sign_mod
 from ._sigverify import verify_mod as verify_mod
+from ._smoke import SmokeGate as SmokeGate
+from ._sqlite import SqliteStore as SqliteStore
+from ._states import TRANSITIONS as TRANSITIONS
+from ._states import Role as Role
+from ._states import State as State
+from ._states import check_transition as check_transition
+from ._store import MarketStore as MarketStore
 from ._trust import SignatureCheck as SignatureCheck
 from ._trust import SignatureChecker as SignatureChecker
 from ._trust import TrustSet as TrustSet

@@ -1,0 +1,325 @@
+"""The marketplace service: the contract's actions over a store, gates and the state machine.
+
+Every action reads the submission, checks the move with :func:`check_transition` (pure),
+runs the gates when entering ``review`` (outside any transaction: a smoke run takes seconds),
+then commits with a compare-and-set on the revision it read. If someone else moved the
+submission in between, the action fails with :class:`ConcurrentUpdate` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import tomllib
+import zipfile
+from collections.abc import Sequence
+from typing import Any, Final
+
+from packaging.version import Version
+
+from host_api import MANIFEST_FILE, ManifestInvalid
+
+from ._errors import InvalidTransition, MarketForbidden, PackageUnsafe, ValidationFailed
+from ._gate_signature import SignatureGate
+from ._gates import Gate, ManifestGate, PackageGate, VersionGate, run_gates
+from ._model import Finding, HistoryEntry, Submission
+from ._package import DEFAULT_LIMITS, PackageLimits, read_member
+from ._signing import parse_public_key
+from ._smoke import SmokeGate
+from ._states import GRANTABLE_ROLES, State, check_transition
+from ._store import MarketStore
+
+_ID: Final = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+
+
+def default_gates() -> list[Gate]:
+    """The contract's five gates, in the order their findings are shown."""
+    return [PackageGate(), ManifestGate(), VersionGate(), SignatureGate(), SmokeGate()]
+
+
+class Marketplace:
+    """Submit, review, approve, publish, yank; list and search what is published.
+
+    :param store: where submissions live (the caller owns and closes it).
+    :param gates: the validation gates; :func:`default_gates` when None.
+    """
+
+    def __init__(
+        self,
+        store: MarketStore,
+        *,
+        gates: Sequence[Gate] | None = None,
+        limits: PackageLimits = DEFAULT_LIMITS,
+    ) -> None:
+        self.store = store
+        self.gates: Final = list(default_gates() if gates is None else gates)
+        self.limits = limits
+
+    # -- author ---------------------------------------------------------------------------
+
+    def submit(self, package: bytes, *, actor: str) -> Submission:
+        """Store a package and create a ``draft`` submission for the mod version it holds.
+
+        Only ``id`` and ``version`` are read here; the full schema is a gate.
+
+        :raises PackageUnsafe: over the package size limit, or no readable ``mod.toml``.
+        :raises ManifestInvalid: ``mod.toml`` has no usable id or version.
+        :raises MarketForbidden: the mod belongs to another author.
+        """
+        mod_id, version, manifest = self._identify(package)
+        artifact = self.store.put_artifact(package)
+        return self.store.create_submission(
+            mod_id=mod_id, version=version, author=actor, artifact=artifact, manifest=manifest
+        )
+
+    def revise(self, submission_id: int, package: bytes, *, actor: str) -> Submission:
+        """``changes_requested`` -> ``draft`` with a new package (the author only)."""
+        sub = self.store.get(submission_id)
+        mod_id, version, manifest = self._identify(package)
+        if mod_id != sub.mod_id:
+            raise MarketForbidden(
+                f"submission {submission_id} is for {sub.mod_id}, the package is {mod_id}",
+                mod_id=mod_id,
+                hint="submit it as a new submission instead",
+            )
+        self._check(sub, State.DRAFT, actor, "")
+        artifact = self.store.put_artifact(package)
+        return self.store.transition(
+            submission_id,
+            expected_state=sub.state,
+            expected_revision=sub.revision,
+            to_state=State.DRAFT,
+            actor=actor,
+            reason=f"new package {artifact[:12]}",
+            new_package=(artifact, version, manifest),
+        )
+
+    def request_review(self, submission_id: int, *, actor: str) -> Submission:
+        """``draft`` -> ``review``: runs every gate and records the findings."""
+        sub = self.store.get(submission_id)
+        self._check(sub, State.REVIEW, actor, "")
+        findings = run_gates(
+            sub, self.store.get_artifact(sub.artifact), self.store, self.gates, limits=self.limits
+        )
+        return self.store.transition(
+            submission_id,
+            expected_state=sub.state,
+            expected_revision=sub.revision,
+            to_state=State.REVIEW,
+            actor=actor,
+            reason="review requested",
+            findings=findings,
+        )
+
+    # -- reviewer and maintainer ----------------------------------------------------------
+
+    def approve(self, submission_id: int, *, actor: str, reason: str = "") -> Submission:
+        """``review`` -> ``approved`` (a reviewer who is not the author; gates passed)."""
+        return self._move(submission_id, State.APPROVED, actor, reason)
+
+    def request_changes(self, submission_id: int, *, actor: str, reason: str) -> Submission:
+        """``review`` -> ``changes_requested`` (a reviewer, with a reason)."""
+        return self._move(submission_id, State.CHANGES_REQUESTED, actor, reason)
+
+    def reject(self, submission_id: int, *, actor: str, reason: str) -> Submission:
+        """``review`` -> ``rejected`` (a reviewer, with a reason; final)."""
+        return self._move(submission_id, State.REJECTED, actor, reason)
+
+    def publish(self, submission_id: int, *, actor: str, reason: str = "") -> Submission:
+        """``approved`` -> ``published`` (a maintainer)."""
+        return self._move(submission_id, State.PUBLISHED, actor, reason)
+
+    def yank(self, submission_id: int, *, actor: str, reason: str) -> Submission:
+        """``published`` -> ``yanked`` (a maintainer, with a reason; final)."""
+        return self._move(submission_id, State.YANKED, actor, reason)
+
+    def move(
+        self, submission_id: int, to_state: State, *, actor: str, reason: str = ""
+    ) -> Submission:
+        """Any transition by target state (the CLI and tests use it for invalid ones too).
+
+        :raises InvalidTransition: not in the contract, or not this actor's to make.
+        """
+        if to_state is State.REVIEW:
+            return self.request_review(submission_id, actor=actor)
+        return self._move(submission_id, to_state, actor, reason)
+
+    def _move(self, submission_id: int, to_state: State, actor: str, reason: str) -> Submission:
+        sub = self.store.get(submission_id)
+        rule = self._check(sub, to_state, actor, reason)
+        if rule.needs_package:
+            raise InvalidTransition(
+                f"submission {sub.id} ({sub.mod_id}) goes back to draft only with a new package",
+                mod_id=sub.mod_id,
+                hint=f"modhost market submit PKG --revise {sub.id}",
+            )
+        if rule.needs_gates_passed and not sub.gates_passed:
+            raise _validation_failed(sub)
+        return self.store.transition(
+            submission_id,
+            expected_state=sub.state,
+            expected_revision=sub.revision,
+            to_state=to_state,
+            actor=actor,
+            reason=reason,
+        )
+
+    def _check(self, sub: Submission, to_state: State, actor: str, reason: str) -> Any:
+        return check_transition(
+            submission_id=sub.id,
+            mod_id=sub.mod_id,
+            from_state=sub.state,
+            to_state=to_state,
+            actor=actor,
+            author=sub.author,
+            roles=self.store.roles_of(actor),
+            reason=reason,
+        )
+
+    def register_key(self, author: str, public_key_pem: str, *, actor: str) -> str:
+        """Register an author's Ed25519 public key (PEM); return its key id.
+
+        Authors register their own keys; a maintainer may register anyone's.
+
+        :raises SigningKeyInvalid: not an Ed25519 public key.
+        :raises MarketForbidden: ``actor`` is neither ``author`` nor a maintainer.
+        """
+        if actor != author and "maintainer" not in self.store.roles_of(actor):
+            raise MarketForbidden(
+                f"'{actor}' cannot register keys for '{author}'",
+                hint=f"run it as --as {author}, or ask a maintainer",
+            )
+        key = parse_public_key(public_key_pem, source=f"{author}'s public key")
+        self.store.register_key(author, key.key_id, key.to_pem(), actor=actor)
+        return key.key_id
+
+    def grant_role(self, name: str, role: str, *, actor: str) -> None:
+        """Give ``name`` the ``reviewer`` or ``maintainer`` role (maintainers only, except
+        the very first grant in an empty store)."""
+        if role not in GRANTABLE_ROLES:
+            raise MarketForbidden(
+                f"unknown role '{role}'",
+                hint=f"roles: {', '.join(sorted(GRANTABLE_ROLES))}",
+            )
+        self.store.grant_role(name, role, actor=actor)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def review_queue(self) -> list[Submission]:
+        """Submissions waiting for a reviewer, oldest first."""
+        return self.store.submissions(state=State.REVIEW)
+
+    def published(self, mod_id: str | None = None) -> list[Submission]:
+        """Published submissions only (what listing and install may ever show)."""
+        return self.store.submissions(state=State.PUBLISHED, mod_id=mod_id)
+
+    def search(self, text: str) -> list[Submission]:
+        """Published submissions whose id, name or description contains ``text``."""
+        needle = text.casefold()
+        return [
+            s
+            for s in self.published()
+            if needle
+            in " ".join(
+                str(s.manifest.get(k, "")) for k in ("id", "name", "description")
+            ).casefold()
+        ]
+
+    def history(self, submission_id: int) -> list[HistoryEntry]:
+        """Every transition of a submission, in order."""
+        return self.store.history(submission_id)
+
+    def show(self, submission_id: int) -> dict[str, Any]:
+        """Everything a reviewer needs: the submission, its findings, the file diff against
+        the highest published version of the mod, and the history."""
+        sub = self.store.get(submission_id)
+        previous = [s for s in self.published(sub.mod_id) if s.id != sub.id]
+        base = max(previous, key=lambda s: Version(s.version), default=None)
+        diff = None
+        if base is not None:
+            diff = {
+                "against": {"id": base.id, "version": base.version},
+                **file_diff(
+                    self.store.get_artifact(base.artifact), self.store.get_artifact(sub.artifact)
+                ),
+            }
+        return {
+            "submission": sub.to_dict(),
+            "diff": diff,
+            "history": [h.to_dict() for h in self.history(submission_id)],
+        }
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _identify(self, package: bytes) -> tuple[str, str, dict[str, Any]]:
+        if len(package) > self.limits.max_package_bytes:
+            raise PackageUnsafe(
+                f"package is {len(package)} bytes, over the "
+                f"{self.limits.max_package_bytes}-byte limit",
+                mod_id="(unknown)",
+            )
+        raw = read_member(package, MANIFEST_FILE)
+        if raw is None:
+            raise PackageUnsafe(
+                f"the package has no readable {MANIFEST_FILE} at its root",
+                mod_id="(unknown)",
+            )
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ManifestInvalid(
+                f"mod.toml does not parse: {exc}",
+                mod_id="(unknown)",
+                file=MANIFEST_FILE,
+                hint="fix mod.toml and pack again",
+            ) from exc
+        mod_id, version = data.get("id"), data.get("version")
+        if not isinstance(mod_id, str) or not _ID.match(mod_id) or not isinstance(version, str):
+            raise ManifestInvalid(
+                "mod.toml needs a valid id and a version string to be submitted",
+                mod_id=str(mod_id),
+                file=MANIFEST_FILE,
+                hint='set id = "my-mod" and version = "1.0.0"',
+            )
+        return mod_id, version, data
+
+
+def _validation_failed(sub: Submission) -> ValidationFailed:
+    errors = [f for f in sub.findings if f.severity == "error"]
+    first = errors[0].to_diagnostic().message if errors else "the gates have not run"
+    return ValidationFailed(
+        f"submission {sub.id} ({sub.mod_id} {sub.version}) failed {len(errors)} gate "
+        f"check(s): {first}",
+        mod_id=sub.mod_id,
+        hint=f"request changes, or reject it; 'modhost market show {sub.id}' lists every finding",
+        details={"findings": [f.to_dict() for f in errors]},
+    )
+
+
+def file_diff(old: bytes, new: bytes) -> dict[str, list[str]]:
+    """Added, removed and changed file names between two packages (by SHA-256)."""
+    a, b = _hashes(old), _hashes(new)
+    return {
+        "added": sorted(b.keys() - a.keys()),
+        "removed": sorted(a.keys() - b.keys()),
+        "changed": sorted(k for k in a.keys() & b.keys() if a[k] != b[k]),
+    }
+
+
+def _hashes(package: bytes) -> dict[str, str]:
+    out: dict[str, str] = {}
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        for info in zf.infolist():
+            if info.is_dir() or info.file_size > DEFAULT_LIMITS.max_total_bytes:
+                continue
+            with zf.open(info) as fh:
+                out[info.filename] = hashlib.file_digest(fh, "sha256").hexdigest()
+    return out
+
+
+def findings_summary(findings: Sequence[Finding]) -> str:
+    """``"2 errors, 1 warning"`` style summary for people."""
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
+    return f"{errors} error(s), {warnings} warning(s)"

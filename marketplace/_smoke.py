@@ -1,0 +1,240 @@
+"""The smoke-run gate: the mod and its dependencies run headless in a separate host process.
+
+The host is started as ``python -c 'from runtime import main; main()' run --headless --json
+--ticks N --mods DIR`` (never imported: the marketplace sits below the runtime), from a
+staging folder that holds::
+
+    modhost.toml      the strict policy, trusting only the authors' registered keys
+    keys/*.pem        those keys
+    mods/<id>/...     the submission and the highest published version of each required
+                      dependency (recursively)
+
+The gate passes when the process exits 0 with a JSON report in which every mod is
+``running`` and no diagnostic is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+from packaging.version import Version
+
+from host_api import POLICY_FILE, DiagnosticCode, Manifest, parse_specifier
+
+from ._errors import PackageUnsafe
+from ._gates import GateSubject, skipped
+from ._model import Finding, Submission
+from ._package import safe_extract
+from ._states import State
+from ._store import MarketStore
+
+#: Ticks the smoke run simulates ("a few hundred").
+SMOKE_TICKS: Final = 300
+#: Wall-clock cap on the whole host process.
+SMOKE_TIMEOUT_S: Final = 120.0
+_HOST_ENTRY: Final = "from runtime import main; main()"
+
+
+class SmokeGate:
+    """Run the mod with its dependencies for :data:`SMOKE_TICKS` ticks; it must not fault."""
+
+    name = "smoke"
+
+    def __init__(self, *, ticks: int = SMOKE_TICKS, timeout_s: float = SMOKE_TIMEOUT_S) -> None:
+        self.ticks = ticks
+        self.timeout_s = timeout_s
+
+    def run(self, subject: GateSubject) -> list[Finding]:
+        if subject.folder is None or subject.manifest is None:
+            return [skipped(self.name, subject, "the package is unsafe or mod.toml is invalid")]
+        with tempfile.TemporaryDirectory(prefix="modhost-smoke-") as tmp:
+            root = Path(tmp)
+            mods = root / "mods"
+            shutil.copytree(subject.folder, mods / subject.manifest.id)
+            authors = {subject.submission.author}
+            problems = _stage_dependencies(subject.store, subject.manifest, mods, authors)
+            if problems:
+                return [
+                    self._finding(subject, p, DiagnosticCode.RESOLVE_MISSING_REQUIRED)
+                    for p in problems
+                ]
+            _write_policy(subject.store, root, authors)
+            return self._run_host(subject, root, mods)
+
+    def _run_host(self, subject: GateSubject, root: Path, mods: Path) -> list[Finding]:
+        argv = [
+            sys.executable,
+            "-c",
+            _HOST_ENTRY,
+            "run",
+            "--headless",
+            "--json",
+            "--ticks",
+            str(self.ticks),
+            "--mods",
+            str(mods),
+        ]
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        try:
+            proc = subprocess.run(
+                argv,
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout_s,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return [
+                self._finding(
+                    subject,
+                    f"the host did not finish {self.ticks} ticks within {self.timeout_s:.0f} s",
+                    DiagnosticCode.MARKET_SMOKE_FAILED,
+                )
+            ]
+        report = _parse_report(proc.stdout)
+        if report is None:
+            return [self._no_report(subject, proc)]
+        return self._judge(subject, report)
+
+    def _no_report(self, subject: GateSubject, proc: subprocess.CompletedProcess[str]) -> Finding:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        if proc.returncode == 2 and "No such command" in (proc.stderr or ""):
+            return Finding(
+                self.name,
+                DiagnosticCode.MARKET_GATE_UNAVAILABLE,
+                "this modhost has no 'run' command yet, so the smoke run cannot happen",
+                mod=subject.submission.mod_id,
+                hint="install a modhost build with 'modhost run'; until then "
+                "nothing can be approved",
+            )
+        return self._finding(
+            subject,
+            f"the host exited {proc.returncode} without a JSON report: {' | '.join(tail)}",
+            DiagnosticCode.MARKET_SMOKE_FAILED,
+        )
+
+    def _judge(self, subject: GateSubject, report: dict[str, Any]) -> list[Finding]:
+        out: list[Finding] = []
+        for mod_id, entry in sorted((report.get("mods") or {}).items()):
+            state = entry.get("state")
+            for diag in entry.get("diagnostics") or ():
+                if diag.get("severity") == "error":
+                    out.append(
+                        Finding(
+                            self.name,
+                            diag.get("code", "MARKET_SMOKE_FAILED"),
+                            f"{mod_id}: {diag.get('message', '')}",
+                            mod=mod_id,
+                            hint=diag.get("hint", ""),
+                            file=diag.get("file"),
+                        )
+                    )
+            if state != "running":
+                out.append(
+                    self._finding(
+                        subject,
+                        f"{mod_id} ended the smoke run {state}",
+                        DiagnosticCode.MARKET_SMOKE_FAILED,
+                    )
+                )
+        for diag in report.get("diagnostics") or ():
+            if diag.get("severity") == "error":
+                out.append(
+                    Finding(
+                        self.name,
+                        diag.get("code", "MARKET_SMOKE_FAILED"),
+                        diag.get("message", ""),
+                        mod=diag.get("mod"),
+                        hint=diag.get("hint", ""),
+                    )
+                )
+        if subject.submission.mod_id not in (report.get("mods") or {}):
+            out.append(
+                self._finding(
+                    subject,
+                    "the mod did not load in the smoke run",
+                    DiagnosticCode.MARKET_SMOKE_FAILED,
+                )
+            )
+        return out
+
+    def _finding(self, subject: GateSubject, message: str, code: str) -> Finding:
+        return Finding(
+            self.name,
+            code,
+            message,
+            mod=subject.submission.mod_id,
+            hint=f"run it yourself: modhost run --headless --json --ticks {self.ticks} --mods DIR",
+        )
+
+
+def _parse_report(stdout: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(stdout)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def highest_published(store: MarketStore, mod_id: str, spec_text: str) -> Submission | None:
+    """The highest published version of ``mod_id`` inside a dependency range."""
+    spec = parse_specifier(spec_text)
+    fits = [
+        s
+        for s in store.submissions(state=State.PUBLISHED, mod_id=mod_id)
+        if spec.contains(s.version, prereleases=True)
+    ]
+    return max(fits, key=lambda s: _key(s.version), default=None)
+
+
+def _key(version: str) -> Version:
+    return Version(version)
+
+
+def _stage_dependencies(
+    store: MarketStore, manifest: Manifest, mods: Path, authors: set[str]
+) -> list[str]:
+    problems: list[str] = []
+    queue = list(manifest.dependencies.required.items())
+    while queue:
+        dep, spec = queue.pop(0)
+        if (mods / dep).exists():
+            continue
+        chosen = highest_published(store, dep, spec)
+        if chosen is None:
+            problems.append(f"required dependency {dep} {spec} has no published version")
+            continue
+        data = store.get_artifact(chosen.artifact)
+        try:
+            safe_extract(data, mods / dep, mod_id=dep)
+        except PackageUnsafe as exc:
+            problems.append(f"dependency {dep} {chosen.version}: {exc.message}")
+            continue
+        authors.add(chosen.author)
+        deps = (chosen.manifest.get("dependencies") or {}).get("required") or {}
+        queue.extend(sorted(deps.items()))
+    return problems
+
+
+def _write_policy(store: MarketStore, root: Path, authors: set[str]) -> None:
+    keys = root / "keys"
+    keys.mkdir()
+    names: list[str] = []
+    for author in sorted(authors):
+        for key in store.keys_for(author):
+            name = f"keys/{key.key_id}.pem"
+            (root / name).write_text(key.public_key, encoding="utf-8")
+            names.append(name)
+    listed = ", ".join(json.dumps(n) for n in names)
+    (root / POLICY_FILE).write_text(
+        f'[signing]\nmode = "strict"\ntrusted_keys = [{listed}]\n', encoding="utf-8"
+    )

@@ -1,0 +1,162 @@
+"""The default store: one SQLite file in WAL mode, artifacts as files beside it.
+
+Layout for ``.modhost/market/market.db``::
+
+    market.db, market.db-wal, market.db-shm
+    artifacts/ab/ab12....modpkg          content-addressed by SHA-256
+
+Writes use ``BEGIN IMMEDIATE`` so two writers serialise on the database lock instead of
+failing halfway; ``synchronous=FULL`` makes a committed transition survive a power cut, and
+WAL makes a killed writer roll back cleanly on the next open.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final, final
+
+from ._errors import MarketError, StoreConfigError, SubmissionNotFound
+from ._store import SqlStore, Tx, sha256_hex
+
+#: How long a writer waits for another writer's lock before giving up.
+BUSY_TIMEOUT_S: Final = 30.0
+
+
+class _SqliteTx(Tx):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self._conn.execute(sql, tuple(params)).fetchall())
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._conn.execute(sql, tuple(params)).rowcount
+
+
+@final
+class SqliteStore(SqlStore):
+    """A :class:`MarketStore` in one SQLite file (see the module docstring for the layout).
+
+    :param path: the database file; its folder is created if missing.
+    :raises StoreConfigError: the file cannot be opened as a marketplace database.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path: Final = path
+        self.url = f"sqlite:///{path}"
+        self.artifact_dir: Final = path.parent / "artifacts"
+        self._lock = threading.RLock()
+        self._closed = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                path, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            with self._write() as tx:
+                self._init_schema(tx, "INTEGER PRIMARY KEY AUTOINCREMENT")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreConfigError(
+                f"cannot open marketplace store {path}: {exc}",
+                hint="check the path in --store / MODHOST_MARKET_URL and its permissions",
+            ) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[Tx]:
+        with self._lock, _translated(self.url):
+            self._check_open()
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[Tx]:
+        with self._lock, _translated(self.url):
+            self._check_open()
+            # A deferred transaction: every SELECT inside sees one snapshot.
+            self._conn.execute("BEGIN")
+            try:
+                yield _SqliteTx(self._conn)
+            finally:
+                self._conn.execute("COMMIT")
+
+    def _insert_returning_id(self, tx: Tx, sql: str, params: Sequence[Any]) -> int:
+        row = tx.one(sql + " RETURNING id", params)
+        assert row is not None
+        return int(row[0])
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise MarketError(f"store {self.url} is closed", hint="this is a bug in the caller")
+
+    # -- artifacts ------------------------------------------------------------------------
+
+    def _artifact_path(self, sha256: str) -> Path:
+        return self.artifact_dir / sha256[:2] / f"{sha256}.modpkg"
+
+    def put_artifact(self, data: bytes) -> str:
+        digest = sha256_hex(data)
+        target = self._artifact_path(digest)
+        if target.is_file() and sha256_hex(target.read_bytes()) == digest:
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write, fsync, rename: a reader never sees a partial artifact under its address.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+        return digest
+
+    def get_artifact(self, sha256: str) -> bytes:
+        path = self._artifact_path(sha256)
+        if not path.is_file():
+            raise SubmissionNotFound(
+                f"artifact {sha256} is missing from {self.artifact_dir}",
+                hint="the store's artifact folder was modified by hand; restore it from backup",
+            )
+        return path.read_bytes()
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _translated(url: str) -> Iterator[None]:
+    """The one boundary where sqlite3 errors become marketplace errors."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise MarketError(
+            f"store {url}: {exc}",
+            hint="another process may hold the database lock; retry, or check the disk",
+        ) from exc

@@ -1,0 +1,525 @@
+"""The store interface, and the SQL both backends share.
+
+:class:`MarketStore` is what the rest of the marketplace talks to. Every state change is one
+database transaction that updates the submission with a compare-and-set on
+``(state, revision)`` and appends its history row; either both land or neither does, and two
+actors racing on one submission cannot both win. Artifacts are immutable and addressed by
+their SHA-256, so writing one before the transaction that references it is always safe (a
+crash leaves at most an unreferenced blob, never a reference to a missing one).
+
+Backends: :mod:`._sqlite` (the default; artifacts as files next to the database) and
+:mod:`._postgres` (artifacts in a table). Both implement the few hooks of :class:`SqlStore`.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any, Final, Self
+
+from ._errors import ConcurrentUpdate, MarketForbidden, SubmissionNotFound
+from ._model import (
+    AuthorKey,
+    Finding,
+    HistoryEntry,
+    Submission,
+    findings_from_json,
+    findings_to_json,
+    gates_passed,
+    utc_now,
+)
+from ._states import State
+
+SCHEMA_VERSION: Final = 1
+
+#: Portable DDL; ``{id}`` and ``{blob}`` are filled in per backend.
+SCHEMA: Final[tuple[str, ...]] = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS mods (mod_id TEXT PRIMARY KEY, owner TEXT NOT NULL, "
+    "created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS submissions ("
+    " id {id},"
+    " mod_id TEXT NOT NULL REFERENCES mods(mod_id),"
+    " version TEXT NOT NULL,"
+    " author TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN (" + ", ".join(f"'{s}'" for s in State) + ")),"
+    " artifact TEXT NOT NULL,"
+    " manifest TEXT NOT NULL,"
+    " findings TEXT NOT NULL DEFAULT '[]',"
+    " gates_passed INTEGER,"
+    " revision INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL,"
+    " updated_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS submissions_mod ON submissions (mod_id, state)",
+    "CREATE TABLE IF NOT EXISTS history ("
+    " submission_id INTEGER NOT NULL REFERENCES submissions(id),"
+    " seq INTEGER NOT NULL,"
+    " from_state TEXT,"
+    " to_state TEXT NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " at TEXT NOT NULL,"
+    " reason TEXT NOT NULL DEFAULT '',"
+    " findings TEXT NOT NULL DEFAULT '[]',"
+    " artifact TEXT NOT NULL,"
+    " PRIMARY KEY (submission_id, seq))",
+    "CREATE TABLE IF NOT EXISTS author_keys (author TEXT NOT NULL, key_id TEXT NOT NULL,"
+    " public_key TEXT NOT NULL, added_at TEXT NOT NULL, added_by TEXT NOT NULL,"
+    " PRIMARY KEY (author, key_id))",
+    "CREATE TABLE IF NOT EXISTS roles (name TEXT NOT NULL, role TEXT NOT NULL,"
+    " granted_by TEXT NOT NULL, granted_at TEXT NOT NULL, PRIMARY KEY (name, role))",
+)
+
+_SUBMISSION_COLUMNS: Final = (
+    "id, mod_id, version, author, state, artifact, manifest, findings, gates_passed, "
+    "revision, created_at, updated_at"
+)
+_HISTORY_COLUMNS: Final = (
+    "submission_id, seq, from_state, to_state, actor, at, reason, findings, artifact"
+)
+
+
+def sha256_hex(data: bytes) -> str:
+    """The content address of an artifact."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class Tx(abc.ABC):
+    """One open transaction (or autocommit reader); SQL uses ``?`` placeholders."""
+
+    @abc.abstractmethod
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a query and return every row."""
+
+    @abc.abstractmethod
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement and return the number of rows it changed."""
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row of a query, or None."""
+        rows = self.all(sql, params)
+        return rows[0] if rows else None
+
+
+class MarketStore(abc.ABC):
+    """Submissions, their history, author keys, roles and artifacts.
+
+    Implementations are context managers with an idempotent :meth:`close`. Each write
+    method is one transaction. Not thread-safe: give each thread its own store.
+    """
+
+    #: The URL the store was opened from (for messages).
+    url: str
+
+    # -- artifacts ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def put_artifact(self, data: bytes) -> str:
+        """Store ``data`` durably under its SHA-256 and return the hex digest (idempotent)."""
+
+    @abc.abstractmethod
+    def get_artifact(self, sha256: str) -> bytes:
+        """The bytes stored under ``sha256``.
+
+        :raises SubmissionNotFound: no such artifact.
+        """
+
+    # -- submissions ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_submission(
+        self,
+        *,
+        mod_id: str,
+        version: str,
+        author: str,
+        artifact: str,
+        manifest: Mapping[str, Any],
+    ) -> Submission:
+        """Create a submission in ``draft`` with its first history row.
+
+        :raises MarketForbidden: the mod exists and belongs to another author.
+        """
+
+    @abc.abstractmethod
+    def transition(
+        self,
+        submission_id: int,
+        *,
+        expected_state: State,
+        expected_revision: int,
+        to_state: State,
+        actor: str,
+        reason: str = "",
+        findings: Sequence[Finding] | None = None,
+        new_package: tuple[str, str, Mapping[str, Any]] | None = None,
+    ) -> Submission:
+        """Move a submission, compare-and-set on ``(expected_state, expected_revision)``.
+
+        The caller checked the move against the state machine; this only makes it atomic.
+
+        :param findings: gate results to record (sets ``gates_passed``).
+        :param new_package: ``(artifact, version, manifest)`` replacing the package; clears
+            the findings (the new package has not been through the gates).
+        :raises SubmissionNotFound: no such submission.
+        :raises ConcurrentUpdate: the submission is no longer in the expected state/revision.
+        """
+
+    @abc.abstractmethod
+    def get(self, submission_id: int) -> Submission:
+        """One submission. :raises SubmissionNotFound:"""
+
+    @abc.abstractmethod
+    def submissions(
+        self, *, state: State | None = None, mod_id: str | None = None
+    ) -> list[Submission]:
+        """Submissions, oldest first, filtered by state and/or mod."""
+
+    @abc.abstractmethod
+    def history(self, submission_id: int) -> list[HistoryEntry]:
+        """Every history row of a submission, in order. :raises SubmissionNotFound:"""
+
+    @abc.abstractmethod
+    def mod_owner(self, mod_id: str) -> str | None:
+        """The author who first submitted ``mod_id``, or None."""
+
+    # -- people ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def register_key(self, author: str, key_id: str, public_key: str, *, actor: str) -> None:
+        """Register (or re-register) an author's public key."""
+
+    @abc.abstractmethod
+    def keys_for(self, author: str) -> list[AuthorKey]:
+        """The public keys registered for ``author``."""
+
+    @abc.abstractmethod
+    def grant_role(self, name: str, role: str, *, actor: str) -> None:
+        """Give ``name`` a role. Until the store has a maintainer anyone may grant roles
+        (bootstrap); afterwards only maintainers do.
+
+        :raises MarketForbidden: ``actor`` is not a maintainer.
+        """
+
+    @abc.abstractmethod
+    def roles_of(self, name: str) -> frozenset[str]:
+        """The roles granted to ``name``."""
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection. Idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class SqlStore(MarketStore):
+    """The store logic over a SQL connection; backends supply transactions and artifacts."""
+
+    @abc.abstractmethod
+    def _write(self) -> AbstractContextManager[Tx]:
+        """A write transaction: committed on normal exit, rolled back on an exception."""
+
+    @abc.abstractmethod
+    def _read(self) -> AbstractContextManager[Tx]:
+        """A consistent read."""
+
+    @abc.abstractmethod
+    def _insert_returning_id(self, tx: Tx, sql: str, params: Sequence[Any]) -> int:
+        """Run an INSERT and return the new row's id."""
+
+    def _init_schema(self, tx: Tx, id_ddl: str) -> None:
+        for ddl in SCHEMA:
+            tx.run(ddl.replace("{id}", id_ddl))
+        tx.run(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT (key) DO NOTHING",
+            (str(SCHEMA_VERSION),),
+        )
+
+    # -- submissions ----------------------------------------------------------------------
+
+    def create_submission(
+        self,
+        *,
+        mod_id: str,
+        version: str,
+        author: str,
+        artifact: str,
+        manifest: Mapping[str, Any],
+    ) -> Submission:
+        now = utc_now()
+        with self._write() as tx:
+            owner = tx.one("SELECT owner FROM mods WHERE mod_id = ?", (mod_id,))
+            if owner is None:
+                tx.run(
+                    "INSERT INTO mods (mod_id, owner, created_at) VALUES (?, ?, ?)",
+                    (mod_id, author, now),
+                )
+            elif owner[0] != author:
+                raise MarketForbidden(
+                    f"mod '{mod_id}' belongs to '{owner[0]}'; '{author}' cannot submit it",
+                    mod_id=mod_id,
+                    hint="choose another mod id, or ask the owner to submit the new version",
+                )
+            new_id = self._insert_returning_id(
+                tx,
+                "INSERT INTO submissions (mod_id, version, author, state, artifact, manifest, "
+                "findings, gates_passed, revision, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, '[]', NULL, 1, ?, ?)",
+                (mod_id, version, author, str(State.DRAFT), artifact, _dump(manifest), now, now),
+            )
+            self._append_history(
+                tx, new_id, 1, None, State.DRAFT, author, now, "submitted", (), artifact
+            )
+            return self._get(tx, new_id)
+
+    def transition(
+        self,
+        submission_id: int,
+        *,
+        expected_state: State,
+        expected_revision: int,
+        to_state: State,
+        actor: str,
+        reason: str = "",
+        findings: Sequence[Finding] | None = None,
+        new_package: tuple[str, str, Mapping[str, Any]] | None = None,
+    ) -> Submission:
+        now = utc_now()
+        sets = ["state = ?", "revision = revision + 1", "updated_at = ?"]
+        params: list[Any] = [str(to_state), now]
+        if findings is not None:
+            sets += ["findings = ?", "gates_passed = ?"]
+            params += [findings_to_json(findings), int(gates_passed(findings))]
+        if new_package is not None:
+            artifact, version, manifest = new_package
+            sets += [
+                "artifact = ?",
+                "version = ?",
+                "manifest = ?",
+                "findings = '[]'",
+                "gates_passed = NULL",
+            ]
+            params += [artifact, version, _dump(manifest)]
+        with self._write() as tx:
+            changed = tx.run(
+                f"UPDATE submissions SET {', '.join(sets)} "
+                "WHERE id = ? AND state = ? AND revision = ?",
+                (*params, submission_id, str(expected_state), expected_revision),
+            )
+            if changed != 1:
+                self._explain_lost_race(tx, submission_id, expected_state, to_state)
+            current = self._get(tx, submission_id)
+            self._append_history(
+                tx,
+                submission_id,
+                current.revision,
+                expected_state,
+                to_state,
+                actor,
+                now,
+                reason,
+                tuple(findings or ()),
+                current.artifact,
+            )
+            return current
+
+    def _explain_lost_race(
+        self, tx: Tx, submission_id: int, expected: State, wanted: State
+    ) -> None:
+        current = self._get(tx, submission_id)  # raises SubmissionNotFound
+        last = tx.one(
+            "SELECT actor, at, to_state FROM history WHERE submission_id = ? "
+            "ORDER BY seq DESC LIMIT 1",
+            (submission_id,),
+        )
+        by = f" by {last[0]} at {last[1]}" if last else ""
+        raise ConcurrentUpdate(
+            f"submission {submission_id} ({current.mod_id}) changed while you acted: it is now "
+            f"{current.state}{by}; your move {expected} -> {wanted} was not applied",
+            mod_id=current.mod_id,
+            hint=f"run 'modhost market show {submission_id}' and decide again",
+            details={"state": str(current.state), "revision": current.revision},
+        )
+
+    def _append_history(
+        self,
+        tx: Tx,
+        submission_id: int,
+        seq: int,
+        from_state: State | None,
+        to_state: State,
+        actor: str,
+        at: str,
+        reason: str,
+        findings: Sequence[Finding],
+        artifact: str,
+    ) -> None:
+        tx.run(
+            f"INSERT INTO history ({_HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                submission_id,
+                seq,
+                None if from_state is None else str(from_state),
+                str(to_state),
+                actor,
+                at,
+                reason,
+                findings_to_json(findings),
+                artifact,
+            ),
+        )
+
+    def get(self, submission_id: int) -> Submission:
+        with self._read() as tx:
+            return self._get(tx, submission_id)
+
+    def _get(self, tx: Tx, submission_id: int) -> Submission:
+        row = tx.one(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)
+        )
+        if row is None:
+            raise SubmissionNotFound(
+                f"no submission {submission_id} in {self.url}",
+                hint="'modhost market list --all' shows every submission",
+            )
+        return _submission(row)
+
+    def submissions(
+        self, *, state: State | None = None, mod_id: str | None = None
+    ) -> list[Submission]:
+        where, params = [], []
+        if state is not None:
+            where.append("state = ?")
+            params.append(str(state))
+        if mod_id is not None:
+            where.append("mod_id = ?")
+            params.append(mod_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._read() as tx:
+            rows = tx.all(
+                f"SELECT {_SUBMISSION_COLUMNS} FROM submissions{clause} ORDER BY id", params
+            )
+        return [_submission(r) for r in rows]
+
+    def history(self, submission_id: int) -> list[HistoryEntry]:
+        with self._read() as tx:
+            self._get(tx, submission_id)
+            rows = tx.all(
+                f"SELECT {_HISTORY_COLUMNS} FROM history WHERE submission_id = ? ORDER BY seq",
+                (submission_id,),
+            )
+        return [_history(r) for r in rows]
+
+    def mod_owner(self, mod_id: str) -> str | None:
+        with self._read() as tx:
+            row = tx.one("SELECT owner FROM mods WHERE mod_id = ?", (mod_id,))
+        return None if row is None else str(row[0])
+
+    # -- people ---------------------------------------------------------------------------
+
+    def register_key(self, author: str, key_id: str, public_key: str, *, actor: str) -> None:
+        with self._write() as tx:
+            tx.run("DELETE FROM author_keys WHERE author = ? AND key_id = ?", (author, key_id))
+            tx.run(
+                "INSERT INTO author_keys (author, key_id, public_key, added_at, added_by) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (author, key_id, public_key, utc_now(), actor),
+            )
+
+    def keys_for(self, author: str) -> list[AuthorKey]:
+        with self._read() as tx:
+            rows = tx.all(
+                "SELECT author, key_id, public_key, added_at FROM author_keys "
+                "WHERE author = ? ORDER BY key_id",
+                (author,),
+            )
+        return [AuthorKey(str(a), str(k), str(p), str(t)) for a, k, p, t in rows]
+
+    def grant_role(self, name: str, role: str, *, actor: str) -> None:
+        with self._write() as tx:
+            # Until the store has a maintainer, anyone may grant roles (bootstrap).
+            anyone = tx.one("SELECT COUNT(*) FROM roles WHERE role = 'maintainer'")
+            bootstrapping = anyone is not None and anyone[0] == 0
+            is_maintainer = tx.one(
+                "SELECT 1 FROM roles WHERE name = ? AND role = 'maintainer'", (actor,)
+            )
+            if not bootstrapping and is_maintainer is None:
+                raise MarketForbidden(
+                    f"'{actor}' is not a maintainer and cannot grant roles",
+                    hint="ask a maintainer to run 'modhost market role add NAME ROLE'",
+                )
+            tx.run("DELETE FROM roles WHERE name = ? AND role = ?", (name, role))
+            tx.run(
+                "INSERT INTO roles (name, role, granted_by, granted_at) VALUES (?, ?, ?, ?)",
+                (name, role, actor, utc_now()),
+            )
+
+    def roles_of(self, name: str) -> frozenset[str]:
+        with self._read() as tx:
+            rows = tx.all("SELECT role FROM roles WHERE name = ?", (name,))
+        return frozenset(str(r[0]) for r in rows)
+
+
+def _dump(manifest: Mapping[str, Any]) -> str:
+    return json.dumps(dict(manifest), sort_keys=True)
+
+
+def _submission(row: tuple[Any, ...]) -> Submission:
+    (
+        sid,
+        mod_id,
+        version,
+        author,
+        state,
+        artifact,
+        manifest,
+        findings,
+        passed,
+        revision,
+        created,
+        updated,
+    ) = row
+    return Submission(
+        id=int(sid),
+        mod_id=str(mod_id),
+        version=str(version),
+        author=str(author),
+        state=State(state),
+        artifact=str(artifact),
+        manifest=json.loads(manifest),
+        findings=findings_from_json(findings),
+        gates_passed=None if passed is None else bool(passed),
+        revision=int(revision),
+        created_at=str(created),
+        updated_at=str(updated),
+    )
+
+
+def _history(row: tuple[Any, ...]) -> HistoryEntry:
+    sid, seq, frm, to, actor, at, reason, findings, artifact = row
+    return HistoryEntry(
+        submission_id=int(sid),
+        seq=int(seq),
+        from_state=None if frm is None else State(frm),
+        to_state=State(to),
+        actor=str(actor),
+        at=str(at),
+        reason=str(reason),
+        findings=findings_from_json(findings),
+        artifact=str(artifact),
+    )
