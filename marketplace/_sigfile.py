@@ -204,14 +204,14 @@ def parse_sigfile(data: bytes, *, mod_id: str) -> SigFile:
     :raises SignatureInvalid: empty, oversized, not UTF-8, not JSON, or not the schema; the
         ``details["reason"]`` says which.
     """
-    if not data.strip():
-        raise _invalid("mod.sig is empty", mod_id, "empty")
     if len(data) > MAX_SIGFILE_BYTES:
         raise _invalid(
             f"mod.sig is larger than {MAX_SIGFILE_BYTES} bytes; refusing to parse it",
             mod_id,
             "oversized",
         )
+    if not data.strip():
+        raise _invalid("mod.sig is empty", mod_id, "empty")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
