@@ -4,11 +4,15 @@ The settings keep a run quiet and self-contained: no audio device is opened, the
 renderer (``p3tinydisplay``) is the display module ShowBase-style code would pick, and video
 sync is off so the simulation, not the monitor, paces frames. :func:`quiet_display` silences
 Panda3D's ``display`` notify category while a window is attempted, because a failed attempt
-(no X server, no GLX) is expected and answered with one info diagnostic instead.
+(no X server, no GLX) is expected and answered with one info diagnostic instead, and
+:func:`drop_native_noise` drops the one harmless line Xlib prints while the X11 pipe starts.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
@@ -27,6 +31,11 @@ PRC: Final[str] = "\n".join(
         "window-title modhost",
     )
 )
+
+#: Lines native code prints on stderr that are not problems: Panda3D's X11 pipe probes the
+#: XFree86-DGA extension (for relative mouse mode) and Xlib complains when a server lacks it,
+#: as Xvfb and many modern X servers do.
+X11_NOISE: Final[tuple[str, ...]] = ('extension "XFree86-DGA" missing',)
 
 _applied: list[bool] = []
 
@@ -48,3 +57,26 @@ def quiet_display() -> Iterator[None]:
         yield
     finally:
         category.set_severity(before)
+
+
+@contextmanager
+def drop_native_noise(noise: tuple[str, ...] = X11_NOISE) -> Iterator[None]:
+    """Capture what native code writes on file descriptor 2 inside the block, and pass on
+    every line that contains none of ``noise``. For the short X11 pipe set-up only: anything
+    else printed there (a real problem) still reaches stderr, after the block."""
+    if sys.platform == "win32":  # no Xlib there
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode("utf-8", "replace").splitlines(keepends=True):
+                if not any(marker in line for marker in noise):
+                    os.write(2, line.encode("utf-8"))

@@ -9,7 +9,7 @@ so tests and tools may open and close presenters as often as they like.
 
 Offscreen output uses ``TinyOffscreenGraphicsPipe`` from ``p3tinydisplay`` (a software
 rasteriser) by name, so no X11 connection is ever attempted. Window output opens a ``p3tinydisplay``
-window (see :data:`WINDOW_MODULES` for why not ``pandagl``) with Panda3D's display messages
+window (see :data:`WINDOW_MODULE` for why not ``pandagl``) with Panda3D's display messages
 silenced; the caller
 (:func:`runtime._presentation.open_presenter`) falls back to offscreen when both fail.
 """
@@ -38,7 +38,7 @@ from panda3d.core import Filename as PandaFilename
 
 from ._frame import FrameSnapshot, PresentMode
 from ._panda_camera import Framing
-from ._panda_config import apply_config, quiet_display
+from ._panda_config import apply_config, drop_native_noise, quiet_display
 from ._panda_overlay import Overlay
 from ._panda_scene import Scene
 from ._presentation import PresentationUnavailable, PresenterClosed, ScreenshotFailed
@@ -47,12 +47,12 @@ from ._presentation import PresentationUnavailable, PresenterClosed, ScreenshotF
 FOV_DEG: Final = 50.0
 #: Clear colour behind the scene (a dusk blue, so black models and white text both read).
 BACKGROUND: Final = (0.16, 0.20, 0.27, 1.0)
-#: Display modules tried for a window. Only the software renderer: loading ``pandagl`` as well
+#: The display module for windows and buffers: the software renderer. Loading ``pandagl`` as well
 #: as ``p3tinydisplay`` (which the offscreen fallback needs) in one process makes Panda3D print
 #: "Attempt to register type x11GraphicsPipe more than once!" unconditionally on stderr, and a
 #: fallback must stay quiet. The software renderer draws a modhost arena at 960x540 in a few
 #: milliseconds, and window and offscreen pictures are then the same.
-WINDOW_MODULES: Final = ("p3tinydisplay",)
+WINDOW_MODULE: Final = "p3tinydisplay"
 
 
 class PandaPresenter:
@@ -201,9 +201,8 @@ def _frame_buffer() -> FrameBufferProperties:
 
 
 def _open_offscreen(size: tuple[int, int]) -> tuple[GraphicsEngine, GraphicsOutput]:
-    selection = GraphicsPipeSelection.get_global_ptr()
-    pipe = selection.make_pipe("TinyOffscreenGraphicsPipe", "p3tinydisplay")
-    if pipe is None or not pipe.is_valid():
+    pipe = _pipe("offscreen")
+    if pipe is None:
         raise PresentationUnavailable("the software renderer (p3tinydisplay) is not available")
     engine = GraphicsEngine(pipe)
     output = engine.make_output(
@@ -221,24 +220,43 @@ def _open_offscreen(size: tuple[int, int]) -> tuple[GraphicsEngine, GraphicsOutp
 
 
 def _open_window(size: tuple[int, int]) -> tuple[GraphicsEngine, GraphicsOutput]:
+    with quiet_display():
+        pipe = _pipe("window")
+        if pipe is None:
+            raise PresentationUnavailable(f"{WINDOW_MODULE} found no display to open")
+        engine = GraphicsEngine(pipe)
+        props = WindowProperties.size(*size)
+        props.set_title("modhost")
+        window = engine.make_output(
+            pipe, "modhost", 0, _frame_buffer(), props, GraphicsPipe.BF_require_window
+        )
+        if window is not None:
+            engine.open_windows()  # opening is deferred; do it now to learn if it worked
+        if window is not None and window.is_valid():
+            return engine, window
+        engine.remove_all_windows()
+    raise PresentationUnavailable(f"{WINDOW_MODULE} could not open a window")
+
+
+#: Pipes made so far, by mode. A pipe is a process-wide connection (to the X server for a
+#: window): Panda3D does not survive making a second X11 pipe after dropping the first (the
+#: third window in one process crashed), so each kind of pipe is made once and shared by every
+#: presenter of the process; presenters own only their engine and output.
+_PIPES: dict[str, GraphicsPipe] = {}
+
+
+def _pipe(mode: PresentMode) -> GraphicsPipe | None:
+    """The process's pipe for ``mode``, made on first use; None when it cannot work here."""
+    pipe = _PIPES.get(mode)
+    if pipe is not None:
+        return pipe
     selection = GraphicsPipeSelection.get_global_ptr()
-    reasons = []
-    for module in WINDOW_MODULES:
-        with quiet_display():
-            pipe = selection.make_module_pipe(module)
-            if pipe is None or not pipe.is_valid():
-                reasons.append(f"{module}: no display pipe")
-                continue
-            engine = GraphicsEngine(pipe)
-            props = WindowProperties.size(*size)
-            props.set_title("modhost")
-            window = engine.make_output(
-                pipe, "modhost", 0, _frame_buffer(), props, GraphicsPipe.BF_require_window
-            )
-            if window is not None:
-                engine.open_windows()  # opening is deferred; do it now to learn if it worked
-            if window is not None and window.is_valid():
-                return engine, window
-            engine.remove_all_windows()
-            reasons.append(f"{module}: the window did not open")
-    raise PresentationUnavailable("; ".join(reasons))
+    if mode == "offscreen":
+        pipe = selection.make_pipe("TinyOffscreenGraphicsPipe", WINDOW_MODULE)
+    else:
+        with drop_native_noise():
+            pipe = selection.make_module_pipe(WINDOW_MODULE)
+    if pipe is None or not pipe.is_valid():
+        return None
+    _PIPES[mode] = pipe
+    return pipe
