@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Final, Literal
@@ -247,7 +248,10 @@ def read_sigfile(path: Path, *, mod_id: str) -> SigFile:
         raise _invalid("mod.sig is not a regular file", mod_id, "not-a-file")
     try:
         with path.open("rb") as fh:
-            data = fh.read(MAX_SIGFILE_BYTES + 1)
+            # Read no more than the cap (plus one byte to notice a larger file), and allocate
+            # no more than the file needs: most mod.sig files are a few KiB.
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(min(size, MAX_SIGFILE_BYTES) + 1)
     except FileNotFoundError:
         raise
     except OSError as exc:

@@ -17,7 +17,14 @@ from typing import Final, Literal
 
 from host_api import Manifest, load_manifest
 
-from ._digest import SIGFILE_NAME, FileDiff, diff_files, hash_mod_folder, list_mod_files
+from ._digest import (
+    SIGFILE_NAME,
+    FileDiff,
+    diff_files,
+    hash_listed,
+    hash_mod_folder,
+    list_mod_files,
+)
 from ._sigerrors import (
     SignatureInvalid,
     SignatureMissing,
@@ -103,7 +110,7 @@ def verify_mod(
     mod_id, version = manifest.id, manifest.version
     trusted_ids = {k.key_id if isinstance(k, PublicKey) else k for k in trusted}
     try:
-        list_mod_files(folder, mod_id=mod_id)  # refuse links before anything else
+        paths = list_mod_files(folder, mod_id=mod_id)  # refuse links before anything else
         sig = read_sigfile(folder / SIGFILE_NAME, mod_id=mod_id)
     except FileNotFoundError:
         return Verification(mod_id, version, "missing", problem=_missing(mod_id))
@@ -112,7 +119,7 @@ def verify_mod(
     try:
         verify_raw(sig.public_key_obj, sig.message(), sig.signature_bytes, mod_id=mod_id)
         _check_binding(sig, manifest)
-        current = hash_mod_folder(folder, mod_id=mod_id)
+        current = hash_listed(folder, paths, mod_id=mod_id)
     except (SignatureInvalid, UnsafeModFolder) as exc:
         return Verification(mod_id, version, "invalid", key_id=sig.key_id, problem=exc)
     diff = diff_files(sig.files, current.files)

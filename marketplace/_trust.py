@@ -181,8 +181,8 @@ class SignatureChecker:
         try:
             record = self.accepted.get(base.mod_id)
         except RollbackStateInvalid as exc:
-            severity = "error" if self.strict else "warning"
-            diag = exc.to_diagnostic(severity).model_copy(update={"mod": base.mod_id})
+            diag = exc.to_diagnostic("error" if self.strict else "warning")
+            diag = diag.model_copy(update={"mod": base.mod_id})
             return replace(base, loadable=not self.strict, diagnostics=(diag,))
         problem = _rollback_problem(base, record)
         if problem is None:
