@@ -24,6 +24,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Re-sign every example mod with the demo key (keys/README: a public demo key). Git does not
+# keep file modes, so restore 0600 on the private key first.
+.PHONY: sign-demo
+sign-demo: $(STAMP)
+	chmod 600 keys/demo.key
+	for dir in mods/*/; do \
+		if [ -f "$$dir/mod.toml" ]; then $(BIN)/modhost sign "$${dir%/}" --key keys/demo.key || exit 1; fi; \
+	done
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
