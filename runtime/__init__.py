@@ -7,6 +7,7 @@ watcher, Panda3D presentation (imported lazily: ``--headless`` never loads it), 
 May import: every other modhost package, numpy, rich, typer, watchfiles, panda3d (lazily).
 """
 
-__all__ = ["main"]
+__all__ = ["Host", "main"]
 
 from ._cli import main as main
+from ._host import Host as Host

@@ -1,0 +1,9 @@
+# The arena mod script: lays out the ground and puts the wanderer on it, once, at load.
+
+HALF_SIZE = 10.0
+
+
+def on_load(ctx):
+    ctx.world.spawn("ground", (0.0, 0.0, 0.0), tags=["static"])
+    ctx.world.spawn("wanderer", (0.0, 0.0, 0.5), tags=["player"])
+    ctx.log("arena ready: %d x %d ground, one wanderer" % (2 * HALF_SIZE, 2 * HALF_SIZE))

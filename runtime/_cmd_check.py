@@ -1,0 +1,112 @@
+"""``modhost check``: validate manifests, scripts and relations; print the load order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from host_api import Diagnostic, HostPolicy
+
+from ._cli_common import JSON_OPTION, console, finish, print_diagnostics, print_json
+from ._cmd_options import (
+    MODS_OPTION,
+    POLICY_OPTION,
+    STRICT_OPTION,
+    choose_policy,
+    require_mods_dir,
+)
+from ._mods import ModLoadFailed, load_mod
+from ._prepare import Preparation, prepare
+from ._report import CheckReport, ModState, ModSummary
+from ._world import World
+
+
+def check_mods(mods_dir: Path, policy: HostPolicy, *, base_dir: Path | None = None) -> CheckReport:
+    """Everything ``check`` finds: discovery, the load plan, and each planned mod's scripts.
+
+    Scripts are compiled (and their module bodies run) in a sandbox against a throwaway
+    world, exactly as ``run`` would load them, then closed.
+    """
+    prep = prepare(mods_dir, policy, base_dir=base_dir)
+    diagnostics = list(prep.diagnostics)
+    states: dict[str, ModState] = {
+        m: ("running" if s == "planned" else s) for m, s in prep.states.items()
+    }
+    scratch = World()
+    for mod_id in prep.order:
+        candidate = prep.candidates[mod_id]
+        assert candidate is not None
+        try:
+            with load_mod(candidate, world=scratch, policy=policy, seed=0) as instance:
+                diagnostics.extend(instance.notes)
+        except ModLoadFailed as exc:
+            states[mod_id] = "failed"
+            diagnostics.extend(exc.diagnostics)
+    return CheckReport(
+        load_order=[m for m in prep.order if states[m] == "running"],
+        mods={m: _summary(prep, m, states[m], diagnostics) for m in prep.states},
+        diagnostics=diagnostics,
+    )
+
+
+def _summary(
+    prep: Preparation, mod_id: str, state: ModState, diagnostics: list[Diagnostic]
+) -> ModSummary:
+    candidate = prep.candidates[mod_id]
+    return ModSummary(
+        id=mod_id,
+        version=None if candidate is None else candidate.manifest.version,
+        state=state,
+        diagnostics=[d for d in diagnostics if d.mod == mod_id],
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``check`` command."""
+
+    @app.command("check")
+    def check(
+        mods: Path = MODS_OPTION,
+        policy: Path | None = POLICY_OPTION,
+        strict: bool = STRICT_OPTION,
+        json: bool = JSON_OPTION,
+    ) -> None:
+        """Validate manifests, signatures, scripts and relations; print the load order.
+
+        Exit 0 when nothing is an error, 1 otherwise. --strict also fails on warnings.
+        """
+        require_mods_dir(mods)
+        choice = choose_policy(mods, policy)
+        if choice.policy is None:
+            report = CheckReport(load_order=[], mods={}, diagnostics=list(choice.diagnostics))
+        else:
+            report = check_mods(mods, choice.policy, base_dir=choice.base_dir)
+        if json:
+            print_json(report)
+        else:
+            _print_human(report)
+        failing = [
+            d
+            for d in report.diagnostics
+            if d.severity == "error" or (strict and d.severity == "warning")
+        ]
+        finish(d.model_copy(update={"severity": "error"}) for d in failing)
+
+
+def _print_human(report: CheckReport) -> None:
+    print_diagnostics(report.diagnostics)
+    if report.load_order:
+        console.print("[bold]load order[/]")
+        for n, mod_id in enumerate(report.load_order, start=1):
+            console.print(f"  {n}. {mod_id} {report.mods[mod_id].version}")
+    skipped = [m for m in report.mods.values() if m.state != "running"]
+    for mod in skipped:
+        console.print(f"  [red]x[/] {mod.id}: {mod.state}")
+    errors = sum(d.severity == "error" for d in report.diagnostics)
+    warnings = sum(d.severity == "warning" for d in report.diagnostics)
+    colour = "red" if errors else "green"
+    console.print(
+        f"[{colour}]{len(report.load_order)} of {len(report.mods)} mods load; "
+        f"{errors} error(s), {warnings} warning(s)[/]"
+    )

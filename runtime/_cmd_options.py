@@ -1,0 +1,61 @@
+"""Options shared by ``run`` and ``check``: the mods folder and the host policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from host_api import POLICY_FILE, Diagnostic, HostPolicy, PolicyError, load_policy
+
+from ._cli_common import usage_error
+
+MODS_OPTION = typer.Option(
+    Path("mods"), "--mods", help="The mods folder.", file_okay=False, dir_okay=True
+)
+POLICY_OPTION = typer.Option(
+    None,
+    "--policy",
+    help=f"Host policy file (default: {POLICY_FILE} in the folder that contains the mods "
+    "folder; none there means the default dev policy).",
+)
+STRICT_OPTION = typer.Option(
+    False,
+    "--strict",
+    help="Fail (exit 1) on any error from validation or planning, before running anything.",
+)
+
+
+@dataclass(frozen=True)
+class PolicyChoice:
+    """The policy in effect and where its relative paths resolve."""
+
+    #: None when the file was invalid (see ``diagnostics``).
+    policy: HostPolicy | None
+    #: The folder holding the policy file (or where it would be).
+    base_dir: Path
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def require_mods_dir(mods_dir: Path) -> Path:
+    """The mods folder, or a usage error (exit 2) if it does not exist."""
+    if not mods_dir.is_dir():
+        usage_error(f"mods folder '{mods_dir}' does not exist (pass --mods DIR)")
+    return mods_dir
+
+
+def choose_policy(mods_dir: Path, policy_file: Path | None) -> PolicyChoice:
+    """Load the policy: ``--policy FILE`` or ``modhost.toml`` beside the mods folder.
+
+    An explicit file that does not exist is a usage error; the default one may be absent
+    (the default dev policy then applies). An invalid file is a ``POLICY_INVALID`` diagnostic.
+    """
+    if policy_file is not None and not policy_file.is_file():
+        usage_error(f"policy file '{policy_file}' does not exist")
+    path = policy_file if policy_file is not None else mods_dir.resolve().parent / POLICY_FILE
+    base_dir = path.resolve().parent
+    try:
+        return PolicyChoice(load_policy(path), base_dir)
+    except PolicyError as exc:
+        return PolicyChoice(None, base_dir, (exc.to_diagnostic(),))

@@ -1,0 +1,243 @@
+"""``modhost run``: load the mods and run the world, headless, offscreen or in a window.
+
+Presentation is imported lazily, only for window and offscreen runs: ``--headless`` never
+loads Panda3D. With neither ``--headless`` nor ``--offscreen`` and no ``DISPLAY``, the run
+goes offscreen.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from host_api import Diagnostic, DiagnosticCode, ModhostError, any_error
+
+from ._cli_common import (
+    JSON_OPTION,
+    console,
+    err_console,
+    finish,
+    print_diagnostics,
+    print_json,
+    usage_error,
+)
+from ._cmd_options import (
+    MODS_OPTION,
+    POLICY_OPTION,
+    STRICT_OPTION,
+    PolicyChoice,
+    choose_policy,
+    require_mods_dir,
+)
+from ._frame import Presenter, PresentMode
+from ._host import Host
+from ._report import RunReport
+from ._scheduler import DEFAULT_HZ
+
+#: Ticks run when neither --ticks nor --seconds is given (4 simulated seconds).
+DEFAULT_TICKS = 4 * DEFAULT_HZ
+#: In offscreen runs, draw every this many ticks (the last frame is always drawn).
+OFFSCREEN_EVERY = 4
+
+SCREENSHOT_OPTION = typer.Option(
+    None, "--screenshot", help="Save the last frame as this PNG (not with --headless)."
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``run`` command."""
+
+    @app.command("run")
+    def run(
+        mods: Path = MODS_OPTION,
+        headless: bool = typer.Option(False, "--headless", help="Render nothing."),
+        offscreen: bool = typer.Option(
+            False, "--offscreen", help="Render without a display (software renderer)."
+        ),
+        ticks: int | None = typer.Option(
+            None, "--ticks", min=0, help=f"Ticks to run (default {DEFAULT_TICKS})."
+        ),
+        seconds: float | None = typer.Option(
+            None, "--seconds", min=0.0, help="Simulated seconds to run (instead of --ticks)."
+        ),
+        seed: int = typer.Option(0, "--seed", help="World seed (ctx.random derives from it)."),
+        screenshot: Path | None = SCREENSHOT_OPTION,
+        policy: Path | None = POLICY_OPTION,
+        strict: bool = STRICT_OPTION,
+        json: bool = JSON_OPTION,
+    ) -> None:
+        """Run the world with the mods in the mods folder and print a report.
+
+        Exit 0 when nothing is an error, 1 when an error diagnostic was raised (a mod that
+        failed or faulted), 2 for usage errors.
+        """
+        if headless and offscreen:
+            usage_error("--headless and --offscreen exclude each other")
+        if ticks is not None and seconds is not None:
+            usage_error("give --ticks or --seconds, not both")
+        if headless and screenshot is not None:
+            usage_error("--screenshot needs rendering: drop --headless (or use --offscreen)")
+        require_mods_dir(mods)
+        n_ticks = _tick_count(ticks, seconds)
+        # A window request without a display falls back to offscreen inside open_presenter.
+        mode: PresentMode | None = None if headless else ("offscreen" if offscreen else "window")
+        choice = choose_policy(mods, policy)
+        report = _run(mods, choice, seed, n_ticks, mode, screenshot, strict=strict, json=json)
+        if json:
+            print_json(report)
+        else:
+            _print_summary(report)
+        finish(report.diagnostics)
+
+
+def _tick_count(ticks: int | None, seconds: float | None) -> int:
+    if ticks is not None:
+        return ticks
+    if seconds is not None:
+        return round(seconds * DEFAULT_HZ)
+    return DEFAULT_TICKS
+
+
+def _run(
+    mods: Path,
+    choice: PolicyChoice,
+    seed: int,
+    ticks: int,
+    mode: PresentMode | None,
+    screenshot: Path | None,
+    *,
+    strict: bool,
+    json: bool,
+) -> RunReport:
+    """Load, run and report; never raises for user-caused problems."""
+    host = Host(
+        mods,
+        policy=choice.policy,
+        seed=seed,
+        base_dir=choice.base_dir,
+        log=_log_printer(stderr=json),
+    )
+    with host:
+        if choice.policy is None:
+            return _with(host.report(), list(choice.diagnostics))
+        host.load()
+        if strict and any_error(list(host.diagnostics)):
+            return host.report()
+        extra: list[Diagnostic] = []
+        presenter = _open_presenter(mode, extra) if mode is not None else None
+        if presenter is not None:
+            host.attach_presenter(
+                presenter, every=1 if presenter.mode == "window" else OFFSCREEN_EVERY
+            )
+        _advance(host, ticks, paced=presenter is not None and presenter.mode == "window")
+        written = _screenshot(host, presenter, screenshot, extra)
+        return _with(host.report(screenshot=written), extra)
+
+
+def _advance(host: Host, ticks: int, *, paced: bool) -> None:
+    """Run ``ticks`` ticks; in a window, no faster than real time so people can watch."""
+    if not paced:
+        host.step(ticks)
+        return
+    dt = host.scheduler.dt
+    start = time.perf_counter()
+    for n in range(ticks):
+        host.step(1)
+        ahead = start + (n + 1) * dt - time.perf_counter()
+        if ahead > 0:
+            time.sleep(ahead)
+
+
+def _open_presenter(mode: PresentMode, extra: list[Diagnostic]) -> Presenter | None:
+    try:
+        from ._presentation import open_presenter
+    except ImportError as exc:
+        extra.append(_render_problem(f"rendering is not available in this build: {exc}"))
+        return None
+    try:
+        presenter: Presenter = open_presenter(mode, report=extra.append)
+    except ModhostError as exc:
+        extra.append(exc.to_diagnostic())
+        return None
+    return presenter
+
+
+def _screenshot(
+    host: Host, presenter: Presenter | None, path: Path | None, extra: list[Diagnostic]
+) -> Path | None:
+    if path is None:
+        return None
+    if presenter is None:
+        extra.append(_render_problem(f"no renderer, so no screenshot was written to {path}"))
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    host.present()
+    try:
+        return presenter.screenshot(path)
+    except ModhostError as exc:
+        extra.append(exc.to_diagnostic())
+        return None
+
+
+def _render_problem(message: str) -> Diagnostic:
+    return Diagnostic(
+        code=DiagnosticCode.HOST_INTERNAL_ERROR,
+        message=message,
+        hint="run with --headless to skip rendering, or --debug for details",
+    )
+
+
+def _with(report: RunReport, extra: list[Diagnostic]) -> RunReport:
+    if not extra:
+        return report
+    return report.model_copy(update={"diagnostics": [*report.diagnostics, *extra]})
+
+
+def _log_printer(*, stderr: bool) -> Any:
+    """Mod log lines for the terminal, prefixed with the mod id (stderr under --json)."""
+    from rich.markup import escape
+
+    out = err_console if stderr else console
+
+    def printer(mod_id: str, line: str) -> None:
+        out.print(f"[cyan]\\[{mod_id}][/] {escape(line)}")
+
+    return printer
+
+
+def _print_summary(report: RunReport) -> None:
+    from rich.table import Table
+
+    print_diagnostics(report.diagnostics)
+    table = Table(title="mods", title_justify="left")
+    for column in ("#", "mod", "version", "state", "tier", "faults", "entities", "time/tick"):
+        table.add_column(column, justify="right" if column in ("#", "faults") else "left")
+    ticks = max(1, report.ticks)
+    order = {m: n for n, m in enumerate(report.load_order, start=1)}
+    for mod in sorted(report.mods.values(), key=lambda m: (order.get(m.id, 10**9), m.id)):
+        colour = {"running": "green", "quarantined": "yellow"}.get(mod.state, "red")
+        table.add_row(
+            str(order.get(mod.id, "-")),
+            mod.id,
+            mod.version or "?",
+            f"[{colour}]{mod.state}[/]",
+            mod.tier or "-",
+            str(mod.faults),
+            str(mod.entities),
+            f"{mod.time_ms * 1000 / ticks:.1f} µs",
+        )
+    console.print(table)
+    kinds = ", ".join(f"{k} {n}" for k, n in report.kinds.items()) or "none"
+    console.print(f"load order: {' -> '.join(report.load_order) or '(nothing loaded)'}")
+    console.print(
+        f"ticks: {report.ticks} (seed {report.seed}), {report.timings.per_tick_ms:.3f} ms/tick"
+    )
+    console.print(f"entities: {report.entities} ({kinds})")
+    console.print(f"world hash: {report.world_hash}")
+    if report.screenshot:
+        console.print(f"screenshot: {report.screenshot}")
+    sys.stdout.flush()

@@ -1,0 +1,470 @@
+"""``runtime.Host``: the world, the scheduler and the loaded mods, run together.
+
+Lifecycle::
+
+    with Host(Path("mods"), policy=policy, seed=7) as host:
+        host.load()          # discover, plan, load every planned mod, call on_load
+        host.step(240)       # run ticks
+        report = host.report()
+
+A tick runs the stages of :mod:`runtime._scheduler` in order:
+
+``scripts``
+    per running mod in load order: its mod scripts' ``on_tick(ctx, dt)``, then for each
+    entity kind it scripts, per entity in ascending id: ``on_spawn(ctx)`` once for entities
+    new since the mod last ran, then ``on_tick(ctx, dt)``.
+``components``
+    per running mod in load order: each component's ``on_tick(dt)``.
+``integration``
+    ``position += velocity * dt`` for every entity (quarantined mods' entities stay frozen).
+``events``
+    the events queued so far, delivered in the order documented in :mod:`runtime._events`
+    to mods holding ``events.listen``.
+``presentation``
+    a :class:`~runtime._frame.FrameSnapshot` for the attached presenter, if any.
+
+Spawns and despawns are applied after every stage. Faults raised by hooks are caught per
+call, turned into diagnostics and counted on the fault ladder (:mod:`runtime._faults`); the
+host and the other mods keep ticking.
+
+State that outlives a mod instance (``ctx.state`` per mod and per entity, fault ledgers,
+logs, diagnostics) is held here, so a mod can be closed and loaded again (hot reload) through
+:meth:`Host.load_mod` / :meth:`Host.unload_mod` without losing it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from host_api import AuditSink, Diagnostic, HostPolicy, ModFault, ModhostError
+from sandbox import ScriptModule
+
+from ._events import Event, for_receiver
+from ._faults import FaultLedger
+from ._frame import FrameSnapshot, Presenter
+from ._mods import ModInstance, ModLoadFailed, load_mod
+from ._prepare import Preparation, prepare
+from ._report import ModReport, ModState, RunReport, Timings
+from ._scheduler import DEFAULT_HZ, Scheduler, Stage
+from ._world import World
+
+#: Log lines kept per mod for the report.
+LOG_LINES_KEPT: Final = 20
+
+LogSink = Callable[[str, str], None]
+
+
+class Host:
+    """Owns the world, the scheduler and the mods of one ``mods/`` folder.
+
+    :param mods_dir: the drop-in folder.
+    :param policy: the host policy (the default ``dev`` policy if None).
+    :param seed: the world seed; every mod's ``ctx.random`` derives from it.
+    :param hz: ticks per simulated second.
+    :param base_dir: where the policy's relative paths resolve (default: ``mods_dir``'s parent).
+    :param log: called with ``(mod_id, line)`` for every line a mod logs (the terminal).
+    :param audit: where capability decisions are recorded.
+    """
+
+    def __init__(
+        self,
+        mods_dir: Path,
+        *,
+        policy: HostPolicy | None = None,
+        seed: int = 0,
+        hz: int = DEFAULT_HZ,
+        base_dir: Path | None = None,
+        log: LogSink | None = None,
+        audit: AuditSink | None = None,
+    ) -> None:
+        self.mods_dir: Final = mods_dir
+        self.policy: Final = policy if policy is not None else HostPolicy()
+        self.seed: Final = seed
+        self._base_dir = base_dir
+        self._log_sink = log
+        self._audit = audit
+        self.world: Final = World(log=self._on_log)
+        self.scheduler: Final = Scheduler(
+            hz=hz, on_tick_start=self.world.advance_tick, on_boundary=self._boundary
+        )
+        for stage, fn in (
+            (Stage.SCRIPTS, self._scripts_stage),
+            (Stage.COMPONENTS, self._components_stage),
+            (Stage.INTEGRATION, self._integration_stage),
+            (Stage.EVENTS, self._events_stage),
+            (Stage.PRESENTATION, self._presentation_stage),
+        ):
+            self.scheduler.add(stage, fn)
+        self.preparation: Preparation | None = None
+        #: Running instances by id (quarantined ones stay here, skipped).
+        self.instances: dict[str, ModInstance] = {}
+        self._order: list[str] = []
+        self._states: dict[str, ModState] = {}
+        self._versions: dict[str, str | None] = {}
+        self._ledgers: dict[str, FaultLedger] = {}
+        self._mod_state: dict[str, dict[str, Any]] = {}
+        self._entity_state: dict[str, dict[int, dict[str, Any]]] = {}
+        self._unseen: dict[str, list[int]] = {}
+        self._logs: dict[str, deque[str]] = {}
+        self._diagnostics: list[Diagnostic] = []
+        self._mod_ns: dict[str, int] = {}
+        self._presenter: Presenter | None = None
+        self._present_every = 1
+        self._overlay: Callable[[], dict[str, str]] | None = None
+        self._wall_ns = 0
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def load(self) -> Preparation:
+        """Discover and plan the mods, then load every planned mod in order.
+
+        A mod that fails to load is reported (state ``failed``); the others load.
+        """
+        prep = self.preparation = prepare(self.mods_dir, self.policy, base_dir=self._base_dir)
+        self._diagnostics.extend(prep.diagnostics)
+        for mod_id, state in prep.states.items():
+            candidate = prep.candidates[mod_id]
+            self._versions[mod_id] = None if candidate is None else candidate.manifest.version
+            if state != "planned":
+                self._states[mod_id] = state
+        for mod_id in prep.order:
+            self.load_mod(mod_id)
+        return prep
+
+    def load_mod(self, mod_id: str) -> ModInstance | None:
+        """Load one planned mod through the single load path and call its ``on_load``.
+
+        Repeatable: after :meth:`unload_mod` it loads the mod again, with its ``ctx.state``
+        kept. Spawns and despawns queued by ``on_load`` are applied before it returns. Returns None (and records the diagnostics) if it failed to load.
+        """
+        if self.preparation is None or self.preparation.candidates.get(mod_id) is None:
+            raise KeyError(f"mod '{mod_id}' is not a planned candidate")
+        candidate = self.preparation.candidates[mod_id]
+        assert candidate is not None
+        if mod_id not in self._order:
+            self._order.append(mod_id)
+        self._ledgers.setdefault(mod_id, FaultLedger(mod_id, self.policy))
+        try:
+            instance = load_mod(
+                candidate, world=self.world, policy=self.policy, seed=self.seed, audit=self._audit
+            )
+        except ModLoadFailed as exc:
+            self._states[mod_id] = "failed"
+            self._diagnostics.extend(exc.diagnostics)
+            return None
+        self.instances[mod_id] = instance
+        self._states[mod_id] = "running"
+        self._diagnostics.extend(instance.notes)
+        self._unseen[mod_id] = [
+            int(i) for kind in instance.entity_scripts for i in self.world.ids_of_kind(kind)
+        ]
+        self._unseen[mod_id].sort()
+        self._timed(instance, self._call_on_load)
+        # Loading is a stage boundary: what on_load spawned is there for the first tick.
+        self._boundary(None)
+        return instance
+
+    def unload_mod(self, mod_id: str) -> None:
+        """Close a mod's instance; its ``ctx.state``, ledger and logs stay with the host."""
+        instance = self.instances.pop(mod_id, None)
+        if instance is not None:
+            instance.close()
+
+    def close(self) -> None:
+        """Close every mod instance and the presenter. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for mod_id in list(self.instances):
+            self.unload_mod(mod_id)
+        if self._presenter is not None:
+            self._presenter.close()
+
+    def __enter__(self) -> Host:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- running -------------------------------------------------------------------------------
+    def step(self, n: int = 1) -> None:
+        """Run ``n`` ticks."""
+        if self._closed:
+            raise ModhostError("the host is closed", hint="create a new Host to run again")
+        start = time.perf_counter_ns()
+        self.scheduler.step(n)
+        self._wall_ns += time.perf_counter_ns() - start
+
+    @property
+    def tick(self) -> int:
+        """Ticks run so far."""
+        return self.world.tick
+
+    @property
+    def load_order(self) -> tuple[str, ...]:
+        """Mod ids that loaded, in load order."""
+        return tuple(m for m in self._order if m in self.instances)
+
+    def world_hash(self) -> str:
+        """SHA-256 over the canonical world state (see :meth:`World.world_hash`)."""
+        return self.world.world_hash()
+
+    def attach_presenter(
+        self,
+        presenter: Presenter,
+        *,
+        every: int = 1,
+        overlay: Callable[[], dict[str, str]] | None = None,
+    ) -> None:
+        """Draw a frame every ``every`` ticks in the presentation stage; closed with the host.
+
+        :param overlay: extra overlay lines, merged over the host's own.
+        """
+        self._presenter = presenter
+        self._present_every = max(1, every)
+        self._overlay = overlay
+
+    def snapshot(self) -> FrameSnapshot:
+        """A copy of the world for presentation, with the overlay lines."""
+        world = self.world
+        overlay = {
+            "tick rate": f"{self.scheduler.hz} Hz",
+            "entities": str(len(world)),
+        }
+        ticks = max(1, self.scheduler.ticks)
+        for mod_id in self.load_order:
+            overlay[mod_id] = f"{self._mod_ns.get(mod_id, 0) / ticks / 1e6:.3f} ms/tick"
+        if self._overlay is not None:
+            overlay.update(self._overlay())
+        return FrameSnapshot(
+            tick=world.tick,
+            ids=world.ids.copy(),
+            kinds=world.kind_names(),
+            positions=world.positions.astype(np.float32),
+            overlay=overlay,
+        )
+
+    def present(self) -> None:
+        """Draw the current world now (e.g. the last frame before a screenshot)."""
+        if self._presenter is not None:
+            self._presenter.draw(self.snapshot())
+
+    # -- reporting ------------------------------------------------------------------------------
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Every diagnostic so far, in the order it happened."""
+        return tuple(self._diagnostics)
+
+    def state_of(self, mod_id: str) -> ModState:
+        """``running``, ``quarantined``, ``failed`` or ``disabled``."""
+        return self._states[mod_id]
+
+    def report(self, *, screenshot: Path | None = None) -> RunReport:
+        """The run report (the ``--json`` document of ``modhost run``)."""
+        ticks = self.scheduler.ticks
+        owners = self.world.count_by_owner()
+        mods = {mod_id: self._mod_report(mod_id, owners) for mod_id in sorted(self._states)}
+        return RunReport(
+            load_order=list(self.load_order),
+            ticks=ticks,
+            seed=self.seed,
+            world_hash=self.world_hash(),
+            entities=len(self.world),
+            kinds=self.world.count_by_kind(),
+            screenshot=None if screenshot is None else str(screenshot),
+            mods=mods,
+            diagnostics=list(self._diagnostics),
+            timings=Timings(
+                total_ms=self._wall_ns / 1e6,
+                per_tick_ms=self._wall_ns / 1e6 / max(1, ticks),
+                stages_ms={str(s): ns / 1e6 for s, ns in self.scheduler.stage_ns.items()},
+                mods_ms={m: self._mod_ns.get(m, 0) / 1e6 for m in self._order},
+            ),
+        )
+
+    def _mod_report(self, mod_id: str, owners: dict[str, int]) -> ModReport:
+        instance = self.instances.get(mod_id)
+        ledger = self._ledgers.get(mod_id)
+        return ModReport(
+            id=mod_id,
+            version=self._versions.get(mod_id),
+            state=self._states[mod_id],
+            tier=None if instance is None else instance.tier,
+            faults=0 if ledger is None else ledger.count,
+            entities=owners.get(mod_id, 0),
+            diagnostics=[d for d in self._diagnostics if d.mod == mod_id],
+            log=list(self._logs.get(mod_id, ())),
+            time_ms=self._mod_ns.get(mod_id, 0) / 1e6,
+        )
+
+    # -- stages ----------------------------------------------------------------------------------
+    def _active(self) -> list[ModInstance]:
+        """Instances whose hooks run this tick, in load order."""
+        tick = self.world.tick
+        return [
+            self.instances[m]
+            for m in self._order
+            if m in self.instances and self._ledgers[m].runs_on(tick)
+        ]
+
+    def _scripts_stage(self, dt: float) -> None:
+        for instance in self._active():
+            self._timed(instance, lambda inst: self._run_scripts(inst, dt))
+
+    def _run_scripts(self, instance: ModInstance, dt: float) -> None:
+        ledger = self._ledgers[instance.id]
+        if instance.mod_scripts:
+            ctx = self._mod_ctx(instance)
+            for module in instance.mod_scripts:
+                if "on_tick" in module.hooks:
+                    self._call(instance, module, "on_tick", ctx, dt)
+                if ledger.quarantined:
+                    return
+        unseen = set(self._unseen.get(instance.id, ()))
+        self._unseen[instance.id] = []
+        for kind, modules in instance.entity_scripts.items():
+            for entity_id in self.world.ids_of_kind(kind).tolist():
+                ctx = self._entity_ctx(instance, entity_id)
+                if ctx is None:
+                    continue
+                for module in modules:
+                    if entity_id in unseen and "on_spawn" in module.hooks:
+                        self._call(instance, module, "on_spawn", ctx)
+                    if "on_tick" in module.hooks:
+                        self._call(instance, module, "on_tick", ctx, dt)
+                    if ledger.quarantined:
+                        return
+
+    def _components_stage(self, dt: float) -> None:
+        for instance in self._active():
+            if instance.components:
+                self._timed(instance, lambda inst: self._tick_components(inst, dt))
+
+    def _tick_components(self, instance: ModInstance, dt: float) -> None:
+        for component in instance.components:
+            if not self._guard(instance, lambda c=component: c.on_tick(dt)):  # type: ignore[misc]
+                return
+
+    def _integration_stage(self, dt: float) -> None:
+        frozen = [m for m, state in self._states.items() if state == "quarantined"]
+        self.world.integrate(dt, frozen)
+
+    def _events_stage(self, dt: float) -> None:
+        if not len(self.world.events):
+            return
+        rank = {m: i for i, m in enumerate(self._order)}
+        events, _dropped = self.world.events.drain(lambda m: rank.get(m, len(rank)))
+        receivers = [i for i in self._active() if i.listens]
+        ids_by_kind: dict[str, list[int]] = {}
+        for event in events:
+            for instance in receivers:
+                if instance.id in self.instances and not self._ledgers[instance.id].quarantined:
+                    self._timed(instance, lambda inst, e=event: self._deliver(inst, e, ids_by_kind))
+
+    def _deliver(self, instance: ModInstance, event: Event, ids: dict[str, list[int]]) -> None:
+        for module in instance.mod_scripts:
+            if "on_event" in module.hooks:
+                self._call(
+                    instance, module, "on_event", self._mod_ctx(instance), for_receiver(event)
+                )
+        for kind, modules in instance.entity_scripts.items():
+            listening = [m for m in modules if "on_event" in m.hooks]
+            if not listening:
+                continue
+            if kind not in ids:
+                ids[kind] = self.world.ids_of_kind(kind).tolist()
+            for entity_id in ids[kind]:
+                ctx = self._entity_ctx(instance, entity_id)
+                for module in listening:
+                    if ctx is not None:
+                        self._call(instance, module, "on_event", ctx, for_receiver(event))
+        for component in instance.components:
+            payload = for_receiver(event).payload
+            self._guard(instance, lambda c=component, p=payload: c.on_event(event.name, p))  # type: ignore[misc]
+
+    def _presentation_stage(self, dt: float) -> None:
+        if self._presenter is not None and self.world.tick % self._present_every == 0:
+            self._presenter.draw(self.snapshot())
+
+    def _boundary(self, stage: Stage | None) -> None:
+        born, died = self.world.apply_commands()
+        if born:
+            self._note_spawns(born)
+        for entity_id in died:
+            for mod_id, instance in self.instances.items():
+                instance.forget(entity_id)
+                self._entity_state.get(mod_id, {}).pop(entity_id, None)
+
+    def _note_spawns(self, born: tuple[int, ...]) -> None:
+        kinds = {}
+        for entity_id in born:
+            view = self.world.get(entity_id)
+            if view is not None:
+                kinds[entity_id] = view.kind
+        for mod_id, instance in self.instances.items():
+            scripted = instance.entity_scripts
+            self._unseen[mod_id].extend(i for i in born if kinds.get(i) in scripted)
+
+    # -- calls and faults ------------------------------------------------------------------------
+    def _mod_ctx(self, instance: ModInstance) -> Any:
+        return instance.context(None, lambda: self._mod_state.setdefault(instance.id, {}))
+
+    def _entity_ctx(self, instance: ModInstance, entity_id: int) -> Any:
+        ctx = instance.contexts.get(entity_id)
+        if ctx is not None:
+            return ctx
+        view = self.world.get(entity_id)
+        if view is None:
+            return None
+        states = self._entity_state.setdefault(instance.id, {})
+        return instance.context(view, lambda: states.setdefault(entity_id, {}))
+
+    def _call_on_load(self, instance: ModInstance) -> None:
+        ctx = self._mod_ctx(instance)
+        for module in instance.mod_scripts:
+            if "on_load" in module.hooks:
+                self._call(instance, module, "on_load", ctx)
+            if self._ledgers[instance.id].quarantined:
+                return
+
+    def _call(self, instance: ModInstance, module: ScriptModule, hook: str, *args: Any) -> bool:
+        """Call a hook; a fault is recorded and returns False."""
+        try:
+            instance.sandbox.call(module, hook, *args)
+        except ModFault as exc:
+            self._fault(instance, exc)
+            return False
+        return True
+
+    def _guard(self, instance: ModInstance, thunk: Callable[[], object]) -> bool:
+        try:
+            thunk()
+        except ModFault as exc:
+            self._fault(instance, exc)
+            return False
+        return True
+
+    def _fault(self, instance: ModInstance, exc: ModFault) -> None:
+        ledger = self._ledgers[instance.id]
+        self._diagnostics.extend(ledger.record(exc, tick=self.world.tick))
+        if ledger.quarantined and self._states.get(instance.id) == "running":
+            self._states[instance.id] = "quarantined"
+
+    def _timed(self, instance: ModInstance, work: Callable[[ModInstance], object]) -> None:
+        start = time.perf_counter_ns()
+        try:
+            work(instance)
+        finally:
+            ns = time.perf_counter_ns() - start
+            self._mod_ns[instance.id] = self._mod_ns.get(instance.id, 0) + ns
+
+    def _on_log(self, mod_id: str, line: str) -> None:
+        self._logs.setdefault(mod_id, deque(maxlen=LOG_LINES_KEPT)).append(line)
+        if self._log_sink is not None:
+            self._log_sink(mod_id, line)

@@ -1,0 +1,272 @@
+"""Loading one mod: manifest -> granted capabilities -> sandbox -> compiled scripts.
+
+:func:`load_mod` turns a planned :class:`~resolver.ModCandidate` into a :class:`ModInstance`
+and :meth:`ModInstance.close` releases it. The two are the whole lifecycle: startup loads each
+mod in order through :func:`load_mod`, and hot reload will close an instance and load it
+again through the same function. Nothing a script should keep across reloads lives in the
+instance: ``ctx.state`` dicts are owned by the host and handed in.
+
+Sandboxes are created in exactly one place, :func:`_make_sandbox`, so the execution tier
+(in-process or out-of-process) is chosen there from the policy.
+
+Component instances (WebAssembly) follow :class:`ComponentInstance`; :func:`_load_components`
+is where the component engine plugs in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from host_api import (
+    AuditSink,
+    Capability,
+    Diagnostic,
+    DiagnosticCode,
+    EntityView,
+    HostAPI,
+    HostPolicy,
+    JSONValue,
+    Limits,
+    Manifest,
+    ModhostError,
+    ScriptContext,
+    grant,
+)
+from resolver import ModCandidate
+from sandbox import RestrictedSandbox, ScriptModule, ScriptRejected, ScriptSandbox
+
+from ._world import World
+
+
+class ComponentInstance(Protocol):
+    """A running WebAssembly component of one mod, as the components stage drives it.
+
+    Each call runs under the mod's limits; a trap or limit raises a ``sandbox.ScriptFault``
+    (e.g. ``GuestTrap``), which the host counts against the mod like a script fault.
+    """
+
+    def on_tick(self, dt: float) -> None:
+        """Called once per tick in the components stage, in load order."""
+        ...
+
+    def on_event(self, name: str, payload: JSONValue) -> None:
+        """Called in the events stage for each event, after the mod's scripts."""
+        ...
+
+    def close(self) -> None:
+        """Release the store and instance. Idempotent."""
+        ...
+
+
+class ModLoadFailed(ModhostError):
+    """A mod could not be loaded; ``diagnostics`` says every reason found."""
+
+    def __init__(self, mod_id: str, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"mod '{mod_id}' failed to load", mod_id=mod_id)
+        self.diagnostics = tuple(diagnostics)
+
+
+@dataclass(eq=False)
+class ModInstance:
+    """One loaded mod: its sandbox, compiled scripts, components and host API.
+
+    A context manager; :meth:`close` is idempotent.
+    """
+
+    manifest: Manifest
+    folder: Path
+    api: HostAPI
+    sandbox: ScriptSandbox
+    #: Mod scripts (no ``entity``), in manifest order.
+    mod_scripts: tuple[ScriptModule, ...]
+    #: Entity scripts by the kind they drive, each kind's in manifest order.
+    entity_scripts: dict[str, tuple[ScriptModule, ...]]
+    components: list[ComponentInstance] = field(default_factory=list)
+    #: Findings at load that do not stop the mod (e.g. ``on_event`` without ``events.listen``).
+    notes: tuple[Diagnostic, ...] = ()
+    #: Cached ``ctx`` objects by entity id (``None``: the mod-script ctx).
+    contexts: dict[int | None, ScriptContext] = field(default_factory=dict)
+    closed: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def tier(self) -> str:
+        """The sandbox tier running the mod's scripts (``inprocess``, ``process``)."""
+        return self.sandbox.tier
+
+    @property
+    def listens(self) -> bool:
+        """Whether events are delivered to this mod (it holds ``events.listen``)."""
+        return Capability.EVENTS_LISTEN.value in self.api.granted
+
+    def context(
+        self, entity: EntityView | None, state: Callable[[], dict[str, Any]]
+    ) -> ScriptContext:
+        """The cached ``ctx`` for ``entity`` (or the mod ctx), built on first use.
+
+        :param state: returns the host-owned state dict for this mod/entity.
+        """
+        key = None if entity is None else entity.id
+        ctx = self.contexts.get(key)
+        if ctx is None:
+            ctx = self.contexts[key] = ScriptContext(self.api, state(), entity)
+        return ctx
+
+    def forget(self, entity_id: int) -> None:
+        """Drop the cached ``ctx`` of a despawned entity."""
+        self.contexts.pop(entity_id, None)
+
+    def close(self) -> None:
+        """Close components and the sandbox. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        self.contexts.clear()
+        for component in self.components:
+            component.close()
+        self.sandbox.close()
+
+    def __enter__(self) -> ModInstance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def effective_limits(manifest: Manifest, policy: HostPolicy) -> Limits:
+    """The manifest's limit requests, capped by the policy."""
+    return policy.limits.cap(manifest.limits)
+
+
+def load_mod(
+    candidate: ModCandidate,
+    *,
+    world: World,
+    policy: HostPolicy,
+    seed: int,
+    audit: AuditSink | None = None,
+) -> ModInstance:
+    """Load one mod: grant its capabilities, create its sandbox, compile its scripts.
+
+    Module bodies run now (inside the sandbox); ``on_load`` is the caller's to call, so it
+    runs with the host's fault handling.
+
+    :raises ModLoadFailed: a script is missing, rejected, or its module body faulted; every
+        script is tried so all problems are reported at once.
+    """
+    manifest = candidate.manifest
+    mod_id = manifest.id
+    granted = grant(mod_id, manifest.capabilities, policy.capabilities.allowed_for(mod_id))
+    api = HostAPI(granted, world, mod_root=candidate.folder, seed=seed, audit=audit)
+    sandbox = _make_sandbox(mod_id, effective_limits(manifest, policy), policy)
+    try:
+        mod_scripts, entity_scripts, problems = _load_scripts(candidate, sandbox)
+        components = [] if problems else _load_components(candidate, api, policy)
+    except BaseException:
+        sandbox.close()
+        raise
+    if problems:
+        sandbox.close()
+        raise ModLoadFailed(mod_id, problems)
+    instance = ModInstance(
+        manifest=manifest,
+        folder=candidate.folder,
+        api=api,
+        sandbox=sandbox,
+        mod_scripts=tuple(mod_scripts),
+        entity_scripts={k: tuple(v) for k, v in entity_scripts.items()},
+        components=components,
+    )
+    instance.notes = _listen_notes(instance)
+    return instance
+
+
+def _make_sandbox(mod_id: str, limits: Limits, policy: HostPolicy) -> ScriptSandbox:
+    """The single place sandboxes are created; the tier comes from ``policy.sandbox.tier``."""
+    return RestrictedSandbox(mod_id, limits)
+
+
+def _load_components(
+    candidate: ModCandidate, api: HostAPI, policy: HostPolicy
+) -> list[ComponentInstance]:
+    """Instantiate the mod's ``[[components]]`` (none yet: the component engine plugs in here).
+
+    :raises ModLoadFailed: a component failed to compile, link or ``init``.
+    """
+    return []
+
+
+def _load_scripts(
+    candidate: ModCandidate, sandbox: ScriptSandbox
+) -> tuple[list[ScriptModule], dict[str, list[ScriptModule]], list[Diagnostic]]:
+    mod_scripts: list[ScriptModule] = []
+    entity_scripts: dict[str, list[ScriptModule]] = {}
+    problems: list[Diagnostic] = []
+    for entry in candidate.manifest.scripts:
+        try:
+            source = _read_script(candidate, entry.path)
+            module = sandbox.load(entry.path, source)
+        except ModhostError as exc:
+            problems.append(_load_diagnostic(exc, candidate.manifest.id, entry.path))
+            continue
+        if entry.entity is None:
+            mod_scripts.append(module)
+        else:
+            entity_scripts.setdefault(entry.entity, []).append(module)
+    return mod_scripts, entity_scripts, problems
+
+
+def _read_script(candidate: ModCandidate, relative: str) -> str:
+    folder = candidate.folder.resolve()
+    path = (folder / relative).resolve()
+    if folder not in path.parents:
+        raise ModhostError(
+            f"script '{relative}' resolves outside the mod folder",
+            code=DiagnosticCode.MOD_FILE_MISSING,
+            hint="keep scripts inside the mod folder (no symlinks out of it)",
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModhostError(
+            f"cannot read script '{relative}': {exc}",
+            code=DiagnosticCode.MOD_FILE_MISSING,
+            hint="make sure the file exists and is UTF-8 text",
+        ) from exc
+
+
+def _load_diagnostic(exc: ModhostError, mod_id: str, path: str) -> Diagnostic:
+    diag = exc.to_diagnostic()
+    update: dict[str, Any] = {"mod": mod_id, "file": diag.file or path}
+    if isinstance(exc, ScriptRejected) and not diag.hint:
+        update["hint"] = "fix the script so it compiles under the sandbox"
+    return diag.model_copy(update=update)
+
+
+def _listen_notes(instance: ModInstance) -> tuple[Diagnostic, ...]:
+    if instance.listens:
+        return ()
+    modules = list(instance.mod_scripts)
+    for group in instance.entity_scripts.values():
+        modules.extend(group)
+    return tuple(
+        Diagnostic(
+            code=DiagnosticCode.CAPABILITY_DENIED,
+            severity="warning",
+            message=f"{m.path} defines on_event, but the mod does not hold 'events.listen'; "
+            "it will receive no events",
+            mod=instance.id,
+            hint='add "events.listen" to capabilities in mod.toml (and make sure the '
+            "policy grants it)",
+            file=m.path,
+            details={"capability": Capability.EVENTS_LISTEN.value},
+        )
+        for m in modules
+        if "on_event" in m.hooks
+    )

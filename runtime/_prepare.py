@@ -1,0 +1,94 @@
+"""Discovery plus planning: the shared front half of ``modhost check`` and ``modhost run``.
+
+Both commands call :func:`prepare`, so they report the same load order and the same
+diagnostics word for word.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from host_api import Diagnostic, DiagnosticCode, HostPolicy
+from resolver import LoadPlan, ModCandidate, plan_load_order
+
+from ._discovery import Discovery, discover
+
+PlannedState = Literal["planned", "failed", "disabled"]
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """The outcome of discovery and planning."""
+
+    #: Mod ids to load, in load order.
+    order: tuple[str, ...]
+    #: Every mod found, by id: its candidate (None when its manifest was unusable).
+    candidates: dict[str, ModCandidate | None]
+    #: Mods that will not load: ``failed`` (a per-mod check failed) or ``disabled`` (the plan
+    #: disabled it).
+    states: dict[str, PlannedState]
+    #: Every diagnostic, discovery's first, then the plan's, in a deterministic order.
+    diagnostics: tuple[Diagnostic, ...]
+
+    def for_mod(self, mod_id: str) -> tuple[Diagnostic, ...]:
+        """The diagnostics that concern ``mod_id``."""
+        return tuple(d for d in self.diagnostics if d.mod == mod_id)
+
+
+def prepare(mods_dir: Path, policy: HostPolicy, *, base_dir: Path | None = None) -> Preparation:
+    """Discover the mods in ``mods_dir`` and plan their load order.
+
+    :param base_dir: where the policy's relative paths resolve (see :func:`discover`).
+    """
+    found = discover(mods_dir, policy, base_dir=base_dir)
+    plan = plan_load_order(found.candidates)
+    plan = _drop_duplicates(found, plan)
+    candidates: dict[str, ModCandidate | None] = dict.fromkeys(found.failed)
+    for c in found.candidates:
+        candidates.setdefault(c.manifest.id, c)
+    states: dict[str, PlannedState] = {}
+    for mod_id in candidates:
+        if mod_id in found.failed:
+            states[mod_id] = "failed"
+        elif mod_id in plan.disabled or mod_id not in plan.order:
+            states[mod_id] = "disabled"
+        else:
+            states[mod_id] = "planned"
+    return Preparation(
+        order=tuple(m for m in plan.order if states.get(m) == "planned"),
+        candidates=dict(sorted(candidates.items())),
+        states=dict(sorted(states.items())),
+        diagnostics=(*found.diagnostics, *plan.diagnostics),
+    )
+
+
+def _drop_duplicates(found: Discovery, plan: LoadPlan) -> LoadPlan:
+    """Make sure no id held by two folders loads, whatever the resolver did with it.
+
+    The resolver reports ``RESOLVE_DUPLICATE_ID``; if it did not, the runtime reports it here,
+    because loading either copy would be a guess.
+    """
+    counts = Counter(c.manifest.id for c in found.candidates)
+    duplicated = sorted(mod_id for mod_id, n in counts.items() if n > 1)
+    if not duplicated:
+        return plan
+    reported = {d.mod for d in plan.diagnostics if d.code == DiagnosticCode.RESOLVE_DUPLICATE_ID}
+    extra = [
+        Diagnostic(
+            code=DiagnosticCode.RESOLVE_DUPLICATE_ID,
+            message=f"mod id '{mod_id}' is used by several folders: "
+            + ", ".join(sorted(c.folder.name for c in found.candidates if c.manifest.id == mod_id)),
+            mod=mod_id,
+            hint="keep one folder per mod id (remove or rename the others)",
+        )
+        for mod_id in duplicated
+        if mod_id not in reported
+    ]
+    return LoadPlan(
+        order=tuple(m for m in plan.order if m not in duplicated),
+        disabled=tuple(sorted({*plan.disabled, *duplicated})),
+        diagnostics=(*plan.diagnostics, *extra),
+    )

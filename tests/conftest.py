@@ -1,0 +1,77 @@
+"""Fixtures shared by every test area.
+
+``make_mod`` writes a mod folder into a temporary ``mods/`` directory, so tests drive the
+real discovery, sandbox and host with real files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+#: Every capability a test mod usually needs (``net`` is never granted anyway).
+TEST_CAPABILITIES = (
+    "world.read",
+    "world.write",
+    "world.spawn",
+    "events.emit",
+    "events.listen",
+    "log",
+    "fs.read",
+)
+
+MakeMod = Callable[..., Path]
+
+
+@pytest.fixture
+def mods_dir(tmp_path: Path) -> Path:
+    """An empty ``mods/`` folder inside the test's temporary directory."""
+    path = tmp_path / "mods"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def make_mod(mods_dir: Path) -> MakeMod:
+    """Write ``mods/<id>/`` with a manifest and scripts; returns the mod folder.
+
+    ``make_mod("a", scripts={"main.py": src}, entity_scripts={"coin": src})`` writes a mod
+    script ``scripts/main.py`` and an entity script ``scripts/coin.py`` for kind ``coin``.
+    ``extra`` is appended to ``mod.toml`` verbatim (e.g. a ``[dependencies]`` table);
+    ``manifest`` replaces the generated ``mod.toml`` entirely.
+    """
+
+    def make(
+        mod_id: str,
+        *,
+        scripts: dict[str, str] | None = None,
+        entity_scripts: dict[str, str] | None = None,
+        capabilities: tuple[str, ...] = TEST_CAPABILITIES,
+        version: str = "1.0.0",
+        extra: str = "",
+        manifest: str | None = None,
+        folder: str | None = None,
+    ) -> Path:
+        root = mods_dir / (folder or mod_id)
+        (root / "scripts").mkdir(parents=True)
+        lines = [
+            f'id = "{mod_id}"',
+            f'name = "{mod_id.title()}"',
+            f'version = "{version}"',
+            "capabilities = [" + ", ".join(f'"{c}"' for c in capabilities) + "]",
+        ]
+        tables = []
+        for name, source in (scripts or {}).items():
+            (root / "scripts" / name).write_text(dedent(source), encoding="utf-8")
+            tables.append(f'[[scripts]]\npath = "scripts/{name}"')
+        for kind, source in (entity_scripts or {}).items():
+            (root / "scripts" / f"{kind}.py").write_text(dedent(source), encoding="utf-8")
+            tables.append(f'[[scripts]]\nentity = "{kind}"\npath = "scripts/{kind}.py"')
+        text = "\n".join(lines) + "\n\n" + "\n\n".join(tables) + "\n\n" + dedent(extra)
+        (root / "mod.toml").write_text(manifest if manifest is not None else text, "utf-8")
+        return root
+
+    return make

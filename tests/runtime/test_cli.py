@@ -1,0 +1,192 @@
+"""The run/check/new commands through the real console script: exit codes and JSON shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+REPO_MODS = REPO / "mods"
+
+RUN_KEYS = {
+    "load_order",
+    "ticks",
+    "seed",
+    "world_hash",
+    "entities",
+    "kinds",
+    "screenshot",
+    "mods",
+    "diagnostics",
+    "timings",
+}
+MOD_KEYS = {"id", "version", "state", "tier", "faults", "entities", "diagnostics", "log", "time_ms"}
+DIAG_KEYS = {"code", "severity", "message", "mod", "hint", "file", "line", "cause", "details"}
+
+
+def modhost(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m runtime ARGS`` (the console script's entry point) in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "runtime", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=100,
+    )
+
+
+def json_of(result: subprocess.CompletedProcess[str]) -> Any:
+    """The one JSON document on stdout (json.loads fails on anything else)."""
+    return json.loads(result.stdout)
+
+
+def test_run_headless_json_shape_and_exit_0() -> None:
+    result = modhost("run", "--headless", "--json", "--ticks", "30", "--mods", str(REPO_MODS))
+    assert result.returncode == 0, result.stderr
+    report = json_of(result)
+    assert set(report) == RUN_KEYS
+    assert report["ticks"] == 30 and report["seed"] == 0
+    assert len(report["world_hash"]) == 64
+    assert report["load_order"] == ["arena", "coins", "guards", "scoreboard"]
+    for mod_id, mod in report["mods"].items():
+        assert set(mod) == MOD_KEYS and mod["id"] == mod_id
+        assert mod["state"] in {"running", "quarantined", "failed", "disabled"}
+    assert set(report["timings"]) == {"total_ms", "per_tick_ms", "stages_ms", "mods_ms"}
+    # Mod log lines go to stderr under --json, prefixed with the mod id.
+    assert "[arena] arena ready" in result.stderr
+
+
+def test_run_same_seed_same_hash_across_processes() -> None:
+    args = ("run", "--headless", "--json", "--ticks", "60", "--seed", "9")
+    first, second = json_of(modhost(*args)), json_of(modhost(*args))
+    assert first["world_hash"] == second["world_hash"]
+    other = json_of(modhost("run", "--headless", "--json", "--ticks", "60", "--seed", "10"))
+    assert other["world_hash"] != first["world_hash"]
+
+
+def test_headless_never_imports_panda3d() -> None:
+    code = (
+        "import sys\n"
+        "from runtime import main\n"
+        "try:\n"
+        "    main(['run', '--headless', '--json', '--ticks', '5', '--mods', sys.argv[1]])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('panda3d', 'direct'))\n"
+        "sys.stderr.write('PANDA:' + ','.join(loaded) + '\\n')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(REPO_MODS)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=100,
+    )
+    assert "PANDA:\n" in result.stderr, result.stderr[-2000:]
+
+
+def test_run_with_a_broken_mod_exits_1_and_the_others_run(make_mod, mods_dir: Path) -> None:
+    make_mod("good", scripts={"main.py": "def on_tick(ctx, dt):\n    ctx.log('ok')\n"})
+    make_mod("bad", scripts={"main.py": "def on_tick(ctx, dt)\n    pass\n"})
+    result = modhost("run", "--headless", "--json", "--ticks", "3", "--mods", str(mods_dir))
+    assert result.returncode == 1
+    report = json_of(result)
+    assert report["mods"]["good"]["state"] == "running"
+    assert report["mods"]["good"]["log"] == ["ok", "ok", "ok"]
+    bad = report["mods"]["bad"]
+    assert bad["state"] == "failed" and bad["tier"] is None
+    (diag,) = bad["diagnostics"]
+    assert set(diag) == DIAG_KEYS
+    assert diag["code"] == "SANDBOX_FORBIDDEN" and diag["line"] == 1
+    assert diag["file"] == "scripts/main.py" and diag["hint"]
+    assert "Traceback" not in result.stderr
+
+
+def test_strict_run_does_not_run_the_world(make_mod, mods_dir: Path) -> None:
+    make_mod("good", scripts={"main.py": "def on_tick(ctx, dt):\n    ctx.log('ok')\n"})
+    (mods_dir / "empty").mkdir()
+    result = modhost(
+        "run", "--headless", "--json", "--strict", "--ticks", "3", "--mods", str(mods_dir)
+    )
+    assert result.returncode == 1
+    report = json_of(result)
+    assert report["ticks"] == 0
+    assert report["mods"]["empty"]["state"] == "failed"
+    assert report["mods"]["good"]["log"] == []
+
+
+def test_check_json_shape_and_exit_codes(make_mod, mods_dir: Path) -> None:
+    good = modhost("check", "--json", "--mods", str(REPO_MODS))
+    assert good.returncode == 0, good.stdout + good.stderr
+    report = json_of(good)
+    assert set(report) == {"load_order", "mods", "diagnostics"}
+    assert report["load_order"] == ["arena", "coins", "guards", "scoreboard"]
+    assert set(report["mods"]["arena"]) == {"id", "version", "state", "diagnostics"}
+
+    make_mod("fine")
+    make_mod("typo", manifest='id = "typo"\nname = "T"\nversion = "1.0.0"\ncolour = "red"\n')
+    bad = modhost("check", "--json", "--mods", str(mods_dir))
+    assert bad.returncode == 1
+    report = json_of(bad)
+    assert report["load_order"] == ["fine"]
+    (diag,) = report["mods"]["typo"]["diagnostics"]
+    assert diag["code"] == "MANIFEST_INVALID" and diag["line"] == 4 and diag["mod"] == "typo"
+
+
+def test_check_human_output_names_the_problem(make_mod, mods_dir: Path) -> None:
+    make_mod("oops", scripts={"main.py": "x = (\n"})
+    result = modhost("check", "--mods", str(mods_dir))
+    assert result.returncode == 1
+    assert "SANDBOX_FORBIDDEN" in result.stdout and "[oops]" in result.stdout
+    assert "0 of 1 mods load" in result.stdout
+
+
+def test_invalid_policy_is_a_diagnostic_and_exit_1(make_mod, mods_dir: Path) -> None:
+    make_mod("fine")
+    policy = mods_dir.parent / "modhost.toml"
+    policy.write_text("[signing]\nmode = 'loose'\n")
+    for command in (["run", "--headless"], ["check"]):
+        result = modhost(*command, "--json", "--mods", str(mods_dir))
+        assert result.returncode == 1
+        codes = [d["code"] for d in json_of(result)["diagnostics"]]
+        assert codes == ["POLICY_INVALID"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--headless", "--offscreen"],
+        ["run", "--ticks", "-1"],
+        ["run", "--ticks", "3", "--seconds", "1"],
+        ["run", "--headless", "--screenshot", "x.png"],
+        ["run", "--mods", "does-not-exist"],
+        ["check", "--mods", "does-not-exist"],
+        ["run", "--policy", "no-such-policy.toml"],
+        ["run", "--no-such-flag"],
+        ["new", "mod", "Bad_Id"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
+    (tmp_path / "mods").mkdir()
+    result = modhost(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_new_mod_scaffolds_a_mod_that_passes_check_and_runs(mods_dir: Path) -> None:
+    created = modhost("new", "mod", "lap-counter", "--mods", str(mods_dir))
+    assert created.returncode == 0, created.stderr
+    assert (mods_dir / "lap-counter" / "mod.toml").is_file()
+    checked = modhost("check", "--json", "--mods", str(mods_dir))
+    assert checked.returncode == 0, checked.stdout
+    assert json_of(checked)["load_order"] == ["lap-counter"]
+    ran = modhost("run", "--headless", "--json", "--ticks", "240", "--mods", str(mods_dir))
+    assert ran.returncode == 0
+    assert json_of(ran)["mods"]["lap-counter"]["log"] == ["lap-counter loaded", "lap 1"]
+    again = modhost("new", "mod", "lap-counter", "--mods", str(mods_dir))
+    assert again.returncode == 2 and "exists" in again.stderr

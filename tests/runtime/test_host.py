@@ -1,0 +1,298 @@
+"""runtime.Host end to end with real mods on disk: determinism, hooks, events, faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runtime import Host
+
+REPO_MODS = Path(__file__).resolve().parents[2] / "mods"
+
+
+def _run(mods: Path, *, seed: int, ticks: int) -> Host:
+    host = Host(mods, seed=seed)
+    host.load()
+    host.step(ticks)
+    return host
+
+
+def test_same_seed_same_hash_and_different_seed_different_hash() -> None:
+    with _run(REPO_MODS, seed=3, ticks=120) as a, _run(REPO_MODS, seed=3, ticks=120) as b:
+        assert a.world_hash() == b.world_hash()
+        assert a.report().mods["scoreboard"].log == b.report().mods["scoreboard"].log
+    with _run(REPO_MODS, seed=4, ticks=120) as c:
+        assert c.world_hash() != a.world_hash()
+
+
+def test_stepping_in_pieces_equals_stepping_at_once() -> None:
+    with _run(REPO_MODS, seed=1, ticks=90) as whole, Host(REPO_MODS, seed=1) as pieces:
+        pieces.load()
+        for n in (1, 29, 60):
+            pieces.step(n)
+        assert pieces.world_hash() == whole.world_hash()
+
+
+def test_example_mods_run_clean_and_collect_coins() -> None:
+    with _run(REPO_MODS, seed=0, ticks=240) as host:
+        report = host.report()
+    assert report.load_order == ["arena", "coins", "guards", "scoreboard"]
+    assert {m.state for m in report.mods.values()} == {"running"}
+    assert [d for d in report.diagnostics if d.severity == "error"] == []
+    assert any(line.startswith("score ") for line in report.mods["scoreboard"].log)
+    assert report.kinds["ground"] == 1 and report.kinds["guard"] == 3
+    assert all(m.tier == "inprocess" for m in report.mods.values())
+
+
+def test_hooks_run_in_documented_order(make_mod, mods_dir: Path) -> None:
+    make_mod(
+        "alpha",
+        scripts={
+            "main.py": """
+            def on_load(ctx):
+                ctx.log("load")
+                ctx.world.spawn("blob", (0, 0, 0))
+                ctx.world.spawn("blob", (1, 0, 0))
+
+            def on_tick(ctx, dt):
+                ctx.log("mod tick %d" % ctx.tick)
+            """
+        },
+        entity_scripts={
+            "blob": """
+            def on_spawn(ctx):
+                ctx.log("spawn %d at tick %d" % (ctx.entity.id, ctx.tick))
+
+            def on_tick(ctx, dt):
+                ctx.log("tick %d entity %d" % (ctx.tick, ctx.entity.id))
+            """
+        },
+    )
+    with Host(mods_dir) as host:
+        host.load()
+        host.step(2)
+        log = host.report().mods["alpha"].log
+    assert log == [
+        "load",
+        "mod tick 1",
+        "spawn 1 at tick 1",
+        "tick 1 entity 1",
+        "spawn 2 at tick 1",
+        "tick 1 entity 2",
+        "mod tick 2",
+        "tick 2 entity 1",
+        "tick 2 entity 2",
+    ]
+
+
+def test_state_is_kept_per_entity_and_per_mod(make_mod, mods_dir: Path) -> None:
+    make_mod(
+        "counter",
+        scripts={
+            "main.py": """
+            def on_load(ctx):
+                ctx.state["ticks"] = 0
+                ctx.world.spawn("c", (0, 0, 0))
+                ctx.world.spawn("c", (0, 0, 0))
+
+            def on_tick(ctx, dt):
+                ctx.state["ticks"] = ctx.state["ticks"] + 1
+                if ctx.tick == 5:
+                    ctx.log("mod ticks %d" % ctx.state["ticks"])
+            """
+        },
+        entity_scripts={
+            "c": """
+            def on_tick(ctx, dt):
+                ctx.state["n"] = ctx.state.get("n", 0) + ctx.entity.id
+                if ctx.tick == 5:
+                    ctx.log("entity %d sum %d" % (ctx.entity.id, ctx.state["n"]))
+            """
+        },
+    )
+    with Host(mods_dir) as host:
+        host.load()
+        host.step(5)
+        assert host.report().mods["counter"].log == [
+            "mod ticks 5",
+            "entity 1 sum 5",
+            "entity 2 sum 10",
+        ]
+
+
+def test_events_are_delivered_in_load_then_entity_then_emission_order(
+    make_mod, mods_dir: Path
+) -> None:
+    emitter = """
+    def on_tick(ctx, dt):
+        if ctx.tick == 1:
+            ctx.events.emit("e", {"from": "%s-entity-%d" % (ctx.entity.kind, ctx.entity.id)})
+            ctx.events.emit("e", {"from": "%s-entity-%d-again" % (ctx.entity.kind, ctx.entity.id)})
+    """
+    make_mod(
+        "early",
+        scripts={
+            "main.py": """
+            def on_load(ctx):
+                ctx.world.spawn("early-thing", (0, 0, 0))
+                ctx.world.spawn("early-thing", (0, 0, 0))
+
+            def on_tick(ctx, dt):
+                if ctx.tick == 1:
+                    ctx.events.emit("e", {"from": "early-mod"})
+            """
+        },
+        entity_scripts={"early-thing": emitter},
+    )
+    make_mod(
+        "late",
+        scripts={
+            "main.py": """
+            def on_load(ctx):
+                ctx.world.spawn("late-thing", (0, 0, 0))
+
+            def on_tick(ctx, dt):
+                if ctx.tick == 1:
+                    ctx.events.emit("e", {"from": "late-mod"})
+
+            def on_event(ctx, event):
+                ctx.log("%s:%s" % (event.source, event.payload["from"]))
+            """
+        },
+        entity_scripts={"late-thing": emitter},
+        extra='[dependencies]\nsoftAfter = ["early"]\n',
+    )
+    with Host(mods_dir) as host:
+        host.load()
+        host.step(1)
+        log = host.report().mods["late"].log
+    assert log == [
+        "early:early-mod",
+        "early:early-thing-entity-1",
+        "early:early-thing-entity-1-again",
+        "early:early-thing-entity-2",
+        "early:early-thing-entity-2-again",
+        "late:late-mod",
+        "late:late-thing-entity-3",
+        "late:late-thing-entity-3-again",
+    ]
+
+
+def test_events_need_events_listen(make_mod, mods_dir: Path) -> None:
+    make_mod(
+        "deaf",
+        capabilities=("events.emit", "log"),
+        scripts={
+            "main.py": """
+            def on_tick(ctx, dt):
+                ctx.events.emit("ping", None)
+
+            def on_event(ctx, event):
+                ctx.log("heard")
+            """
+        },
+    )
+    with Host(mods_dir) as host:
+        host.load()
+        host.step(3)
+        report = host.report()
+    assert report.mods["deaf"].log == []
+    (note,) = report.mods["deaf"].diagnostics
+    assert note.code == "CAPABILITY_DENIED" and note.severity == "warning"
+    assert "events.listen" in note.message
+
+
+def test_a_raising_hook_is_a_sandbox_error_with_line_and_the_host_keeps_ticking(
+    make_mod, mods_dir: Path
+) -> None:
+    make_mod(
+        "broken",
+        scripts={
+            "main.py": """
+            def on_load(ctx):
+                ctx.world.spawn("rock", (0, 0, 0), (1, 0, 0))
+
+            def on_tick(ctx, dt):
+                if ctx.tick == 2:
+                    raise ValueError("boom")
+            """
+        },
+    )
+    make_mod("fine", scripts={"main.py": "def on_tick(ctx, dt):\n    ctx.log(str(ctx.tick))\n"})
+    with Host(mods_dir) as host:
+        host.load()
+        host.step(4)
+        report = host.report()
+    broken = report.mods["broken"]
+    assert broken.state == "running" and broken.faults == 1
+    (diag,) = broken.diagnostics
+    assert diag.code == "SANDBOX_ERROR" and diag.mod == "broken"
+    assert diag.file == "scripts/main.py" and diag.line == 7
+    assert "boom" in diag.message and diag.hint
+    assert report.mods["fine"].log == ["1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("ticks", [12])
+def test_fault_ladder_throttles_then_quarantines_and_freezes(
+    make_mod, mods_dir: Path, ticks: int
+) -> None:
+    make_mod(
+        "flaky",
+        scripts={
+            "main.py": """
+            def on_load(ctx):
+                ctx.world.spawn("rock", (0, 0, 0), (60, 0, 0))
+
+            def on_tick(ctx, dt):
+                ctx.log("ran %d" % ctx.tick)
+                raise RuntimeError("again")
+            """
+        },
+    )
+    make_mod(
+        "steady",
+        scripts={
+            "main.py": "def on_load(ctx):\n    ctx.world.spawn('pebble', (0, 0, 0), (60, 0, 0))\n"
+        },
+    )
+    with Host(mods_dir) as host:
+        host.load()
+        host.step(ticks)
+        report = host.report()
+        rock = host.world.query(kind="rock")[0]
+        pebble = host.world.query(kind="pebble")[0]
+    flaky = report.mods["flaky"]
+    # Default ladder: throttle at 3 faults (then every 4th tick), quarantine at 5.
+    assert flaky.log == ["ran 1", "ran 2", "ran 3", "ran 4", "ran 8"]
+    assert flaky.faults == 5 and flaky.state == "quarantined"
+    codes = [d.code for d in flaky.diagnostics]
+    assert codes == ["SANDBOX_ERROR"] * 3 + ["MOD_THROTTLED"] + ["SANDBOX_ERROR"] * 2 + [
+        "MOD_QUARANTINED"
+    ]
+    # Quarantined at tick 8: its rock moved 1 unit per tick until then, the pebble all along.
+    assert rock.position[0] == pytest.approx(7.0)
+    assert pebble.position[0] == pytest.approx(float(ticks))
+    assert report.mods["steady"].state == "running"
+
+
+def test_load_and_unload_are_repeatable_and_keep_state(make_mod, mods_dir: Path) -> None:
+    make_mod(
+        "keeper",
+        scripts={
+            "main.py": """
+            def on_load(ctx):
+                ctx.state["loads"] = ctx.state.get("loads", 0) + 1
+                ctx.log("load %d" % ctx.state["loads"])
+            """
+        },
+    )
+    with Host(mods_dir) as host:
+        host.load()
+        first = host.instances["keeper"]
+        host.unload_mod("keeper")
+        assert first.closed and first.sandbox.closed
+        second = host.load_mod("keeper")
+        assert second is not None and second is not first
+        assert host.report().mods["keeper"].log == ["load 1", "load 2"]
+    assert second.closed, "closing the host closes every instance"
