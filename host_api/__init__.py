@@ -15,6 +15,7 @@ __all__ = [
     "WIT_EXPORTS",
     "WIT_HOST_FUNCTIONS",
     "WIT_HOST_INTERFACE",
+    "WIT_HOST_TYPES",
     "WIT_PACKAGE",
     "WIT_RELOAD_EXPORTS",
     "WIT_WORLD",
@@ -109,6 +110,7 @@ from ._version import HOST_API_VERSION as HOST_API_VERSION
 from ._wit import WIT_EXPORTS as WIT_EXPORTS
 from ._wit import WIT_HOST_FUNCTIONS as WIT_HOST_FUNCTIONS
 from ._wit import WIT_HOST_INTERFACE as WIT_HOST_INTERFACE
+from ._wit import WIT_HOST_TYPES as WIT_HOST_TYPES
 from ._wit import WIT_PACKAGE as WIT_PACKAGE
 from ._wit import WIT_RELOAD_EXPORTS as WIT_RELOAD_EXPORTS
 from ._wit import WIT_WORLD as WIT_WORLD

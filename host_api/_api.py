@@ -140,6 +140,13 @@ class HostAPI:
             )
         return False
 
+    def note(self, diagnostic: Diagnostic) -> None:
+        """Report a diagnostic about this mod without raising (e.g. a component's denied call
+        answered with an error value). Goes to ``report``, or waits for
+        :meth:`drain_diagnostics`.
+        """
+        self._emit_diagnostic(diagnostic)
+
     def _emit_diagnostic(self, diagnostic: Diagnostic) -> None:
         if self._report is not None:
             self._report(diagnostic)

@@ -35,6 +35,8 @@ WIT_HOST_FUNCTIONS: Final[tuple[str, ...]] = (
     "tick",
     "random",
 )
+#: Named types of the host interface (a component's import of the interface lists them too).
+WIT_HOST_TYPES: Final[tuple[str, ...]] = ("vec3", "entity", "host-error")
 #: Exports of world ``mod`` every component has.
 WIT_EXPORTS: Final[tuple[str, ...]] = ("init", "on-tick", "on-event")
 #: Extra exports of world ``reloadable-mod`` (looked up when present).

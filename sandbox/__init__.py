@@ -8,6 +8,8 @@ May import: host_api, the standard library, RestrictedPython, wasmtime, numpy.
 
 __all__ = [
     "HOOKS",
+    "ArtifactCache",
+    "ComponentLoadFailed",
     "FuelExhausted",
     "GuestTrap",
     "MemoryLimitExceeded",
@@ -21,6 +23,10 @@ __all__ = [
     "ScriptRejected",
     "ScriptSandbox",
     "ScriptTimeout",
+    "UnknownImport",
+    "WasmComponent",
+    "WasmEngine",
+    "load_component",
 ]
 
 from ._engine import HOOKS as HOOKS
@@ -37,3 +43,9 @@ from ._errors import ScriptRaised as ScriptRaised
 from ._errors import ScriptRejected as ScriptRejected
 from ._errors import ScriptTimeout as ScriptTimeout
 from ._restricted import RestrictedSandbox as RestrictedSandbox
+from ._wasm_cache import ArtifactCache as ArtifactCache
+from ._wasm_component import WasmComponent as WasmComponent
+from ._wasm_component import load_component as load_component
+from ._wasm_engine import WasmEngine as WasmEngine
+from ._wasm_errors import ComponentLoadFailed as ComponentLoadFailed
+from ._wasm_errors import UnknownImport as UnknownImport

@@ -1,0 +1,291 @@
+"""One WebAssembly component instance of a mod, run under its limits.
+
+:class:`WasmComponent` owns a store, the linker built from the mod's :class:`HostAPI` and the
+instance. Every guest call (``init``, ``on-tick``, ``on-event``, ``snapshot``/``restore``) gets
+a fresh fuel budget and epoch deadline; memory and tables are capped per store. A trap or a
+limit hit raises a :class:`~sandbox.ScriptFault` (translated once, in ``_wasm_errors``) and
+leaves the instance unusable, so the next call first builds a fresh store and instance and
+re-runs ``init`` (the runtime's fault ladder decides whether there is a next call).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Final, final
+
+import wasmtime
+from wasmtime.component import Component, ComponentInstanceType, Func, Instance, Linker
+
+from host_api import (
+    WIT_EXPORTS,
+    WIT_HOST_FUNCTIONS,
+    WIT_HOST_INTERFACE,
+    WIT_HOST_TYPES,
+    WIT_RELOAD_EXPORTS,
+    HostAPI,
+    JSONValue,
+    Limits,
+    ModHostInternalError,
+)
+
+from ._errors import SandboxClosed
+from ._wasm_engine import WasmEngine
+from ._wasm_errors import ComponentLoadFailed, UnknownImport, translate_trap
+from ._wasm_host import HostBindings, build_linker
+
+#: Per-store caps beyond linear memory (a language runtime uses a few dozen core instances).
+TABLE_ELEMENTS: Final = 100_000
+MAX_INSTANCES: Final = 100
+MAX_TABLES: Final = 100
+MAX_MEMORIES: Final = 20
+
+
+def check_imports(
+    component: Component, engine: WasmEngine, *, mod_id: str, file: str, wasi: bool
+) -> None:
+    """Refuse a component that imports anything outside world ``mod`` (naming the import).
+
+    :raises UnknownImport: an import other than the host interface (or WASI when granted),
+        or a host-interface function the WIT does not have.
+    """
+    imports = component.type.imports(engine.engine)
+    for name, item in imports.items():
+        if name == WIT_HOST_INTERFACE:
+            kind = item.ty
+            if not isinstance(kind, ComponentInstanceType):
+                raise UnknownImport(name, mod_id=mod_id, file=file, wasi_hint=False)
+            for func in kind.exports(engine.engine):
+                if func not in WIT_HOST_FUNCTIONS and func not in WIT_HOST_TYPES:
+                    raise UnknownImport(f"{name}#{func}", mod_id=mod_id, file=file, wasi_hint=False)
+            continue
+        if wasi and name.startswith("wasi:"):
+            continue
+        raise UnknownImport(name, mod_id=mod_id, file=file, wasi_hint=name.startswith("wasi:"))
+
+
+@final
+class WasmComponent:
+    """A running component of one mod (the runtime's ``ComponentInstance`` protocol).
+
+    Construction instantiates and runs ``init``. A context manager with an idempotent
+    :meth:`close`; calls after close raise :class:`SandboxClosed`.
+
+    :param engine: the shared engine (fuel, epoch ticker, cache).
+    :param component: the compiled component.
+    :param api: the mod's host API; the linker is built from it and nothing else.
+    :param limits: effective limits (manifest request capped by policy).
+    :param file: the component's path relative to the mod folder (for diagnostics).
+    :param wasi: link WASI (no preopens, no environment, no network); only if the policy says.
+    :raises UnknownImport: the component imports outside world ``mod``.
+    :raises ComponentLoadFailed: missing exports or instantiation refused.
+    :raises ScriptFault: ``init`` trapped or hit a limit.
+    """
+
+    def __init__(
+        self,
+        engine: WasmEngine,
+        component: Component,
+        api: HostAPI,
+        *,
+        limits: Limits,
+        file: str,
+        wasi: bool = False,
+    ) -> None:
+        self.mod_id: Final = api.mod_id
+        self.file: Final = file
+        self.limits: Final = limits
+        self._engine = engine
+        self._component = component
+        self._wasi = wasi
+        self._closed = False
+        check_imports(component, engine, mod_id=self.mod_id, file=file, wasi=wasi)
+        self._check_exports()
+        self._bindings = HostBindings(api)
+        self._linker: Linker = build_linker(engine.engine, self._bindings, wasi=wasi)
+        self._store: wasmtime.Store | None = None
+        self._funcs: dict[str, Func] = {}
+        #: Fresh instances started (1 after load; +1 after every trap that was recovered).
+        self.starts = 0
+        self._start()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _check_exports(self) -> None:
+        exports = self._component.type.exports(self._engine.engine)
+        missing = [e for e in WIT_EXPORTS if e not in exports]
+        if missing:
+            raise ComponentLoadFailed(
+                f"component does not export {', '.join(missing)} of world modhost:mod/mod",
+                mod_id=self.mod_id,
+                file=self.file,
+                hint="export init, on-tick and on-event (build against wit/, world mod)",
+                details={"missing": missing},
+            )
+
+    def _new_store(self) -> wasmtime.Store:
+        store = wasmtime.Store(self._engine.engine)
+        store.set_limits(
+            memory_size=self.limits.memory_mb * 1024 * 1024,
+            table_elements=TABLE_ELEMENTS,
+            instances=MAX_INSTANCES,
+            tables=MAX_TABLES,
+            memories=MAX_MEMORIES,
+        )
+        if self._wasi:
+            # No preopens, no environment, no arguments, no inherited stdio, no network.
+            store.set_wasi(wasmtime.WasiConfig())
+        self._arm(store)
+        return store
+
+    def _arm(self, store: wasmtime.Store) -> None:
+        store.set_fuel(self.limits.fuel)
+        store.set_epoch_deadline(self._engine.deadline_ticks(self.limits.timeout_ms))
+
+    def _start(self) -> None:
+        """A fresh store and instance, then ``init``: after load and after every trap."""
+        self._drop_store()
+        store = self._new_store()
+        try:
+            instance: Instance = self._linker.instantiate(store, self._component)
+        except wasmtime.WasmtimeError as exc:
+            raise self._fault(exc, "instantiate") from exc
+        funcs: dict[str, Func] = {}
+        for name in (*WIT_EXPORTS, *WIT_RELOAD_EXPORTS):
+            func = instance.get_func(store, name)
+            if func is not None:
+                funcs[name] = func
+        self._store, self._funcs = store, funcs
+        self.starts += 1
+        self._call("init")
+
+    def _drop_store(self) -> None:
+        self._funcs = {}
+        self._store = None
+
+    def _fault(self, exc: BaseException, call: str) -> Exception:
+        parked, self._bindings.parked = self._bindings.parked, None
+        if parked is not None:
+            return ModHostInternalError(
+                f"host function failed during {call} of {self.file}: {parked!r}",
+                mod_id=self.mod_id,
+            )
+        limits = self.limits.model_dump()
+        if call == "instantiate" and "exceeds" not in str(exc):
+            return ComponentLoadFailed(
+                f"cannot instantiate {self.file}: {str(exc).strip().splitlines()[0]}",
+                mod_id=self.mod_id,
+                file=self.file,
+                hint="build the component against wit/ (world modhost:mod/mod)",
+            )
+        return translate_trap(exc, mod_id=self.mod_id, file=self.file, call=call, limits=limits)
+
+    # -- calls -----------------------------------------------------------------------------
+    def _call(self, name: str, *args: Any) -> Any:
+        if self._closed:
+            raise SandboxClosed(f"component {self.file} of mod '{self.mod_id}' is closed")
+        if self._store is None:
+            self._start()
+        store = self._store
+        assert store is not None
+        func = self._funcs[name]
+        self._arm(store)
+        try:
+            result = func(store, *args)
+            func.post_return(store)
+        except wasmtime.WasmtimeError as exc:
+            # After a trap the instance may hold broken state: never call into it again.
+            self._drop_store()
+            raise self._fault(exc, name) from exc
+        except Exception as exc:
+            self._drop_store()
+            if exc is self._bindings.parked:
+                self._bindings.parked = None
+                raise
+            raise
+        return result
+
+    def on_tick(self, dt: float) -> None:
+        """Call ``on-tick(dt)`` under the limits.
+
+        :raises ScriptFault: trap or limit (the instance restarts on the next call).
+        """
+        self._call("on-tick", float(dt))
+
+    def on_event(self, name: str, payload: JSONValue) -> None:
+        """Call ``on-event(name, payload-as-JSON-text)`` under the limits."""
+        self._call("on-event", name, json.dumps(payload))
+
+    @property
+    def reloadable(self) -> bool:
+        """Whether the component exports ``snapshot`` and ``restore``."""
+        return all(n in self._funcs for n in WIT_RELOAD_EXPORTS)
+
+    def snapshot(self) -> bytes | None:
+        """The guest's state for a hot reload (None if it does not export ``snapshot``)."""
+        if "snapshot" not in self._funcs:
+            return None
+        return bytes(self._call("snapshot"))
+
+    def restore(self, state: bytes) -> None:
+        """Hand a snapshot to the guest (no-op if it does not export ``restore``)."""
+        if "restore" in self._funcs:
+            self._call("restore", bytes(state))
+
+    @property
+    def fuel_left(self) -> int | None:
+        """Fuel left after the last call (None when no instance is live)."""
+        return None if self._store is None else self._store.get_fuel()
+
+    # -- resources -------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Drop the instance, store and linker. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._drop_store()
+        self._linker.close()
+
+    def __enter__(self) -> WasmComponent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def load_component(
+    engine: WasmEngine,
+    path: Path,
+    api: HostAPI,
+    *,
+    limits: Limits,
+    file: str,
+    wasi: bool = False,
+) -> WasmComponent:
+    """Compile (through the cache) and start the component at ``path`` for ``api``'s mod.
+
+    :raises ComponentLoadFailed: unreadable or invalid component, missing exports.
+    :raises UnknownImport: imports outside world ``mod``.
+    :raises ScriptFault: ``init`` trapped or hit a limit.
+    """
+    try:
+        component = engine.compile_file(path)
+    except OSError as exc:
+        raise ComponentLoadFailed(
+            f"cannot read {file}: {exc.strerror}",
+            mod_id=api.mod_id,
+            file=file,
+            hint="check the [[components]] path in mod.toml",
+        ) from exc
+    except wasmtime.WasmtimeError as exc:
+        raise ComponentLoadFailed(
+            f"{file} is not a valid WebAssembly component: {str(exc).strip().splitlines()[0]}",
+            mod_id=api.mod_id,
+            file=file,
+            hint="build it against wit/ with a component toolchain (componentize-py, "
+            "wasm-tools component new ...)",
+        ) from exc
+    return WasmComponent(engine, component, api, limits=limits, file=file, wasi=wasi)

@@ -1,0 +1,111 @@
+"""The WebAssembly engine: one wasmtime ``Engine``, its epoch ticker and its artifact cache.
+
+Every component instance of a host shares one :class:`WasmEngine`. The engine is configured
+for the limits the host enforces per call: fuel (``consume_fuel``), wall clock (epoch
+interruption, driven by one background ticker thread per engine) and a bounded wasm stack.
+Memory is limited per store (``Store.set_limits``) by each instance.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import math
+import threading
+from pathlib import Path
+from typing import Final, final
+
+import wasmtime
+from wasmtime.component import Component
+
+from ._errors import SandboxClosed
+from ._wasm_cache import ArtifactCache
+
+#: Milliseconds between epoch ticks; a deadline of ``timeout_ms`` is this many ticks or more.
+EPOCH_INTERVAL_MS: Final = 1.0
+#: Bytes of native stack wasm code may use (a bounded stack turns runaway recursion into a
+#: clean "call stack exhausted" trap). Language-runtime guests need the headroom.
+MAX_WASM_STACK: Final = 1024 * 1024
+
+
+def wasmtime_version() -> str:
+    """The installed wasmtime-py version (part of every artifact key)."""
+    return importlib.metadata.version("wasmtime")
+
+
+@final
+class WasmEngine:
+    """A configured wasmtime engine with an epoch ticker and a compiled-artifact cache.
+
+    A context manager with an idempotent :meth:`close` (stops the ticker); using a closed
+    engine raises :class:`SandboxClosed`.
+
+    :param cache_dir: where compiled artifacts are kept (``<data_dir>/wasm-cache``); None
+        compiles every time.
+    :param progress: show compile progress on stderr.
+    """
+
+    def __init__(self, *, cache_dir: Path | None = None, progress: bool = True) -> None:
+        config = wasmtime.Config()
+        config.consume_fuel = True
+        config.epoch_interruption = True
+        config.max_wasm_stack = MAX_WASM_STACK
+        config.wasm_component_model = True
+        # wasmtime's own cache stays off (its default): artifacts live in the host's data
+        # folder, keyed by the host (see ArtifactCache).
+        self.engine: Final = wasmtime.Engine(config)
+        self.fingerprint: Final = (
+            f"wasmtime-{wasmtime_version()}/fuel/epoch/stack={MAX_WASM_STACK}/component-model"
+        )
+        self.cache: Final = ArtifactCache(cache_dir, self.fingerprint, progress=progress)
+        self._closed = False
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="wasm-epoch", daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        # One ticker per engine: every store's deadline is counted in these ticks.
+        interval = EPOCH_INTERVAL_MS / 1000
+        while not self._stop.wait(interval):
+            self.engine.increment_epoch()
+
+    @staticmethod
+    def deadline_ticks(timeout_ms: float) -> int:
+        """Epoch ticks for a wall-clock budget of ``timeout_ms`` (at least 2: a deadline of one
+        tick could expire at once if the ticker fires right after it is set)."""
+        return max(2, math.ceil(timeout_ms / EPOCH_INTERVAL_MS) + 1)
+
+    def compile(self, data: bytes | str, *, name: str) -> Component:
+        """A compiled component from binary bytes or component-model text, via the cache.
+
+        :raises wasmtime.WasmtimeError: not a valid component.
+        """
+        self._check_open()
+        return self.cache.load(self.engine, data, name=name)
+
+    def compile_file(self, path: Path) -> Component:
+        """Compile (or fetch from the cache) the component at ``path`` (``.wasm`` or ``.wat``)."""
+        if path.suffix == ".wat":
+            return self.compile(path.read_text(encoding="utf-8"), name=path.name)
+        return self.compile(path.read_bytes(), name=path.name)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SandboxClosed("the WebAssembly engine is closed")
+
+    def close(self) -> None:
+        """Stop the epoch ticker. Idempotent. Instances must be closed first."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self._ticker.join(timeout=1.0)
+
+    def __enter__(self) -> WasmEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

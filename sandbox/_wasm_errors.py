@@ -1,0 +1,115 @@
+"""Errors of the WebAssembly tier, and the one place wasmtime's errors are translated.
+
+::
+
+    SandboxError
+    ├── ComponentLoadFailed (+ModFault)   WASM_LOAD_FAILED: not a component, bad exports
+    │   └── UnknownImport                 WASM_UNKNOWN_IMPORT: imports outside world `mod`
+    └── ScriptFault (sandbox._errors)     a call trapped or hit a limit:
+        FuelExhausted, ScriptTimeout, MemoryLimitExceeded, RecursionLimitExceeded, GuestTrap
+
+:func:`translate_trap` is the boundary: every ``wasmtime.WasmtimeError`` raised by a guest call
+becomes one of the faults above (``raise ... from exc``), with the mod id, the component path
+and the call in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from host_api import DiagnosticCode, ModFault
+
+from ._errors import (
+    FuelExhausted,
+    GuestTrap,
+    MemoryLimitExceeded,
+    RecursionLimitExceeded,
+    SandboxError,
+    ScriptFault,
+    ScriptTimeout,
+)
+
+
+class ComponentLoadFailed(SandboxError, ModFault):
+    """A component could not be compiled, linked or started."""
+
+    code = DiagnosticCode.WASM_LOAD_FAILED
+
+
+class UnknownImport(ComponentLoadFailed):
+    """A component imports something outside world ``mod`` (or WASI the policy did not grant).
+
+    :param name: the import, e.g. ``wasi:sockets/tcp@0.2.0`` or ``modhost:mod/host@0.1.0#open``.
+    """
+
+    code = DiagnosticCode.WASM_UNKNOWN_IMPORT
+
+    def __init__(self, name: str, *, mod_id: str, file: str, wasi_hint: bool) -> None:
+        hint = (
+            "WASI is not linked unless the host policy sets [sandbox] wasi = true"
+            if wasi_hint
+            else "build the component against wit/ (world modhost:mod/mod) and import only "
+            "the host interface"
+        )
+        super().__init__(
+            f"component imports '{name}', which is not part of world modhost:mod/mod",
+            mod_id=mod_id,
+            file=file,
+            hint=hint,
+            details={"import": name},
+        )
+        self.name = name
+
+
+#: (text in wasmtime's error, fault class, what to tell the author)
+_RULES: tuple[tuple[str, type[ScriptFault], str], ...] = (
+    ("all fuel consumed", FuelExhausted, "the call ran out of fuel; do less work per call"),
+    ("wasm trap: interrupt", ScriptTimeout, "the call ran past its wall-clock limit"),
+    ("call stack exhausted", RecursionLimitExceeded, "recursion too deep for the wasm stack"),
+    ("exceeds memory limits", MemoryLimitExceeded, "the component needs more memory than allowed"),
+    (
+        "exceeds table limits",
+        MemoryLimitExceeded,
+        "the component needs a larger table than allowed",
+    ),
+)
+
+
+def trap_reason(message: str) -> str:
+    """The one-line reason in a wasmtime error (the text after ``wasm trap:`` if any)."""
+    for line in reversed(message.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("wasm trap:"):
+            return line.removeprefix("wasm trap:").strip()
+    return message.strip().splitlines()[-1].strip() if message.strip() else "unknown error"
+
+
+def translate_trap(
+    exc: BaseException, *, mod_id: str, file: str, call: str, limits: dict[str, Any]
+) -> ScriptFault:
+    """Map a wasmtime error from a guest call to the fault the runtime counts.
+
+    :param limits: the effective limits, copied into the diagnostic's details.
+    """
+    message = str(exc)
+    reason = trap_reason(message)
+    for needle, cls, hint in _RULES:
+        if needle in message:
+            fault: ScriptFault = cls(
+                f"{call} stopped: {reason}",
+                mod_id=mod_id,
+                file=file,
+                hint=f"{hint} (limits: {limits}); the host restarts the component on a fresh "
+                "instance or quarantines the mod after repeated faults",
+                details={"call": call, "trap": reason, "limits": dict(limits)},
+            )
+            return fault
+    return GuestTrap(
+        f"{call} trapped: {reason}",
+        mod_id=mod_id,
+        file=file,
+        hint="the component trapped (a guest panic, unreachable, a bad memory access, or an "
+        "allocation refused at the memory limit); fix the guest. The host restarts it on a "
+        "fresh instance, or quarantines the mod after repeated faults",
+        details={"call": call, "trap": reason, "limits": dict(limits)},
+    )

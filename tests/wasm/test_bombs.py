@@ -1,0 +1,156 @@
+"""WASM bombs written in WAT: each is contained with the right code, and others keep ticking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from host_api import DiagnosticCode, Limits
+from host_api.testing import FakeWorld
+from sandbox import (
+    ComponentLoadFailed,
+    ScriptFault,
+    UnknownImport,
+    WasmComponent,
+    WasmEngine,
+    load_component,
+)
+
+from .conftest import MakeApi
+
+SMALL = Limits(fuel=2_000_000, memory_mb=16, timeout_ms=50)
+
+
+def _load(engine: WasmEngine, path: Path, api: object, limits: Limits = SMALL) -> WasmComponent:
+    return load_component(engine, path, api, limits=limits, file=f"components/{path.name}")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bomb", "limits", "code"),
+    [
+        ("bomb_loop", SMALL, DiagnosticCode.SANDBOX_FUEL_EXHAUSTED),
+        # Fuel too large to run out in time: the epoch deadline stops it.
+        (
+            "bomb_loop",
+            Limits(fuel=10**10, memory_mb=16, timeout_ms=20),
+            DiagnosticCode.SANDBOX_TIMEOUT,
+        ),
+        ("bomb_recursion", SMALL, DiagnosticCode.SANDBOX_RECURSION_LIMIT),
+        # memory.grow / table.grow are refused at the cap (-1), and the guest then aborts.
+        ("bomb_grow", SMALL, DiagnosticCode.WASM_TRAP),
+        ("bomb_table", SMALL, DiagnosticCode.WASM_TRAP),
+        ("trap_tick", SMALL, DiagnosticCode.WASM_TRAP),
+    ],
+)
+def test_bomb_in_on_tick_is_contained_while_others_tick(
+    engine: WasmEngine,
+    components: dict[str, Path],
+    make_api: MakeApi,
+    bomb: str,
+    limits: Limits,
+    code: DiagnosticCode,
+) -> None:
+    world = FakeWorld()
+    world.add("coin", (0.0, 0.0, 0.0))
+    bad_api, _ = make_api(mod_id="bomber", world=world)
+    good_api, _ = make_api(mod_id="good", world=world)
+    with (
+        _load(engine, components[bomb], bad_api, limits) as bad,
+        _load(engine, components["probe"], good_api) as good,
+    ):
+        for tick in range(3):
+            world.tick = tick
+            with pytest.raises(ScriptFault) as info:
+                bad.on_tick(1 / 60)
+            diag = info.value.to_diagnostic()
+            assert diag.code == code, diag.message
+            assert diag.mod == "bomber" and diag.file == f"components/{bomb}.wasm" and diag.hint
+            good.on_tick(1 / 60)
+            good.on_event("bulk", None)  # the other mod keeps working
+        # after every trap the host made a fresh store and instance and re-ran init
+        assert bad.starts == 3
+    assert world.entities[1].position == (3.0, 0.0, 0.0)
+
+
+def test_memory_growth_stops_at_the_store_limit(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    """A component asking for more memory than its limit up front cannot start."""
+    api, _ = make_api()
+    with pytest.raises(ScriptFault) as info:
+        _load(engine, components["big_memory"], api)
+    assert info.value.to_diagnostic().code == DiagnosticCode.SANDBOX_MEMORY_LIMIT
+    # The same component starts under a larger limit: the limit, not the guest, decided.
+    _load(engine, components["big_memory"], api, Limits(memory_mb=80)).close()
+
+
+def test_trap_in_init_fails_the_load(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    api, _ = make_api()
+    with pytest.raises(ScriptFault) as info:
+        _load(engine, components["trap_init"], api)
+    diag = info.value.to_diagnostic()
+    assert diag.code == DiagnosticCode.WASM_TRAP
+    assert "init" in diag.message and "unreachable" in diag.message
+
+
+def test_unknown_import_is_named(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    api, _ = make_api()
+    with pytest.raises(UnknownImport) as info:
+        _load(engine, components["unknown_import"], api)
+    diag = info.value.to_diagnostic()
+    assert diag.code == DiagnosticCode.WASM_UNKNOWN_IMPORT
+    assert "evil:net/socket@0.1.0" in diag.message
+    assert diag.details["import"] == "evil:net/socket@0.1.0"
+
+
+def test_not_a_component(engine: WasmEngine, make_api: MakeApi, tmp_path: Path) -> None:
+    api, _ = make_api()
+    junk = tmp_path / "junk.wasm"
+    junk.write_bytes(b"\0asm\x01\0\0\0garbage")
+    with pytest.raises(ComponentLoadFailed) as info:
+        _load(engine, junk, api)
+    assert info.value.to_diagnostic().code == DiagnosticCode.WASM_LOAD_FAILED
+
+
+def test_a_closed_component_refuses_calls(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    from sandbox import SandboxClosed
+
+    api, _ = make_api()
+    comp = _load(engine, components["probe"], api)
+    comp.close()
+    comp.close()
+    with pytest.raises(SandboxClosed):
+        comp.on_tick(0.1)
+
+
+def test_wasi_is_not_linked_unless_granted(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    api, _ = make_api()
+    with pytest.raises(UnknownImport) as info:
+        _load(engine, components["wasi_env"], api)
+    assert "wasi:cli/environment@0.2.0" in info.value.message
+    assert "[sandbox] wasi" in info.value.hint
+
+
+def test_granted_wasi_has_no_environment(
+    engine: WasmEngine,
+    components: dict[str, Path],
+    make_api: MakeApi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MODHOST_SECRET", "must-not-leak")
+    api, _ = make_api()
+    path = components["wasi_env"]
+    # init traps unless get-environment returned an empty list
+    with load_component(
+        engine, path, api, limits=SMALL, file="components/wasi_env.wasm", wasi=True
+    ) as comp:
+        comp.on_tick(0.1)
