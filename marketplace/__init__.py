@@ -74,6 +74,7 @@ __all__ = [
     "open_store",
     "pack_bytes",
     "parse_public_key",
+    "record_loaded_mod",
     "run_gates",
     "safe_extract",
     "sign_mod",
@@ -152,3 +153,4 @@ from ._trust import SignatureCheck as SignatureCheck
 from ._trust import SignatureChecker as SignatureChecker
 from ._trust import TrustSet as TrustSet
 from ._trust import check_mod_signature as check_mod_signature
+from ._trust import record_loaded_mod as record_loaded_mod

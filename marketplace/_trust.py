@@ -248,3 +248,23 @@ def check_mod_signature(
     if not extra:
         return result
     return replace(result, diagnostics=result.diagnostics + extra)
+
+
+def record_loaded_mod(
+    folder: Path, manifest: Manifest, policy: HostPolicy, *, policy_dir: Path
+) -> tuple[Diagnostic, ...]:
+    """Record, for rollback protection, a mod the host has just loaded.
+
+    The folder is verified again (the record must describe what was loaded, not what
+    discovery saw earlier) and recorded only when its signature is valid, trusted and not a
+    refused rollback. Call it from the load path of ``run`` (and reload), never from ``check``.
+
+    :returns: a ``ROLLBACK_STATE_INVALID`` diagnostic when the state file is unusable, else ().
+    """
+    checker = SignatureChecker(policy, policy_dir)
+    try:
+        checker.record(checker.check(folder, manifest))
+    except RollbackStateInvalid as exc:
+        diag = exc.to_diagnostic("error" if checker.strict else "warning")
+        return (diag.model_copy(update={"mod": manifest.id}),)
+    return ()
