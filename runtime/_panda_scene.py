@@ -63,18 +63,20 @@ class Scene:
 
         :param arena: ((x_lo, y_lo), (x_hi, y_hi)) the ground slabs are stretched over.
         """
-        wanted = {int(i) for i in frame.ids}
+        # Plain Python lists: indexing numpy scalars one by one costs more than the conversion.
+        ids: list[int] = frame.ids.tolist()
+        positions: list[list[float]] = frame.positions.tolist()
+        wanted = set(ids)
         for gone in [i for i in self._nodes if i not in wanted]:
             self._nodes.pop(gone)[2].remove_node()
-        for row, (entity_id, kind) in enumerate(zip(frame.ids, frame.kinds, strict=True)):
-            style, node = self._node(int(entity_id), kind)
-            x, y, z = (float(v) for v in frame.positions[row])
+        for entity_id, kind, (x, y, z) in zip(ids, frame.kinds, positions, strict=True):
+            style, node = self._node(entity_id, kind)
             if style.ground:
                 self._place_ground(node, z, arena)
             else:
                 node.set_pos(x, y, z)
                 if style.spin:
-                    node.set_h((frame.tick * style.spin + int(entity_id) * 37) % 360.0)
+                    node.set_h((frame.tick * style.spin + entity_id * 37) % 360.0)
 
     def _node(self, entity_id: int, kind: str) -> tuple[KindStyle, NodePath]:
         entry = self._nodes.get(entity_id)
