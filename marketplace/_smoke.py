@@ -80,6 +80,8 @@ class SmokeGate:
             str(self.ticks),
             "--mods",
             str(mods),
+            "--policy",
+            str(root / POLICY_FILE),
         ]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         try:
@@ -123,41 +125,38 @@ class SmokeGate:
         )
 
     def _judge(self, subject: GateSubject, report: dict[str, Any]) -> list[Finding]:
-        out: list[Finding] = []
-        for mod_id, entry in sorted((report.get("mods") or {}).items()):
-            state = entry.get("state")
+        mods: dict[str, Any] = report.get("mods") or {}
+        # The report lists each fault per mod and again at the top level; count repeats
+        # instead of showing them again.
+        counts: dict[_Key, tuple[int, str]] = {}
+        for mod_id, entry in sorted(mods.items()):
             for diag in entry.get("diagnostics") or ():
-                if diag.get("severity") == "error":
-                    out.append(
-                        Finding(
-                            self.name,
-                            diag.get("code", "MARKET_SMOKE_FAILED"),
-                            f"{mod_id}: {diag.get('message', '')}",
-                            mod=mod_id,
-                            hint=diag.get("hint", ""),
-                            file=diag.get("file"),
-                        )
-                    )
-            if state != "running":
+                _count(counts, diag, mod_id)
+        for diag in report.get("diagnostics") or ():
+            if diag.get("mod") not in mods:
+                _count(counts, diag, diag.get("mod"))
+        out = [
+            Finding(
+                self.name,
+                code,
+                message,
+                mod=mod_id,
+                file=file,
+                hint=hint,
+                details={"occurrences": n} if n > 1 else {},
+            )
+            for (mod_id, code, message, file), (n, hint) in counts.items()
+        ]
+        for mod_id, entry in sorted(mods.items()):
+            if entry.get("state") != "running":
                 out.append(
                     self._finding(
                         subject,
-                        f"{mod_id} ended the smoke run {state}",
+                        f"{mod_id} ended the smoke run {entry.get('state')}",
                         DiagnosticCode.MARKET_SMOKE_FAILED,
                     )
                 )
-        for diag in report.get("diagnostics") or ():
-            if diag.get("severity") == "error":
-                out.append(
-                    Finding(
-                        self.name,
-                        diag.get("code", "MARKET_SMOKE_FAILED"),
-                        diag.get("message", ""),
-                        mod=diag.get("mod"),
-                        hint=diag.get("hint", ""),
-                    )
-                )
-        if subject.submission.mod_id not in (report.get("mods") or {}):
+        if subject.submission.mod_id not in mods:
             out.append(
                 self._finding(
                     subject,
@@ -175,6 +174,22 @@ class SmokeGate:
             mod=subject.submission.mod_id,
             hint=f"run it yourself: modhost run --headless --json --ticks {self.ticks} --mods DIR",
         )
+
+
+_Key = tuple[str | None, str, str, str | None]
+
+
+def _count(counts: dict[_Key, tuple[int, str]], diag: dict[str, Any], mod_id: str | None) -> None:
+    if diag.get("severity") != "error":
+        return
+    key = (
+        mod_id,
+        str(diag.get("code", DiagnosticCode.MARKET_SMOKE_FAILED)),
+        str(diag.get("message", "")),
+        diag.get("file"),
+    )
+    seen, hint = counts.get(key, (0, str(diag.get("hint", ""))))
+    counts[key] = (seen + 1, hint)
 
 
 def _parse_report(stdout: str) -> dict[str, Any] | None:
