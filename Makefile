@@ -18,8 +18,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/modhost run --mods mods --seconds 4 --screenshot build/demo.png
 
-test: $(STAMP)
+test: $(STAMP) postgres
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# The marketplace tests start their own PostgreSQL server (tests/marketplace/conftest.py);
+# install the server binaries when they are missing and we are root on a Debian-like system.
+.PHONY: postgres
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; \
+	then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing PostgreSQL for the marketplace tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "warning: PostgreSQL is missing and cannot be installed here; the postgres tests will skip"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
