@@ -52,8 +52,9 @@ class Framing:
     ) -> CameraPose:
         """Grow the bounds to hold ``positions`` (shape (n, 3)) and return the camera pose.
 
-        Cost: O(n) for the min/max.
+        Non-finite positions are ignored. Cost: O(n) for the min/max.
         """
+        positions = positions[np.isfinite(positions).all(axis=1)] if len(positions) else positions
         if len(positions):
             self._grow(
                 positions.min(axis=0).astype(np.float64), positions.max(axis=0).astype(np.float64)

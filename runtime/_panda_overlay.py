@@ -16,6 +16,8 @@ from ._frame import FrameSnapshot
 TEXT_SCALE = 0.075
 #: Smallest text height in pixels: on small outputs (thumbnails, tests) text stays legible.
 MIN_TEXT_PX = 11.0
+#: Longest line, in text heights, before it wraps.
+WRAP = 28.0
 #: Card margins around a text block (left, right, bottom, top), in text lines.
 CARD_MARGIN = (0.3, 0.3, 0.2, 0.15)
 #: Distance from the screen edges, same unit.
@@ -45,6 +47,7 @@ class Overlay:
     def _block(self, name: str, align: int, x: float) -> TextNode:
         text = TextNode(name)
         text.set_align(align)
+        text.set_wordwrap(WRAP)  # a long mod line wraps instead of running off the screen
         text.set_text_color(1.0, 1.0, 1.0, 1.0)
         text.set_shadow(0.06, 0.06)
         text.set_shadow_color(0.0, 0.0, 0.0, 1.0)

@@ -9,6 +9,7 @@ z = 0, so an entity stands on its position.
 
 from __future__ import annotations
 
+import numpy as np
 from panda3d.core import (
     AmbientLight,
     DirectionalLight,
@@ -66,11 +67,19 @@ class Scene:
         # Plain Python lists: indexing numpy scalars one by one costs more than the conversion.
         ids: list[int] = frame.ids.tolist()
         positions: list[list[float]] = frame.positions.tolist()
+        # A NaN or infinite position would trip a Panda3D assertion: such an entity is hidden.
+        finite: list[bool] = np.isfinite(frame.positions).all(axis=1).tolist()
         wanted = set(ids)
         for gone in [i for i in self._nodes if i not in wanted]:
             self._nodes.pop(gone)[2].remove_node()
-        for entity_id, kind, (x, y, z) in zip(ids, frame.kinds, positions, strict=True):
+        rows = zip(ids, frame.kinds, positions, finite, strict=True)
+        for entity_id, kind, (x, y, z), ok in rows:
             style, node = self._node(entity_id, kind)
+            if not ok:
+                node.hide()
+                continue
+            if node.is_hidden():
+                node.show()
             if style.ground:
                 self._place_ground(node, z, arena)
             else:

@@ -105,6 +105,18 @@ def test_nodes_are_reused_by_id_and_follow_ids(presenter: PandaPresenter) -> Non
     assert presenter.scene.entity_count == 0
 
 
+def test_non_finite_positions_hide_the_entity_without_breaking_the_frame(
+    presenter: PandaPresenter, tmp_path: Path
+) -> None:
+    nan = float("nan")
+    presenter.draw(frame({1: ("wanderer", (0, 0, 0)), 2: ("guard", (nan, 1.0, float("inf")))}))
+    node = presenter.scene.node_for(2)
+    assert node is not None and node.is_hidden()
+    presenter.draw(frame({1: ("wanderer", (0, 0, 0)), 2: ("guard", (2.0, 1.0, 0.0))}))
+    assert not node.is_hidden()
+    assert np.isfinite(pixels(presenter, tmp_path, "ok.png")).all()
+
+
 def test_coin_spins_with_the_tick(presenter: PandaPresenter) -> None:
     presenter.draw(frame({7: ("coin", (0, 0, 0))}, tick=1))
     node = presenter.scene.node_for(7)
