@@ -225,7 +225,9 @@ def parse_manifest(text: str, *, folder_name: str) -> Manifest:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        # Python 3.11-3.13 only say "(at line N, column M)" in the message; 3.14 adds lineno.
+        found = re.search(r"at line (\d+)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         raise ManifestInvalid(
             f"mod.toml is not valid TOML: {exc}",
             mod_id=folder_name,
