@@ -8,7 +8,14 @@ import typer
 
 from host_api import HOST_API_VERSION, MANIFEST_FILE, ManifestError, load_manifest, parse_manifest
 
-from ._cli_common import EXIT_ERROR, console, print_diagnostics, usage_error
+from ._cli_common import (
+    EXIT_ERROR,
+    JSON_OPTION,
+    console,
+    print_diagnostics,
+    print_json,
+    usage_error,
+)
 from ._cmd_options import MODS_OPTION
 
 _MANIFEST = """\
@@ -115,6 +122,7 @@ def register(app: typer.Typer) -> None:
     def new_mod(
         mod_id: str = typer.Argument(..., metavar="ID", help="The new mod's id."),
         mods: Path = MODS_OPTION,
+        json: bool = JSON_OPTION,
     ) -> None:
         """Scaffold a mod folder (manifest, a mod script, an entity script) that passes check."""
         try:
@@ -126,6 +134,11 @@ def register(app: typer.Typer) -> None:
         except ManifestError as exc:  # the templates are wrong: a bug, but say it plainly
             print_diagnostics([exc.to_diagnostic()], stderr=True)
             raise typer.Exit(EXIT_ERROR) from exc
+        if json:
+            print_json(
+                {"mod": mod_id, "folder": str(mods / mod_id), "files": [str(p) for p in written]}
+            )
+            return
         console.print(f"created mod [bold]{mod_id}[/] in {mods / mod_id}:")
         for path in written:
             console.print(f"  {path}")

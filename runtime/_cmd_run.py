@@ -213,9 +213,13 @@ def _print_summary(report: RunReport) -> None:
     from rich.table import Table
 
     print_diagnostics(report.diagnostics)
-    table = Table(title="mods", title_justify="left")
-    for column in ("#", "mod", "version", "state", "tier", "faults", "entities", "time/tick"):
-        table.add_column(column, justify="right" if column in ("#", "faults") else "left")
+    from rich import box
+
+    table = Table(title="mods", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("#", "mod", "version", "state", "tier", "faults", "entities", "per tick"):
+        table.add_column(
+            column, no_wrap=True, justify="left" if column in ("mod", "state") else "right"
+        )
     ticks = max(1, report.ticks)
     order = {m: n for n, m in enumerate(report.load_order, start=1)}
     for mod in sorted(report.mods.values(), key=lambda m: (order.get(m.id, 10**9), m.id)):

@@ -190,3 +190,6 @@ def test_new_mod_scaffolds_a_mod_that_passes_check_and_runs(mods_dir: Path) -> N
     assert json_of(ran)["mods"]["lap-counter"]["log"] == ["lap-counter loaded", "lap 1"]
     again = modhost("new", "mod", "lap-counter", "--mods", str(mods_dir))
     assert again.returncode == 2 and "exists" in again.stderr
+    as_json = json_of(modhost("new", "mod", "second", "--json", "--mods", str(mods_dir)))
+    assert as_json["mod"] == "second"
+    assert [Path(f).name for f in as_json["files"]] == ["mod.toml", "main.py", "second.py"]
