@@ -37,6 +37,16 @@ postgres:
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# WebAssembly example mods, rebuilt from their sources in the repo (tests check the committed
+# binaries are up to date). WAT guests: wasm-tools wraps the core module into a component
+# against wit/. Python guests: componentize-py (--stub-wasi: the host interface is the only
+# import).
+.PHONY: components
+components: $(STAMP)
+	@mkdir -p build
+	$(BIN)/wasm-tools component embed wit --world mod mods/beacon/src/beacon.wat -o build/beacon.core.wasm
+	$(BIN)/wasm-tools component new build/beacon.core.wasm -o mods/beacon/components/beacon.wasm
+
 # Re-sign every example mod with the demo key (keys/README: a public demo key). Git does not
 # keep file modes, so restore 0600 on the private key first.
 .PHONY: sign-demo

@@ -62,6 +62,11 @@ class ModStorage:
             return {}
         return {k: json.dumps(v) for k, v in raw.items() if isinstance(k, str)}
 
+    @classmethod
+    def for_mod(cls, data_dir: Path, mod_id: str, *, quota: int = DEFAULT_QUOTA) -> ModStorage:
+        """The store of ``mod_id`` under the host's data folder (``storage/<mod id>.json``)."""
+        return cls(data_dir / "storage" / f"{mod_id}.json", mod_id=mod_id, quota=quota)
+
     @property
     def used(self) -> int:
         """Bytes currently used against the quota."""

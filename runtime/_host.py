@@ -43,7 +43,7 @@ from typing import Any, Final
 import numpy as np
 
 from host_api import AuditSink, Diagnostic, HostPolicy, ModFault, ModhostError
-from sandbox import ScriptModule
+from sandbox import ComponentRuntime, ScriptModule
 
 from ._events import Event, for_receiver
 from ._faults import FaultLedger
@@ -119,6 +119,9 @@ class Host:
         self._overlay: Callable[[], dict[str, str]] | None = None
         self._wall_ns = 0
         self._closed = False
+        base = base_dir if base_dir is not None else mods_dir.resolve().parent
+        #: The WebAssembly tier (engine created on the first component); owns the data folder.
+        self.components: Final = ComponentRuntime(base / self.policy.data_dir)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def load(self) -> Preparation:
@@ -152,7 +155,12 @@ class Host:
         self._ledgers.setdefault(mod_id, FaultLedger(mod_id, self.policy))
         try:
             instance = load_mod(
-                candidate, world=self.world, policy=self.policy, seed=self.seed, audit=self._audit
+                candidate,
+                world=self.world,
+                policy=self.policy,
+                seed=self.seed,
+                audit=self._audit,
+                components=self.components,
             )
         except ModLoadFailed as exc:
             self._states[mod_id] = "failed"
@@ -183,6 +191,7 @@ class Host:
         self._closed = True
         for mod_id in list(self.instances):
             self.unload_mod(mod_id)
+        self.components.close()
         if self._presenter is not None:
             self._presenter.close()
 
@@ -200,6 +209,9 @@ class Host:
         start = time.perf_counter_ns()
         self.scheduler.step(n)
         self._wall_ns += time.perf_counter_ns() - start
+        for instance in self.instances.values():
+            # Throttling and component refusals are reported without raising.
+            self._diagnostics.extend(instance.api.drain_diagnostics())
 
     @property
     def tick(self) -> int:

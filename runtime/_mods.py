@@ -32,11 +32,18 @@ from host_api import (
     Limits,
     Manifest,
     ModhostError,
+    ModStorage,
     ScriptContext,
     grant,
 )
 from resolver import ModCandidate
-from sandbox import RestrictedSandbox, ScriptModule, ScriptRejected, ScriptSandbox
+from sandbox import (
+    ComponentRuntime,
+    RestrictedSandbox,
+    ScriptModule,
+    ScriptRejected,
+    ScriptSandbox,
+)
 
 from ._world import World
 
@@ -151,8 +158,12 @@ def load_mod(
     policy: HostPolicy,
     seed: int,
     audit: AuditSink | None = None,
+    components: ComponentRuntime | None = None,
 ) -> ModInstance:
     """Load one mod: grant its capabilities, create its sandbox, compile its scripts.
+
+    :param components: the host's WebAssembly tier (its data folder also holds the mod's
+        ``storage``); None runs no components and binds no store.
 
     Module bodies run now (inside the sandbox); ``on_load`` is the caller's to call, so it
     runs with the host's fault handling.
@@ -163,11 +174,15 @@ def load_mod(
     manifest = candidate.manifest
     mod_id = manifest.id
     granted = grant(mod_id, manifest.capabilities, policy.capabilities.allowed_for(mod_id))
-    api = HostAPI(granted, world, mod_root=candidate.folder, seed=seed, audit=audit)
+    data_dir = None if components is None else components.data_dir
+    storage = None if data_dir is None else ModStorage.for_mod(data_dir, mod_id)
+    api = HostAPI(
+        granted, world, mod_root=candidate.folder, seed=seed, audit=audit, storage=storage
+    )
     sandbox = _make_sandbox(mod_id, effective_limits(manifest, policy), policy)
     try:
         mod_scripts, entity_scripts, problems = _load_scripts(candidate, sandbox)
-        components = [] if problems else _load_components(candidate, api, policy)
+        started = [] if problems else _load_components(candidate, api, policy, components)
     except BaseException:
         sandbox.close()
         raise
@@ -181,7 +196,7 @@ def load_mod(
         sandbox=sandbox,
         mod_scripts=tuple(mod_scripts),
         entity_scripts={k: tuple(v) for k, v in entity_scripts.items()},
-        components=components,
+        components=started,
     )
     instance.notes = _listen_notes(instance)
     return instance
@@ -193,13 +208,32 @@ def _make_sandbox(mod_id: str, limits: Limits, policy: HostPolicy) -> ScriptSand
 
 
 def _load_components(
-    candidate: ModCandidate, api: HostAPI, policy: HostPolicy
+    candidate: ModCandidate,
+    api: HostAPI,
+    policy: HostPolicy,
+    components: ComponentRuntime | None,
 ) -> list[ComponentInstance]:
-    """Instantiate the mod's ``[[components]]`` (none yet: the component engine plugs in here).
+    """Instantiate the mod's ``[[components]]`` and run their ``init``.
 
     :raises ModLoadFailed: a component failed to compile, link or ``init``.
     """
-    return []
+    manifest = candidate.manifest
+    if not manifest.components or components is None:
+        return []
+    try:
+        return list(
+            components.load(
+                candidate.folder,
+                manifest,
+                api,
+                limits=effective_limits(manifest, policy),
+                wasi=policy.sandbox.wasi,
+            )
+        )
+    except ModhostError as exc:
+        raise ModLoadFailed(
+            manifest.id, [_load_diagnostic(exc, manifest.id, exc.file or "mod.toml")]
+        ) from exc
 
 
 def _load_scripts(

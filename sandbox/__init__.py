@@ -10,6 +10,7 @@ __all__ = [
     "HOOKS",
     "ArtifactCache",
     "ComponentLoadFailed",
+    "ComponentRuntime",
     "FuelExhausted",
     "GuestTrap",
     "MemoryLimitExceeded",
@@ -47,5 +48,6 @@ from ._wasm_cache import ArtifactCache as ArtifactCache
 from ._wasm_component import WasmComponent as WasmComponent
 from ._wasm_component import load_component as load_component
 from ._wasm_engine import WasmEngine as WasmEngine
+from ._wasm_runtime import ComponentRuntime as ComponentRuntime
 from ._wasm_errors import ComponentLoadFailed as ComponentLoadFailed
 from ._wasm_errors import UnknownImport as UnknownImport

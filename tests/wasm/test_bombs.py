@@ -19,7 +19,8 @@ from sandbox import (
 
 from .conftest import MakeApi
 
-SMALL = Limits(fuel=2_000_000, memory_mb=16, timeout_ms=50)
+# Generous wall clock, so a loaded CI machine never turns a fuel or trap case into a timeout.
+SMALL = Limits(fuel=2_000_000, memory_mb=16, timeout_ms=5_000)
 
 
 def _load(engine: WasmEngine, path: Path, api: object, limits: Limits = SMALL) -> WasmComponent:
@@ -82,7 +83,7 @@ def test_memory_growth_stops_at_the_store_limit(
         _load(engine, components["big_memory"], api)
     assert info.value.to_diagnostic().code == DiagnosticCode.SANDBOX_MEMORY_LIMIT
     # The same component starts under a larger limit: the limit, not the guest, decided.
-    _load(engine, components["big_memory"], api, Limits(memory_mb=80)).close()
+    _load(engine, components["big_memory"], api, Limits(memory_mb=80, timeout_ms=5_000)).close()
 
 
 def test_trap_in_init_fails_the_load(

@@ -23,7 +23,9 @@ def _run(engine: WasmEngine, path: Path, make_api: MakeApi) -> None:
     api, world = make_api()
     world.add("coin")
     component = engine.compile_file(path)
-    with WasmComponent(engine, component, api, limits=Limits(), file="c.wasm") as comp:
+    with WasmComponent(
+        engine, component, api, limits=Limits(timeout_ms=5_000), file="c.wasm"
+    ) as comp:
         comp.on_event("bulk", None)
     assert world.entities[1].position == (1.0, 0.0, 0.0)
 

@@ -28,7 +28,9 @@ PROBES: dict[str, str] = {
 def _start(engine: WasmEngine, path: Path, api: object) -> WasmComponent:
     from host_api import Limits
 
-    return load_component(engine, path, api, limits=Limits(), file="components/probe.wasm")  # type: ignore[arg-type]
+    return load_component(
+        engine, path, api, limits=Limits(timeout_ms=5_000), file="components/probe.wasm"
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("event", sorted(PROBES))

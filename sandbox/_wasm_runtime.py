@@ -1,0 +1,91 @@
+"""What the runtime holds to run components: one engine per host, created on first use.
+
+:class:`ComponentRuntime` is the runtime's single entry point into the WebAssembly tier. It
+creates the :class:`WasmEngine` (and its epoch ticker) only when a mod has a component, keeps
+compiled artifacts in ``<data_dir>/wasm-cache``, and turns a manifest's ``[[components]]``
+into started :class:`WasmComponent` instances.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final, final
+
+from host_api import HostAPI, Limits, Manifest, ModFault
+
+from ._wasm_component import WasmComponent, load_component
+from ._wasm_engine import WasmEngine
+from ._wasm_errors import ComponentLoadFailed
+
+
+@final
+class ComponentRuntime:
+    """Loads and owns the engine for every component of one host.
+
+    :param data_dir: the host's data folder (artifacts go to ``wasm-cache/`` inside it);
+        None disables the artifact cache.
+    :param progress: show compile progress on stderr.
+    """
+
+    def __init__(self, data_dir: Path | None, *, progress: bool = True) -> None:
+        self.data_dir: Final = data_dir
+        self._progress = progress
+        self._engine: WasmEngine | None = None
+
+    @property
+    def engine(self) -> WasmEngine:
+        """The shared engine, created on first use."""
+        if self._engine is None:
+            cache = None if self.data_dir is None else self.data_dir / "wasm-cache"
+            self._engine = WasmEngine(cache_dir=cache, progress=self._progress)
+        return self._engine
+
+    def load(
+        self,
+        folder: Path,
+        manifest: Manifest,
+        api: HostAPI,
+        *,
+        limits: Limits,
+        wasi: bool = False,
+    ) -> list[WasmComponent]:
+        """Start every ``[[components]]`` entry of ``manifest`` (in order) for ``api``'s mod.
+
+        :param folder: the mod's folder (component paths are relative to it).
+        :param limits: the effective limits (manifest request capped by the policy).
+        :param wasi: link WASI (the policy's ``[sandbox] wasi``).
+        :raises ModFault: the first component that failed to load or ``init``; the ones
+            already started are closed.
+        """
+        started: list[WasmComponent] = []
+        root = folder.resolve()
+        try:
+            for entry in manifest.components:
+                path = (root / entry.path).resolve()
+                if root not in path.parents:
+                    raise ComponentLoadFailed(
+                        f"component '{entry.path}' resolves outside the mod folder",
+                        mod_id=manifest.id,
+                        file=entry.path,
+                        hint="keep components inside the mod folder (no symlinks out of it)",
+                    )
+                started.append(
+                    load_component(
+                        self.engine,
+                        path,
+                        api,
+                        limits=limits,
+                        file=entry.path,
+                        wasi=wasi,
+                    )
+                )
+        except ModFault:
+            for component in started:
+                component.close()
+            raise
+        return started
+
+    def close(self) -> None:
+        """Stop the engine's ticker. Idempotent; close component instances first."""
+        if self._engine is not None:
+            self._engine.close()
