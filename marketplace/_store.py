@@ -193,6 +193,11 @@ class MarketStore(abc.ABC):
         """Register (or re-register) an author's public key."""
 
     @abc.abstractmethod
+    def remove_key(self, author: str, key_id: str, *, actor: str) -> bool:
+        """Revoke a registered key; True when it was there. Packages signed with it no
+        longer pass the signature gate or install."""
+
+    @abc.abstractmethod
     def keys_for(self, author: str) -> list[AuthorKey]:
         """The public keys registered for ``author``."""
 
@@ -439,6 +444,13 @@ class SqlStore(MarketStore):
                 "INSERT INTO author_keys (author, key_id, public_key, added_at, added_by) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (author, key_id, public_key, utc_now(), actor),
+            )
+
+    def remove_key(self, author: str, key_id: str, *, actor: str) -> bool:
+        with self._write() as tx:
+            return (
+                tx.run("DELETE FROM author_keys WHERE author = ? AND key_id = ?", (author, key_id))
+                == 1
             )
 
     def keys_for(self, author: str) -> list[AuthorKey]:
