@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Literal, Protocol
 
 import numpy as np
@@ -53,4 +54,17 @@ class Presenter(Protocol):
 
     def close(self) -> None:
         """Release the window or buffer. Idempotent."""
+        ...
+
+    def __enter__(self) -> Presenter:
+        """Return the presenter itself."""
+        ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the presenter."""
         ...

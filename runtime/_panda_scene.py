@@ -68,7 +68,7 @@ class Scene:
         ids: list[int] = frame.ids.tolist()
         positions: list[list[float]] = frame.positions.tolist()
         # A NaN or infinite position would trip a Panda3D assertion: such an entity is hidden.
-        finite: list[bool] = np.isfinite(frame.positions).all(axis=1).tolist()
+        finite: list[bool] = np.isfinite(frame.positions).all(axis=1).tolist()  # type: ignore[assignment]
         wanted = set(ids)
         for gone in [i for i in self._nodes if i not in wanted]:
             self._nodes.pop(gone)[2].remove_node()

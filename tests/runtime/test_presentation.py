@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,7 @@ SIZE = (192, 108)
 
 
 def frame(
-    positions: dict[int, tuple[str, tuple[float, float, float]]],
+    positions: Mapping[int, tuple[str, tuple[float, float, float]]],
     *,
     tick: int = 1,
     overlay: dict[str, str] | None = None,
@@ -95,6 +95,7 @@ def test_nodes_are_reused_by_id_and_follow_ids(presenter: PandaPresenter) -> Non
         frame({1: ("ground", (0, 0, 0)), 2: ("coin", (1.5, 1, 0)), 4: ("ghost", (3, 3, 0))})
     )
     assert presenter.scene.node_for(2) is node2  # same node path object, moved
+    assert node2 is not None
     assert node2.get_pos().x == pytest.approx(1.5)
     assert presenter.scene.node_for(3) is None
     assert node3.is_empty() or not node3.has_parent()  # detached from the scene
