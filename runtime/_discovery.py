@@ -8,6 +8,7 @@ manifest parses and validates, the files it names exist. Checks that need the wh
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from host_api import (
     ManifestNotFound,
     load_manifest,
 )
+from marketplace import SignatureChecker
 from resolver import ModCandidate
 
 
@@ -58,21 +60,31 @@ def mod_folders(mods_dir: Path) -> list[Path]:
     )
 
 
-def discover(mods_dir: Path, policy: HostPolicy, *, base_dir: Path | None = None) -> Discovery:
+def discover(
+    mods_dir: Path,
+    policy: HostPolicy,
+    *,
+    base_dir: Path | None = None,
+    only: Collection[str] | None = None,
+) -> Discovery:
     """Find the mods in ``mods_dir`` and run every per-mod pre-load check.
 
     :param mods_dir: the drop-in folder (``mods/``).
     :param policy: the host policy (signature checks will consult ``policy.signing``).
     :param base_dir: the folder the policy's relative paths resolve against (the folder of
         the policy file); defaults to ``mods_dir``'s parent.
+    :param only: check just these folder names (hot reload re-judges single folders).
     :returns: candidates for the resolver, failed mods with their diagnostics, and notes.
     """
     base = base_dir if base_dir is not None else mods_dir.resolve().parent
     candidates: list[ModCandidate] = []
     failed: dict[str, list[Diagnostic]] = {}
-    notes: list[Diagnostic] = []
+    signatures = SignatureChecker(policy, base)
+    notes: list[Diagnostic] = list(signatures.diagnostics)
     for folder in mod_folders(mods_dir):
-        manifest, problems, found_notes = _check_folder(folder, policy, base)
+        if only is not None and folder.name not in only:
+            continue
+        manifest, problems, found_notes = _check_folder(folder, signatures)
         notes.extend(found_notes)
         if manifest is not None and not problems:
             candidates.append(ModCandidate(manifest=manifest, folder=folder))
@@ -89,7 +101,7 @@ def discover(mods_dir: Path, policy: HostPolicy, *, base_dir: Path | None = None
 
 
 def _check_folder(
-    folder: Path, policy: HostPolicy, base_dir: Path
+    folder: Path, signatures: SignatureChecker
 ) -> tuple[Manifest | None, list[Diagnostic], list[Diagnostic]]:
     """All per-mod checks of one folder: (manifest if valid, errors, notes)."""
     try:
@@ -100,7 +112,9 @@ def _check_folder(
         return None, [_with_file(d, folder) for d in exc.diagnostics], []
     problems = _missing_files(manifest, folder)
     # Signature verification (policy.signing) adds its errors to problems, warnings to notes.
+    signature = signatures.check(folder, manifest)
     notes: list[Diagnostic] = []
+    (notes if signature.loadable else problems).extend(signature.diagnostics)
     return manifest, problems, notes
 
 

@@ -43,6 +43,7 @@ from typing import Any, Final
 import numpy as np
 
 from host_api import AuditSink, Diagnostic, HostPolicy, ModFault, ModhostError
+from marketplace import record_loaded_mod
 from sandbox import ComponentRuntime, ScriptModule
 
 from ._events import Event, for_receiver
@@ -168,6 +169,11 @@ class Host:
             return None
         self.instances[mod_id] = instance
         self._states[mod_id] = "running"
+        # Rollback protection records what run (not check) really loaded.
+        base = self._base_dir if self._base_dir is not None else self.mods_dir.resolve().parent
+        self._diagnostics.extend(
+            record_loaded_mod(candidate.folder, candidate.manifest, self.policy, policy_dir=base)
+        )
         self._diagnostics.extend(instance.notes)
         self._unseen[mod_id] = [
             int(i) for kind in instance.entity_scripts for i in self.world.ids_of_kind(kind)
