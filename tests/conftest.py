@@ -40,7 +40,7 @@ def make_mod(mods_dir: Path) -> MakeMod:
 
     ``make_mod("a", scripts={"main.py": src}, entity_scripts={"coin": src})`` writes a mod
     script ``scripts/main.py`` and an entity script ``scripts/coin.py`` for kind ``coin``.
-    ``extra`` is appended to ``mod.toml`` verbatim (e.g. a ``[dependencies]`` table);
+    ``extra`` is appended to ``mod.toml`` verbatim (tables only, e.g. ``[dependencies]``);
     ``manifest`` replaces the generated ``mod.toml`` entirely.
     """
 
@@ -70,6 +70,10 @@ def make_mod(mods_dir: Path) -> MakeMod:
         for kind, source in (entity_scripts or {}).items():
             (root / "scripts" / f"{kind}.py").write_text(dedent(source), encoding="utf-8")
             tables.append(f'[[scripts]]\nentity = "{kind}"\npath = "scripts/{kind}.py"')
+        if "[limits]" not in extra:
+            # The per-call wall-clock limit at the policy's cap: a busy CI machine must not
+            # turn a tiny hook into SANDBOX_TIMEOUT.
+            tables.append("[limits]\ntimeout_ms = 50")
         text = "\n".join(lines) + "\n\n" + "\n\n".join(tables) + "\n\n" + dedent(extra)
         (root / "mod.toml").write_text(manifest if manifest is not None else text, "utf-8")
         return root

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from runtime import Host
+from runtime._cli import build_app
 
 GOOD = "def on_tick(ctx, dt):\n    ctx.log('tick %d' % ctx.tick)\n"
 
@@ -148,15 +150,21 @@ def test_every_bad_input_at_once_through_the_cli_never_prints_a_traceback(
     for command, extra in (("run", ["--headless", "--ticks", "2"]), ("check", [])):
         for as_json in (False, True):
             args = [command, *extra, "--mods", str(mods_dir)] + (["--json"] if as_json else [])
-            result = subprocess.run(
-                [sys.executable, "-m", "runtime", *args],
-                capture_output=True,
-                text=True,
-                timeout=100,
-            )
-            assert result.returncode == 1, result.stdout + result.stderr
+            result = CliRunner().invoke(build_app(), args)
+            assert not isinstance(result.exception, Exception), result.exception
+            assert result.exit_code == 1, result.stdout + result.stderr
             assert "Traceback" not in result.stdout + result.stderr
             if as_json:
                 document: dict[str, Any] = json.loads(result.stdout)
                 codes = {d["code"] for d in document["diagnostics"]}
                 assert expected[command] <= codes, (command, expected[command] - codes)
+    # And once through the real entry point, in its own process.
+    process = subprocess.run(
+        [sys.executable, "-m", "runtime", "run", "--headless", "--mods", str(mods_dir)],
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+    assert process.returncode == 1
+    assert "Traceback" not in process.stdout + process.stderr
+    assert "SANDBOX_FORBIDDEN" in process.stdout
