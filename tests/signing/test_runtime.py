@@ -93,14 +93,14 @@ def test_dev_loads_with_warnings_but_never_links(project: Path) -> None:
         "garbage": "running",
         "linked": "failed",
     }
-    severities = {d["code"]: d["severity"] for m in report["mods"].values() for d in m["diagnostics"]}
+    severities = {
+        d["code"]: d["severity"] for m in report["mods"].values() for d in m["diagnostics"]
+    }
     assert severities["SIGNATURE_MISSING"] == severities["SIGNATURE_INVALID"] == "warning"
     assert severities["PACKAGE_UNSAFE"] == "error"
 
 
-def test_run_records_and_refuses_a_rollback_check_does_not_record(
-    project: Path, key
-) -> None:  # type: ignore[no-untyped-def]
+def test_run_records_and_refuses_a_rollback_check_does_not_record(project: Path, key) -> None:  # type: ignore[no-untyped-def]
     _policy(project, "strict")
     mods = project / "mods"
     state = project / ".modhost" / "signing" / "accepted.json"
