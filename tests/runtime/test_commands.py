@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from runtime._world import World
 
 ORIGIN = (0.0, 0.0, 0.0)
@@ -76,3 +81,50 @@ def test_iteration_stays_in_ascending_id_order_across_despawns() -> None:
     assert world.ids.tolist() == remaining
     assert [v.id for v in world.query(kind="a")] == [i for i in remaining if i % 2 == 0]
     assert world.ids_of_kind("b").tolist() == [i for i in remaining if i % 2 == 1]
+
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("spawn"), st.sampled_from(["a", "b", "c"])),
+        st.tuples(st.just("despawn"), st.integers(min_value=0, max_value=25)),
+        st.tuples(st.just("move"), st.integers(min_value=0, max_value=25)),
+        st.tuples(st.just("apply"), st.none()),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(OPS)
+def test_world_matches_a_plain_model_under_any_command_sequence(ops: list[Any]) -> None:
+    """Against a dict model: visible state changes only at apply, in issue order."""
+    world = World(capacity=1)
+    visible: dict[int, tuple[str, float]] = {}
+    pending: list[tuple[str, int, str]] = []
+    pending_x: dict[int, float] = {}
+    next_id = 1
+    for op, arg in ops:
+        if op == "spawn":
+            assert world.spawn("m", arg, ORIGIN, ORIGIN, ()) == next_id
+            pending.append(("spawn", next_id, arg))
+            next_id += 1
+        elif op == "despawn":
+            world.despawn(arg)
+            pending.append(("despawn", arg, ""))
+        elif op == "move":
+            world.set_position(arg, (float(arg), 0.0, 0.0))
+            if arg in visible:
+                visible[arg] = (visible[arg][0], float(arg))
+            elif any(kind == "spawn" and eid == arg for kind, eid, _ in pending):
+                pending_x[arg] = float(arg)
+        else:
+            world.apply_commands()
+            for kind, eid, name in pending:
+                if kind == "spawn":
+                    visible[eid] = (name, pending_x.pop(eid, 0.0))
+                else:
+                    visible.pop(eid, None)
+            pending.clear()
+        got = {v.id: (v.kind, v.position[0]) for v in world.query()}
+        assert got == visible
+        assert world.ids.tolist() == sorted(visible)
