@@ -293,7 +293,8 @@ def _write_file(path: Path, data: bytes, mode: int) -> None:
     path.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
     with os.fdopen(fd, "wb") as fh:
-        os.fchmod(fh.fileno(), mode)  # the umask may have taken bits away; set exactly
+        if hasattr(os, "fchmod"):  # POSIX; the umask may have taken bits away: set exactly
+            os.fchmod(fh.fileno(), mode)
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
