@@ -40,10 +40,14 @@ class Framing:
     """
 
     def __init__(self, hfov_deg: float, vfov_deg: float) -> None:
-        self._tan_h = math.tan(math.radians(hfov_deg) / 2.0)
-        self._tan_v = math.tan(math.radians(vfov_deg) / 2.0)
+        self.set_fov(hfov_deg, vfov_deg)
         #: Current bounds (lo, hi), each shape (3,); None until the first non-empty frame.
         self.bounds: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
+
+    def set_fov(self, hfov_deg: float, vfov_deg: float) -> None:
+        """Change the field of view (the output was resized); the bounds stay."""
+        self._tan_h = math.tan(math.radians(hfov_deg) / 2.0)
+        self._tan_v = math.tan(math.radians(vfov_deg) / 2.0)
 
     def update(
         self,

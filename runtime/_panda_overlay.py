@@ -27,24 +27,34 @@ EDGE = 0.04
 class Overlay:
     """Two text blocks over the 3D picture.
 
-    :param aspect: width / height of the output.
-    :param height_px: height of the output in pixels (text keeps :data:`MIN_TEXT_PX`).
+    :param size: (width, height) of the output in pixels.
     """
 
-    def __init__(self, aspect: float, height_px: int) -> None:
-        self._scale = max(TEXT_SCALE, MIN_TEXT_PX / (height_px / 2.0))
+    def __init__(self, size: tuple[int, int]) -> None:
         #: Root of the 2D scene; the presenter parents its camera here.
         self.root = NodePath("modhost-overlay")
         self.root.set_depth_test(False)
         self.root.set_depth_write(False)
         #: The lens the presenter's 2D camera uses.
         self.lens = OrthographicLens()
-        self.lens.set_film_size(2.0 * aspect, 2.0)
         self.lens.set_near_far(-10.0, 10.0)
-        self._stats = self._block("stats", TextNode.A_left, -aspect + EDGE)
-        self._hud = self._block("hud", TextNode.A_right, aspect - EDGE)
+        self._stats = self._block("stats", TextNode.A_left)
+        self._hud = self._block("hud", TextNode.A_right)
+        self.resize(size)
 
-    def _block(self, name: str, align: int, x: float) -> TextNode:
+    def resize(self, size: tuple[int, int]) -> None:
+        """Lay the blocks out for an output of ``size`` pixels (a resized window)."""
+        width, height = size
+        aspect = width / height
+        scale = max(TEXT_SCALE, MIN_TEXT_PX / (height / 2.0))
+        self.lens.set_film_size(2.0 * aspect, 2.0)
+        top = 1.0 - EDGE - scale
+        for block, x in ((self._stats, -aspect + EDGE), (self._hud, aspect - EDGE)):
+            node = self.root.find(block.get_name())
+            node.set_scale(scale)
+            node.set_pos(x, 0.0, top)
+
+    def _block(self, name: str, align: int) -> TextNode:
         text = TextNode(name)
         text.set_align(align)
         text.set_wordwrap(WRAP)  # a long mod line wraps instead of running off the screen
@@ -52,9 +62,7 @@ class Overlay:
         text.set_shadow(0.06, 0.06)
         text.set_shadow_color(0.0, 0.0, 0.0, 1.0)
         text.set_card_color(0.0, 0.0, 0.0, 0.45)
-        node = self.root.attach_new_node(text)
-        node.set_scale(self._scale)
-        node.set_pos(x, 0.0, 1.0 - EDGE - self._scale)
+        self.root.attach_new_node(text)
         return text
 
     def update(self, frame: FrameSnapshot, entity_count: int) -> None:

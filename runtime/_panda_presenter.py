@@ -69,23 +69,31 @@ class PandaPresenter:
         apply_config()
         #: The mode in use.
         self.mode: PresentMode = mode
-        #: Output size in pixels.
-        self.size: Final = size
         self._engine, self._output = _open_output(mode, size)
         self._closed = False
         self._drawn = False
-        aspect = size[0] / size[1]
         self.scene = Scene()
-        self.overlay = Overlay(aspect, size[1])
+        self.overlay = Overlay(size)
         self._lens = PerspectiveLens()
-        self._lens.set_fov(FOV_DEG)
-        self._lens.set_aspect_ratio(aspect)
-        vertical = 2.0 * math.degrees(math.atan(math.tan(math.radians(FOV_DEG) / 2.0) / aspect))
-        self._framing = Framing(FOV_DEG, vertical)
+        self._framing = Framing(FOV_DEG, FOV_DEG)
+        self._fitted: tuple[int, int] = (0, 0)
+        self._fit(size)
         self._camera = self._attach_camera(self.scene.root, self._lens, sort=0)
         self._attach_camera(self.overlay.root, self.overlay.lens, sort=10)
         self._output.set_clear_color_active(True)
         self._output.set_clear_color(BACKGROUND)
+
+    def _fit(self, size: tuple[int, int]) -> None:
+        """Match the lenses and the overlay to an output of ``size`` pixels."""
+        if size == self._fitted or min(size) <= 0:
+            return
+        self._fitted = size
+        aspect = size[0] / size[1]
+        self._lens.set_fov(FOV_DEG)
+        self._lens.set_aspect_ratio(aspect)
+        vertical = 2.0 * math.degrees(math.atan(math.tan(math.radians(FOV_DEG) / 2.0) / aspect))
+        self._framing.set_fov(FOV_DEG, vertical)
+        self.overlay.resize(size)
 
     def _attach_camera(self, root: NodePath, lens: object, *, sort: int) -> NodePath:
         camera = Camera(f"camera-{root.get_name()}")
@@ -104,6 +112,8 @@ class PandaPresenter:
         :raises PresenterClosed: after :meth:`close`.
         """
         self._check_open()
+        if self.mode == "window":  # the user may have resized it
+            self._fit((self._output.get_x_size(), self._output.get_y_size()))
         pose = self._framing.update(frame.positions, frame.camera_target)
         lo, hi = self._framing.bounds or ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
         self.scene.sync(frame, ((float(lo[0]), float(lo[1])), (float(hi[0]), float(hi[1]))))
@@ -149,6 +159,11 @@ class PandaPresenter:
         self.scene.destroy()
         self.overlay.destroy()
         self._engine.remove_all_windows()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Output size in pixels as of the last draw (a window may have been resized)."""
+        return self._fitted
 
     @property
     def closed(self) -> bool:

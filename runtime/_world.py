@@ -139,7 +139,8 @@ class World:
         k = self._kinds.index.get(kind)
         if k is None:
             return np.empty(0, dtype=np.int64)
-        return self._ids[: self._n][self._kind[: self._n] == k]
+        found: npt.NDArray[np.int64] = self._ids[: self._n][self._kind[: self._n] == k]
+        return found
 
     def count_by_kind(self) -> dict[str, int]:
         """Live entity counts per kind, sorted by kind name."""
@@ -316,7 +317,7 @@ class World:
             str(self._kinds.values[self._kind[row]]),
             (px, py, pz),
             (vx, vy, vz),
-            self._tagsets.values[self._tagset[row]],  # type: ignore[arg-type]
+            self._tagsets.values[self._tagset[row]],
             str(self._owners.values[self._owner[row]]),
         )
 

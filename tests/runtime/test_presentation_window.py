@@ -31,6 +31,15 @@ for n in range(3):  # open and close windows repeatedly in one process
         p.draw(frame)
         p.screenshot(sys.argv[1])
         print(p.mode, p.window_closed_by_user)
+# A resized window is followed: lenses and overlay are fitted to the new size.
+from panda3d.core import WindowProperties
+with open_presenter("window", size=(240, 135)) as p:
+    p.draw(frame)
+    p._output.request_properties(WindowProperties.size(200, 200))
+    for _ in range(5):
+        p.draw(frame)
+    p.screenshot(sys.argv[1] + ".resized.png")
+    print(p.size)
 """
 
 
@@ -71,8 +80,10 @@ def test_window_mode_opens_a_real_window_quietly(xvfb_display: str, tmp_path: Pa
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["window False"] * 3
+    assert done.stdout.splitlines() == ["window False"] * 3 + ["(200, 200)"]
     assert done.stderr == ""
     with Image.open(shot) as img:
         assert img.size == (240, 135)
         assert np.asarray(img.convert("RGB"), dtype=np.float64).std() > 10.0
+    with Image.open(f"{shot}.resized.png") as img:
+        assert img.size == (200, 200)
