@@ -51,14 +51,15 @@ class EventQueue:
     def __init__(self) -> None:
         self._queue: list[_Queued] = []
         self._seq = 0
-        self._dropped = 0
+        #: Events refused this tick by source mod (over :data:`MAX_EVENTS_PER_TICK`).
+        self._dropped: dict[str, int] = {}
 
     def emit(
         self, source_mod: str, source_entity: int | None, name: str, payload: JSONValue, tick: int
     ) -> None:
         """Queue an event (the payload is already a private copy, see ``HostAPI.emit``)."""
         if len(self._queue) >= MAX_EVENTS_PER_TICK:
-            self._dropped += 1
+            self._dropped[source_mod] = self._dropped.get(source_mod, 0) + 1
             return
         self._seq += 1
         self._queue.append(
@@ -68,13 +69,13 @@ class EventQueue:
     def __len__(self) -> int:
         return len(self._queue)
 
-    def drain(self, rank: Callable[[str], int]) -> tuple[list[Event], int]:
-        """Take every queued event in delivery order, and how many were dropped.
+    def drain(self, rank: Callable[[str], int]) -> tuple[list[Event], dict[str, int]]:
+        """Take every queued event in delivery order, and how many were dropped per mod.
 
         :param rank: the load-order rank of a mod id (mods no longer loaded sort last).
         """
         queued, self._queue = self._queue, []
-        dropped, self._dropped = self._dropped, 0
+        dropped, self._dropped = self._dropped, {}
         queued.sort(
             key=lambda q: (
                 rank(q.event.source),

@@ -37,16 +37,17 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
-from host_api import AuditSink, Diagnostic, HostPolicy, ModFault, ModhostError
+from host_api import AuditSink, Diagnostic, DiagnosticCode, HostPolicy, ModFault, ModhostError
 from marketplace import record_loaded_mod
 from sandbox import ComponentRuntime, ScriptModule
 
-from ._events import Event, for_receiver
+from ._events import MAX_EVENTS_PER_TICK, Event, for_receiver
 from ._faults import FaultLedger
 from ._frame import FrameSnapshot, Presenter
 from ._mods import ModInstance, ModLoadFailed, load_mod
@@ -145,7 +146,8 @@ class Host:
         """Load one planned mod through the single load path and call its ``on_load``.
 
         Repeatable: after :meth:`unload_mod` it loads the mod again, with its ``ctx.state``
-        kept. Spawns and despawns queued by ``on_load`` are applied before it returns. Returns None (and records the diagnostics) if it failed to load.
+        kept. Spawns and despawns queued by ``on_load`` are applied before it returns.
+        Returns None (and records the diagnostics) if it failed to load.
         """
         if self.preparation is None or self.preparation.candidates.get(mod_id) is None:
             raise KeyError(f"mod '{mod_id}' is not a planned candidate")
@@ -377,13 +379,15 @@ class Host:
         if not len(self.world.events):
             return
         rank = {m: i for i, m in enumerate(self._order)}
-        events, _dropped = self.world.events.drain(lambda m: rank.get(m, len(rank)))
+        events, dropped = self.world.events.drain(lambda m: rank.get(m, len(rank)))
+        if dropped:
+            self._diagnostics.extend(_dropped_events(dropped, self.world.tick))
         receivers = [i for i in self._active() if i.listens]
         ids_by_kind: dict[str, list[int]] = {}
         for event in events:
             for instance in receivers:
                 if instance.id in self.instances and not self._ledgers[instance.id].quarantined:
-                    self._timed(instance, lambda inst, e=event: self._deliver(inst, e, ids_by_kind))
+                    self._timed(instance, partial(self._deliver, event=event, ids=ids_by_kind))
 
     def _deliver(self, instance: ModInstance, event: Event, ids: dict[str, list[int]]) -> None:
         for module in instance.mod_scripts:
@@ -486,3 +490,18 @@ class Host:
         self._logs.setdefault(mod_id, deque(maxlen=LOG_LINES_KEPT)).append(line)
         if self._log_sink is not None:
             self._log_sink(mod_id, line)
+
+
+def _dropped_events(dropped: dict[str, int], tick: int) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            code=DiagnosticCode.MOD_THROTTLED,
+            severity="warning",
+            message=f"{count} events dropped: the host queues at most "
+            f"{MAX_EVENTS_PER_TICK} events per tick",
+            mod=mod_id,
+            hint="emit fewer events per tick (batch them into one payload)",
+            details={"tick": tick, "dropped": count},
+        )
+        for mod_id, count in sorted(dropped.items())
+    ]

@@ -25,8 +25,18 @@ def test_drain_sorts_by_load_rank_then_entity_then_emission() -> None:
         "b-1",
         "unknown-mod",
     ]
-    assert dropped == 0
+    assert dropped == {}
     assert len(queue) == 0
+
+
+def test_a_flood_beyond_the_tick_cap_is_dropped_and_counted(monkeypatch) -> None:
+    monkeypatch.setattr("runtime._events.MAX_EVENTS_PER_TICK", 3)
+    queue = EventQueue()
+    for n in range(5):
+        queue.emit("noisy", None, f"e{n}", None, 1)
+    events, dropped = queue.drain(lambda m: 0)
+    assert [e.name for e in events] == ["e0", "e1", "e2"]
+    assert dropped == {"noisy": 2}
 
 
 def test_each_receiver_gets_its_own_payload() -> None:
