@@ -184,16 +184,29 @@ class SignatureChecker:
             diag = exc.to_diagnostic("error" if self.strict else "warning")
             diag = diag.model_copy(update={"mod": base.mod_id})
             return replace(base, loadable=not self.strict, diagnostics=(diag,))
-        problem = _rollback_problem(base, record)
+        problem = _rollback_problem(base.mod_id, base.version, base.digest, record)
         if problem is None:
             return base
         if self.policy.signing.allow_downgrade:
             return replace(base, diagnostics=(problem.to_diagnostic("warning"),))
         return replace(base, loadable=False, diagnostics=(problem.to_diagnostic("error"),))
 
+    def rollback_diagnostic(self, mod_id: str, version: str, digest: str) -> Diagnostic | None:
+        """Would installing ``mod_id`` at ``version`` with ``digest`` be a rollback?
+
+        For installers that replace a mod folder (``modhost market install``): an error
+        ``SIGNATURE_ROLLBACK`` (a warning when ``allow_downgrade`` is set), or None.
+
+        :raises RollbackStateInvalid: the state file is malformed.
+        """
+        problem = _rollback_problem(mod_id, version, digest, self.accepted.get(mod_id))
+        if problem is None:
+            return None
+        return problem.to_diagnostic("warning" if self.policy.signing.allow_downgrade else "error")
+
 
 def _rollback_problem(
-    check: SignatureCheck, record: AcceptedVersion | None
+    mod_id: str, version: str, digest: str | None, record: AcceptedVersion | None
 ) -> SignatureRollback | None:
     if record is None:
         return None
@@ -202,20 +215,20 @@ def _rollback_problem(
         "allow_downgrade = true under [signing] in modhost.toml"
     )
     details = {"accepted_version": record.version, "accepted_digest": record.digest}
-    mine = Version(check.version)
+    mine = Version(version)
     if mine < record.parsed_version:
         return SignatureRollback(
-            f"version {check.version} is older than {record.version}, which this host has "
+            f"version {version} is older than {record.version}, which this host has "
             "already accepted",
-            mod_id=check.mod_id,
+            mod_id=mod_id,
             hint=hint,
             details=details,
         )
-    if mine == record.parsed_version and check.digest != record.digest:
+    if mine == record.parsed_version and digest != record.digest:
         return SignatureRollback(
-            f"version {check.version} has different files from the {record.version} this "
+            f"version {version} has different files from the {record.version} this "
             "host already accepted",
-            mod_id=check.mod_id,
+            mod_id=mod_id,
             hint="publish changes under a new version number; " + hint.split("; ", 1)[1],
             details=details,
         )

@@ -145,3 +145,16 @@ def test_forget_resets_one_mod(tmp_path: Path) -> None:
     store.record("coins", "2.0.0", "a" * 64, "b" * 32)
     assert store.forget("coins") and not store.forget("coins")
     assert store.load() == {}
+
+
+def test_installers_can_ask_before_replacing_a_mod(make_mod, key, tmp_path) -> None:
+    checker = _checker(tmp_path, key)
+    accepted = _run(checker, _install(make_mod, key, "1.5.0"))
+    assert checker.rollback_diagnostic("coins", "2.0.0", "c" * 64) is None
+    assert checker.rollback_diagnostic("coins", "1.5.0", accepted.digest) is None  # type: ignore[arg-type]
+    older = checker.rollback_diagnostic("coins", "1.4.0", "c" * 64)
+    assert older is not None and (older.code, older.severity) == ("SIGNATURE_ROLLBACK", "error")
+    same = checker.rollback_diagnostic("coins", "1.5.0", "c" * 64)
+    assert same is not None and "different files" in same.message
+    lenient = _checker(tmp_path, key, allow=True).rollback_diagnostic("coins", "1.4.0", "c" * 64)
+    assert lenient is not None and lenient.severity == "warning"
