@@ -129,13 +129,14 @@ class ManifestGate:
                 )
             )
         if subject.folder is not None:
-            for entry in (*manifest.scripts, *manifest.components):
-                if not (subject.folder / entry.path).is_file():
+            paths = [e.path for e in manifest.scripts] + [e.path for e in manifest.components]
+            for path in paths:
+                if not (subject.folder / path).is_file():
                     out.append(
                         Finding(
                             self.name,
                             DiagnosticCode.MOD_FILE_MISSING,
-                            f"{entry.path} is named in mod.toml but not packaged",
+                            f"{path} is named in mod.toml but not packaged",
                             mod=sub.mod_id,
                             file=MANIFEST_FILE,
                             hint="add the file or remove the entry",
@@ -252,7 +253,9 @@ def run_gates(
     with tempfile.TemporaryDirectory(prefix="modhost-gates-") as tmp:
         folder: Path | None = Path(tmp) / submission.mod_id
         try:
-            safe_extract(package, folder, mod_id=submission.mod_id, limits=limits)
+            safe_extract(
+                package, Path(tmp) / submission.mod_id, mod_id=submission.mod_id, limits=limits
+            )
         except PackageUnsafe:
             folder = None
         manifest = _manifest_or_none(package, submission.mod_id)

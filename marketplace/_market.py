@@ -18,13 +18,13 @@ from typing import Any, Final
 
 from packaging.version import Version
 
-from host_api import MANIFEST_FILE, ManifestInvalid
+from host_api import MANIFEST_FILE, DiagnosticCode, ManifestInvalid
 
 from ._errors import InvalidTransition, MarketForbidden, PackageUnsafe, ValidationFailed
 from ._gate_signature import SignatureGate
 from ._gates import Gate, ManifestGate, PackageGate, VersionGate, run_gates
 from ._model import Finding, HistoryEntry, Submission
-from ._package import DEFAULT_LIMITS, PackageLimits, read_member
+from ._package import DEFAULT_LIMITS, PackageLimits, inspect_package, read_member
 from ._signing import parse_public_key
 from ._smoke import SmokeGate
 from ._states import GRANTABLE_ROLES, State, check_transition
@@ -298,7 +298,10 @@ def _validation_failed(sub: Submission) -> ValidationFailed:
 
 
 def file_diff(old: bytes, new: bytes) -> dict[str, list[str]]:
-    """Added, removed and changed file names between two packages (by SHA-256)."""
+    """Added, removed and changed file names between two packages (by SHA-256).
+
+    A package the ``package`` gate would refuse is not opened: it shows as having no files.
+    """
     a, b = _hashes(old), _hashes(new)
     return {
         "added": sorted(b.keys() - a.keys()),
@@ -308,13 +311,18 @@ def file_diff(old: bytes, new: bytes) -> dict[str, list[str]]:
 
 
 def _hashes(package: bytes) -> dict[str, str]:
+    if any(f.code == DiagnosticCode.PACKAGE_UNSAFE for f in inspect_package(package, mod_id="")):
+        return {}
     out: dict[str, str] = {}
     with zipfile.ZipFile(io.BytesIO(package)) as zf:
         for info in zf.infolist():
-            if info.is_dir() or info.file_size > DEFAULT_LIMITS.max_total_bytes:
+            if info.is_dir():
                 continue
+            digest = hashlib.sha256()
             with zf.open(info) as fh:
-                out[info.filename] = hashlib.file_digest(fh, "sha256").hexdigest()
+                while chunk := fh.read(1 << 16):
+                    digest.update(chunk)
+            out[info.filename] = digest.hexdigest()
     return out
 
 
