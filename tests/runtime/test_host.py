@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from host_api import Diagnostic
+from host_api import Diagnostic, HostPolicy
 from runtime import Host
 
 REPO_MODS = Path(__file__).resolve().parents[2] / "mods"
@@ -303,3 +303,41 @@ def test_load_and_unload_are_repeatable_and_keep_state(make_mod, mods_dir: Path)
         assert second is not None and second is not first
         assert host.report().mods["keeper"].log == ["load 1", "load 2"]
     assert second.closed, "closing the host closes every instance"
+
+
+def test_snapshot_copies_the_world_with_an_overlay() -> None:
+    with _run(REPO_MODS, seed=0, ticks=30) as host:
+        frame = host.snapshot()
+        assert frame.tick == 30
+        assert frame.ids.tolist() == host.world.ids.tolist()
+        assert len(frame.kinds) == len(frame.ids) == frame.positions.shape[0]
+        assert frame.positions.dtype.name == "float32"
+        assert frame.overlay["tick rate"] == "60 Hz"
+        assert frame.overlay["entities"] == str(len(frame.ids))
+        assert frame.overlay["coins"].endswith("ms/tick")
+        frame.positions[:] = 0.0
+        assert host.world.positions.any(), "the snapshot is a copy"
+
+
+def test_check_and_run_report_planning_identically(make_mod, mods_dir: Path) -> None:
+    from runtime._cmd_check import check_mods
+
+    make_mod("base")
+    make_mod("needs-missing", extra='[dependencies]\nrequired = { "ghost" = ">=1.0" }\n')
+    make_mod("needs-needy", extra='[dependencies]\nrequired = { "needs-missing" = "*" }\n')
+    checked = check_mods(mods_dir, HostPolicy())
+    with Host(mods_dir) as host:
+        host.load()
+        ran = host.report()
+    assert checked.load_order == ran.load_order == ["base"]
+    assert [d.model_dump() for d in checked.diagnostics] == [
+        d.model_dump() for d in ran.diagnostics
+    ]
+    assert {m: s.state for m, s in checked.mods.items()} == {
+        "base": "running",
+        "needs-missing": "disabled",
+        "needs-needy": "disabled",
+    }
+    assert ran.mods["needs-missing"].state == "disabled"
+    codes = {d.code for d in ran.mods["needs-missing"].diagnostics}
+    assert "RESOLVE_MISSING_REQUIRED" in codes
