@@ -177,10 +177,15 @@ class Host:
             record_loaded_mod(candidate.folder, candidate.manifest, self.policy, policy_dir=base)
         )
         self._diagnostics.extend(instance.notes)
-        self._unseen[mod_id] = [
-            int(i) for kind in instance.entity_scripts for i in self.world.ids_of_kind(kind)
-        ]
-        self._unseen[mod_id].sort()
+        # Entities of its kinds it never ran a hook for get on_spawn; after a reload the
+        # ones it already knows (they have state) do not get it again.
+        known = self._entity_state.get(mod_id, {})
+        self._unseen[mod_id] = sorted(
+            int(i)
+            for kind in instance.entity_scripts
+            for i in self.world.ids_of_kind(kind)
+            if int(i) not in known
+        )
         self._timed(instance, self._call_on_load)
         # Loading is a stage boundary: what on_load spawned is there for the first tick.
         self._boundary(None)
@@ -431,7 +436,8 @@ class Host:
                 kinds[entity_id] = view.kind
         for mod_id, instance in self.instances.items():
             scripted = instance.entity_scripts
-            self._unseen[mod_id].extend(i for i in born if kinds.get(i) in scripted)
+            if scripted and not self._ledgers[mod_id].quarantined:
+                self._unseen[mod_id].extend(i for i in born if kinds.get(i) in scripted)
 
     # -- calls and faults ------------------------------------------------------------------------
     def _mod_ctx(self, instance: ModInstance) -> Any:
