@@ -341,3 +341,26 @@ def test_check_and_run_report_planning_identically(make_mod, mods_dir: Path) -> 
     assert ran.mods["needs-missing"].state == "disabled"
     codes = {d.code for d in ran.mods["needs-missing"].diagnostics}
     assert "RESOLVE_MISSING_REQUIRED" in codes
+
+
+def test_reloading_a_mod_does_not_repeat_on_spawn(make_mod, mods_dir: Path) -> None:
+    make_mod(
+        "spawny",
+        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('pod', (0, 0, 0))\n"},
+        entity_scripts={"pod": "def on_spawn(ctx):\n    ctx.log('spawn %d' % ctx.entity.id)\n"},
+    )
+    make_mod(
+        "latecomer",
+        entity_scripts={"pod": "def on_spawn(ctx):\n    ctx.log('late %d' % ctx.entity.id)\n"},
+    )
+    with Host(mods_dir) as host:
+        host.load()
+        host.step(1)
+        host.unload_mod("spawny")
+        host.load_mod("spawny")
+        host.step(1)
+        report = host.report()
+    # The reloaded on_load spawned a second pod; the first is not announced again.
+    assert report.mods["spawny"].log == ["spawn 1", "spawn 2"]
+    # A mod scripting an existing kind meets every entity once.
+    assert report.mods["latecomer"].log == ["late 1", "late 2"]
