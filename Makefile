@@ -46,6 +46,8 @@ components: $(STAMP)
 	@mkdir -p build
 	$(BIN)/wasm-tools component embed wit --world mod mods/beacon/src/beacon.wat -o build/beacon.core.wasm
 	$(BIN)/wasm-tools component new build/beacon.core.wasm -o mods/beacon/components/beacon.wasm
+	$(BIN)/componentize-py -d wit -w mod componentize --stub-wasi -p examples/orbit/src app \
+		-o examples/orbit/components/orbit.wasm
 
 # Re-sign every example mod with the demo key (keys/README: a public demo key). Git does not
 # keep file modes, so restore 0600 on the private key first.

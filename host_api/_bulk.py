@@ -10,7 +10,7 @@ any other :class:`WorldPort` gets the loop below.
 from __future__ import annotations
 
 from array import array
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ._world_port import WorldPort
 
@@ -32,12 +32,18 @@ def positions_of(world: WorldPort, kind: str) -> tuple[array[int], array[float]]
     """Ids and flat float32 positions of the entities of ``kind``, ascending id. Copies."""
     if isinstance(world, BulkWorldPort):
         ids, flat = world.positions_of(kind)
-        return array("q", ids), array("f", flat)
+        return _copy(ids, "q"), _copy(flat, "f")
     views = world.query(kind=kind)
     flat = array("f", bytes(12 * len(views)))
     for i, view in enumerate(views):
         flat[3 * i], flat[3 * i + 1], flat[3 * i + 2] = view.position
     return array("q", [v.id for v in views]), flat
+
+
+def _copy(values: array[Any], typecode: str) -> array[Any]:
+    """A copy of ``values`` as an array of ``typecode`` (a memcpy when the type matches)."""
+    # array(typecode, array of the same typecode) copies the buffer in one memcpy.
+    return array(typecode, values)
 
 
 def set_positions_of(world: WorldPort, ids: array[int], positions: array[float], kind: str) -> int:

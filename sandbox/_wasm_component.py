@@ -26,13 +26,20 @@ from host_api import (
     HostAPI,
     JSONValue,
     Limits,
-    ModHostInternalError,
 )
 
 from ._errors import SandboxClosed
 from ._wasm_engine import WasmEngine
 from ._wasm_errors import ComponentLoadFailed, UnknownImport, translate_trap
+from ._wasm_fast import FastExport, arm
 from ._wasm_host import HostBindings, build_linker
+
+#: Parameter kinds of the exports the fast path calls (world ``mod``).
+_EXPORT_PARAMS: Final[dict[str, tuple[str, ...]]] = {
+    "init": (),
+    "on-tick": ("f64",),
+    "on-event": ("string", "string"),
+}
 
 #: Per-store caps beyond linear memory (a language runtime uses a few dozen core instances).
 TABLE_ELEMENTS: Final = 100_000
@@ -77,6 +84,8 @@ class WasmComponent:
     :param limits: effective limits (manifest request capped by policy).
     :param file: the component's path relative to the mod folder (for diagnostics).
     :param wasi: link WASI (no preopens, no environment, no network); only if the policy says.
+    :param fast: use the fast call path (``_wasm_fast``: raw C API calls and callbacks); the
+        stock wasmtime-py path (``fast=False``) behaves the same and is the tested fallback.
     :raises UnknownImport: the component imports outside world ``mod``.
     :raises ComponentLoadFailed: missing exports or instantiation refused.
     :raises ScriptFault: ``init`` trapped or hit a limit.
@@ -91,6 +100,7 @@ class WasmComponent:
         limits: Limits,
         file: str,
         wasi: bool = False,
+        fast: bool = True,
     ) -> None:
         self.mod_id: Final = api.mod_id
         self.file: Final = file
@@ -98,13 +108,18 @@ class WasmComponent:
         self._engine = engine
         self._component = component
         self._wasi = wasi
+        self.fast: Final = fast
         self._closed = False
         check_imports(component, engine, mod_id=self.mod_id, file=file, wasi=wasi)
         self._check_exports()
         self._bindings = HostBindings(api)
-        self._linker: Linker = build_linker(engine.engine, self._bindings, wasi=wasi)
+        self._linker: Linker
+        self._linker, self._keep = build_linker(engine.engine, self._bindings, wasi=wasi, fast=fast)
         self._store: wasmtime.Store | None = None
+        self._context: Any = None
         self._funcs: dict[str, Func] = {}
+        self._fast: dict[str, FastExport] = {}
+        self._deadline = engine.deadline_ticks(limits.timeout_ms)
         #: Fresh instances started (1 after load; +1 after every trap that was recovered).
         self.starts = 0
         self._start()
@@ -154,21 +169,21 @@ class WasmComponent:
             func = instance.get_func(store, name)
             if func is not None:
                 funcs[name] = func
-        self._store, self._funcs = store, funcs
+        self._store, self._funcs, self._context = store, funcs, store._context()
+        if self.fast:
+            self._fast = {n: FastExport(funcs[n], k) for n, k in _EXPORT_PARAMS.items()}
         self.starts += 1
         self._call("init")
 
     def _drop_store(self) -> None:
-        self._funcs = {}
-        self._store = None
+        self._funcs, self._fast = {}, {}
+        self._store = self._context = None
 
-    def _fault(self, exc: BaseException, call: str) -> Exception:
+    def _fault(self, exc: BaseException, call: str) -> BaseException:
         parked, self._bindings.parked = self._bindings.parked, None
         if parked is not None:
-            return ModHostInternalError(
-                f"host function failed during {call} of {self.file}: {parked!r}",
-                mod_id=self.mod_id,
-            )
+            # A host function raised (a host bug, not the mod's): surface it as itself.
+            return parked
         limits = self.limits.model_dump()
         if call == "instantiate" and "exceeds" not in str(exc):
             return ComponentLoadFailed(
@@ -187,20 +202,27 @@ class WasmComponent:
             self._start()
         store = self._store
         assert store is not None
-        func = self._funcs[name]
-        self._arm(store)
         try:
-            result = func(store, *args)
-            func.post_return(store)
+            fast = self._fast.get(name)
+            if fast is not None:
+                arm(self._context, self.limits.fuel, self._deadline)
+                fast(self._context, *args)
+                result = None
+            else:
+                func = self._funcs[name]
+                self._arm(store)
+                result = func(store, *args)
+                func.post_return(store)
         except wasmtime.WasmtimeError as exc:
             # After a trap the instance may hold broken state: never call into it again.
             self._drop_store()
             raise self._fault(exc, name) from exc
         except Exception as exc:
+            # A Python error from a host function (stock path: re-raised by wasmtime-py): a
+            # host bug, surfaced as itself; the instance is dropped all the same.
             self._drop_store()
             if exc is self._bindings.parked:
                 self._bindings.parked = None
-                raise
             raise
         return result
 
@@ -264,6 +286,7 @@ def load_component(
     limits: Limits,
     file: str,
     wasi: bool = False,
+    fast: bool = True,
 ) -> WasmComponent:
     """Compile (through the cache) and start the component at ``path`` for ``api``'s mod.
 
@@ -288,4 +311,4 @@ def load_component(
             hint="build it against wit/ with a component toolchain (componentize-py, "
             "wasm-tools component new ...)",
         ) from exc
-    return WasmComponent(engine, component, api, limits=limits, file=file, wasi=wasi)
+    return WasmComponent(engine, component, api, limits=limits, file=file, wasi=wasi, fast=fast)

@@ -158,16 +158,27 @@ def _none(_: object) -> None:
     return None
 
 
-def build_linker(engine: Engine, bindings: HostBindings, *, wasi: bool) -> Linker:
+def build_linker(
+    engine: Engine, bindings: HostBindings, *, wasi: bool, fast: bool
+) -> tuple[Linker, object]:
     """A linker defining the host interface for one mod instance (and WASI if granted).
 
     Never ``define_unknown_imports_as_traps``: a component importing anything else fails to
     instantiate (and is reported by name before that, see ``check_imports``).
+
+    :param fast: register raw C callbacks (``_wasm_fast``) instead of ``add_func``.
+    :returns: the linker, and an object that must live as long as it (the raw handlers).
     """
     linker = Linker(engine)
+    keep: object = None
     with linker.root() as root, root.add_instance(WIT_HOST_INTERFACE) as host:
-        for name, fn in bindings.functions().items():
-            host.add_func(name, fn)
+        if fast:
+            from ._wasm_fast import add_fast_functions
+
+            keep = add_fast_functions(host, bindings)
+        else:
+            for name, fn in bindings.functions().items():
+                host.add_func(name, fn)
     if wasi:
         linker.add_wasip2()
-    return linker
+    return linker, keep

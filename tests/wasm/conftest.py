@@ -85,3 +85,9 @@ def make_api(tmp_path: Path) -> MakeApi:
         return api, world
 
     return make
+
+
+@pytest.fixture(params=["fast", "stock"])
+def fast(request: pytest.FixtureRequest) -> bool:
+    """Run a test on both call paths: the fast ffi path and the stock wasmtime-py fallback."""
+    return request.param == "fast"  # type: ignore[no-any-return]

@@ -23,8 +23,12 @@ from .conftest import MakeApi
 SMALL = Limits(fuel=2_000_000, memory_mb=16, timeout_ms=5_000)
 
 
-def _load(engine: WasmEngine, path: Path, api: object, limits: Limits = SMALL) -> WasmComponent:
-    return load_component(engine, path, api, limits=limits, file=f"components/{path.name}")  # type: ignore[arg-type]
+def _load(
+    engine: WasmEngine, path: Path, api: object, limits: Limits = SMALL, fast: bool = True
+) -> WasmComponent:
+    return load_component(
+        engine, path, api, limits=limits, file=f"components/{path.name}", fast=fast
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -51,13 +55,14 @@ def test_bomb_in_on_tick_is_contained_while_others_tick(
     bomb: str,
     limits: Limits,
     code: DiagnosticCode,
+    fast: bool,
 ) -> None:
     world = FakeWorld()
     world.add("coin", (0.0, 0.0, 0.0))
     bad_api, _ = make_api(mod_id="bomber", world=world)
     good_api, _ = make_api(mod_id="good", world=world)
     with (
-        _load(engine, components[bomb], bad_api, limits) as bad,
+        _load(engine, components[bomb], bad_api, limits, fast) as bad,
         _load(engine, components["probe"], good_api) as good,
     ):
         for tick in range(3):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from host_api import ALL_CAPABILITIES, DiagnosticCode
+from host_api.testing import FakeWorld
 from sandbox import WasmComponent, WasmEngine, load_component
 
 from .conftest import MakeApi
@@ -25,21 +26,31 @@ PROBES: dict[str, str] = {
 }
 
 
-def _start(engine: WasmEngine, path: Path, api: object) -> WasmComponent:
+def _start(engine: WasmEngine, path: Path, api: object, fast: bool) -> WasmComponent:
     from host_api import Limits
 
+    limits = Limits(fuel=10_000_000, timeout_ms=5_000)
     return load_component(
-        engine, path, api, limits=Limits(timeout_ms=5_000), file="components/probe.wasm"
-    )  # type: ignore[arg-type]
+        engine,
+        path,
+        api,  # type: ignore[arg-type]
+        limits=limits,
+        file="components/probe.wasm",
+        fast=fast,
+    )
 
 
 @pytest.mark.parametrize("event", sorted(PROBES))
 def test_allowed_from_a_component(
-    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi, event: str
+    engine: WasmEngine,
+    components: dict[str, Path],
+    make_api: MakeApi,
+    event: str,
+    fast: bool,
 ) -> None:
     api, world = make_api()
     world.add("coin", (0.0, 0.0, 0.0))
-    with _start(engine, components["probe"], api) as comp:
+    with _start(engine, components["probe"], api, fast) as comp:
         comp.on_event(event, None)
     assert api.drain_diagnostics() == []
     if event == "log":
@@ -61,12 +72,16 @@ def test_allowed_from_a_component(
 
 @pytest.mark.parametrize("event", sorted(PROBES))
 def test_denied_from_a_component(
-    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi, event: str
+    engine: WasmEngine,
+    components: dict[str, Path],
+    make_api: MakeApi,
+    event: str,
+    fast: bool,
 ) -> None:
     capability = PROBES[event]
     api, world = make_api(set(ALL_CAPABILITIES) - {capability})
     world.add("coin", (0.0, 0.0, 0.0))
-    with _start(engine, components["probe"], api) as comp:
+    with _start(engine, components["probe"], api, fast) as comp:
         comp.on_event(event, None)
         comp.on_event(event, None)  # noted once, not twice
         comp.on_tick(0.016)  # the instance is still healthy: a denial is not a trap
@@ -79,20 +94,52 @@ def test_denied_from_a_component(
 
 
 def test_bad_argument_is_an_error_value_not_a_trap(
-    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi, fast: bool
 ) -> None:
     api, world = make_api()
     world.add("coin")
-    with _start(engine, components["probe"], api) as comp:
+    with _start(engine, components["probe"], api, fast) as comp:
         comp.on_event("x", {"any": "payload"})
         assert comp.starts == 1
     assert [d.code for d in api.drain_diagnostics()] == [DiagnosticCode.SANDBOX_ERROR]
 
 
 def test_event_payload_reaches_the_guest_as_json(
-    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi, fast: bool
 ) -> None:
     api, _ = make_api()
-    with _start(engine, components["probe"], api) as comp:
+    with _start(engine, components["probe"], api, fast) as comp:
         comp.on_event("none", {"deep": [1, {"x": "y"}]})
     assert json.dumps({"deep": [1, {"x": "y"}]})
+
+
+class BrokenWorld(FakeWorld):
+    """A world whose log fails: a host bug, not the mod's fault."""
+
+    def log(self, mod_id: str, message: str) -> None:
+        raise RuntimeError("disk on fire")
+
+
+def test_a_host_bug_surfaces_as_itself(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi, fast: bool
+) -> None:
+    api, _ = make_api(world=BrokenWorld())
+    with _start(engine, components["probe"], api, fast) as comp:
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            comp.on_event("log", None)
+        comp.on_event("query", None)  # a fresh instance: the component keeps working
+        assert comp.starts == 2
+    assert api.drain_diagnostics() == []
+
+
+def test_bulk_moves_thirty_thousand_floats(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi, fast: bool
+) -> None:
+    world = FakeWorld()
+    for i in range(10_000):
+        world.add("coin", (float(i), 0.5, -1.0))
+    api, _ = make_api(world=world)
+    with _start(engine, components["probe"], api, fast) as comp:
+        comp.on_event("bulk", None)
+    assert world.entities[1].position == (1.0, 0.5, -1.0)
+    assert world.entities[10_000].position == (10_000.0, 0.5, -1.0)
