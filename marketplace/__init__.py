@@ -23,6 +23,7 @@ __all__ = [
     "GateSubject",
     "HistoryEntry",
     "InstallFailed",
+    "InstalledMod",
     "InvalidTransition",
     "ManifestGate",
     "MarketError",
@@ -34,6 +35,7 @@ __all__ = [
     "PackageLimits",
     "PackageUnsafe",
     "PublicKey",
+    "PublishedReleases",
     "Role",
     "RollbackStateInvalid",
     "SigFile",
@@ -68,12 +70,14 @@ __all__ = [
     "generate_key",
     "hash_mod_folder",
     "inspect_package",
+    "install",
     "key_file_warnings",
     "load_public_key",
     "load_signing_key",
     "open_store",
     "pack_bytes",
     "parse_public_key",
+    "parse_request",
     "record_loaded_mod",
     "run_gates",
     "safe_extract",
@@ -102,6 +106,10 @@ from ._gates import ManifestGate as ManifestGate
 from ._gates import PackageGate as PackageGate
 from ._gates import VersionGate as VersionGate
 from ._gates import run_gates as run_gates
+from ._install import InstalledMod as InstalledMod
+from ._install import PublishedReleases as PublishedReleases
+from ._install import install as install
+from ._install import parse_request as parse_request
 from ._market import Marketplace as Marketplace
 from ._market import default_gates as default_gates
 from ._market import file_diff as file_diff

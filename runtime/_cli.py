@@ -23,6 +23,7 @@ COMMAND_MODULES: Final[tuple[str, ...]] = (
     "runtime._cmd_new",
     "runtime._cmd_schema",
     "runtime._cmd_signing",
+    "runtime._cmd_market",
 )
 
 app = typer.Typer(

@@ -1,0 +1,473 @@
+"""``modhost market ...``: the submission pipeline from the command line.
+
+Every command takes ``--json`` (one JSON document on stdout: ``{"ok": ..., ...}``), ``--store
+URL`` (else ``$MODHOST_MARKET_URL``, else ``.modhost/market/market.db``) and, when it acts on
+someone's behalf, ``--as NAME`` (else ``$MODHOST_USER``). Progress bars (pack, upload,
+install) go to stderr and never mix with the JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Final, NoReturn
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from host_api import Diagnostic, ModhostError, load_manifest
+from marketplace import (
+    PACKAGE_SUFFIX,
+    HistoryEntry,
+    Marketplace,
+    State,
+    Submission,
+    install,
+    open_store,
+    pack_bytes,
+    parse_request,
+)
+
+from ._cli_common import (
+    EXIT_ERROR,
+    JSON_OPTION,
+    console,
+    err_console,
+    print_diagnostics,
+    print_json,
+    usage_error,
+)
+
+USER_ENV: Final = "MODHOST_USER"
+_CHUNK: Final = 256 * 1024
+
+market_app = typer.Typer(
+    name="market",
+    help="Package, submit, review, publish and install mods.",
+    no_args_is_help=True,
+)
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store URL (sqlite:///path.db or postgresql://...); "
+        "default $MODHOST_MARKET_URL or .modhost/market/market.db.",
+    ),
+]
+ActorOpt = Annotated[str | None, typer.Option("--as", help=f"Who is acting (default ${USER_ENV}).")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (recorded in the history).")]
+IdArg = Annotated[int, typer.Argument(help="Submission id.", min=1)]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``market`` command group."""
+    app.add_typer(market_app, name="market")
+
+
+# -- plumbing ----------------------------------------------------------------------------
+
+
+def _actor(value: str | None) -> str:
+    actor = (value or os.environ.get(USER_ENV, "")).strip()
+    if not actor:
+        usage_error(f"say who is acting with --as NAME (or set {USER_ENV})")
+    return actor
+
+
+@contextmanager
+def _session(store_url: str | None, as_json: bool) -> Iterator[Marketplace]:
+    """Open the store, turn every ModhostError into a diagnostic, close the store."""
+    try:
+        with open_store(store_url) as store:
+            yield Marketplace(store)
+    except ModhostError as exc:
+        diagnostics = list(getattr(exc, "diagnostics", ()) or (exc.to_diagnostic(),))
+        _fail(diagnostics, as_json)
+
+
+def _fail(diagnostics: list[Diagnostic], as_json: bool) -> NoReturn:
+    if as_json:
+        print_json({"ok": False, "diagnostics": [d.model_dump(mode="json") for d in diagnostics]})
+    else:
+        print_diagnostics(diagnostics, stderr=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _bar(disabled: bool, *, count: bool = False) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn() if count else DownloadColumn(),
+        console=err_console,
+        transient=True,
+        disable=disabled,
+    )
+
+
+def _report_submission(sub: Submission, as_json: bool, verb: str) -> None:
+    if as_json:
+        print_json({"ok": True, "submission": sub.to_dict()})
+        return
+    console.print(f"{verb}: #{sub.id} {sub.mod_id} {sub.version} is now [bold]{sub.state}[/]")
+    if sub.gates_passed is not None:
+        _print_findings(sub)
+
+
+def _print_findings(sub: Submission) -> None:
+    if sub.findings:
+        print_diagnostics([f.to_diagnostic() for f in sub.findings])
+    verdict = "[green]all gates passed[/]" if sub.gates_passed else "[red]gates failed[/]"
+    console.print(verdict)
+
+
+def _table(subs: list[Submission], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("id", "mod", "version", "author", "state", "gates", "updated"):
+        table.add_column(column)
+    for s in subs:
+        gates = {None: "-", True: "passed", False: "failed"}[s.gates_passed]
+        table.add_row(
+            str(s.id), s.mod_id, s.version, s.author, str(s.state), gates, s.updated_at[:19]
+        )
+    return table
+
+
+def _list_out(subs: list[Submission], as_json: bool, title: str) -> None:
+    if as_json:
+        print_json({"ok": True, "submissions": [s.to_dict() for s in subs]})
+    elif subs:
+        console.print(_table(subs, title))
+    else:
+        console.print(f"{title}: nothing")
+
+
+# -- author ------------------------------------------------------------------------------
+
+
+@market_app.command("pack")
+def pack_cmd(
+    folder: Annotated[Path, typer.Argument(help="The mod folder (with mod.toml, mod.sig).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Package path.")] = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Build a .modpkg (a zip of the mod folder with its mod.sig)."""
+    if not folder.is_dir():
+        usage_error(f"{folder} is not a folder")
+    try:
+        manifest = load_manifest(folder)
+        with _bar(as_json) as bar:
+            task = bar.add_task(f"packing {manifest.id}", total=None)
+            data = pack_bytes(folder, progress=lambda d, t: bar.update(task, completed=d, total=t))
+    except ModhostError as exc:
+        _fail(list(getattr(exc, "diagnostics", ()) or (exc.to_diagnostic(),)), as_json)
+    target = out or Path(f"{manifest.id}-{manifest.version}{PACKAGE_SUFFIX}")
+    target.write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    signed = (folder / "mod.sig").is_file()
+    if as_json:
+        print_json(
+            {
+                "ok": True,
+                "package": str(target),
+                "mod": manifest.id,
+                "version": manifest.version,
+                "sha256": sha,
+                "bytes": len(data),
+                "signed": signed,
+            }
+        )
+        return
+    console.print(f"packed {manifest.id} {manifest.version} -> {target} ({len(data)} bytes)")
+    if not signed:
+        console.print(
+            "[yellow]warning: no mod.sig; sign it with 'modhost sign DIR' first, "
+            "or the signature gate will fail[/]"
+        )
+
+
+def _read_with_progress(path: Path, as_json: bool) -> bytes:
+    if not path.is_file():
+        usage_error(f"{path} is not a file")
+    total = path.stat().st_size
+    chunks: list[bytes] = []
+    with _bar(as_json) as bar, path.open("rb") as fh:
+        task = bar.add_task(f"uploading {path.name}", total=total)
+        while chunk := fh.read(_CHUNK):
+            chunks.append(chunk)
+            bar.advance(task, len(chunk))
+    return b"".join(chunks)
+
+
+@market_app.command("submit")
+def submit_cmd(
+    package: Annotated[Path, typer.Argument(help="A .modpkg built by 'market pack'.")],
+    revise: Annotated[
+        int | None,
+        typer.Option(
+            "--revise", help="Submission id in changes_requested to give this new package."
+        ),
+    ] = None,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create a submission in draft (or revise one whose changes were requested)."""
+    who = _actor(actor)
+    data = _read_with_progress(package, as_json)
+    with _session(store, as_json) as market:
+        if revise is None:
+            sub = market.submit(data, actor=who)
+        else:
+            sub = market.revise(revise, data, actor=who)
+    _report_submission(sub, as_json, "submitted")
+
+
+@market_app.command("request-review")
+def request_review_cmd(
+    submission: IdArg,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Move a draft to review; runs every validation gate and records the findings."""
+    who = _actor(actor)
+    with _session(store, as_json) as market:
+        if not as_json:
+            err_console.print("running the validation gates...")
+        sub = market.request_review(submission, actor=who)
+    _report_submission(sub, as_json, "review requested")
+    if not sub.gates_passed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+# -- reviewer and maintainer -------------------------------------------------------------
+
+
+@market_app.command("review-queue")
+def review_queue_cmd(store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
+    """Submissions waiting for a reviewer, oldest first."""
+    with _session(store, as_json) as market:
+        subs = market.review_queue()
+    _list_out(subs, as_json, "review queue")
+
+
+@market_app.command("show")
+def show_cmd(submission: IdArg, store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
+    """Manifest, findings, file diff against the previous published version, and history."""
+    with _session(store, as_json) as market:
+        shown = market.show(submission)
+        sub = market.store.get(submission)
+        history = market.history(submission)
+    if as_json:
+        print_json({"ok": True, **shown})
+        return
+    console.print(f"#{sub.id} {sub.mod_id} {sub.version} by {sub.author}: [bold]{sub.state}[/]")
+    console.print(f"package sha256 {sub.artifact}")
+    for key in ("name", "description", "host", "capabilities"):
+        if key in sub.manifest:
+            console.print(f"  {key}: {sub.manifest[key]}")
+    if sub.gates_passed is not None:
+        _print_findings(sub)
+    diff = shown["diff"]
+    if diff:
+        console.print(f"files vs published {diff['against']['version']}:")
+        for kind, sign in (("added", "+"), ("removed", "-"), ("changed", "~")):
+            for name in diff[kind]:
+                console.print(f"  {sign} {name}")
+    _print_history(history)
+
+
+def _print_history(history: list[HistoryEntry]) -> None:
+    table = Table(title="history")
+    for column in ("#", "at", "actor", "from", "to", "reason", "gates"):
+        table.add_column(column)
+    for h in history:
+        errors = sum(f.severity == "error" for f in h.findings)
+        gates = (
+            "" if h.to_state != State.REVIEW else ("passed" if not errors else f"{errors} error(s)")
+        )
+        table.add_row(
+            str(h.seq),
+            h.at[:19],
+            h.actor,
+            str(h.from_state or "-"),
+            str(h.to_state),
+            h.reason,
+            gates,
+        )
+    console.print(table)
+
+
+def _move_command(name: str, target: State, *, needs_reason: bool, doc: str) -> None:
+    def command(
+        submission: IdArg,
+        reason: ReasonOpt = "",
+        actor: ActorOpt = None,
+        store: StoreOpt = None,
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        who = _actor(actor)
+        if needs_reason and not reason.strip():
+            usage_error(f"'market {name}' needs --reason")
+        with _session(store, as_json) as market:
+            sub = market.move(submission, target, actor=who, reason=reason)
+        _report_submission(sub, as_json, name)
+
+    command.__doc__ = doc
+    market_app.command(name)(command)
+
+
+_move_command(
+    "approve",
+    State.APPROVED,
+    needs_reason=False,
+    doc="Approve a submission in review (a reviewer, not its author; gates passed).",
+)
+_move_command(
+    "reject",
+    State.REJECTED,
+    needs_reason=True,
+    doc="Reject a submission in review, with --reason (final).",
+)
+_move_command(
+    "request-changes",
+    State.CHANGES_REQUESTED,
+    needs_reason=True,
+    doc="Send a submission in review back to its author, with --reason.",
+)
+_move_command(
+    "publish",
+    State.PUBLISHED,
+    needs_reason=False,
+    doc="Publish an approved submission (a maintainer).",
+)
+_move_command(
+    "yank",
+    State.YANKED,
+    needs_reason=True,
+    doc="Withdraw a published submission, with --reason (a maintainer; final).",
+)
+
+
+@market_app.command("register-key")
+def register_key_cmd(
+    name: Annotated[str, typer.Argument(help="The author.")],
+    pubkey: Annotated[Path, typer.Argument(help="Their public key (.pub, PEM).")],
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Register an author's public key; the signature gate trusts only registered keys."""
+    who = _actor(actor)
+    if not pubkey.is_file():
+        usage_error(f"{pubkey} is not a file")
+    with _session(store, as_json) as market:
+        key_id = market.register_key(name, pubkey.read_text(encoding="utf-8"), actor=who)
+    if as_json:
+        print_json({"ok": True, "author": name, "key_id": key_id})
+    else:
+        console.print(f"registered key {key_id} for {name}")
+
+
+@market_app.command("grant-role")
+def grant_role_cmd(
+    name: Annotated[str, typer.Argument(help="Who gets the role.")],
+    role: Annotated[str, typer.Argument(help="reviewer or maintainer.")],
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Grant a role (maintainers only; in a store without maintainers, anyone: bootstrap)."""
+    who = _actor(actor)
+    with _session(store, as_json) as market:
+        market.grant_role(name, role, actor=who)
+        roles = sorted(market.store.roles_of(name))
+    if as_json:
+        print_json({"ok": True, "name": name, "roles": roles})
+    else:
+        console.print(f"{name}: {', '.join(roles)}")
+
+
+# -- players and operators ---------------------------------------------------------------
+
+
+@market_app.command("list")
+def list_cmd(store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
+    """Published mods (nothing else is ever listed)."""
+    with _session(store, as_json) as market:
+        subs = market.published()
+    _list_out(subs, as_json, "published")
+
+
+@market_app.command("search")
+def search_cmd(
+    text: Annotated[str, typer.Argument(help="Words to find in id, name or description.")],
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Search published mods."""
+    with _session(store, as_json) as market:
+        subs = market.search(text)
+    _list_out(subs, as_json, f"published matching '{text}'")
+
+
+@market_app.command("history")
+def history_cmd(
+    target: Annotated[
+        str, typer.Argument(help="A submission id, or a mod id (all its submissions).")
+    ],
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Every transition with actor, time, reason and gate results."""
+    with _session(store, as_json) as market:
+        ids = (
+            [int(target)]
+            if target.isdigit()
+            else [s.id for s in market.store.submissions(mod_id=target)]
+        )
+        if not ids:
+            usage_error(f"no submissions for '{target}'")
+        rows = [h for i in ids for h in market.history(i)]
+    if as_json:
+        print_json({"ok": True, "history": [h.to_dict() for h in rows]})
+        return
+    _print_history(rows)
+    for h in rows:
+        if h.findings:
+            console.print(f"gate results at #{h.submission_id}.{h.seq}:")
+            print_diagnostics([f.to_diagnostic() for f in h.findings])
+
+
+@market_app.command("install")
+def install_cmd(
+    requests: Annotated[list[str], typer.Argument(help="ID or ID@RANGE, e.g. coin@>=1.0,<2.")],
+    mods: Annotated[Path, typer.Option("--mods", help="The mods folder.")] = Path("mods"),
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Install published mods and their dependencies, verified before they reach --mods."""
+    wanted: dict[str, str] = {}
+    with _session(store, as_json) as market:
+        for text in requests:
+            mod_id, spec = parse_request(text)
+            wanted[mod_id] = spec
+        with _bar(as_json, count=True) as bar:
+            task = bar.add_task("installing", total=None)
+            step: Callable[[str, int, int], Any] = lambda s, d, t: bar.update(  # noqa: E731
+                task, description=s, completed=d, total=t
+            )
+            done = install(market.store, wanted, mods, progress=step)
+    if as_json:
+        print_json({"ok": True, "mods_dir": str(mods), "installed": [m.to_dict() for m in done]})
+        return
+    for m in done:
+        console.print(
+            f"{m.action:9} {m.mod_id} {m.version} (submission #{m.submission_id}, "
+            f"key {m.key_id or '-'})"
+        )
