@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any, Final
@@ -52,6 +52,7 @@ from ._faults import FaultLedger
 from ._frame import FrameSnapshot, Presenter
 from ._mods import ModInstance, ModLoadFailed, load_mod
 from ._prepare import Preparation, prepare
+from ._reload import Reloader, ReloadResult
 from ._report import ModReport, ModState, RunReport, Timings
 from ._scheduler import DEFAULT_HZ, Scheduler, Stage
 from ._world import World
@@ -121,6 +122,7 @@ class Host:
         self._overlay: Callable[[], dict[str, str]] | None = None
         self._wall_ns = 0
         self._closed = False
+        self._reloader = Reloader(self)
         base = base_dir if base_dir is not None else mods_dir.resolve().parent
         #: The WebAssembly tier (engine created on the first component); owns the data folder.
         self.components: Final = ComponentRuntime(base / self.policy.data_dir)
@@ -140,14 +142,16 @@ class Host:
                 self._states[mod_id] = state
         for mod_id in prep.order:
             self.load_mod(mod_id)
+        self._reloader.remember()
         return prep
 
-    def load_mod(self, mod_id: str) -> ModInstance | None:
+    def load_mod(self, mod_id: str, *, on_load: bool = True) -> ModInstance | None:
         """Load one planned mod through the single load path and call its ``on_load``.
 
         Repeatable: after :meth:`unload_mod` it loads the mod again, with its ``ctx.state``
         kept. Spawns and despawns queued by ``on_load`` are applied before it returns.
         Returns None (and records the diagnostics) if it failed to load.
+        ``on_load=False`` skips ``on_load`` (a hot reload calls ``on_reload`` instead).
         """
         if self.preparation is None or self.preparation.candidates.get(mod_id) is None:
             raise KeyError(f"mod '{mod_id}' is not a planned candidate")
@@ -186,7 +190,8 @@ class Host:
             for i in self.world.ids_of_kind(kind)
             if int(i) not in known
         )
-        self._timed(instance, self._call_on_load)
+        if on_load:
+            self._timed(instance, self._call_on_load)
         # Loading is a stage boundary: what on_load spawned is there for the first tick.
         self._boundary(None)
         return instance
@@ -196,6 +201,29 @@ class Host:
         instance = self.instances.pop(mod_id, None)
         if instance is not None:
             instance.close()
+
+    def reload(self, mods: Iterable[str] | None = None, *, force: bool = False) -> ReloadResult:
+        """Hot-reload changed mods between two ticks, with their dependents, or roll back.
+
+        The one reload call (``modhost run --watch`` uses it, and so can tests and tools).
+        Mods load through :meth:`load_mod`, keep every ``ctx.state`` and get
+        ``on_reload(ctx, old_state)``; new folders load, deleted ones unload. Any failure
+        puts the affected mods back exactly as they were and adds ``RELOAD_ROLLED_BACK``
+        (see :mod:`runtime._reload`).
+
+        :param mods: mod folder names (or ids of loaded mods) that changed; None compares
+            every folder's content with what was last loaded.
+        :param force: reload the named mods even if their files did not change.
+        :returns: what was reloaded, loaded, unloaded and rolled back.
+        """
+        if self._closed:
+            raise ModhostError("the host is closed", hint="create a new Host to run again")
+        return self._reloader.reload(mods, force=force)
+
+    @property
+    def reloads(self) -> tuple[ReloadResult, ...]:
+        """The last reloads that changed something, oldest first."""
+        return tuple(self._reloader.history)
 
     def close(self) -> None:
         """Close every mod instance and the presenter. Idempotent."""
@@ -265,6 +293,8 @@ class Host:
         ticks = max(1, self.scheduler.ticks)
         for mod_id in self.load_order:
             overlay[mod_id] = f"{self._mod_ns.get(mod_id, 0) / ticks / 1e6:.3f} ms/tick"
+        if self._reloader.history:
+            overlay["reload"] = self._reloader.history[-1].summary()
         if self._overlay is not None:
             overlay.update(self._overlay())
         return FrameSnapshot(

@@ -43,7 +43,14 @@ def prepare(mods_dir: Path, policy: HostPolicy, *, base_dir: Path | None = None)
 
     :param base_dir: where the policy's relative paths resolve (see :func:`discover`).
     """
-    found = discover(mods_dir, policy, base_dir=base_dir)
+    return plan_discovery(discover(mods_dir, policy, base_dir=base_dir))
+
+
+def plan_discovery(found: Discovery) -> Preparation:
+    """Plan the load order of what discovery found (hot reload plans assembled discoveries).
+
+    Pure: reads no files, so the same discovery always gives the same preparation.
+    """
     plan = plan_load_order(found.candidates)
     plan = _drop_duplicates(found, plan)
     candidates: dict[str, ModCandidate | None] = dict.fromkeys(found.failed)

@@ -16,9 +16,11 @@ re-ranked by name first, so the hash does not depend on the order names were fir
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable, Sequence
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +64,25 @@ class _Interned:
         for i in used:
             lookup[i] = rank_of[self.values[i]]
         return _encode_names(names), lookup[column].tobytes()
+
+
+@dataclass(frozen=True)
+class WorldCheckpoint:
+    """The whole world at one moment, for :meth:`World.restore` (hot-reload rollback)."""
+
+    #: Live entity ids at the checkpoint, ascending.
+    ids: npt.NDArray[np.int64]
+    columns: dict[str, Any]
+    tick: int
+    commands: CommandBuffer
+    events: EventQueue
+    interned: tuple[int, int, int]
+
+
+def _restore_slots(target: object, saved: object) -> None:
+    """Copy every slot of ``saved`` into ``target`` (the object others hold stays the same)."""
+    for name in type(target).__slots__:  # type: ignore[attr-defined]
+        setattr(target, name, copy.copy(getattr(saved, name)))
 
 
 def _sort_key(value: object) -> tuple[str, ...]:
@@ -272,6 +293,40 @@ class World:
         self._n = n
         self._row = {int(i): r for r, i in enumerate(self._ids[:n].tolist())}
 
+    # -- checkpoints (hot-reload rollback) ---------------------------------------------------
+    def checkpoint(self) -> WorldCheckpoint:
+        """A copy of everything :meth:`world_hash` covers plus queued commands and events.
+
+        Cost: O(entities) (the columns are copied), plus the queued events.
+        """
+        n = self._n
+        return WorldCheckpoint(
+            ids=self._ids[:n].copy(),
+            columns={name: getattr(self, name)[:n].copy() for name in _COLUMNS},
+            tick=self._tick,
+            commands=copy.deepcopy(self.commands),
+            events=copy.deepcopy(self.events),
+            interned=(len(self._kinds.values), len(self._owners.values), len(self._tagsets.values)),
+        )
+
+    def restore(self, saved: WorldCheckpoint) -> None:
+        """Put the world back exactly as it was at ``saved`` (same :meth:`world_hash`)."""
+        n = len(saved.ids)
+        while len(self._ids) < n:
+            self._grow()
+        for name in _COLUMNS:
+            getattr(self, name)[:n] = saved.columns[name]
+        self._n = n
+        self._row = {int(i): r for r, i in enumerate(saved.ids.tolist())}
+        self._tick = saved.tick
+        _restore_slots(self.commands, saved.commands)
+        _restore_slots(self.events, saved.events)
+        tables = (self._kinds, self._owners, self._tagsets)
+        for table, size in zip(tables, saved.interned, strict=True):
+            for value in table.values[size:]:
+                del table.index[value]
+            del table.values[size:]
+
     # -- integration ------------------------------------------------------------------------
     def integrate(self, dt: float, frozen_owners: Sequence[str] = ()) -> None:
         """Explicit Euler step ``position += velocity * dt`` for every entity.
@@ -320,6 +375,10 @@ class World:
             self._tagsets.values[self._tagset[row]],
             str(self._owners.values[self._owner[row]]),
         )
+
+
+#: The per-entity columns (the arrays a checkpoint copies).
+_COLUMNS: Final = ("_ids", "_kind", "_owner", "_tagset", "_pos", "_vel")
 
 
 def _encode_names(values: list[object]) -> bytes:

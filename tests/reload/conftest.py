@@ -1,0 +1,122 @@
+"""Fixtures for the hot-reload tests: real mod folders, a real Host, a real watcher.
+
+Every wait is bounded and waits for an event (a batch from the watcher, a counter going up),
+never for a fixed time: :data:`WAIT_S` is only the point where a hung test gives up.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from runtime import Host
+from runtime._reload import ReloadResult
+from runtime._watcher import ModWatcher
+
+#: How long a test waits for something that should happen in milliseconds before failing.
+WAIT_S = 30.0
+ROOT = Path(__file__).resolve().parents[2]
+COUNTER_WAT = Path(__file__).with_name("fixtures") / "counter.wat"
+
+#: The ``make_mod`` fixture of ``tests/conftest.py``.
+MakeMod = Callable[..., Path]
+
+
+def write(path: Path, text: str) -> None:
+    """Write ``text`` (dedented) the way an editor's plain save does."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dedent(text), encoding="utf-8")
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    """Poll ``condition`` until it holds; fail after :data:`WAIT_S` seconds."""
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
+def reload_next(host: Host, watcher: ModWatcher) -> ReloadResult:
+    """Wait for the watcher's next batch that changes something and reload it."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        folders = watcher.wait(0.1)
+        if folders:
+            result = host.reload(folders)
+            if result.changed:
+                return result
+    pytest.fail("the watcher reported no change within the time limit")
+
+
+def logs(host: Host, mod_id: str) -> list[str]:
+    """The last lines ``mod_id`` logged."""
+    return host.report().mods[mod_id].log
+
+
+def rolled_back(result: ReloadResult) -> list[dict]:  # type: ignore[type-arg]
+    """The details of every RELOAD_ROLLED_BACK in ``result``."""
+    return [d.details for d in result.diagnostics if d.code == "RELOAD_ROLLED_BACK"]
+
+
+@pytest.fixture
+def live(mods_dir: Path) -> Iterator[ModWatcher]:
+    """A started watcher on ``mods_dir``."""
+    with ModWatcher(mods_dir) as watcher:
+        yield watcher
+
+
+@pytest.fixture
+def loaded(mods_dir: Path) -> Iterator[Callable[[], Host]]:
+    """``loaded()`` -> a Host on ``mods_dir`` that has loaded; closed after the test."""
+    hosts: list[Host] = []
+
+    def make() -> Host:
+        host = Host(mods_dir)
+        hosts.append(host)
+        host.load()
+        return host
+
+    yield make
+    for host in hosts:
+        host.close()
+
+
+def _wasm_tools() -> str:
+    beside = Path(sys.executable).with_name("wasm-tools")
+    found = str(beside) if beside.exists() else shutil.which("wasm-tools")
+    if found is None:
+        pytest.fail("wasm-tools not found: install the test extras (pip install -e '.[test]')")
+    return found
+
+
+BuildCounter = Callable[..., bytes]
+
+
+@pytest.fixture(scope="session")
+def build_counter(tmp_path_factory: pytest.TempPathFactory) -> BuildCounter:
+    """``build_counter(step=1, trap=False)`` -> the bytes of a reloadable counter component."""
+    out = tmp_path_factory.mktemp("counter")
+    built: dict[tuple[int, bool], bytes] = {}
+
+    def build(step: int = 1, *, trap: bool = False) -> bytes:
+        if (step, trap) not in built:
+            wat = out / f"counter-{step}-{trap}.wat"
+            text = COUNTER_WAT.read_text().replace("STEP", str(step))
+            wat.write_text(text.replace("INIT", "unreachable" if trap else "nop"))
+            core, component = wat.with_suffix(".core.wasm"), wat.with_suffix(".wasm")
+            tool = _wasm_tools()
+            embed = [tool, "component", "embed", str(ROOT / "wit"), "--world", "reloadable-mod"]
+            subprocess.run([*embed, str(wat), "-o", str(core)], check=True)
+            subprocess.run([tool, "component", "new", str(core), "-o", str(component)], check=True)
+            built[(step, trap)] = component.read_bytes()
+        return built[(step, trap)]
+
+    return build
