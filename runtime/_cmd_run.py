@@ -59,7 +59,10 @@ def register(app: typer.Typer) -> None:
             False, "--offscreen", help="Render without a display (software renderer)."
         ),
         ticks: int | None = typer.Option(
-            None, "--ticks", min=0, help=f"Ticks to run (default {DEFAULT_TICKS})."
+            None,
+            "--ticks",
+            min=0,
+            help=f"Ticks to run (default {DEFAULT_TICKS}; in a window: until it is closed).",
         ),
         seconds: float | None = typer.Option(
             None, "--seconds", min=0.0, help="Simulated seconds to run (instead of --ticks)."
@@ -94,19 +97,21 @@ def register(app: typer.Typer) -> None:
         finish(report.diagnostics)
 
 
-def _tick_count(ticks: int | None, seconds: float | None) -> int:
+def _tick_count(ticks: int | None, seconds: float | None) -> int | None:
+    """The ticks to run; None (no --ticks/--seconds) means the default, or in a window:
+    until the window is closed."""
     if ticks is not None:
         return ticks
     if seconds is not None:
         return round(seconds * DEFAULT_HZ)
-    return DEFAULT_TICKS
+    return None
 
 
 def _run(
     mods: Path,
     choice: PolicyChoice,
     seed: int,
-    ticks: int,
+    ticks: int | None,
     mode: PresentMode | None,
     screenshot: Path | None,
     *,
@@ -133,23 +138,34 @@ def _run(
             host.attach_presenter(
                 presenter, every=1 if presenter.mode == "window" else OFFSCREEN_EVERY
             )
-        _advance(host, ticks, paced=presenter is not None and presenter.mode == "window")
+        if presenter is not None and presenter.mode == "window":
+            _run_window(host, presenter, ticks)
+        else:
+            host.step(DEFAULT_TICKS if ticks is None else ticks)
         written = _screenshot(host, presenter, screenshot, extra)
         return _with(host.report(screenshot=written), extra)
 
 
-def _advance(host: Host, ticks: int, *, paced: bool) -> None:
-    """Run ``ticks`` ticks; in a window, no faster than real time so people can watch."""
-    if not paced:
-        host.step(ticks)
-        return
+def _run_window(host: Host, presenter: Presenter, ticks: int | None) -> None:
+    """Tick no faster than real time so people can watch; stop after ``ticks`` (None: never),
+    when the window is closed, or on Ctrl-C. Pacing reads the clock here, never in mods."""
     dt = host.scheduler.dt
     start = time.perf_counter()
-    for n in range(ticks):
-        host.step(1)
-        ahead = start + (n + 1) * dt - time.perf_counter()
-        if ahead > 0:
-            time.sleep(ahead)
+    n = 0
+    try:
+        while (ticks is None or n < ticks) and not _closed_by_user(presenter):
+            host.step(1)
+            n += 1
+            ahead = start + n * dt - time.perf_counter()
+            if ahead > 0:
+                time.sleep(ahead)
+    except KeyboardInterrupt:
+        err_console.print("[dim]stopped[/]")
+
+
+def _closed_by_user(presenter: Presenter) -> bool:
+    """Whether the user closed the window (presenters that cannot tell say no)."""
+    return bool(getattr(presenter, "window_closed_by_user", False))
 
 
 def _open_presenter(mode: PresentMode, extra: list[Diagnostic]) -> Presenter | None:
