@@ -95,6 +95,9 @@ class PandaPresenter:
         self._framing.set_fov(FOV_DEG, vertical)
         self.overlay.resize(size)
 
+    def _output_size(self) -> tuple[int, int]:
+        return (self._output.get_x_size(), self._output.get_y_size())
+
     def _attach_camera(self, root: NodePath, lens: object, *, sort: int) -> NodePath:
         camera = Camera(f"camera-{root.get_name()}")
         camera.set_lens(lens)
@@ -113,7 +116,7 @@ class PandaPresenter:
         """
         self._check_open()
         if self.mode == "window":  # the user may have resized it
-            self._fit((self._output.get_x_size(), self._output.get_y_size()))
+            self._fit(self._output_size())
         pose = self._framing.update(frame.positions, frame.camera_target)
         lo, hi = self._framing.bounds or ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
         self.scene.sync(frame, ((float(lo[0]), float(lo[1])), (float(hi[0]), float(hi[1]))))
@@ -127,12 +130,16 @@ class PandaPresenter:
     def screenshot(self, path: Path) -> Path:
         """Write the last rendered frame to ``path`` as PNG (parents created); returns it.
 
-        Renders once first if nothing was drawn yet, so the file always shows this output.
+        Renders once first if nothing was drawn yet, or if the window changed size since the
+        last frame (its framebuffer was reallocated), so the file always shows this output.
 
         :raises ScreenshotFailed: when the image cannot be read back or written.
         :raises PresenterClosed: after :meth:`close`.
         """
         self._check_open()
+        if self.mode == "window" and self._output_size() != self._fitted:
+            self._fit(self._output_size())
+            self._drawn = False
         if not self._drawn:
             self._engine.render_frame()
             self._drawn = True
