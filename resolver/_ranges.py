@@ -27,8 +27,12 @@ def version(text: str) -> Version:
     return Version(text)
 
 
+@lru_cache(maxsize=65536)
 def in_range(ver: Version, text: str) -> bool:
-    """True when ``ver`` satisfies the range ``text`` (pre-releases included)."""
+    """True when ``ver`` satisfies the range ``text`` (pre-releases included).
+
+    Cached: a folder repeats the same few (version, range) pairs many times.
+    """
     specifier = spec(text)
     # An empty SpecifierSet ("*") matches everything; skip the call on the hot path.
     return not len(specifier) or specifier.contains(ver, prereleases=True)

@@ -13,13 +13,13 @@ from typing import Final
 
 from packaging.version import Version
 from resolvelib import ResolutionImpossible, ResolutionTooDeep
-from resolvelib import Resolver as _Engine
+from resolvelib.resolvers import Resolution
 
 from host_api import HOST_API_VERSION, DiagnosticCode
 
 from ._errors import SelectionImpossible, SelectionTooComplex
-from ._release import ReleaseProvider, Reporter, Selection
-from ._select_adapter import Adapter, Bridge, Need
+from ._release import Release, ReleaseProvider, Reporter, Selection
+from ._select_adapter import Adapter, Bridge, Need, Pick
 from ._select_explain import explain_failure
 
 #: Default round budget: each round pins one id or backtracks once.
@@ -69,7 +69,9 @@ class Resolver:
         roots = [Need(mod_id, "requests", requests[mod_id], None) for mod_id in sorted(requests)]
         self.reporter.starting(dict(requests))
         try:
-            result = _Engine(adapter, bridge).resolve(roots, max_rounds=self.max_rounds)
+            # Resolution rather than resolvelib.Resolver: the latter's result graph walk
+            # recurses without a visited set and overflows on a cycle of stale pins.
+            state = Resolution(adapter, bridge).resolve(roots, max_rounds=self.max_rounds)
         except ResolutionImpossible as exc:
             diagnostics = explain_failure(exc.causes, adapter.known, str(self.host_version))
             first = diagnostics[0]
@@ -88,12 +90,28 @@ class Resolver:
                 hint="pin some versions in the request (==x.y.z) to narrow the search, "
                 "or raise max_rounds",
             ) from exc
-        picked = [p.release for p in result.mapping.values() if p.release is not None]
-        selection = Selection(
-            releases=tuple(sorted(picked, key=lambda r: r.id)), rounds=bridge.rounds
-        )
+        ordered = _reachable(state.mapping, sorted(requests))
+        selection = Selection(releases=ordered, rounds=bridge.rounds)
         self.reporter.ending(selection)
         return selection
+
+
+def _reachable(pins: Mapping[str, Pick], roots: list[str]) -> tuple[Release, ...]:
+    """The pinned releases the requests need, following required and optional relations.
+
+    A pin nothing needs any more (left over from an earlier choice) is dropped; every
+    constraint still holds, since dropping a release only removes its requirements and an
+    absent mod satisfies every optional and conflicts relation.
+    """
+    chosen: dict[str, Release] = {}
+    todo = list(roots)
+    while todo:
+        pick = pins.get(todo.pop())
+        if pick is None or pick.release is None or pick.id in chosen:
+            continue
+        chosen[pick.id] = pick.release
+        todo += [t for t, _ in (*pick.release.required, *pick.release.optional)]
+    return tuple(chosen[k] for k in sorted(chosen))
 
 
 def select_versions(

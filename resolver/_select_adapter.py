@@ -72,6 +72,16 @@ class Pick:
 Info = RequirementInformation[Need, Pick]
 
 
+def _self_consistent(release: Release) -> bool:
+    """A release that names its own id under required/optional must be inside that range.
+
+    Such self-references are settled here rather than handed to resolvelib as a requirement
+    whose parent is its own candidate; a self-conflict is ignored, as in load planning.
+    """
+    own = [text for t, text in (*release.required, *release.optional) if t == release.id]
+    return all(in_range(release.version, text) for text in own)
+
+
 class Adapter(AbstractProvider[Need, Pick, str]):
     """Answers resolvelib's questions from a :class:`ReleaseProvider`.
 
@@ -88,7 +98,7 @@ class Adapter(AbstractProvider[Need, Pick, str]):
         """``(usable, wrong host)`` releases of ``mod_id``, each newest first."""
         if mod_id not in self._cache:
             every = sorted(self._provider.releases(mod_id), key=lambda r: r.version, reverse=True)
-            usable = [r for r in every if in_range(self._host, r.host)]
+            usable = [r for r in every if in_range(self._host, r.host) and _self_consistent(r)]
             self._cache[mod_id] = (usable, [r for r in every if r not in usable])
         return self._cache[mod_id]
 
@@ -135,11 +145,11 @@ class Adapter(AbstractProvider[Need, Pick, str]):
         release = candidate.release
         if release is None:
             return []
-        label = release.label
+        label, own = release.label, release.id
         return [
-            *(Need(t, "requires", text, label) for t, text in release.required),
-            *(Need(t, "optionally uses", text, label) for t, text in release.optional),
-            *(Need(t, "conflicts with", text, label) for t, text in release.conflicts),
+            *(Need(t, "requires", text, label) for t, text in release.required if t != own),
+            *(Need(t, "optionally uses", text, label) for t, text in release.optional if t != own),
+            *(Need(t, "conflicts with", text, label) for t, text in release.conflicts if t != own),
         ]
 
 

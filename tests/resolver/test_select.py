@@ -190,3 +190,24 @@ def test_release_from_manifest_and_a_custom_provider() -> None:
     index = Index()
     assert Resolver(index).resolve({"coins": "*"}).as_dict() == {"coins": "1.2.0", "core": "1.0.0"}
     assert sorted(index.asked) == ["coins", "core", "old"], "each id is asked once"
+
+
+def test_a_cycle_of_pins_left_behind_is_dropped_not_fatal() -> None:
+    # ra 2.0.0 pulls in the cycle cy-a <-> cy-b, whose zz then rules ra 2.0.0 out: the cycle
+    # stays pinned but unneeded (resolvelib.Resolver's result walk recurses forever here).
+    releases = [
+        R("ra", "2.0.0", required={"cy-a": "*"}),
+        R("ra", "1.0.0"),
+        R("cy-a", "1.0.0", required={"cy-b": "*"}),
+        R("cy-b", "1.0.0", required={"cy-a": "*", "zz": "*"}),
+        R("zz", "1.0.0", conflicts={"ra": ">=2"}),
+    ]
+    assert _select(releases, {"ra": "*"}) == {"ra": "1.0.0"}
+
+
+def test_self_references_are_settled_per_release() -> None:
+    releases = [
+        R("loop", "2.0.0", required={"loop": "<2"}),
+        R("loop", "1.0.0", required={"loop": "*"}, conflicts={"loop": "*"}),
+    ]
+    assert _select(releases, {"loop": "*"}) == {"loop": "1.0.0"}
