@@ -1,7 +1,7 @@
 """The smoke-run gate: the mod and its dependencies run headless in a separate host process.
 
-The host is started as ``python -c 'from runtime import main; main()' run --headless --json
---ticks N --mods DIR`` (never imported: the marketplace sits below the runtime), from a
+The host is started as ``python -m runtime run --headless --json --ticks N --mods DIR
+--policy modhost.toml`` (never imported: the marketplace sits below the runtime), from a
 staging folder that holds::
 
     modhost.toml      the strict policy, trusting only the authors' registered keys
@@ -39,7 +39,6 @@ from ._store import MarketStore
 SMOKE_TICKS: Final = 300
 #: Wall-clock cap on the whole host process.
 SMOKE_TIMEOUT_S: Final = 120.0
-_HOST_ENTRY: Final = "from runtime import main; main()"
 
 
 class SmokeGate:
@@ -71,8 +70,8 @@ class SmokeGate:
     def _run_host(self, subject: GateSubject, root: Path, mods: Path) -> list[Finding]:
         argv = [
             sys.executable,
-            "-c",
-            _HOST_ENTRY,
+            "-m",
+            "runtime",
             "run",
             "--headless",
             "--json",
@@ -105,7 +104,16 @@ class SmokeGate:
         report = _parse_report(proc.stdout)
         if report is None:
             return [self._no_report(subject, proc)]
-        return self._judge(subject, report)
+        found = self._judge(subject, report)
+        if proc.returncode != 0 and not found:
+            found.append(
+                self._finding(
+                    subject,
+                    f"the host exited {proc.returncode}",
+                    DiagnosticCode.MARKET_SMOKE_FAILED,
+                )
+            )
+        return found
 
     def _no_report(self, subject: GateSubject, proc: subprocess.CompletedProcess[str]) -> Finding:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
