@@ -63,7 +63,7 @@ def closure(roots: set[str], dependents: Dependents) -> set[str]:
 
 def _walk(failure: Failure, dependents: Dependents) -> dict[str, tuple[str, ...]]:
     """BFS from a failure's roots: each reached mod -> its path from a root, shortest first."""
-    paths = {root: (root,) for root in failure.roots}
+    paths: dict[str, tuple[str, ...]] = {root: (root,) for root in failure.roots}
     queue = deque(failure.roots)
     while queue:
         node = queue.popleft()

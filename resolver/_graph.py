@@ -15,7 +15,7 @@ import heapq
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
-import networkx as nx
+import networkx as nx  # type: ignore[import-untyped]  # no stubs in the venv
 
 from ._errors import DependencyCycle
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from host_api import HOST_API_VERSION, Diagnostic, any_error
+from host_api import HOST_API_VERSION, Diagnostic, DiagnosticCode, any_error
 
 from ._errors import LoadPlanFailed
 from ._explain import DisabledMod, closure, explain, required_by
@@ -68,7 +68,7 @@ class LoadPlan:
         first = errors[0]
         raise LoadPlanFailed(
             f"{len(errors)} load-order error(s); first: {first.message}",
-            code=first.code,  # type: ignore[arg-type]
+            code=DiagnosticCode(first.code),
             mod_id=first.mod,
             hint=first.hint,
             cause=first.cause,
