@@ -67,10 +67,18 @@ def rolled_back(result: ReloadResult) -> list[dict]:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def live(mods_dir: Path) -> Iterator[ModWatcher]:
-    """A started watcher on ``mods_dir``."""
-    with ModWatcher(mods_dir) as watcher:
-        yield watcher
+def live(mods_dir: Path) -> Iterator[Callable[[], ModWatcher]]:
+    """``live()`` -> a started watcher on ``mods_dir`` (start it once the mods are written,
+    so their creation is not a change); stopped after the test."""
+    watchers: list[ModWatcher] = []
+
+    def start() -> ModWatcher:
+        watchers.append(ModWatcher(mods_dir).start())
+        return watchers[-1]
+
+    yield start
+    for watcher in watchers:
+        watcher.close()
 
 
 @pytest.fixture
