@@ -114,7 +114,7 @@ def _report_submission(sub: Submission, as_json: bool, verb: str) -> None:
         print_json({"ok": True, "submission": sub.to_dict()})
         return
     console.print(f"{verb}: #{sub.id} {sub.mod_id} {sub.version} is now [bold]{sub.state}[/]")
-    if sub.gates_passed is not None:
+    if sub.state == State.REVIEW and sub.gates_passed is not None:
         _print_findings(sub)
 
 
