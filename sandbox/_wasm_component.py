@@ -31,7 +31,7 @@ from host_api import (
 from ._errors import SandboxClosed
 from ._wasm_engine import WasmEngine
 from ._wasm_errors import ComponentLoadFailed, UnknownImport, translate_trap
-from ._wasm_fast import FastExport, arm
+from ._wasm_fast import FastExport, address, arm
 from ._wasm_host import HostBindings, build_linker
 
 #: Parameter kinds of the exports the fast path calls (world ``mod``).
@@ -169,7 +169,8 @@ class WasmComponent:
             func = instance.get_func(store, name)
             if func is not None:
                 funcs[name] = func
-        self._store, self._funcs, self._context = store, funcs, store._context()
+        self._store, self._funcs = store, funcs
+        self._context = address(store._context())
         if self.fast:
             self._fast = {n: FastExport(funcs[n], k) for n, k in _EXPORT_PARAMS.items()}
         self.starts += 1
@@ -227,11 +228,25 @@ class WasmComponent:
         return result
 
     def on_tick(self, dt: float) -> None:
-        """Call ``on-tick(dt)`` under the limits.
+        """Call ``on-tick(dt)`` under the limits (the hot path: called every tick).
 
         :raises ScriptFault: trap or limit (the instance restarts on the next call).
         """
-        self._call("on-tick", float(dt))
+        export = self._fast.get("on-tick")
+        if export is None or self._closed:
+            self._call("on-tick", float(dt))
+            return
+        context = self._context
+        arm(context, self.limits.fuel, self._deadline)
+        try:
+            export(context, float(dt))
+        except wasmtime.WasmtimeError as exc:
+            self._drop_store()
+            raise self._fault(exc, "on-tick") from exc
+        except Exception:
+            self._drop_store()
+            self._bindings.parked = None
+            raise
 
     def on_event(self, name: str, payload: JSONValue) -> None:
         """Call ``on-event(name, payload-as-JSON-text)`` under the limits."""

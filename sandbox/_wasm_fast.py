@@ -23,11 +23,13 @@ parked exception as itself once the guest call returns.
 from __future__ import annotations
 
 import ctypes
+import struct
 from collections.abc import Callable
 from typing import Any, Final, final
 
 import numpy as np
 from wasmtime import WasmtimeError
+from wasmtime import _bindings as raw
 from wasmtime import _ffi as ffi
 from wasmtime.component import Func, LinkerInstance
 from wasmtime.component._types import FuncType
@@ -105,8 +107,10 @@ def write_str(out: Any, text: str) -> None:
     out.of.string = ffi.str_to_capi(text)
 
 
-def _ok(results: Any, inner: Any | None) -> None:
-    res = results[0]
+_ONE_VAL = Val
+
+
+def _ok(res: Any, inner: Any | None) -> None:
     res.kind = K_RESULT
     res.of.result.is_ok = True
     res.of.result.val = (
@@ -114,7 +118,7 @@ def _ok(results: Any, inner: Any | None) -> None:
     )
 
 
-def _err(results: Any, code: str, message: str) -> None:
+def _err(res: Any, code: str, message: str) -> None:
     inner = Val()
     inner.kind = K_RECORD
     ffi.wasmtime_component_valrecord_new_uninit(ctypes.byref(inner.of.record), 2)
@@ -122,28 +126,50 @@ def _err(results: Any, code: str, message: str) -> None:
         entry = inner.of.record.data[i]
         entry.name = ffi.str_to_capi(name)
         write_str(entry.val, text)
-    res = results[0]
     res.kind = K_RESULT
     res.of.result.is_ok = False
     res.of.result.val = ffi.wasmtime_component_val_new(ctypes.byref(inner))
 
 
 # -- host functions ----------------------------------------------------------------------------
-#: A raw handler: (context, func type, args, results) -> None.
-RawHandler = Callable[[Any, Any, Any, Any], None]
+#: A raw handler: (context, func type, args address, results address) -> None.
+RawHandler = Callable[[Any, int, int, int], None]
+
+#: The callback prototype with every pointer as a plain address: ctypes then builds no pointer
+#: objects per call (the declared type has POINTER arguments, which cost a microsecond each).
+_RAW_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_size_t,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_size_t,
+    ctypes.c_void_p,
+    ctypes.c_size_t,
+)
+
+#: Handlers alive in some linker, by the ``env`` value wasmtime passes back. Entries are added
+#: when a linker is built from one mod's bindings and removed by wasmtime's finalizer when that
+#: linker is deleted; there are no default entries (this is the ctypes trampoline's lookup,
+#: not a registry of host functions).
+_LIVE: dict[int, _Handler] = {}
+_TAGS = iter(range(1, 2**62))
 
 
-@ffi.wasmtime_component_func_callback_t  # type: ignore[misc]
+@_RAW_CALLBACK  # type: ignore[misc]
 def _trampoline(env, context, ty, args, nargs, results, nresults):  # type: ignore[no-untyped-def]
-    # ``env`` is the id of a live _Handler owned by the FastLinker; nothing else is reachable.
-    handler: _Handler = ctypes.cast(env, ctypes.py_object).value
-    return handler.run(context, ty, args, results)
+    return _LIVE[env].run(context, ty, args, results)
 
 
 @ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-def _no_finalizer(env):  # type: ignore[no-untyped-def]
-    # The handler's lifetime is the FastLinker's (it keeps a reference); nothing to free.
-    return None
+def _finalize(env):  # type: ignore[no-untyped-def]
+    _LIVE.pop(env, None)
+
+
+_TRAMPOLINE = ctypes.cast(_trampoline, ffi.wasmtime_component_func_callback_t)
+_PACK_U64 = struct.Struct("<B7xQ").pack
+_PACK_F64 = struct.Struct("<B7xd").pack
+_STRING = struct.Struct("<QQ").unpack
 
 
 @final
@@ -157,7 +183,7 @@ class _Handler:
         self.bindings = bindings
         self.fn = fn
 
-    def run(self, context: Any, ty: Any, args: Any, results: Any) -> int:
+    def run(self, context: Any, ty: int, args: int, results: int) -> int:
         try:
             self.fn(context, ty, args, results)
         except BaseException as exc:  # ctypes would swallow it: park, and trap the guest
@@ -171,12 +197,15 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
     """Hand-written decoders for the functions a guest calls every tick."""
     api = bindings.api
 
-    def guarded(call: str, work: Callable[[Any, Any], None]) -> RawHandler:
-        def handler(_ctx: Any, _ty: Any, args: Any, results: Any) -> None:
+    def guarded(call: str, nargs: int, work: Callable[[Any, Any], None]) -> RawHandler:
+        arg_array = Val * max(1, nargs)
+
+        def handler(_ctx: Any, _ty: int, args: int, results: int) -> None:
+            out = _ONE_VAL.from_address(results)
             try:
-                work(args, results)
+                work(arg_array.from_address(args), out)
             except ModFault as fault:
-                _err(results, *bindings.refused(call, fault))
+                _err(out, *bindings.refused(call, fault))
 
         return handler
 
@@ -216,21 +245,19 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
         api.set_position(args[0].of.u64, (rec[0].val.of.f64, rec[1].val.of.f64, rec[2].val.of.f64))
         _ok(results, None)
 
-    def tick(_ctx: Any, _ty: Any, _args: Any, results: Any) -> None:
-        results[0].kind = K_U64
-        results[0].of.u64 = api.tick
+    def tick(_ctx: Any, _ty: int, _args: int, results: int) -> None:
+        ctypes.memmove(results, _PACK_U64(K_U64, api.tick), 16)
 
-    def random(_ctx: Any, _ty: Any, _args: Any, results: Any) -> None:
-        results[0].kind = K_F64
-        results[0].of.f64 = api.random()
+    def random(_ctx: Any, _ty: int, _args: int, results: int) -> None:
+        ctypes.memmove(results, _PACK_F64(K_F64, api.random()), 16)
 
     return {
-        "log": guarded("log", log),
-        "emit": guarded("emit", emit),
-        "positions-of": guarded("positions-of", positions_of),
-        "ids-of": guarded("ids-of", ids_of),
-        "set-positions-of": guarded("set-positions-of", set_positions_of),
-        "set-position": guarded("set-position", set_position),
+        "log": guarded("log", 1, log),
+        "emit": guarded("emit", 2, emit),
+        "positions-of": guarded("positions-of", 1, positions_of),
+        "ids-of": guarded("ids-of", 1, ids_of),
+        "set-positions-of": guarded("set-positions-of", 2, set_positions_of),
+        "set-position": guarded("set-position", 2, set_position),
         "tick": tick,
         "random": random,
     }
@@ -239,17 +266,20 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
 def _converted(fn: Callable[..., Any]) -> RawHandler:
     """A raw handler for a less frequent function: wasmtime-py's own value converters around
     the stock binding (same answers, no per-function decoder to maintain)."""
+    from wasmtime import StoreContext
 
-    def handler(context: Any, ty_raw: Any, args: Any, results: Any) -> None:
-        from wasmtime import StoreContext
-
-        store = StoreContext(context)
+    def handler(context: int, ty_raw: int, args: int, results: int) -> None:
+        ctx = ctypes.cast(context, ctypes.POINTER(ffi.wasmtime_context_t))
+        ty = ctypes.cast(ty_raw, ctypes.POINTER(ffi.wasmtime_component_func_type_t))
+        store = StoreContext(ctx)
         try:
-            with FuncType._from_ptr(ty_raw, owner=store) as fty:
-                params = [t.convert_from_c(args[i]) for i, (_, t) in enumerate(fty.params)]
-                value = fn(store, *params)
+            with FuncType._from_ptr(ty, owner=store) as fty:
+                params = fty.params
+                vals = (Val * max(1, len(params))).from_address(args) if args else None
+                pyargs = [t.convert_from_c(vals[i]) for i, (_, t) in enumerate(params)]
+                value = fn(store, *pyargs)
                 if fty.result is not None:
-                    fty.result.convert_to_c(store, value, results)
+                    fty.result.convert_to_c(store, value, ctypes.pointer(Val.from_address(results)))
         finally:
             store._invalidate()
 
@@ -258,7 +288,7 @@ def _converted(fn: Callable[..., Any]) -> RawHandler:
 
 @final
 class FastLinker:
-    """Keeps the raw handlers of one linker alive for as long as the linker lives."""
+    """The raw handlers of one linker (alive in ``_LIVE`` until wasmtime finalizes them)."""
 
     def __init__(self) -> None:
         self.handlers: list[_Handler] = []
@@ -277,14 +307,16 @@ def add_fast_functions(host: LinkerInstance, bindings: HostBindings) -> FastLink
             fn = _converted(stock)
         handler = _Handler(name, bindings, fn)
         owner.handlers.append(handler)
-        raw = name.encode("utf-8")
+        tag = next(_TAGS)
+        _LIVE[tag] = handler
+        encoded = name.encode("utf-8")
         err = ffi.wasmtime_component_linker_instance_add_func(
             host.ptr(),
-            ctypes.create_string_buffer(raw),
-            len(raw),
-            _trampoline,
-            ctypes.c_void_p(id(handler)),
-            _no_finalizer,
+            ctypes.create_string_buffer(encoded),
+            len(encoded),
+            _TRAMPOLINE,
+            ctypes.c_void_p(tag),
+            _finalize,
         )
         if err:
             raise WasmtimeError._from_ptr(err)
@@ -300,44 +332,78 @@ class FastExport:
     :param kinds: the parameter kinds, ``"f64"`` or ``"string"``, in order.
     """
 
-    __slots__ = ("_func", "_kinds", "_params", "_ref")
+    __slots__ = ("_f64", "_func", "_kinds", "_n", "_params", "_params_at", "_ref", "_strings")
 
     def __init__(self, func: Func, kinds: tuple[str, ...]) -> None:
         self._func = func._func
-        self._ref = ctypes.byref(self._func)
+        self._ref = ctypes.addressof(self._func)
         self._kinds = kinds
+        self._n = len(kinds)
         self._params = (Val * max(1, len(kinds)))()
+        self._params_at = ctypes.addressof(self._params)
+        self._strings = "string" in kinds
+        if kinds == ("f64",):
+            self._params[0].kind = K_F64
+        #: The f64 slot of a single-f64 export, written in place on every call.
+        self._f64 = ctypes.c_double.from_buffer(self._params, VAL_OFFSET)
 
-    def __call__(self, context: Any, *args: Any) -> None:
-        """Run the export and its post-return; raises ``WasmtimeError`` on a trap."""
+    def __call__(self, context: int, *args: Any) -> None:
+        """Run the export and its post-return; raises ``WasmtimeError`` on a trap.
+
+        :param context: the store context's address (see :func:`address`).
+        """
         params = self._params
-        strings = False
-        for i, kind in enumerate(self._kinds):
-            if kind == "f64":
-                params[i].kind = K_F64
-                params[i].of.f64 = args[i]
-            else:
+        if self._strings:
+            for i in range(self._n):
                 write_str(params[i], args[i])
-                strings = True
+        elif self._n:
+            self._f64.value = args[0]
         try:
-            err = ffi.wasmtime_component_func_call(
-                self._ref, context, params, len(self._kinds), None, 0
-            )
+            # No post-return call: these exports return nothing, and wasmtime (>= 36) runs a
+            # function's post-return itself at the end of the call.
+            err = _CALL(self._ref, context, self._params_at, self._n, None, 0)
             if err:
-                raise WasmtimeError._from_ptr(err)
-            err = ffi.wasmtime_component_func_post_return(self._ref, context)
-            if err:
-                raise WasmtimeError._from_ptr(err)
+                _raise(err)
         finally:
-            if strings:
-                for i, kind in enumerate(self._kinds):
-                    if kind == "string":
-                        ffi.wasmtime_component_val_delete(ctypes.byref(params[i]))
+            if self._strings:
+                for i in range(self._n):
+                    ffi.wasmtime_component_val_delete(ctypes.byref(params[i]))
 
 
-def arm(context: Any, fuel: int, deadline_ticks: int) -> None:
-    """A fresh fuel budget and epoch deadline for the next call (two C calls)."""
-    err = ffi.wasmtime_context_set_fuel(context, fuel)
+def _prototype(name: str, restype: Any, *argtypes: Any) -> Any:
+    # A private handle on the same library: its function objects get address-only argument
+    # types (ints in, no pointer objects), without touching the ones wasmtime-py configured.
+    fn = _LIB[name]
+    fn.argtypes = argtypes
+    fn.restype = restype
+    return fn
+
+
+_LIB = ctypes.CDLL(raw.dll._name)
+_VP = ctypes.c_void_p
+_CALL = _prototype(
+    "wasmtime_component_func_call", _VP, _VP, _VP, _VP, ctypes.c_size_t, _VP, ctypes.c_size_t
+)
+_SET_FUEL = _prototype("wasmtime_context_set_fuel", _VP, _VP, ctypes.c_uint64)
+_SET_DEADLINE = _prototype("wasmtime_context_set_epoch_deadline", None, _VP, ctypes.c_uint64)
+_ERROR_PTR = ctypes.POINTER(ffi.wasmtime_error_t)
+
+
+def _raise(err: int) -> None:
+    raise WasmtimeError._from_ptr(ctypes.cast(err, _ERROR_PTR))
+
+
+def address(pointer: Any) -> int:
+    """The address a ctypes pointer holds (e.g. a store's context)."""
+    return ctypes.cast(pointer, ctypes.c_void_p).value or 0
+
+
+def arm(context: int, fuel: int, deadline_ticks: int) -> None:
+    """A fresh fuel budget and epoch deadline for the next call (two C calls).
+
+    :param context: the store context's address (see :func:`address`).
+    """
+    err = _SET_FUEL(context, fuel)
     if err:
-        raise WasmtimeError._from_ptr(err)
-    ffi.wasmtime_context_set_epoch_deadline(context, deadline_ticks)
+        _raise(err)
+    _SET_DEADLINE(context, deadline_ticks)

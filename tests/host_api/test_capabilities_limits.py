@@ -234,3 +234,22 @@ def test_bulk_positions_round_trip_as_copies(mod_root: Path, tmp_path: Path) -> 
     assert moved == 5
     assert world.entities[2].position == (2.0, 1.0, 1.0)
     assert world.entities[6].position == (9.0, 9.0, 9.0)
+
+
+def test_all_finite_f32_checks_every_bit_pattern_class() -> None:
+    import random
+    import struct
+
+    from host_api._values import all_finite_f32
+
+    rng = random.Random(7)
+    values = array("f", [1.5, -2.0, 3.0e38, -3.0e38, 0.0, 1e-40] * 500)
+    assert all_finite_f32(values)
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        for pos in (0, 1234, len(values) - 1):
+            broken = array("f", values)
+            broken[pos] = bad
+            assert not all_finite_f32(broken)
+    for _ in range(5000):
+        (x,) = struct.unpack("<f", rng.randbytes(4))
+        assert all_finite_f32(array("f", [x])) == (x == x and abs(x) != float("inf"))
