@@ -95,7 +95,18 @@ def required_failures(mod: Mod, installed: Installed) -> Iterator[Failure]:
         line = mod.relation(REQUIRES, target, text)
         details = {"requires": target, "range": text}
         dep = installed.mods.get(target)
-        if dep is None:
+        if dep is None and target in installed.unusable:
+            why = installed.unusable[target]
+            yield Failure(
+                code=DiagnosticCode.RESOLVE_MISSING_REQUIRED,
+                mod=mod.id,
+                message=f"{line}; {target} is installed but cannot load: {why}",
+                hint=f"fix {target} first (its own diagnostics say how), or remove {mod.id}",
+                facts=(f"{target} cannot load: {why}", line),
+                roots=(mod.id,),
+                details={**details, "unusable": why},
+            )
+        elif dep is None:
             yield Failure(
                 code=DiagnosticCode.RESOLVE_MISSING_REQUIRED,
                 mod=mod.id,

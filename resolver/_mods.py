@@ -6,8 +6,8 @@ cannot depend on dictionary order or on the order the folders were listed in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
@@ -82,6 +82,9 @@ class Installed:
 
     mods: dict[str, Mod]
     duplicates: dict[str, tuple[tuple[Path, Mod], ...]]
+    #: Ids found on disk that cannot load for a reason found before planning (an invalid
+    #: manifest, a bad signature), with that reason; never an id in ``mods``.
+    unusable: dict[str, str] = field(default_factory=dict)
 
     def present(self, mod_id: str) -> bool:
         """True when some folder provides ``mod_id`` (even as a duplicate)."""
@@ -94,7 +97,9 @@ class Installed:
         return tuple(m for _, m in self.duplicates.get(mod_id, ()))
 
 
-def collect(candidates: Sequence[ModCandidate]) -> Installed:
+def collect(
+    candidates: Sequence[ModCandidate], unusable: Mapping[str, str] | None = None
+) -> Installed:
     """Group candidates by id, in an order that ignores how they were listed."""
     by_id: dict[str, list[tuple[Path, Mod]]] = {}
     for cand in candidates:
@@ -107,4 +112,5 @@ def collect(candidates: Sequence[ModCandidate]) -> Installed:
             mods[mod_id] = copies[0][1]
         else:
             duplicates[mod_id] = tuple(sorted(copies, key=lambda c: (str(c[0]), c[1].version)))
-    return Installed(mods=mods, duplicates=duplicates)
+    broken = {k: v for k, v in sorted((unusable or {}).items()) if k not in by_id}
+    return Installed(mods=mods, duplicates=duplicates, unusable=broken)

@@ -16,7 +16,7 @@ The rule (README, "Load order"):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,7 +112,10 @@ def _soft_edges(mods: dict[str, Mod], alive: set[str]) -> list[tuple[str, str]]:
 
 
 def plan_load_order(
-    mods: Sequence[ModCandidate], *, host_version: Version = HOST_API_VERSION
+    mods: Sequence[ModCandidate],
+    *,
+    host_version: Version = HOST_API_VERSION,
+    unusable: Mapping[str, str] | None = None,
 ) -> LoadPlan:
     """Order ``mods`` for loading, disabling only what must be disabled, and say why.
 
@@ -123,9 +126,13 @@ def plan_load_order(
     :param mods: every mod found in the mods folder, with a valid manifest.
     :param host_version: the host API version the manifests' ``host`` ranges are tested
         against.
+    :param unusable: ids found on disk that failed a check before planning (invalid
+        manifest, bad signature) -> a short reason. A mod that requires one is disabled with
+        "X is installed but cannot load: reason" instead of "X is not installed"; the
+        unusable mod's own diagnostics stay with whoever found the problem.
     :returns: the plan; problems are diagnostics in it, never exceptions.
     """
-    installed: Installed = collect(mods)
+    installed: Installed = collect(mods, unusable)
     table = installed.mods
     failures = static_failures(installed, host_version)
     dependents = required_by(table)

@@ -1,6 +1,7 @@
 """Load-order cases, one TOML file each in ``cases/``; one parametrised test runs them all.
 
-A case lists ``[[mod]]`` tables and an ``[expect]`` table: ``order``, ``disabled``,
+A case lists ``[[mod]]`` tables, optionally ``host`` (the host API version) and ``unusable``
+(ids that failed before planning -> reason), and an ``[expect]`` table: ``order``, ``disabled``,
 ``diagnostics`` (each: ``code``, ``mod``, ``severity``, and ``message`` exact or
 ``message_contains``, optional ``hint_contains``, exact ``cause``, ``disabled``), and
 ``reasons`` (disabled mod -> path from its root failure). Every case is also planned with its
@@ -46,7 +47,8 @@ def test_case(path: Path, make_candidate: MakeCandidate) -> None:
     case = tomllib.loads(path.read_text(encoding="utf-8"))
     host = Version(case.get("host", "0.1.0"))
     mods = [make_candidate(m) for m in case["mod"]]
-    plan = plan_load_order(mods, host_version=host)
+    unusable = case.get("unusable", {})
+    plan = plan_load_order(mods, host_version=host, unusable=unusable)
     want = case["expect"]
 
     assert list(plan.order) == want["order"]
@@ -60,5 +62,5 @@ def test_case(path: Path, make_candidate: MakeCandidate) -> None:
         assert reason is not None and list(reason.path) == path_ids
     assert {r.mod for r in plan.reasons} == set(plan.disabled)
 
-    again: LoadPlan = plan_load_order(mods[::-1], host_version=host)
+    again: LoadPlan = plan_load_order(mods[::-1], host_version=host, unusable=unusable)
     assert again.to_dict() == plan.to_dict()
