@@ -35,6 +35,7 @@ __all__ = [
     "EntityView",
     "FileAccessDenied",
     "HostAPI",
+    "HostCallFailed",
     "HostPolicy",
     "JSONValue",
     "JsonLinesAudit",
@@ -74,6 +75,7 @@ from ._capabilities import ALL_CAPABILITIES as ALL_CAPABILITIES
 from ._capabilities import Capability as Capability
 from ._capabilities import CapabilitySet as CapabilitySet
 from ._capabilities import grant as grant
+from ._ctx import HostCallFailed as HostCallFailed
 from ._ctx import ScriptContext as ScriptContext
 from ._diagnostics import Diagnostic as Diagnostic
 from ._diagnostics import DiagnosticCode as DiagnosticCode

@@ -1,16 +1,40 @@
 """The ``ctx`` object a Python entity script receives.
 
 Scripts get narrow facades over their mod's :class:`HostAPI`, never the API, the world or the
-manifest themselves. Internals are underscored: the restricted compiler rejects any access to
-underscored names, so a script cannot reach past the facade.
+manifest themselves. Internals are underscored: the sandbox's compiler rejects any access to
+underscored names, so a script cannot reach past the facade. Each facade is per mod (the
+runtime builds one ``ScriptContext`` per entity of a mod), so a script that rebinds a
+facade's attribute changes only its own mod.
+
+Everything a facade returns is a value (ints, floats, strings, tuples, frozen
+:class:`EntityView` copies) or a fresh copy. Exceptions a host function raises are passed to
+the script only when they are mod faults (:class:`ModhostError`, which carry strings and
+codes); anything else is a host bug, wrapped in :class:`HostCallFailed`, which a script can
+neither catch nor inspect, and which the sandbox re-raises as the original error.
 """
 
 from __future__ import annotations
 
-from typing import Any, final
+from typing import Any, Final, final
 
 from ._api import HostAPI
+from ._errors import ModhostError
 from ._world_port import EntityView, Vec3
+
+#: Exceptions a host call may pass to the script unchanged.
+_PASS: Final = (ModhostError, RecursionError, MemoryError)
+
+
+class HostCallFailed(BaseException):
+    """A host function called from a script failed with a host bug; ``original`` is the error.
+
+    A ``BaseException`` so the script's ``except Exception`` cannot catch it (nor read the host
+    objects its arguments may hold). The sandbox unwraps it at its boundary.
+    """
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(f"{type(original).__name__}: {original}")
+        self.original = original
 
 
 @final
@@ -33,7 +57,12 @@ class EntityHandle:
         return self._kind
 
     def _view(self) -> EntityView:
-        view = self._api.get_entity(self._id)
+        try:
+            view = self._api.get_entity(self._id)
+        except _PASS:
+            raise
+        except Exception as exc:
+            raise HostCallFailed(exc) from None
         if view is None:
             raise LookupError(f"entity {self._id} no longer exists")
         return view
@@ -44,7 +73,12 @@ class EntityHandle:
 
     @position.setter
     def position(self, value: Any) -> None:
-        self._api.set_position(self._id, value)
+        try:
+            self._api.set_position(self._id, value)
+        except _PASS:
+            raise
+        except Exception as exc:
+            raise HostCallFailed(exc) from None
 
     @property
     def velocity(self) -> Vec3:
@@ -52,11 +86,26 @@ class EntityHandle:
 
     @velocity.setter
     def velocity(self, value: Any) -> None:
-        self._api.set_velocity(self._id, value)
+        try:
+            self._api.set_velocity(self._id, value)
+        except _PASS:
+            raise
+        except Exception as exc:
+            raise HostCallFailed(exc) from None
 
     @property
     def tags(self) -> tuple[str, ...]:
         return self._view().tags
+
+
+def _host(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a host call; host bugs become :class:`HostCallFailed` (mod faults pass through)."""
+    try:
+        return call(*args, **kwargs)
+    except _PASS:
+        raise
+    except Exception as exc:
+        raise HostCallFailed(exc) from None
 
 
 @final
@@ -69,10 +118,10 @@ class WorldFacade:
         self._api = api
 
     def query(self, kind: Any = None, tag: Any = None) -> list[EntityView]:
-        return self._api.query(kind, tag)
+        return _host(self._api.query, kind, tag)  # type: ignore[no-any-return]
 
     def get(self, entity_id: Any) -> EntityView | None:
-        return self._api.get_entity(entity_id)
+        return _host(self._api.get_entity, entity_id)  # type: ignore[no-any-return]
 
     def spawn(
         self,
@@ -81,16 +130,16 @@ class WorldFacade:
         velocity: Any = (0.0, 0.0, 0.0),
         tags: Any = (),
     ) -> int:
-        return self._api.spawn(kind, position, velocity, tags)
+        return _host(self._api.spawn, kind, position, velocity, tags)  # type: ignore[no-any-return]
 
     def despawn(self, entity_id: Any) -> None:
-        self._api.despawn(entity_id)
+        _host(self._api.despawn, entity_id)
 
     def set_position(self, entity_id: Any, position: Any) -> None:
-        self._api.set_position(entity_id, position)
+        _host(self._api.set_position, entity_id, position)
 
     def set_velocity(self, entity_id: Any, velocity: Any) -> None:
-        self._api.set_velocity(entity_id, velocity)
+        _host(self._api.set_velocity, entity_id, velocity)
 
 
 @final
@@ -104,7 +153,12 @@ class EventsFacade:
         self._source = source_entity
 
     def emit(self, name: Any, payload: Any = None) -> None:
-        self._api.emit(name, payload, source_entity=self._source)
+        try:
+            self._api.emit(name, payload, source_entity=self._source)
+        except _PASS:
+            raise
+        except Exception as exc:
+            raise HostCallFailed(exc) from None
 
 
 @final
@@ -117,10 +171,11 @@ class FsFacade:
         self._api = api
 
     def read(self, path: Any) -> bytes:
-        return self._api.read_file(path)
+        return _host(self._api.read_file, path)  # type: ignore[no-any-return]
 
     def read_text(self, path: Any) -> str:
-        return self._api.read_file(path).decode("utf-8", errors="replace")
+        data: bytes = _host(self._api.read_file, path)
+        return data.decode("utf-8", errors="replace")
 
 
 @final
@@ -133,16 +188,16 @@ class StorageFacade:
         self._api = api
 
     def get(self, key: Any) -> Any:
-        return self._api.storage_get(key)
+        return _host(self._api.storage_get, key)
 
     def set(self, key: Any, value: Any) -> bool:
-        return self._api.storage_set(key, value)
+        return _host(self._api.storage_set, key, value)  # type: ignore[no-any-return]
 
     def delete(self, key: Any) -> bool:
-        return self._api.storage_delete(key)
+        return _host(self._api.storage_delete, key)  # type: ignore[no-any-return]
 
     def keys(self) -> list[str]:
-        return self._api.storage_keys()
+        return _host(self._api.storage_keys)  # type: ignore[no-any-return]
 
 
 @final
@@ -161,7 +216,7 @@ class RandomFacade:
         return float(low) + (float(high) - float(low)) * self._api.random()
 
     def randint(self, low: int, high: int) -> int:
-        return self._api.randint(low, high)
+        return _host(self._api.randint, low, high)  # type: ignore[no-any-return]
 
     def choice(self, seq: Any) -> Any:
         items = list(seq)
@@ -198,4 +253,4 @@ class ScriptContext:
         return self._api.tick
 
     def log(self, message: Any) -> None:
-        self._api.log(message)
+        _host(self._api.log, message)

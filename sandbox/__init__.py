@@ -11,6 +11,7 @@ __all__ = [
     "ArtifactCache",
     "ComponentLoadFailed",
     "ComponentRuntime",
+    "ForbiddenAccess",
     "FuelExhausted",
     "GuestTrap",
     "MemoryLimitExceeded",
@@ -18,8 +19,10 @@ __all__ = [
     "RestrictedSandbox",
     "SandboxClosed",
     "SandboxError",
+    "ScriptCheck",
     "ScriptFault",
     "ScriptModule",
+    "ScriptProblem",
     "ScriptRaised",
     "ScriptRejected",
     "ScriptSandbox",
@@ -27,12 +30,18 @@ __all__ = [
     "UnknownImport",
     "WasmComponent",
     "WasmEngine",
+    "check_script",
+    "create_sandbox",
     "load_component",
 ]
 
+from ._compiler import ScriptCheck as ScriptCheck
+from ._compiler import ScriptProblem as ScriptProblem
+from ._compiler import check_script as check_script
 from ._engine import HOOKS as HOOKS
 from ._engine import ScriptModule as ScriptModule
 from ._engine import ScriptSandbox as ScriptSandbox
+from ._errors import ForbiddenAccess as ForbiddenAccess
 from ._errors import FuelExhausted as FuelExhausted
 from ._errors import GuestTrap as GuestTrap
 from ._errors import MemoryLimitExceeded as MemoryLimitExceeded
@@ -43,11 +52,12 @@ from ._errors import ScriptFault as ScriptFault
 from ._errors import ScriptRaised as ScriptRaised
 from ._errors import ScriptRejected as ScriptRejected
 from ._errors import ScriptTimeout as ScriptTimeout
+from ._factory import create_sandbox as create_sandbox
 from ._restricted import RestrictedSandbox as RestrictedSandbox
 from ._wasm_cache import ArtifactCache as ArtifactCache
 from ._wasm_component import WasmComponent as WasmComponent
 from ._wasm_component import load_component as load_component
 from ._wasm_engine import WasmEngine as WasmEngine
-from ._wasm_runtime import ComponentRuntime as ComponentRuntime
 from ._wasm_errors import ComponentLoadFailed as ComponentLoadFailed
 from ._wasm_errors import UnknownImport as UnknownImport
+from ._wasm_runtime import ComponentRuntime as ComponentRuntime

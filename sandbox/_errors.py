@@ -12,6 +12,7 @@
             ├── ScriptTimeout              SANDBOX_TIMEOUT
             ├── MemoryLimitExceeded        SANDBOX_MEMORY_LIMIT
             ├── RecursionLimitExceeded     SANDBOX_RECURSION_LIMIT
+            ├── ForbiddenAccess            SANDBOX_FORBIDDEN: reached at run time (getattr ...)
             └── GuestTrap                  WASM_TRAP
 """
 
@@ -70,6 +71,12 @@ class RecursionLimitExceeded(ScriptFault):
     """Calls nested deeper than the limit."""
 
     code = DiagnosticCode.SANDBOX_RECURSION_LIMIT
+
+
+class ForbiddenAccess(ScriptFault):
+    """The script reached a forbidden name at run time (``getattr`` with a computed name)."""
+
+    code = DiagnosticCode.SANDBOX_FORBIDDEN
 
 
 class GuestTrap(ScriptFault):

@@ -1,149 +1,279 @@
-"""The in-process tier: scripts compiled with RestrictedPython and run in this interpreter."""
+"""The in-process tier: scripts compiled by ``_compiler`` and run in this interpreter.
+
+Limits (see the package docs for what each costs):
+
+- fuel and the wall-clock deadline come from the sandbox's :class:`Meter` (deterministic
+  fuel; the deadline is checked whenever a fuel chunk runs dry);
+- allocations go through :class:`Guards` before they happen;
+- recursion is the interpreter's own ``RecursionError``, reported as
+  ``SANDBOX_RECURSION_LIMIT`` (the host's stack is never exhausted: Python raises first);
+- retained memory (module data and ``ctx.state``) is measured every
+  :data:`MEMORY_SAMPLE_EVERY` calls and after every module body.
+
+What this tier cannot do is interrupt one long C-level operation (sorting a list the size of
+the memory limit, a big-int division). The process tier (``_process.py``) can.
+"""
 
 from __future__ import annotations
 
-import sys
-import traceback
-from typing import Any, ClassVar
+from itertools import compress
+from types import CodeType
+from typing import Any, ClassVar, Final
 
-from RestrictedPython import compile_restricted_exec, safe_builtins
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr,
-)
+from host_api import HostCallFailed, Limits, ModhostError
 
+from ._builtins import build_builtins, math_namespace
+from ._compiler import ScriptCheck, check_script
 from ._engine import HOOKS, ScriptModule, ScriptSandbox
-from ._errors import ScriptRaised, ScriptRejected
+from ._errors import (
+    ForbiddenAccess,
+    FuelExhausted,
+    MemoryLimitExceeded,
+    RecursionLimitExceeded,
+    ScriptFault,
+    ScriptRaised,
+    ScriptRejected,
+    ScriptTimeout,
+)
+from ._fuel import Meter
+from ._guards import NUMBERS, Guards
+from ._memory import retained_bytes
+from ._signals import LimitSignal, MemorySignal
 
+#: Calls between two measurements of the memory a mod keeps.
+MEMORY_SAMPLE_EVERY: Final = 16
 
-def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    ops = {
-        "+=": lambda: x + y,
-        "-=": lambda: x - y,
-        "*=": lambda: x * y,
-        "/=": lambda: x / y,
-        "//=": lambda: x // y,
-        "%=": lambda: x % y,
-        "**=": lambda: x**y,
-        "&=": lambda: x & y,
-        "|=": lambda: x | y,
-        "^=": lambda: x ^ y,
-        "<<=": lambda: x << y,
-        ">>=": lambda: x >> y,
-    }
-    return ops[op]()
-
-
-def _base_globals(script_name: str) -> dict[str, Any]:
-    builtins = dict(safe_builtins)
-    for name in (
-        "min",
-        "max",
-        "sum",
-        "abs",
-        "round",
-        "len",
-        "range",
-        "enumerate",
-        "zip",
-        "sorted",
-        "reversed",
-        "any",
-        "all",
-        "list",
-        "dict",
-        "set",
-        "tuple",
-        "map",
-        "filter",
-    ):
-        builtins[name] = (
-            __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-        )
-    return {
-        "__builtins__": builtins,
-        "__name__": script_name,
-        "__metaclass__": type,
-        "_getattr_": safer_getattr,
-        "_getitem_": default_guarded_getitem,
-        "_getiter_": default_guarded_getiter,
-        "_write_": full_write_guard,
-        "_inplacevar_": _inplacevar,
-        "_unpack_sequence_": guarded_unpack_sequence,
-        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    }
+_SIGNAL_FAULTS: Final[dict[str, type[ScriptFault]]] = {
+    "SANDBOX_FUEL_EXHAUSTED": FuelExhausted,
+    "SANDBOX_TIMEOUT": ScriptTimeout,
+    "SANDBOX_MEMORY_LIMIT": MemoryLimitExceeded,
+    "SANDBOX_FORBIDDEN": ForbiddenAccess,
+}
+_HINTS: Final[dict[str, str]] = {
+    "SANDBOX_FUEL_EXHAUSTED": "the hook did too much work in one call: bound its loops, spread "
+    "work over ticks, or raise [limits] fuel in mod.toml (the host policy caps it)",
+    "SANDBOX_TIMEOUT": "the hook ran past its time limit: do less per call, or raise "
+    "[limits] timeout_ms in mod.toml (the host policy caps it)",
+    "SANDBOX_MEMORY_LIMIT": "the script builds or keeps values larger than its memory limit: "
+    "keep ctx.state and module data small, or raise [limits] memory_mb",
+    "SANDBOX_FORBIDDEN": "scripts may not reach interpreter internals or names starting "
+    "with '_'; use only ctx and the documented builtins",
+    "SANDBOX_RECURSION_LIMIT": "the script recursed too deeply: use a loop instead",
+    "SANDBOX_ERROR": "fix the script; the host keeps running and counts this against "
+    "the mod's fault budget",
+}
 
 
 class RestrictedSandbox(ScriptSandbox):
-    """RestrictedPython in this process."""
+    """RestrictedPython in this process, with fuel, allocation guards and a deadline.
+
+    :param mod_id: the mod whose scripts this sandbox runs.
+    :param limits: fuel and timeout per call, memory for the whole mod.
+    """
 
     tier: ClassVar[str] = "inprocess"
 
+    def __init__(self, mod_id: str, limits: Limits) -> None:
+        super().__init__(mod_id, limits)
+        self._meter = Meter(limits.fuel, limits.timeout_ms)
+        self._guards = Guards(limits.memory_mb, self._meter)
+        self._builtins = build_builtins(self._guards)
+        self._math = math_namespace(self._guards)
+        self._namespaces: list[dict[str, Any]] = []
+        self._generation = self._meter.generation
+        self._calls = 0
+
+    # -- the interface -------------------------------------------------------------------------
     def load(self, path: str, source: str) -> ScriptModule:
         self._check_open()
-        result = compile_restricted_exec(source, filename=path)
-        if result.errors or result.code is None:
-            first = result.errors[0] if result.errors else "could not compile"
-            line = _line_from_error(first)
-            raise ScriptRejected(
-                f"{path}: {first}",
-                mod_id=self.mod_id,
-                file=path,
-                line=line,
-                hint="fix the syntax error, or remove the construct the "
-                "sandbox forbids (names starting with '_', exec, eval ...)",
-            )
-        namespace = _base_globals(path)
-        self._run(path, lambda: exec(result.code, namespace))
+        check = check_script(source, path)
+        code = self._compiled(path, check)
+        namespace = self._namespace(path)
+        self._namespaces.append(namespace)
+        self._run(path, exec, code, namespace)
+        self._check_retained(path, None)
         hooks = frozenset(h for h in HOOKS if callable(namespace.get(h)))
         return ScriptModule(path=path, hooks=hooks, handle=namespace)
 
     def call(self, module: ScriptModule, hook: str, *args: Any) -> Any:
         self._check_open()
-        fn = module.handle.get(hook) if hook in module.hooks else None
-        if fn is None:
+        if hook not in module.hooks:
             return None
-        return self._run(module.path, lambda: fn(*args))
+        result = self._run(module.path, module.handle[hook], *args)
+        self._calls += 1
+        if self._calls % MEMORY_SAMPLE_EVERY == 0 or not args or _is_mod_ctx(args[0]):
+            self._check_retained(module.path, args[0] if args else None)
+        return result
 
-    def _run(self, path: str, thunk: Any) -> Any:
+    def call_many(self, module: ScriptModule, hook: str, calls: Any) -> list[ScriptFault | None]:
+        """Call ``hook`` once per argument tuple in ``calls``; one fault (or None) per call.
+
+        The batched form of :meth:`call` the runtime uses per tick: faults are returned, not
+        raised, so one faulting entity does not stop the others.
+        """
+        faults: list[ScriptFault | None] = []
+        for args in calls:
+            try:
+                self.call(module, hook, *args)
+            except ScriptFault as fault:
+                faults.append(fault)
+            else:
+                faults.append(None)
+        return faults
+
+    @property
+    def fuel_used(self) -> int:
+        """Fuel the last call (or module body) used: the same on every run for the same input."""
+        return self._meter.used()
+
+    def close(self) -> None:
+        for namespace in self._namespaces:
+            namespace.clear()
+        self._namespaces.clear()
+        super().close()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _compiled(self, path: str, check: ScriptCheck) -> CodeType:
+        if check.ok and check.code is not None:
+            return check.code
+        first = check.errors[0] if check.errors else None
+        message = first.message if first else "could not compile"
+        raise ScriptRejected(
+            f"{path}: {message}" + (f" (line {first.line})" if first and first.line else ""),
+            mod_id=self.mod_id,
+            file=path,
+            line=first.line if first else None,
+            hint="remove the construct the sandbox forbids (names starting with '_', "
+            "introspection attributes, imports other than math, classes ...) or fix the syntax",
+            details={"problems": [{"line": p.line, "message": p.message} for p in check.errors]},
+        )
+
+    def _namespace(self, path: str) -> dict[str, Any]:
+        g = self._guards
+        return {
+            "__builtins__": self._builtins,
+            "__name__": path,
+            "_fuel_": self._meter.stream,
+            "_next_": next,
+            "_fz_": compress,
+            "_type_": type,
+            "_NUM_": NUMBERS,
+            "_float_": float,
+            "_math_": self._math,
+            "_slice_": slice,
+            "_add_": g.add,
+            "_mul_": g.mul,
+            "_pow_": g.pow,
+            "_lshift_": g.lshift,
+            "_mod_": g.mod,
+            "_iop_": g.inplace,
+            "_grow_": g.grow,
+            "_fmt_": g.fmt,
+            "_gm_": g.method,
+            "_deny_slice_": _deny_slice,
+        }
+
+    def _run(self, path: str, fn: Any, *args: Any) -> Any:
+        meter = self._meter
+        meter.begin()
+        if meter.generation != self._generation:
+            self._generation = meter.generation
+            for namespace in self._namespaces:
+                namespace["_fuel_"] = meter.stream
         try:
-            return thunk()
-        except Exception as exc:
-            raise self._fault(path, exc) from exc
+            result = fn(*args)
+        except (LimitSignal, Exception) as exc:
+            raise self._fault(path, exc) from None
+        except HostCallFailed as bug:
+            raise bug.original from None
+        if meter.tripped is not None:
+            # The script swallowed a signal (``finally: return``): still a fault.
+            raise self._fault(path, meter.tripped)
+        return result
 
-    def _fault(self, path: str, exc: BaseException) -> ScriptRaised:
-        line = None
-        for frame in traceback.extract_tb(exc.__traceback__):
-            if frame.filename == path:
-                line = frame.lineno
-        details: dict[str, Any] = {"exception": type(exc).__name__}
+    def _check_retained(self, path: str, ctx: Any) -> None:
+        limit = self._guards.max_bytes
+        roots: list[Any] = [
+            v for ns in self._namespaces for k, v in ns.items() if not k.startswith("_")
+        ]
+        state = getattr(ctx, "state", None)
+        if type(state) is dict:
+            roots.append(state)
+        kept = retained_bytes(roots, limit)
+        if kept > limit:
+            signal = MemorySignal(
+                f"the mod keeps more than its memory limit ({limit} bytes) in module data "
+                "and ctx.state",
+                bytes=kept,
+                limit=limit,
+            )
+            raise self._fault(path, signal)
+
+    def _fault(self, path: str, exc: BaseException) -> ScriptFault:
+        signal = self._meter.tripped or (exc if isinstance(exc, LimitSignal) else None)
+        line = _script_line(path, exc)
+        if signal is not None:
+            code = str(signal.code)
+            cls = _SIGNAL_FAULTS.get(code, ScriptRaised)
+            return cls(
+                signal.message,
+                mod_id=self.mod_id,
+                file=path,
+                line=line,
+                hint=_HINTS.get(code, _HINTS["SANDBOX_ERROR"]),
+                details=dict(signal.details),
+            )
+        if isinstance(exc, RecursionError):
+            return RecursionLimitExceeded(
+                f"calls nested too deeply: {exc}",
+                mod_id=self.mod_id,
+                file=path,
+                line=line,
+                hint=_HINTS["SANDBOX_RECURSION_LIMIT"],
+            )
+        if isinstance(exc, MemoryError) or _is_digit_limit(exc):
+            return MemoryLimitExceeded(
+                f"{type(exc).__name__}: {exc}",
+                mod_id=self.mod_id,
+                file=path,
+                line=line,
+                hint=_HINTS["SANDBOX_MEMORY_LIMIT"],
+            )
         fault = ScriptRaised(
             f"{type(exc).__name__}: {exc}",
             mod_id=self.mod_id,
             file=path,
             line=line,
-            hint="fix the script; the host keeps running and "
-            "counts this against the mod's fault budget",
-            details=details,
+            hint=_HINTS["SANDBOX_ERROR"],
+            details={"exception": type(exc).__name__},
         )
-        if hasattr(exc, "code") and hasattr(exc, "to_diagnostic"):
-            # A host-API error (CapabilityDenied, BadArgument) keeps its own code.
+        if isinstance(exc, ModhostError):
+            # A host-API error (CapabilityDenied, BadArgument) keeps its own code and hint.
             fault.code = exc.code
-            fault.hint = getattr(exc, "hint", fault.hint)
-            fault.details.update(getattr(exc, "details", {}))
+            fault.hint = exc.hint or fault.hint
+            fault.details.update(exc.details)
         return fault
 
 
-def _line_from_error(message: str) -> int | None:
-    marker = "Line "
-    if marker in message:
-        tail = message.split(marker, 1)[1]
-        digits = "".join(ch for ch in tail.split(":", 1)[0] if ch.isdigit())
-        return int(digits) if digits else None
-    return None
+def _is_mod_ctx(ctx: Any) -> bool:
+    return getattr(ctx, "entity", True) is None
 
 
-del sys
+def _is_digit_limit(exc: BaseException) -> bool:
+    return isinstance(exc, ValueError) and "integer string conversion" in str(exc)
+
+
+def _script_line(path: str, exc: BaseException) -> int | None:
+    # Walk the traceback by hand: traceback.extract_tb would look the script's relative path
+    # up on sys.path to read source lines, which is slow and reads host files.
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _deny_slice(value: Any) -> Any:
+    raise MemorySignal("slice assignment inside unpacking or chained assignment is not allowed")

@@ -1,0 +1,163 @@
+"""Deterministic fuel, counted without entering a Python frame per step.
+
+A sandbox owns one *fuel stream*: an endless C-level iterator built from ``itertools``
+(``chain.from_iterable`` over ``repeat(True, k)`` chunks). Instrumented code pulls one item
+per loop iteration, comprehension step and function entry (``compress(iterable, _fuel_)``
+for loops, ``next(_fuel_)`` for ``while`` and calls), so an ordinary step costs one C call and
+no Python frame. Only when a chunk runs dry does :meth:`Meter._refill` run, in Python: it checks
+the call's budget and its wall-clock deadline and hands out the next chunk, or an iterator
+that raises the tripped signal on every pull from then on.
+
+Determinism: chunks never exceed what is left of the call's budget, so a call trips exactly
+when it asks for unit ``fuel + 1``, whatever the chunking and whatever earlier calls left in
+the current chunk. Only the *deadline* check depends on time, as it must.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections import deque
+from collections.abc import Iterator
+from itertools import chain, islice, repeat
+from operator import length_hint
+from typing import Final
+
+from ._signals import DeadlineSignal, FuelSignal, LimitSignal
+
+#: Largest chunk: the most steps between two deadline checks of a fast loop.
+MAX_CHUNK: Final = 4096
+#: First chunk of a sandbox and smallest chunk after slow steps.
+MIN_CHUNK: Final = 1
+
+
+class _GcPauses:
+    """Total time the process spent in garbage collection (not charged to a script's deadline).
+
+    A full collection can pause the interpreter for longer than a 5 ms limit; charging that to
+    whichever script happened to be running would fault well-behaved mods at random.
+    """
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._start
+
+
+GC_PAUSES: Final = _GcPauses()
+gc.callbacks.append(GC_PAUSES)
+
+
+class Meter:
+    """Fuel and deadline of the calls into one sandbox.
+
+    :param fuel: units one call may use.
+    :param timeout_ms: wall-clock milliseconds one call may run.
+    """
+
+    def __init__(self, fuel: int, timeout_ms: int) -> None:
+        self.fuel = fuel
+        self.timeout = timeout_ms / 1000.0
+        #: How long a chunk should take at most; slower chunks shrink the next one.
+        self._slice = self.timeout / 8.0
+        self._k = min(8, fuel)
+        self._tripped: LimitSignal | None = None
+        self._refills = map(self._refill, repeat(None))
+        self._raiser = map(self._raise, repeat(None))
+        self._chunk: Iterator[bool] = iter(())
+        self._issued = 0
+        self._start = 0
+        self._deadline = 0.0
+        self._gc_at_start = 0.0
+        self._last = 0.0
+        #: The stream instrumented code pulls from; replaced after a call trips.
+        self.stream: Iterator[bool] = chain.from_iterable(self._refills)
+        #: Incremented whenever :attr:`stream` is replaced (namespaces must be updated).
+        self.generation = 0
+
+    # -- per call ----------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Start a call: a fresh budget and a deadline ``timeout`` from now."""
+        if self._tripped is not None:
+            self._rebuild()
+        self._start = self._issued - length_hint(self._chunk)
+        self._deadline = time.perf_counter() + self.timeout
+        self._gc_at_start = GC_PAUSES.total
+
+    def used(self) -> int:
+        """Fuel the current (or last) call has used so far."""
+        return self._issued - length_hint(self._chunk) - self._start
+
+    @property
+    def tripped(self) -> LimitSignal | None:
+        """The first limit signal of the current call, if one tripped (sticky)."""
+        return self._tripped
+
+    def trip(self, signal: LimitSignal) -> LimitSignal:
+        """Record ``signal`` as the call's fault (the first one wins) and return it."""
+        if self._tripped is None:
+            self._tripped = signal
+        return self._tripped
+
+    def burn(self, units: int) -> None:
+        """Use ``units`` of fuel at once (bulk work done in C on the script's behalf)."""
+        if units > 0:
+            deque(islice(self.stream, units), maxlen=0)
+
+    def check_deadline(self) -> None:
+        """Raise the deadline signal if the current call is past it (cheap; host calls use it)."""
+        if self._deadline and self._late(time.perf_counter()):
+            raise self.trip(DeadlineSignal(_timeout_message(self.timeout)))
+
+    # -- internals ---------------------------------------------------------------------------
+    def _rebuild(self) -> None:
+        self._tripped = None
+        self._chunk = iter(())
+        self._issued = 0
+        self.stream = chain.from_iterable(self._refills)
+        self.generation += 1
+
+    def _refill(self, _: object) -> Iterator[bool]:
+        """Called in Python once per chunk: check budget and deadline, hand out the next chunk."""
+        if self._tripped is not None:
+            return self._raiser
+        now = time.perf_counter()
+        if self._late(now):
+            self.trip(DeadlineSignal(_timeout_message(self.timeout)))
+            return self._raiser
+        remain = self.fuel - (self._issued - self._start)
+        if remain <= 0:
+            self.trip(FuelSignal(f"the call used all its fuel ({self.fuel} units)", fuel=self.fuel))
+            return self._raiser
+        self._adapt(now)
+        size = min(self._k, remain)
+        self._chunk = repeat(True, size)
+        self._issued += size
+        return self._chunk
+
+    def _late(self, now: float) -> bool:
+        return now - (GC_PAUSES.total - self._gc_at_start) > self._deadline
+
+    def _adapt(self, now: float) -> None:
+        # Chunks that took long (slow loop bodies) shrink the next one, so the deadline is
+        # checked often enough; fast ones grow it, so checks stay rare. Fuel counts are
+        # unaffected: only how often the Python check runs changes.
+        elapsed = now - self._last if self._last else 0.0
+        self._last = now
+        if elapsed > self._slice:
+            self._k = max(MIN_CHUNK, self._k // 8)
+        elif elapsed < self._slice / 4:
+            self._k = min(MAX_CHUNK, self._k * 2, self.fuel)
+
+    def _raise(self, _: object) -> bool:
+        tripped = self._tripped or FuelSignal("fuel exhausted")
+        raise type(tripped)(tripped.message, **tripped.details)
+
+
+def _timeout_message(timeout: float) -> str:
+    return f"the call ran longer than its time limit ({timeout * 1000:g} ms)"

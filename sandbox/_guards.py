@@ -1,0 +1,315 @@
+"""Allocation guards: each checks the size of a result *before* the allocation happens.
+
+The compiler routes the operators that can grow a value faster than fuel can count
+(``+``, ``*``, ``**``, ``<<``, ``%`` and their in-place forms, slice assignment, f-string
+format specs, and the few methods that take a size: ``ljust``, ``join``, ``to_bytes`` ...)
+through a :class:`Guards` instance. Numbers take an inline fast path in the compiled code and
+never reach these functions; only ints, sequences and strings do.
+
+Every result is bounded by the mod's ``memory_mb`` (bytes for ``str``/``bytes``, 8 bytes per
+item for containers) and ints by :data:`MAX_INT_BITS` (big-int arithmetic is C work the
+meter cannot interrupt, so their size is capped well below memory).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from itertools import compress
+from typing import Any, Final
+
+from ._fuel import Meter
+from ._signals import MemorySignal
+
+#: The largest int a script may build (about 30,000 decimal digits).
+MAX_INT_BITS: Final = 100_000
+#: The widest field a format spec or ``%`` directive may pad to.
+MAX_WIDTH: Final = 100_000
+#: Bytes charged per item of a list, tuple, set or dict.
+ITEM_BYTES: Final = 8
+
+#: Types whose in-place and binary operators the compiled fast path may run unguarded.
+NUMBERS: Final = (float, int)
+
+_SPEC_NUMBERS = re.compile(r"\d+")
+_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+#: Method names whose attribute load goes through :meth:`Guards.method` (they take a size).
+GUARDED_METHODS: Final[frozenset[str]] = frozenset(
+    {
+        "join",
+        "ljust",
+        "rjust",
+        "center",
+        "zfill",
+        "expandtabs",
+        "replace",
+        "translate",
+        "to_bytes",
+        "extend",
+        "sort",
+    }
+)
+
+
+def _size(value: Any) -> int:
+    """Bytes a value of a sized builtin type takes, roughly (strings count characters)."""
+    t = type(value)
+    if t is str or t is bytes or t is bytearray:
+        return len(value)
+    if t is int:
+        return value.bit_length() // 8
+    try:
+        return len(value) * ITEM_BYTES
+    except TypeError:
+        return ITEM_BYTES
+
+
+class Guards:
+    """The guard functions of one sandbox, bound to its memory limit and meter.
+
+    :param memory_mb: the mod's memory limit; no single value may exceed it.
+    :param meter: the sandbox's meter (bulk work burns fuel through it).
+    """
+
+    def __init__(self, memory_mb: int, meter: Meter) -> None:
+        self.max_bytes = memory_mb * 1024 * 1024
+        self.meter = meter
+
+    # -- the check everything funnels into -----------------------------------------------------
+    def _over(self, nbytes: int, what: str) -> MemorySignal:
+        return self.meter.trip(
+            MemorySignal(
+                f"{what} would allocate about {nbytes} bytes, over the mod's "
+                f"memory limit of {self.max_bytes} bytes",
+                bytes=nbytes,
+                limit=self.max_bytes,
+            )
+        )  # type: ignore[return-value]
+
+    def _check(self, nbytes: int, what: str) -> None:
+        if nbytes > self.max_bytes:
+            raise self._over(nbytes, what)
+
+    def _int_bits(self, bits: int, what: str) -> None:
+        if bits > MAX_INT_BITS:
+            raise self.meter.trip(
+                MemorySignal(
+                    f"{what} would build an int of about {bits} bits (the limit is {MAX_INT_BITS})",
+                    bits=bits,
+                )
+            )
+
+    # -- operators -----------------------------------------------------------------------------
+    def add(self, a: Any, b: Any) -> Any:
+        """``a + b`` for sequences and strings: the sum of both sizes."""
+        if type(a) is not int or type(b) is not int:
+            self._check(_size(a) + _size(b), "'+'")
+        return a + b
+
+    def mul(self, a: Any, b: Any) -> Any:
+        """``a * b``: int bit growth, or sequence repetition size."""
+        ta, tb = type(a), type(b)
+        if (ta is int or ta is bool) and (tb is int or tb is bool):
+            self._int_bits(a.bit_length() + b.bit_length(), "'*'")
+        elif tb is int or tb is bool:
+            self._check(_size(a) * max(b, 0), "sequence repetition '*'")
+        elif ta is int or ta is bool:
+            self._check(_size(b) * max(a, 0), "sequence repetition '*'")
+        return a * b
+
+    def pow(self, a: Any, b: Any, m: Any = None) -> Any:
+        """``a ** b`` and ``pow(a, b[, m])``: the bits of an int result."""
+        if type(a) is int and type(b) is int and m is None and b > 0 and a not in (0, 1, -1):
+            self._int_bits(a.bit_length() * b, "'**'")
+        return a**b if m is None else pow(a, b, m)
+
+    def lshift(self, a: Any, b: Any) -> Any:
+        """``a << b``: the bits of the result."""
+        if type(a) is int and type(b) is int and a and b > 0:
+            self._int_bits(a.bit_length() + b, "'<<'")
+        return a << b
+
+    def mod(self, a: Any, b: Any) -> Any:
+        """``a % b``: printf-style formatting pads and repeats; numbers pass straight through."""
+        if type(a) is str or type(a) is bytes:
+            self._check_percent(a, b)
+        return a % b
+
+    def _check_percent(self, fmt: str | bytes, args: Any) -> None:
+        text = fmt if type(fmt) is str else fmt.decode("latin-1")
+        items = args if type(args) is tuple else (args,)
+        if type(args) is dict:
+            items = tuple(args.values())
+        widest = 0
+        for m in _PERCENT.finditer(text):
+            for part in m.groups():
+                if part and part.isdigit():
+                    widest = max(widest, int(part))
+        if any("*" in m.group(0) for m in _PERCENT.finditer(text)):
+            widest = max([widest, *(x for x in items if type(x) is int)])
+        if widest > MAX_WIDTH:
+            raise self._over(widest, "'%' formatting width")
+        directives = text.count("%")
+        biggest = max((_size(x) for x in items), default=0)
+        self._check(len(text) + directives * (widest + biggest + 32), "'%' formatting")
+
+    def inplace(self, op: str, a: Any, b: Any) -> Any:
+        """``a op= b`` for the growing operators, keeping in-place semantics (list ``+=``)."""
+        if op == "+=":
+            if type(a) is not int or type(b) is not int:
+                self._check(_size(a) + _size(b), "'+='")
+            a += b
+        elif op == "*=":
+            self.mul(a, b) if type(a) is int else self._check(_size(a) * _count(b), "'*='")
+            a *= b
+        elif op == "**=":
+            a = self.pow(a, b)
+        elif op == "<<=":
+            a = self.lshift(a, b)
+        elif op == "%=":
+            a = self.mod(a, b)
+        else:  # pragma: no cover - the compiler only routes the ops above here
+            raise ValueError(op)
+        return a
+
+    def grow(self, target: Any, value: Any) -> Any:
+        """Slice assignment ``target[i:j] = value``: the target may at most reach the limit."""
+        self._check(_size(target) + _size(value), "slice assignment")
+        return value
+
+    def fmt(self, value: Any, spec: str, conversion: int) -> str:
+        """An f-string field with a format spec: widths and precisions are bounded."""
+        if conversion == 114:
+            value = repr(value)
+        elif conversion == 115:
+            value = str(value)
+        elif conversion == 97:
+            value = ascii(value)
+        for digits in _SPEC_NUMBERS.findall(spec):
+            if len(digits) > 6 or int(digits) > MAX_WIDTH:
+                raise self._over(int(digits[:12]), "format spec width")
+        return format(value, spec)
+
+    # -- methods that take a size --------------------------------------------------------------
+    def method(self, obj: Any, name: str) -> Any:
+        """The attribute ``obj.name`` for a name in :data:`GUARDED_METHODS`, size-checked."""
+        bound = getattr(obj, name)
+        if isinstance(obj, type):
+            return _Unbound(self, name, bound)
+        check = _METHOD_CHECKS.get(name)
+        if check is None or type(obj) not in _SIZED_TYPES:
+            return bound
+        return _Checked(self, check, obj, bound)
+
+    def eager(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap a builtin that consumes an iterable in C so each item burns one unit of fuel."""
+        meter = self.meter
+
+        def consume(iterable: Any, *args: Any, **kwargs: Any) -> Any:
+            return fn(compress(iterable, meter.stream), *args, **kwargs)
+
+        consume.__name__ = fn.__name__
+        consume.__doc__ = fn.__doc__
+        return consume
+
+
+def _count(value: Any) -> int:
+    return value if type(value) is int and value > 0 else 0
+
+
+class _Checked:
+    """A bound method that checks its arguments' sizes first."""
+
+    __slots__ = ("_bound", "_check", "_guards", "_obj")
+
+    def __init__(self, guards: Guards, check: Any, obj: Any, bound: Any) -> None:
+        self._guards = guards
+        self._check = check
+        self._obj = obj
+        self._bound = bound
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        replaced = self._check(self._guards, self._obj, *args, **kwargs)
+        return self._bound(*(args if replaced is None else replaced), **kwargs)
+
+
+class _Unbound:
+    """An unbound method (``str.join``): the first argument is the object."""
+
+    __slots__ = ("_bound", "_guards", "_name")
+
+    def __init__(self, guards: Guards, name: str, bound: Any) -> None:
+        self._guards = guards
+        self._name = name
+        self._bound = bound
+
+    def __call__(self, obj: Any = None, *args: Any, **kwargs: Any) -> Any:
+        check = _METHOD_CHECKS.get(self._name)
+        if check is not None and type(obj) in _SIZED_TYPES:
+            replaced = check(self._guards, obj, *args, **kwargs)
+            args = args if replaced is None else replaced
+        return self._bound(obj, *args, **kwargs)
+
+
+def _check_join(g: Guards, sep: Any, parts: Any = (), *_: Any, **__: Any) -> tuple[Any, ...]:
+    # Materialise once (counting fuel per item), check, then join the materialised list.
+    items = parts if type(parts) in (list, tuple) else list(compress(parts, g.meter.stream))
+    total = sum(_size(p) for p in items) + _size(sep) * max(len(items) - 1, 0)
+    g._check(total, "join")
+    return (items,)
+
+
+def _check_width(g: Guards, obj: Any, width: Any = 0, *_: Any, **__: Any) -> None:
+    if type(width) is int:
+        g._check(max(width, 0) * (1 if type(obj) in (str, bytes) else ITEM_BYTES), "padding")
+
+
+def _check_expandtabs(g: Guards, obj: Any, tabsize: Any = 8, *_: Any, **__: Any) -> None:
+    if type(tabsize) is int:
+        tabs = obj.count("\t" if type(obj) is str else b"\t")
+        g._check(len(obj) + tabs * max(tabsize, 0), "expandtabs")
+
+
+def _check_replace(g: Guards, obj: Any, old: Any = "", new: Any = "", *rest: Any, **_: Any) -> None:
+    try:
+        hits = obj.count(old) if len(old) else len(obj) + 1
+    except TypeError:
+        return
+    g._check(len(obj) + hits * max(_size(new) - _size(old), 0), "replace")
+
+
+def _check_translate(g: Guards, obj: Any, table: Any = None, *_: Any, **__: Any) -> None:
+    if type(table) is dict:
+        widest = max((_size(v) for v in table.values()), default=1)
+        g._check(len(obj) * max(widest, 1), "translate")
+
+
+def _check_to_bytes(g: Guards, obj: Any, length: Any = 1, *_: Any, **kwargs: Any) -> None:
+    size = kwargs.get("length", length)
+    if type(size) is int:
+        g._check(size, "to_bytes")
+
+
+def _check_extend(g: Guards, obj: Any, other: Any = (), *_: Any, **__: Any) -> None:
+    g._check(_size(obj) + _size(other), "extend")
+
+
+def _check_sort(g: Guards, obj: Any, *_: Any, **__: Any) -> None:
+    g.meter.burn(len(obj))
+
+
+_METHOD_CHECKS: Final[dict[str, Any]] = {
+    "join": _check_join,
+    "ljust": _check_width,
+    "rjust": _check_width,
+    "center": _check_width,
+    "zfill": _check_width,
+    "expandtabs": _check_expandtabs,
+    "replace": _check_replace,
+    "translate": _check_translate,
+    "to_bytes": _check_to_bytes,
+    "extend": _check_extend,
+    "sort": _check_sort,
+}
+_SIZED_TYPES: Final = frozenset({str, bytes, bytearray, list, int, bool})

@@ -1,0 +1,50 @@
+"""Helpers for the sandbox tests: a sandbox, a world and a ctx over the test doubles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from textwrap import dedent
+from typing import Any
+
+import pytest
+
+from host_api import HostAPI, Limits, ScriptContext
+from host_api.testing import FakeWorld, recording_api
+from sandbox import ScriptModule, ScriptSandbox, create_sandbox
+
+
+@dataclass
+class Rig:
+    """One mod's sandbox over a fake world, with an entity ``ctx``."""
+
+    sandbox: ScriptSandbox
+    api: HostAPI
+    world: FakeWorld
+    ctx: ScriptContext
+
+    def load(self, source: str, path: str = "scripts/s.py") -> ScriptModule:
+        return self.sandbox.load(path, dedent(source))
+
+    def tick(self, module: ScriptModule, dt: float = 0.5) -> Any:
+        return self.sandbox.call(module, "on_tick", self.ctx, dt)
+
+
+def make_rig(
+    mod_id: str = "test-mod",
+    *,
+    limits: Limits | None = None,
+    tier: str = "inprocess",
+    world: FakeWorld | None = None,
+) -> Rig:
+    api, world, _ = recording_api(mod_id, world=world)
+    entity = world.add("probe", (1.0, 2.0, 3.0), owner=mod_id)
+    sandbox = create_sandbox(mod_id, limits or Limits(timeout_ms=1000), tier=tier)
+    return Rig(sandbox, api, world, ScriptContext(api, {}, entity))
+
+
+@pytest.fixture
+def rig() -> Iterator[Rig]:
+    r = make_rig()
+    yield r
+    r.sandbox.close()

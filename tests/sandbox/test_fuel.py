@@ -1,0 +1,108 @@
+"""Deterministic fuel: exact counts, the same on every run, exhaustion inside the call."""
+
+from __future__ import annotations
+
+import pytest
+
+from host_api import Limits
+from sandbox import FuelExhausted
+
+from .conftest import Rig, make_rig
+
+LOOP = """
+def on_tick(ctx, dt):
+    total = 0
+    for i in range(10):
+        total += i
+    return total
+"""
+
+
+def test_a_loop_costs_one_unit_per_iteration_plus_the_call(rig: Rig) -> None:
+    module = rig.load(LOOP)
+    assert rig.tick(module) == 45
+    assert rig.sandbox.fuel_used == 1 + 10  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("body", "cost"),
+    [
+        ("return 1", 1),
+        ("return [i for i in range(7)]", 1 + 7),
+        ("n = 0\nwhile n < 5:\n    n += 1", 1 + 5),
+        ("f = lambda x: x\nreturn [f(i) for i in range(4)]", 1 + 4 + 4),
+        ("return sum([1, 2, 3])", 1 + 3),
+        ("return sorted(range(6))", 1 + 6),
+    ],
+)
+def test_exact_costs(rig: Rig, body: str, cost: int) -> None:
+    indented = "\n".join("    " + line for line in body.splitlines())
+    module = rig.load(f"def on_tick(ctx, dt):\n{indented}\n")
+    rig.tick(module)
+    assert rig.sandbox.fuel_used == cost  # type: ignore[attr-defined]
+
+
+WORK = """
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+def on_tick(ctx, dt):
+    ctx.state["x"] = sum(fib(i) for i in range(12)) + len([c for c in "abcdef" * 20])
+"""
+
+
+def _fuel_trace(warmup: int) -> list[int]:
+    r = make_rig(limits=Limits(fuel=1_000_000, timeout_ms=10_000))
+    module = r.load(WORK)
+    warm = r.load(
+        "def on_tick(ctx, dt):\n    return [i for i in range(N)]\n".replace("N", str(warmup)),
+        path="scripts/warm.py",
+    )
+    trace = []
+    for _ in range(5):
+        r.tick(warm)  # leaves a different amount in the current fuel chunk each time
+        r.tick(module)
+        trace.append(r.sandbox.fuel_used)  # type: ignore[attr-defined]
+    r.sandbox.close()
+    return trace
+
+
+def test_same_script_same_fuel_whatever_ran_before() -> None:
+    traces = [_fuel_trace(w) for w in (1, 333, 5000)]
+    assert traces[0] == traces[1] == traces[2]
+    assert len(set(traces[0])) == 1
+
+
+@pytest.mark.parametrize("fuel", [50, 1000, 4097])
+def test_exhaustion_is_exact(fuel: int) -> None:
+    r = make_rig(limits=Limits(fuel=fuel, timeout_ms=60_000))
+    module = r.load("def on_tick(ctx, dt):\n    for i in range(10**5):\n        pass\n")
+    r.sandbox.limits  # noqa: B018
+    with pytest.raises(FuelExhausted) as info:
+        r.tick(module)
+    assert info.value.code == "SANDBOX_FUEL_EXHAUSTED"
+    assert info.value.line == 3 or info.value.line == 2
+    assert r.sandbox.fuel_used == fuel  # type: ignore[attr-defined]
+    # The next call starts with a fresh budget.
+    ok = r.load("def on_tick(ctx, dt):\n    return 7\n", path="scripts/ok.py")
+    assert r.tick(ok) == 7
+    r.sandbox.close()
+
+
+def test_exhaustion_cannot_be_caught_or_swallowed(rig: Rig) -> None:
+    module = rig.load(
+        """
+        def on_tick(ctx, dt):
+            n = 0
+            while True:
+                try:
+                    while True:
+                        pass
+                except Exception:
+                    n += 1
+                finally:
+                    return n
+        """
+    )
+    with pytest.raises(FuelExhausted):
+        rig.tick(module)
