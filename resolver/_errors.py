@@ -22,9 +22,10 @@ from host_api import Diagnostic, DiagnosticCode, ModhostError
 
 
 class ResolutionError(ModhostError):
-    """Root of the resolver's errors. ``diagnostics`` holds every problem found, in order."""
+    """Root of the resolver's errors. ``diagnostics`` holds every problem found, in order.
 
-    code = DiagnosticCode.RESOLVE_MISSING_REQUIRED
+    Subclasses set ``code``, or pass the code of the first diagnostic they carry.
+    """
 
     def __init__(
         self, message: str, *, diagnostics: Iterable[Diagnostic] = (), **kwargs: Any

@@ -9,15 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 from packaging.version import Version
 
 from host_api import Manifest
 
 from ._ranges import show_range, version
-
-Kind = Literal["requires", "optionally uses", "softAfter"]
 
 #: How a hard relation reads in a message: "a 1.0.0 requires b >=1".
 REQUIRES: Final = "requires"
