@@ -38,13 +38,29 @@ def _code(needs: list[Need], usable: list[Release], wrong_host: list[Release]) -
     return DiagnosticCode.RESOLVE_VERSION_MISMATCH
 
 
-def _message(mod_id: str, lines: list[str], code: DiagnosticCode) -> str:
-    said = "; ".join(lines)
+def _said(needs: list[Need]) -> tuple[str, int]:
+    """The requirements as one clause per source mod, and how many clauses.
+
+    Requirements from several releases of one mod are alternatives (resolvelib tried each),
+    not demands made together, and are said so.
+    """
+    groups: dict[str, list[Need]] = {}
+    for need in needs:
+        groups.setdefault(need.source.split(" ")[0] if need.source else "", []).append(need)
+    clauses = []
+    for parent, group in groups.items():
+        text = ", ".join(n.line() for n in group)
+        clauses.append(f"{text} (one per {parent} release tried)" if len(group) > 1 else text)
+    return "; ".join(clauses), len(clauses)
+
+
+def _message(mod_id: str, needs: list[Need], code: DiagnosticCode) -> str:
+    said, count = _said(needs)
     if code == DiagnosticCode.RESOLVE_MISSING_REQUIRED:
         return f"{said}; {mod_id} has no published release"
     if code == DiagnosticCode.HOST_VERSION_MISMATCH:
         return f"{said}; no release of {mod_id} that fits works with this host"
-    return f"{said}; no release of {mod_id} satisfies {'it' if len(lines) == 1 else 'all of them'}"
+    return f"{said}; no release of {mod_id} satisfies {'it' if count == 1 else 'all of them'}"
 
 
 def _hint(
@@ -90,7 +106,7 @@ def explain_failure(causes: Iterable[Info], known: Known, host: str) -> list[Dia
         out.append(
             Diagnostic(
                 code=str(code),
-                message=_message(mod_id, lines, code),
+                message=_message(mod_id, needs, code),
                 mod=mod_id,
                 hint=_hint(mod_id, needs, (usable, wrong_host), host),
                 cause=(*facts, *lines),

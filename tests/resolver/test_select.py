@@ -211,3 +211,21 @@ def test_self_references_are_settled_per_release() -> None:
         R("loop", "1.0.0", required={"loop": "*"}, conflicts={"loop": "*"}),
     ]
     assert _select(releases, {"loop": "*"}) == {"loop": "1.0.0"}
+
+
+def test_alternatives_from_several_releases_are_said_as_such() -> None:
+    releases = [
+        R("hud", "2.0.0", required={"core": ">=2"}),
+        R("hud", "1.0.0", conflicts={"core": "<2"}),
+        R("core", "1.0.0"),
+        R("core", "2.0.0"),
+    ]
+    with pytest.raises(SelectionImpossible) as info:
+        _select(releases, {"hud": "*", "core": "<2"})
+    assert info.value.message == (
+        "the install request asks for core <2; hud 1.0.0 conflicts with core <2, "
+        "hud 2.0.0 requires core >=2 (one per hud release tried); "
+        "no release of core satisfies all of them"
+    )
+    assert info.value.code == "RESOLVE_CONFLICT"
+    assert "choose another version of hud or the install request" in info.value.hint
