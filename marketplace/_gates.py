@@ -165,28 +165,8 @@ class VersionGate:
         ]
 
     def _newer(self, subject: GateSubject, manifest: Manifest) -> list[Finding]:
-        sub = subject.submission
-        mine = manifest.parsed_version
-        taken = [
-            s
-            for s in subject.store.submissions(mod_id=sub.mod_id)
-            if s.state in _TAKEN_STATES and s.id != sub.id
-        ]
-        top = max(taken, key=lambda s: _version(s.version), default=None)
-        if top is None or mine > _version(top.version):
-            return []
-        return [
-            Finding(
-                self.name,
-                DiagnosticCode.MARKET_VERSION_NOT_NEWER,
-                f"version {mine} is not higher than {top.version} ({top.state}, submission "
-                f"{top.id})",
-                mod=sub.mod_id,
-                file=MANIFEST_FILE,
-                hint=f"bump version in mod.toml above {top.version}",
-                details={"version": str(mine), "highest": top.version},
-            )
-        ]
+        found = version_not_newer(subject.store, subject.submission, manifest.parsed_version)
+        return [] if found is None else [found]
 
     def _host(self, subject: GateSubject, manifest: Manifest) -> list[Finding]:
         spec = manifest.host_range
@@ -227,6 +207,30 @@ class VersionGate:
                     )
                 )
         return out
+
+
+def version_not_newer(
+    store: MarketStore, sub: Submission, mine: Version, *, gate: str = "version"
+) -> Finding | None:
+    """A finding when ``mine`` is not higher than every approved, published or yanked
+    version of the same mod (other than ``sub`` itself); None when it is."""
+    taken = [
+        s
+        for s in store.submissions(mod_id=sub.mod_id)
+        if s.state in _TAKEN_STATES and s.id != sub.id
+    ]
+    top = max(taken, key=lambda s: _version(s.version), default=None)
+    if top is None or mine > _version(top.version):
+        return None
+    return Finding(
+        gate,
+        DiagnosticCode.MARKET_VERSION_NOT_NEWER,
+        f"version {mine} is not higher than {top.version} ({top.state}, submission {top.id})",
+        mod=sub.mod_id,
+        file=MANIFEST_FILE,
+        hint=f"bump version in mod.toml above {top.version}",
+        details={"version": str(mine), "highest": top.version},
+    )
 
 
 def _version(text: str) -> Version:

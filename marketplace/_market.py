@@ -22,7 +22,7 @@ from host_api import MANIFEST_FILE, DiagnosticCode, ManifestInvalid
 
 from ._errors import InvalidTransition, MarketForbidden, PackageUnsafe, ValidationFailed
 from ._gate_signature import SignatureGate
-from ._gates import Gate, ManifestGate, PackageGate, VersionGate, run_gates
+from ._gates import Gate, ManifestGate, PackageGate, VersionGate, run_gates, version_not_newer
 from ._model import Finding, HistoryEntry, Submission
 from ._package import DEFAULT_LIMITS, PackageLimits, inspect_package, read_member
 from ._signing import parse_public_key
@@ -156,6 +156,16 @@ class Marketplace:
             )
         if rule.needs_gates_passed and not sub.gates_passed:
             raise _validation_failed(sub)
+        if to_state in (State.APPROVED, State.PUBLISHED):
+            # Another version may have been approved or published since the gates ran.
+            late = version_not_newer(self.store, sub, Version(sub.version), gate="publish")
+            if late is not None:
+                raise ValidationFailed(
+                    f"submission {sub.id}: {late.message}",
+                    mod_id=sub.mod_id,
+                    hint=late.hint,
+                    details={"findings": [late.to_dict()]},
+                )
         return self.store.transition(
             submission_id,
             expected_state=sub.state,

@@ -16,7 +16,7 @@ from typing import Any, Final, final
 
 import psycopg
 
-from ._errors import MarketError, StoreConfigError, SubmissionNotFound
+from ._errors import ConcurrentUpdate, MarketError, StoreConfigError, SubmissionNotFound
 from ._store import SqlStore, Tx, sha256_hex
 
 #: Arbitrary key for the schema-creation advisory lock.
@@ -124,6 +124,11 @@ def _translated(url: str) -> Iterator[None]:
     """The one boundary where psycopg errors become marketplace errors."""
     try:
         yield
+    except psycopg.IntegrityError as exc:
+        raise ConcurrentUpdate(
+            f"store {url}: the change conflicts with one made meanwhile ({exc})".strip(),
+            hint="reload with 'modhost market show ID' and decide again",
+        ) from exc
     except psycopg.OperationalError as exc:
         raise MarketError(
             f"store {url}: {exc}".strip(),

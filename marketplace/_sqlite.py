@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, final
 
-from ._errors import MarketError, StoreConfigError, SubmissionNotFound
+from ._errors import ConcurrentUpdate, MarketError, StoreConfigError, SubmissionNotFound
 from ._store import SqlStore, Tx, sha256_hex
 
 #: How long a writer waits for another writer's lock before giving up.
@@ -155,6 +155,11 @@ def _translated(url: str) -> Iterator[None]:
     """The one boundary where sqlite3 errors become marketplace errors."""
     try:
         yield
+    except sqlite3.IntegrityError as exc:
+        raise ConcurrentUpdate(
+            f"store {url}: the change conflicts with one made meanwhile ({exc})".strip(),
+            hint="reload with 'modhost market show ID' and decide again",
+        ) from exc
     except sqlite3.OperationalError as exc:
         raise MarketError(
             f"store {url}: {exc}",

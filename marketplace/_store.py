@@ -55,6 +55,10 @@ SCHEMA: Final[tuple[str, ...]] = (
     " created_at TEXT NOT NULL,"
     " updated_at TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS submissions_mod ON submissions (mod_id, state)",
+    # A version is published at most once, even if two publishes race past the service's
+    # check: the loser's transaction fails on this index and changes nothing.
+    "CREATE UNIQUE INDEX IF NOT EXISTS submissions_released ON submissions (mod_id, version)"
+    " WHERE state IN ('published', 'yanked')",
     "CREATE TABLE IF NOT EXISTS history ("
     " submission_id INTEGER NOT NULL REFERENCES submissions(id),"
     " seq INTEGER NOT NULL,"

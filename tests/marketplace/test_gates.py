@@ -177,3 +177,16 @@ def test_changes_requested_then_a_new_package(market: Marketplace, make_mod: Mak
         (State.REVIEW, "ada"),
         (State.APPROVED, "rex"),
     ]
+
+
+def test_a_version_taken_after_the_gates_ran_cannot_be_approved(
+    market: Marketplace, make_mod: MakeMod
+) -> None:
+    package = pack_bytes(make_mod("coin", "1.0.0"))
+    first = market.submit(package, actor="ada")
+    second = market.submit(package, actor="ada")
+    for sub in (first, second):
+        assert market.request_review(sub.id, actor="ada").gates_passed
+    market.approve(first.id, actor="rex")
+    with pytest.raises(ValidationFailed, match=r"not higher than 1\.0\.0"):
+        market.approve(second.id, actor="rex")

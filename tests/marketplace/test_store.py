@@ -219,3 +219,34 @@ def test_sqlite_store_uses_wal_and_keeps_artifacts_beside_it(tmp_path: Path) -> 
         mode = s._conn.execute("PRAGMA journal_mode").fetchone()  # type: ignore[attr-defined]
     assert mode == ("wal",)
     assert (tmp_path / "artifacts" / digest[:2] / f"{digest}.modpkg").read_bytes() == b"x"
+
+
+def test_a_version_is_released_at_most_once(store: MarketStore) -> None:
+    first, second = _draft(store), _draft(store)
+    for sub in (first, second):
+        for seq, (a, b) in enumerate(
+            [
+                (State.DRAFT, State.REVIEW),
+                (State.REVIEW, State.APPROVED),
+                (State.APPROVED, State.PUBLISHED),
+            ][: 3 if sub is first else 2],
+            start=1,
+        ):
+            store.transition(
+                sub.id,
+                expected_state=a,
+                expected_revision=seq,
+                to_state=b,
+                actor="x",
+                findings=[] if b == State.REVIEW else None,
+            )
+    with pytest.raises(ConcurrentUpdate):
+        store.transition(
+            second.id,
+            expected_state=State.APPROVED,
+            expected_revision=3,
+            to_state=State.PUBLISHED,
+            actor="x",
+        )
+    assert store.get(second.id).state == State.APPROVED
+    assert len(store.history(second.id)) == 3
