@@ -39,10 +39,10 @@ from host_api import (
 from resolver import ModCandidate
 from sandbox import (
     ComponentRuntime,
-    RestrictedSandbox,
     ScriptModule,
     ScriptRejected,
     ScriptSandbox,
+    create_sandbox,
 )
 
 from ._world import World
@@ -204,7 +204,7 @@ def load_mod(
 
 def _make_sandbox(mod_id: str, limits: Limits, policy: HostPolicy) -> ScriptSandbox:
     """The single place sandboxes are created; the tier comes from ``policy.sandbox.tier``."""
-    return RestrictedSandbox(mod_id, limits)
+    return create_sandbox(mod_id, limits, tier=policy.sandbox.tier)
 
 
 def _load_components(
