@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from ._cmd_options import (
 )
 from ._frame import Presenter, PresentMode
 from ._host import Host
+from ._reload import ReloadResult
 from ._report import RunReport
 from ._scheduler import DEFAULT_HZ
 
@@ -71,6 +73,12 @@ def register(app: typer.Typer) -> None:
         screenshot: Path | None = SCREENSHOT_OPTION,
         policy: Path | None = POLICY_OPTION,
         strict: bool = STRICT_OPTION,
+        watch: bool = typer.Option(
+            False,
+            "--watch",
+            help="Hot-reload mods when their files change (state kept, failures rolled "
+            "back); runs in real time until Ctrl-C unless --ticks or --seconds is given.",
+        ),
         json: bool = JSON_OPTION,
     ) -> None:
         """Run the world with the mods in the mods folder and print a report.
@@ -89,7 +97,9 @@ def register(app: typer.Typer) -> None:
         # A window request without a display falls back to offscreen inside open_presenter.
         mode: PresentMode | None = None if headless else ("offscreen" if offscreen else "window")
         choice = choose_policy(mods, policy)
-        report = _run(mods, choice, seed, n_ticks, mode, screenshot, strict=strict, json=json)
+        report = _run(
+            mods, choice, seed, n_ticks, mode, screenshot, strict=strict, json=json, watch=watch
+        )
         if json:
             print_json(report)
         else:
@@ -117,6 +127,7 @@ def _run(
     *,
     strict: bool,
     json: bool,
+    watch: bool = False,
 ) -> RunReport:
     """Load, run and report; never raises for user-caused problems."""
     host = Host(
@@ -138,7 +149,9 @@ def _run(
             host.attach_presenter(
                 presenter, every=1 if presenter.mode == "window" else OFFSCREEN_EVERY
             )
-        if presenter is not None and presenter.mode == "window":
+        if watch:
+            _run_watching(host, presenter, ticks, extra, json=json)
+        elif presenter is not None and presenter.mode == "window":
             _run_window(host, presenter, ticks)
         else:
             host.step(DEFAULT_TICKS if ticks is None else ticks)
@@ -146,14 +159,71 @@ def _run(
         return _with(host.report(screenshot=written), extra)
 
 
-def _run_window(host: Host, presenter: Presenter, ticks: int | None) -> None:
+def _run_watching(
+    host: Host,
+    presenter: Presenter | None,
+    ticks: int | None,
+    extra: list[Diagnostic],
+    *,
+    json: bool,
+) -> None:
+    """``--watch``: run in real time and hot-reload what the watcher reports between ticks.
+
+    Every reload is printed (on stderr under ``--json``) and shown on the overlay.
+    """
+    from ._watcher import ModWatcher
+
+    try:
+        watcher = ModWatcher(host.mods_dir).start()
+    except ModhostError as exc:
+        extra.append(exc.to_diagnostic())
+        return
+    out = err_console if json else console
+    out.print(f"[dim]watching {host.mods_dir} for changes (Ctrl-C to stop)[/]")
+
+    def reload_changes() -> None:
+        folders = watcher.take()
+        if folders:
+            result = host.reload(folders)
+            if result.changed:
+                _print_reload(result, stderr=json)
+
+    with watcher:
+        _run_window(host, presenter, ticks, between=reload_changes)
+
+
+def _print_reload(result: ReloadResult, *, stderr: bool) -> None:
+    """One line per reload, plus the rollback diagnostics in full."""
+    from rich.markup import escape
+
+    out = err_console if stderr else console
+    colour = "green" if result.ok else "red"
+    out.print(f"[{colour}]reload[/] {escape(result.summary())}")
+    print_diagnostics(
+        [d for d in result.diagnostics if d.code == DiagnosticCode.RELOAD_ROLLED_BACK],
+        stderr=stderr,
+    )
+
+
+def _run_window(
+    host: Host,
+    presenter: Presenter | None,
+    ticks: int | None,
+    *,
+    between: Callable[[], None] | None = None,
+) -> None:
     """Tick no faster than real time so people can watch; stop after ``ticks`` (None: never),
-    when the window is closed, or on Ctrl-C. Pacing reads the clock here, never in mods."""
+    when the window is closed, or on Ctrl-C. Pacing reads the clock here, never in mods.
+
+    :param between: called between two ticks (``--watch`` reloads there).
+    """
     dt = host.scheduler.dt
     start = time.perf_counter()
     n = 0
     try:
         while (ticks is None or n < ticks) and not _closed_by_user(presenter):
+            if between is not None:
+                between()
             host.step(1)
             n += 1
             ahead = start + n * dt - time.perf_counter()
@@ -163,7 +233,7 @@ def _run_window(host: Host, presenter: Presenter, ticks: int | None) -> None:
         err_console.print("[dim]stopped[/]")
 
 
-def _closed_by_user(presenter: Presenter) -> bool:
+def _closed_by_user(presenter: Presenter | None) -> bool:
     """Whether the user closed the window (presenters that cannot tell say no)."""
     return bool(getattr(presenter, "window_closed_by_user", False))
 

@@ -1,0 +1,72 @@
+"""``modhost run --watch`` end to end: a real process, a real watcher, a real edit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import WAIT_S, MakeMod, write
+
+SCRIPT = """
+def on_reload(ctx, old_state):
+    ctx.log("reloaded at tick %d" % ctx.tick)
+
+def on_tick(ctx, dt):
+    ctx.state["v"] = VERSION
+"""
+
+
+def _read_until(stream: object, marker: str, seen: list[str]) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        line = stream.readline()  # type: ignore[attr-defined]
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            return
+    pytest.fail(f"'{marker}' never appeared; stderr so far:\n{''.join(seen)}")
+
+
+def test_run_watch_reloads_an_edit_and_reports_it(make_mod: MakeMod, mods_dir: Path) -> None:
+    folder = make_mod("alpha", scripts={"main.py": SCRIPT.replace("VERSION", "1")})
+    command = [sys.executable, "-m", "runtime", "run", "--mods", str(mods_dir)]
+    command += ["--headless", "--watch", "--seconds", "4", "--json"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        seen: list[str] = []
+        _read_until(process.stderr, "watching", seen)
+        write(folder / "scripts" / "main.py", SCRIPT.replace("VERSION", "2"))
+        _read_until(process.stderr, "reloaded alpha", seen)
+        out, _ = process.communicate(timeout=WAIT_S)
+    report = json.loads(out)
+    assert process.returncode == 0, report
+    assert report["mods"]["alpha"]["state"] == "running"
+    assert report["mods"]["alpha"]["log"][-1].startswith("reloaded at tick ")
+    assert report["ticks"] == 240
+
+
+def test_run_watch_reports_a_rollback_and_exits_1(make_mod: MakeMod, mods_dir: Path) -> None:
+    folder = make_mod("alpha", scripts={"main.py": SCRIPT.replace("VERSION", "1")})
+    command = [sys.executable, "-m", "runtime", "run", "--mods", str(mods_dir)]
+    command += ["--headless", "--watch", "--seconds", "3", "--json"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        seen: list[str] = []
+        _read_until(process.stderr, "watching", seen)
+        write(folder / "scripts" / "main.py", "import os\n")
+        _read_until(process.stderr, "RELOAD_ROLLED_BACK", seen)
+        out, _ = process.communicate(timeout=WAIT_S)
+    report = json.loads(out)
+    assert process.returncode == 1
+    assert report["mods"]["alpha"]["state"] == "running"
+    diagnostics = report["mods"]["alpha"]["diagnostics"]
+    errors = [d["code"] for d in diagnostics if d["severity"] == "error"]
+    assert errors == ["RELOAD_ROLLED_BACK"]
