@@ -75,3 +75,19 @@ def test_committed_beacon_matches_its_source(tmp_path: Path) -> None:
     )
     committed = ROOT / "mods" / "beacon" / "components" / "beacon.wasm"
     assert built.read_bytes() == committed.read_bytes(), "run `make components`"
+
+
+def test_runtime_world_offers_the_bulk_port() -> None:
+    from host_api import ALL_CAPABILITIES, HostAPI, grant
+    from runtime._world import World
+
+    world = World()
+    for i in range(5):
+        world.spawn("m", "unit" if i % 2 == 0 else "rock", (float(i), 0.0, 0.0), (0, 0, 0), ())
+    world.apply_commands()
+    api = HostAPI(grant("m", ALL_CAPABILITIES, ALL_CAPABILITIES), world, mod_root=ROOT, seed=0)
+    ids, flat = api.positions_of("unit")
+    assert list(ids) == [1, 3, 5] and flat.tolist() == [0, 0, 0, 2, 0, 0, 4, 0, 0]
+    assert api.set_positions_of("unit", [9.0] * 9) == 3
+    assert world.get(3).position == (9.0, 9.0, 9.0)  # type: ignore[union-attr]
+    assert world.get(2).position == (1.0, 0.0, 0.0)  # type: ignore[union-attr]
