@@ -17,13 +17,14 @@ DEFAULT_STORE: Final = Path(".modhost") / "market" / "market.db"
 
 def default_store_url() -> str:
     """``$MODHOST_MARKET_URL`` or the SQLite file under ``.modhost/market/``."""
-    return os.environ.get(STORE_ENV) or f"sqlite:///{DEFAULT_STORE.resolve()}"
+    return os.environ.get(STORE_ENV) or f"sqlite://{DEFAULT_STORE.resolve()}"
 
 
 def open_store(url: str | None = None) -> MarketStore:
     """Open the store a URL names.
 
-    ``sqlite:///abs/path.db``, ``sqlite:rel/path.db`` or a bare file path: SQLite.
+    ``sqlite:///abs/path.db`` (also ``sqlite:////abs/path.db``), ``sqlite:rel/path.db`` or a
+    bare file path: SQLite.
     ``postgresql://...`` or ``postgres://...``: PostgreSQL. ``None``: :func:`default_store_url`.
 
     :raises StoreConfigError: unknown scheme, or the backend cannot open it.
@@ -34,8 +35,9 @@ def open_store(url: str | None = None) -> MarketStore:
 
         return PostgresStore(url)
     if url.startswith("sqlite:"):
-        rest = url.removeprefix("sqlite:")
-        path = Path(rest[2:]) if rest.startswith("//") else Path(rest)
+        rest = url.removeprefix("sqlite:").removeprefix("//")
+        # sqlite:///abs and sqlite:////abs both mean /abs; sqlite:rel means ./rel.
+        path = Path("/" + rest.lstrip("/")) if rest.startswith("/") else Path(rest)
     elif "://" in url:
         raise StoreConfigError(
             f"unknown store URL scheme in '{url}'",

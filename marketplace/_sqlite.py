@@ -49,7 +49,7 @@ class SqliteStore(SqlStore):
 
     def __init__(self, path: Path) -> None:
         self.path: Final = path
-        self.url = f"sqlite:///{path}"
+        self.url = f"sqlite://{path}" if path.is_absolute() else f"sqlite:{path}"
         self.artifact_dir: Final = path.parent / "artifacts"
         self._lock = threading.RLock()
         self._closed = False

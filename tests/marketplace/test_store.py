@@ -250,3 +250,23 @@ def test_a_version_is_released_at_most_once(store: MarketStore) -> None:
         )
     assert store.get(second.id).state == State.APPROVED
     assert len(store.history(second.id)) == 3
+
+
+def test_store_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MODHOST_MARKET_URL", raising=False)
+    with open_store() as default:
+        assert default.url == f"sqlite://{tmp_path / '.modhost' / 'market' / 'market.db'}"
+    monkeypatch.setenv("MODHOST_MARKET_URL", "sqlite:rel/m.db")
+    with open_store():
+        pass
+    assert (tmp_path / "rel" / "m.db").is_file()
+    with open_store(str(tmp_path / "plain.db")):
+        pass
+    assert (tmp_path / "plain.db").is_file()
+
+
+def test_unreachable_postgres_is_a_diagnostic(tmp_path: Path) -> None:
+    with pytest.raises(StoreConfigError) as info:
+        open_store(f"postgresql://nobody@/none?host={tmp_path}&connect_timeout=2")
+    assert info.value.to_diagnostic().code == "MARKET_STORE_INVALID"
