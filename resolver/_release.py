@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from host_api import Manifest
 
+from ._ranges import spec
 from ._ranges import version as parse_version
 
 
@@ -57,7 +58,17 @@ class Release:
         conflicts: Mapping[str, str] | None = None,
         host: str = "*",
     ) -> Release:
-        """Build a release from plain strings and dicts (the order of dict keys is ignored)."""
+        """Build a release from plain strings and dicts (the order of dict keys is ignored).
+
+        :raises ValueError: a version or range does not parse (packaging's ``InvalidVersion``
+            and ``InvalidSpecifier`` are ValueErrors), so bad index data fails here, at the
+            edge, and never in the middle of a resolution.
+        """
+        for text in (
+            host,
+            *(v for r in (required, optional, conflicts) for v in (r or {}).values()),
+        ):
+            spec(text)
         return cls(
             id=mod_id,
             version=parse_version(version),

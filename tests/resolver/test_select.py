@@ -229,3 +229,12 @@ def test_alternatives_from_several_releases_are_said_as_such() -> None:
     )
     assert info.value.code == "RESOLVE_CONFLICT"
     assert "choose another version of hud or the install request" in info.value.hint
+
+
+def test_bad_release_data_fails_at_the_edge() -> None:
+    with pytest.raises(ValueError):
+        Release.of("coins", "1.0.0", optional={"core": ">>1"})
+    with pytest.raises(ValueError):
+        Release.of("coins", "1.0.0", host="about 0.1")
+    with pytest.raises(ValueError):
+        Release.of("coins", "not a version")
