@@ -51,7 +51,9 @@ def plan_discovery(found: Discovery) -> Preparation:
 
     Pure: reads no files, so the same discovery always gives the same preparation.
     """
-    plan = plan_load_order(found.candidates)
+    # Mods that failed discovery are on disk: their dependents say so, not "not installed".
+    unusable = {m: f"{d[0].code} (see its diagnostics)" for m, d in found.failed.items() if d}
+    plan = plan_load_order(found.candidates, unusable=unusable)
     plan = _drop_duplicates(found, plan)
     candidates: dict[str, ModCandidate | None] = dict.fromkeys(found.failed)
     for c in found.candidates:
