@@ -75,7 +75,7 @@ class ModStorage:
     def get(self, key: str) -> JSONValue:
         """A fresh copy of the value under ``key``, or None."""
         encoded = self._data.get(key)
-        return None if encoded is None else json.loads(encoded)  # type: ignore[no-any-return]
+        return None if encoded is None else json.loads(encoded)
 
     def keys(self) -> list[str]:
         """The keys, sorted."""

@@ -156,7 +156,7 @@ _LIVE: dict[int, _Handler] = {}
 _TAGS = iter(range(1, 2**62))
 
 
-@_RAW_CALLBACK  # type: ignore[misc]
+@_RAW_CALLBACK
 def _trampoline(env, context, ty, args, nargs, results, nresults):  # type: ignore[no-untyped-def]
     return _LIVE[env].run(context, ty, args, results)
 
@@ -234,7 +234,7 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
 
     def set_positions_of(args: Any, results: Any) -> None:
         flat = read_f32_list(args[1])
-        moved = api.set_positions_of(read_str(args[0]), memoryview(flat))
+        moved = api.set_positions_of(read_str(args[0]), flat.data)
         inner = Val()
         inner.kind = K_U32
         inner.of.u32 = moved
@@ -275,7 +275,7 @@ def _converted(fn: Callable[..., Any]) -> RawHandler:
         try:
             with FuncType._from_ptr(ty, owner=store) as fty:
                 params = fty.params
-                vals = (Val * max(1, len(params))).from_address(args) if args else None
+                vals = (Val * max(1, len(params))).from_address(args or 0) if params else ()
                 pyargs = [t.convert_from_c(vals[i]) for i, (_, t) in enumerate(params)]
                 value = fn(store, *pyargs)
                 if fty.result is not None:
@@ -379,7 +379,7 @@ def _prototype(name: str, restype: Any, *argtypes: Any) -> Any:
     return fn
 
 
-_LIB = ctypes.CDLL(raw.dll._name)
+_LIB = ctypes.CDLL(raw.dll._name)  # type: ignore[attr-defined]
 _VP = ctypes.c_void_p
 _CALL = _prototype(
     "wasmtime_component_func_call", _VP, _VP, _VP, _VP, ctypes.c_size_t, _VP, ctypes.c_size_t

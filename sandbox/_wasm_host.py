@@ -39,30 +39,33 @@ def _vec3(value: Any) -> tuple[float, float, float]:
     return (value.x, value.y, value.z)
 
 
+def _record(**fields: Any) -> Record:
+    """A wasmtime-py ``Record`` with ``fields`` (records are plain attribute bags)."""
+    rec = Record()
+    for name, value in fields.items():
+        setattr(rec, name, value)
+    return rec
+
+
 def entity_record(view: EntityView) -> Record:
     """A WIT ``entity`` record (a copy) from an entity view."""
-    rec = Record()
-    rec.id = view.id
-    rec.kind = view.kind
-    rec.position = _vec3_record(view.position)
-    rec.velocity = _vec3_record(view.velocity)
-    rec.tags = list(view.tags)
-    rec.owner = view.owner
-    return rec
+    return _record(
+        id=view.id,
+        kind=view.kind,
+        position=_vec3_record(view.position),
+        velocity=_vec3_record(view.velocity),
+        tags=list(view.tags),
+        owner=view.owner,
+    )
 
 
 def _vec3_record(v: tuple[float, float, float]) -> Record:
-    rec = Record()
-    rec.x, rec.y, rec.z = float(v[0]), float(v[1]), float(v[2])
-    return rec
+    return _record(x=float(v[0]), y=float(v[1]), z=float(v[2]))
 
 
 def host_error(code: str, message: str) -> Record:
     """A WIT ``host-error`` record."""
-    rec = Record()
-    rec.code = code
-    rec.message = message
-    return rec
+    return _record(code=code, message=message)
 
 
 def parse_json_text(text: str, *, mod_id: str, what: str) -> Any:

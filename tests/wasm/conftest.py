@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from host_api import ALL_CAPABILITIES, HostAPI, ModStorage, grant
+from host_api import ALL_CAPABILITIES, HostAPI, JsonLinesAudit, ModStorage, grant
 from host_api.testing import FakeWorld
 from sandbox import WasmEngine
 
@@ -80,6 +80,7 @@ def make_api(tmp_path: Path) -> MakeApi:
             world,
             mod_root=root,
             seed=3,
+            audit=JsonLinesAudit(tmp_path / "audit.jsonl"),
             storage=ModStorage(tmp_path / "storage" / f"{mod_id}.json", mod_id=mod_id),
         )
         return api, world

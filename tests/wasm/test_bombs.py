@@ -114,6 +114,15 @@ def test_unknown_import_is_named(
     assert diag.details["import"] == "evil:net/socket@0.1.0"
 
 
+def test_unknown_host_function_is_named(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    api, _ = make_api()
+    with pytest.raises(UnknownImport) as info:
+        _load(engine, components["extra_host_function"], api)
+    assert info.value.name == "modhost:mod/host@0.1.0#open-socket"
+
+
 def test_not_a_component(engine: WasmEngine, make_api: MakeApi, tmp_path: Path) -> None:
     api, _ = make_api()
     junk = tmp_path / "junk.wasm"

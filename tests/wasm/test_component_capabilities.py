@@ -77,6 +77,7 @@ def test_denied_from_a_component(
     make_api: MakeApi,
     event: str,
     fast: bool,
+    tmp_path: Path,
 ) -> None:
     capability = PROBES[event]
     api, world = make_api(set(ALL_CAPABILITIES) - {capability})
@@ -88,6 +89,10 @@ def test_denied_from_a_component(
         assert comp.starts == 1
     diags = api.drain_diagnostics()
     assert [d.code for d in diags] == [DiagnosticCode.CAPABILITY_DENIED]
+    audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [(a["mod"], a["capability"], a["outcome"]) for a in audit] == [
+        ("wasm-mod", capability, "denied")
+    ] * 2
     assert diags[0].details["capability"] == capability and diags[0].mod == "wasm-mod"
     assert world.logs == [] and world.events == []
     assert world.entities[1].position == (0.0, 0.0, 0.0) and len(world.entities) == 1
