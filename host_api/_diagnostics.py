@@ -54,6 +54,8 @@ class DiagnosticCode(StrEnum):
     STORAGE_QUOTA_EXCEEDED = "STORAGE_QUOTA_EXCEEDED"
     WASM_LOAD_FAILED = "WASM_LOAD_FAILED"
     WASM_UNKNOWN_IMPORT = "WASM_UNKNOWN_IMPORT"
+    # The sandbox security suite (modhost sandbox audit): an attack was not stopped.
+    SANDBOX_AUDIT_FAILED = "SANDBOX_AUDIT_FAILED"
     # Presentation (runtime/_presentation.py).
     PRESENTATION_FALLBACK = "PRESENTATION_FALLBACK"
     PRESENTATION_UNAVAILABLE = "PRESENTATION_UNAVAILABLE"

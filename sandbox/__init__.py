@@ -7,8 +7,11 @@ May import: host_api, the standard library, RestrictedPython, wasmtime, numpy.
 """
 
 __all__ = [
+    "ATTACKS",
     "HOOKS",
     "ArtifactCache",
+    "Attack",
+    "AuditResult",
     "ComponentLoadFailed",
     "ComponentRuntime",
     "ForbiddenAccess",
@@ -33,11 +36,16 @@ __all__ = [
     "check_script",
     "create_sandbox",
     "load_component",
+    "run_audit",
 ]
 
+from ._audit import AuditResult as AuditResult
+from ._audit import run_audit as run_audit
 from ._compiler import ScriptCheck as ScriptCheck
 from ._compiler import ScriptProblem as ScriptProblem
 from ._compiler import check_script as check_script
+from ._corpus import ATTACKS as ATTACKS
+from ._corpus import Attack as Attack
 from ._engine import HOOKS as HOOKS
 from ._engine import ScriptModule as ScriptModule
 from ._engine import ScriptSandbox as ScriptSandbox
