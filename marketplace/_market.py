@@ -204,6 +204,23 @@ class Marketplace:
         self.store.register_key(author, key.key_id, key.to_pem(), actor=actor)
         return key.key_id
 
+    def revoke_key(self, author: str, key_id: str, *, actor: str) -> None:
+        """Revoke an author's key (the author or a maintainer). Packages signed with it stop
+        passing the signature gate and stop installing.
+
+        :raises MarketForbidden: ``actor`` may not, or the key is not registered.
+        """
+        if actor != author and "maintainer" not in self.store.roles_of(actor):
+            raise MarketForbidden(
+                f"'{actor}' cannot revoke keys of '{author}'",
+                hint=f"run it as --as {author}, or ask a maintainer",
+            )
+        if not self.store.remove_key(author, key_id, actor=actor):
+            raise MarketForbidden(
+                f"'{author}' has no registered key {key_id}",
+                hint="'modhost market keys NAME' lists the registered keys",
+            )
+
     def grant_role(self, name: str, role: str, *, actor: str) -> None:
         """Give ``name`` the ``reviewer`` or ``maintainer`` role (maintainers only, except
         the very first grant in an empty store)."""

@@ -374,6 +374,48 @@ def register_key_cmd(
         console.print(f"registered key {key_id} for {name}")
 
 
+@market_app.command("revoke-key")
+def revoke_key_cmd(
+    name: Annotated[str, typer.Argument(help="The author.")],
+    key_id: Annotated[str, typer.Argument(help="The key id (as register-key printed it).")],
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Revoke an author's key: what it signed no longer passes review or installs."""
+    who = _actor(actor)
+    with _session(store, as_json) as market:
+        market.revoke_key(name, key_id, actor=who)
+    if as_json:
+        print_json({"ok": True, "author": name, "revoked": key_id})
+    else:
+        console.print(f"revoked key {key_id} of {name}")
+
+
+@market_app.command("keys")
+def keys_cmd(
+    name: Annotated[str, typer.Argument(help="The author.")],
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List an author's registered keys."""
+    with _session(store, as_json) as market:
+        keys = market.store.keys_for(name)
+    if as_json:
+        print_json(
+            {
+                "ok": True,
+                "author": name,
+                "keys": [{"key_id": k.key_id, "added_at": k.added_at} for k in keys],
+            }
+        )
+        return
+    for k in keys:
+        console.print(f"{k.key_id}  added {k.added_at[:19]}")
+    if not keys:
+        console.print(f"{name} has no registered keys")
+
+
 @market_app.command("grant-role")
 def grant_role_cmd(
     name: Annotated[str, typer.Argument(help="Who gets the role.")],

@@ -143,3 +143,17 @@ def test_smoke_run_catches_a_faulting_mod(cli: Cli, make_mod: MakeMod) -> None:
     assert {f["gate"] for f in out["findings"]} == {"smoke"}
     refused = cli("approve", str(sub["id"]), actor="rex", expect=1)
     assert refused["diagnostics"][0]["code"] == "MARKET_VALIDATION_FAILED"
+
+
+def test_keys_can_be_listed_and_revoked(cli: Cli, make_mod: MakeMod, ada_key: SigningKey) -> None:
+    assert [k["key_id"] for k in cli("keys", "ada")["keys"]] == [ada_key.key_id]
+    out = cli("revoke-key", "ada", ada_key.key_id, actor="eve", expect=1)
+    assert out["diagnostics"][0]["code"] == "MARKET_FORBIDDEN"
+    cli("revoke-key", "ada", ada_key.key_id, actor="ada")
+    assert cli("keys", "ada")["keys"] == []
+    sub = cli("submit", _pack(cli, make_mod()), actor="ada")["submission"]
+    findings = cli("request-review", str(sub["id"]), actor="ada", expect=1)["submission"]
+    errors = {(f["gate"], f["code"]) for f in findings["findings"] if f["severity"] == "error"}
+    assert ("signature", "SIGNATURE_UNTRUSTED") in errors
+    # The strict smoke run trusts only registered keys, so the host refuses it too.
+    assert {gate for gate, _ in errors} == {"signature", "smoke"}
