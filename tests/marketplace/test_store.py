@@ -141,20 +141,18 @@ def test_two_writers_racing_on_one_revision_one_wins(store_url: str) -> None:
             actor="ada",
             findings=[],
         )
-    outcomes = _race(
-        store_url,
-        [
-            lambda s, name=name, target=target: s.transition(
-                sub.id,
-                expected_state=State.REVIEW,
-                expected_revision=2,
-                to_state=target,
-                actor=name,
-                reason="race",
-            )
-            for name, target in (("rex", State.APPROVED), ("mia", State.REJECTED))
-        ],
-    )
+
+    def move(name: str, target: State) -> Callable[[MarketStore], Any]:
+        return lambda s: s.transition(
+            sub.id,
+            expected_state=State.REVIEW,
+            expected_revision=2,
+            to_state=target,
+            actor=name,
+            reason="race",
+        )
+
+    outcomes = _race(store_url, [move("rex", State.APPROVED), move("mia", State.REJECTED)])
     wins = [o for o in outcomes if not isinstance(o, Exception)]
     losses = [o for o in outcomes if isinstance(o, Exception)]
     assert len(wins) == 1 and len(losses) == 1
