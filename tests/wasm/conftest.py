@@ -33,12 +33,15 @@ def wasm_tools() -> str:
 
 
 def build_component(wat: Path, out: Path, wit: Path | None = None) -> Path:
-    """Wrap the core module ``wat`` into a component at ``out`` (world ``mod``)."""
+    """Wrap the core module ``wat`` into a component at ``out`` (world ``mod``, or the world a
+    first line ``;; world: NAME`` names)."""
     wit = wit or (wat.with_suffix(".wit") if wat.with_suffix(".wit").exists() else ROOT / "wit")
     core = out.with_suffix(".core.wasm")
     tool = wasm_tools()
+    first = wat.read_text(encoding="utf-8").splitlines()[0]
+    world = first.split(":", 1)[1].strip() if first.startswith(";; world:") else "mod"
     subprocess.run(
-        [tool, "component", "embed", str(wit), "--world", "mod", str(wat), "-o", str(core)],
+        [tool, "component", "embed", str(wit), "--world", world, str(wat), "-o", str(core)],
         check=True,
     )
     subprocess.run([tool, "component", "new", str(core), "-o", str(out)], check=True)

@@ -148,3 +148,22 @@ def test_bulk_moves_thirty_thousand_floats(
         comp.on_event("bulk", None)
     assert world.entities[1].position == (1.0, 0.5, -1.0)
     assert world.entities[10_000].position == (10_000.0, 0.5, -1.0)
+
+
+def test_snapshot_and_restore_carry_state_across_instances(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    api, _ = make_api()
+    old = _start(engine, components["reloadable"], api, True)
+    for _ in range(3):
+        old.on_tick(0.1)
+    assert old.reloadable
+    state = old.snapshot()
+    old.close()
+    assert state == (3).to_bytes(4, "little")
+    with _start(engine, components["reloadable"], api, True) as new:
+        new.restore(state)
+        new.on_tick(0.1)
+        assert new.snapshot() == (4).to_bytes(4, "little")
+    with _start(engine, components["probe"], api, True) as plain:
+        assert not plain.reloadable and plain.snapshot() is None
