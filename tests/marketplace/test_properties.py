@@ -10,15 +10,24 @@ machine refuses. After every step, everything listed must have a clean audit tra
 from __future__ import annotations
 
 import contextlib
+import itertools
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+import psycopg
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from host_api import ModhostError, load_manifest
 from marketplace import (
@@ -73,10 +82,13 @@ PACKAGES: Final = _build_packages()
 
 
 class MarketMachine(RuleBasedStateMachine):
+    #: A fresh, empty store URL for each example (the test sets it per backend).
+    url_for: Callable[[Path], str] = staticmethod(lambda tmp: f"sqlite:///{tmp / 'market.db'}")
+
     def __init__(self) -> None:
         super().__init__()
         self.tmp = Path(tempfile.mkdtemp(prefix="modhost-prop-store-"))
-        self.store = open_store(f"sqlite:///{self.tmp / 'market.db'}")
+        self.store = open_store(self.url_for(self.tmp))
         self.market = Marketplace(
             self.store, gates=[PackageGate(), ManifestGate(), VersionGate(), SignatureGate()]
         )
@@ -173,10 +185,32 @@ def _assert_earned(market: Marketplace, sub: Submission) -> None:
     assert [h.to_state for h in history[last_review + 1 :]][:2] == [State.APPROVED, State.PUBLISHED]
 
 
-MarketMachine.TestCase.settings = settings(
+SETTINGS: Final = settings(
     max_examples=40,
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-TestMarketMachine = MarketMachine.TestCase
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_nothing_unearned_is_listed_or_installed(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    machine: type[MarketMachine] = MarketMachine
+    if backend == "postgres":
+        server: str = request.getfixturevalue("postgres_server")
+        numbers = itertools.count()
+
+        def fresh_schema(tmp: Path) -> str:
+            name = f"prop_{next(numbers)}"
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA "{name}"')
+            return f"{server}&options=-csearch_path%3D{name}"
+
+        machine = type(
+            "PostgresMarketMachine", (MarketMachine,), {"url_for": staticmethod(fresh_schema)}
+        )
+    run_state_machine_as_test(machine, settings=SETTINGS)
