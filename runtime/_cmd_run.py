@@ -181,15 +181,21 @@ def _run_watching(
     out = err_console if json else console
     out.print(f"[dim]watching {host.mods_dir} for changes (Ctrl-C to stop)[/]")
 
-    def reload_changes() -> None:
-        folders = watcher.take()
-        if folders:
-            result = host.reload(folders)
-            if result.changed:
-                _print_reload(result, stderr=json)
+    def reload_while_waiting(seconds: float) -> None:
+        # Reload as soon as a batch arrives, not at the next tick: the reload then overlaps
+        # the wait for the tick instead of delaying it.
+        deadline = time.perf_counter() + seconds
+        while True:
+            folders = watcher.wait(max(0.0, deadline - time.perf_counter()))
+            if folders:
+                result = host.reload(folders)
+                if result.changed:
+                    _print_reload(result, stderr=json)
+            if time.perf_counter() >= deadline:
+                return
 
     with watcher:
-        _run_window(host, presenter, ticks, between=reload_changes)
+        _run_window(host, presenter, ticks, idle=reload_while_waiting)
 
 
 def _print_reload(result: ReloadResult, *, stderr: bool) -> None:
@@ -210,25 +216,22 @@ def _run_window(
     presenter: Presenter | None,
     ticks: int | None,
     *,
-    between: Callable[[], None] | None = None,
+    idle: Callable[[float], None] = time.sleep,
 ) -> None:
     """Tick no faster than real time so people can watch; stop after ``ticks`` (None: never),
     when the window is closed, or on Ctrl-C. Pacing reads the clock here, never in mods.
 
-    :param between: called between two ticks (``--watch`` reloads there).
+    :param idle: waits the given seconds until the next tick is due, called after every
+        tick (with 0 when running late); ``--watch`` reloads changes in there.
     """
     dt = host.scheduler.dt
     start = time.perf_counter()
     n = 0
     try:
         while (ticks is None or n < ticks) and not _closed_by_user(presenter):
-            if between is not None:
-                between()
             host.step(1)
             n += 1
-            ahead = start + n * dt - time.perf_counter()
-            if ahead > 0:
-                time.sleep(ahead)
+            idle(max(0.0, start + n * dt - time.perf_counter()))
     except KeyboardInterrupt:
         err_console.print("[dim]stopped[/]")
 

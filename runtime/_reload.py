@@ -320,7 +320,7 @@ class Reloader:
             if instance.folder.name not in folders:
                 out[mod_id] = instance.manifest
                 held.add(instance.folder.name)
-        for folder in mod_folders(host.mods_dir):
+        for folder in scan.folders():
             verdict = None if folder.name in held else scan.of(folder.name)
             if verdict is not None and verdict.manifest is not None:
                 out.setdefault(verdict.manifest.id, verdict.manifest)
@@ -391,7 +391,7 @@ class Reloader:
             held.add(name)
             if instance.folder.is_dir():
                 group.on_disk.add(mod_id)
-        for folder in mod_folders(host.mods_dir):
+        for folder in scan.folders():
             verdict = None if folder.name in held else scan.of(folder.name)
             if verdict is None or verdict.mod_id in scan.skip:
                 continue
@@ -614,8 +614,15 @@ class _Scan:
         self._host = host
         self._verdicts: dict[str, _Verdict | None] = {}
         self._prints: dict[str, bytes | None] = {}
+        self._folders: list[Path] | None = None
         #: Mods left out of planning (new mods whose reload rolled back earlier in this one).
         self.skip: set[str] = set()
+
+    def folders(self) -> list[Path]:
+        """The mod folders of ``mods/`` (listed once per reload)."""
+        if self._folders is None:
+            self._folders = mod_folders(self._host.mods_dir)
+        return self._folders
 
     def print(self, name: str) -> bytes | None:
         """The fingerprint of folder ``name`` (None when it is gone)."""
@@ -786,7 +793,8 @@ def _replace(target: list[Any], values: list[Any]) -> None:
 def _dedupe_tail(diagnostics: list[Diagnostic], mark: int) -> None:
     """Drop diagnostics added after ``mark`` that repeat an earlier one word for word
     (load notes and signature warnings are found again on every reload)."""
-    seen = {d.model_dump_json() for d in diagnostics[:mark]}
+    mods = {d.mod for d in diagnostics[mark:]}
+    seen = {d.model_dump_json() for d in diagnostics[:mark] if d.mod in mods}
     tail = []
     for diag in diagnostics[mark:]:
         key = diag.model_dump_json()

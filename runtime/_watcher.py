@@ -8,20 +8,25 @@ is the world thread's job, so a tick and a reload never overlap.
 Timing (the issue's budget is p95 under 100 ms from the write to the first tick running the
 new code):
 
-``step`` = :data:`STEP_MS` (20 ms)
+``step`` = :data:`STEP_MS` (10 ms)
     watchfiles wakes every ``step`` and yields a batch once a whole step passed without a new
-    change. A single save is therefore seen 20-40 ms after it happened, and everything an
-    editor does for one save (write a temp file, fsync, rename over the original, touch a
-    backup) lands within a millisecond or two, well inside one quiet step, so it is coalesced
-    into one batch and one reload. Shorter steps wake the thread more often for no gain
-    (inotify already delivers changes at once; the step is only the quiet period).
+    change, so a single save is handed over 10-20 ms after it happened (inotify itself
+    delivers at once: the step is only the quiet period). Everything an editor does for one
+    save (write a temp file, fsync, rename it over the original, drop a backup) normally
+    lands within a millisecond or two, inside one quiet step, so it is one batch and one
+    reload. The two ways a slow save could still be split are covered without a longer
+    step: a file still open for writing holds its batch back (below), and a batch in which a
+    file of a still-existing mod folder has disappeared (the rename-away half of a
+    rename-based save) waits for one more quiet period, :data:`GRACE_MS`, for it to come back.
+    Shorter steps buy little (the tick is 16.7 ms anyway); longer ones eat the budget.
 ``debounce`` = :data:`DEBOUNCE_MS` (400 ms)
     the longest a batch keeps growing while changes keep coming (a ``git checkout`` or an
     unzip writing many files). It is never reached by a single save, so it costs nothing in
     the common case, and it is long enough that a bulk copy usually lands as one batch.
 
-That leaves 60+ ms of the budget for the reload itself and the wait for the next tick
-(at most one 16.7 ms tick at 60 Hz); ``benchmarks/bench_reload.py`` measures the whole path.
+That leaves some 80 ms of the budget for the reload itself and the next tick (at most one
+16.7 ms tick at 60 Hz; ``run --watch`` reloads while it waits for that tick rather than at
+its start); ``benchmarks/bench_reload.py`` measures the whole path.
 
 What never triggers a reload: editor temp and backup files (:func:`is_temporary`), compiled
 Python caches, hidden files and plain files directly in ``mods/``. Partially written files
@@ -51,12 +56,14 @@ from watchfiles import Change, watch
 from host_api import ModhostError
 
 #: watchfiles' quiet period: a batch is yielded once no new change arrived for this long.
-STEP_MS: Final = 20
+STEP_MS: Final = 10
 #: The longest a batch keeps growing while changes keep arriving.
 DEBOUNCE_MS: Final = 400
 #: How often the watch loop wakes up when nothing changes (to re-check held-back batches and
 #: notice :meth:`ModWatcher.close`).
 IDLE_MS: Final = 50
+#: Extra quiet time for a batch in which a file of a mod folder disappeared.
+GRACE_MS: Final = IDLE_MS
 #: How long :meth:`ModWatcher.start` waits for the OS watches to be in place.
 START_TIMEOUT_S: Final = 10.0
 
@@ -146,6 +153,8 @@ class _Pending:
 
     folders: set[str] = field(default_factory=set)
     files: set[Path] = field(default_factory=set)
+    #: Whether the batch already waited once for a vanished file to come back.
+    graced: bool = False
 
     def add(self, folder: str, path: Path) -> None:
         self.folders.add(folder)
@@ -154,6 +163,12 @@ class _Pending:
     def complete(self) -> bool:
         """Whether no file of the batch is still being written."""
         return not any(open_for_writing(p) for p in self.files if p.is_file())
+
+    def vanished(self, mods_dir: Path) -> bool:
+        """Whether a file (not a whole mod folder) of the batch is missing right now."""
+        return any(
+            p.parent != mods_dir and not p.exists() and p.parent.is_dir() for p in self.files
+        )
 
 
 class ModWatcher:
@@ -277,9 +292,14 @@ class ModWatcher:
                 pending.add(folder, path)
 
     def _release(self, pending: _Pending) -> bool:
-        """Hand ``pending`` over unless a file in it is still being written."""
+        """Hand ``pending`` over unless a file in it is still being written, or a file of
+        it vanished and the batch has not yet waited :data:`GRACE_MS` for its return."""
         if not pending.complete():
             self.held_back += 1
+            return False
+        if not pending.graced and pending.vanished(self.mods_dir):
+            # The next yield comes with the file's return (a change) or after IDLE_MS.
+            pending.graced = True
             return False
         self.batches += 1
         self._batches.put(frozenset(pending.folders))
