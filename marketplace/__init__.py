@@ -15,6 +15,7 @@ __all__ = [
     "TRANSITIONS",
     "AcceptedVersion",
     "AcceptedVersions",
+    "AuditRecord",
     "AuthorKey",
     "ConcurrentUpdate",
     "FileDiff",
@@ -113,6 +114,7 @@ from ._install import parse_request as parse_request
 from ._market import Marketplace as Marketplace
 from ._market import default_gates as default_gates
 from ._market import file_diff as file_diff
+from ._model import AuditRecord as AuditRecord
 from ._model import AuthorKey as AuthorKey
 from ._model import Finding as Finding
 from ._model import HistoryEntry as HistoryEntry

@@ -186,3 +186,27 @@ class AuthorKey:
     #: The public key as text (the signing package's export format).
     public_key: str
     added_at: str
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One change to who may do what: a key registered or revoked, a role granted."""
+
+    at: str
+    actor: str
+    #: ``register-key``, ``revoke-key`` or ``grant-role``.
+    action: str
+    #: The author or person concerned.
+    subject: str
+    #: The key id or role.
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready form."""
+        return {
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+            "detail": self.detail,
+        }

@@ -150,6 +150,6 @@ def _check_actor(
             f"{where}: {from_state} -> {to_state} needs the {rule.who} role, "
             f"which '{actor}' does not have",
             mod_id=mod_id,
-            hint=f"a maintainer grants it with 'modhost market role add {actor} {rule.who}'",
+            hint=f"a maintainer grants it with 'modhost market grant-role {actor} {rule.who}'",
             details=details,
         )

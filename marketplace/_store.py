@@ -23,6 +23,7 @@ from typing import Any, Final, Self
 
 from ._errors import ConcurrentUpdate, MarketForbidden, SubmissionNotFound
 from ._model import (
+    AuditRecord,
     AuthorKey,
     Finding,
     HistoryEntry,
@@ -75,6 +76,8 @@ SCHEMA: Final[tuple[str, ...]] = (
     " PRIMARY KEY (author, key_id))",
     "CREATE TABLE IF NOT EXISTS roles (name TEXT NOT NULL, role TEXT NOT NULL,"
     " granted_by TEXT NOT NULL, granted_at TEXT NOT NULL, PRIMARY KEY (name, role))",
+    "CREATE TABLE IF NOT EXISTS audit_log (id {id}, at TEXT NOT NULL, actor TEXT NOT NULL,"
+    " action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')",
 )
 
 _SUBMISSION_COLUMNS: Final = (
@@ -216,6 +219,11 @@ class MarketStore(abc.ABC):
     @abc.abstractmethod
     def roles_of(self, name: str) -> frozenset[str]:
         """The roles granted to ``name``."""
+
+    @abc.abstractmethod
+    def audit_log(self) -> list[AuditRecord]:
+        """Every key registration, key revocation and role grant, oldest first (transitions
+        are in :meth:`history`)."""
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -449,13 +457,15 @@ class SqlStore(MarketStore):
                 "VALUES (?, ?, ?, ?, ?)",
                 (author, key_id, public_key, utc_now(), actor),
             )
+            _audit(tx, actor, "register-key", author, key_id)
 
     def remove_key(self, author: str, key_id: str, *, actor: str) -> bool:
         with self._write() as tx:
-            return (
-                tx.run("DELETE FROM author_keys WHERE author = ? AND key_id = ?", (author, key_id))
-                == 1
-            )
+            sql = "DELETE FROM author_keys WHERE author = ? AND key_id = ?"
+            if tx.run(sql, (author, key_id)) != 1:
+                return False
+            _audit(tx, actor, "revoke-key", author, key_id)
+            return True
 
     def keys_for(self, author: str) -> list[AuthorKey]:
         with self._read() as tx:
@@ -477,18 +487,31 @@ class SqlStore(MarketStore):
             if not bootstrapping and is_maintainer is None:
                 raise MarketForbidden(
                     f"'{actor}' is not a maintainer and cannot grant roles",
-                    hint="ask a maintainer to run 'modhost market role add NAME ROLE'",
+                    hint="ask a maintainer to run 'modhost market grant-role NAME ROLE'",
                 )
             tx.run("DELETE FROM roles WHERE name = ? AND role = ?", (name, role))
             tx.run(
                 "INSERT INTO roles (name, role, granted_by, granted_at) VALUES (?, ?, ?, ?)",
                 (name, role, actor, utc_now()),
             )
+            _audit(tx, actor, "grant-role", name, role)
 
     def roles_of(self, name: str) -> frozenset[str]:
         with self._read() as tx:
             rows = tx.all("SELECT role FROM roles WHERE name = ?", (name,))
         return frozenset(str(r[0]) for r in rows)
+
+    def audit_log(self) -> list[AuditRecord]:
+        with self._read() as tx:
+            rows = tx.all("SELECT at, actor, action, subject, detail FROM audit_log ORDER BY id")
+        return [AuditRecord(*(str(v) for v in row)) for row in rows]
+
+
+def _audit(tx: Tx, actor: str, action: str, subject: str, detail: str) -> None:
+    tx.run(
+        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        (utc_now(), actor, action, subject, detail),
+    )
 
 
 def _dump(manifest: Mapping[str, Any]) -> str:

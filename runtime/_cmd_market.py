@@ -438,6 +438,22 @@ def grant_role_cmd(
 # -- players and operators ---------------------------------------------------------------
 
 
+@market_app.command("audit-log")
+def audit_log_cmd(store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
+    """Every key registration, key revocation and role grant (transitions: 'history')."""
+    with _session(store, as_json) as market:
+        records = market.store.audit_log()
+    if as_json:
+        print_json({"ok": True, "audit_log": [r.to_dict() for r in records]})
+        return
+    table = Table(title="audit log")
+    for column in ("at", "actor", "action", "subject", "detail"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(r.at[:19], r.actor, r.action, r.subject, r.detail)
+    console.print(table)
+
+
 @market_app.command("list")
 def list_cmd(store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
     """Published mods (nothing else is ever listed)."""

@@ -157,3 +157,12 @@ def test_keys_can_be_listed_and_revoked(cli: Cli, make_mod: MakeMod, ada_key: Si
     assert ("signature", "SIGNATURE_UNTRUSTED") in errors
     # The strict smoke run trusts only registered keys, so the host refuses it too.
     assert {gate for gate, _ in errors} == {"signature", "smoke"}
+    log = [
+        (r["actor"], r["action"], r["subject"], r["detail"]) for r in cli("audit-log")["audit_log"]
+    ]
+    assert log == [
+        ("mia", "grant-role", "mia", "maintainer"),
+        ("mia", "grant-role", "rex", "reviewer"),
+        ("ada", "register-key", "ada", ada_key.key_id),
+        ("ada", "revoke-key", "ada", ada_key.key_id),
+    ]
