@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
+from typing import Protocol
 
 import networkx as nx  # type: ignore[import-untyped]  # no stubs in the venv
 
 from ._errors import DependencyCycle
+from ._incremental import DynamicOrder, SortedWithin
 
 #: ``node -> the nodes it loads after``; every value sorted, so walks are deterministic.
 Adjacency = Mapping[str, Sequence[str]]
+
+
+class Neighbours(Protocol):
+    """Anything with ``get(node, default)`` giving sorted after-targets (a dict will do)."""
+
+    def get(self, node: str, default: Sequence[str], /) -> Sequence[str]: ...
 
 
 def _digraph(nodes: Iterable[str], after: Adjacency) -> nx.DiGraph:
@@ -56,7 +64,9 @@ def _kahn(nodes: Sequence[str], after: Adjacency) -> tuple[list[str], set[str]]:
     return order, set(nodes) - set(order)
 
 
-def shortest_path(after: Adjacency, start: str, goal: str, within: set[str]) -> list[str] | None:
+def shortest_path(
+    after: Neighbours, start: str, goal: str, within: Container[str]
+) -> list[str] | None:
     """Shortest ``start ~> goal`` path inside ``within`` (BFS, neighbours in sorted order).
 
     With ``start == goal`` this is the shortest cycle through ``start``. Cost O(V + E) of the
@@ -117,7 +127,8 @@ def settle_soft_edges(
 
     Soft edges are applied in sorted ``(mod, target)`` order; one that would close a cycle
     with the edges applied so far is dropped. Only edges inside a strongly connected
-    component of hard+soft can ever close one, so the search is confined to those.
+    component of hard+soft can ever close one, so only those are checked, incrementally
+    (see ``_incremental``).
 
     :returns: ``(accepted edges, [(dropped edge, cycle it would close), ...])``; each cycle
         is a path ``x, y, ..., x`` starting with the dropped edge.
@@ -126,29 +137,28 @@ def settle_soft_edges(
     for x, y in soft:
         both[x].append(y)
     combined = _digraph(_kahn(nodes, both)[1], both)
-    members: dict[int, set[str]] = {}
     component: dict[str, int] = {}
     for index, comp in enumerate(nx.strongly_connected_components(combined)):
-        members[index] = set(comp)
         for node in comp:
             component[node] = index
     accepted: list[tuple[str, str]] = []
     dropped: list[tuple[tuple[str, str], list[str]]] = []
-    # Per cyclic component: its hard edges plus the soft edges accepted so far.
-    local: dict[str, list[str]] = {}
+    inside = {
+        x: sorted(t for t in hard.get(x, ()) if component.get(t) == component[x]) for x in component
+    }
+    dynamic = DynamicOrder(_kahn(sorted(component), inside)[0], inside)
     for x, y in sorted(set(soft)):
         if x not in component or component[x] != component.get(y):
             accepted.append((x, y))
             continue
-        within = members[component[x]]
-        if x not in local:
-            local.update({n: sorted(t for t in hard.get(n, ()) if t in within) for n in within})
-        back = shortest_path(local, y, x, within)
-        if back is not None:
-            dropped.append(((x, y), [x, *back]))
+        between = dynamic.try_add(x, y)
+        if between is None:
+            accepted.append((x, y))
             continue
-        accepted.append((x, y))
-        local[x] = sorted({*local[x], y})
+        view = SortedWithin(dynamic, between)
+        back = shortest_path(view, y, x, view)
+        assert back is not None  # try_add refused the edge: y reaches x inside `between`
+        dropped.append(((x, y), [x, *back]))
     return accepted, dropped
 
 
