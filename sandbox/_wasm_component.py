@@ -120,6 +120,7 @@ class WasmComponent:
         self._funcs: dict[str, Func] = {}
         self._fast: dict[str, FastExport] = {}
         self._deadline = engine.deadline_ticks(limits.timeout_ms)
+        self._fuel = limits.fuel
         #: Fresh instances started (1 after load; +1 after every trap that was recovered).
         self.starts = 0
         self._start()
@@ -236,10 +237,8 @@ class WasmComponent:
         if export is None or self._closed:
             self._call("on-tick", float(dt))
             return
-        context = self._context
-        arm(context, self.limits.fuel, self._deadline)
         try:
-            export(context, float(dt))
+            export.call_f64(self._context, self._fuel, self._deadline, dt)
         except wasmtime.WasmtimeError as exc:
             self._drop_store()
             raise self._fault(exc, "on-tick") from exc

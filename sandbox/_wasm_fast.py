@@ -369,6 +369,18 @@ class FastExport:
                 for i in range(self._n):
                     ffi.wasmtime_component_val_delete(ctypes.byref(params[i]))
 
+    def call_f64(self, context: int, fuel: int, deadline_ticks: int, value: float) -> None:
+        """Arm the store and call a single-``f64`` export, in one Python frame (``on-tick``:
+        the one call every component gets every tick)."""
+        err = _SET_FUEL(context, fuel)
+        if err:
+            _raise(err)
+        _SET_DEADLINE(context, deadline_ticks)
+        self._f64.value = value
+        err = _CALL(self._ref, context, self._params_at, 1, None, 0)
+        if err:
+            _raise(err)
+
 
 def _prototype(name: str, restype: Any, *argtypes: Any) -> Any:
     # A private handle on the same library: its function objects get address-only argument
