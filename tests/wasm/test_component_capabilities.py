@@ -167,3 +167,17 @@ def test_snapshot_and_restore_carry_state_across_instances(
         assert new.snapshot() == (4).to_bytes(4, "little")
     with _start(engine, components["probe"], api, True) as plain:
         assert not plain.reloadable and plain.snapshot() is None
+
+
+def test_closing_releases_the_raw_host_callbacks(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    from sandbox._wasm_fast import _LIVE
+
+    before = len(_LIVE)
+    api, _ = make_api()
+    for _ in range(5):
+        with _start(engine, components["probe"], api, True) as comp:
+            comp.on_event("log", None)
+            assert len(_LIVE) > before
+    assert len(_LIVE) == before
