@@ -43,13 +43,17 @@ def _digraph(nodes: Iterable[str], after: Adjacency) -> nx.DiGraph:
 def _kahn(nodes: Sequence[str], after: Adjacency) -> tuple[list[str], set[str]]:
     """Load order by Kahn's algorithm, smallest ready id first, and the nodes left over.
 
+    Edges to nodes outside ``nodes`` are ignored.
+
     :returns: ``(order, leftover)``; ``leftover`` is empty unless there is a cycle, and then
         holds every node on a cycle or after one. Cost O((V + E) log V).
     """
-    pending = {x: len(set(after.get(x, ()))) for x in nodes}
+    known = set(nodes)
+    targets = {x: {y for y in after.get(x, ()) if y in known} for x in nodes}
+    pending = {x: len(ys) for x, ys in targets.items()}
     unlocks: dict[str, list[str]] = {}
-    for x in nodes:
-        for y in set(after.get(x, ())):
+    for x, ys in targets.items():
+        for y in ys:
             unlocks.setdefault(y, []).append(x)
     ready = [x for x, count in pending.items() if not count]
     heapq.heapify(ready)
