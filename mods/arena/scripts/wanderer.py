@@ -1,5 +1,9 @@
 # The wanderer: a player stand-in. It heads for the nearest coin, with a little seeded
 # jitter so two seeds give two different walks, and never leaves the arena.
+# Only +, -, *, / and math.sqrt touch floats: IEEE 754 rounds those exactly the same on every
+# machine, so the walk (and the world hash) is the same everywhere.
+
+import math
 
 SPEED = 3.0
 LIMIT = 9.0
@@ -16,7 +20,7 @@ def nearest_coin(x, y, coins):
     best_d2 = 1e18
     for coin in coins:
         cx, cy, _ = coin.position
-        d2 = (cx - x) ** 2 + (cy - y) ** 2
+        d2 = (cx - x) * (cx - x) + (cy - y) * (cy - y)
         if d2 < best_d2:
             best, best_d2 = coin, d2
     return best
@@ -36,6 +40,6 @@ def on_tick(ctx, dt):
         hx = -x
     if abs(y) > LIMIT:
         hy = -y
-    length = (hx * hx + hy * hy) ** 0.5 or 1.0
+    length = math.sqrt(hx * hx + hy * hy) or 1.0
     ctx.state["heading"] = (hx / length, hy / length)
     ctx.world.set_velocity(ctx.entity.id, (SPEED * hx / length, SPEED * hy / length, 0.0))

@@ -24,7 +24,7 @@ def on_tick(ctx, dt):
     ctx.world.set_position(ctx.entity.id, (hx + ox, hy + oy, hz + 0.5 * oy))
     for wanderer in ctx.world.query("wanderer"):
         wx, wy, _ = wanderer.position
-        if (wx - hx) ** 2 + (wy - hy) ** 2 <= REACH * REACH:
+        if (wx - hx) * (wx - hx) + (wy - hy) * (wy - hy) <= REACH * REACH:
             ctx.state["taken"] = True
             ctx.events.emit(
                 "coin.collected", {"coin": ctx.entity.id, "by": wanderer.id, "value": 1}

@@ -1,6 +1,8 @@
 # One guard: walks its waypoints in a loop; a coin.collected event makes every guard hurry
 # for two seconds.
 
+import math
+
 WALK = 2.0
 HURRY = 4.0
 HURRY_TICKS = 120
@@ -35,7 +37,7 @@ def on_tick(ctx, dt):
     tx, ty = route[ctx.state["next"]]
     x, y, z = ctx.entity.position
     dx, dy = tx - x, ty - y
-    dist = (dx * dx + dy * dy) ** 0.5
+    dist = math.sqrt(dx * dx + dy * dy)
     if dist < ARRIVED:
         ctx.state["next"] = (ctx.state["next"] + 1) % len(route)
         return
