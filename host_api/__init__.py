@@ -9,8 +9,11 @@ May import: the standard library, pydantic, packaging. Nothing else of modhost.
 
 __all__ = [
     "ALL_CAPABILITIES",
+    "BUTTON_NAMES",
     "HOST_API_VERSION",
+    "KEY_NAMES",
     "MANIFEST_FILE",
+    "MOUSE_BUTTONS",
     "POLICY_FILE",
     "WIT_EXPORTS",
     "WIT_HOST_FUNCTIONS",
@@ -27,6 +30,8 @@ __all__ = [
     "Capability",
     "CapabilityDenied",
     "CapabilitySet",
+    "Collider",
+    "ColliderInvalid",
     "ComponentEntry",
     "Dependencies",
     "Diagnostic",
@@ -34,6 +39,7 @@ __all__ = [
     "DiagnosticSink",
     "EntityView",
     "FileAccessDenied",
+    "GameplayPort",
     "HostAPI",
     "HostCallFailed",
     "HostPolicy",
@@ -49,11 +55,13 @@ __all__ = [
     "ModStorage",
     "ModhostError",
     "PolicyError",
+    "RayHit",
     "ScriptContext",
     "ScriptEntry",
     "Severity",
     "StorageQuotaExceeded",
     "TickLimiter",
+    "UnknownKey",
     "Vec3",
     "WorldPort",
     "any_error",
@@ -90,6 +98,14 @@ from ._errors import ModhostError as ModhostError
 from ._errors import ModHostInternalError as ModHostInternalError
 from ._errors import PolicyError as PolicyError
 from ._fs import FileAccessDenied as FileAccessDenied
+from ._gameplay import BUTTON_NAMES as BUTTON_NAMES
+from ._gameplay import KEY_NAMES as KEY_NAMES
+from ._gameplay import MOUSE_BUTTONS as MOUSE_BUTTONS
+from ._gameplay import Collider as Collider
+from ._gameplay import ColliderInvalid as ColliderInvalid
+from ._gameplay import GameplayPort as GameplayPort
+from ._gameplay import RayHit as RayHit
+from ._gameplay import UnknownKey as UnknownKey
 from ._manifest import MANIFEST_FILE as MANIFEST_FILE
 from ._manifest import ComponentEntry as ComponentEntry
 from ._manifest import Dependencies as Dependencies

@@ -25,6 +25,16 @@ from ._bulk import positions_of, set_positions_of
 from ._capabilities import Capability, CapabilitySet
 from ._diagnostics import Diagnostic, DiagnosticCode
 from ._errors import CapabilityDenied
+from ._gameplay import (
+    MAX_RAY,
+    GameplayPort,
+    RayHit,
+    check_button,
+    check_collider,
+    check_distance,
+    check_hud_text,
+    check_ticks,
+)
 from ._rate import TickLimiter
 from ._storage import ModStorage
 from ._values import (
@@ -61,10 +71,13 @@ class HostAPI:
     :param limiter: per-tick budgets for log, events and storage (defaults apply if None).
     :param report: where throttling diagnostics go; None keeps them for
         :meth:`drain_diagnostics`.
+    :param gameplay: input, timers, HUD and spatial queries (bound by the runtime; calls
+        without one are denied as if the capability were missing).
     """
 
     __slots__ = (
         "_audit",
+        "_gameplay",
         "_granted",
         "_limiter",
         "_mod_root",
@@ -87,6 +100,7 @@ class HostAPI:
         storage: ModStorage | None = None,
         limiter: TickLimiter | None = None,
         report: DiagnosticSink | None = None,
+        gameplay: GameplayPort | None = None,
     ) -> None:
         self.mod_id: Final = granted.mod_id
         self._granted = granted
@@ -98,6 +112,7 @@ class HostAPI:
         self._limiter = limiter if limiter is not None else TickLimiter()
         self._report = report
         self._pending: list[Diagnostic] = []
+        self._gameplay = gameplay
 
     @property
     def granted(self) -> CapabilitySet:
@@ -205,23 +220,156 @@ class HostAPI:
         position: Any = (0.0, 0.0, 0.0),
         velocity: Any = (0.0, 0.0, 0.0),
         tags: Any = (),
+        collider: Any = None,
     ) -> int:
-        """Spawn an entity owned by this mod. Needs ``world.spawn``."""
+        """Spawn an entity owned by this mod. Needs ``world.spawn``.
+
+        :param collider: optional, see :meth:`set_collider`.
+        """
         self.require(Capability.WORLD_SPAWN, "world.spawn")
         m = self.mod_id
         tag_tuple = tuple(check_name(t, mod_id=m, what="tag") for t in _as_sequence(tags, m))
-        return self._world.spawn(
+        checked = check_collider(collider, mod_id=m)
+        port = None if checked is None else self._port("world.spawn", Capability.WORLD_SPAWN)
+        entity_id = self._world.spawn(
             m,
             check_name(kind, mod_id=m, what="kind"),
             check_vec3(position, mod_id=m, what="position"),
             check_vec3(velocity, mod_id=m, what="velocity"),
             tag_tuple,
         )
+        if port is not None:
+            port.set_collider(m, entity_id, checked)
+        return entity_id
+
+    def set_collider(self, entity_id: Any, collider: Any) -> None:
+        """Give an entity this mod owns a collider, or remove it with None. Needs
+        ``world.spawn``.
+
+        ``collider`` is ``{"shape": "sphere", "radius": r}`` or ``{"shape": "box", "half":
+        (x, y, z)}``, with ``"trigger": True`` for a trigger volume (enter/exit events instead
+        of ``on_collision``). Entities of other mods are ignored.
+
+        :raises ColliderInvalid: an unknown shape or a size out of range.
+        """
+        port = self._port("world.set_collider", Capability.WORLD_SPAWN)
+        checked = check_collider(collider, mod_id=self.mod_id)
+        port.set_collider(self.mod_id, check_entity_id(entity_id, mod_id=self.mod_id), checked)
+
+    def raycast(self, origin: Any, direction: Any, max_distance: Any = 100.0) -> list[RayHit]:
+        """Entities with colliders on the ray, nearest first. Needs ``world.read``.
+
+        :param direction: any non-zero vector (normalised here).
+        :raises BadArgument: a zero direction or a distance outside [0, MAX_RAY].
+        """
+        port = self._port("world.raycast", Capability.WORLD_READ)
+        m = self.mod_id
+        o = check_vec3(origin, mod_id=m, what="origin")
+        dx, dy, dz = check_vec3(direction, mod_id=m, what="direction")
+        length = (dx * dx + dy * dy + dz * dz) ** 0.5
+        if length == 0.0:
+            raise BadArgument("direction must not be zero", mod_id=m, hint="aim the ray")
+        d = (dx / length, dy / length, dz / length)
+        limit = check_distance(max_distance, mod_id=m, what="max_distance", limit=MAX_RAY)
+        return port.raycast(o, d, limit)
+
+    def within_radius(self, centre: Any, radius: Any, kind: Any = None) -> list[int]:
+        """Ids of entities (of ``kind``, if given) within ``radius`` of ``centre``, ascending.
+        Needs ``world.read``.
+        """
+        port = self._port("world.within_radius", Capability.WORLD_READ)
+        m = self.mod_id
+        c = check_vec3(centre, mod_id=m, what="centre")
+        r = check_distance(radius, mod_id=m, what="radius", limit=MAX_RAY)
+        k = None if kind is None else check_name(kind, mod_id=m, what="kind")
+        return port.within_radius(c, r, k)
 
     def despawn(self, entity_id: Any) -> None:
         """Remove an entity. Needs ``world.spawn``."""
         self.require(Capability.WORLD_SPAWN, "world.despawn")
         self._world.despawn(check_entity_id(entity_id, mod_id=self.mod_id))
+
+    # -- gameplay: input, timers, HUD -----------------------------------------------------
+    def _port(self, call: str, capability: Capability) -> GameplayPort:
+        self.require(capability, call)
+        if self._gameplay is None:
+            # No gameplay bound (a bare HostAPI in a test): same answer as no grant.
+            self._record(capability.value, call, "denied")
+            raise CapabilityDenied(capability.value, call, mod_id=self.mod_id)
+        return self._gameplay
+
+    def input_is_down(self, key: Any) -> bool:
+        """Whether a key or mouse button is held this tick. Needs ``input.read``.
+
+        :raises UnknownKey: a name outside ``BUTTON_NAMES`` (``INPUT_UNKNOWN_KEY``).
+        """
+        port = self._port("input.is_down", Capability.INPUT_READ)
+        return port.is_down(check_button(key, mod_id=self.mod_id))
+
+    def input_mouse(self) -> tuple[float, float]:
+        """The pointer position in [-1, 1]^2 as of this tick. Needs ``input.read``."""
+        return self._port("input.mouse", Capability.INPUT_READ).mouse()
+
+    def timer_after(
+        self, ticks: Any, name: Any, payload: Any = None, *, entity: int | None = None
+    ) -> int | None:
+        """Deliver ``on_event(ctx, event)`` named ``name`` once, ``ticks`` ticks from now, to
+        the caller (``entity``'s scripts, or the mod scripts). Needs ``timers``.
+
+        :returns: the timer id, or None when the mod has too many timers pending (one
+            ``TIMER_LIMIT`` warning is reported).
+        """
+        return self._timer("timers.after", ticks, name, payload, entity, repeat=False)
+
+    def timer_every(
+        self, ticks: Any, name: Any, payload: Any = None, *, entity: int | None = None
+    ) -> int | None:
+        """Like :meth:`timer_after`, but again every ``ticks`` ticks until cancelled or the
+        entity or mod goes away. Needs ``timers``."""
+        return self._timer("timers.every", ticks, name, payload, entity, repeat=True)
+
+    def _timer(
+        self, call: str, ticks: Any, name: Any, payload: Any, entity: int | None, *, repeat: bool
+    ) -> int | None:
+        port = self._port(call, Capability.TIMERS)
+        m = self.mod_id
+        delay = check_ticks(ticks, mod_id=m, what="ticks")
+        checked_name = check_name(name, mod_id=m, what="timer name")
+        body = copy_json(payload, mod_id=m, what="timer payload")
+        return port.timer_add(m, entity, delay, delay if repeat else None, checked_name, body)
+
+    def timer_cancel(self, timer_id: Any) -> bool:
+        """Cancel one of this mod's timers; True when it was pending. Needs ``timers``."""
+        port = self._port("timers.cancel", Capability.TIMERS)
+        if type(timer_id) is not int:
+            raise BadArgument(
+                "timer id must be an int", mod_id=self.mod_id, hint="pass what after() returned"
+            )
+        return port.timer_cancel(self.mod_id, timer_id)
+
+    def ui_set_text(self, key: Any, text: Any) -> None:
+        """Show ``text`` on the HUD under ``key`` (items are drawn in key order, across mods
+        by mod id). Needs ``ui.write``."""
+        port = self._port("ui.set_text", Capability.UI_WRITE)
+        m = self.mod_id
+        port.hud_set(m, check_name(key, mod_id=m, what="HUD key"), check_hud_text(text, mod_id=m))
+
+    def ui_clear_text(self, key: Any) -> None:
+        """Remove the HUD item ``key``. Needs ``ui.write``."""
+        port = self._port("ui.clear_text", Capability.UI_WRITE)
+        port.hud_set(self.mod_id, check_name(key, mod_id=self.mod_id, what="HUD key"), None)
+
+    def ui_camera_target(self, target: Any) -> None:
+        """Point the camera at an entity id (followed), an (x, y, z) point, or None (frame
+        every entity). Needs ``ui.write``."""
+        port = self._port("ui.camera_target", Capability.UI_WRITE)
+        m = self.mod_id
+        if target is None:
+            port.camera_target(m, None)
+        elif type(target) is int:
+            port.camera_target(m, check_entity_id(target, mod_id=m))
+        else:
+            port.camera_target(m, check_vec3(target, mod_id=m, what="camera target"))
 
     # -- events ----------------------------------------------------------------------------
     def emit(self, name: Any, payload: Any = None, *, source_entity: int | None = None) -> None:

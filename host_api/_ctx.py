@@ -129,8 +129,19 @@ class WorldFacade:
         position: Any = (0.0, 0.0, 0.0),
         velocity: Any = (0.0, 0.0, 0.0),
         tags: Any = (),
+        collider: Any = None,
     ) -> int:
-        return _host(self._api.spawn, kind, position, velocity, tags)  # type: ignore[no-any-return]
+        return _host(self._api.spawn, kind, position, velocity, tags, collider)  # type: ignore[no-any-return]
+
+    def set_collider(self, entity_id: Any, collider: Any) -> None:
+        _host(self._api.set_collider, entity_id, collider)
+
+    def raycast(self, origin: Any, direction: Any, max_distance: Any = 100.0) -> list[Any]:
+        """Hits (``hit.entity``, ``hit.distance``) nearest first."""
+        return _host(self._api.raycast, origin, direction, max_distance)  # type: ignore[no-any-return]
+
+    def within_radius(self, centre: Any, radius: Any, kind: Any = None) -> list[int]:
+        return _host(self._api.within_radius, centre, radius, kind)  # type: ignore[no-any-return]
 
     def despawn(self, entity_id: Any) -> None:
         _host(self._api.despawn, entity_id)
@@ -201,6 +212,65 @@ class StorageFacade:
 
 
 @final
+class InputFacade:
+    """``ctx.input``: keys and mouse buttons held this tick, and the pointer (``input.read``).
+
+    Key presses also arrive as events (``input.key_down``, ``input.key_up``,
+    ``input.mouse_move``, ``input.mouse_down``, ``input.mouse_up``) through ``on_event``.
+    """
+
+    __slots__ = ("_api",)
+
+    def __init__(self, api: HostAPI) -> None:
+        self._api = api
+
+    def is_down(self, key: Any) -> bool:
+        return _host(self._api.input_is_down, key)  # type: ignore[no-any-return]
+
+    def mouse(self) -> tuple[float, float]:
+        return _host(self._api.input_mouse)  # type: ignore[no-any-return]
+
+
+@final
+class TimersFacade:
+    """``ctx.timers``: events to oneself later (``timers``); an entity's timers end with it."""
+
+    __slots__ = ("_api", "_entity")
+
+    def __init__(self, api: HostAPI, entity: int | None) -> None:
+        self._api = api
+        self._entity = entity
+
+    def after(self, ticks: Any, name: Any, payload: Any = None) -> int | None:
+        return _host(self._api.timer_after, ticks, name, payload, entity=self._entity)  # type: ignore[no-any-return]
+
+    def every(self, ticks: Any, name: Any, payload: Any = None) -> int | None:
+        return _host(self._api.timer_every, ticks, name, payload, entity=self._entity)  # type: ignore[no-any-return]
+
+    def cancel(self, timer_id: Any) -> bool:
+        return _host(self._api.timer_cancel, timer_id)  # type: ignore[no-any-return]
+
+
+@final
+class UiFacade:
+    """``ctx.ui``: HUD text items and the camera target (``ui.write``)."""
+
+    __slots__ = ("_api",)
+
+    def __init__(self, api: HostAPI) -> None:
+        self._api = api
+
+    def set_text(self, key: Any, text: Any) -> None:
+        _host(self._api.ui_set_text, key, text)
+
+    def clear_text(self, key: Any) -> None:
+        _host(self._api.ui_clear_text, key)
+
+    def camera_target(self, target: Any) -> None:
+        _host(self._api.ui_camera_target, target)
+
+
+@final
 class RandomFacade:
     """``ctx.random``: the mod's seeded, deterministic stream."""
 
@@ -234,7 +304,19 @@ class ScriptContext:
     :param entity: the entity this call is for; None in a mod script.
     """
 
-    __slots__ = ("_api", "entity", "events", "fs", "random", "state", "storage", "world")
+    __slots__ = (
+        "_api",
+        "entity",
+        "events",
+        "fs",
+        "input",
+        "random",
+        "state",
+        "storage",
+        "timers",
+        "ui",
+        "world",
+    )
 
     def __init__(
         self, api: HostAPI, state: dict[str, Any], entity: EntityView | None = None
@@ -247,6 +329,9 @@ class ScriptContext:
         self.fs = FsFacade(api)
         self.random = RandomFacade(api)
         self.storage = StorageFacade(api)
+        self.input = InputFacade(api)
+        self.timers = TimersFacade(api, None if entity is None else entity.id)
+        self.ui = UiFacade(api)
 
     @property
     def tick(self) -> int:
@@ -254,3 +339,18 @@ class ScriptContext:
 
     def log(self, message: Any) -> None:
         _host(self._api.log, message)
+
+    def _entity_view(self) -> EntityView | None:
+        """Host side only: the entity's current view, read without a capability check.
+
+        The process tier ships it to the worker as the call's snapshot (the worker checks
+        ``world.read`` before the script may read it, as the facade would here).
+        """
+        handle = self.entity
+        if handle is None:
+            return None
+        return self._api._world.get(handle._id)
+
+    def _source_entity(self) -> int | None:
+        """Host side only: the entity events from this context are attributed to."""
+        return self.events._source

@@ -50,6 +50,7 @@ from sandbox import ComponentRuntime, ScriptModule
 from ._events import MAX_EVENTS_PER_TICK, Event, for_receiver
 from ._faults import FaultLedger
 from ._frame import FrameSnapshot, Presenter
+from ._gameplay import Gameplay, GameplayStages
 from ._mods import ModInstance, ModLoadFailed, load_mod
 from ._prepare import Preparation, prepare
 from ._reload import Reloader, ReloadResult
@@ -93,13 +94,18 @@ class Host:
         self._log_sink = log
         self._audit = audit
         self.world: Final = World(log=self._on_log)
+        #: Input, timers, HUD and colliders (runtime._gameplay).
+        self.gameplay: Final = Gameplay(self.world, lambda d: self._diagnostics.append(d))
+        gameplay_stages = GameplayStages(self, self.gameplay)
         self.scheduler: Final = Scheduler(
             hz=hz, on_tick_start=self.world.advance_tick, on_boundary=self._boundary
         )
         for stage, fn in (
+            (Stage.INPUT, gameplay_stages.input_stage),
             (Stage.SCRIPTS, self._scripts_stage),
             (Stage.COMPONENTS, self._components_stage),
             (Stage.INTEGRATION, self._integration_stage),
+            (Stage.COLLISIONS, gameplay_stages.collisions_stage),
             (Stage.EVENTS, self._events_stage),
             (Stage.PRESENTATION, self._presentation_stage),
         ):
@@ -168,6 +174,7 @@ class Host:
                 seed=self.seed,
                 audit=self._audit,
                 components=self.components,
+                gameplay=self.gameplay,
             )
         except ModLoadFailed as exc:
             self._states[mod_id] = "failed"
@@ -303,6 +310,8 @@ class Host:
             kinds=world.kind_names(),
             positions=world.positions.astype(np.float32),
             overlay=overlay,
+            hud=self.gameplay.hud.items(),
+            camera_target=self.gameplay.hud.camera_target(world.get),
         )
 
     def present(self) -> None:
@@ -383,6 +392,7 @@ class Host:
                     return
         unseen = set(self._unseen.get(instance.id, ()))
         self._unseen[instance.id] = []
+        calls: list[tuple[ScriptModule, str, tuple[Any, ...]]] = []
         for kind, modules in instance.entity_scripts.items():
             for entity_id in self.world.ids_of_kind(kind).tolist():
                 ctx = self._entity_ctx(instance, entity_id)
@@ -390,11 +400,18 @@ class Host:
                     continue
                 for module in modules:
                     if entity_id in unseen and "on_spawn" in module.hooks:
-                        self._call(instance, module, "on_spawn", ctx)
+                        calls.append((module, "on_spawn", (ctx,)))
                     if "on_tick" in module.hooks:
-                        self._call(instance, module, "on_tick", ctx, dt)
-                    if ledger.quarantined:
-                        return
+                        calls.append((module, "on_tick", (ctx, dt)))
+        # One batch per mod and tick (same order as one call at a time): the process tier
+        # crosses to its worker once with every entity's state. A fault that quarantines the
+        # mod stops the batch there.
+        instance.sandbox.call_batch(calls, lambda exc: self._fault_goes_on(instance, exc))
+
+    def _fault_goes_on(self, instance: ModInstance, exc: ModFault) -> bool:
+        """Record a fault from a batch; False (stop the batch) once the mod is quarantined."""
+        self._fault(instance, exc)
+        return not self._ledgers[instance.id].quarantined
 
     def _components_stage(self, dt: float) -> None:
         for instance in self._active():
@@ -420,6 +437,7 @@ class Host:
         receivers = [i for i in self._active() if i.listens]
         ids_by_kind: dict[str, list[int]] = {}
         for event in events:
+            self.gameplay.observe(event)
             for instance in receivers:
                 if instance.id in self.instances and not self._ledgers[instance.id].quarantined:
                     self._timed(instance, partial(self._deliver, event=event, ids=ids_by_kind))
@@ -454,6 +472,7 @@ class Host:
         if born:
             self._note_spawns(born)
         for entity_id in died:
+            self.gameplay.forget_entity(entity_id)
             for mod_id, instance in self.instances.items():
                 instance.forget(entity_id)
                 self._entity_state.get(mod_id, {}).pop(entity_id, None)

@@ -26,6 +26,7 @@ from host_api import (
     Diagnostic,
     DiagnosticCode,
     EntityView,
+    GameplayPort,
     HostAPI,
     HostPolicy,
     JSONValue,
@@ -159,11 +160,13 @@ def load_mod(
     seed: int,
     audit: AuditSink | None = None,
     components: ComponentRuntime | None = None,
+    gameplay: GameplayPort | None = None,
 ) -> ModInstance:
     """Load one mod: grant its capabilities, create its sandbox, compile its scripts.
 
     :param components: the host's WebAssembly tier (its data folder also holds the mod's
         ``storage``); None runs no components and binds no store.
+    :param gameplay: input, timers, HUD and colliders; None denies those calls.
 
     Module bodies run now (inside the sandbox); ``on_load`` is the caller's to call, so it
     runs with the host's fault handling.
@@ -177,7 +180,13 @@ def load_mod(
     data_dir = None if components is None else components.data_dir
     storage = None if data_dir is None else ModStorage.for_mod(data_dir, mod_id)
     api = HostAPI(
-        granted, world, mod_root=candidate.folder, seed=seed, audit=audit, storage=storage
+        granted,
+        world,
+        mod_root=candidate.folder,
+        seed=seed,
+        audit=audit,
+        storage=storage,
+        gameplay=gameplay,
     )
     sandbox = _make_sandbox(mod_id, effective_limits(manifest, policy), policy)
     try:
@@ -284,7 +293,9 @@ def _load_diagnostic(exc: ModhostError, mod_id: str, path: str) -> Diagnostic:
 
 
 def _listen_notes(instance: ModInstance) -> tuple[Diagnostic, ...]:
-    if instance.listens:
+    # Input events and timers reach on_event without events.listen (runtime._gameplay).
+    direct = {Capability.INPUT_READ.value, Capability.TIMERS.value}
+    if instance.listens or any(c in instance.api.granted for c in direct):
         return ()
     modules = list(instance.mod_scripts)
     for group in instance.entity_scripts.values():

@@ -18,9 +18,13 @@ from typing import Final
 class Stage(StrEnum):
     """The stages of a tick, in order."""
 
+    #: Input events and due timers are delivered (runtime._gameplay).
+    INPUT = "input"
     SCRIPTS = "scripts"
     COMPONENTS = "components"
     INTEGRATION = "integration"
+    #: Collider overlaps: ``on_collision`` and trigger enter/exit (runtime._gameplay).
+    COLLISIONS = "collisions"
     EVENTS = "events"
     PRESENTATION = "presentation"
 

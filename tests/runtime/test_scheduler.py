@@ -23,9 +23,11 @@ def test_stages_run_in_order_with_boundaries() -> None:
     assert calls == one_tick * 2
     assert scheduler.ticks == 2
     assert [str(s) for s in STAGE_ORDER] == [
+        "input",
         "scripts",
         "components",
         "integration",
+        "collisions",
         "events",
         "presentation",
     ]
