@@ -364,3 +364,31 @@ def test_reloading_a_mod_does_not_repeat_on_spawn(make_mod, mods_dir: Path) -> N
     assert report.mods["spawny"].log == ["spawn 1", "spawn 2"]
     # A mod scripting an existing kind meets every entity once.
     assert report.mods["latecomer"].log == ["late 1", "late 2"]
+
+
+def test_a_fault_in_on_event_is_counted_and_other_receivers_still_get_it(
+    make_mod, mods_dir: Path
+) -> None:
+    make_mod(
+        "caller",
+        scripts={
+            "main.py": "def on_tick(ctx, dt):\n    ctx.events.emit('ping', {'n': ctx.tick})\n"
+        },
+    )
+    make_mod(
+        "grumpy",
+        scripts={"main.py": "def on_event(ctx, event):\n    raise ValueError('no')\n"},
+    )
+    make_mod(
+        "happy",
+        scripts={"main.py": "def on_event(ctx, event):\n    ctx.log(str(event.payload['n']))\n"},
+    )
+    with Host(mods_dir) as host:
+        host.load()
+        host.step(2)
+        report = host.report()
+    assert report.mods["happy"].log == ["1", "2"]
+    grumpy = report.mods["grumpy"]
+    assert grumpy.faults == 2 and grumpy.state == "running"
+    assert [d.code for d in unsigned_aside(grumpy.diagnostics)] == ["SANDBOX_ERROR"] * 2
+    assert unsigned_aside(grumpy.diagnostics)[0].line == 2
