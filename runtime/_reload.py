@@ -252,11 +252,11 @@ class Reloader:
         self._seen = {f.name: folder_fingerprint(f) for f in mod_folders(host.mods_dir)}
         self._loaded = {m: self._seen.get(i.folder.name) for m, i in host.instances.items()}
 
-    def changed_folders(self) -> set[str]:
+    def changed_folders(self, scan: _Scan | None = None) -> set[str]:
         """Folders whose content differs from what was last handled (new and deleted too)."""
-        host = self._host
-        names = {f.name for f in mod_folders(host.mods_dir)} | set(self._seen)
-        return {n for n in names if folder_fingerprint(host.mods_dir / n) != self._seen.get(n)}
+        scan = scan or _Scan(self._host)
+        names = {f.name for f in scan.folders()} | set(self._seen)
+        return {n for n in names if scan.print(n) != self._seen.get(n)}
 
     def _folder_names(self, names: Iterable[str]) -> set[str]:
         """Folder names for ``names`` (folder names, or ids of loaded mods)."""
@@ -277,7 +277,7 @@ class Reloader:
         host = self._host
         scan = _Scan(host)
         if names is None:
-            folders = self.changed_folders()
+            folders = self.changed_folders(scan)
         else:
             folders = self._folder_names(names)
             if not force:

@@ -18,6 +18,7 @@ Every rejection carries its line number: the script is refused before it runs
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from types import CodeType
@@ -56,8 +57,13 @@ class ScriptCheck:
 _LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
 
 
+@functools.lru_cache(maxsize=256)
 def check_script(source: str, path: str = "<script>") -> ScriptCheck:
     """Check and compile ``source``; collect every problem instead of raising.
+
+    Cached (a pure function of its arguments; code objects are immutable and each sandbox
+    runs them in its own namespace): a hot reload recompiles every dependent of an edited
+    mod, and only the edited script is new.
 
     :param source: the script text.
     :param path: its path relative to the mod folder (shown in tracebacks and diagnostics).
