@@ -73,11 +73,12 @@ def register(app: typer.Typer) -> None:
         screenshot: Path | None = SCREENSHOT_OPTION,
         policy: Path | None = POLICY_OPTION,
         strict: bool = STRICT_OPTION,
-        watch: bool = typer.Option(
-            False,
-            "--watch",
+        watch: bool | None = typer.Option(
+            None,
+            "--watch/--no-watch",
             help="Hot-reload mods when their files change (state kept, failures rolled "
-            "back); runs in real time until Ctrl-C unless --ticks or --seconds is given.",
+            "back); runs in real time until Ctrl-C unless --ticks or --seconds is given. "
+            "On by default in a window.",
         ),
         json: bool = JSON_OPTION,
     ) -> None:
@@ -127,7 +128,7 @@ def _run(
     *,
     strict: bool,
     json: bool,
-    watch: bool = False,
+    watch: bool | None = None,
 ) -> RunReport:
     """Load, run and report; never raises for user-caused problems."""
     host = Host(
@@ -149,9 +150,10 @@ def _run(
             host.attach_presenter(
                 presenter, every=1 if presenter.mode == "window" else OFFSCREEN_EVERY
             )
-        if watch:
+        window = presenter is not None and presenter.mode == "window"
+        if watch or (watch is None and window):
             _run_watching(host, presenter, ticks, extra, json=json)
-        elif presenter is not None and presenter.mode == "window":
+        elif window:
             _run_window(host, presenter, ticks)
         else:
             host.step(DEFAULT_TICKS if ticks is None else ticks)
