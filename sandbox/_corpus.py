@@ -645,6 +645,13 @@ RESOURCES: Final[tuple[Attack, ...]] = (
         ticks=48,
     ),
     _a(
+        "resource.modpow",
+        "resource",
+        "pow(a, huge, huge): modular exponentiation in C",
+        _tick("m = (1 << 99000) + 1\nreturn pow(3, m - 2, m)"),
+        CPU,
+    ),
+    _a(
         "resource.slow-steps",
         "resource",
         "a loop whose steps are slow C work (list scans)",

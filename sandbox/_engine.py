@@ -8,10 +8,11 @@ differ in how they enforce limits, never in what a script observes.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from host_api import Limits
+from host_api import Limits, ModFault
 
 from ._errors import SandboxClosed
 
@@ -67,6 +68,25 @@ class ScriptSandbox(ABC):
 
         :raises ScriptFault: the hook raised or hit a limit (the subclass says which).
         """
+
+    def call_batch(
+        self,
+        calls: Sequence[tuple[ScriptModule, str, tuple[Any, ...]]],
+        on_fault: Callable[[ModFault], bool],
+    ) -> None:
+        """Make ``calls`` (module, hook, args) in order: the runtime's per-tick entity loop.
+
+        A fault goes to ``on_fault``, which returns whether to go on; when it returns False the
+        remaining calls are not made (or, in a tier that ran them ahead, not applied). The
+        in-process tier just loops over :meth:`call`; the process tier crosses to its worker
+        once for the whole batch, so entity state travels in bulk, not once per entity.
+        """
+        for module, hook, args in calls:
+            try:
+                self.call(module, hook, *args)
+            except ModFault as fault:
+                if not on_fault(fault):
+                    return
 
     def _check_open(self) -> None:
         if self._closed:

@@ -79,6 +79,8 @@ class Meter:
         self.stream: Iterator[bool] = chain.from_iterable(self._refills)
         #: Incremented whenever :attr:`stream` is replaced (namespaces must be updated).
         self.generation = 0
+        #: Calls begun so far (per-call accounting elsewhere resets when it changes).
+        self.calls = 0
 
     # -- per call ----------------------------------------------------------------------------
     def begin(self) -> None:
@@ -86,6 +88,7 @@ class Meter:
         if self._tripped is not None:
             self._rebuild()
         self._start = self._issued - length_hint(self._chunk)
+        self.calls += 1
         self._deadline = time.perf_counter() + self.timeout
         self._gc_at_start = GC_PAUSES.total
 

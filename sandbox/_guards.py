@@ -25,6 +25,9 @@ from ._signals import MemorySignal
 MAX_INT_BITS: Final = 100_000
 #: The widest field a format spec or ``%`` directive may pad to.
 MAX_WIDTH: Final = 100_000
+#: Allocations at least this big also count against a per-call total (memory_mb): many big
+#: values that are each under the limit cannot add up past it within one call.
+BIG_ALLOCATION: Final = 1024 * 1024
 #: Bytes charged per item of a list, tuple, set or dict.
 ITEM_BYTES: Final = 8
 
@@ -75,6 +78,8 @@ class Guards:
     def __init__(self, memory_mb: int, meter: Meter) -> None:
         self.max_bytes = memory_mb * 1024 * 1024
         self.meter = meter
+        self._big = 0
+        self._big_call = -1
 
     # -- the check everything funnels into -----------------------------------------------------
     def _over(self, nbytes: int, what: str) -> MemorySignal:
@@ -90,6 +95,12 @@ class Guards:
     def _check(self, nbytes: int, what: str) -> None:
         if nbytes > self.max_bytes:
             raise self._over(nbytes, what)
+        if nbytes >= BIG_ALLOCATION:
+            if self._big_call != self.meter.calls:
+                self._big_call, self._big = self.meter.calls, 0
+            self._big += nbytes
+            if self._big > self.max_bytes:
+                raise self._over(self._big, f"{what} (big allocations in this call, in total)")
 
     def _int_bits(self, bits: int, what: str) -> None:
         if bits > MAX_INT_BITS:
@@ -122,6 +133,10 @@ class Guards:
         """``a ** b`` and ``pow(a, b[, m])``: the bits of an int result."""
         if type(a) is int and type(b) is int and m is None and b > 0 and a not in (0, 1, -1):
             self._int_bits(a.bit_length() * b, "'**'")
+        if type(b) is int and type(m) is int:
+            # Modular exponentiation is C work that grows with exponent x modulus bits: it
+            # burns fuel in proportion before it runs, so it cannot stall the call.
+            self.meter.burn(abs(b).bit_length() * abs(m).bit_length() // 16)
         return a**b if m is None else pow(a, b, m)
 
     def lshift(self, a: Any, b: Any) -> Any:

@@ -105,22 +105,6 @@ class RestrictedSandbox(ScriptSandbox):
             self._check_retained(module.path, args[0] if args else None)
         return result
 
-    def call_many(self, module: ScriptModule, hook: str, calls: Any) -> list[ScriptFault | None]:
-        """Call ``hook`` once per argument tuple in ``calls``; one fault (or None) per call.
-
-        The batched form of :meth:`call` the runtime uses per tick: faults are returned, not
-        raised, so one faulting entity does not stop the others.
-        """
-        faults: list[ScriptFault | None] = []
-        for args in calls:
-            try:
-                self.call(module, hook, *args)
-            except ScriptFault as fault:
-                faults.append(fault)
-            else:
-                faults.append(None)
-        return faults
-
     @property
     def fuel_used(self) -> int:
         """Fuel the last call (or module body) used: the same on every run for the same input."""

@@ -1,0 +1,343 @@
+"""The process tier: each mod's scripts run in a worker process the host can kill.
+
+Why: some work cannot be interrupted inside the host process (one C-level operation holds the
+interpreter). Here the worker runs the same restricted, metered scripts (so fuel and codes are
+the same as in process), under OS limits (address space, no file writes), and the host kills
+it if one call runs past ``timeout_ms`` plus :func:`kill_margin`: a tick is never stalled
+longer than that, whatever the script does. A killed or crashed worker is restarted on the
+next call, with the mod's scripts loaded again (module data starts over; ``ctx.state`` is the
+host's and survives).
+
+Entity state crosses the boundary once per tick, in bulk: :meth:`call_batch` sends one message
+with every call's entity snapshot and state and gets one message back with their new state
+and the ordered ops (moves, emits, log lines) the host applies through the mod's real
+``HostAPI``, which checks each one again: the worker is never trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from types import SimpleNamespace
+from typing import Any, ClassVar, Final
+
+from host_api import (
+    DiagnosticCode,
+    EntityView,
+    HostAPI,
+    Limits,
+    ModFault,
+    ModhostError,
+    ScriptContext,
+)
+
+from . import _errors
+from ._engine import ScriptModule, ScriptSandbox
+from ._errors import ScriptFault, ScriptRaised, ScriptRejected, ScriptTimeout
+from ._worker import OP_NAMES, POST_CALL, RPC_NAMES, fault_data, worker_main
+
+#: How often the host looks at the worker's progress while waiting (seconds).
+POLL_S: Final = 0.0005
+#: Seconds a call's results (state, ops) may take to cross back once the script returned.
+POST_CALL_S: Final = 2.0
+#: Seconds a worker may take to start before it is considered broken.
+START_TIMEOUT_S: Final = 30.0
+
+
+def kill_margin(timeout_ms: int) -> float:
+    """Seconds past a call's ``timeout_ms`` before the host kills the worker.
+
+    The worker stops ordinary runaway code itself at ``timeout_ms`` (its meter); the margin
+    only covers what the meter cannot interrupt, plus scheduling jitter on a loaded machine.
+    """
+    return max(0.010, timeout_ms / 1000.0)
+
+
+_CONTEXT: Any = None
+
+
+def _context() -> Any:
+    global _CONTEXT
+    if _CONTEXT is None:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sandbox._worker"])
+        _CONTEXT = ctx
+    return _CONTEXT
+
+
+class ProcessSandbox(ScriptSandbox):
+    """Scripts run in a worker process with OS limits; the host kills it at the deadline.
+
+    :param mod_id: the mod whose scripts this sandbox runs.
+    :param limits: fuel and timeout per call, memory for the worker.
+    """
+
+    tier: ClassVar[str] = "process"
+
+    def __init__(self, mod_id: str, limits: Limits) -> None:
+        super().__init__(mod_id, limits)
+        self._sources: dict[str, str] = {}
+        self._proc: Any = None
+        self._conn: Connection | None = None
+        self._progress: Any = None
+        self._stuck = 0
+        #: Workers started (1 + restarts after kills and crashes).
+        self.starts = 0
+
+    # -- the interface -------------------------------------------------------------------------
+    def load(self, path: str, source: str) -> ScriptModule:
+        self._check_open()
+        conn = self._ensure_worker()
+        self._send(conn, ("load", path, source))
+        reply = self._wait(conn, deadline=None)
+        if reply[0] == "fault":
+            raise self._rebuild(reply[1], path)
+        self._sources[path] = source
+        return ScriptModule(path=path, hooks=frozenset(reply[1]), handle=path)
+
+    def call(self, module: ScriptModule, hook: str, *args: Any) -> Any:
+        self._check_open()
+        if hook not in module.hooks:
+            return None
+        outcome = self._batch([(module, hook, args)])[0]
+        if isinstance(outcome, ScriptFault):
+            raise outcome
+        return outcome
+
+    def call_batch(
+        self,
+        calls: Sequence[tuple[ScriptModule, str, tuple[Any, ...]]],
+        on_fault: Callable[[ModFault], bool],
+    ) -> None:
+        """All ``calls`` in one round trip to the worker; results are applied in order.
+
+        After ``on_fault`` returns False, the remaining results are dropped (not applied).
+        """
+        self._check_open()
+        batch = [(m, h, a) for m, h, a in calls if h in m.hooks]
+        if not batch:
+            return
+        for outcome in self._batch(batch):
+            if isinstance(outcome, ScriptFault) and not on_fault(outcome):
+                return
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.send(("close",))
+        self._stop_worker(kill=False)
+        super().close()
+
+    # -- batches -------------------------------------------------------------------------------
+    def _batch(self, batch: list[tuple[ScriptModule, str, tuple[Any, ...]]]) -> list[Any]:
+        ctxs = [
+            args[0] if args and isinstance(args[0], ScriptContext) else None for _, _, args in batch
+        ]
+        api = next((c._api for c in ctxs if c is not None), None)
+        conn = self._ensure_worker()
+        calls = [
+            (module.path, hook, *_wire_call(ctx, args))
+            for ctx, (module, hook, args) in zip(ctxs, batch, strict=True)
+        ]
+        tick = api.tick if api is not None else 0
+        try:
+            granted = tuple(api.granted) if api is not None else ()
+            self._send(conn, ("batch", tick, granted, calls))
+            results = self._serve(conn, api, ctxs)
+        except ScriptFault as fault:
+            # The stuck (or crashing) call gets the fault; the others' results were lost
+            # with the worker and are not applied (their state stays as it was).
+            stuck = max(0, min(self._stuck, len(batch) - 1))
+            return [fault if i == stuck else None for i in range(len(batch))]
+        return [
+            self._apply(module.path, api, ctx, result)
+            for ctx, (module, _, _), result in zip(ctxs, batch, results, strict=True)
+        ]
+
+    def _serve(
+        self, conn: Connection, api: HostAPI | None, ctxs: list[ScriptContext | None]
+    ) -> list[Any]:
+        """Answer the worker's rpcs until it is done; kill it if a call runs past its limit."""
+        limit = self.limits.timeout_ms / 1000.0 + kill_margin(self.limits.timeout_ms)
+        while True:
+            message = self._wait(conn, deadline=limit)
+            if message[0] == "done":
+                return message[1]  # type: ignore[no-any-return]
+            if message[0] == "rpc":
+                kwargs = message[3]
+                if "entity" in kwargs:
+                    # Whose timer: the host's record of the running call, not the worker's.
+                    ctx = ctxs[max(0, min(int(self._progress[0]), len(ctxs) - 1))]
+                    kwargs["entity"] = None if ctx is None else ctx._source_entity()
+                self._send(conn, self._rpc(api, message[1], message[2], kwargs))
+
+    def _send(self, conn: Connection, message: tuple[Any, ...]) -> None:
+        try:
+            conn.send(message)
+        except (OSError, ValueError):
+            raise self._crashed() from None
+
+    def _wait(self, conn: Connection, deadline: float | None) -> Any:
+        while True:
+            try:
+                if conn.poll(POLL_S if deadline is not None else START_TIMEOUT_S):
+                    return conn.recv()
+            except (EOFError, OSError):
+                raise self._crashed() from None
+            if deadline is None:
+                raise self._crashed()
+            index, started = self._progress[0], self._progress[1]
+            late = time.perf_counter() - started
+            if index >= 0:
+                self._stuck = int(index)
+                if late > deadline:
+                    raise self._killed()
+            elif index == POST_CALL and late > POST_CALL_S:
+                raise self._killed()
+            if not self._proc.is_alive():
+                raise self._crashed()
+
+    def _rpc(
+        self, api: HostAPI | None, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[str, Any]:
+        if api is None or name not in RPC_NAMES or set(kwargs) - {"entity"}:
+            return ("err", _refusal(self.mod_id, name))
+        try:
+            return ("ret", getattr(api, name)(*args, **kwargs))
+        except ModhostError as exc:
+            return ("err", fault_data(exc))
+        except Exception as exc:  # a bad argument the API did not anticipate
+            return ("err", _refusal(self.mod_id, f"{name}: {type(exc).__name__}: {exc}"))
+
+    def _apply(self, path: str, api: HostAPI | None, ctx: ScriptContext | None, result: Any) -> Any:
+        fault_raw, value, state, ops = result
+        if ctx is not None and state is not None:
+            ctx.state.clear()
+            ctx.state.update(state)
+        source = ctx._source_entity() if ctx is not None else None
+        try:
+            for op in ops:
+                _apply_op(api, op, source)
+        except ModhostError as exc:
+            if fault_raw is None:
+                fault_raw = fault_data(exc)
+        if fault_raw is not None:
+            return self._rebuild(fault_raw, path)
+        return value
+
+    # -- the worker ----------------------------------------------------------------------------
+    def _ensure_worker(self) -> Connection:
+        if self._conn is not None and self._proc is not None and self._proc.is_alive():
+            return self._conn
+        self._stop_worker(kill=True)
+        mp = _context()
+        host_end, worker_end = mp.Pipe(duplex=True)
+        self._progress = mp.RawArray("d", [-1.0, 0.0])
+        self._proc = mp.Process(
+            target=worker_main,
+            args=(worker_end, self.mod_id, self.limits, self._progress),
+            name=f"modhost-sandbox-{self.mod_id}",
+            daemon=True,
+        )
+        self._proc.start()
+        worker_end.close()
+        self._conn = host_end
+        self.starts += 1
+        for path, source in self._sources.items():
+            self._send(host_end, ("load", path, source))
+            self._wait(host_end, deadline=None)
+        return host_end
+
+    def _stop_worker(self, *, kill: bool) -> None:
+        proc, self._proc = self._proc, None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if proc is None:
+            return
+        if kill:
+            proc.kill()
+        proc.join(timeout=1.0)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout=1.0)
+
+    def _killed(self) -> ScriptTimeout:
+        self._stop_worker(kill=True)
+        return ScriptTimeout(
+            f"the call ran past its time limit ({self.limits.timeout_ms} ms) in work the "
+            "script's meter cannot interrupt; its worker process was killed",
+            mod_id=self.mod_id,
+            hint="do less per call; the mod's scripts restart in a fresh worker",
+            details={"tier": self.tier, "killed": True},
+        )
+
+    def _crashed(self) -> ScriptFault:
+        code = self._proc.exitcode if self._proc is not None else None
+        self._stop_worker(kill=True)
+        return _errors.MemoryLimitExceeded(
+            f"the mod's worker process died (exit code {code}), most likely over its "
+            f"address-space limit ({self.limits.memory_mb} MB of script data)",
+            mod_id=self.mod_id,
+            hint="keep ctx.state and module data smaller, or raise [limits] memory_mb",
+            details={"tier": self.tier, "exitcode": code},
+        )
+
+    def _rebuild(self, data: dict[str, Any], path: str) -> ScriptFault | ScriptRejected:
+        cls = getattr(_errors, data["cls"], None)
+        if not (isinstance(cls, type) and issubclass(cls, ScriptFault | ScriptRejected)):
+            cls = ScriptRaised
+        fault = cls(
+            data["message"],
+            mod_id=self.mod_id,
+            hint=data["hint"],
+            file=data.get("file") or path,
+            line=data.get("line"),
+            details=dict(data.get("details") or {}),
+        )
+        fault.code = DiagnosticCode(data["code"])
+        return fault
+
+
+def _wire_call(ctx: ScriptContext | None, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """One call as plain data: the entity's snapshot, its state, the other arguments."""
+    if ctx is None:
+        return (None, {}, tuple(_plain_arg(a) for a in args))
+    view = ctx._entity_view()
+    return (view, ctx.state, tuple(_plain_arg(a) for a in args[1:]))
+
+
+def _plain_arg(value: Any) -> Any:
+    # Host records (events) cross as simple namespaces: the worker never imports runtime code.
+    if dataclasses.is_dataclass(value) and not isinstance(value, type | EntityView):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return SimpleNamespace(**fields)
+    return value
+
+
+def _apply_op(api: HostAPI | None, op: tuple[Any, ...], source: int | None) -> None:
+    if api is None or not op or op[0] not in OP_NAMES:
+        return
+    name, *args = op
+    if name == "emit":
+        # The source entity is the host's record of who called, never the worker's claim.
+        event, payload, _ = args
+        api.emit(event, payload, source_entity=source)
+    else:
+        getattr(api, name)(*args)
+
+
+def _refusal(mod_id: str, what: str) -> dict[str, Any]:
+    return {
+        "cls": "ScriptRaised",
+        "code": "SANDBOX_ERROR",
+        "message": f"host operation refused: {what}",
+        "hint": "scripts reach the host only through ctx",
+        "file": None,
+        "line": None,
+        "details": {},
+    }

@@ -1,0 +1,311 @@
+"""The worker side of the process tier: a :class:`RestrictedSandbox` in its own process.
+
+The host sends one message per tick (``batch``): the calls to make, in order, each with the
+entity's snapshot and state. Scripts see an ordinary ``ctx``; behind it, :class:`_RemoteAPI`
+serves the entity's own fields from the snapshot, buffers writes (moves, emits, log lines,
+despawns) into an ordered op list returned with the results, and asks the host (``rpc``) only
+for what needs the live world (queries, spawns, files, storage, randomness). The host checks
+every op again through the mod's real ``HostAPI``: it never trusts the worker.
+
+Messages (tuples over a ``multiprocessing`` pipe):
+
+- host -> worker: ``("load", path, source)``, ``("batch", tick, granted, calls)`` with one
+  ``(path, hook, snapshot, state, args)`` per call,
+  ``("ret", value)`` / ``("err", fault)`` answering an rpc, ``("close",)``.
+- worker -> host: ``("loaded", hooks)`` / ``("fault", fault)``, ``("rpc", name, args)``,
+  ``("done", results)`` with one ``(fault | None, value, state, ops)`` per call.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from typing import Any, Final
+
+from host_api import (
+    CapabilityDenied,
+    DiagnosticCode,
+    EntityView,
+    Limits,
+    ModFault,
+    ModhostError,
+    ScriptContext,
+)
+
+from ._errors import ScriptFault, ScriptRejected
+from ._restricted import RestrictedSandbox
+
+#: Address space the worker may use beyond what it had after start-up, on top of memory_mb.
+AS_SLACK: Final = 96 * 1024 * 1024
+
+#: Progress marker while a call's results are pickled (not script time).
+POST_CALL: Final = -2.0
+#: Exit status of a worker that ran out of address space outside a script call.
+EXIT_MEMORY: Final = 3
+
+FaultData = dict[str, Any]
+
+
+def fault_data(exc: ModhostError) -> FaultData:
+    """A fault as plain data (crosses the pipe)."""
+    return {
+        "cls": type(exc).__name__,
+        "code": str(exc.code),
+        "message": exc.message,
+        "hint": exc.hint,
+        "file": exc.file,
+        "line": exc.line,
+        "details": _plain(exc.details),
+    }
+
+
+def _plain(value: Any) -> Any:
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return repr(value)
+    return value
+
+
+def worker_main(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None:
+    """Entry point of the worker process: apply OS limits, then serve the host until close."""
+    _limit_resources(limits)
+    sandbox = RestrictedSandbox(mod_id, limits)
+    modules: dict[str, Any] = {}
+    api = _RemoteAPI(conn, mod_id)
+    while True:
+        try:
+            message = conn.recv()
+        except MemoryError:
+            # The host sent more state than the address-space limit holds.
+            os._exit(EXIT_MEMORY)
+        except EOFError:
+            return
+        kind = message[0]
+        if kind == "close":
+            return
+        if kind == "load":
+            _, path, source = message
+            try:
+                modules[path] = sandbox.load(path, source)
+                conn.send(("loaded", sorted(modules[path].hooks)))
+            except (ScriptRejected, ScriptFault) as exc:
+                conn.send(("fault", fault_data(exc)))
+        elif kind == "batch":
+            _, tick, granted, calls = message
+            api.grant(frozenset(granted))
+            results = [
+                _one_call(sandbox, modules[path], hook, api, tick, i, (view, state, args), progress)
+                for i, (path, hook, view, state, args) in enumerate(calls)
+            ]
+            progress[0] = -1.0
+            conn.send(("done", results))
+
+
+def _one_call(
+    sandbox: RestrictedSandbox,
+    module: Any,
+    hook: str,
+    api: _RemoteAPI,
+    tick: int,
+    index: int,
+    call: tuple[Any, ...],
+    progress: Any,
+) -> tuple[FaultData | None, Any, Any, list[tuple[Any, ...]]]:
+    view, state, args = call
+    api.begin(tick, view)
+    ctx = ScriptContext(api, state, view)  # type: ignore[arg-type]
+    progress[1] = time.perf_counter()
+    progress[0] = float(index)
+    fault: FaultData | None = None
+    value = None
+    try:
+        value = sandbox.call(module, hook, ctx, *args)
+    except ScriptFault as exc:
+        fault = fault_data(exc)
+    # Past the script: the host allows the results POST_CALL_S to cross, not timeout_ms.
+    progress[1] = time.perf_counter()
+    progress[0] = POST_CALL
+    ops = api.ops
+    try:
+        pickle.dumps((value, state, ops))
+    except Exception as exc:
+        memory = isinstance(exc, MemoryError)
+        if fault is None:
+            fault = {
+                "cls": "MemoryLimitExceeded" if memory else "ScriptRaised",
+                "code": "SANDBOX_MEMORY_LIMIT" if memory else "SANDBOX_ERROR",
+                "message": "ctx.state, the return value and event payloads must be plain "
+                f"data in the process tier ({type(exc).__name__})",
+                "hint": "keep numbers, strings, lists, tuples and dicts (shallower than the "
+                "recursion limit) in ctx.state and payloads",
+                "file": module.path,
+                "line": None,
+                "details": {},
+            }
+        value, state, ops = None, None, []
+    return fault, value, state, ops
+
+
+def _limit_resources(limits: Limits) -> None:
+    """OS limits: address space (memory_mb over the start-up size), no files written."""
+    with open(f"/proc/{os.getpid()}/statm", encoding="ascii") as fh:
+        vm_bytes = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    cap = vm_bytes + limits.memory_mb * 1024 * 1024 + AS_SLACK
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+class _RemoteAPI:
+    """What the worker's ``ctx`` facades call instead of a ``HostAPI`` (see module docs)."""
+
+    def __init__(self, conn: Connection, mod_id: str) -> None:
+        self.mod_id = mod_id
+        self._conn = conn
+        self._granted: frozenset[str] = frozenset()
+        self._view: EntityView | None = None
+        self.tick = 0
+        self.ops: list[tuple[Any, ...]] = []
+
+    def grant(self, names: frozenset[str]) -> None:
+        """The mod's capabilities (checked here for early errors; the host checks again)."""
+        self._granted = names
+
+    def begin(self, tick: int, view: EntityView | None) -> None:
+        self.tick = tick
+        self._view = view
+        self.ops = []
+
+    def _require(self, capability: str, call: str) -> None:
+        if capability not in self._granted:
+            raise CapabilityDenied(capability, call, mod_id=self.mod_id)
+
+    def __getattr__(self, name: str) -> Any:
+        # Host operations without a local fast path (gameplay: input, timers, ui, colliders,
+        # raycasts) are asked of the host as they happen; the host allows only RPC_NAMES.
+        if name in RPC_NAMES:
+            return lambda *args, **kwargs: self._rpc(name, *args, **kwargs)
+        raise AttributeError(name)
+
+    def _rpc(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self._conn.send(("rpc", name, args, kwargs))
+        kind, payload = self._conn.recv()
+        if kind == "ret":
+            return payload
+        raise ModFault(
+            payload["message"],
+            mod_id=self.mod_id,
+            hint=payload["hint"],
+            details=payload["details"],
+            code=DiagnosticCode(payload["code"]),
+        )
+
+    # -- reads -----------------------------------------------------------------------------
+    def get_entity(self, entity_id: Any) -> EntityView | None:
+        view = self._view
+        if view is not None and entity_id == view.id and type(entity_id) is int:
+            self._require("world.read", "world.get")
+            return view
+        return self._rpc("get_entity", entity_id)  # type: ignore[no-any-return]
+
+    def query(self, kind: Any = None, tag: Any = None) -> list[EntityView]:
+        return self._rpc("query", kind, tag)  # type: ignore[no-any-return]
+
+    def read_file(self, path: Any) -> bytes:
+        return self._rpc("read_file", path)  # type: ignore[no-any-return]
+
+    def random(self) -> float:
+        return self._rpc("random")  # type: ignore[no-any-return]
+
+    def randint(self, low: Any, high: Any) -> int:
+        return self._rpc("randint", low, high)  # type: ignore[no-any-return]
+
+    def spawn(self, *args: Any) -> int:
+        return self._rpc("spawn", *args)  # type: ignore[no-any-return]
+
+    def storage_get(self, key: Any) -> Any:
+        return self._rpc("storage_get", key)
+
+    def storage_set(self, key: Any, value: Any) -> bool:
+        return self._rpc("storage_set", key, value)  # type: ignore[no-any-return]
+
+    def storage_delete(self, key: Any) -> bool:
+        return self._rpc("storage_delete", key)  # type: ignore[no-any-return]
+
+    def storage_keys(self) -> list[str]:
+        return self._rpc("storage_keys")  # type: ignore[no-any-return]
+
+    # -- buffered writes (checked again by the host when applied) ---------------------------
+    def _buffer(self, capability: str, call: str, op: tuple[Any, ...]) -> None:
+        self._require(capability, call)
+        self.ops.append(op)
+
+    def set_position(self, entity_id: Any, position: Any) -> None:
+        self._buffer("world.write", "world.set_position", ("set_position", entity_id, position))
+        self._mirror(entity_id, position=position)
+
+    def set_velocity(self, entity_id: Any, velocity: Any) -> None:
+        self._buffer("world.write", "world.set_velocity", ("set_velocity", entity_id, velocity))
+        self._mirror(entity_id, velocity=velocity)
+
+    def despawn(self, entity_id: Any) -> None:
+        self._buffer("world.spawn", "world.despawn", ("despawn", entity_id))
+
+    def emit(self, name: Any, payload: Any = None, *, source_entity: int | None = None) -> None:
+        self._buffer("events.emit", "events.emit", ("emit", name, payload, source_entity))
+
+    def log(self, message: Any) -> None:
+        self._buffer("log", "log", ("log", message if type(message) is str else repr(message)))
+
+    def _mirror(self, entity_id: Any, **fields: Any) -> None:
+        # The script reads back what it wrote, as it would in process.
+        view = self._view
+        if view is not None and entity_id == view.id:
+            try:
+                clean = {k: tuple(float(c) for c in v) for k, v in fields.items()}
+            except (TypeError, ValueError):
+                return
+            if all(len(v) == 3 for v in clean.values()):
+                self._view = replace(view, **clean)
+
+
+#: Host operations the worker may ask for, by name (anything else is refused).
+RPC_NAMES: Final[frozenset[str]] = frozenset(
+    {
+        "get_entity",
+        "query",
+        "read_file",
+        "random",
+        "randint",
+        "spawn",
+        "storage_get",
+        "storage_set",
+        "storage_delete",
+        "storage_keys",
+        "set_collider",
+        "raycast",
+        "within_radius",
+        "input_is_down",
+        "input_mouse",
+        "timer_after",
+        "timer_every",
+        "timer_cancel",
+        "ui_set_text",
+        "ui_clear_text",
+        "ui_camera_target",
+        "positions_of",
+        "set_positions_of",
+    }
+)
+#: Buffered ops the host applies, by name.
+OP_NAMES: Final[frozenset[str]] = frozenset(
+    {"set_position", "set_velocity", "despawn", "emit", "log"}
+)
+
+Applier = Callable[..., Any]

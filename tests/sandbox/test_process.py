@@ -1,0 +1,120 @@
+"""The process tier: same scripts, same codes; the host kills a worker stuck in C work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from host_api import Limits, ModFault
+from sandbox import MemoryLimitExceeded, ScriptFault, ScriptTimeout
+from sandbox._audit import run_attack
+from sandbox._corpus import ATTACKS
+
+from .conftest import Rig, make_rig
+
+MOVER = """
+def on_tick(ctx, dt):
+    x, y, z = ctx.entity.position
+    ctx.entity.position = (x + dt, y, z)
+    ctx.state["ticks"] = ctx.state.get("ticks", 0) + 1
+    ctx.events.emit("moved", {"x": ctx.entity.position[0]})
+    ctx.log("at " + str(ctx.entity.position[0]))
+    return ctx.state["ticks"]
+"""
+
+
+@pytest.fixture
+def prig() -> Iterator[Rig]:
+    r = make_rig(limits=Limits(timeout_ms=200), tier="process")
+    yield r
+    r.sandbox.close()
+
+
+def test_hooks_run_in_the_worker_and_their_effects_reach_the_host(prig: Rig) -> None:
+    module = prig.load(MOVER)
+    assert prig.sandbox.tier == "process"
+    assert prig.tick(module) == 1
+    assert prig.tick(module) == 2
+    entity = prig.world.entities[prig.ctx.entity.id]  # type: ignore[union-attr]
+    assert entity.position == (2.0, 2.0, 3.0)
+    assert prig.ctx.state == {"ticks": 2}
+    assert [e.payload for e in prig.world.events] == [{"x": 1.5}, {"x": 2.0}]
+    assert prig.world.logs[-1] == ("test-mod", "at 2.0")
+
+
+def test_a_batch_crosses_once_and_applies_in_order(prig: Rig) -> None:
+    module = prig.load(MOVER)
+    faults: list[ModFault] = []
+    prig.sandbox.call_batch([(module, "on_tick", (prig.ctx, 1.0)) for _ in range(3)], faults.append)
+    assert faults == []
+    # Each call saw the snapshot sent with the batch; writes apply in order afterwards.
+    assert prig.ctx.state == {"ticks": 3}
+    assert len(prig.world.events) == 3
+
+
+def test_a_stall_in_c_is_killed_and_the_worker_restarts() -> None:
+    r = make_rig(limits=Limits(timeout_ms=10), tier="process")
+    # One repr() of a million-int list is a single C call (tens of ms): the meter inside the
+    # worker cannot interrupt it, so the host kills the worker at timeout + margin.
+    stall = r.load(
+        """
+        def on_tick(ctx, dt):
+            data = list(range(1000000))
+            while True:
+                s = repr(data)
+        """,
+        path="scripts/stall.py",
+    )
+    with pytest.raises(ScriptTimeout) as info:
+        r.tick(stall)
+    assert info.value.details["killed"] is True
+    ok = r.load("def on_tick(ctx, dt):\n    return 42\n", path="scripts/ok.py")
+    assert r.tick(ok) == 42
+    assert r.sandbox.starts == 2  # type: ignore[attr-defined]
+    r.sandbox.close()
+
+
+def test_many_big_values_cannot_add_up_past_the_limit(prig: Rig) -> None:
+    module = prig.load(
+        "def on_tick(ctx, dt):\n    return [('a' * 15000000) for i in range(40)]\n",
+        path="scripts/hog.py",
+    )
+    with pytest.raises(MemoryLimitExceeded):
+        prig.tick(module)
+
+
+def test_unpicklable_state_is_a_fault_not_a_crash(prig: Rig) -> None:
+    module = prig.load("def on_tick(ctx, dt):\n    ctx.state['f'] = lambda: 1\n")
+    with pytest.raises(ScriptFault) as info:
+        prig.tick(module)
+    assert info.value.code == "SANDBOX_ERROR"
+    assert "plain data" in info.value.message
+
+
+SAMPLE = [
+    a
+    for a in ATTACKS
+    if a.name
+    in {
+        "escape.generator-frame",
+        "escape.getattr-dunder",
+        "escape.format-attr",
+        "resource.while-true",
+        "resource.recursion",
+        "resource.pow",
+        "resource.state-growth",
+        "api.undeclared-spawn",
+        "api.fs-escape",
+        "api.event-flood",
+    }
+]
+
+
+@pytest.mark.parametrize("attack", SAMPLE, ids=lambda a: a.name)
+def test_corpus_sample_in_the_process_tier(attack: object, tmp_path: Path) -> None:
+    (tmp_path / "mod.toml").write_text('id = "x"\n', encoding="utf-8")
+    result = run_attack(attack, Limits(timeout_ms=2000), tier="process", mod_root=tmp_path)  # type: ignore[arg-type]
+    assert result.tier == "process"
+    assert result.stopped and result.as_expected, (result.code, result.message)
