@@ -43,11 +43,24 @@ bench: $(STAMP)
 # import).
 .PHONY: components
 components: $(STAMP)
-	@mkdir -p build
+	@mkdir -p build examples/orbit/components
 	$(BIN)/wasm-tools component embed wit --world mod mods/beacon/src/beacon.wat -o build/beacon.core.wasm
 	$(BIN)/wasm-tools component new build/beacon.core.wasm -o mods/beacon/components/beacon.wasm
 	$(BIN)/componentize-py -d wit -w mod componentize --stub-wasi -p examples/orbit/src app \
 		-o examples/orbit/components/orbit.wasm
+
+# The JavaScript example (optional: needs Node.js and npm). componentize-js is pinned and
+# installed under build/; -d drops every WASI feature, so the host interface is the only import.
+JS_TOOL := build/js-toolchain/node_modules/.bin/componentize-js
+$(JS_TOOL):
+	npm install --silent --no-audit --no-fund --prefix build/js-toolchain \
+		@bytecodealliance/componentize-js@0.23.0
+
+.PHONY: components-js
+components-js: $(JS_TOOL)
+	@mkdir -p examples/pulse-js/components
+	$(JS_TOOL) examples/pulse-js/src/pulse.js -w wit -n mod \
+		-d stdio random clocks http fetch-event -o examples/pulse-js/components/pulse.wasm
 
 # Re-sign every example mod with the demo key (keys/README: a public demo key). Git does not
 # keep file modes, so restore 0600 on the private key first.
