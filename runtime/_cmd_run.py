@@ -37,6 +37,7 @@ from ._cmd_options import (
 from ._frame import Presenter, PresentMode
 from ._host import Host
 from ._reload import ReloadResult
+from ._replay import RunIO
 from ._report import RunReport
 from ._scheduler import DEFAULT_HZ
 
@@ -47,6 +48,13 @@ OFFSCREEN_EVERY = 4
 
 SCREENSHOT_OPTION = typer.Option(
     None, "--screenshot", help="Save the last frame as this PNG (not with --headless)."
+)
+
+INPUT_OPTION = typer.Option(
+    None, "--input", help="Play timed input events from this JSON-lines file (see README)."
+)
+RECORD_OPTION = typer.Option(
+    None, "--record", help="Record seed, mods and input to this file for 'modhost replay'."
 )
 
 
@@ -70,6 +78,8 @@ def register(app: typer.Typer) -> None:
             None, "--seconds", min=0.0, help="Simulated seconds to run (instead of --ticks)."
         ),
         seed: int = typer.Option(0, "--seed", help="World seed (ctx.random derives from it)."),
+        input_file: Path | None = INPUT_OPTION,
+        record: Path | None = RECORD_OPTION,
         screenshot: Path | None = SCREENSHOT_OPTION,
         policy: Path | None = POLICY_OPTION,
         strict: bool = STRICT_OPTION,
@@ -99,7 +109,16 @@ def register(app: typer.Typer) -> None:
         mode: PresentMode | None = None if headless else ("offscreen" if offscreen else "window")
         choice = choose_policy(mods, policy)
         report = _run(
-            mods, choice, seed, n_ticks, mode, screenshot, strict=strict, json=json, watch=watch
+            mods,
+            choice,
+            seed,
+            n_ticks,
+            mode,
+            screenshot,
+            strict=strict,
+            json=json,
+            watch=watch,
+            io=(input_file, record),
         )
         if json:
             print_json(report)
@@ -128,6 +147,7 @@ def _run(
     *,
     strict: bool,
     json: bool,
+    io: tuple[Path | None, Path | None] = (None, None),
     watch: bool | None = None,
 ) -> RunReport:
     """Load, run and report; never raises for user-caused problems."""
@@ -146,6 +166,9 @@ def _run(
             return host.report()
         extra: list[Diagnostic] = []
         presenter = _open_presenter(mode, extra) if mode is not None else None
+        run_io = RunIO(host, input_file=io[0], record=io[1], presenter=presenter)
+        if run_io.diagnostics:
+            return _with(host.report(), [*extra, *run_io.diagnostics])
         if presenter is not None:
             host.attach_presenter(
                 presenter, every=1 if presenter.mode == "window" else OFFSCREEN_EVERY
@@ -157,6 +180,7 @@ def _run(
             _run_window(host, presenter, ticks)
         else:
             host.step(DEFAULT_TICKS if ticks is None else ticks)
+        extra += run_io.finish()
         written = _screenshot(host, presenter, screenshot, extra)
         return _with(host.report(screenshot=written), extra)
 

@@ -156,6 +156,16 @@ class World:
         names = self._kinds.values
         return tuple(str(names[k]) for k in self._kind[: self._n].tolist())
 
+    def labels(self) -> dict[str, tuple[npt.NDArray[np.int32], tuple[object, ...]]]:
+        """Each entity's ``kind``, ``owner`` and ``tags`` as (codes in id order, the names
+        the codes index). Copies; cost O(n) plus the name tables (for per-tick digests)."""
+        n = self._n
+        return {
+            "kind": (self._kind[:n].copy(), tuple(self._kinds.values)),
+            "owner": (self._owner[:n].copy(), tuple(self._owners.values)),
+            "tags": (self._tagset[:n].copy(), tuple(self._tagsets.values)),
+        }
+
     def ids_of_kind(self, kind: str) -> npt.NDArray[np.int64]:
         """Ids of live entities of ``kind``, ascending (a copy). Cost: one vectorised scan."""
         k = self._kinds.index.get(kind)

@@ -1,0 +1,152 @@
+"""Record and replay: equal hashes over thousands of ticks, divergence, bad files, mod sets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from host_api import DiagnosticCode
+from runtime import Host
+from runtime._replay import Frame, RunIO, load_replay, replay
+
+from .conftest import write_input
+
+TICKS = 2400
+
+
+def _record(mods_dir: Path, out: Path, inputs: Path | None, ticks: int = TICKS) -> str:
+    with Host(mods_dir, seed=11) as host:
+        host.load()
+        io = RunIO(host, input_file=inputs, record=out)
+        assert io.diagnostics == []
+        host.step(ticks)
+        assert io.finish() == []
+        return host.world_hash()
+
+
+@pytest.fixture
+def recording(game_mod: Path, mods_dir: Path, tmp_path: Path) -> tuple[Path, str]:
+    inputs = write_input(
+        tmp_path / "input.jsonl",
+        [
+            {"tick": 100, "type": "key_down", "key": "space"},
+            {"tick": 400, "type": "key_up", "key": "space"},
+            {"tick": 900, "type": "mouse_move", "x": 0.5, "y": -0.25},
+            {"tick": 1500, "type": "key_down", "key": "space"},
+            {"tick": 1530, "type": "key_up", "key": "space"},
+        ],
+    )
+    out = tmp_path / "run.replay.json"
+    return out, _record(mods_dir, out, inputs)
+
+
+def test_replay_reproduces_every_tick_and_the_world_hash(
+    recording: tuple[Path, str], mods_dir: Path
+) -> None:
+    path, world_hash = recording
+    doc = load_replay(path)
+    assert doc.ticks == TICKS and len(doc.inputs) == 5 and doc.seed == 11
+    assert [m.id for m in doc.mods] == ["game"]
+    report = replay(path, mods_dir)
+    assert report.same, report.diagnostics
+    assert report.world_hash == world_hash == report.recorded_world_hash
+    assert report.ticks == TICKS
+    assert not [d for d in report.diagnostics if d.severity == "error"]
+
+
+def test_the_run_really_had_collisions_timers_and_triggers(game_mod: Path, mods_dir: Path) -> None:
+    with Host(mods_dir, seed=11) as host:
+        host.load()
+        seen: dict[str, int] = {}
+        host.gameplay.observers.append(lambda e: seen.__setitem__(e.name, seen.get(e.name, 0) + 1))
+        host.step(TICKS)
+    assert seen["collision"] > 10
+    assert seen["cooled"] > 5 and seen["shuffle"] == TICKS // 45
+    assert seen["trigger.enter"] > 3 and seen["trigger.exit"] > 3
+
+
+def test_a_changed_mod_stops_the_replay_and_is_named(
+    recording: tuple[Path, str], game_mod: Path, mods_dir: Path
+) -> None:
+    path, _ = recording
+    ball = game_mod / "scripts" / "ball.py"
+    ball.write_text(ball.read_text() + "\n# edited\n", encoding="utf-8")
+    report = replay(path, mods_dir)
+    assert not report.same and report.ticks == 0
+    (diag,) = [d for d in report.diagnostics if d.code == DiagnosticCode.REPLAY_MODS_DIFFER]
+    assert diag.mod == "game" and diag.severity == "error"
+    assert "digest" in diag.message
+
+
+def test_divergence_names_the_first_tick_entity_and_mod(
+    recording: tuple[Path, str], game_mod: Path, mods_dir: Path
+) -> None:
+    path, _ = recording
+    ball = game_mod / "scripts" / "ball.py"
+    # Entity 4 takes a different turn on tick 777; nothing else changes before that.
+    ball.write_text(
+        ball.read_text() + "\nbase_tick = on_tick\n\ndef on_tick(ctx, dt):\n"
+        "    base_tick(ctx, dt)\n"
+        "    if ctx.tick == 777 and ctx.entity.id == 4:\n"
+        "        ctx.entity.velocity = (0.0, 0.0, 0.0)\n",
+        encoding="utf-8",
+    )
+    report = replay(path, mods_dir, allow_changed_mods=True)
+    assert report.diverged is not None, report.diagnostics
+    assert (report.diverged.tick, report.diverged.entity, report.diverged.mod) == (777, 4, "game")
+    assert report.diverged.kind == "ball" and report.diverged.difference == "state"
+    assert report.ticks == 777 and not report.same
+    codes = [d.code for d in report.diagnostics]
+    assert DiagnosticCode.REPLAY_DIVERGED in codes
+    assert DiagnosticCode.REPLAY_MODS_DIFFER in codes
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("not json", "JSON"),
+        ('{"format": "something-else"}', "not a modhost-replay"),
+        ('{"format": "modhost-replay", "version": 1}', "seed"),
+    ],
+)
+def test_bad_replay_files_are_diagnostics(
+    text: str, needle: str, tmp_path: Path, mods_dir: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    report = replay(path, mods_dir)
+    (diag,) = report.diagnostics
+    assert diag.code == DiagnosticCode.REPLAY_FILE_INVALID and needle in diag.message
+    assert diag.hint
+
+
+def test_tampered_frames_and_inputs_are_refused(
+    recording: tuple[Path, str], mods_dir: Path, tmp_path: Path
+) -> None:
+    path, _ = recording
+    doc = json.loads(path.read_text())
+    doc["frames"][3] = "!!"
+    bad = tmp_path / "frames.json"
+    bad.write_text(json.dumps(doc))
+    (diag,) = replay(bad, mods_dir).diagnostics
+    assert diag.code == DiagnosticCode.REPLAY_FILE_INVALID and "frame of tick 4" in diag.message
+    doc = json.loads(path.read_text())
+    doc["inputs"][0]["key"] = "hyperspace"
+    bad.write_text(json.dumps(doc))
+    (diag,) = replay(bad, mods_dir).diagnostics
+    assert diag.code == DiagnosticCode.REPLAY_FILE_INVALID and "hyperspace" in diag.message
+
+
+def test_frames_round_trip() -> None:
+    import numpy as np
+
+    frame = Frame(
+        np.array([1, 5, 9], dtype=np.int64),
+        np.array([3, 2**64 - 1, 0], dtype=np.uint64),
+        np.array([0, 1, -1], dtype=np.int32),
+    )
+    again = Frame.decode(frame.encode())
+    assert again.ids.tolist() == [1, 5, 9] and again.digests.tolist() == [3, 2**64 - 1, 0]
+    assert again.owners.tolist() == [0, 1, -1]
