@@ -7,7 +7,8 @@ watcher, Panda3D presentation (imported lazily: ``--headless`` never loads it), 
 May import: every other modhost package, numpy, rich, typer, watchfiles, panda3d (lazily).
 """
 
-__all__ = ["Host", "main"]
+__all__ = ["Host", "ReloadResult", "main"]
 
 from ._cli import main as main
 from ._host import Host as Host
+from ._reload import ReloadResult as ReloadResult

@@ -16,8 +16,7 @@ from textwrap import dedent
 
 import pytest
 
-from runtime import Host
-from runtime._reload import ReloadResult
+from runtime import Host, ReloadResult
 from runtime._watcher import ModWatcher
 
 #: How long a test waits for something that should happen in milliseconds before failing.
