@@ -96,6 +96,50 @@ def loaded(mods_dir: Path) -> Iterator[Callable[[], Host]]:
         host.close()
 
 
+class Drive:
+    """Loads a host and reloads it either directly (``Host.reload()``, the watcher off) or
+    from a real watcher's batches: every scenario runs both ways through the same code."""
+
+    #: The watcher's quiet step here: long, so a test's multi-file edit is one batch however
+    #: busy the machine is (the default is tested in test_watcher.py).
+    STEP_MS = 100
+
+    def __init__(self, mode: str, mods_dir: Path) -> None:
+        self.mode = mode
+        self.mods_dir = mods_dir
+        self.hosts: list[Host] = []
+        self.watcher: ModWatcher | None = None
+
+    def loaded(self) -> Host:
+        """A loaded Host on the mods folder (the watcher starts once it has loaded)."""
+        host = Host(self.mods_dir)
+        self.hosts.append(host)
+        host.load()
+        if self.mode == "watcher" and self.watcher is None:
+            self.watcher = ModWatcher(self.mods_dir, step_ms=self.STEP_MS).start()
+        return host
+
+    def reload(self, host: Host) -> ReloadResult:
+        """Reload what was just written to disk."""
+        if self.watcher is None:
+            return host.reload()
+        return reload_next(host, self.watcher)
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
+        for host in self.hosts:
+            host.close()
+
+
+@pytest.fixture(params=["direct", "watcher"])
+def drive(request: pytest.FixtureRequest, mods_dir: Path) -> Iterator[Drive]:
+    """A :class:`Drive` per mode: ``Host.reload()`` with the watcher off, or a real watcher."""
+    driver = Drive(request.param, mods_dir)
+    yield driver
+    driver.close()
+
+
 def _wasm_tools() -> str:
     beside = Path(sys.executable).with_name("wasm-tools")
     found = str(beside) if beside.exists() else shutil.which("wasm-tools")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from runtime import Host
 
-from .conftest import MakeMod, logs, write
+from .conftest import Drive, MakeMod, logs, write
 
 Loaded = Callable[[], Host]
 
@@ -59,17 +59,17 @@ def _bystander(make_mod: MakeMod) -> Path:
 
 
 def test_script_edit_runs_new_code_next_tick_and_keeps_state(
-    make_mod: MakeMod, loaded: Loaded
+    make_mod: MakeMod, drive: Drive
 ) -> None:
     alpha = _alpha(make_mod)
     _bystander(make_mod)
-    host = loaded()
+    host = drive.loaded()
     host.step(3)
     other = host.instances["bystander"]
     before = host.world_hash()
     write(alpha / "scripts" / "blob.py", BLOB_V2)
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.reloaded == ("alpha",) and result.ok and result.tick == 3
     # Entities, positions and other mods are untouched; on_load did not run again.
@@ -82,11 +82,9 @@ def test_script_edit_runs_new_code_next_tick_and_keeps_state(
     assert host.report().mods["alpha"].state == "running"
 
 
-def test_mod_script_on_reload_gets_a_copy_of_the_old_state(
-    make_mod: MakeMod, loaded: Loaded
-) -> None:
+def test_mod_script_on_reload_gets_a_copy_of_the_old_state(make_mod: MakeMod, drive: Drive) -> None:
     folder = make_mod("alpha", scripts={"main.py": SPAWNER})
-    host = loaded()
+    host = drive.loaded()
     write(
         folder / "scripts" / "main.py",
         SPAWNER
@@ -102,23 +100,23 @@ def on_reload(ctx, old_state):
     assert host.report().kinds == {"blob": 2}
 
 
-def test_new_entity_kind_meets_new_code_through_on_spawn(make_mod: MakeMod, loaded: Loaded) -> None:
+def test_new_entity_kind_meets_new_code_through_on_spawn(make_mod: MakeMod, drive: Drive) -> None:
     folder = _alpha(make_mod)
-    host = loaded()
+    host = drive.loaded()
     host.step(1)
     write(folder / "scripts" / "blob.py", BLOB_V1)
     write(
         folder / "scripts" / "main.py",
         SPAWNER + "\ndef on_reload(ctx, old_state):\n    ctx.world.spawn('blob', (1, 1, 1))\n",
     )
-    assert host.reload().reloaded == ("alpha",)
+    assert drive.reload(host).reloaded == ("alpha",)
     host.step(1)
     # The blob spawned by on_reload is new to the scripts: its count starts at 1.
     assert "v1 3 n=1" in logs(host, "alpha")
     assert "v1 1 n=2" in logs(host, "alpha")
 
 
-def test_dependents_reload_in_load_order_and_others_stay(make_mod: MakeMod, loaded: Loaded) -> None:
+def test_dependents_reload_in_load_order_and_others_stay(make_mod: MakeMod, drive: Drive) -> None:
     base = make_mod("base", scripts={"main.py": "def on_tick(ctx, dt):\n    pass\n"})
     make_mod(
         "needs", scripts={"main.py": "x = 1\n"}, extra='[dependencies]\nrequired = { base = "*" }\n'
@@ -129,11 +127,11 @@ def test_dependents_reload_in_load_order_and_others_stay(make_mod: MakeMod, load
         extra='[dependencies]\noptional = { needs = "*" }\n',
     )
     make_mod("other", scripts={"main.py": "x = 1\n"})
-    host = loaded()
+    host = drive.loaded()
     untouched = host.instances["other"]
     write(base / "scripts" / "main.py", "def on_tick(ctx, dt):\n    ctx.log('new')\n")
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.reloaded == ("base", "needs", "likes")
     assert host.instances["other"] is untouched
@@ -144,23 +142,23 @@ def test_dependents_reload_in_load_order_and_others_stay(make_mod: MakeMod, load
     )
 
 
-def test_manifest_edit_reorders_by_new_relations(make_mod: MakeMod, loaded: Loaded) -> None:
+def test_manifest_edit_reorders_by_new_relations(make_mod: MakeMod, drive: Drive) -> None:
     make_mod("aa", scripts={"main.py": "x = 1\n"})
     zz = make_mod("zz", scripts={"main.py": "x = 1\n"})
-    host = loaded()
+    host = drive.loaded()
     assert host.load_order == ("aa", "zz")
     text = (zz.parent / "aa" / "mod.toml").read_text()
     write(zz.parent / "aa" / "mod.toml", text + '[dependencies]\nsoftAfter = ["zz"]\n')
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.reloaded == ("aa",)
     assert host.load_order == ("zz", "aa")
 
 
-def test_new_folder_loads_against_the_running_set(make_mod: MakeMod, loaded: Loaded) -> None:
+def test_new_folder_loads_against_the_running_set(make_mod: MakeMod, drive: Drive) -> None:
     _alpha(make_mod)
-    host = loaded()
+    host = drive.loaded()
     host.step(2)
     make_mod(
         "newbie",
@@ -174,7 +172,7 @@ def test_new_folder_loads_against_the_running_set(make_mod: MakeMod, loaded: Loa
         extra='[dependencies]\nrequired = { alpha = ">=1.0" }\n',
     )
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.loaded == ("newbie",) and result.reloaded == ()
     assert host.load_order == ("alpha", "newbie")
@@ -182,21 +180,21 @@ def test_new_folder_loads_against_the_running_set(make_mod: MakeMod, loaded: Loa
     assert host.report().kinds == {"blob": 2, "leaf": 1}
 
 
-def test_new_folder_enables_a_mod_that_was_missing_it(make_mod: MakeMod, loaded: Loaded) -> None:
+def test_new_folder_enables_a_mod_that_was_missing_it(make_mod: MakeMod, drive: Drive) -> None:
     make_mod(
         "waits", scripts={"main.py": "x = 1\n"}, extra='[dependencies]\nrequired = { core = "*" }\n'
     )
-    host = loaded()
+    host = drive.loaded()
     assert host.state_of("waits") == "disabled"
     make_mod("core", scripts={"main.py": "x = 1\n"})
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.loaded == ("core", "waits")
     assert host.state_of("waits") == "running"
 
 
-def test_deleted_folder_unloads_cleanly(make_mod: MakeMod, mods_dir: Path, loaded: Loaded) -> None:
+def test_deleted_folder_unloads_cleanly(make_mod: MakeMod, mods_dir: Path, drive: Drive) -> None:
     _alpha(make_mod)
     make_mod(
         "chatty",
@@ -208,12 +206,12 @@ def test_deleted_folder_unloads_cleanly(make_mod: MakeMod, mods_dir: Path, loade
         "ears",
         scripts={"main.py": "def on_event(ctx, event):\n    ctx.log('heard %s' % event.name)\n"},
     )
-    host = loaded()
+    host = drive.loaded()
     host.step(3)
     instance = weakref.ref(host.instances["ears"])
     shutil.rmtree(mods_dir / "ears")
 
-    result = host.reload()
+    result = drive.reload(host)
     host.step(3)
 
     assert result.unloaded == ("ears",)
@@ -221,7 +219,7 @@ def test_deleted_folder_unloads_cleanly(make_mod: MakeMod, mods_dir: Path, loade
     gc.collect()
     assert instance() is None, "something still holds the unloaded mod"
     shutil.rmtree(mods_dir / "alpha")
-    assert host.reload().unloaded == ("alpha",)
+    assert drive.reload(host).unloaded == ("alpha",)
     host.step(1)
     assert host.report().kinds == {}
     assert all(v.owner != "alpha" for v in host.world.query())
@@ -236,30 +234,28 @@ def test_unchanged_save_reloads_nothing_unless_forced(make_mod: MakeMod, loaded:
     assert host.reload(["alpha"], force=True).reloaded == ("alpha",)
 
 
-def test_fixing_a_quarantined_mod_runs_it_again(make_mod: MakeMod, loaded: Loaded) -> None:
+def test_fixing_a_quarantined_mod_runs_it_again(make_mod: MakeMod, drive: Drive) -> None:
     folder = make_mod("flaky", scripts={"main.py": "def on_tick(ctx, dt):\n    1 / 0\n"})
-    host = loaded()
+    host = drive.loaded()
     host.step(8)
     assert host.state_of("flaky") == "quarantined"
     write(folder / "scripts" / "main.py", "def on_tick(ctx, dt):\n    ctx.log('fine')\n")
 
-    assert host.reload().reloaded == ("flaky",)
+    assert drive.reload(host).reloaded == ("flaky",)
     host.step(1)
     assert host.state_of("flaky") == "running"
     assert host.report().mods["flaky"].faults == 0
     assert logs(host, "flaky")[-1] == "fine"
 
 
-def test_a_broken_mod_does_not_hold_back_an_unrelated_edit(
-    make_mod: MakeMod, loaded: Loaded
-) -> None:
+def test_a_broken_mod_does_not_hold_back_an_unrelated_edit(make_mod: MakeMod, drive: Drive) -> None:
     good = make_mod("good", scripts={"main.py": "x = 1\n"})
     bad = make_mod("bad", scripts={"main.py": "x = 1\n"})
-    host = loaded()
+    host = drive.loaded()
     write(good / "scripts" / "main.py", "def on_tick(ctx, dt):\n    ctx.log('good v2')\n")
     write(bad / "scripts" / "main.py", "def on_tick(ctx, dt)\n    pass\n")
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.reloaded == ("good",) and result.rolled_back == ("bad",)
     host.step(1)

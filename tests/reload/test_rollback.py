@@ -4,6 +4,7 @@ keeps ticking on the old code."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from host_api import load_policy
 from marketplace import generate_key, sign_mod, write_keypair
 from runtime import Host
 
-from .conftest import BuildCounter, MakeMod, logs, rolled_back, write
+from .conftest import BuildCounter, Drive, MakeMod, logs, rolled_back, write
 
 Loaded = Callable[[], Host]
 
@@ -73,7 +74,7 @@ CASES = ["invalid manifest", "syntax error", "forbidden construct", "resolver fa
 
 @pytest.mark.parametrize("case", [*CASES, "on_reload raises"])
 def test_failure_rolls_back_to_the_exact_previous_code_and_state(
-    case: str, make_mod: MakeMod, loaded: Loaded
+    case: str, make_mod: MakeMod, drive: Drive
 ) -> None:
     folder = make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
     make_mod(
@@ -81,7 +82,7 @@ def test_failure_rolls_back_to_the_exact_previous_code_and_state(
         scripts={"main.py": "def on_tick(ctx, dt):\n    ctx.log('fan %d' % ctx.tick)\n"},
         extra='[dependencies]\nrequired = { alpha = "*" }\n',
     )
-    host = loaded()
+    host = drive.loaded()
     host.step(3)
     old = dict(host.instances)
     world = host.world_hash()
@@ -89,7 +90,7 @@ def test_failure_rolls_back_to_the_exact_previous_code_and_state(
     edit, cause = _breakers(folder)[case]
     edit()
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.rolled_back == ("alpha", "fan") and result.reloaded == ()
     [details] = rolled_back(result)
@@ -108,13 +109,13 @@ def test_failure_rolls_back_to_the_exact_previous_code_and_state(
 
 
 def test_rollback_report_names_the_cause_and_what_was_restored(
-    make_mod: MakeMod, loaded: Loaded
+    make_mod: MakeMod, drive: Drive
 ) -> None:
     folder = make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
-    host = loaded()
+    host = drive.loaded()
     write(folder / "scripts" / "blob.py", "def on_tick(ctx, dt):\n    x = (\n")
 
-    [diag] = host.reload().diagnostics
+    [diag] = drive.reload(host).diagnostics
 
     assert diag.code == "RELOAD_ROLLED_BACK" and diag.severity == "error" and diag.mod == "alpha"
     assert diag.file == "scripts/blob.py" and diag.line == 2
@@ -139,19 +140,18 @@ def test_a_rolled_back_edit_is_not_retried_until_the_folder_changes_again(
 
 
 def test_deleting_a_required_mod_rolls_back_and_keeps_it_running(
-    make_mod: MakeMod, mods_dir: Path, loaded: Loaded
+    make_mod: MakeMod, mods_dir: Path, drive: Drive
 ) -> None:
-    import shutil
 
     make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
     make_mod(
         "fan", scripts={"main.py": "x = 1\n"}, extra='[dependencies]\nrequired = { alpha = "*" }\n'
     )
-    host = loaded()
+    host = drive.loaded()
     world = host.world_hash()
     shutil.rmtree(mods_dir / "alpha")
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.rolled_back == ("alpha", "fan")
     assert rolled_back(result)[0]["cause"] == "RESOLVE_MISSING_REQUIRED"
@@ -159,13 +159,13 @@ def test_deleting_a_required_mod_rolls_back_and_keeps_it_running(
 
 
 def test_a_new_broken_folder_is_reported_and_changes_nothing(
-    make_mod: MakeMod, loaded: Loaded
+    make_mod: MakeMod, drive: Drive
 ) -> None:
     make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
-    host = loaded()
+    host = drive.loaded()
     make_mod("newbie", scripts={"main.py": "import sys\n"})
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.rolled_back == ("newbie",)
     [details] = rolled_back(result)
@@ -221,30 +221,30 @@ def _count(host: Host) -> int:
 
 
 def test_component_carries_its_state_through_snapshot_and_restore(
-    make_mod: MakeMod, loaded: Loaded, build_counter: BuildCounter
+    make_mod: MakeMod, drive: Drive, build_counter: BuildCounter
 ) -> None:
     folder = _component_mod(make_mod, build_counter(step=1))
-    host = loaded()
+    host = drive.loaded()
     host.step(5)
     assert _count(host) == 5
     (folder / "components" / "c.wasm").write_bytes(build_counter(step=1000))
 
-    assert host.reload().reloaded == ("counter",)
+    assert drive.reload(host).reloaded == ("counter",)
     assert _count(host) == 5
     host.step(1)
     assert _count(host) == 1005
 
 
 def test_component_trapping_in_init_rolls_back(
-    make_mod: MakeMod, loaded: Loaded, build_counter: BuildCounter
+    make_mod: MakeMod, drive: Drive, build_counter: BuildCounter
 ) -> None:
     folder = _component_mod(make_mod, build_counter(step=1))
-    host = loaded()
+    host = drive.loaded()
     host.step(5)
     old = host.instances["counter"]
     (folder / "components" / "c.wasm").write_bytes(build_counter(step=1000, trap=True))
 
-    result = host.reload()
+    result = drive.reload(host)
 
     assert result.rolled_back == ("counter",)
     assert rolled_back(result)[0]["cause"] == "WASM_TRAP"
