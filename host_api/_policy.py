@@ -27,11 +27,16 @@ class _Section(BaseModel):
 
 
 class SigningPolicy(_Section):
-    """``[signing]``: which signatures a mod needs to load."""
+    """``[signing]``: which signatures a mod needs to load (see ``marketplace._trust``)."""
 
+    #: ``strict``: unsigned, invalid or untrusted mods do not load; ``dev``: they load with a
+    #: warning. Links in a mod folder and rollbacks are refused under both.
     mode: Literal["dev", "strict"] = "dev"
-    #: Trusted Ed25519 public keys (key files relative to the policy file, or key ids).
-    trusted_keys: tuple[str, ...] = ()
+    #: Trusted Ed25519 public keys: public key files (PEM, relative to the policy file's
+    #: folder) or key ids (32 hex digits, as ``modhost keygen`` prints them).
+    trusted_keys: tuple[Annotated[str, Field(min_length=1)], ...] = ()
+    #: Accept a signed mod older than (or the same version as, with other files) the version
+    #: this host already accepted, with a warning instead of ``SIGNATURE_ROLLBACK``.
     allow_downgrade: bool = False
 
 
