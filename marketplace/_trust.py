@@ -38,7 +38,7 @@ from typing import Final
 
 from packaging.version import Version
 
-from host_api import Diagnostic, HostPolicy, Manifest
+from host_api import Diagnostic, DiagnosticCode, HostPolicy, Manifest
 
 from ._digest import FileDiff
 from ._rollback import AcceptedVersion, AcceptedVersions, state_path
@@ -275,8 +275,11 @@ def record_loaded_mod(
     :returns: a ``ROLLBACK_STATE_INVALID`` diagnostic when the state file is unusable, else ().
     """
     checker = SignatureChecker(policy, policy_dir)
+    check = checker.check(folder, manifest)
+    if any(d.code == DiagnosticCode.ROLLBACK_STATE_INVALID for d in check.diagnostics):
+        return ()  # discovery already reported the unusable state file for this mod
     try:
-        checker.record(checker.check(folder, manifest))
+        checker.record(check)
     except RollbackStateInvalid as exc:
         diag = exc.to_diagnostic("error" if checker.strict else "warning")
         return (diag.model_copy(update={"mod": manifest.id}),)

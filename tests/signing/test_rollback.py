@@ -158,3 +158,15 @@ def test_installers_can_ask_before_replacing_a_mod(make_mod, key, tmp_path) -> N
     assert same is not None and "different files" in same.message
     lenient = _checker(tmp_path, key, allow=True).rollback_diagnostic("coins", "1.4.0", "c" * 64)
     assert lenient is not None and lenient.severity == "warning"
+
+
+def test_a_corrupt_state_file_is_reported_once_per_mod_and_kept(make_mod, key, tmp_path) -> None:
+    from marketplace import record_loaded_mod
+
+    path = state_path(tmp_path / ".modhost")
+    path.parent.mkdir(parents=True)
+    path.write_text("not json")
+    folder = _install(make_mod, key, "1.0.0")
+    policy = HostPolicy.model_validate({"signing": {"mode": "dev", "trusted_keys": [key.key_id]}})
+    assert record_loaded_mod(folder, load_manifest(folder), policy, policy_dir=tmp_path) == ()
+    assert path.read_text() == "not json"
