@@ -10,6 +10,7 @@ re-runs ``init`` (the runtime's fault ladder decides whether there is a next cal
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any, Final, final
@@ -33,6 +34,7 @@ from ._wasm_engine import WasmEngine
 from ._wasm_errors import ComponentLoadFailed, UnknownImport, translate_trap
 from ._wasm_fast import FastExport, address, arm
 from ._wasm_host import HostBindings, build_linker
+from ._wasm_memory import MemoryOwner
 
 #: Parameter kinds of the exports the fast path calls (world ``mod``).
 _EXPORT_PARAMS: Final[dict[str, tuple[str, ...]]] = {
@@ -46,6 +48,12 @@ TABLE_ELEMENTS: Final = 100_000
 MAX_INSTANCES: Final = 100
 MAX_TABLES: Final = 100
 MAX_MEMORIES: Final = 20
+#: Floors for instantiation (before ``init``): it copies the component's data segments into
+#: host-allocated memories through metered code (a componentize-py guest: about 11 million
+#: fuel and tens of milliseconds) and runs start functions. Every later call has the mod's own
+#: limits.
+INSTANTIATE_FUEL: Final = 200_000_000
+INSTANTIATE_TIMEOUT_MS: Final = 2_000
 
 
 def check_imports(
@@ -120,6 +128,7 @@ class WasmComponent:
         self._funcs: dict[str, Func] = {}
         self._fast: dict[str, FastExport] = {}
         self._deadline = engine.deadline_ticks(limits.timeout_ms)
+        self._memory = MemoryOwner(cap=limits.memory_mb * 1024 * 1024)
         self._fuel = limits.fuel
         #: Fresh instances started (1 after load; +1 after every trap that was recovered).
         self.starts = 0
@@ -140,8 +149,11 @@ class WasmComponent:
 
     def _new_store(self) -> wasmtime.Store:
         store = wasmtime.Store(self._engine.engine)
+        # With host-allocated memories the cap is enforced (and seen) by HostMemory; the store
+        # limiter would refuse first and hide the refusal.
+        memory_size = -1 if self._engine.memory is not None else self._memory.cap
         store.set_limits(
-            memory_size=self.limits.memory_mb * 1024 * 1024,
+            memory_size=memory_size,
             table_elements=TABLE_ELEMENTS,
             instances=MAX_INSTANCES,
             tables=MAX_TABLES,
@@ -150,7 +162,10 @@ class WasmComponent:
         if self._wasi:
             # No preopens, no environment, no arguments, no inherited stdio, no network.
             store.set_wasi(wasmtime.WasiConfig())
-        self._arm(store)
+        store.set_fuel(max(self.limits.fuel, INSTANTIATE_FUEL))
+        store.set_epoch_deadline(
+            self._engine.deadline_ticks(max(self.limits.timeout_ms, INSTANTIATE_TIMEOUT_MS))
+        )
         return store
 
     def _arm(self, store: wasmtime.Store) -> None:
@@ -161,8 +176,11 @@ class WasmComponent:
         """A fresh store and instance, then ``init``: after load and after every trap."""
         self._drop_store()
         store = self._new_store()
+        self._memory.refused = False
         try:
-            instance: Instance = self._linker.instantiate(store, self._component)
+            host_memory = self._engine.memory
+            with host_memory.owning(self._memory) if host_memory else contextlib.nullcontext():
+                instance: Instance = self._linker.instantiate(store, self._component)
         except wasmtime.WasmtimeError as exc:
             raise self._fault(exc, "instantiate") from exc
         funcs: dict[str, Func] = {}
@@ -187,14 +205,23 @@ class WasmComponent:
             # A host function raised (a host bug, not the mod's): surface it as itself.
             return parked
         limits = self.limits.model_dump()
-        if call == "instantiate" and "exceeds" not in str(exc):
+        refused, self._memory.refused = self._memory.refused, False
+        trapped = "wasm trap" in str(exc) or "exceeds" in str(exc)
+        if call == "instantiate" and not trapped and not refused:
             return ComponentLoadFailed(
                 f"cannot instantiate {self.file}: {str(exc).strip().splitlines()[0]}",
                 mod_id=self.mod_id,
                 file=self.file,
                 hint="build the component against wit/ (world modhost:mod/mod)",
             )
-        return translate_trap(exc, mod_id=self.mod_id, file=self.file, call=call, limits=limits)
+        return translate_trap(
+            exc,
+            mod_id=self.mod_id,
+            file=self.file,
+            call=call,
+            limits=limits,
+            memory_refused=refused,
+        )
 
     # -- calls -----------------------------------------------------------------------------
     def _call(self, name: str, *args: Any) -> Any:
@@ -204,6 +231,7 @@ class WasmComponent:
             self._start()
         store = self._store
         assert store is not None
+        self._memory.refused = False
         try:
             fast = self._fast.get(name)
             if fast is not None:
@@ -237,6 +265,7 @@ class WasmComponent:
         if export is None or self._closed:
             self._call("on-tick", float(dt))
             return
+        self._memory.refused = False
         try:
             export.call_f64(self._context, self._fuel, self._deadline, dt)
         except wasmtime.WasmtimeError as exc:
@@ -266,6 +295,12 @@ class WasmComponent:
         """Hand a snapshot to the guest (no-op if it does not export ``restore``)."""
         if "restore" in self._funcs:
             self._call("restore", bytes(state))
+
+    @property
+    def memory_peak(self) -> int:
+        """The most bytes any linear memory of this component reached (host-allocated
+        memories only; 0 where the platform lets wasmtime allocate them)."""
+        return self._memory.peak
 
     @property
     def fuel_left(self) -> int | None:

@@ -19,6 +19,7 @@ from wasmtime.component import Component
 
 from ._errors import SandboxClosed
 from ._wasm_cache import ArtifactCache
+from ._wasm_memory import SUPPORTED, HostMemory
 
 #: Milliseconds between epoch ticks; a deadline of ``timeout_ms`` is this many ticks or more.
 EPOCH_INTERVAL_MS: Final = 1.0
@@ -50,11 +51,17 @@ class WasmEngine:
         config.epoch_interruption = True
         config.max_wasm_stack = MAX_WASM_STACK
         config.wasm_component_model = True
+        #: Linear memories allocated by the host, so a refused growth is seen (Linux); None
+        #: elsewhere, where ``Store.set_limits`` alone enforces the memory limit.
+        self.memory: Final = HostMemory() if SUPPORTED else None
+        if self.memory is not None:
+            self.memory.install(config)
         # wasmtime's own cache stays off (its default): artifacts live in the host's data
         # folder, keyed by the host (see ArtifactCache).
         self.engine: Final = wasmtime.Engine(config)
         self.fingerprint: Final = (
             f"wasmtime-{wasmtime_version()}/fuel/epoch/stack={MAX_WASM_STACK}/component-model"
+            f"/host-memory={self.memory is not None}"
         )
         self.cache: Final = ArtifactCache(cache_dir, self.fingerprint, progress=progress)
         self._closed = False

@@ -85,14 +85,25 @@ def trap_reason(message: str) -> str:
 
 
 def translate_trap(
-    exc: BaseException, *, mod_id: str, file: str, call: str, limits: dict[str, Any]
+    exc: BaseException,
+    *,
+    mod_id: str,
+    file: str,
+    call: str,
+    limits: dict[str, Any],
+    memory_refused: bool = False,
 ) -> ScriptFault:
     """Map a wasmtime error from a guest call to the fault the runtime counts.
 
     :param limits: the effective limits, copied into the diagnostic's details.
+    :param memory_refused: the host refused a memory growth at the limit during the call, so
+        a trap that is not fuel, time or stack is the guest giving up for lack of memory.
     """
     message = str(exc)
     reason = trap_reason(message)
+    if memory_refused and not any(n in message for n, _, _ in _RULES[:3]):
+        message += "\n(exceeds memory limits)"
+        reason = f"{reason} after memory.grow was refused at the limit"
     for needle, cls, hint in _RULES:
         if needle in message:
             fault: ScriptFault = cls(
