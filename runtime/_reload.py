@@ -439,6 +439,9 @@ class Reloader:
             candidate = prep.candidates.get(mod_id)
             if candidate is not None:
                 host._versions[mod_id] = candidate.manifest.version
+        for mod_id in [m for m in host._states if m not in prep.candidates]:
+            if mod_id not in host.instances:
+                _forget(host, mod_id)  # a failed or disabled mod whose folder is gone
         _replace(host._order, [*prep.order, *(m for m in host._order if m not in prep.order)])
         live = set(host.world.ids.tolist())
         for mod_id in group.mods:

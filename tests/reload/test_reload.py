@@ -11,7 +11,7 @@ from pathlib import Path
 
 from runtime import Host
 
-from .conftest import Drive, MakeMod, logs, write
+from .conftest import WAIT_S, Drive, MakeMod, logs, write
 
 Loaded = Callable[[], Host]
 
@@ -260,3 +260,23 @@ def test_a_broken_mod_does_not_hold_back_an_unrelated_edit(make_mod: MakeMod, dr
     assert result.reloaded == ("good",) and result.rolled_back == ("bad",)
     host.step(1)
     assert logs(host, "good") == ["good v2"]
+
+
+def test_deleting_a_mod_that_never_loaded_removes_it_from_the_report(
+    make_mod: MakeMod, mods_dir: Path, drive: Drive
+) -> None:
+    make_mod("alpha", scripts={"main.py": SPAWNER})
+    make_mod("broken", manifest='id = "broken"\nname = "B"\nversion = "1.0.0"\nbogus = 1\n')
+    host = drive.loaded()
+    assert host.report().mods["broken"].state == "failed"
+    shutil.rmtree(mods_dir / "broken")
+
+    if drive.watcher is None:
+        host.reload()
+    else:
+        # Nothing loads or unloads, so wait for the batch itself, not for a changed result.
+        assert drive.watcher.wait(WAIT_S) == {"broken"}
+        host.reload({"broken"})
+
+    assert "broken" not in host.report().mods
+    assert host.load_order == ("alpha",)
