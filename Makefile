@@ -15,8 +15,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# With a display: play the example game in a window (WASD / arrows), recorded for
+# 'modhost replay build/demo.replay.json'. Without one: play the recorded demo/input.jsonl
+# offscreen and save the last frame.
 demo: $(STAMP)
-	$(BIN)/modhost run --mods mods --seconds 4 --screenshot build/demo.png
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(BIN)/modhost run --mods mods --record build/demo.replay.json --screenshot build/demo.png; \
+	else \
+		$(BIN)/modhost run --mods mods --offscreen --input demo/input.jsonl --ticks 1200 \
+			--screenshot build/demo.png; \
+	fi
 
 test: $(STAMP) postgres
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

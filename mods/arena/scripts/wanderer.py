@@ -1,17 +1,28 @@
-# The wanderer: a player stand-in. It heads for the nearest coin, with a little seeded
-# jitter so two seeds give two different walks, and never leaves the arena.
+# The wanderer: the player. WASD or the arrow keys steer it; when nobody has touched a key
+# for two seconds it goes back to autopilot and heads for the nearest coin, with a little
+# seeded jitter so two seeds give two different walks. It never leaves the arena, and a
+# guard that catches it sends it back to the middle.
 # Only +, -, *, / and math.sqrt touch floats: IEEE 754 rounds those exactly the same on every
 # machine, so the walk (and the world hash) is the same everywhere.
 
 import math
 
 SPEED = 3.0
+RUN = 4.5
 LIMIT = 9.0
 JITTER = 0.35
+IDLE_TICKS = 120
+KEYS = (
+    ("w", 0.0, 1.0), ("arrow_up", 0.0, 1.0),
+    ("s", 0.0, -1.0), ("arrow_down", 0.0, -1.0),
+    ("a", -1.0, 0.0), ("arrow_left", -1.0, 0.0),
+    ("d", 1.0, 0.0), ("arrow_right", 1.0, 0.0),
+)
 
 
 def on_spawn(ctx):
     ctx.state["heading"] = (1.0, 0.0)
+    ctx.state["last_key"] = -IDLE_TICKS
     ctx.log("wanderer %d starts at %r" % (ctx.entity.id, ctx.entity.position))
 
 
@@ -26,8 +37,16 @@ def nearest_coin(x, y, coins):
     return best
 
 
-def on_tick(ctx, dt):
-    x, y, z = ctx.entity.position
+def steering(ctx):
+    """The direction the keys held now ask for, or None when no move key is held."""
+    hx, hy, held = 0.0, 0.0, False
+    for key, kx, ky in KEYS:
+        if ctx.input.is_down(key):
+            hx, hy, held = hx + kx, hy + ky, True
+    return (hx, hy) if held else None
+
+
+def autopilot(ctx, x, y):
     target = nearest_coin(x, y, ctx.world.query("coin"))
     if target is None:
         hx, hy = ctx.state["heading"]
@@ -36,10 +55,29 @@ def on_tick(ctx, dt):
         hx, hy = tx - x, ty - y
     hx += ctx.random.uniform(-JITTER, JITTER)
     hy += ctx.random.uniform(-JITTER, JITTER)
-    if abs(x) > LIMIT:
-        hx = -x
-    if abs(y) > LIMIT:
-        hy = -y
+    return hx, hy
+
+
+def on_tick(ctx, dt):
+    x, y, z = ctx.entity.position
+    keys = steering(ctx)
+    if keys is not None:
+        ctx.state["last_key"] = ctx.tick
+    if keys is None and ctx.tick - ctx.state["last_key"] < IDLE_TICKS:
+        ctx.world.set_velocity(ctx.entity.id, (0.0, 0.0, 0.0))  # the player let go: stop
+        return
+    hx, hy = keys if keys is not None else autopilot(ctx, x, y)
+    speed = RUN if keys is not None else SPEED
+    if abs(x) > LIMIT and hx * x > 0:
+        hx = -x if keys is None else 0.0
+    if abs(y) > LIMIT and hy * y > 0:
+        hy = -y if keys is None else 0.0
     length = math.sqrt(hx * hx + hy * hy) or 1.0
     ctx.state["heading"] = (hx / length, hy / length)
-    ctx.world.set_velocity(ctx.entity.id, (SPEED * hx / length, SPEED * hy / length, 0.0))
+    ctx.world.set_velocity(ctx.entity.id, (speed * hx / length, speed * hy / length, 0.0))
+
+
+def on_collision(ctx, other):
+    if other.kind == "guard":
+        ctx.world.set_position(ctx.entity.id, (0.0, 0.0, 0.5))
+        ctx.log("caught by guard %d at tick %d" % (other.id, ctx.tick))

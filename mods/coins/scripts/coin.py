@@ -1,5 +1,6 @@
-# One coin: it circles a small orbit around where it was dropped and bobs up and down
-# (its spin), and when the wanderer comes within reach it emits coin.collected and despawns.
+# One coin: it circles a small orbit around where it was dropped and bobs up and down (its
+# spin). It carries a trigger collider: when the wanderer enters it, the coin emits
+# coin.collected and despawns.
 
 REACH = 1.0
 RADIUS = 0.25
@@ -22,12 +23,16 @@ def on_tick(ctx, dt):
     ox, oy = ox * COS_STEP - oy * SIN_STEP, ox * SIN_STEP + oy * COS_STEP
     ctx.state["offset"] = (ox, oy)
     ctx.world.set_position(ctx.entity.id, (hx + ox, hy + oy, hz + 0.5 * oy))
-    for wanderer in ctx.world.query("wanderer"):
-        wx, wy, _ = wanderer.position
-        if (wx - hx) * (wx - hx) + (wy - hy) * (wy - hy) <= REACH * REACH:
-            ctx.state["taken"] = True
-            ctx.events.emit(
-                "coin.collected", {"coin": ctx.entity.id, "by": wanderer.id, "value": 1}
-            )
-            ctx.world.despawn(ctx.entity.id)
-            return
+
+
+def on_event(ctx, event):
+    # trigger.enter: something came into this coin's trigger (see spawner.py's collider).
+    if event.name != "trigger.enter" or event.payload["kind"] != "wanderer":
+        return
+    if ctx.state.get("taken"):
+        return
+    ctx.state["taken"] = True
+    ctx.events.emit(
+        "coin.collected", {"coin": ctx.entity.id, "by": event.payload["other"], "value": 1}
+    )
+    ctx.world.despawn(ctx.entity.id)
