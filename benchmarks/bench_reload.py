@@ -30,6 +30,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from runtime import Host
@@ -192,12 +193,11 @@ def _latencies(root: Path) -> dict[str, list[tuple[float, float, float]]]:
         clock.settle(10)
         for n in range(SAMPLES):
             marker = f"leaf-v{n}"
-            out["script"].append(clock.sample(lambda n=n: _leaf_edit(mods, n), 1))  # type: ignore[misc]
+            out["script"].append(clock.sample(partial(_leaf_edit, mods, n), 1))
             if marker not in clock.seen:
                 raise RuntimeError(f"the tick after the reload did not run '{marker}'")
             clock.settle(3)
-            edit = lambda n=n: _core_edit(mods, n)  # type: ignore[misc]  # noqa: E731
-            out["manifest"].append(clock.sample(edit, DEPENDENTS + 1))
+            out["manifest"].append(clock.sample(partial(_core_edit, mods, n), DEPENDENTS + 1))
             clock.settle(3)
         _check_clean(host)
     return out

@@ -280,3 +280,17 @@ def test_deleting_a_mod_that_never_loaded_removes_it_from_the_report(
 
     assert "broken" not in host.report().mods
     assert host.load_order == ("alpha",)
+
+
+def test_the_overlay_and_history_show_the_last_reload(make_mod: MakeMod, loaded: Loaded) -> None:
+    folder = _alpha(make_mod)
+    host = loaded()
+    assert "reload" not in host.snapshot().overlay
+    write(folder / "scripts" / "blob.py", BLOB_V2)
+    ok = host.reload()
+    assert host.snapshot().overlay["reload"] == ok.summary()
+    assert ok.summary().startswith("reloaded alpha (")
+    write(folder / "scripts" / "blob.py", "import os\n")
+    failed = host.reload()
+    assert host.snapshot().overlay["reload"].startswith("ROLLED BACK alpha (")
+    assert host.reloads == (ok, failed)
