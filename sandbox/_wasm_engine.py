@@ -19,7 +19,7 @@ from wasmtime.component import Component
 
 from ._errors import SandboxClosed
 from ._wasm_cache import ArtifactCache
-from ._wasm_memory import SUPPORTED, HostMemory
+from ._wasm_memory import SUPPORTED, host_memory
 
 #: Milliseconds between epoch ticks; a deadline of ``timeout_ms`` is this many ticks or more.
 EPOCH_INTERVAL_MS: Final = 1.0
@@ -53,7 +53,7 @@ class WasmEngine:
         config.wasm_component_model = True
         #: Linear memories allocated by the host, so a refused growth is seen (Linux); None
         #: elsewhere, where ``Store.set_limits`` alone enforces the memory limit.
-        self.memory: Final = HostMemory() if SUPPORTED else None
+        self.memory: Final = host_memory() if SUPPORTED else None
         if self.memory is not None:
             self.memory.install(config)
         # wasmtime's own cache stays off (its default): artifacts live in the host's data

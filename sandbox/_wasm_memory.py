@@ -9,9 +9,14 @@ accessible), of which the first ``size`` bytes are readable and writable. Growin
 owning component's limit is refused *here*, which still returns -1 to the guest, and marks the
 owner, so the trap that follows is reported as ``SANDBOX_MEMORY_LIMIT``.
 
-Memories are attributed to the component being instantiated (:meth:`HostMemory.owning`);
-components cannot create memories after instantiation. Callbacks run on the thread that
-entered wasm and catch every exception (ctypes would swallow it).
+Memories are attributed to the component being instantiated (:meth:`HostMemory.owning`, per
+thread); components cannot create memories after instantiation. Callbacks run on the thread
+that entered wasm and catch every exception (ctypes would swallow it).
+
+There is one allocator per process (:func:`host_memory`), shared by every engine: wasmtime
+calls back into it whenever a store is dropped, and Python's garbage collector gives no order
+between a store and the objects that own the callbacks, so the callbacks must live as long as
+the process.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import contextlib
 import ctypes
 import itertools
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final, final
@@ -102,7 +108,7 @@ class HostMemory:
     def __init__(self, default_cap: int = 4 * 1024**3) -> None:
         self._libc = _libc()
         self._default = MemoryOwner(cap=default_cap)
-        self._owner: MemoryOwner | None = None
+        self._local = threading.local()
         self._memories: dict[int, _LinearMemory] = {}
         self._ids = itertools.count(1)
         # The C structures and callbacks must outlive the engine: keep them on the object.
@@ -122,11 +128,12 @@ class HostMemory:
     @contextlib.contextmanager
     def owning(self, owner: MemoryOwner) -> Iterator[None]:
         """Attribute memories created inside the block (an instantiation) to ``owner``."""
-        previous, self._owner = self._owner, owner
+        previous = getattr(self._local, "owner", None)
+        self._local.owner = owner
         try:
             yield
         finally:
-            self._owner = previous
+            self._local.owner = previous
 
     @property
     def live(self) -> int:
@@ -145,7 +152,7 @@ class HostMemory:
         memory_ret: Any,
     ) -> int:
         try:
-            owner = self._owner or self._default
+            owner = getattr(self._local, "owner", None) or self._default
             if minimum > owner.cap:
                 owner.refused = True
                 return _error(
@@ -206,3 +213,16 @@ class HostMemory:
         memory = self._memories.pop(env, None)
         if memory is not None:
             self._libc.munmap(memory.base, memory.mapped)
+
+
+_SHARED: HostMemory | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def host_memory() -> HostMemory:
+    """The process-wide allocator (created on first use; see the module docstring)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = HostMemory()
+        return _SHARED

@@ -177,3 +177,23 @@ def test_granted_wasi_has_no_environment(
         engine, path, api, limits=SMALL, file="components/wasi_env.wasm", wasi=True
     ) as comp:
         comp.on_tick(0.1)
+
+
+@pytest.mark.skipif(not HOST_MEMORY_SUPPORTED, reason="host-allocated memories are Linux-only")
+def test_linear_memories_are_released(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    import gc
+
+    from sandbox._wasm_memory import host_memory
+
+    gc.collect()
+    before = host_memory().live
+    api, _ = make_api()
+    comp = _load(engine, components["bomb_grow"], api)
+    assert host_memory().live == before + 1
+    with pytest.raises(ScriptFault):
+        comp.on_tick(0.1)  # the trapped instance's store (and memory) is dropped
+    comp.close()
+    gc.collect()
+    assert host_memory().live == before
