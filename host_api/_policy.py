@@ -79,9 +79,18 @@ class LimitCaps(_Section):
 
 
 class SandboxPolicy(_Section):
-    """``[sandbox]``: which execution tier runs mod scripts."""
+    """``[sandbox]``: which execution tier runs mod scripts.
 
-    tier: Literal["inprocess", "process"] = "inprocess"
+    ``process`` (the default) runs each mod's scripts in a worker process under OS limits that
+    the host kills at ``timeout_ms`` plus a small margin: the only tier under which no script,
+    however hostile, can stall a tick for longer (one C-level operation, such as ``repr()`` of
+    a list the size of the memory limit, cannot be interrupted inside the host's own
+    interpreter). ``inprocess`` is faster (no round trip per tick) and keeps every other
+    guarantee (static rejection, fuel, allocation guards, recursion), so an operator may choose
+    it for mods they trust.
+    """
+
+    tier: Literal["inprocess", "process"] = "process"
     #: Link WASI into components (with no preopens, no environment, no network).
     wasi: bool = False
 

@@ -32,7 +32,8 @@ MIN_CHUNK: Final = 1
 
 
 class _GcPauses:
-    """Total time the process spent in garbage collection (not charged to a script's deadline).
+    """Time not charged to a script's deadline: garbage collection (and, in a process-tier
+    worker, waiting for the host to answer).
 
     A full collection can pause the interpreter for longer than a 5 ms limit; charging that to
     whichever script happened to be running would fault well-behaved mods at random.

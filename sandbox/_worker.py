@@ -38,6 +38,7 @@ from host_api import (
 )
 
 from ._errors import ScriptFault, ScriptRejected
+from ._fuel import GC_PAUSES
 from ._restricted import RestrictedSandbox
 
 #: Address space the worker may use beyond what it had after start-up, on top of memory_mb.
@@ -77,7 +78,7 @@ def worker_main(conn: Connection, mod_id: str, limits: Limits, progress: Any) ->
     _limit_resources(limits)
     sandbox = RestrictedSandbox(mod_id, limits)
     modules: dict[str, Any] = {}
-    api = _RemoteAPI(conn, mod_id)
+    api = _RemoteAPI(conn, mod_id, progress)
     while True:
         try:
             message = conn.recv()
@@ -165,9 +166,10 @@ def _limit_resources(limits: Limits) -> None:
 class _RemoteAPI:
     """What the worker's ``ctx`` facades call instead of a ``HostAPI`` (see module docs)."""
 
-    def __init__(self, conn: Connection, mod_id: str) -> None:
+    def __init__(self, conn: Connection, mod_id: str, progress: Any) -> None:
         self.mod_id = mod_id
         self._conn = conn
+        self._progress = progress
         self._granted: frozenset[str] = frozenset()
         self._view: EntityView | None = None
         self.tick = 0
@@ -194,8 +196,14 @@ class _RemoteAPI:
         raise AttributeError(name)
 
     def _rpc(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
         self._conn.send(("rpc", name, args, kwargs))
         kind, payload = self._conn.recv()
+        # Time the host spends answering is not the script's: neither the meter's deadline
+        # nor the host's kill deadline (the call's start moves forward) count it.
+        waited = time.perf_counter() - started
+        GC_PAUSES.total += waited
+        self._progress[1] += waited
         if kind == "ret":
             return payload
         raise ModFault(
