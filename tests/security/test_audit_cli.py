@@ -28,7 +28,7 @@ def test_audit_json_reports_every_case_stopped(tmp_path: Path) -> None:
     done = _modhost("sandbox", "audit", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["tier"] == "inprocess"
+    assert report["tier"] == HostPolicy().sandbox.tier == "process"
     assert report["limits"] == {"fuel": 200_000, "memory_mb": 16, "timeout_ms": 5}
     assert set(report["faults"]) == {"warn_after", "throttle_after", "quarantine_after"}
     assert report["total"] == len(ATTACKS) == len(report["cases"])
