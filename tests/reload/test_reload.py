@@ -294,3 +294,23 @@ def test_the_overlay_and_history_show_the_last_reload(make_mod: MakeMod, loaded:
     failed = host.reload()
     assert host.snapshot().overlay["reload"].startswith("ROLLED BACK alpha (")
     assert host.reloads == (ok, failed)
+
+
+def test_an_edit_that_lifts_a_conflict_loads_the_mod_it_kept_out(
+    make_mod: MakeMod, drive: Drive
+) -> None:
+    alpha = make_mod("alpha", scripts={"main.py": "x = 1\n"})
+    make_mod(
+        "beta",
+        scripts={"main.py": "def on_load(ctx):\n    ctx.log('beta up')\n"},
+        extra='[dependencies]\nconflicts = { alpha = "<2.0" }\n',
+    )
+    host = drive.loaded()
+    assert host.state_of("beta") == "disabled"
+    manifest = (alpha / "mod.toml").read_text()
+    write(alpha / "mod.toml", manifest.replace('version = "1.0.0"', 'version = "2.0.0"'))
+
+    result = drive.reload(host)
+
+    assert result.reloaded == ("alpha",) and result.loaded == ("beta",)
+    assert host.state_of("beta") == "running" and logs(host, "beta") == ["beta up"]

@@ -251,3 +251,83 @@ def test_component_trapping_in_init_rolls_back(
     assert host.instances["counter"] is old
     host.step(1)
     assert _count(host) == 6
+
+
+def test_a_new_mod_resolves_against_the_running_version_not_a_broken_one_on_disk(
+    make_mod: MakeMod, mods_dir: Path, drive: Drive
+) -> None:
+    folder = make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
+    host = drive.loaded()
+    manifest = (folder / "mod.toml").read_text()
+    write(folder / "mod.toml", manifest.replace('version = "1.0.0"', 'version = "oops"'))
+    assert drive.reload(host).rolled_back == ("alpha",)
+    make_mod(
+        "newbie",
+        scripts={"main.py": "def on_load(ctx):\n    ctx.log('up')\n"},
+        extra='[dependencies]\nrequired = { alpha = ">=1.0,<2.0" }\n',
+    )
+
+    result = drive.reload(host)
+
+    assert result.loaded == ("newbie",) and result.ok
+    assert host.load_order == ("alpha", "newbie")
+    assert host.report().mods["alpha"].version == "1.0.0"
+
+
+def test_a_new_conflict_with_a_running_mod_rolls_back(make_mod: MakeMod, drive: Drive) -> None:
+    folder = make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
+    make_mod("beta", scripts={"main.py": "x = 1\n"})
+    host = drive.loaded()
+    manifest = (folder / "mod.toml").read_text()
+    write(folder / "mod.toml", manifest + '\n[dependencies]\nconflicts = { beta = "*" }\n')
+
+    result = drive.reload(host)
+
+    assert "alpha" in result.rolled_back and not result.reloaded
+    assert rolled_back(result)[0]["cause"] == "RESOLVE_CONFLICT"
+    assert host.load_order == ("alpha", "beta")
+    assert {m.state for m in host.report().mods.values()} == {"running"}
+
+
+def test_rollback_restores_other_mods_entities_state_and_drops_queued_events(
+    make_mod: MakeMod, drive: Drive
+) -> None:
+    folder = make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
+    make_mod(
+        "rocks",
+        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('rock', (9, 9, 9))\n"},
+        entity_scripts={
+            "rock": """
+            def on_tick(ctx, dt):
+                ctx.state["age"] = ctx.state.get("age", 0) + 1
+                ctx.log("rock age %d" % ctx.state["age"])
+            """
+        },
+    )
+    make_mod(
+        "ears",
+        scripts={"main.py": "def on_event(ctx, event):\n    ctx.log('heard ' + event.name)\n"},
+    )
+    host = drive.loaded()
+    host.step(2)
+    world = host.world_hash()
+    write(
+        folder / "scripts" / "blob.py",
+        """
+def on_tick(ctx, dt):
+    pass
+
+def on_reload(ctx, old_state):
+    for rock in ctx.world.query("rock"):
+        ctx.world.despawn(rock.id)
+    ctx.events.emit("reloading", {})
+    raise ValueError("no")
+""",
+    )
+
+    assert drive.reload(host).rolled_back == ("alpha",)
+
+    assert host.world_hash() == world
+    host.step(1)
+    assert logs(host, "rocks")[-1] == "rock age 3"
+    assert logs(host, "ears") == []
