@@ -34,9 +34,20 @@ WIT_HOST_FUNCTIONS: Final[tuple[str, ...]] = (
     "read-file",
     "tick",
     "random",
+    "input-is-down",
+    "input-mouse",
+    "timer-after",
+    "timer-every",
+    "timer-cancel",
+    "ui-set-text",
+    "ui-clear-text",
+    "ui-camera-target",
+    "set-collider",
+    "raycast",
+    "within-radius",
 )
 #: Named types of the host interface (a component's import of the interface lists them too).
-WIT_HOST_TYPES: Final[tuple[str, ...]] = ("vec3", "entity", "host-error")
+WIT_HOST_TYPES: Final[tuple[str, ...]] = ("vec3", "entity", "host-error", "ray-hit")
 #: Exports of world ``mod`` every component has.
 WIT_EXPORTS: Final[tuple[str, ...]] = ("init", "on-tick", "on-event")
 #: Extra exports of world ``reloadable-mod`` (looked up when present).

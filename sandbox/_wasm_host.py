@@ -26,6 +26,7 @@ from host_api import (
     EntityView,
     HostAPI,
     ModFault,
+    RayHit,
 )
 
 #: Results whose ok and err cases wasmtime-py cannot tell apart by Python type; they travel
@@ -136,6 +137,27 @@ class HostBindings:
             ),
             "storage-delete": lambda key: api.storage_delete(key),
             "read-file": lambda path: api.read_file(path),
+            "input-is-down": lambda key: api.input_is_down(key),
+            "input-mouse": lambda: api.input_mouse(),
+            "timer-after": lambda ticks, name, payload: api.timer_after(
+                ticks, name, parse_json_text(payload, mod_id=mod, what="timer payload")
+            ),
+            "timer-every": lambda ticks, name, payload: api.timer_every(
+                ticks, name, parse_json_text(payload, mod_id=mod, what="timer payload")
+            ),
+            "timer-cancel": lambda timer_id: api.timer_cancel(timer_id),
+            "ui-set-text": lambda key, text: api.ui_set_text(key, text),
+            "ui-clear-text": lambda key: api.ui_clear_text(key),
+            "ui-camera-target": lambda entity: api.ui_camera_target(entity),
+            "set-collider": lambda eid, shape, size, trigger: api.set_collider(
+                eid, _collider(shape, _vec3(size), trigger)
+            ),
+            "raycast": lambda origin, direction, limit: [
+                _ray_hit(hit) for hit in api.raycast(_vec3(origin), _vec3(direction), limit)
+            ],
+            "within-radius": lambda centre, radius, kind: api.within_radius(
+                _vec3(centre), radius, kind
+            ),
         }
         out: dict[str, HostFunc] = {}
         for name, fn in table.items():
@@ -151,6 +173,20 @@ class HostBindings:
             return self._guard(name, lambda: fn(*args))
 
         return call
+
+
+def _collider(shape: str, size: tuple[float, float, float], trigger: bool) -> dict[str, Any]:
+    """The dict ``HostAPI.set_collider`` checks, from the WIT arguments."""
+    if shape == "sphere":
+        return {"shape": shape, "radius": size[0], "trigger": trigger}
+    return {"shape": shape, "half": size, "trigger": trigger}
+
+
+def _ray_hit(hit: RayHit) -> Record:
+    rec = Record()
+    rec.entity = hit.entity
+    rec.distance = hit.distance
+    return rec
 
 
 def _maybe_entity(view: EntityView | None) -> Record | None:
