@@ -2,7 +2,8 @@
 
 A mod with a mod script but no hooks is loaded (so the scheduler walks a real mod every
 stage), and N entities of the demo kinds move with a velocity. What the host does per tick is
-then its own work: the five stages, the boundaries, integration, the (empty) events stage.
+then its own work: every stage of the scheduler (integration, the collision broad phase, the
+empty events stage ...) and the boundaries between them.
 
 Baseline, measured in the same run: the bare numpy work the integration stage cannot avoid
 (``pos += vel * dt`` on the same arrays). The ratio is the host's total over that floor; the
