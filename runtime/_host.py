@@ -9,14 +9,19 @@ Lifecycle::
 
 A tick runs the stages of :mod:`runtime._scheduler` in order:
 
+``input``
+    input events and due timers (:mod:`runtime._gameplay`).
 ``scripts``
     per running mod in load order: its mod scripts' ``on_tick(ctx, dt)``, then for each
     entity kind it scripts, per entity in ascending id: ``on_spawn(ctx)`` once for entities
-    new since the mod last ran, then ``on_tick(ctx, dt)``.
+    new since the mod last ran, then ``on_tick(ctx, dt)`` (sent to the sandbox as one batch
+    per mod, so the process tier crosses to its worker once per tick).
 ``components``
     per running mod in load order: each component's ``on_tick(dt)``.
 ``integration``
     ``position += velocity * dt`` for every entity (quarantined mods' entities stay frozen).
+``collisions``
+    collider overlaps: ``on_collision`` and trigger events (:mod:`runtime._gameplay`).
 ``events``
     the events queued so far, delivered in the order documented in :mod:`runtime._events`
     to mods holding ``events.listen``.
