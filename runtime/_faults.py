@@ -2,8 +2,10 @@
 
 Thresholds come from the policy's ``[faults]`` section, in faults per mod:
 
-- below ``throttle_after``: every fault is reported (the "warn" rung) and the mod keeps
-  running every tick;
+- below ``warn_after``: a fault is tolerated: reported with severity ``info`` (so it does not
+  fail the run) and counted;
+- from ``warn_after`` (default 1, i.e. from the first fault): each fault is an ``error``
+  diagnostic (the "warn" rung) and the mod keeps running every tick;
 - at ``throttle_after``: ``MOD_THROTTLED`` (warning); the mod now runs only every
   :data:`THROTTLE_PERIOD` ticks;
 - at ``quarantine_after``: ``MOD_QUARANTINED`` (error); the mod stops: no hooks, no
@@ -58,7 +60,8 @@ class FaultLedger:
         self.count += 1
         out: list[Diagnostic] = []
         if len(self.diagnostics) < MAX_FAULT_DIAGNOSTICS:
-            diag = fault.to_diagnostic()
+            tolerated = self.count < self.policy.warn_after
+            diag = fault.to_diagnostic("info" if tolerated else None)
             details = {**diag.details, "tick": tick, "fault": self.count}
             out.append(diag.model_copy(update={"mod": self.mod_id, "details": details}))
         if self.count >= self.policy.quarantine_after and self.rung != "quarantined":

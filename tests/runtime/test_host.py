@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from host_api import Diagnostic, HostPolicy
+from host_api import Diagnostic, HostPolicy, load_policy
 from runtime import Host
 
 REPO_MODS = Path(__file__).resolve().parents[2] / "mods"
@@ -392,3 +392,28 @@ def test_a_fault_in_on_event_is_counted_and_other_receivers_still_get_it(
     assert grumpy.faults == 2 and grumpy.state == "running"
     assert [d.code for d in unsigned_aside(grumpy.diagnostics)] == ["SANDBOX_ERROR"] * 2
     assert unsigned_aside(grumpy.diagnostics)[0].line == 2
+
+
+def test_faults_below_warn_after_are_tolerated(make_mod, mods_dir: Path) -> None:
+    make_mod(
+        "blip",
+        scripts={
+            "main.py": """
+            def on_tick(ctx, dt):
+                if ctx.tick in (1, 2, 3):
+                    raise ValueError("blip")
+            """
+        },
+    )
+    (mods_dir.parent / "modhost.toml").write_text(
+        "[faults]\nwarn_after = 3\nthrottle_after = 10\nquarantine_after = 20\n"
+    )
+    policy = load_policy(mods_dir.parent / "modhost.toml")
+    with Host(mods_dir, policy=policy) as host:
+        host.load()
+        host.step(4)
+        report = host.report()
+    blip = report.mods["blip"]
+    assert blip.faults == 3 and blip.state == "running"
+    severities = [d.severity for d in unsigned_aside(blip.diagnostics)]
+    assert severities == ["info", "info", "error"]
