@@ -39,14 +39,27 @@ class HostCallFailed(BaseException):
 
 @final
 class EntityHandle:
-    """``ctx.entity``: the entity an entity script is running for."""
+    """``ctx.entity``: the entity an entity script is running for.
 
-    __slots__ = ("_api", "_id", "_kind")
+    The hot path of most scripts (read the position, write it back) skips the general
+    ``HostAPI`` path when it may: the capability is looked up once (a mod's grants never
+    change), and a write of three finite floats goes straight to the world. Anything else
+    (a denied capability, another value type) takes the full ``HostAPI`` call, with its checks,
+    audit record and error.
+    """
+
+    __slots__ = ("_api", "_id", "_kind", "_read", "_world", "_write")
 
     def __init__(self, api: HostAPI, view: EntityView) -> None:
         self._api = api
         self._id = view.id
         self._kind = view.kind
+        granted = getattr(api, "granted", ())
+        # Only the real HostAPI has a world port; other APIs (the process tier's worker side)
+        # always take the general path.
+        self._world = getattr(api, "_world", None) if isinstance(api, HostAPI) else None
+        self._read = self._world is not None and "world.read" in granted
+        self._write = self._world is not None and "world.write" in granted
 
     @property
     def id(self) -> int:
@@ -58,7 +71,7 @@ class EntityHandle:
 
     def _view(self) -> EntityView:
         try:
-            view = self._api.get_entity(self._id)
+            view = self._world.get(self._id) if self._read else self._api.get_entity(self._id)  # type: ignore[union-attr]
         except _PASS:
             raise
         except Exception as exc:
@@ -74,7 +87,10 @@ class EntityHandle:
     @position.setter
     def position(self, value: Any) -> None:
         try:
-            self._api.set_position(self._id, value)
+            if self._write and _finite_floats(value):
+                self._world.set_position(self._id, value)  # type: ignore[union-attr]
+            else:
+                self._api.set_position(self._id, value)
         except _PASS:
             raise
         except Exception as exc:
@@ -87,7 +103,10 @@ class EntityHandle:
     @velocity.setter
     def velocity(self, value: Any) -> None:
         try:
-            self._api.set_velocity(self._id, value)
+            if self._write and _finite_floats(value):
+                self._world.set_velocity(self._id, value)  # type: ignore[union-attr]
+            else:
+                self._api.set_velocity(self._id, value)
         except _PASS:
             raise
         except Exception as exc:
@@ -96,6 +115,22 @@ class EntityHandle:
     @property
     def tags(self) -> tuple[str, ...]:
         return self._view().tags
+
+
+def _finite_floats(value: Any) -> bool:
+    """A tuple of exactly three finite floats (what ``check_vec3`` would return unchanged)."""
+    if type(value) is not tuple or len(value) != 3:
+        return False
+    x, y, z = value
+    # x - x is 0.0 for finite floats and nan for inf and nan.
+    return (
+        type(x) is float
+        and type(y) is float
+        and type(z) is float
+        and x - x == 0.0
+        and y - y == 0.0
+        and z - z == 0.0
+    )
 
 
 def _host(call: Any, *args: Any, **kwargs: Any) -> Any:

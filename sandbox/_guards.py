@@ -25,9 +25,9 @@ from ._signals import MemorySignal
 MAX_INT_BITS: Final = 100_000
 #: The widest field a format spec or ``%`` directive may pad to.
 MAX_WIDTH: Final = 100_000
-#: Allocations at least this big also count against a per-call total (memory_mb): many big
+#: Allocations at least this big (256 KiB) also count against a per-call total (memory_mb): many big
 #: values that are each under the limit cannot add up past it within one call.
-BIG_ALLOCATION: Final = 1024 * 1024
+BIG_ALLOCATION: Final = 256 * 1024
 #: Bytes charged per item of a list, tuple, set or dict.
 ITEM_BYTES: Final = 8
 
@@ -80,6 +80,10 @@ class Guards:
         self.meter = meter
         self._big = 0
         self._big_call = -1
+
+    def big_allocations_in(self, call: int) -> bool:
+        """Whether call number ``call`` (the meter's count) made a big allocation."""
+        return self._big_call == call
 
     # -- the check everything funnels into -----------------------------------------------------
     def _over(self, nbytes: int, what: str) -> MemorySignal:

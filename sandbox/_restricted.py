@@ -7,8 +7,9 @@ Limits (see the package docs for what each costs):
 - allocations go through :class:`Guards` before they happen;
 - recursion is the interpreter's own ``RecursionError``, reported as
   ``SANDBOX_RECURSION_LIMIT`` (the host's stack is never exhausted: Python raises first);
-- retained memory (module data and ``ctx.state``) is measured every
-  :data:`MEMORY_SAMPLE_EVERY` calls and after every module body.
+- retained memory (module data and ``ctx.state``) is measured after every call that made a
+  big allocation (256 KiB or more), after every mod-script call and module body, and every
+  :data:`MEMORY_SAMPLE_EVERY` entity calls (growth in small pieces is bounded by fuel).
 
 What this tier cannot do is interrupt one long C-level operation (sorting a list the size of
 the memory limit, a big-int division). The process tier (``_process.py``) can.
@@ -41,7 +42,7 @@ from ._memory import retained_bytes
 from ._signals import LimitSignal, MemorySignal
 
 #: Calls between two measurements of the memory a mod keeps.
-MEMORY_SAMPLE_EVERY: Final = 16
+MEMORY_SAMPLE_EVERY: Final = 64
 
 _SIGNAL_FAULTS: Final[dict[str, type[ScriptFault]]] = {
     "SANDBOX_FUEL_EXHAUSTED": FuelExhausted,
@@ -96,12 +97,32 @@ class RestrictedSandbox(ScriptSandbox):
         return ScriptModule(path=path, hooks=hooks, handle=namespace)
 
     def call(self, module: ScriptModule, hook: str, *args: Any) -> Any:
-        self._check_open()
-        if hook not in module.hooks:
+        # The per-entity hot path: kept flat (one frame) on purpose; see _run for the logic.
+        if self._closed:
+            self._check_open()
+        fn = module.handle.get(hook) if hook in module.hooks else None
+        if fn is None:
             return None
-        result = self._run(module.path, module.handle[hook], *args)
-        self._calls += 1
-        if self._calls % MEMORY_SAMPLE_EVERY == 0 or not args or _is_mod_ctx(args[0]):
+        meter = self._meter
+        meter.begin()
+        if meter.generation != self._generation:
+            self._sync_streams()
+        try:
+            result = fn(*args)
+        except (LimitSignal, Exception) as exc:
+            raise self._fault(module.path, exc) from None
+        except HostCallFailed as bug:
+            raise bug.original from None
+        if meter._tripped is not None:
+            # The script swallowed a signal (``finally: return``): still a fault.
+            raise self._fault(module.path, meter._tripped)
+        self._calls = calls = self._calls + 1
+        if (
+            not calls % MEMORY_SAMPLE_EVERY
+            or self._guards.big_allocations_in(meter.calls)
+            or not args
+            or _is_mod_ctx(args[0])
+        ):
             self._check_retained(module.path, args[0] if args else None)
         return result
 
@@ -161,9 +182,7 @@ class RestrictedSandbox(ScriptSandbox):
         meter = self._meter
         meter.begin()
         if meter.generation != self._generation:
-            self._generation = meter.generation
-            for namespace in self._namespaces:
-                namespace["_fuel_"] = meter.stream
+            self._sync_streams()
         try:
             result = fn(*args)
         except (LimitSignal, Exception) as exc:
@@ -174,6 +193,12 @@ class RestrictedSandbox(ScriptSandbox):
             # The script swallowed a signal (``finally: return``): still a fault.
             raise self._fault(path, meter.tripped)
         return result
+
+    def _sync_streams(self) -> None:
+        """Point every module at the meter's new fuel stream (after a call tripped)."""
+        self._generation = self._meter.generation
+        for namespace in self._namespaces:
+            namespace["_fuel_"] = self._meter.stream
 
     def _check_retained(self, path: str, ctx: Any) -> None:
         limit = self._guards.max_bytes
