@@ -6,9 +6,11 @@ pair with numpy only, never a Python loop over entities or pairs:
 
 1. broad phase: each collider's centre falls in a cell of a uniform grid on the ground plane
    (x, y) whose cell is as wide as the largest collider, so two overlapping colliders are in
-   the same or in neighbouring cells. Entities are sorted by cell key; each of the five cells
-   of a half-neighbourhood (the cell itself, and four of its eight neighbours, so each pair of
-   cells is looked at once) is found with one ``searchsorted``, and candidate pairs are
+   the same or in neighbouring cells. Entities are sorted by cell; a table of where each
+   cell's entities start (``bincount`` + ``cumsum`` over the cells of the bounding box, or,
+   for a very sparse world, ``searchsorted`` over the occupied cells) gives, for each entity,
+   the entities of the five cells of its half-neighbourhood (its own cell, and four of its
+   eight neighbours, so each pair of cells is looked at once), and candidate pairs are
    expanded with ``repeat``/``arange``;
 2. narrow phase: exact sphere-sphere, box-box and sphere-box tests on the candidate arrays.
 
@@ -42,6 +44,10 @@ BoolArray = npt.NDArray[np.bool_]
 NEIGHBOURS: Final = ((1, -1), (1, 0), (1, 1), (0, 1))
 #: Cell indices are clamped to this range so far-away (or huge) positions cannot overflow.
 CELL_LIMIT: Final = 1 << 30
+#: The dense cell table is used while it has at most this many cells per collider (or
+#: DENSE_MIN_CELLS); sparser worlds search sorted cell keys instead.
+DENSE_CELLS_PER_ENTITY: Final = 64
+DENSE_MIN_CELLS: Final = 1 << 16
 #: Ids in a pair key must stay below this (2**31 spawns in one run).
 ID_LIMIT: Final = 1 << 31
 
@@ -89,25 +95,54 @@ def candidate_pairs(centres: FloatArray, half: FloatArray) -> tuple[IntArray, In
         return empty, empty
     cell = max(2.0 * float(half[:, :2].max()), 1e-9)
     grid = np.clip(np.floor(centres[:, :2] / cell), -CELL_LIMIT, CELL_LIMIT).astype(np.int64)
+    lo = grid.min(axis=0)
+    width, height = (grid.max(axis=0) - lo + 3).tolist()  # one empty cell on every side
+    if width * height <= max(DENSE_MIN_CELLS, DENSE_CELLS_PER_ENTITY * n):
+        return _dense_pairs(grid - lo + 1, width, height)
+    return _sparse_pairs(grid)
+
+
+def _dense_pairs(grid: IntArray, width: int, height: int) -> tuple[IntArray, IntArray]:
+    """Candidate pairs through a dense table of cell starts (no searching at all)."""
+    n = len(grid)
+    linear = grid[:, 0] * height + grid[:, 1]
+    # Any sort will do (the pairs are sorted by id later); quicksort is the fastest here.
+    order = np.argsort(linear)
+    starts = np.zeros(width * height + 1, dtype=np.int64)
+    np.cumsum(np.bincount(linear, minlength=width * height), out=starts[1:])
+    own = linear[order]
+    positions = np.arange(n, dtype=np.int64)
+    # Own cell: the later entities of the cell; then the four neighbour cells, all at once.
+    others = [own + (dx * height + dy) for dx, dy in NEIGHBOURS]
+    lo = np.concatenate([positions + 1, *(starts[o] for o in others)])
+    hi = np.concatenate([starts[own + 1], *(starts[o + 1] for o in others)])
+    a, b = _expand(np.tile(positions, 1 + len(others)), lo, hi)
+    return order[a], order[b]
+
+
+def _sparse_pairs(grid: IntArray) -> tuple[IntArray, IntArray]:
+    """Candidate pairs for a grid too big for a dense table: sorted cell keys, searched."""
+    n = len(grid)
     keys = (grid[:, 0] << 32) + grid[:, 1]
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
-    cells, starts, counts = np.unique(sorted_keys, return_index=True, return_counts=True)
-    firsts, seconds = [], []
-    # Same cell: every later entity of the cell (positions p + 1 .. end of its cell).
-    cell_of = np.searchsorted(cells, sorted_keys)
-    ends = starts[cell_of] + counts[cell_of]
+    new_cell = np.empty(n, dtype=bool)
+    new_cell[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_cell[1:])
+    starts = np.flatnonzero(new_cell)
+    cells = sorted_keys[starts]
+    ends = np.append(starts[1:], n)
+    cell_of = np.cumsum(new_cell) - 1
     positions = np.arange(n, dtype=np.int64)
-    a, b = _expand(positions, positions + 1, ends)
+    firsts, seconds = [], []
+    a, b = _expand(positions, positions + 1, ends[cell_of])
     firsts.append(a)
     seconds.append(b)
     for dx, dy in NEIGHBOURS:
         target = sorted_keys + ((dx << 32) + dy)
         at = np.minimum(np.searchsorted(cells, target), len(cells) - 1)
         found = cells[at] == target
-        lo = np.where(found, starts[at], 0)
-        hi = np.where(found, starts[at] + counts[at], 0)
-        a, b = _expand(positions, lo, hi)
+        a, b = _expand(positions, np.where(found, starts[at], 0), np.where(found, ends[at], 0))
         firsts.append(a)
         seconds.append(b)
     return order[np.concatenate(firsts)], order[np.concatenate(seconds)]
@@ -132,19 +167,21 @@ def narrow_phase(
     """Which candidate pairs really overlap (touching counts as overlapping)."""
     delta = np.abs(centres[i] - centres[j])
     reach = half[i] + half[j]
-    aabb = (delta <= reach).all(axis=1)
     box_i, box_j = is_box[i], is_box[j]
     # Sphere-sphere: centre distance against the sum of the radii.
-    spheres = ~box_i & ~box_j
     dist2 = (delta * delta).sum(axis=1)
-    ok_spheres = dist2 <= reach[:, 0] * reach[:, 0]
+    result: BoolArray = dist2 <= reach[:, 0] * reach[:, 0]
+    if not (box_i.any() or box_j.any()):
+        return result
+    # Box-box: the axis-aligned boxes overlap on every axis.
+    both = box_i & box_j
+    result[both] = (delta[both] <= reach[both]).all(axis=1)
     # Sphere-box: distance from the sphere's centre to the closest point of the box.
     mixed = box_i ^ box_j
-    box_half = np.where(box_i[:, None], half[i], half[j])
-    radius = np.where(box_i, half[j, 0], half[i, 0])
-    outside = np.maximum(delta - box_half, 0.0)
-    ok_mixed = (outside * outside).sum(axis=1) <= radius * radius
-    result: BoolArray = aabb & np.where(spheres, ok_spheres, np.where(mixed, ok_mixed, True))
+    box_half = np.where(box_i[:, None], half[i], half[j])[mixed]
+    radius = np.where(box_i, half[j, 0], half[i, 0])[mixed]
+    outside = np.maximum(delta[mixed] - box_half, 0.0)
+    result[mixed] = (outside * outside).sum(axis=1) <= radius * radius
     return result
 
 

@@ -150,3 +150,38 @@ def test_frames_round_trip() -> None:
     again = Frame.decode(frame.encode())
     assert again.ids.tolist() == [1, 5, 9] and again.digests.tolist() == [3, 2**64 - 1, 0]
     assert again.owners.tolist() == [0, 1, -1]
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from runtime._cli import build_app
+
+    result = CliRunner().invoke(build_app(), list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout
+
+
+def test_record_and_replay_from_the_command_line(
+    game_mod: Path, mods_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "cli.replay.json"
+    code, text = _cli("run", "--mods", str(mods_dir), "--headless", "--ticks", "200",
+                      "--seed", "5", "--record", str(out), "--json")  # fmt: skip
+    assert code == 0, text
+    run_hash = json.loads(text)["world_hash"]
+    code, text = _cli("replay", str(out), "--mods", str(mods_dir), "--json")
+    report = json.loads(text)
+    assert code == 0 and report["same"] and report["world_hash"] == run_hash
+    assert report["ticks"] == report["ticks_recorded"] == 200 and report["seed"] == 5
+    (game_mod / "scripts" / "zone.py").write_text("def on_event(ctx, event):\n    pass\n")
+    code, text = _cli("replay", str(out), "--mods", str(mods_dir), "--json")
+    report = json.loads(text)
+    assert code == 1 and report["mods_changed"] == {
+        "game": "same version, different files (digest differs)"
+    }
+    code, text = _cli("replay", str(out), "--mods", str(mods_dir))
+    assert code == 1 and "REPLAY_MODS_DIFFER" in text and "game" in text
+    code, _ = _cli("replay", str(tmp_path / "missing.json"), "--mods", str(mods_dir))
+    assert code == 2
