@@ -160,8 +160,8 @@ def check_collider(value: Any, *, mod_id: str) -> Collider | None:
 
     :raises ColliderInvalid: a shape, key or size out of range.
     """
-    if value is None or type(value) is Collider:
-        return value  # type: ignore[no-any-return]
+    if value is None or isinstance(value, Collider):
+        return value
     if type(value) is not dict:
         raise ColliderInvalid(
             "collider must be a dict like {'shape': 'sphere', 'radius': 0.5}",
@@ -181,8 +181,8 @@ def check_collider(value: Any, *, mod_id: str) -> Collider | None:
     if shape == "sphere":
         r = _positive_size(value.get("radius"), mod_id=mod_id, what="radius")
         return Collider("sphere", (r, r, r), trigger)
-    half = value.get("half")
-    if type(half) not in (list, tuple) or len(half) != 3:
+    half: Any = value.get("half")
+    if not isinstance(half, list | tuple) or len(half) != 3:
         raise ColliderInvalid(
             "box collider needs 'half': three half extents (x, y, z)",
             mod_id=mod_id,

@@ -183,10 +183,7 @@ def _collider(shape: str, size: tuple[float, float, float], trigger: bool) -> di
 
 
 def _ray_hit(hit: RayHit) -> Record:
-    rec = Record()
-    rec.entity = hit.entity
-    rec.distance = hit.distance
-    return rec
+    return _record(entity=hit.entity, distance=hit.distance)
 
 
 def _maybe_entity(view: EntityView | None) -> Record | None:
