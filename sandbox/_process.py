@@ -308,7 +308,14 @@ def _wire_call(ctx: ScriptContext | None, args: tuple[Any, ...]) -> tuple[Any, .
     if ctx is None:
         return (None, {}, tuple(_plain_arg(a) for a in args))
     view = ctx._entity_view()
-    return (view, ctx.state, tuple(_plain_arg(a) for a in args[1:]))
+    # A plain tuple: pickling a slotted dataclass goes through dataclasses.fields(), 10x slower.
+    wire = None if view is None else (
+        view.id, view.kind, view.position, view.velocity, view.tags, view.owner
+    )  # fmt: skip
+    rest = args[1:]
+    if rest and all(type(a) is float for a in rest):
+        return (wire, ctx.state, rest)
+    return (wire, ctx.state, tuple(_plain_arg(a) for a in rest))
 
 
 def _plain_arg(value: Any) -> Any:

@@ -23,7 +23,6 @@ import pickle
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any, Final
 
@@ -46,6 +45,8 @@ AS_SLACK: Final = 96 * 1024 * 1024
 
 #: Progress marker while a call's results are pickled (not script time).
 POST_CALL: Final = -2.0
+#: Cached ``ctx`` objects a worker keeps (one per entity it ran a hook for).
+MAX_CONTEXTS: Final = 100_000
 #: Exit status of a worker that ran out of address space outside a script call.
 EXIT_MEMORY: Final = 3
 
@@ -104,8 +105,11 @@ def worker_main(conn: Connection, mod_id: str, limits: Limits, progress: Any) ->
                 _one_call(sandbox, modules[path], hook, api, tick, i, (view, state, args), progress)
                 for i, (path, hook, view, state, args) in enumerate(calls)
             ]
+            # Past the scripts: the host allows the results POST_CALL_S to cross, not timeout_ms.
+            progress[1] = time.perf_counter()
+            progress[0] = POST_CALL
+            conn.send_bytes(_pickled_results(results))
             progress[0] = -1.0
-            conn.send(("done", results))
 
 
 def _one_call(
@@ -117,10 +121,11 @@ def _one_call(
     index: int,
     call: tuple[Any, ...],
     progress: Any,
-) -> tuple[FaultData | None, Any, Any, list[tuple[Any, ...]]]:
-    view, state, args = call
+) -> tuple[FaultData | None, Any, Any, list[tuple[Any, ...]], str]:
+    wire_view, state, args = call
+    view = None if wire_view is None else EntityView(*wire_view)
     api.begin(tick, view)
-    ctx = ScriptContext(api, state, view)  # type: ignore[arg-type]
+    ctx = api.context(view, state)
     progress[1] = time.perf_counter()
     progress[0] = float(index)
     fault: FaultData | None = None
@@ -129,28 +134,41 @@ def _one_call(
         value = sandbox.call(module, hook, ctx, *args)
     except ScriptFault as exc:
         fault = fault_data(exc)
-    # Past the script: the host allows the results POST_CALL_S to cross, not timeout_ms.
-    progress[1] = time.perf_counter()
-    progress[0] = POST_CALL
-    ops = api.ops
+    return fault, value, state, api.ops, module.path
+
+
+def _pickled_results(results: list[Any]) -> bytes:
+    """``("done", results)`` pickled; results that cannot cross become faults, one by one."""
     try:
-        pickle.dumps((value, state, ops))
+        return pickle.dumps(("done", [r[:4] for r in results]))
+    except Exception:
+        return pickle.dumps(("done", [_crossable(r) for r in results]))
+
+
+def _crossable(result: tuple[Any, ...]) -> tuple[Any, ...]:
+    fault, value, state, ops, path = result
+    try:
+        pickle.dumps((fault, value, state, ops))
     except Exception as exc:
         memory = isinstance(exc, MemoryError)
-        if fault is None:
-            fault = {
+        return (
+            fault
+            or {
                 "cls": "MemoryLimitExceeded" if memory else "ScriptRaised",
                 "code": "SANDBOX_MEMORY_LIMIT" if memory else "SANDBOX_ERROR",
                 "message": "ctx.state, the return value and event payloads must be plain "
                 f"data in the process tier ({type(exc).__name__})",
                 "hint": "keep numbers, strings, lists, tuples and dicts (shallower than the "
                 "recursion limit) in ctx.state and payloads",
-                "file": module.path,
+                "file": path,
                 "line": None,
                 "details": {},
-            }
-        value, state, ops = None, None, []
-    return fault, value, state, ops
+            },
+            None,
+            None,
+            [],
+        )
+    return (fault, value, state, ops)
 
 
 def _limit_resources(limits: Limits) -> None:
@@ -171,9 +189,21 @@ class _RemoteAPI:
         self._conn = conn
         self._progress = progress
         self._granted: frozenset[str] = frozenset()
+        self._contexts: dict[int | None, ScriptContext] = {}
         self._view: EntityView | None = None
         self.tick = 0
         self.ops: list[tuple[Any, ...]] = []
+
+    def context(self, view: EntityView | None, state: dict[str, Any]) -> ScriptContext:
+        """The ``ctx`` for an entity (or the mod), kept across calls; only its state changes."""
+        key = None if view is None else view.id
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            if len(self._contexts) > MAX_CONTEXTS:
+                self._contexts.clear()
+            ctx = self._contexts[key] = ScriptContext(self, state, view)  # type: ignore[arg-type]
+        ctx.state = state
+        return ctx
 
     def grant(self, names: frozenset[str]) -> None:
         """The mod's capabilities (checked here for early errors; the host checks again)."""
@@ -280,7 +310,14 @@ class _RemoteAPI:
             except (TypeError, ValueError):
                 return
             if all(len(v) == 3 for v in clean.values()):
-                self._view = replace(view, **clean)
+                self._view = EntityView(
+                    view.id,
+                    view.kind,
+                    clean.get("position", view.position),
+                    clean.get("velocity", view.velocity),
+                    view.tags,
+                    view.owner,
+                )
 
 
 #: Host operations the worker may ask for, by name (anything else is refused).
