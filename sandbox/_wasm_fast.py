@@ -158,7 +158,12 @@ _TAGS = iter(range(1, 2**62))
 
 @_RAW_CALLBACK
 def _trampoline(env, context, ty, args, nargs, results, nresults):  # type: ignore[no-untyped-def]
-    return _LIVE[env].run(context, ty, args, results)
+    handler = _LIVE[env]
+    try:
+        handler.fn(context, ty, args, results)
+    except BaseException as exc:  # ctypes would swallow it: park, and trap the guest
+        return handler.fail(exc)
+    return 0
 
 
 @ctypes.CFUNCTYPE(None, ctypes.c_void_p)
@@ -183,14 +188,11 @@ class _Handler:
         self.bindings = bindings
         self.fn = fn
 
-    def run(self, context: Any, ty: int, args: int, results: int) -> int:
-        try:
-            self.fn(context, ty, args, results)
-        except BaseException as exc:  # ctypes would swallow it: park, and trap the guest
-            self.bindings.parked = exc
-            err = ffi.wasmtime_error_new(f"host function {self.name} failed".encode())
-            return ctypes.cast(err, ctypes.c_void_p).value or 0
-        return 0
+    def fail(self, exc: BaseException) -> int:
+        """Park ``exc`` for the component to re-raise; return the error that traps the guest."""
+        self.bindings.parked = exc
+        err = ffi.wasmtime_error_new(f"host function {self.name} failed".encode())
+        return ctypes.cast(err, ctypes.c_void_p).value or 0
 
 
 def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
