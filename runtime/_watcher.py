@@ -67,6 +67,9 @@ GRACE_MS: Final = IDLE_MS
 #: How long :meth:`ModWatcher.start` waits for the OS watches to be in place.
 START_TIMEOUT_S: Final = 10.0
 
+#: Files up to this size are fingerprinted by content, bigger ones by size and mtime.
+HASHED_BYTES: Final = 1 << 20
+
 #: Name suffixes of files editors and tools write next to the real one.
 TEMP_SUFFIXES: Final = (
     "~",
@@ -319,14 +322,20 @@ def folder_fingerprint(folder: Path) -> bytes | None:
     """A digest of a mod folder's files (paths and contents); None when the folder is gone.
 
     Two equal fingerprints mean a reload would load the same thing, so a save that changed
-    nothing (or only touched a temp file) reloads nothing.
+    nothing (or only touched a temp file) reloads nothing. Files up to
+    :data:`HASHED_BYTES` count by content; bigger ones (assets) by size and modification
+    time, so a folder with large assets is not read in full on every save.
     """
     if not folder.is_dir():
         return None
     digest = hashlib.sha256()
     for path in watched_files(folder):
         with contextlib.suppress(OSError):
-            data = path.read_bytes()
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            stat = path.stat()
+            if stat.st_size > HASHED_BYTES:
+                digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode() + b"\0")
+                continue
+            data = path.read_bytes()
             digest.update(len(data).to_bytes(8, "little") + data)
     return digest.digest()

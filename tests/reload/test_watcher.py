@@ -12,7 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from runtime import Host
-from runtime._watcher import ModWatcher, is_temporary, mod_folder_of, open_for_writing
+from runtime._watcher import (
+    HASHED_BYTES,
+    ModWatcher,
+    folder_fingerprint,
+    is_temporary,
+    mod_folder_of,
+    open_for_writing,
+)
 
 from .conftest import WAIT_S, MakeMod, logs, reload_next, wait_until, write
 
@@ -173,3 +180,23 @@ def test_open_for_writing(tmp_path: Path) -> None:
         assert open_for_writing(path)
     assert not open_for_writing(path)
     assert not open_for_writing(tmp_path / "missing.py")
+
+
+def test_folder_fingerprint(tmp_path: Path) -> None:
+    folder = tmp_path / "mod"
+    write(folder / "scripts" / "a.py", "x = 1\n")
+    first = folder_fingerprint(folder)
+    write(folder / "scripts" / "a.py", "x = 1\n")  # saved again, same content
+    (folder / "scripts" / ".a.py.swp").write_text("swap")
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "a.pyc").write_bytes(b"\0")
+    assert folder_fingerprint(folder) == first
+    write(folder / "scripts" / "a.py", "x = 2\n")
+    assert folder_fingerprint(folder) != first
+    big = folder / "assets" / "big.bin"
+    big.parent.mkdir()
+    big.write_bytes(b"\1" * (HASHED_BYTES + 1))
+    with_big = folder_fingerprint(folder)
+    os.utime(big, ns=(1, 1))  # a big file counts by size and modification time
+    assert folder_fingerprint(folder) != with_big
+    assert folder_fingerprint(tmp_path / "gone") is None
