@@ -132,7 +132,11 @@ class WasmComponent:
         self._fuel = limits.fuel
         #: Fresh instances started (1 after load; +1 after every trap that was recovered).
         self.starts = 0
-        self._start()
+        try:
+            self._start()
+        except BaseException:
+            self.close()  # release the linker (and its raw callbacks) at once
+            raise
 
     # -- lifecycle -------------------------------------------------------------------------
     def _check_exports(self) -> None:
