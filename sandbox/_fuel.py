@@ -20,7 +20,6 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from itertools import chain, islice, repeat
-from operator import length_hint
 from typing import Final
 
 from ._signals import DeadlineSignal, FuelSignal, LimitSignal
@@ -71,6 +70,9 @@ class Meter:
         self._refills = map(self._refill, repeat(None))
         self._raiser = map(self._raise, repeat(None))
         self._chunk: Iterator[bool] = iter(())
+        #: The current chunk's ``__length_hint__`` (units left), bound once per chunk.
+        self._left = _NOTHING_LEFT
+        self._clock_call = -1
         self._issued = 0
         self._start = 0
         self._deadline = 0.0
@@ -85,17 +87,20 @@ class Meter:
 
     # -- per call ----------------------------------------------------------------------------
     def begin(self) -> None:
-        """Start a call: a fresh budget and a deadline ``timeout`` from now."""
+        """Start a call: a fresh budget; the deadline starts at the call's first refill.
+
+        Called once per hook call, so it does the least it can: the units left in the current
+        chunk (counted towards this call) and the call count. The clock starts when the call
+        first needs a chunk, at most one chunk into the call.
+        """
         if self._tripped is not None:
             self._rebuild()
-        self._start = self._issued - length_hint(self._chunk)
+        self._start = self._issued - self._left()
         self.calls += 1
-        self._deadline = time.perf_counter() + self.timeout
-        self._gc_at_start = GC_PAUSES.total
 
     def used(self) -> int:
         """Fuel the current (or last) call has used so far."""
-        return self._issued - length_hint(self._chunk) - self._start
+        return self._issued - self._left() - self._start
 
     @property
     def tripped(self) -> LimitSignal | None:
@@ -113,15 +118,11 @@ class Meter:
         if units > 0:
             deque(islice(self.stream, units), maxlen=0)
 
-    def check_deadline(self) -> None:
-        """Raise the deadline signal if the current call is past it (cheap; host calls use it)."""
-        if self._deadline and self._late(time.perf_counter()):
-            raise self.trip(DeadlineSignal(_timeout_message(self.timeout)))
-
     # -- internals ---------------------------------------------------------------------------
     def _rebuild(self) -> None:
         self._tripped = None
         self._chunk = iter(())
+        self._left = _NOTHING_LEFT
         self._issued = 0
         self.stream = chain.from_iterable(self._refills)
         self.generation += 1
@@ -131,7 +132,11 @@ class Meter:
         if self._tripped is not None:
             return self._raiser
         now = time.perf_counter()
-        if self._late(now):
+        if self._clock_call != self.calls:
+            self._clock_call = self.calls
+            self._deadline = now + self.timeout
+            self._gc_at_start = GC_PAUSES.total
+        elif self._late(now):
             self.trip(DeadlineSignal(_timeout_message(self.timeout)))
             return self._raiser
         remain = self.fuel - (self._issued - self._start)
@@ -141,6 +146,7 @@ class Meter:
         self._adapt(now)
         size = min(self._k, remain)
         self._chunk = repeat(True, size)
+        self._left = self._chunk.__length_hint__
         self._issued += size
         return self._chunk
 
@@ -161,6 +167,10 @@ class Meter:
     def _raise(self, _: object) -> bool:
         tripped = self._tripped or FuelSignal("fuel exhausted")
         raise type(tripped)(tripped.message, **tripped.details)
+
+
+def _NOTHING_LEFT() -> int:
+    return 0
 
 
 def _timeout_message(timeout: float) -> str:

@@ -119,9 +119,9 @@ class RestrictedSandbox(ScriptSandbox):
         self._calls = calls = self._calls + 1
         if (
             not calls % MEMORY_SAMPLE_EVERY
-            or self._guards.big_allocations_in(meter.calls)
+            or self._guards._big_call == meter.calls
             or not args
-            or _is_mod_ctx(args[0])
+            or getattr(args[0], "entity", True) is None
         ):
             self._check_retained(module.path, args[0] if args else None)
         return result
@@ -262,10 +262,6 @@ class RestrictedSandbox(ScriptSandbox):
             fault.hint = exc.hint or fault.hint
             fault.details.update(exc.details)
         return fault
-
-
-def _is_mod_ctx(ctx: Any) -> bool:
-    return getattr(ctx, "entity", True) is None
 
 
 def _is_digit_limit(exc: BaseException) -> bool:
