@@ -32,6 +32,19 @@ from host_api import (
 #: Results whose ok and err cases wasmtime-py cannot tell apart by Python type; they travel
 #: as ``Variant("ok" | "err", value)`` on the stock path.
 TAGGED_RESULTS: Final = frozenset({"get-entity"})
+#: Results wasmtime-py's stock converters cannot lower at all when they are an error:
+#: ``result<option<T>, host-error>`` (every value matches the untagged ``option`` case first).
+#: These go through the raw callbacks of ``_wasm_fast`` on both paths. A test derives this set
+#: from the WIT.
+RAW_ONLY_RESULTS: Final = frozenset({"timer-after", "timer-every"})
+
+
+class HostErrorRecord(Record):
+    """A ``host-error`` value (a ``Record`` the raw path recognises and writes itself)."""
+
+    code: str
+    message: str
+
 
 HostFunc = Callable[..., Any]
 
@@ -64,9 +77,12 @@ def _vec3_record(v: tuple[float, float, float]) -> Record:
     return _record(x=float(v[0]), y=float(v[1]), z=float(v[2]))
 
 
-def host_error(code: str, message: str) -> Record:
+def host_error(code: str, message: str) -> HostErrorRecord:
     """A WIT ``host-error`` record."""
-    return _record(code=code, message=message)
+    rec = HostErrorRecord()
+    rec.code = code
+    rec.message = message
+    return rec
 
 
 def parse_json_text(text: str, *, mod_id: str, what: str) -> Any:
@@ -208,13 +224,15 @@ def build_linker(
     linker = Linker(engine)
     keep: object = None
     with linker.root() as root, root.add_instance(WIT_HOST_INTERFACE) as host:
-        if fast:
-            from ._wasm_fast import add_fast_functions
+        from ._wasm_fast import add_fast_functions
 
+        if fast:
             keep = add_fast_functions(host, bindings)
         else:
             for name, fn in bindings.functions().items():
-                host.add_func(name, fn)
+                if name not in RAW_ONLY_RESULTS:
+                    host.add_func(name, fn)
+            keep = add_fast_functions(host, bindings, only=RAW_ONLY_RESULTS)
     if wasi:
         linker.add_wasip2()
     return linker, keep

@@ -181,3 +181,41 @@ def test_closing_releases_the_raw_host_callbacks(
             comp.on_event("log", None)
             assert len(_LIVE) > before
     assert len(_LIVE) == before
+
+
+class TimerPort:
+    """Just enough of a gameplay port for timers: hands out ids, or None when "full"."""
+
+    def __init__(self, full: bool) -> None:
+        self.full = full
+        self.added: list[tuple[str, int, str]] = []
+
+    def timer_add(
+        self, mod_id: str, entity: object, delay: int, period: object, name: str, payload: object
+    ) -> int | None:
+        self.added.append((mod_id, delay, name))
+        return None if self.full else 7
+
+
+@pytest.mark.parametrize("case", ["some", "none", "denied"])
+def test_option_results_cross_both_ways(
+    engine: WasmEngine, components: dict[str, Path], fast: bool, case: str, tmp_path: Path
+) -> None:
+    """``result<option<u64>, host-error>``: ok(some), ok(none) and err all reach the guest."""
+    from host_api import HostAPI, grant
+
+    caps = set(ALL_CAPABILITIES) - ({"timers"} if case == "denied" else set())
+    port = TimerPort(full=case == "none")
+    api = HostAPI(
+        grant("wasm-mod", caps, ALL_CAPABILITIES),
+        FakeWorld(),
+        mod_root=tmp_path,
+        seed=0,
+        gameplay=port,  # type: ignore[arg-type]
+    )
+    with _start(engine, components["timers"], api, fast) as comp:
+        comp.on_event("go", None)
+        assert comp.starts == 1  # no trap, no host bug
+    codes = [d.code for d in api.drain_diagnostics()]
+    assert codes == ([DiagnosticCode.CAPABILITY_DENIED] if case == "denied" else [])
+    assert port.added == ([] if case == "denied" else [("wasm-mod", 10, "ring")])

@@ -73,3 +73,22 @@ def test_every_host_function_maps_to_the_api() -> None:
 def test_wit_file_is_where_the_readme_says(resolved: dict[str, Any]) -> None:
     assert (ROOT / "wit" / "mod.wit").is_file()
     assert Path(ROOT / "wit").is_dir()
+
+
+def test_results_the_stock_converters_cannot_express_are_routed(resolved: dict[str, Any]) -> None:
+    """``result<option<T>, host-error>`` needs Variant tagging (T a record) or the raw path."""
+    from sandbox._wasm_host import RAW_ONLY_RESULTS, TAGGED_RESULTS
+
+    types = resolved["types"]
+    (host,) = [i for i in resolved["interfaces"] if i["name"] == "host"]
+    needing = set()
+    for name, func in host["functions"].items():
+        result = func.get("result")
+        kind = types[result]["kind"] if isinstance(result, int) else None
+        if isinstance(kind, dict) and "result" in kind:
+            ok = kind["result"].get("ok")
+            if isinstance(ok, int) and "option" in types[ok]["kind"]:
+                needing.add(name)
+    assert needing, "the WIT has no result<option<T>, E>: drop this routing"
+    assert needing <= TAGGED_RESULTS | RAW_ONLY_RESULTS
+    assert needing >= RAW_ONLY_RESULTS
