@@ -160,8 +160,7 @@ class GameplayStages:
     def _prune(self) -> None:
         """Forget timers and HUD items of mods that are no longer loaded (deleted folders)."""
         gameplay, instances = self._gameplay, self._host.instances
-        gone = {t.mod for t in gameplay.timers._by_id.values() if t.mod not in instances}
-        gone |= {m for m in gameplay.hud._items if m not in instances}
+        gone = (gameplay.timers.mods() | gameplay.hud.mods()) - instances.keys()
         for mod_id in sorted(gone):
             gameplay.forget_mod(mod_id)
 

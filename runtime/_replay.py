@@ -28,6 +28,7 @@ import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -115,9 +116,10 @@ class Frame:
         return cls(ids, digests, owners)
 
 
+@lru_cache(maxsize=256)
 def _name_hashes(names: tuple[object, ...]) -> U64:
     """A stable 64-bit hash per interned name (tuples of tags joined), independent of
-    interning order."""
+    interning order. Cached: the name tables rarely change from one tick to the next."""
     out = np.zeros(max(1, len(names)), dtype=np.uint64)
     for i, name in enumerate(names):
         text = "\x1f".join(name) if isinstance(name, tuple) else str(name)

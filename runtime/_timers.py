@@ -147,6 +147,10 @@ class Timers:
                 heapq.heappush(heap, again)
         return fired
 
+    def mods(self) -> set[str]:
+        """Mods with pending timers. Cost: O(mods)."""
+        return {mod for mod, count in self._per_mod.items() if count}
+
     def pending(self, mod: str | None = None) -> int:
         """Pending timers (of ``mod``, or all)."""
         if mod is None:
