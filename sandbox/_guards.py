@@ -225,7 +225,11 @@ class Guards:
         """Wrap a builtin that consumes an iterable in C so each item burns one unit of fuel."""
         meter = self.meter
 
+        several = fn in (min, max)  # min(a, b, c) takes values, not an iterable
+
         def consume(iterable: Any, *args: Any, **kwargs: Any) -> Any:
+            if several and args:
+                return fn(iterable, *args, **kwargs)
             return fn(compress(iterable, meter.stream), *args, **kwargs)
 
         consume.__name__ = fn.__name__
