@@ -88,24 +88,24 @@ def outer(k):
         return (v + k) * scale + len(rest) + len(kw)
     return inner
 def on_tick(ctx, dt):
-    pairs = [(1, \"a\"), (2, \"b\")]
-    out = [f\"{i}:{x}{y}\" for i, (x, y) in enumerate(pairs, start=1)]
-    out.append(\"%(n)s/%(m)d\" % {\"n\": \"x\", \"m\": 3})
+    pairs = [(1, 'a'), (2, 'b')]
+    out = [f'{i}:{x}{y}' for i, (x, y) in enumerate(pairs, start=1)]
+    out.append('%(n)s/%(m)d' % {'n': 'x', 'm': 3})
     out.append(outer(1)(2, 3, 4, scale=3, extra=1))
     args = [5]
-    kw = {\"scale\": 1}
+    kw = {'scale': 1}
     out.append(outer(0)(*args, **kw))
     out.append(list(reversed([1, 2, 3])))
     out.append(dict(a=1, b=[i for i in range(3) if (j := i * 2) > 1]))
     out.append(bump() + bump())
     out.append([y for x in range(3) if (y := x * x) > 0])
-    out.append(sorted({\"b\": 1, \"a\": 2}.items()))
+    out.append(sorted({'b': 1, 'a': 2}.items()))
     out.append(tuple(map(lambda q, r=10: q * r, [1, 2])))
-    out.append(\"-\".join(filter(None, [\"\", \"a\", \"b\"])))
+    out.append('-'.join(filter(None, ['', 'a', 'b'])))
     out.append(divmod(17, 5))
     out.append(round(2.675, 2))
-    out.append([*range(3), *\"ab\"])
-    out.append({**{\"a\": 1}, \"b\": 2})
+    out.append([*range(3), *'ab'])
+    out.append({**{'a': 1}, 'b': 2})
     a, *b = [1, 2, 3]
     out.append((a, b))
     s = 0.0
@@ -117,8 +117,8 @@ def on_tick(ctx, dt):
     x //= 1
     x |= 8
     out.append(x)
-    t = \"abc\"
-    t += \"d\"
+    t = 'abc'
+    t += 'd'
     out.append(t[::-1])
     return out
 """
