@@ -93,7 +93,7 @@ class ProcessSandbox(ScriptSandbox):
         self._check_open()
         conn = self._ensure_worker()
         self._send(conn, ("load", path, source))
-        reply = self._wait(conn, deadline=None)
+        reply = self._wait(conn, deadline=self._kill_after())
         if reply[0] == "fault":
             raise self._rebuild(reply[1], path)
         self._sources[path] = source
@@ -162,7 +162,7 @@ class ProcessSandbox(ScriptSandbox):
         self, conn: Connection, api: HostAPI | None, ctxs: list[ScriptContext | None]
     ) -> list[Any]:
         """Answer the worker's rpcs until it is done; kill it if a call runs past its limit."""
-        limit = self.limits.timeout_ms / 1000.0 + kill_margin(self.limits.timeout_ms)
+        limit = self._kill_after()
         while True:
             message = self._wait(conn, deadline=limit)
             if message[0] == "done":
@@ -175,29 +175,39 @@ class ProcessSandbox(ScriptSandbox):
                     kwargs["entity"] = None if ctx is None else ctx._source_entity()
                 self._send(conn, self._rpc(api, message[1], message[2], kwargs))
 
+    def _kill_after(self) -> float:
+        """Seconds a call (or module body) may run before the host kills the worker."""
+        return self.limits.timeout_ms / 1000.0 + kill_margin(self.limits.timeout_ms)
+
     def _send(self, conn: Connection, message: tuple[Any, ...]) -> None:
         try:
             conn.send(message)
         except (OSError, ValueError):
             raise self._crashed() from None
 
-    def _wait(self, conn: Connection, deadline: float | None) -> Any:
+    def _wait(self, conn: Connection, deadline: float) -> Any:
+        """The worker's next message; kill it if the running call passes ``deadline`` seconds.
+
+        Between calls (the worker starting, answering) only a dead worker or
+        :data:`START_TIMEOUT_S` without any message ends the wait.
+        """
+        idle_since = time.perf_counter()
         while True:
             try:
-                if conn.poll(POLL_S if deadline is not None else START_TIMEOUT_S):
+                if conn.poll(POLL_S):
                     return conn.recv()
             except (EOFError, OSError):
                 raise self._crashed() from None
-            if deadline is None:
-                raise self._crashed()
             index, started = self._progress[0], self._progress[1]
-            late = time.perf_counter() - started
+            now = time.perf_counter()
             if index >= 0:
                 self._stuck = int(index)
-                if late > deadline:
+                if now - started > deadline:
                     raise self._killed()
-            elif index == POST_CALL and late > POST_CALL_S:
+            elif index == POST_CALL and now - started > POST_CALL_S:
                 raise self._killed()
+            elif now - idle_since > START_TIMEOUT_S:
+                raise self._crashed()
             if not self._proc.is_alive():
                 raise self._crashed()
 
@@ -249,7 +259,7 @@ class ProcessSandbox(ScriptSandbox):
         self.starts += 1
         for path, source in self._sources.items():
             self._send(host_end, ("load", path, source))
-            self._wait(host_end, deadline=None)
+            self._wait(host_end, deadline=self._kill_after())
         return host_end
 
     def _stop_worker(self, *, kill: bool) -> None:

@@ -93,11 +93,15 @@ def worker_main(conn: Connection, mod_id: str, limits: Limits, progress: Any) ->
             return
         if kind == "load":
             _, path, source = message
+            progress[1] = time.perf_counter()
+            progress[0] = 0.0  # the module body runs under the same kill deadline as a call
             try:
                 modules[path] = sandbox.load(path, source)
-                conn.send(("loaded", sorted(modules[path].hooks)))
+                reply: tuple[Any, ...] = ("loaded", sorted(modules[path].hooks))
             except (ScriptRejected, ScriptFault) as exc:
-                conn.send(("fault", fault_data(exc)))
+                reply = ("fault", fault_data(exc))
+            progress[0] = -1.0
+            conn.send(reply)
         elif kind == "batch":
             _, tick, granted, calls = message
             api.grant(frozenset(granted))

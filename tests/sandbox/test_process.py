@@ -118,3 +118,12 @@ def test_corpus_sample_in_the_process_tier(attack: object, tmp_path: Path) -> No
     result = run_attack(attack, Limits(timeout_ms=2000), tier="process", mod_root=tmp_path)  # type: ignore[arg-type]
     assert result.tier == "process"
     assert result.stopped and result.as_expected, (result.code, result.message)
+
+
+def test_a_module_body_stuck_in_c_is_killed_at_load() -> None:
+    r = make_rig(limits=Limits(timeout_ms=10), tier="process")
+    with pytest.raises(ScriptTimeout):
+        r.load("data = list(range(1000000))\nwhile True:\n    s = repr(data)\n")
+    ok = r.load("def on_tick(ctx, dt):\n    return 1\n", path="scripts/ok.py")
+    assert r.tick(ok) == 1
+    r.sandbox.close()
