@@ -16,13 +16,15 @@ from ._cli_common import JSON_OPTION, console, finish, print_diagnostics, print_
 from ._cmd_options import MODS_OPTION, POLICY_OPTION, choose_policy, require_mods_dir
 from ._replay import ReplayReport, replay
 
+FILE_ARGUMENT = typer.Argument(..., help="A file written by 'modhost run --record'.")
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``replay`` command."""
 
     @app.command("replay")
     def replay_command(
-        file: Path = typer.Argument(..., help="A file written by 'modhost run --record'."),
+        file: Path = FILE_ARGUMENT,
         mods: Path = MODS_OPTION,
         policy: Path | None = POLICY_OPTION,
         allow_changed_mods: bool = typer.Option(
