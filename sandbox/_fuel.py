@@ -25,7 +25,7 @@ from typing import Final
 from ._signals import DeadlineSignal, FuelSignal, LimitSignal
 
 #: Largest chunk: the most steps between two deadline checks of a fast loop.
-MAX_CHUNK: Final = 4096
+MAX_CHUNK: Final = 1024
 #: First chunk of a sandbox and smallest chunk after slow steps.
 MIN_CHUNK: Final = 1
 

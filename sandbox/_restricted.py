@@ -242,14 +242,14 @@ class RestrictedSandbox(ScriptSandbox):
             )
         if isinstance(exc, MemoryError) or _is_digit_limit(exc):
             return MemoryLimitExceeded(
-                f"{type(exc).__name__}: {exc}",
+                _describe(exc),
                 mod_id=self.mod_id,
                 file=path,
                 line=line,
                 hint=_HINTS["SANDBOX_MEMORY_LIMIT"],
             )
         fault = ScriptRaised(
-            f"{type(exc).__name__}: {exc}",
+            _describe(exc),
             mod_id=self.mod_id,
             file=path,
             line=line,
@@ -262,6 +262,20 @@ class RestrictedSandbox(ScriptSandbox):
             fault.hint = exc.hint or fault.hint
             fault.details.update(exc.details)
         return fault
+
+
+#: Characters of an exception's text kept in a diagnostic (a script controls that text).
+MAX_MESSAGE: Final = 500
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # a failing __str__ of some value the script raised with
+        text = "<unprintable>"
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + f"... ({len(text)} characters)"
+    return f"{type(exc).__name__}: {text}"
 
 
 def _is_digit_limit(exc: BaseException) -> bool:
