@@ -40,7 +40,7 @@ from host_api import (
 )
 
 from ._collisions import Colliders, Contact, within_radius
-from ._events import Event, copy_payload
+from ._events import Event, copy_payload, for_receiver
 from ._hud import Hud
 from ._input import InputState
 from ._timers import Timer, Timers
@@ -187,7 +187,7 @@ class GameplayStages:
             ctx = host._entity_ctx(instance, entity) if modules else None
         for module in modules:
             if ctx is not None:
-                host._call(instance, module, "on_event", ctx, event)
+                host._call(instance, module, "on_event", ctx, for_receiver(event))
         self._to_components(instance, event)
 
     def _to_components(self, instance: ModInstance, event: Event) -> None:
@@ -275,15 +275,6 @@ class GameplayStages:
         if ctx is None:
             return
         for module in modules:
-            arg: Any = (
-                other
-                if other is not None
-                else Event(
-                    event.name,
-                    copy_payload(event.payload),
-                    event.source,
-                    event.source_entity,
-                    event.tick,
-                )
-            )
+            # Each receiver gets its own payload copy, as on the event bus.
+            arg: Any = other if other is not None else for_receiver(event)
             host._call(instance, module, hook, ctx, arg)
