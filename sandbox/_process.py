@@ -85,6 +85,7 @@ class ProcessSandbox(ScriptSandbox):
         self._conn: Connection | None = None
         self._progress: Any = None
         self._stuck = 0
+        self._host_bug: Exception | None = None
         #: Workers started (1 + restarts after kills and crashes).
         self.starts = 0
 
@@ -153,6 +154,9 @@ class ProcessSandbox(ScriptSandbox):
             # with the worker and are not applied (their state stays as it was).
             stuck = max(0, min(self._stuck, len(batch) - 1))
             return [fault if i == stuck else None for i in range(len(batch))]
+        bug, self._host_bug = self._host_bug, None
+        if bug is not None:
+            raise bug
         return [
             self._apply(module.path, api, ctx, result)
             for ctx, (module, _, _), result in zip(ctxs, batch, results, strict=True)
@@ -220,8 +224,11 @@ class ProcessSandbox(ScriptSandbox):
             return ("ret", getattr(api, name)(*args, **kwargs))
         except ModhostError as exc:
             return ("err", fault_data(exc))
-        except Exception as exc:  # a bad argument the API did not anticipate
-            return ("err", _refusal(self.mod_id, f"{name}: {type(exc).__name__}: {exc}"))
+        except Exception as exc:
+            # A host bug: the script gets a refusal now; the host re-raises the original once
+            # the batch is back (a host bug surfaces as itself, never as the mod's fault).
+            self._host_bug = self._host_bug or exc
+            return ("err", _refusal(self.mod_id, name))
 
     def _apply(self, path: str, api: HostAPI | None, ctx: ScriptContext | None, result: Any) -> Any:
         fault_raw, value, state, ops = result

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from host_api import Limits, ModFault
+from host_api.testing import FakeWorld
 from sandbox import MemoryLimitExceeded, ScriptFault, ScriptTimeout
 from sandbox._audit import run_attack
 from sandbox._corpus import ATTACKS
@@ -127,3 +128,25 @@ def test_a_module_body_stuck_in_c_is_killed_at_load() -> None:
     ok = r.load("def on_tick(ctx, dt):\n    return 1\n", path="scripts/ok.py")
     assert r.tick(ok) == 1
     r.sandbox.close()
+
+
+class _BrokenWorld(FakeWorld):
+    def query(self, *, kind: str | None = None, tag: str | None = None) -> list:  # type: ignore[override]
+        raise RuntimeError("host bug")
+
+
+def test_a_host_bug_during_a_worker_call_surfaces_as_itself() -> None:
+    r = make_rig(limits=Limits(timeout_ms=2000), tier="process", world=_BrokenWorld())
+    module = r.load("def on_tick(ctx, dt):\n    return ctx.world.query()\n")
+    with pytest.raises(RuntimeError, match="host bug"):
+        r.tick(module)
+    r.sandbox.close()
+
+
+def test_call_batch_stops_when_told(prig: Rig) -> None:
+    module = prig.load("def on_tick(ctx, dt):\n    ctx.state['n'] = 1\n    return 1 / 0\n")
+    seen: list[ModFault] = []
+    prig.sandbox.call_batch(
+        [(module, "on_tick", (prig.ctx, 0.1))] * 3, lambda f: seen.append(f) is not None
+    )
+    assert [f.code for f in seen] == ["SANDBOX_ERROR"]
