@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def run_attack(
     )
 
 
-def _first_noted(diagnostics: list[object]) -> tuple[str | None, str]:
+def _first_noted(diagnostics: Sequence[object]) -> tuple[str | None, str]:
     for d in diagnostics:
         code = getattr(d, "code", None)
         if code is not None:

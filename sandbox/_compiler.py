@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any, Final
 
-from RestrictedPython import compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
 from ._builtins import IMPORTABLE, MATH_NAMES, REFUSED

@@ -61,7 +61,7 @@ def _size(value: Any) -> int:
     if t is str or t is bytes or t is bytearray:
         return len(value)
     if t is int:
-        return value.bit_length() // 8
+        return int(value.bit_length()) // 8
     try:
         return len(value) * ITEM_BYTES
     except TypeError:
@@ -156,7 +156,7 @@ class Guards:
         return a % b
 
     def _check_percent(self, fmt: str | bytes, args: Any) -> None:
-        text = fmt if type(fmt) is str else fmt.decode("latin-1")
+        text = fmt if isinstance(fmt, str) else fmt.decode("latin-1")
         items = args if type(args) is tuple else (args,)
         if type(args) is dict:
             items = tuple(args.values())

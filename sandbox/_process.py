@@ -252,6 +252,7 @@ class ProcessSandbox(ScriptSandbox):
             return self._conn
         self._stop_worker(kill=True)
         mp = _context()
+        host_end: Connection
         host_end, worker_end = mp.Pipe(duplex=True)
         self._progress = mp.RawArray("d", [-1.0, 0.0])
         self._proc = mp.Process(

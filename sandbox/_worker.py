@@ -310,7 +310,7 @@ class _RemoteAPI:
         view = self._view
         if view is not None and entity_id == view.id:
             try:
-                clean = {k: tuple(float(c) for c in v) for k, v in fields.items()}
+                clean: dict[str, Any] = {k: tuple(float(c) for c in v) for k, v in fields.items()}
             except (TypeError, ValueError):
                 return
             if all(len(v) == 3 for v in clean.values()):
