@@ -1,7 +1,10 @@
 """sandbox: execution engines for untrusted mod code, behind one interface.
 
-:class:`ScriptSandbox` is the interface; :class:`RestrictedSandbox` runs RestrictedPython
-in-process. WebAssembly components and the out-of-process tier live here too.
+:class:`ScriptSandbox` is the interface, :func:`create_sandbox` the factory: :class:`ProcessSandbox`
+(the default tier) runs a mod's restricted, metered scripts in a worker process the host kills
+at the deadline; :class:`RestrictedSandbox` runs them in this interpreter.
+``modhost sandbox audit`` runs :data:`ATTACKS` through :func:`run_audit`. WebAssembly
+components live here too.
 
 May import: host_api, the standard library, RestrictedPython, wasmtime, numpy.
 """
@@ -18,6 +21,7 @@ __all__ = [
     "FuelExhausted",
     "GuestTrap",
     "MemoryLimitExceeded",
+    "ProcessSandbox",
     "RecursionLimitExceeded",
     "RestrictedSandbox",
     "SandboxClosed",
@@ -61,6 +65,7 @@ from ._errors import ScriptRaised as ScriptRaised
 from ._errors import ScriptRejected as ScriptRejected
 from ._errors import ScriptTimeout as ScriptTimeout
 from ._factory import create_sandbox as create_sandbox
+from ._process import ProcessSandbox as ProcessSandbox
 from ._restricted import RestrictedSandbox as RestrictedSandbox
 from ._wasm_cache import ArtifactCache as ArtifactCache
 from ._wasm_component import WasmComponent as WasmComponent

@@ -261,16 +261,19 @@ class _Instrumenter(ast.NodeTransformer):
 
     # -- fuel --------------------------------------------------------------------------------
     def visit_For(self, node: ast.For) -> Any:
+        """Fuel: one unit per iteration, pulled in C (``compress(iterable, fuel)``)."""
         self.generic_visit(node)
         node.iter = _call(COMPRESS, node.iter, _name(FUEL))
         return node
 
     def visit_While(self, node: ast.While) -> Any:
+        """Fuel: one unit per iteration (``next(fuel)`` first in the body)."""
         self.generic_visit(node)
         node.body.insert(0, _fuel_step())
         return node
 
     def visit_comprehension(self, node: ast.comprehension) -> Any:
+        """Fuel: one unit per step of each ``for`` clause."""
         self._no_walrus += 1
         node.iter = self.visit(node.iter)
         self._no_walrus -= 1
@@ -280,16 +283,19 @@ class _Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        """Fuel: one unit per call (``next(fuel)`` first in the body)."""
         self.generic_visit(node)
         node.body.insert(0, _fuel_step())
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
+        """Fuel: one unit per call (``body if next(fuel) else None``)."""
         self.generic_visit(node)
         node.body = ast.IfExp(_call(NEXT, _name(FUEL)), node.body, ast.Constant(None))
         return node
 
     def visit_Import(self, node: ast.Import) -> Any:
+        """``import math [as m]`` binds the sandbox's own ``math`` namespace."""
         return [
             ast.copy_location(
                 ast.Assign([_name(alias.asname or alias.name, store=True)], _name(MATH)), node
@@ -298,6 +304,7 @@ class _Instrumenter(ast.NodeTransformer):
         ]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
+        """``from math import f`` binds ``f`` from the sandbox's own ``math`` namespace."""
         return [
             ast.copy_location(
                 ast.Assign(
@@ -311,6 +318,7 @@ class _Instrumenter(ast.NodeTransformer):
 
     # -- growth ------------------------------------------------------------------------------
     def visit_BinOp(self, node: ast.BinOp) -> Any:
+        """Guard the growing operators; numbers take an inline fast path, no call."""
         self.generic_visit(node)
         op = type(node.op)
         guard = GUARD_NAMES.get(op)
@@ -334,6 +342,7 @@ class _Instrumenter(ast.NodeTransformer):
         return ast.copy_location(ast.IfExp(test, fast, slow), node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
+        """Guard ``+=``, ``*=``, ``**=``, ``<<=``, ``%=`` (target evaluated once, in place)."""
         self.generic_visit(node)
         op = type(node.op)
         if op not in OP_TEXT or (op is ast.Add and _is_number(node.value)):
@@ -387,6 +396,7 @@ class _Instrumenter(ast.NodeTransformer):
         return ast.IfExp(test, fast, slow)
 
     def visit_Assign(self, node: ast.Assign) -> Any:
+        """Guard slice assignment: the target may grow only up to the memory limit."""
         self.generic_visit(node)
         slices = [t for t in node.targets if _has_slice_store(t)]
         if not slices:
@@ -402,12 +412,14 @@ class _Instrumenter(ast.NodeTransformer):
         return [ast.copy_location(obj, node), node]
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
+        """Route the size-taking methods (``join``, ``ljust`` ...) through their guard."""
         self.generic_visit(node)
         if isinstance(node.ctx, ast.Load) and node.attr in GUARDED_METHODS:
             return ast.copy_location(_call("_gm_", node.value, ast.Constant(node.attr)), node)
         return node
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
+        """Guard f-string format specs (width and precision)."""
         self.generic_visit(node)
         if node.format_spec is None:
             return node
