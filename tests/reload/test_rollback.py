@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from host_api import load_policy
+from host_api import HostPolicy, load_policy
 from marketplace import generate_key, sign_mod, write_keypair
 from runtime import Host
 
@@ -331,3 +331,24 @@ def on_reload(ctx, old_state):
     host.step(1)
     assert logs(host, "rocks")[-1] == "rock age 3"
     assert logs(host, "ears") == []
+
+
+def test_the_inprocess_tier_reloads_and_rolls_back_the_same_way(
+    make_mod: MakeMod, mods_dir: Path
+) -> None:
+    folder = make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
+    policy = HostPolicy.model_validate({"sandbox": {"tier": "inprocess"}})
+    with Host(mods_dir, policy=policy) as host:
+        host.load()
+        assert host.report().mods["alpha"].tier == "inprocess"
+        host.step(2)
+        write(folder / "scripts" / "blob.py", BLOB.replace("v1", "v2"))
+        assert host.reload().reloaded == ("alpha",)
+        world = host.world_hash()
+        write(folder / "scripts" / "blob.py", ON_RELOAD_RAISES)
+        result = host.reload()
+        assert result.rolled_back == ("alpha",)
+        assert rolled_back(result)[0]["cause"] == "SANDBOX_ERROR"
+        assert host.world_hash() == world
+        host.step(1)
+        assert sorted(logs(host, "alpha")[-2:]) == ["v2 1 n=3", "v2 2 n=3"]
