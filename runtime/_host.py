@@ -5,6 +5,7 @@ Lifecycle::
     with Host(Path("mods"), policy=policy, seed=7) as host:
         host.load()          # discover, plan, load every planned mod, call on_load
         host.step(240)       # run ticks
+        host.reload()        # between ticks: hot-reload what changed on disk (runtime._reload)
         report = host.report()
 
 A tick runs the stages of :mod:`runtime._scheduler` in order:
