@@ -150,3 +150,11 @@ def test_call_batch_stops_when_told(prig: Rig) -> None:
         [(module, "on_tick", (prig.ctx, 0.1))] * 3, lambda f: seen.append(f) is not None
     )
     assert [f.code for f in seen] == ["SANDBOX_ERROR"]
+
+
+def test_a_script_that_keeps_the_host_busy_is_still_stopped() -> None:
+    r = make_rig(limits=Limits(timeout_ms=20, fuel=10**8), tier="process")
+    module = r.load("def on_tick(ctx, dt):\n    while True:\n        ctx.world.query()\n")
+    with pytest.raises(ScriptTimeout):
+        r.tick(module)
+    r.sandbox.close()
