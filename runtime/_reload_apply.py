@@ -53,6 +53,8 @@ class Checkpoint:
     entity_values: dict[str, dict[int, dict[str, Any]]]
     diagnostics: int
     world: WorldCheckpoint
+    #: Timers, HUD items and colliders (``host.gameplay``), attribute by attribute.
+    gameplay: dict[str, dict[str, Any]]
     snapshots: dict[tuple[str, int], bytes] = field(default_factory=dict)
 
     @classmethod
@@ -78,6 +80,7 @@ class Checkpoint:
             },
             diagnostics=len(host._diagnostics),
             world=host.world.checkpoint(),
+            gameplay={name: copy.deepcopy(vars(part)) for name, part in _gameplay(host)},
         )
 
     def old_mod_state(self, mod_id: str) -> dict[str, Any]:
@@ -106,6 +109,8 @@ class Checkpoint:
                 _refill(self.entity_state[mod_id][entity_id], values)
         del host._diagnostics[self.diagnostics :]
         host.world.restore(self.world)
+        for name, part in _gameplay(host):
+            _refill(vars(part), copy.deepcopy(self.gameplay[name]))
 
 
 class Transaction:
@@ -231,8 +236,16 @@ class Transaction:
             raise ReloadFailed(instance.id, [diag.model_copy(update=update)]) from exc
 
 
+def _gameplay(host: Host) -> list[tuple[str, object]]:
+    """The parts of ``host.gameplay`` mods change: timers, HUD items, colliders."""
+    gameplay = host.gameplay
+    return [("timers", gameplay.timers), ("hud", gameplay.hud), ("colliders", gameplay.colliders)]
+
+
 def forget(host: Host, mod_id: str) -> None:
-    """Remove every trace of an unloaded mod from the host (nothing of it stays reachable)."""
+    """Remove every trace of an unloaded mod from the host (nothing of it stays reachable):
+    its state, ledger, log and timings here, its timers and HUD items in ``host.gameplay``."""
+    host.gameplay.forget_mod(mod_id)
     for table in (
         host._states,
         host._versions,

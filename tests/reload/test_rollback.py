@@ -352,3 +352,39 @@ def test_the_inprocess_tier_reloads_and_rolls_back_the_same_way(
         assert host.world_hash() == world
         host.step(1)
         assert sorted(logs(host, "alpha")[-2:]) == ["v2 1 n=3", "v2 2 n=3"]
+
+
+TIMED = """
+def on_load(ctx):
+    ctx.state["timer"] = ctx.timers.every(1, "beat")
+
+def on_event(ctx, event):
+    ctx.log("%s at %d" % (event.name, ctx.tick))
+"""
+
+
+def test_rollback_restores_timers_and_deleting_a_mod_drops_them(
+    make_mod: MakeMod, mods_dir: Path, drive: Drive
+) -> None:
+    capabilities = ("timers", "events.listen", "log")
+    folder = make_mod("clock", scripts={"main.py": TIMED}, capabilities=capabilities)
+    host = drive.loaded()
+    host.step(2)
+    assert logs(host, "clock") == ["beat at 1", "beat at 2"]
+    write(
+        folder / "scripts" / "main.py",
+        TIMED
+        + """
+def on_reload(ctx, old_state):
+    ctx.timers.cancel(ctx.state["timer"])
+    ctx.timers.after(1, "stray")
+    raise ValueError("no")
+""",
+    )
+
+    assert drive.reload(host).rolled_back == ("clock",)
+    host.step(2)
+    assert logs(host, "clock") == [f"beat at {n}" for n in range(1, 5)]
+    shutil.rmtree(folder)
+    assert drive.reload(host).unloaded == ("clock",)
+    assert host.gameplay.timers.mods() == set()
