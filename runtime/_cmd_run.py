@@ -204,13 +204,19 @@ def _run_watching(
     except ModhostError as exc:
         extra.append(exc.to_diagnostic())
         return
+    from rich.markup import escape
+
     out = err_console if json else console
-    out.print(f"[dim]watching {host.mods_dir} for changes (Ctrl-C to stop)[/]")
+    out.print(f"[dim]watching {escape(str(host.mods_dir))} for changes (Ctrl-C to stop)[/]")
+    stopped: list[str] = []
 
     def reload_while_waiting(seconds: float) -> None:
         # Reload as soon as a batch arrives, not at the next tick: the reload then overlaps
         # the wait for the tick instead of delaying it.
         deadline = time.perf_counter() + seconds
+        if watcher.stopped is not None and not stopped:
+            stopped.append(watcher.stopped)
+            out.print(f"[yellow]the watcher stopped:[/] {escape(watcher.stopped)}; no more reloads")
         while True:
             folders = watcher.wait(max(0.0, deadline - time.perf_counter()))
             if folders:

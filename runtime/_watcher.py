@@ -246,6 +246,11 @@ class ModWatcher:
         self.close()
 
     # -- the world thread's side -------------------------------------------------------------
+    @property
+    def stopped(self) -> str | None:
+        """Why the watcher stopped on its own (e.g. the folder was removed), or None."""
+        return None if self._error is None else str(self._error) or type(self._error).__name__
+
     def take(self) -> frozenset[str]:
         """Every folder name handed over since the last call (empty when nothing changed)."""
         out: set[str] = set()
