@@ -42,10 +42,10 @@ class Hud:
         if self._target is not None and self._target[0] == mod:
             self._target = None
 
-    def mods(self) -> set[str]:
+    def mods(self) -> frozenset[str]:
         """Mods with HUD items or the camera target."""
         found = {m for m, items in self._items.items() if items}
-        return found if self._target is None else found | {self._target[0]}
+        return frozenset(found if self._target is None else found | {self._target[0]})
 
     def items(self) -> dict[str, str]:
         """Every item as ``{"<mod>/<key>": text}``, sorted by key."""
