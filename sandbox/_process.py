@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.machinery
 import multiprocessing
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from types import SimpleNamespace
 from typing import Any, ClassVar, Final
@@ -261,7 +263,8 @@ class ProcessSandbox(ScriptSandbox):
             name=f"modhost-sandbox-{self.mod_id}",
             daemon=True,
         )
-        self._proc.start()
+        with _main_not_rerun():
+            self._proc.start()
         worker_end.close()
         self._conn = host_end
         self.starts += 1
@@ -319,6 +322,26 @@ class ProcessSandbox(ScriptSandbox):
         )
         fault.code = DiagnosticCode(data["code"])
         return fault
+
+
+@contextlib.contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Start a worker without it re-running the host's ``__main__`` script.
+
+    A forkserver child re-executes the parent's main *file* unless ``__main__`` has a spec;
+    for the ``modhost`` console script that means importing the whole CLI (hundreds of ms)
+    in every worker. A spec named ``__main__`` tells the child to leave main alone; the
+    worker needs nothing from it (its entry point is ``sandbox._worker``).
+    """
+    main = sys.modules.get("__main__")
+    patch = main is not None and getattr(main, "__spec__", None) is None
+    if patch:
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        if patch:
+            main.__spec__ = None  # type: ignore[union-attr]
 
 
 def _wire_call(ctx: ScriptContext | None, args: tuple[Any, ...]) -> tuple[Any, ...]:
