@@ -10,8 +10,8 @@ pair with numpy only, never a Python loop over entities or pairs:
    cell's entities start (``bincount`` + ``cumsum`` over the cells of the bounding box, or,
    for a very sparse world, ``searchsorted`` over the occupied cells) gives, for each entity,
    the entities of the five cells of its half-neighbourhood (its own cell, and four of its
-   eight neighbours, so each pair of cells is looked at once), and candidate pairs are
-   expanded with ``repeat``/``arange``;
+   eight neighbours, so each pair of cells is looked at once), as a (5, n) table of index
+   ranges; the non-empty ranges are expanded into candidate pairs with ``repeat``/``arange``;
 2. narrow phase: exact sphere-sphere, box-box and sphere-box tests on the candidate arrays.
 
 Pairs are compared with the previous tick's as sorted int64 keys (``low id << 32 | high
@@ -94,29 +94,43 @@ def candidate_pairs(centres: FloatArray, half: FloatArray) -> tuple[IntArray, In
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
     cell = max(2.0 * float(half[:, :2].max()), 1e-9)
-    grid = np.clip(np.floor(centres[:, :2] / cell), -CELL_LIMIT, CELL_LIMIT).astype(np.int64)
-    lo = grid.min(axis=0)
-    width, height = (grid.max(axis=0) - lo + 3).tolist()  # one empty cell on every side
-    if width * height <= max(DENSE_MIN_CELLS, DENSE_CELLS_PER_ENTITY * n):
-        return _dense_pairs(grid - lo + 1, width, height)
+    fx, fy = np.floor(centres[:, 0] / cell), np.floor(centres[:, 1] / cell)
+    x0, x1, y0, y1 = float(fx.min()), float(fx.max()), float(fy.min()), float(fy.max())
+    if max(x1 - x0, y1 - y0) < CELL_LIMIT:
+        width, height = int(x1 - x0) + 3, int(y1 - y0) + 3  # an empty cell on every side
+        if width * height <= max(DENSE_MIN_CELLS, DENSE_CELLS_PER_ENTITY * n):
+            gx = (fx - (x0 - 1.0)).astype(np.int64)
+            gy = (fy - (y0 - 1.0)).astype(np.int64)
+            return _dense_pairs(gx * height + gy, width * height, height)
+    grid = np.clip(np.stack([fx, fy], axis=1), -CELL_LIMIT, CELL_LIMIT).astype(np.int64)
     return _sparse_pairs(grid)
 
 
-def _dense_pairs(grid: IntArray, width: int, height: int) -> tuple[IntArray, IntArray]:
-    """Candidate pairs through a dense table of cell starts (no searching at all)."""
-    n = len(grid)
-    linear = grid[:, 0] * height + grid[:, 1]
+def _dense_pairs(linear: IntArray, cells: int, height: int) -> tuple[IntArray, IntArray]:
+    """Candidate pairs through a dense table of cell starts (no searching at all).
+
+    :param linear: each entity's cell, ``x * height + y``, with an empty cell on every side.
+    :param cells: the table's size (width * height).
+    """
+    n = len(linear)
     # Any sort will do (the pairs are sorted by id later); quicksort is the fastest here.
     order = np.argsort(linear)
-    starts = np.zeros(width * height + 1, dtype=np.int64)
-    np.cumsum(np.bincount(linear, minlength=width * height), out=starts[1:])
+    starts = np.zeros(cells + 1, dtype=np.int64)
+    np.cumsum(np.bincount(linear, minlength=cells), out=starts[1:])
     own = linear[order]
-    positions = np.arange(n, dtype=np.int64)
-    # Own cell: the later entities of the cell; then the four neighbour cells, all at once.
-    others = [own + (dx * height + dy) for dx, dy in NEIGHBOURS]
-    lo = np.concatenate([positions + 1, *(starts[o] for o in others)])
-    hi = np.concatenate([starts[own + 1], *(starts[o + 1] for o in others)])
-    a, b = _expand(np.tile(positions, 1 + len(others)), lo, hi)
+    # Row 0: the later entities of the entity's own cell; rows 1-4: the neighbour cells.
+    steps = np.array([dx * height + dy for dx, dy in NEIGHBOURS], dtype=np.int64)
+    neighbours = own[None, :] + steps[:, None]
+    lo = np.empty((1 + len(steps), n), dtype=np.int64)
+    hi = np.empty_like(lo)
+    lo[0] = np.arange(1, n + 1)
+    hi[0] = starts[own + 1]
+    lo[1:] = starts[neighbours]
+    hi[1:] = starts[neighbours + 1]
+    counts = (hi - lo).ravel()
+    # Most cells of a sparse world are empty: expand only the blocks that hold someone.
+    busy = np.flatnonzero(counts > 0)
+    a, b = _expand(busy % n, lo.ravel()[busy], hi.ravel()[busy])
     return order[a], order[b]
 
 
@@ -264,14 +278,18 @@ class Colliders:
             index, rows = self._live(world)
         centres = world.positions[rows]
         finite = np.isfinite(centres).all(axis=1)
-        index, centres = index[finite], centres[finite]
-        i, j = overlapping_pairs(centres, self._half[index], self._is_box[index])
-        ids = self._ids[index]
+        if not finite.all():
+            index, centres = index[finite], centres[finite]
+        if len(index) == len(self._ids):  # every collider takes part: no gathers needed
+            half, is_box, ids, trig = self._half, self._is_box, self._ids, self._trigger
+        else:
+            half, is_box = self._half[index], self._is_box[index]
+            ids, trig = self._ids[index], self._trigger[index]
+        i, j = overlapping_pairs(centres, half, is_box)
         low, high = np.minimum(ids[i], ids[j]), np.maximum(ids[i], ids[j])
         keys = (low << 32) | high
         order = np.argsort(keys)
         keys = keys[order]
-        trig = self._trigger[index]
         low_first = ids[i] < ids[j]
         trig_low = np.where(low_first, trig[i], trig[j])[order]
         trig_high = np.where(low_first, trig[j], trig[i])[order]
