@@ -314,3 +314,28 @@ def test_an_edit_that_lifts_a_conflict_loads_the_mod_it_kept_out(
 
     assert result.reloaded == ("alpha",) and result.loaded == ("beta",)
     assert host.state_of("beta") == "running" and logs(host, "beta") == ["beta up"]
+
+
+def test_a_renamed_folder_reloads_the_mod_and_a_new_id_replaces_the_old(
+    make_mod: MakeMod, mods_dir: Path, drive: Drive
+) -> None:
+    _alpha(make_mod)
+    host = drive.loaded()
+    host.step(2)
+    (mods_dir / "alpha").rename(mods_dir / "alpha-2")
+
+    result = drive.reload(host)
+
+    assert result.reloaded == ("alpha",) and result.ok
+    assert host.instances["alpha"].folder.name == "alpha-2"
+    assert host.report().kinds == {"blob": 2}
+    manifest = mods_dir / "alpha-2" / "mod.toml"
+    write(manifest, manifest.read_text().replace('id = "alpha"', 'id = "omega"'))
+
+    result = drive.reload(host)
+
+    assert result.loaded == ("omega",) and result.unloaded == ("alpha",)
+    assert host.load_order == ("omega",)
+    assert "alpha" not in host.report().mods
+    assert host.report().kinds == {"blob": 2}  # omega's on_load spawned its own
+    assert all(v.owner == "omega" for v in host.world.query())
