@@ -32,10 +32,10 @@ What never triggers a reload: editor temp and backup files (:func:`is_temporary`
 Python caches, hidden files and plain files directly in ``mods/``. Partially written files
 never load: a batch is held back while any file in it is still open for writing by some
 process (checked with a Linux read lease, :func:`open_for_writing`) and released once every
-writer has closed it; editors that write a temp file and rename it never hold the target
-open, so their saves pass at once. Where leases are not available the quiet step is the
-only guard, and a file still being written usually fails to parse or compile, which the
-reload rolls back.
+writer has closed it (or after :data:`MAX_HOLD_S`, for tools that never close a file);
+editors that write a temp file and rename it never hold the target open, so their saves
+pass at once. Where leases are not available the quiet step is the only guard, and a file
+still being written usually fails to parse or compile, which the reload rolls back.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ import hashlib
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,9 @@ DEBOUNCE_MS: Final = 400
 IDLE_MS: Final = 50
 #: Extra quiet time for a batch in which a file of a mod folder disappeared.
 GRACE_MS: Final = IDLE_MS
+#: The longest a batch is held back for a file open for writing (a tool that keeps a file
+#: in a mod folder open for good must not stop reloads for good).
+MAX_HOLD_S: Final = 5.0
 #: How long :meth:`ModWatcher.start` waits for the OS watches to be in place.
 START_TIMEOUT_S: Final = 10.0
 
@@ -158,6 +162,8 @@ class _Pending:
     files: set[Path] = field(default_factory=set)
     #: Whether the batch already waited once for a vanished file to come back.
     graced: bool = False
+    #: When the batch was first held back for an open file (monotonic seconds).
+    held_since: float | None = None
 
     def add(self, folder: str, path: Path) -> None:
         self.folders.add(folder)
@@ -303,8 +309,11 @@ class ModWatcher:
         """Hand ``pending`` over unless a file in it is still being written, or a file of
         it vanished and the batch has not yet waited :data:`GRACE_MS` for its return."""
         if not pending.complete():
-            self.held_back += 1
-            return False
+            now = time.monotonic()
+            pending.held_since = pending.held_since or now
+            if now - pending.held_since < MAX_HOLD_S:
+                self.held_back += 1
+                return False
         if not pending.graced and pending.vanished(self.mods_dir):
             # The next yield comes with the file's return (a change) or after IDLE_MS.
             pending.graced = True
