@@ -11,6 +11,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+import runtime._watcher as watcher_module
 from runtime import Host
 from runtime._watcher import (
     HASHED_BYTES,
@@ -200,3 +203,15 @@ def test_folder_fingerprint(tmp_path: Path) -> None:
     os.utime(big, ns=(1, 1))  # a big file counts by size and modification time
     assert folder_fingerprint(folder) != with_big
     assert folder_fingerprint(tmp_path / "gone") is None
+
+
+def test_a_file_kept_open_for_good_does_not_stop_reloads(
+    make_mod: MakeMod, mods_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watcher_module, "MAX_HOLD_S", 0.2)
+    folder = _ticker(make_mod, "alpha")
+    with ModWatcher(mods_dir) as watcher, (folder / "tool.log").open("w") as log:
+        log.write("a tool that never closes its file\n")
+        log.flush()
+        assert watcher.wait(WAIT_S) == {"alpha"}
+        assert watcher.held_back > 0
