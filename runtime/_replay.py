@@ -79,6 +79,8 @@ class ReplayFile(BaseModel):
     ticks: int = Field(ge=0)
     world_hash: str
     mods: list[RecordedMod]
+    #: The sandbox tier scripts ran in (tiers may order a script's writes differently).
+    tier: str | None = None
     inputs: list[InputEvent]
     frames: list[str]
 
@@ -195,6 +197,7 @@ class Recorder:
             ticks=len(self.frames),
             world_hash=host.world_hash(),
             mods=self.mods,
+            tier=host.policy.sandbox.tier,
             inputs=self.inputs,
             frames=self.frames,
         )
@@ -367,6 +370,8 @@ def replay(
         host.load()
         changed = compare_mods(doc.mods, mod_set(host))
         extra = _changed_diagnostics(changed, stop=not allow_changed_mods)
+        if doc.tier is not None and doc.tier != host.policy.sandbox.tier:
+            extra.append(_tier_diagnostic(doc.tier, host.policy.sandbox.tier))
         diverged = None
         if not changed or allow_changed_mods:
             diverged = _run_and_compare(host, doc)
@@ -413,6 +418,17 @@ def _changed_diagnostics(changed: dict[str, str], *, stop: bool) -> list[Diagnos
         )
         for mod_id, reason in changed.items()
     ]
+
+
+def _tier_diagnostic(recorded: str, now: str) -> Diagnostic:
+    return Diagnostic(
+        code=DiagnosticCode.REPLAY_MODS_DIFFER,
+        severity="warning",
+        message=f"recorded with the '{recorded}' sandbox tier, replayed with '{now}': "
+        "the run may diverge",
+        hint=f'replay under a policy with [sandbox] tier = "{recorded}"',
+        details={"recorded_tier": recorded, "tier": now},
+    )
 
 
 def _diverged_diagnostic(d: Divergence) -> Diagnostic:

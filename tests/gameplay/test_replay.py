@@ -185,3 +185,17 @@ def test_record_and_replay_from_the_command_line(
     assert code == 1 and "REPLAY_MODS_DIFFER" in text and "game" in text
     code, _ = _cli("replay", str(tmp_path / "missing.json"), "--mods", str(mods_dir))
     assert code == 2
+
+
+def test_a_replay_under_another_sandbox_tier_is_flagged(
+    recording: tuple[Path, str], mods_dir: Path
+) -> None:
+    from host_api import HostPolicy
+
+    path, _ = recording
+    recorded = load_replay(path).tier
+    other = "process" if recorded == "inprocess" else "inprocess"
+    policy = HostPolicy.model_validate({"sandbox": {"tier": other}})
+    report = replay(path, mods_dir, policy=policy)
+    (diag,) = [d for d in report.diagnostics if d.details.get("recorded_tier") == recorded]
+    assert diag.severity == "warning" and other in diag.message
