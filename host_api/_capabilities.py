@@ -81,4 +81,4 @@ def grant(mod_id: str, requested: Iterable[str], allowed: Iterable[str]) -> Capa
     :param allowed: capability names the host policy allows for this mod.
     """
     names = frozenset(requested) & frozenset(allowed) & ALL_CAPABILITIES
-    return CapabilitySet._create(mod_id, names - ALWAYS_DENIED)  # type: ignore[attr-defined, no-any-return]
+    return CapabilitySet._create(mod_id, names - ALWAYS_DENIED)  # type: ignore[no-any-return]

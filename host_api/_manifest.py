@@ -236,8 +236,9 @@ def parse_manifest(text: str, *, folder_name: str) -> Manifest:
             hint="check quotes, brackets and '=' on the line shown",
         ) from exc
     raw_id = data.get("id")
-    valid_id = isinstance(raw_id, str) and re.match(MOD_ID_PATTERN, raw_id)
-    mod_id = raw_id if valid_id else folder_name
+    mod_id: str = (
+        raw_id if isinstance(raw_id, str) and re.match(MOD_ID_PATTERN, raw_id) else folder_name
+    )
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
