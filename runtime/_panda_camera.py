@@ -1,9 +1,12 @@
 """Camera framing of the arena (pure numpy; no Panda3D import).
 
-The camera frames the bounding box of every entity seen so far. Bounds only grow, and they
-grow in steps with a margin, so an entity drifting outwards moves the camera once in a while
-rather than every frame: the picture does not jitter. z is up; the camera looks from the
-south (-y), raised, at the centre of the bounds, or at a mod's camera target when one is set.
+The camera frames the bounding box of every entity seen so far, scenery (the ground, which is
+stretched under whatever is framed) left out by the presenter. Bounds only grow, and they grow
+in steps with a margin, so an entity drifting outwards moves the camera once in a while rather
+than every frame: the picture does not jitter. The margin is taken from the extent actually
+seen, never from the padded bounds, so growing many times does not compound it. z is up; the
+camera looks from the south (-y), raised, at the centre of the bounds, or at a mod's camera
+target when one is set.
 """
 
 from __future__ import annotations
@@ -41,8 +44,11 @@ class Framing:
 
     def __init__(self, hfov_deg: float, vfov_deg: float) -> None:
         self.set_fov(hfov_deg, vfov_deg)
-        #: Current bounds (lo, hi), each shape (3,); None until the first non-empty frame.
+        #: Current bounds (lo, hi), each shape (3,), margin included; None until the first
+        #: non-empty frame.
         self.bounds: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
+        #: The extent of the positions seen so far (lo, hi), without the margin.
+        self._seen: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
 
     def set_fov(self, hfov_deg: float, vfov_deg: float) -> None:
         """Change the field of view (the output was resized); the bounds stay."""
@@ -92,12 +98,29 @@ class Framing:
         need_v = np.abs(corners @ up) / self._tan_v - depth
         return float(max(need_h.max(), need_v.max())) * 1.02
 
+    def arena(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The framed ground rectangle ((x_lo, y_lo), (x_hi, y_hi)): the bounds in x and y,
+        at least ``MIN_HALF_EXTENT`` either side of their middle (the origin before any
+        entity was seen)."""
+        lo, hi = self.bounds if self.bounds is not None else (np.zeros(3), np.zeros(3))
+        middle = (lo + hi) / 2.0
+        half = np.maximum((hi - lo) / 2.0, MIN_HALF_EXTENT)
+        return (
+            (float(middle[0] - half[0]), float(middle[1] - half[1])),
+            (float(middle[0] + half[0]), float(middle[1] + half[1])),
+        )
+
     def _grow(self, lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64]) -> None:
-        if self.bounds is not None:
+        if self.bounds is not None and self._seen is not None:
             cur_lo, cur_hi = self.bounds
             if np.all(lo >= cur_lo) and np.all(hi <= cur_hi):
                 return  # inside: keep the camera where it is
-            lo, hi = np.minimum(lo, cur_lo), np.maximum(hi, cur_hi)
+            seen_lo, seen_hi = self._seen
+            lo, hi = np.minimum(lo, seen_lo), np.maximum(hi, seen_hi)
+        self._seen = (lo, hi)
+        # The margin comes from the extent seen, not the padded bounds: padding the padded
+        # bounds again on every growth (a marker rising a little each second) compounds it
+        # and leaves the gameplay a speck in the middle of a huge ground.
         pad = np.maximum((hi - lo) * MARGIN, 1.0)
         self.bounds = (lo - pad, hi + pad)
 

@@ -39,7 +39,7 @@ class KindStyle:
 KNOWN_KINDS: Final[dict[str, KindStyle]] = {
     "ground": KindStyle("models/box", (0.55, 0.85, 0.45, 1.0), (1.0, 1.0, 0.2), ground=True),
     "wanderer": KindStyle("models/smiley", (1.0, 1.0, 1.0, 1.0)),
-    "coin": KindStyle("models/smiley", (1.0, 0.82, 0.15, 1.0), (0.6, 0.15, 0.6), spin=6.0),
+    "coin": KindStyle("models/smiley", (1.0, 0.82, 0.15, 1.0), (0.8, 0.2, 0.8), spin=6.0),
     "guard": KindStyle("models/frowney", (1.0, 1.0, 1.0, 1.0), (1.2, 1.2, 1.2)),
     "wall": KindStyle("models/box", (0.62, 0.60, 0.58, 1.0), textured=False),
     "player": KindStyle("models/teapot", (0.40, 0.70, 1.0, 1.0)),

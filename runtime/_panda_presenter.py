@@ -21,6 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
 from panda3d.core import (
     Camera,
     FrameBufferProperties,
@@ -39,6 +41,7 @@ from panda3d.core import Filename as PandaFilename
 from ._frame import FrameSnapshot, PresentMode
 from ._panda_camera import Framing
 from ._panda_config import apply_config, drop_native_noise, quiet_display
+from ._panda_kinds import style_for
 from ._panda_overlay import Overlay
 from ._panda_scene import Scene
 from ._presentation import PresentationUnavailable, PresenterClosed, ScreenshotFailed
@@ -117,9 +120,8 @@ class PandaPresenter:
         self._check_open()
         if self.mode == "window":  # the user may have resized it
             self._fit(self._output_size())
-        pose = self._framing.update(frame.positions, frame.camera_target)
-        lo, hi = self._framing.bounds or ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
-        self.scene.sync(frame, ((float(lo[0]), float(lo[1])), (float(hi[0]), float(hi[1]))))
+        pose = self._framing.update(_framed_positions(frame), frame.camera_target)
+        self.scene.sync(frame, self._framing.arena())
         self.overlay.update(frame, self.scene.entity_count)
         self._camera.set_pos(*pose.eye)
         self._camera.look_at(*pose.look_at)
@@ -206,6 +208,19 @@ def _screenshot_failed(path: Path, reason: str) -> ScreenshotFailed:
         hint="pass a --screenshot path in a folder you can write to",
         details={"path": str(path)},
     )
+
+
+def _framed_positions(frame: FrameSnapshot) -> npt.NDArray[np.float32]:
+    """The positions the camera frames: every entity's but scenery's (the ground is stretched
+    under the framed arena, so framing it as well would only pad the picture).
+
+    O(n) in C for the set of kinds; the mask is built only when a scenery kind is present.
+    """
+    scenery = {kind for kind in set(frame.kinds) if style_for(kind).ground}
+    if not scenery:
+        return frame.positions
+    keep = np.fromiter((kind not in scenery for kind in frame.kinds), bool, len(frame.kinds))
+    return frame.positions[keep]
 
 
 def _open_output(mode: PresentMode, size: tuple[int, int]) -> tuple[GraphicsEngine, GraphicsOutput]:

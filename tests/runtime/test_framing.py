@@ -1,0 +1,99 @@
+"""Default camera framing: the gameplay fills the picture, not the scenery or stale margins.
+
+The first test is pure numpy; the others render offscreen with Panda3D's software renderer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from panda3d.core import Point2
+
+from runtime._frame import FrameSnapshot
+from runtime._panda_camera import MARGIN, Framing
+from runtime._panda_presenter import PandaPresenter
+from runtime._presentation import open_presenter
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZE = (192, 108)
+
+
+def snapshot(rows: list[tuple[str, tuple[float, float, float]]]) -> FrameSnapshot:
+    return FrameSnapshot(
+        tick=1,
+        ids=np.arange(1, len(rows) + 1, dtype=np.int64),
+        kinds=tuple(kind for kind, _ in rows),
+        positions=np.array([pos for _, pos in rows], dtype=np.float32).reshape(-1, 3),
+    )
+
+
+def test_growing_many_times_does_not_compound_the_margin() -> None:
+    framing = Framing(50.0, 30.0)
+    framing.update(np.array([[-9, -9, 0], [9, 9, 0]], dtype=np.float32))
+    # A marker that rises a little at a time (the demo's score marker) grows the bounds in z
+    # again and again; x and y must keep the margin of the extent actually seen.
+    for step in range(1, 60):
+        framing.update(np.array([[9.0, 9.0, 0.5 * step]], dtype=np.float32))
+    assert framing.bounds is not None
+    lo, hi = framing.bounds
+    pad = 18.0 * MARGIN
+    assert lo[0] == pytest.approx(-9.0 - pad) and hi[0] == pytest.approx(9.0 + pad)
+    assert lo[1] == pytest.approx(-9.0 - pad) and hi[1] == pytest.approx(9.0 + pad)
+    assert hi[2] >= 29.5
+    (x_lo, _), (x_hi, _) = framing.arena()
+    assert (x_lo, x_hi) == (pytest.approx(-9.0 - pad), pytest.approx(9.0 + pad))
+
+
+def test_the_arena_is_a_minimum_square_before_anything_is_seen() -> None:
+    framing = Framing(50.0, 30.0)
+    assert framing.arena() == ((-3.0, -3.0), (3.0, 3.0))
+
+
+def test_the_ground_is_scenery_and_not_framed() -> None:
+    with open_presenter("offscreen", size=SIZE) as presenter:
+        assert isinstance(presenter, PandaPresenter)
+        # The ground sits at the origin, the gameplay far from it: the camera frames the
+        # gameplay only, and the ground is stretched under it.
+        presenter.draw(
+            snapshot(
+                [
+                    ("ground", (0.0, 0.0, 0.0)),
+                    ("wanderer", (40.0, 40.0, 0.0)),
+                    ("coin", (44.0, 42.0, 0.3)),
+                ]
+            )
+        )
+        bounds = presenter._framing.bounds
+        assert bounds is not None
+        assert bounds[0][0] > 30.0 and bounds[0][1] > 30.0
+        ground = presenter.scene.node_for(1)
+        assert ground is not None
+        assert ground.get_x() == pytest.approx(42.0, abs=0.5)
+        camera = presenter._camera
+        lens = camera.node().get_lens()
+        for pos in [(40.0, 40.0, 0.0), (44.0, 42.0, 0.3)]:
+            in_camera = camera.get_relative_point(presenter.scene.root, pos)
+            assert lens.project(in_camera, Point2()), f"{pos} is outside the view"
+
+
+def test_gameplay_entities_are_not_specks_in_the_demo(tmp_path: Path) -> None:
+    """In the demo arena (20 x 20, a marker rising to about z = 8) one unit is a readable
+        size on screen: at least 1.5 % of the picture's width (with the margin compounding on
+    every growth, as before, it was about 0.6 %)."""
+    rows: list[tuple[str, tuple[float, float, float]]] = [("ground", (0.0, 0.0, 0.0))]
+    rows += [("beacon", (sx * 9.0, sy * 9.0, 0.5)) for sx in (-1, 1) for sy in (-1, 1)]
+    rows.append(("wanderer", (0.0, 0.0, 0.5)))
+    with open_presenter("offscreen", size=(960, 540)) as presenter:
+        assert isinstance(presenter, PandaPresenter)
+        for z in np.arange(0.5, 8.5, 0.4):
+            presenter.draw(snapshot([*rows, ("score-marker", (10.5, 10.5, float(z)))]))
+        camera = presenter._camera
+        lens = camera.node().get_lens()
+        left, right = Point2(), Point2()
+        root = presenter.scene.root
+        assert lens.project(camera.get_relative_point(root, (0.0, 0.0, 0.5)), left)
+        assert lens.project(camera.get_relative_point(root, (1.0, 0.0, 0.5)), right)
+        # Film coordinates run from -1 to 1 across the picture.
+        assert (right.x - left.x) / 2.0 > 0.015
