@@ -58,7 +58,7 @@ def _summary(
         id=mod_id,
         version=None if candidate is None else candidate.manifest.version,
         state=state,
-        diagnostics=[d for d in diagnostics if d.mod == mod_id],
+        diagnostics=list(prep.for_mod(mod_id, diagnostics)),
     )
 
 
@@ -102,7 +102,14 @@ def _print_human(report: CheckReport) -> None:
             console.print(f"  {n}. {mod_id} {report.mods[mod_id].version}")
     skipped = [m for m in report.mods.values() if m.state != "running"]
     for mod in skipped:
-        console.print(f"  [red]x[/] {mod.id}: {mod.state}")
+        # Name the first error behind it (its own, or the one that took it down).
+        why = next((d for d in mod.diagnostics if d.severity == "error"), None)
+        reason = (
+            ""
+            if why is None
+            else f" ({why.code}{'' if why.mod in (None, mod.id) else f' in {why.mod}'})"
+        )
+        console.print(f"  [red]x[/] {mod.id}: {mod.state}{reason}")
     errors = sum(d.severity == "error" for d in report.diagnostics)
     warnings = sum(d.severity == "warning" for d in report.diagnostics)
     colour = "red" if errors else "green"

@@ -368,10 +368,17 @@ class Host:
             tier=None if instance is None else instance.tier,
             faults=0 if ledger is None else ledger.count,
             entities=owners.get(mod_id, 0),
-            diagnostics=[d for d in self._diagnostics if d.mod == mod_id],
+            diagnostics=self._diagnostics_of(mod_id),
             log=list(self._logs.get(mod_id, ())),
             time_ms=self._mod_ns.get(mod_id, 0) / 1e6,
         )
+
+    def _diagnostics_of(self, mod_id: str) -> list[Diagnostic]:
+        """The report entry's diagnostics: those about ``mod_id`` and, through the current
+        plan, the failures that disabled it (the same rule ``check`` uses)."""
+        if self.preparation is None:
+            return [d for d in self._diagnostics if d.mod == mod_id]
+        return list(self.preparation.for_mod(mod_id, self._diagnostics))
 
     # -- stages ----------------------------------------------------------------------------------
     def _active(self) -> list[ModInstance]:

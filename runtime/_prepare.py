@@ -7,6 +7,7 @@ diagnostics word for word.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,10 +33,24 @@ class Preparation:
     states: dict[str, PlannedState]
     #: Every diagnostic, discovery's first, then the plan's, in a deterministic order.
     diagnostics: tuple[Diagnostic, ...]
+    #: The resolver's plan (after duplicate ids were dropped): it knows which failure took
+    #: each disabled mod down.
+    plan: LoadPlan
 
-    def for_mod(self, mod_id: str) -> tuple[Diagnostic, ...]:
-        """The diagnostics that concern ``mod_id``."""
-        return tuple(d for d in self.diagnostics if d.mod == mod_id)
+    def for_mod(
+        self, mod_id: str, diagnostics: Iterable[Diagnostic] | None = None
+    ) -> tuple[Diagnostic, ...]:
+        """The diagnostics that concern ``mod_id``, in the order of ``diagnostics`` (default:
+        this preparation's): those about it, and the plan's that take it down
+        (:meth:`resolver.LoadPlan.diagnostics_for`), so a mod disabled because a mod it
+        requires failed says why in its own report entry.
+
+        ``check`` and ``run`` both build their per-mod entries with this, so they match word
+        for word. O(len(diagnostics) * d), d the plan's diagnostics about ``mod_id``.
+        """
+        down = self.plan.diagnostics_for(mod_id)
+        source = self.diagnostics if diagnostics is None else diagnostics
+        return tuple(d for d in source if d.mod == mod_id or d in down)
 
 
 def prepare(mods_dir: Path, policy: HostPolicy, *, base_dir: Path | None = None) -> Preparation:
@@ -71,6 +86,7 @@ def plan_discovery(found: Discovery) -> Preparation:
         candidates=dict(sorted(candidates.items())),
         states=dict(sorted(states.items())),
         diagnostics=(*found.diagnostics, *plan.diagnostics),
+        plan=plan,
     )
 
 
