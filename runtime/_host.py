@@ -157,13 +157,18 @@ class Host:
         self._reloader.remember()
         return prep
 
-    def load_mod(self, mod_id: str, *, on_load: bool = True) -> ModInstance | None:
+    def load_mod(
+        self, mod_id: str, *, on_load: bool = True, record: bool = True
+    ) -> ModInstance | None:
         """Load one planned mod through the single load path and call its ``on_load``.
 
         Repeatable: after :meth:`unload_mod` it loads the mod again, with its ``ctx.state``
         kept. Spawns and despawns queued by ``on_load`` are applied before it returns.
         Returns None (and records the diagnostics) if it failed to load.
         ``on_load=False`` skips ``on_load`` (a hot reload calls ``on_reload`` instead).
+        ``record=False`` leaves the rollback-protection record alone: a hot reload loads
+        inside a transaction that may still roll back, and records with
+        :meth:`record_accepted` only once it commits.
         """
         if self.preparation is None or self.preparation.candidates.get(mod_id) is None:
             raise KeyError(f"mod '{mod_id}' is not a planned candidate")
@@ -188,11 +193,8 @@ class Host:
             return None
         self.instances[mod_id] = instance
         self._states[mod_id] = "running"
-        # Rollback protection records what run (not check) really loaded.
-        base = self._base_dir if self._base_dir is not None else self.mods_dir.resolve().parent
-        self._diagnostics.extend(
-            record_loaded_mod(candidate.folder, candidate.manifest, self.policy, policy_dir=base)
-        )
+        if record:
+            self.record_accepted(instance)
         self._diagnostics.extend(instance.notes)
         # Entities of its kinds it never ran a hook for get on_spawn; after a reload the
         # ones it already knows (they have state) do not get it again.
@@ -208,6 +210,16 @@ class Host:
         # Loading is a stage boundary: what on_load spawned is there for the first tick.
         self._boundary(None)
         return instance
+
+    def record_accepted(self, instance: ModInstance) -> None:
+        """Record ``instance``'s version for rollback protection (what ``run``, not
+        ``check``, really loaded). Called once its load has committed: at startup right after
+        it loads, after a hot reload when the reload's transaction commits (a reload that
+        rolls back records nothing). Re-verifies the folder; O(size of the mod's files)."""
+        base = self._base_dir if self._base_dir is not None else self.mods_dir.resolve().parent
+        self._diagnostics.extend(
+            record_loaded_mod(instance.folder, instance.manifest, self.policy, policy_dir=base)
+        )
 
     def unload_mod(self, mod_id: str) -> None:
         """Close a mod's instance; its ``ctx.state``, ledger and logs stay with the host."""

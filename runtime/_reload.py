@@ -350,6 +350,8 @@ class Reloader:
             instance = host.instances.get(mod_id)
             if instance is not None:
                 self._loaded[mod_id] = scan.print(instance.folder.name)
+                if instance is not checkpoint.instances.get(mod_id):
+                    host.record_accepted(instance)  # the reload commits: now it counts
             elif (state := prep.states.get(mod_id)) == "failed" or state == "disabled":
                 host._states[mod_id] = state
             candidate = prep.candidates.get(mod_id)

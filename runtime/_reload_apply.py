@@ -177,7 +177,9 @@ class Transaction:
             # A reload starts a fresh fault ledger: fixing the bug is how a mod leaves
             # quarantine. The old ledger is in the checkpoint for a rollback.
             host._ledgers.pop(mod_id, None)
-        instance = host.load_mod(mod_id, on_load=old is None)
+        # Not recorded for rollback protection yet: the reload may still roll back
+        # (Reloader._commit records what it keeps).
+        instance = host.load_mod(mod_id, on_load=old is None, record=False)
         if instance is None:
             raise ReloadFailed(mod_id, [d for d in host._diagnostics[mark:] if d.mod == mod_id])
         if old is not None:
