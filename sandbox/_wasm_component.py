@@ -32,7 +32,7 @@ from host_api import (
 from ._errors import SandboxClosed
 from ._wasm_engine import WasmEngine
 from ._wasm_errors import ComponentLoadFailed, UnknownImport, translate_trap
-from ._wasm_fast import FastExport, address, arm
+from ._wasm_fast import FastExport, WallClock, address, refuel
 from ._wasm_host import HostBindings, build_linker
 from ._wasm_memory import MemoryOwner
 
@@ -128,6 +128,8 @@ class WasmComponent:
         self._funcs: dict[str, Func] = {}
         self._fast: dict[str, FastExport] = {}
         self._deadline = engine.deadline_ticks(limits.timeout_ms)
+        #: The fast path's wall clock of the current store (None on the stock path).
+        self._clock: WallClock | None = None
         self._memory = MemoryOwner(cap=limits.memory_mb * 1024 * 1024)
         self._fuel = limits.fuel
         #: Fresh instances started (1 after load; +1 after every trap that was recovered).
@@ -167,9 +169,13 @@ class WasmComponent:
             # No preopens, no environment, no arguments, no inherited stdio, no network.
             store.set_wasi(wasmtime.WasiConfig())
         store.set_fuel(max(self.limits.fuel, INSTANTIATE_FUEL))
-        store.set_epoch_deadline(
-            self._engine.deadline_ticks(max(self.limits.timeout_ms, INSTANTIATE_TIMEOUT_MS))
-        )
+        budget = self._engine.deadline_ticks(max(self.limits.timeout_ms, INSTANTIATE_TIMEOUT_MS))
+        if self.fast:
+            # Deadlines checked in an epoch callback: no per-call re-arming (see WallClock).
+            self._clock = WallClock(self._engine, budget)
+            self._clock.install(store)
+        else:
+            store.set_epoch_deadline(budget)
         return store
 
     def _arm(self, store: wasmtime.Store) -> None:
@@ -194,6 +200,9 @@ class WasmComponent:
                 funcs[name] = func
         self._store, self._funcs = store, funcs
         self._context = address(store._context())
+        if self._clock is not None:
+            self._clock.budget = self._deadline  # instantiation is over: the mod's own limit
+            self._clock.stamp()
         if self.fast:
             self._fast = {n: FastExport(funcs[n], k) for n, k in _EXPORT_PARAMS.items()}
         self.starts += 1
@@ -201,7 +210,7 @@ class WasmComponent:
 
     def _drop_store(self) -> None:
         self._funcs, self._fast = {}, {}
-        self._store = self._context = None
+        self._store = self._context = self._clock = None
 
     def _fault(self, exc: BaseException, call: str) -> BaseException:
         parked, self._bindings.parked = self._bindings.parked, None
@@ -238,13 +247,16 @@ class WasmComponent:
         self._memory.refused = False
         try:
             fast = self._fast.get(name)
-            if fast is not None:
-                arm(self._context, self.limits.fuel, self._deadline)
+            if fast is not None and self._clock is not None:
+                refuel(self._context, self._fuel)
+                self._clock.stamp()
                 fast(self._context, *args)
                 result = None
             else:
                 func = self._funcs[name]
                 self._arm(store)
+                if self._clock is not None:
+                    self._clock.stamp()  # the callback judges this call, not an earlier one
                 result = func(store, *args)
                 func.post_return(store)
         except wasmtime.WasmtimeError as exc:
@@ -266,12 +278,14 @@ class WasmComponent:
         :raises ScriptFault: trap or limit (the instance restarts on the next call).
         """
         export = self._fast.get("on-tick")
-        if export is None or self._closed:
+        clock = self._clock
+        if export is None or clock is None or self._closed:
             self._call("on-tick", float(dt))
             return
         self._memory.refused = False
+        clock.started = clock.source.ticks  # WallClock.stamp, inlined: the hot path
         try:
-            export.call_f64(self._context, self._fuel, self._deadline, dt)
+            export.call_f64(self._context, self._fuel, dt)
         except wasmtime.WasmtimeError as exc:
             self._drop_store()
             raise self._fault(exc, "on-tick") from exc

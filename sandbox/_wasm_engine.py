@@ -66,6 +66,8 @@ class WasmEngine:
         self.cache: Final = ArtifactCache(cache_dir, self.fingerprint, progress=progress)
         self._closed = False
         self._stop = threading.Event()
+        #: Epoch ticks so far (an int written only by the ticker thread).
+        self.ticks = 0
         self._ticker = threading.Thread(target=self._tick, name="wasm-epoch", daemon=True)
         self._ticker.start()
 
@@ -74,6 +76,9 @@ class WasmEngine:
         interval = EPOCH_INTERVAL_MS / 1000
         while not self._stop.wait(interval):
             self.engine.increment_epoch()
+            # Read by the fast path's epoch callback (``_wasm_fast.WallClock``): how many ticks
+            # a call has used, without re-arming the store's deadline before every call.
+            self.ticks += 1
 
     @staticmethod
     def deadline_ticks(timeout_ms: float) -> int:
