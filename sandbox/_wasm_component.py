@@ -32,7 +32,7 @@ from host_api import (
 from ._errors import SandboxClosed
 from ._wasm_engine import WasmEngine
 from ._wasm_errors import ComponentLoadFailed, UnknownImport, translate_trap
-from ._wasm_fast import FastExport, WallClock, address, refuel
+from ._wasm_fast import FastExport, WallClock, address
 from ._wasm_host import HostBindings, build_linker
 from ._wasm_memory import MemoryOwner
 
@@ -204,7 +204,10 @@ class WasmComponent:
             self._clock.budget = self._deadline  # instantiation is over: the mod's own limit
             self._clock.stamp()
         if self.fast:
-            self._fast = {n: FastExport(funcs[n], k) for n, k in _EXPORT_PARAMS.items()}
+            self._fast = {
+                n: FastExport(funcs[n], k, self._context, self._fuel)
+                for n, k in _EXPORT_PARAMS.items()
+            }
         self.starts += 1
         self._call("init")
 
@@ -248,9 +251,8 @@ class WasmComponent:
         try:
             fast = self._fast.get(name)
             if fast is not None and self._clock is not None:
-                refuel(self._context, self._fuel)
                 self._clock.stamp()
-                fast(self._context, *args)
+                fast(*args)
                 result = None
             else:
                 func = self._funcs[name]
@@ -285,7 +287,7 @@ class WasmComponent:
         self._memory.refused = False
         clock.started = clock.source.ticks  # WallClock.stamp, inlined: the hot path
         try:
-            export.call_f64(self._context, self._fuel, dt)
+            export.call_f64(dt)
         except wasmtime.WasmtimeError as exc:
             self._drop_store()
             raise self._fault(exc, "on-tick") from exc

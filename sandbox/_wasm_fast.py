@@ -385,42 +385,56 @@ def add_fast_functions(
 # -- exports -----------------------------------------------------------------------------------
 @final
 class FastExport:
-    """Calls one export with an argument array prepared once (f64 and string parameters).
+    """Refuels the store and calls one export with every C argument prepared once (f64 and
+    string parameters).
 
     :param func: the export, looked up on the instance.
     :param kinds: the parameter kinds, ``"f64"`` or ``"string"``, in order.
+    :param context: the store context's address (see :func:`address`).
+    :param fuel: the fuel every call starts with.
     """
 
-    __slots__ = ("_f64", "_func", "_kinds", "_n", "_params", "_params_at", "_ref", "_strings")
+    __slots__ = ("_args", "_f64", "_fuel", "_func", "_last", "_n", "_params", "_strings")
 
-    def __init__(self, func: Func, kinds: tuple[str, ...]) -> None:
-        self._func = func._func
-        self._ref = ctypes.addressof(self._func)
-        self._kinds = kinds
+    def __init__(self, func: Func, kinds: tuple[str, ...], context: int, fuel: int) -> None:
+        self._func = func._func  # kept alive: the call passes its address
         self._n = len(kinds)
         self._params = (Val * max(1, len(kinds)))()
-        self._params_at = ctypes.addressof(self._params)
         self._strings = "string" in kinds
         if kinds == ("f64",):
             self._params[0].kind = K_F64
-        #: The f64 slot of a single-f64 export, written in place on every call.
+        #: The f64 slot of a single-f64 export, written in place when the value changes.
         self._f64 = ctypes.c_double.from_buffer(self._params, VAL_OFFSET)
+        self._last = 0.0
+        # Every argument as a ctypes object built once, for C functions declared without
+        # argtypes: ctypes then passes them as they are, where converting Python ints through
+        # argtypes costs about 60 ns per argument on every call.
+        ctx = ctypes.c_void_p(context)
+        self._fuel = (ctx, ctypes.c_uint64(fuel))
+        self._args = (
+            ctypes.c_void_p(ctypes.addressof(self._func)),
+            ctx,
+            ctypes.c_void_p(ctypes.addressof(self._params)),
+            ctypes.c_size_t(self._n),
+            ctypes.c_void_p(None),
+            ctypes.c_size_t(0),
+        )
 
-    def __call__(self, context: int, *args: Any) -> None:
-        """Run the export and its post-return; raises ``WasmtimeError`` on a trap.
-
-        :param context: the store context's address (see :func:`address`).
-        """
+    def __call__(self, *args: Any) -> None:
+        """Refuel, run the export and its post-return; raises ``WasmtimeError`` on a trap."""
         params = self._params
         if self._strings:
             for i in range(self._n):
                 write_str(params[i], args[i])
         elif self._n:
-            self._f64.value = args[0]
+            self._f64.value = self._last = args[0]
         try:
+            err = _SET_FUEL_UNTYPED(*self._fuel)
+            if err:
+                _raise(err)
             # No post-return call: these exports return nothing, and wasmtime (>= 36) runs a
             # function's post-return itself at the end of the call.
-            err = _CALL(self._ref, context, self._params_at, self._n, None, 0)
+            err = _CALL_UNTYPED(*self._args)
             if err:
                 _raise(err)
         finally:
@@ -428,15 +442,16 @@ class FastExport:
                 for i in range(self._n):
                     ffi.wasmtime_component_val_delete(ctypes.byref(params[i]))
 
-    def call_f64(self, context: int, fuel: int, value: float) -> None:
-        """Refuel the store and call a single-``f64`` export, in one Python frame
-        (``on-tick``: the one call every component gets every tick). The wall clock is the
-        store's :class:`WallClock` (stamp it first)."""
-        err = _SET_FUEL(context, fuel)
+    def call_f64(self, value: float) -> None:
+        """Refuel and call a single-``f64`` export, in one Python frame (``on-tick``: the one
+        call every component gets every tick, with the same ``dt`` at a fixed step). The wall
+        clock is the store's :class:`WallClock` (stamp it first)."""
+        err = _SET_FUEL_UNTYPED(*self._fuel)
         if err:
             _raise(err)
-        self._f64.value = value
-        err = _CALL(self._ref, context, self._params_at, 1, None, 0)
+        if value != self._last:
+            self._f64.value = self._last = value
+        err = _CALL_UNTYPED(*self._args)
         if err:
             _raise(err)
 
@@ -445,17 +460,17 @@ def _prototype(name: str, restype: Any, *argtypes: Any) -> Any:
     # A private handle on the same library: its function objects get address-only argument
     # types (ints in, no pointer objects), without touching the ones wasmtime-py configured.
     fn = _LIB[name]
-    fn.argtypes = argtypes
+    if argtypes:  # none: the caller passes ready-made ctypes objects
+        fn.argtypes = argtypes
     fn.restype = restype
     return fn
 
 
 _LIB = ctypes.CDLL(raw.dll._name)  # type: ignore[attr-defined]
 _VP = ctypes.c_void_p
-_CALL = _prototype(
-    "wasmtime_component_func_call", _VP, _VP, _VP, _VP, ctypes.c_size_t, _VP, ctypes.c_size_t
-)
-_SET_FUEL = _prototype("wasmtime_context_set_fuel", _VP, _VP, ctypes.c_uint64)
+#: Declared without argtypes: callers pass ctypes objects they built once (see FastExport).
+_CALL_UNTYPED = _prototype("wasmtime_component_func_call", _VP)
+_SET_FUEL_UNTYPED = _prototype("wasmtime_context_set_fuel", _VP)
 _SET_DEADLINE = _prototype("wasmtime_context_set_epoch_deadline", None, _VP, ctypes.c_uint64)
 _VALLIST_NEW = _prototype("wasmtime_component_vallist_new", None, _VP, ctypes.c_size_t, _VP)
 _ERROR_PTR = ctypes.POINTER(ffi.wasmtime_error_t)
@@ -468,16 +483,6 @@ def _raise(err: int) -> None:
 def address(pointer: Any) -> int:
     """The address a ctypes pointer holds (e.g. a store's context)."""
     return ctypes.cast(pointer, ctypes.c_void_p).value or 0
-
-
-def refuel(context: int, fuel: int) -> None:
-    """A fresh fuel budget for the next call (one C call).
-
-    :param context: the store context's address (see :func:`address`).
-    """
-    err = _SET_FUEL(context, fuel)
-    if err:
-        _raise(err)
 
 
 # -- wall clock --------------------------------------------------------------------------------
