@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,12 +46,33 @@ def require_mods_dir(mods_dir: Path) -> Path:
     return mods_dir
 
 
+def require_writable(path: Path, option: str) -> Path:
+    """``path`` for an output option, or a usage error (exit 2) when it cannot be written:
+    checked before the run starts, so a long session is not lost at the end to a typo.
+
+    The file may not exist yet and missing parent folders are created later; the nearest
+    folder that exists must be a writable folder, and ``path`` itself must not be a folder.
+    """
+    if path.is_dir():
+        usage_error(f"{option} '{path}' is a folder: give a file name")
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        usage_error(f"{option} '{path}' cannot be written: '{ancestor}' is not a folder")
+    if not os.access(ancestor, os.W_OK):
+        usage_error(f"{option} '{path}' cannot be written: no write permission in '{ancestor}'")
+    return path
+
+
 def choose_policy(mods_dir: Path, policy_file: Path | None) -> PolicyChoice:
     """Load the policy: ``--policy FILE`` or ``modhost.toml`` beside the mods folder.
 
     An explicit file that does not exist is a usage error; the default one may be absent
     (the default dev policy then applies). An invalid file is a ``POLICY_INVALID`` diagnostic.
     """
+    if policy_file is not None and policy_file.is_dir():
+        usage_error(f"policy file '{policy_file}' is a folder (pass the {POLICY_FILE} inside it)")
     if policy_file is not None and not policy_file.is_file():
         usage_error(f"policy file '{policy_file}' does not exist")
     path = policy_file if policy_file is not None else mods_dir.resolve().parent / POLICY_FILE

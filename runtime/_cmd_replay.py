@@ -16,7 +16,9 @@ from ._cli_common import JSON_OPTION, console, finish, print_diagnostics, print_
 from ._cmd_options import MODS_OPTION, POLICY_OPTION, choose_policy, require_mods_dir
 from ._replay import ReplayReport, replay
 
-FILE_ARGUMENT = typer.Argument(..., help="A file written by 'modhost run --record'.")
+FILE_ARGUMENT = typer.Argument(
+    ..., metavar="FILE", help="A file written by 'modhost run --record'."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -62,6 +64,11 @@ def register(app: typer.Typer) -> None:
 
 def _print_summary(report: ReplayReport) -> None:
     print_diagnostics(report.diagnostics)
+    if not report.world_hash:
+        # Stopped before running (a bad file, a changed mod set): nothing to compare.
+        console.print(f"replay {report.replay}: [red]not replayed[/] (see the errors above)")
+        sys.stdout.flush()
+        return
     verdict = "[green]same[/]" if report.same else "[red]different[/]"
     console.print(
         f"replay {report.replay}: {verdict} "

@@ -33,6 +33,7 @@ from ._cmd_options import (
     PolicyChoice,
     choose_policy,
     require_mods_dir,
+    require_writable,
 )
 from ._frame import Presenter, PresentMode
 from ._host import Host
@@ -104,6 +105,12 @@ def register(app: typer.Typer) -> None:
         if headless and screenshot is not None:
             usage_error("--screenshot needs rendering: drop --headless (or use --offscreen)")
         require_mods_dir(mods)
+        if input_file is not None and not input_file.is_file():
+            usage_error(f"input file '{input_file}' does not exist")
+        if record is not None:
+            require_writable(record, "--record")
+        if screenshot is not None:
+            require_writable(screenshot, "--screenshot")
         n_ticks = _tick_count(ticks, seconds)
         # A window request without a display falls back to offscreen inside open_presenter.
         mode: PresentMode | None = None if headless else ("offscreen" if offscreen else "window")

@@ -141,6 +141,12 @@ def register(app: typer.Typer) -> None:
             from ._cli_common import usage_error
 
             usage_error(f"unknown tier '{tier}' (expected inprocess or process)")
+        if only and not any(only in attack.name for attack in ATTACKS):
+            from ._cli_common import usage_error
+
+            usage_error(
+                f"no attack name contains '{only}' (run without --only to list every attack)"
+            )
         report = build_report(choice.policy, tier=tier, only=only)
         if json:
             print_json(report)

@@ -39,11 +39,20 @@ from ._cli_common import (
     exit_code_for,
     print_diagnostics,
     print_json,
+    usage_error,
 )
 
 DEFAULT_KEY_DIR: Final = Path("~/.modhost/keys")
 DEFAULT_KEY_NAME: Final = "modhost"
 KEY_ENV: Final = "MODHOST_SIGNING_KEY"
+
+
+def _require_folder(folder: Path) -> None:
+    """A mod folder argument that is not a folder is a usage error (exit 2), checked before
+    the key, so a mistyped path is named first."""
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        usage_error(f"mod folder '{folder}' {what}")
 
 
 def register(app: typer.Typer) -> None:
@@ -84,7 +93,9 @@ def keygen(
 
 
 def sign(
-    folder: Annotated[Path, typer.Argument(help="The mod folder (holding mod.toml).")],
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The mod folder (holding mod.toml).")
+    ],
     key: Annotated[
         Path | None,
         typer.Option(
@@ -96,6 +107,7 @@ def sign(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write DIR/mod.sig over the mod's files, bound to its id and version."""
+    _require_folder(folder)
     key_path = _key_path(key)
     warnings: tuple[Diagnostic, ...] = ()
     try:
@@ -127,7 +139,9 @@ def sign(
 
 
 def verify(
-    folder: Annotated[Path, typer.Argument(help="The mod folder (holding mod.toml and mod.sig).")],
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The mod folder (holding mod.toml and mod.sig).")
+    ],
     policy_file: Annotated[
         Path | None,
         typer.Option(
@@ -144,6 +158,7 @@ def verify(
 ) -> None:
     """Say whether DIR's signature is valid, invalid, untrusted or missing (and which files
     differ); exit 0 only when it is valid and trusted."""
+    _require_folder(folder)
     try:
         manifest = load_manifest(folder)
     except ManifestError as exc:
