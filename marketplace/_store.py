@@ -412,7 +412,8 @@ class SqlStore(MarketStore):
         if row is None:
             raise SubmissionNotFound(
                 f"no submission {submission_id} in {self.url}",
-                hint="'modhost market list --all' shows every submission",
+                hint="'modhost market history MOD_ID' lists a mod's submissions, "
+                "'modhost market review-queue' those waiting for review",
             )
         return _submission(row)
 

@@ -166,3 +166,15 @@ def test_a_bad_replay_file_says_it_was_not_replayed(project: Path) -> None:
     assert "REPLAY_FILE_INVALID" in result.out
     assert "not replayed" in result.out
     assert "different" not in result.out and "world hash" not in result.out
+
+
+def test_an_unknown_submission_points_at_commands_that_exist(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'market.db'}"
+    result = modhost("market", "show", "999", "--store", store, cwd=tmp_path)
+    assert result.code == 1
+    assert "MARKET_NOT_FOUND" in result.text
+    # Every command the hint names exists (the hint once named a 'list --all' that did not).
+    hint = next(line for line in result.text.splitlines() if "hint:" in line)
+    for command in ("history", "review-queue"):
+        assert f"modhost market {command}" in hint
+        assert modhost("market", command, "--help").code == 0
