@@ -201,8 +201,7 @@ class WasmComponent:
         self._store, self._funcs = store, funcs
         self._context = address(store._context())
         if self._clock is not None:
-            self._clock.budget = self._deadline  # instantiation is over: the mod's own limit
-            self._clock.stamp()
+            self._clock.restart(self._deadline)  # instantiation is over: the mod's own limit
         if self.fast:
             self._fast = {
                 n: FastExport(funcs[n], k, self._context, self._fuel)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import sys
 from array import array
 from collections.abc import Callable
 from typing import Any, Final, Protocol, final
@@ -218,7 +219,8 @@ _PACK_F64_INTO = struct.Struct("<B7xd").pack_into
 #: result with one ``struct.pack_into`` at the address wasmtime passed (about 0.1 us) instead of
 #: a ``ctypes.memmove`` foreign call (about 0.4 us). It is exactly as unchecked as ``memmove``
 #: with a raw address: only ever written at addresses wasmtime hands to a callback.
-ADDRESS_SPACE: Final = memoryview((ctypes.c_char * (1 << 47)).from_address(0)).cast("B")
+#: ``sys.maxsize`` bytes: every address a 64-bit process can hand out.
+ADDRESS_SPACE: Final = memoryview((ctypes.c_char * sys.maxsize).from_address(0)).cast("B")
 
 
 @final
@@ -522,12 +524,16 @@ class WallClock:
     :param budget: ticks a call may use (``WasmEngine.deadline_ticks``).
     """
 
-    __slots__ = ("budget", "source", "started")
+    __slots__ = ("_context", "budget", "deadline", "source", "started")
 
     def __init__(self, source: TickSource, budget: int) -> None:
         self.source = source
         self.budget = budget
         self.started = source.ticks
+        #: The tick the store's epoch deadline was last set to (as this clock counts ticks);
+        #: never later than ``started + budget``.
+        self.deadline = self.started + budget
+        self._context = 0
 
     def stamp(self) -> None:
         """The current call starts now."""
@@ -541,14 +547,31 @@ class WallClock:
         """Put this clock in charge of ``store``'s epoch deadline (once per store)."""
         tag = next(_TAGS)
         _CLOCKS[tag] = self
+        self._context = address(store._context())
         _SET_EPOCH_CALLBACK(address(store.ptr()), _ON_DEADLINE, tag, _FORGET_CLOCK)
-        _SET_DEADLINE(address(store._context()), self.budget)
+        self.restart(self.budget)
+
+    def restart(self, budget: int) -> None:
+        """Give calls from now on ``budget`` ticks, and set the store's deadline to match:
+        after instantiation's longer budget, a deadline left where it was would let the next
+        call run far past its own limit."""
+        self.budget = budget
+        self.stamp()
+        _SET_DEADLINE(self._context, budget)
+        self.deadline = self.started + budget
+
+    def extend(self) -> int:
+        """At the store's deadline: ticks until this call's budget ends (0 or less: trap)."""
+        left = self.left()
+        if left > 0:
+            self.deadline = self.source.ticks + left
+        return left
 
 
 @_EPOCH_CALLBACK
 def _on_deadline(_context, env, delta, kind):  # type: ignore[no-untyped-def]
     try:
-        left = _CLOCKS[env].left()
+        left = _CLOCKS[env].extend()
         if left <= 0:
             err = ffi.wasmtime_error_new(TIMEOUT_MESSAGE.encode())
             return ctypes.cast(err, ctypes.c_void_p).value or 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from host_api import DiagnosticCode, Limits
-from sandbox import ScriptFault, WasmEngine, load_component
+from sandbox import ScriptFault, WasmComponent, WasmEngine, load_component
 from sandbox._wasm_fast import WallClock
 
 from .conftest import MakeApi
@@ -71,8 +71,42 @@ def test_a_runaway_call_after_idle_time_still_times_out(
     path = components["bomb_loop"]
     with load_component(engine, path, api, limits=SHORT, file="loop.wasm", fast=fast) as comp:
         for _ in range(2):
+            comp.on_event("start", None)  # returns at once; after a trap: a fresh instance
+            _check_deadline(engine, comp)
             time.sleep(0.05)
             with pytest.raises(ScriptFault) as info:
                 comp.on_tick(1 / 60)
             assert info.value.to_diagnostic().code == DiagnosticCode.SANDBOX_TIMEOUT
+            if fast:
+                assert comp._clock is None  # the store went with the trap
         assert comp.starts == 2
+
+
+def _check_deadline(engine: WasmEngine, comp: WasmComponent) -> None:
+    """After (re)start, the store's deadline is the mod's limit from now, not instantiation's
+    longer one (which would let the first call after a start run for seconds)."""
+    clock = comp._clock
+    if comp.fast:
+        assert clock is not None
+        assert clock.budget == engine.deadline_ticks(comp.limits.timeout_ms)
+        assert clock.deadline <= clock.started + clock.budget
+
+
+def test_dropped_stores_release_their_clocks(
+    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
+) -> None:
+    from sandbox._wasm_fast import _CLOCKS
+
+    before = len(_CLOCKS)
+    api, _ = make_api(mod_id="looper")
+    limits = Limits(fuel=10**10, memory_mb=16, timeout_ms=5)
+    with load_component(
+        engine, components["bomb_loop"], api, limits=limits, file="loop.wasm"
+    ) as comp:
+        assert len(_CLOCKS) == before + 1
+        for _ in range(3):  # every timeout drops the store; the next call makes a new one
+            with pytest.raises(ScriptFault):
+                comp.on_tick(1 / 60)
+            assert len(_CLOCKS) == before
+        assert comp.starts == 3
+    assert len(_CLOCKS) == before
