@@ -7,12 +7,16 @@ per component call and 14 us per host callback, and 60 ms for 30,000 floats. Thi
 keeps the same interface and the same semantics (``_wasm_host.HostBindings`` decides every
 answer) but:
 
-* calls exports with a pre-built ``wasmtime_component_val_t`` array (:class:`FastExport`);
+* calls exports with a pre-built ``wasmtime_component_val_t`` array and every C argument built
+  once per store (:class:`FastExport`): a call is a refuel and the call, two C calls;
+* keeps the wall-clock limit with an epoch-deadline callback per store (:class:`WallClock`)
+  instead of re-arming the deadline before every call;
 * registers host functions as raw C callbacks that read arguments and write results in place
   (:func:`add_fast_functions`), with hand-written decoders for the hot functions and the stock
   converters for the rest;
 * views a list of component values as a numpy structured array to read or write the 4-byte
-  float (or 8-byte int) of each element at once.
+  float (or 8-byte int) of each element at once, and builds lists from an element array kept
+  per host function (:class:`ListWriter`).
 
 ctypes swallows exceptions raised inside raw callbacks (it prints them and returns 0), so
 every callback catches everything: a refused call becomes an ``err(host-error)`` value, and any
