@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.machinery
-import multiprocessing
-import sys
+import marshal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from types import SimpleNamespace
 from typing import Any, ClassVar, Final
@@ -38,9 +36,12 @@ from host_api import (
 )
 
 from . import _errors
+from ._compiler import check_script
 from ._engine import ScriptModule, ScriptSandbox
 from ._errors import ScriptFault, ScriptRaised, ScriptRejected, ScriptTimeout
-from ._worker import OP_NAMES, POST_CALL, RPC_NAMES, fault_data, worker_main
+from ._pool import WorkerPool, default_pool
+from ._restricted import compiled
+from ._worker import OP_NAMES, POST_CALL, RPC_NAMES, fault_data
 
 #: How often the host looks at the worker's progress while waiting (seconds).
 POLL_S: Final = 0.0005
@@ -59,47 +60,42 @@ def kill_margin(timeout_ms: int) -> float:
     return max(0.010, timeout_ms / 1000.0)
 
 
-_CONTEXT: Any = None
-
-
-def _context() -> Any:
-    global _CONTEXT
-    if _CONTEXT is None:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sandbox._worker"])
-        _CONTEXT = ctx
-    return _CONTEXT
-
-
 class ProcessSandbox(ScriptSandbox):
     """Scripts run in a worker process with OS limits; the host kills it at the deadline.
 
     :param mod_id: the mod whose scripts this sandbox runs.
     :param limits: fuel and timeout per call, memory for the worker.
+    :param pool: where workers come from (never-used spares); the process-wide
+        :func:`default_pool` unless given.
     """
 
     tier: ClassVar[str] = "process"
 
-    def __init__(self, mod_id: str, limits: Limits) -> None:
+    def __init__(self, mod_id: str, limits: Limits, *, pool: WorkerPool | None = None) -> None:
         super().__init__(mod_id, limits)
-        self._sources: dict[str, str] = {}
+        self._pool = pool if pool is not None else default_pool()
+        #: Each loaded script's marshalled code, to load again into a restarted worker.
+        self._sources: dict[str, bytes] = {}
         self._proc: Any = None
         self._conn: Connection | None = None
         self._progress: Any = None
         self._stuck = 0
         self._host_bug: Exception | None = None
-        #: Workers started (1 + restarts after kills and crashes).
+        #: Workers taken from the pool (1 + restarts after kills and crashes).
         self.starts = 0
 
     # -- the interface -------------------------------------------------------------------------
     def load(self, path: str, source: str) -> ScriptModule:
         self._check_open()
+        # Compiled here, from the host's cache (a reload's unchanged dependents cost nothing),
+        # and sent as code: a rejected script never reaches a worker.
+        code = marshal.dumps(compiled(self.mod_id, path, check_script(source, path)))
         conn = self._ensure_worker()
-        self._send(conn, ("load", path, source))
+        self._send(conn, ("load", path, code))
         reply = self._wait(conn, deadline=self._kill_after())
         if reply[0] == "fault":
             raise self._rebuild(reply[1], path)
-        self._sources[path] = source
+        self._sources[path] = code
         return ScriptModule(path=path, hooks=frozenset(reply[1]), handle=path)
 
     def call(self, module: ScriptModule, hook: str, *args: Any) -> Any:
@@ -134,6 +130,11 @@ class ProcessSandbox(ScriptSandbox):
                 self._conn.send(("close",))
         self._stop_worker(kill=False)
         super().close()
+
+    @property
+    def pid(self) -> int | None:
+        """The process id of the mod's current worker (None before the first load)."""
+        return None if self._proc is None else int(self._proc.pid)
 
     # -- batches -------------------------------------------------------------------------------
     def _batch(self, batch: list[tuple[ScriptModule, str, tuple[Any, ...]]]) -> list[Any]:
@@ -253,25 +254,17 @@ class ProcessSandbox(ScriptSandbox):
         if self._conn is not None and self._proc is not None and self._proc.is_alive():
             return self._conn
         self._stop_worker(kill=True)
-        mp = _context()
-        host_end: Connection
-        host_end, worker_end = mp.Pipe(duplex=True)
-        self._progress = mp.RawArray("d", [-1.0, 0.0])
-        self._proc = mp.Process(
-            target=worker_main,
-            args=(worker_end, self.mod_id, self.limits, self._progress),
-            name=f"modhost-sandbox-{self.mod_id}",
-            daemon=True,
-        )
-        with _main_not_rerun():
-            self._proc.start()
-        worker_end.close()
-        self._conn = host_end
+        worker = self._pool.take()
+        self._proc, self._conn, self._progress = worker.proc, worker.conn, worker.progress
         self.starts += 1
-        for path, source in self._sources.items():
-            self._send(host_end, ("load", path, source))
-            self._wait(host_end, deadline=self._kill_after())
-        return host_end
+        if not worker.ready:  # started just now: wait for it to boot
+            self._wait(worker.conn, deadline=START_TIMEOUT_S)
+        # The worker learns its mod now; it applies the mod's OS limits before anything else.
+        self._send(worker.conn, ("assign", self.mod_id, self.limits))
+        for path, code in self._sources.items():
+            self._send(worker.conn, ("load", path, code))
+            self._wait(worker.conn, deadline=self._kill_after())
+        return worker.conn
 
     def _stop_worker(self, *, kill: bool) -> None:
         proc, self._proc = self._proc, None
@@ -282,10 +275,9 @@ class ProcessSandbox(ScriptSandbox):
             return
         if kill:
             proc.kill()
-        proc.join(timeout=1.0)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(timeout=1.0)
+        # Joining takes a few ms per worker; the pool reaps it in the background instead, so
+        # a reload does not wait for the old workers to exit.
+        self._pool.retire(proc)
 
     def _killed(self) -> ScriptTimeout:
         self._stop_worker(kill=True)
@@ -322,26 +314,6 @@ class ProcessSandbox(ScriptSandbox):
         )
         fault.code = DiagnosticCode(data["code"])
         return fault
-
-
-@contextlib.contextmanager
-def _main_not_rerun() -> Iterator[None]:
-    """Start a worker without it re-running the host's ``__main__`` script.
-
-    A forkserver child re-executes the parent's main *file* unless ``__main__`` has a spec;
-    for the ``modhost`` console script that means importing the whole CLI (hundreds of ms)
-    in every worker. A spec named ``__main__`` tells the child to leave main alone; the
-    worker needs nothing from it (its entry point is ``sandbox._worker``).
-    """
-    main = sys.modules.get("__main__")
-    patch = main is not None and getattr(main, "__spec__", None) is None
-    if patch:
-        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)  # type: ignore[union-attr]
-    try:
-        yield
-    finally:
-        if patch:
-            main.__spec__ = None  # type: ignore[union-attr]
 
 
 def _wire_call(ctx: ScriptContext | None, args: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -87,8 +87,16 @@ class RestrictedSandbox(ScriptSandbox):
     # -- the interface -------------------------------------------------------------------------
     def load(self, path: str, source: str) -> ScriptModule:
         self._check_open()
-        check = check_script(source, path)
-        code = self._compiled(path, check)
+        return self.load_code(path, compiled(self.mod_id, path, check_script(source, path)))
+
+    def load_code(self, path: str, code: CodeType) -> ScriptModule:
+        """Run the module body of a script already checked and compiled by
+        :func:`check_script` (the process tier's host compiles, from its cache, and sends
+        the code to the worker).
+
+        :raises ScriptFault: the module body faulted.
+        """
+        self._check_open()
         namespace = self._namespace(path)
         self._namespaces.append(namespace)
         self._run(path, exec, code, namespace)
@@ -138,21 +146,6 @@ class RestrictedSandbox(ScriptSandbox):
         super().close()
 
     # -- internals -----------------------------------------------------------------------------
-    def _compiled(self, path: str, check: ScriptCheck) -> CodeType:
-        if check.ok and check.code is not None:
-            return check.code
-        first = check.errors[0] if check.errors else None
-        message = first.message if first else "could not compile"
-        raise ScriptRejected(
-            f"{path}: {message}" + (f" (line {first.line})" if first and first.line else ""),
-            mod_id=self.mod_id,
-            file=path,
-            line=first.line if first else None,
-            hint="remove the construct the sandbox forbids (names starting with '_', "
-            "introspection attributes, imports other than math, classes ...) or fix the syntax",
-            details={"problems": [{"line": p.line, "message": p.message} for p in check.errors]},
-        )
-
     def _namespace(self, path: str) -> dict[str, Any]:
         g = self._guards
         return {
@@ -262,6 +255,27 @@ class RestrictedSandbox(ScriptSandbox):
             fault.hint = exc.hint or fault.hint
             fault.details.update(exc.details)
         return fault
+
+
+def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
+    """The code of a script that passed :func:`check_script`.
+
+    :raises ScriptRejected: ``SANDBOX_FORBIDDEN`` with the first problem's line, and every
+        problem in ``details``.
+    """
+    if check.ok and check.code is not None:
+        return check.code
+    first = check.errors[0] if check.errors else None
+    message = first.message if first else "could not compile"
+    raise ScriptRejected(
+        f"{path}: {message}" + (f" (line {first.line})" if first and first.line else ""),
+        mod_id=mod_id,
+        file=path,
+        line=first.line if first else None,
+        hint="remove the construct the sandbox forbids (names starting with '_', "
+        "introspection attributes, imports other than math, classes ...) or fix the syntax",
+        details={"problems": [{"line": p.line, "message": p.message} for p in check.errors]},
+    )
 
 
 #: Characters of an exception's text kept in a diagnostic (a script controls that text).

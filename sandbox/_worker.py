@@ -9,15 +9,18 @@ every op again through the mod's real ``HostAPI``: it never trusts the worker.
 
 Messages (tuples over a ``multiprocessing`` pipe):
 
-- host -> worker: ``("load", path, source)``, ``("batch", tick, granted, calls)`` with one
-  ``(path, hook, snapshot, state, args)`` per call,
+- host -> worker: ``("assign", mod_id, limits)`` (first, once), ``("load", path, code)``
+  (the script's code, compiled by the host's ``check_script``, marshalled),
+  ``("batch", tick, granted, calls)`` with one ``(path, hook, snapshot, state, args)`` per call,
   ``("ret", value)`` / ``("err", fault)`` answering an rpc, ``("close",)``.
-- worker -> host: ``("loaded", hooks)`` / ``("fault", fault)``, ``("rpc", name, args)``,
+- worker -> host: ``("ready",)`` (first, once booted), ``("loaded", hooks)`` /
+  ``("fault", fault)``, ``("rpc", name, args)``,
   ``("done", results)`` with one ``(fault | None, value, state, ops)`` per call.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import resource
@@ -74,8 +77,48 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def worker_main(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None:
-    """Entry point of the worker process: apply OS limits, then serve the host until close."""
+def worker_main(conn: Connection, progress: Any) -> None:
+    """Entry point of a worker process: warm up, wait for a mod, then serve only that mod.
+
+    The first message names the mod (``("assign", mod_id, limits)``); until then the worker
+    is a spare of the pool (``_pool.py``) that has run no mod code.
+    """
+    _warm_up()
+    try:
+        conn.send(("ready",))
+        message = conn.recv()
+    except (EOFError, OSError):
+        return
+    if message[0] != "assign":
+        return
+    _, mod_id, limits = message
+    _serve(conn, mod_id, limits, progress)
+
+
+#: The fixed script a spare compiles and runs once, so a mod's first load finds the
+#: compiler, the builtins and the guards already warm.
+_WARM_UP = """
+def on_tick(ctx, dt):
+    total = 0
+    for i in range(8):
+        total += i * dt
+    return [total, str(total), {"k": total}]
+"""
+
+
+def _warm_up() -> None:
+    sandbox = RestrictedSandbox("spare", Limits(timeout_ms=1000))
+    try:
+        module = sandbox.load("warm-up.py", _WARM_UP)
+        sandbox.call(module, "on_tick", None, 0.5)
+    except ModhostError:  # pragma: no cover - the fixed script cannot fault
+        pass
+    finally:
+        sandbox.close()
+
+
+def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None:
+    """Apply the mod's OS limits, then answer the host until close."""
     _limit_resources(limits)
     sandbox = RestrictedSandbox(mod_id, limits)
     modules: dict[str, Any] = {}
@@ -92,11 +135,11 @@ def worker_main(conn: Connection, mod_id: str, limits: Limits, progress: Any) ->
         if kind == "close":
             return
         if kind == "load":
-            _, path, source = message
-            progress[1] = time.perf_counter()
-            progress[0] = 0.0  # the module body runs under the same kill deadline as a call
+            _, path, code = message
+            _started(progress, 0)  # the module body runs under the same limits as a call
             try:
-                modules[path] = sandbox.load(path, source)
+                # The host checked and compiled the script (check_script); the worker runs it.
+                modules[path] = sandbox.load_code(path, marshal.loads(code))
                 reply: tuple[Any, ...] = ("loaded", sorted(modules[path].hooks))
             except (ScriptRejected, ScriptFault) as exc:
                 reply = ("fault", fault_data(exc))
@@ -110,10 +153,19 @@ def worker_main(conn: Connection, mod_id: str, limits: Limits, progress: Any) ->
                 for i, (path, hook, view, state, args) in enumerate(calls)
             ]
             # Past the scripts: the host allows the results POST_CALL_S to cross, not timeout_ms.
-            progress[1] = time.perf_counter()
-            progress[0] = POST_CALL
+            _started(progress, POST_CALL)
             conn.send_bytes(_pickled_results(results))
             progress[0] = -1.0
+
+
+def _started(progress: Any, index: float) -> None:
+    """Record that call ``index`` starts now: wall clock and this thread's CPU clock.
+
+    The index is written last: the host reads the index first, then the clocks.
+    """
+    progress[1] = time.perf_counter()
+    progress[2] = time.thread_time()
+    progress[0] = float(index)
 
 
 def _one_call(
@@ -130,8 +182,7 @@ def _one_call(
     view = None if wire_view is None else EntityView(*wire_view)
     api.begin(tick, view)
     ctx = api.context(view, state)
-    progress[1] = time.perf_counter()
-    progress[0] = float(index)
+    _started(progress, index)
     fault: FaultData | None = None
     value = None
     try:

@@ -1,0 +1,117 @@
+"""The process tier's worker pool: warm spares, never reused, limits applied on assignment."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from host_api import Limits, ScriptContext
+from host_api.testing import recording_api
+from sandbox import ProcessSandbox, ScriptFault, ScriptTimeout
+from sandbox._pool import WorkerPool
+
+STALL = (
+    "def on_tick(ctx, dt):\n    data = list(range(1000000))\n"
+    "    while True:\n        s = repr(data)\n"
+)
+
+
+@pytest.fixture
+def pool() -> Iterator[WorkerPool]:
+    p = WorkerPool(spares=2, max_spares=2)
+    yield p
+    p.close()
+
+
+def _ready(pool: WorkerPool, count: int) -> None:
+    """Wait (bounded) until the pool holds ``count`` booted spares."""
+    give_up = time.monotonic() + 60
+    pool.take().conn.close()  # wakes the pool's thread; the taken worker is discarded
+    while len(pool._ready) < count:
+        assert time.monotonic() < give_up, "the pool never filled"
+        time.sleep(0.01)
+
+
+def _ctx(mod_id: str) -> ScriptContext:
+    api, world, _ = recording_api(mod_id)
+    return ScriptContext(api, {}, world.add("probe", (0.0, 0.0, 0.0), owner=mod_id))
+
+
+def _address_space_limit(pid: int) -> str:
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max address space"):
+            return line.split()[3]
+    raise AssertionError("no address-space line")
+
+
+def test_a_mod_gets_a_warm_spare_that_learns_its_limits_only_when_assigned(
+    pool: WorkerPool,
+) -> None:
+    _ready(pool, 2)
+    spare = pool._ready[0]
+    # A spare has no mod yet, so no mod's limits either.
+    assert _address_space_limit(spare.proc.pid) == "unlimited"
+    box = ProcessSandbox("mod-a", Limits(timeout_ms=2000), pool=pool)
+    module = box.load("scripts/a.py", "def on_tick(ctx, dt):\n    return 7\n")
+    assert box.pid == spare.proc.pid
+    assert pool.warm >= 1
+    assert _address_space_limit(spare.proc.pid) != "unlimited"
+    assert box.call(module, "on_tick", _ctx("mod-a"), 0.1) == 7
+    box.close()
+
+
+def test_workers_are_never_handed_out_twice(pool: WorkerPool) -> None:
+    pids = []
+    for n in range(4):
+        box = ProcessSandbox(f"mod-{n}", Limits(timeout_ms=2000), pool=pool)
+        box.load("scripts/s.py", "def on_tick(ctx, dt):\n    return 1\n")
+        pids.append(box.pid)
+        box.close()
+    assert len(set(pids)) == len(pids)
+
+
+def test_a_new_worker_carries_nothing_of_the_previous_mod(pool: WorkerPool) -> None:
+    first = ProcessSandbox("first", Limits(timeout_ms=2000), pool=pool)
+    first.load("scripts/s.py", "secret = 'first-mod-data'\n")
+    first.close()
+    second = ProcessSandbox("second", Limits(timeout_ms=2000), pool=pool)
+    module = second.load("scripts/s.py", "def on_tick(ctx, dt):\n    return secret\n")
+    with pytest.raises(ScriptFault) as info:
+        second.call(module, "on_tick", _ctx("second"), 0.1)
+    assert "NameError" in info.value.message
+    second.close()
+
+
+def test_a_killed_worker_is_replaced_by_a_never_used_one(pool: WorkerPool) -> None:
+    box = ProcessSandbox("stall", Limits(timeout_ms=10), pool=pool)
+    stall = box.load("scripts/stall.py", STALL)
+    killed = box.pid
+    with pytest.raises(ScriptTimeout):
+        box.call(stall, "on_tick", _ctx("stall"), 0.1)
+    ok = box.load("scripts/ok.py", "def on_tick(ctx, dt):\n    return 3\n")
+    assert box.call(ok, "on_tick", _ctx("stall"), 0.1) == 3
+    assert box.pid != killed
+    assert box.starts == 2
+    box.close()
+
+
+def test_a_pool_without_spares_starts_workers_on_demand() -> None:
+    pool = WorkerPool(spares=0)
+    box = ProcessSandbox("cold", Limits(timeout_ms=2000), pool=pool)
+    module = box.load("scripts/s.py", "def on_tick(ctx, dt):\n    return 5\n")
+    assert box.call(module, "on_tick", _ctx("cold"), 0.1) == 5
+    assert pool.warm == 0 and pool.taken == 1
+    box.close()
+    pool.close()
+
+
+def test_a_rejected_script_never_reaches_a_worker(pool: WorkerPool) -> None:
+    box = ProcessSandbox("bad", Limits(timeout_ms=2000), pool=pool)
+    with pytest.raises(Exception) as info:
+        box.load("scripts/bad.py", "x = ().__class__\n")
+    assert getattr(info.value, "code", None) == "SANDBOX_FORBIDDEN"
+    assert box.pid is None and pool.taken == 0
+    box.close()
