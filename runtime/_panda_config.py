@@ -29,6 +29,11 @@ PRC: Final[str] = "\n".join(
         # No ShowBase here, but keep the evdev input scan quiet if anything asks for devices.
         "notify-level-device fatal",
         "window-title modhost",
+        # Keep each texture's RAM image after upload. Otherwise closing a presenter that drew
+        # more than once leaves the pooled textures to be reloaded by the next presenter in
+        # the process, which draws them visibly differently: the picture would depend on what
+        # rendered before it (a golden image test failed depending on test order).
+        "keep-texture-ram true",
     )
 )
 
