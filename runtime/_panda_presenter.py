@@ -220,7 +220,8 @@ def _framed_positions(frame: FrameSnapshot) -> npt.NDArray[np.float32]:
     if not scenery:
         return frame.positions
     keep = np.fromiter((kind not in scenery for kind in frame.kinds), bool, len(frame.kinds))
-    return frame.positions[keep]
+    framed: npt.NDArray[np.float32] = frame.positions[keep]
+    return framed
 
 
 def _open_output(mode: PresentMode, size: tuple[int, int]) -> tuple[GraphicsEngine, GraphicsOutput]:

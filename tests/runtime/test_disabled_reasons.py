@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner
 
 from runtime._cli import build_app
+
+#: The ``make_mod`` fixture of ``tests/conftest.py``.
+MakeMod = Callable[..., Path]
 
 
 def modhost_json(*args: str, cwd: Path) -> tuple[int, Any]:
@@ -28,7 +32,9 @@ def codes(entry: dict[str, Any]) -> list[str]:
     return [d["code"] for d in entry["diagnostics"]]
 
 
-def test_mods_taken_down_by_a_missing_requirement_say_why(make_mod, mods_dir: Path) -> None:
+def test_mods_taken_down_by_a_missing_requirement_say_why(
+    make_mod: MakeMod, mods_dir: Path
+) -> None:
     make_mod("base")
     make_mod("needs-missing", extra='[dependencies]\nrequired = { "ghost" = ">=1.0" }\n')
     make_mod("needs-needy", extra='[dependencies]\nrequired = { "needs-missing" = "*" }\n')
@@ -51,7 +57,9 @@ def test_mods_taken_down_by_a_missing_requirement_say_why(make_mod, mods_dir: Pa
         assert checked["mods"][mod_id]["diagnostics"] == ran["mods"][mod_id]["diagnostics"]
 
 
-def test_a_dependent_of_a_mod_with_a_broken_manifest_says_why(make_mod, mods_dir: Path) -> None:
+def test_a_dependent_of_a_mod_with_a_broken_manifest_says_why(
+    make_mod: MakeMod, mods_dir: Path
+) -> None:
     broken = make_mod("broken")
     (broken / "mod.toml").write_text('id = "broken"\nversion = "not a version"\n')
     make_mod("leaning", extra='[dependencies]\nrequired = { "broken" = "*" }\n')
@@ -67,7 +75,7 @@ def test_a_dependent_of_a_mod_with_a_broken_manifest_says_why(make_mod, mods_dir
     assert checked["mods"]["leaning"]["diagnostics"] == ran["mods"]["leaning"]["diagnostics"]
 
 
-def test_check_names_the_failure_behind_each_skipped_mod(make_mod, mods_dir: Path) -> None:
+def test_check_names_the_failure_behind_each_skipped_mod(make_mod: MakeMod, mods_dir: Path) -> None:
     make_mod("needs-missing", extra='[dependencies]\nrequired = { "ghost" = ">=1.0" }\n')
     make_mod("needs-needy", extra='[dependencies]\nrequired = { "needs-missing" = "*" }\n')
     result = CliRunner().invoke(build_app(), ["check", "--mods", str(mods_dir)])

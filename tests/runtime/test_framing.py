@@ -47,7 +47,7 @@ def test_growing_many_times_does_not_compound_the_margin() -> None:
     assert lo[1] == pytest.approx(-9.0 - pad) and hi[1] == pytest.approx(9.0 + pad)
     assert hi[2] >= 29.5
     (x_lo, _), (x_hi, _) = framing.arena()
-    assert (x_lo, x_hi) == (pytest.approx(-9.0 - pad), pytest.approx(9.0 + pad))
+    assert x_lo == pytest.approx(-9.0 - pad) and x_hi == pytest.approx(9.0 + pad)
 
 
 def test_the_arena_is_a_minimum_square_before_anything_is_seen() -> None:
