@@ -101,7 +101,21 @@ class ComponentEntry(_Strict):
 
 
 class Limits(_Strict):
-    """Resource requests; the host policy caps each of them."""
+    """Resource requests; the host policy caps each of them.
+
+    - ``fuel``: units one call may use (loop iterations, comprehension steps, function
+      calls); deterministic: ``SANDBOX_FUEL_EXHAUSTED``.
+    - ``memory_mb``: what one mod's scripts may build and keep: ``SANDBOX_MEMORY_LIMIT``.
+    - ``timeout_ms``: CPU time one call may use: the time the script's thread (in process)
+      or its worker process (process tier) actually ran, less garbage collection. Waiting
+      for a core on a loaded machine, or for the host to answer, is not charged. Past it:
+      ``SANDBOX_TIMEOUT``. The wall-clock backstop: no call may take longer than
+      ``4 * (timeout_ms + margin)`` of wall-clock time, ``margin = max(10 ms, timeout_ms)``
+      (60 ms for the default 5 ms), also ``SANDBOX_TIMEOUT``. The process tier kills the
+      worker of a call that used ``timeout_ms + margin`` of CPU time in work its meter
+      cannot interrupt, or that reached the backstop (plus at most one ``timeout_ms`` of
+      waiting for host answers).
+    """
 
     fuel: Annotated[int, Field(gt=0, le=10_000_000_000)] = 200_000
     memory_mb: Annotated[int, Field(gt=0, le=4096)] = 16

@@ -5,8 +5,8 @@ A sandbox owns one *fuel stream*: an endless C-level iterator built from ``itert
 per loop iteration, comprehension step and function entry (``compress(iterable, _fuel_)``
 for loops, ``next(_fuel_)`` for ``while`` and calls), so an ordinary step costs one C call and
 no Python frame. Only when a chunk runs dry does :meth:`Meter._refill` run, in Python: it checks
-the call's budget and its wall-clock deadline and hands out the next chunk, or an iterator
-that raises the tripped signal on every pull from then on.
+the call's budget and its deadline (CPU time, with a wall-clock backstop) and hands out the
+next chunk, or an iterator that raises the tripped signal on every pull from then on.
 
 Determinism: chunks never exceed what is left of the call's budget, so a call trips exactly
 when it asks for unit ``fuel + 1``, whatever the chunking and whatever earlier calls left in
@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import chain, islice, repeat
 from typing import Final
 
@@ -30,9 +30,33 @@ MAX_CHUNK: Final = 1024
 MIN_CHUNK: Final = 1
 
 
+#: The wall-clock backstop, as a multiple of ``timeout_ms`` plus :func:`kill_margin`.
+WALL_FACTOR: Final = 4
+
+
+def kill_margin(timeout_ms: int) -> float:
+    """Seconds of CPU time past ``timeout_ms`` before the process tier kills a worker.
+
+    The worker's meter stops ordinary runaway code itself at ``timeout_ms``; the margin only
+    covers what the meter cannot interrupt (one long C-level operation).
+    """
+    return max(0.010, timeout_ms / 1000.0)
+
+
+def wall_limit(timeout_ms: int) -> float:
+    """Seconds of wall-clock time one call may take, whatever its CPU time: the backstop.
+
+    ``WALL_FACTOR * (timeout_ms + kill_margin)``, e.g. 60 ms for ``timeout_ms = 5`` and 400 ms
+    for 50. A call is charged CPU time (see :class:`Meter`), so on a loaded machine a call
+    that waits for a core is not faulted; this limit still bounds how long any call can stall
+    a tick, however starved the machine or whatever the script waits on.
+    """
+    return WALL_FACTOR * (timeout_ms / 1000.0 + kill_margin(timeout_ms))
+
+
 class _GcPauses:
-    """Time not charged to a script's deadline: garbage collection (and, in a process-tier
-    worker, waiting for the host to answer).
+    """Time not charged to a script: garbage collection (and, in a process-tier worker,
+    waiting for the host to answer), in CPU time (``cpu``) and wall-clock time (``total``).
 
     A full collection can pause the interpreter for longer than a 5 ms limit; charging that to
     whichever script happened to be running would fault well-behaved mods at random.
@@ -40,13 +64,17 @@ class _GcPauses:
 
     def __init__(self) -> None:
         self.total = 0.0
+        self.cpu = 0.0
         self._start = 0.0
+        self._cpu_start = 0.0
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             self._start = time.perf_counter()
+            self._cpu_start = time.thread_time()
         else:
             self.total += time.perf_counter() - self._start
+            self.cpu += time.thread_time() - self._cpu_start
 
 
 GC_PAUSES: Final = _GcPauses()
@@ -56,13 +84,31 @@ gc.callbacks.append(GC_PAUSES)
 class Meter:
     """Fuel and deadline of the calls into one sandbox.
 
+    The deadline is charged in CPU time: the time the calling thread actually ran
+    (``time.thread_time``), less garbage collection. Time the thread waits (for a core on a
+    loaded machine, for a host answer that blocks) is not the script's. A call trips
+    ``SANDBOX_TIMEOUT`` when its CPU time passes ``timeout_ms``, or when its wall-clock time
+    passes :func:`wall_limit` (the backstop), whichever comes first.
+
     :param fuel: units one call may use.
-    :param timeout_ms: wall-clock milliseconds one call may run.
+    :param timeout_ms: CPU milliseconds one call may use.
+    :param cpu_clock: the CPU clock charged (seconds); a parameter for tests.
+    :param wall_clock: the wall clock of the backstop (seconds); a parameter for tests.
     """
 
-    def __init__(self, fuel: int, timeout_ms: int) -> None:
+    def __init__(
+        self,
+        fuel: int,
+        timeout_ms: int,
+        *,
+        cpu_clock: Callable[[], float] = time.thread_time,
+        wall_clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.fuel = fuel
         self.timeout = timeout_ms / 1000.0
+        self.wall_limit = wall_limit(timeout_ms)
+        self._cpu_clock = cpu_clock
+        self._wall_clock = wall_clock
         #: How long a chunk should take at most; slower chunks shrink the next one.
         self._slice = self.timeout / 8.0
         self._k = min(8, fuel)
@@ -76,7 +122,9 @@ class Meter:
         self._issued = 0
         self._start = 0
         self._deadline = 0.0
+        self._wall_deadline = 0.0
         self._gc_at_start = 0.0
+        self._gc_cpu_at_start = 0.0
         self._last = 0.0
         #: The stream instrumented code pulls from; replaced after a call trips.
         self.stream: Iterator[bool] = chain.from_iterable(self._refills)
@@ -131,13 +179,15 @@ class Meter:
         """Called in Python once per chunk: check budget and deadline, hand out the next chunk."""
         if self._tripped is not None:
             return self._raiser
-        now = time.perf_counter()
+        now = self._wall_clock()
+        cpu = self._cpu_clock()
         if self._clock_call != self.calls:
             self._clock_call = self.calls
-            self._deadline = now + self.timeout
+            self._deadline = cpu + self.timeout
+            self._wall_deadline = now + self.wall_limit
             self._gc_at_start = GC_PAUSES.total
-        elif self._late(now):
-            self.trip(DeadlineSignal(_timeout_message(self.timeout)))
+            self._gc_cpu_at_start = GC_PAUSES.cpu
+        elif self._late(now, cpu):
             return self._raiser
         remain = self.fuel - (self._issued - self._start)
         if remain <= 0:
@@ -150,8 +200,19 @@ class Meter:
         self._issued += size
         return self._chunk
 
-    def _late(self, now: float) -> bool:
-        return now - (GC_PAUSES.total - self._gc_at_start) > self._deadline
+    def _late(self, now: float, cpu: float) -> bool:
+        """Trip the deadline if the call used its CPU time or ran past the wall backstop."""
+        if cpu - (GC_PAUSES.cpu - self._gc_cpu_at_start) > self._deadline:
+            self.trip(DeadlineSignal(_timeout_message(self.timeout), clock="cpu"))
+            return True
+        if now - (GC_PAUSES.total - self._gc_at_start) > self._wall_deadline:
+            message = (
+                f"the call took longer than its wall-clock backstop ({self.wall_limit * 1000:g} "
+                f"ms, {WALL_FACTOR}x its time limit plus margin)"
+            )
+            self.trip(DeadlineSignal(message, clock="wall"))
+            return True
+        return False
 
     def _adapt(self, now: float) -> None:
         # Chunks that took long (slow loop bodies) shrink the next one, so the deadline is
@@ -174,4 +235,4 @@ def _NOTHING_LEFT() -> int:
 
 
 def _timeout_message(timeout: float) -> str:
-    return f"the call ran longer than its time limit ({timeout * 1000:g} ms)"
+    return f"the call used more than its CPU time limit ({timeout * 1000:g} ms)"

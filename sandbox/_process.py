@@ -3,8 +3,11 @@
 Why: some work cannot be interrupted inside the host process (one C-level operation holds the
 interpreter). Here the worker runs the same restricted, metered scripts (so fuel and codes are
 the same as in process), under OS limits (address space, no file writes), and the host kills
-it if one call runs past ``timeout_ms`` plus :func:`kill_margin`: a tick is never stalled
-longer than that, whatever the script does. A killed or crashed worker is restarted on the
+it when one call has used more than ``timeout_ms`` plus :func:`kill_margin` of CPU time (the
+worker's own CPU clock, read by the host from ``/proc/<pid>/schedstat``) or taken longer than
+:func:`wall_limit` of wall-clock time (the backstop): a loaded machine does not get a call
+killed for time it spent waiting for a core, and no call stalls a tick longer than the
+backstop, whatever the script does. A killed or crashed worker is restarted on the
 next call, with the mod's scripts loaded again (module data starts over; ``ctx.state`` is the
 host's and survives).
 
@@ -39,6 +42,7 @@ from . import _errors
 from ._compiler import check_script
 from ._engine import ScriptModule, ScriptSandbox
 from ._errors import ScriptFault, ScriptRaised, ScriptRejected, ScriptTimeout
+from ._fuel import kill_margin, wall_limit
 from ._pool import WorkerPool, default_pool
 from ._restricted import compiled
 from ._worker import OP_NAMES, POST_CALL, RPC_NAMES, fault_data
@@ -49,15 +53,6 @@ POLL_S: Final = 0.0005
 POST_CALL_S: Final = 2.0
 #: Seconds a worker may take to start before it is considered broken.
 START_TIMEOUT_S: Final = 30.0
-
-
-def kill_margin(timeout_ms: int) -> float:
-    """Seconds past a call's ``timeout_ms`` before the host kills the worker.
-
-    The worker stops ordinary runaway code itself at ``timeout_ms`` (its meter); the margin
-    only covers what the meter cannot interrupt, plus scheduling jitter on a loaded machine.
-    """
-    return max(0.010, timeout_ms / 1000.0)
 
 
 class ProcessSandbox(ScriptSandbox):
@@ -183,7 +178,7 @@ class ProcessSandbox(ScriptSandbox):
                 self._send(conn, self._rpc(api, message[1], message[2], kwargs))
 
     def _kill_after(self) -> float:
-        """Seconds a call (or module body) may run before the host kills the worker."""
+        """CPU seconds a call (or module body) may use before the host kills the worker."""
         return self.limits.timeout_ms / 1000.0 + kill_margin(self.limits.timeout_ms)
 
     def _send(self, conn: Connection, message: tuple[Any, ...]) -> None:
@@ -193,30 +188,49 @@ class ProcessSandbox(ScriptSandbox):
             raise self._crashed() from None
 
     def _wait(self, conn: Connection, deadline: float) -> Any:
-        """The worker's next message; kill it if the running call passes ``deadline`` seconds.
+        """The worker's next message; kill the worker if the running call passes its limits.
 
-        Between calls (the worker starting, answering) only a dead worker or
-        :data:`START_TIMEOUT_S` without any message ends the wait.
+        A running call is killed once it has used ``deadline`` seconds of CPU time (only
+        looked up once that much wall-clock time has passed: CPU time never runs ahead of
+        it) or :func:`wall_limit` of wall-clock time. Between calls (the worker starting,
+        answering) only a dead worker or :data:`START_TIMEOUT_S` without any message ends
+        the wait.
         """
         idle_since = time.perf_counter()
+        backstop = wall_limit(self.limits.timeout_ms)
         while True:
             try:
                 if conn.poll(POLL_S):
                     return conn.recv()
             except (EOFError, OSError):
                 raise self._crashed() from None
-            index, started = self._progress[0], self._progress[1]
+            progress = self._progress
+            index, started, cpu_start = progress[0], progress[1], progress[2]
             now = time.perf_counter()
             if index >= 0:
                 self._stuck = int(index)
-                if now - started > deadline:
-                    raise self._killed()
+                wall = now - started
+                if wall > backstop:
+                    raise self._killed("wall")
+                if wall > deadline and self._worker_cpu() - cpu_start > deadline:
+                    raise self._killed("cpu")
             elif index == POST_CALL and now - started > POST_CALL_S:
-                raise self._killed()
+                raise self._killed("wall")
             elif now - idle_since > START_TIMEOUT_S:
                 raise self._crashed()
             if not self._proc.is_alive():
                 raise self._crashed()
+
+    def _worker_cpu(self) -> float:
+        """The worker's CPU clock (its main thread's run time, the clock its meter reads).
+
+        Where ``/proc`` cannot tell, infinity: the wall-clock deadline decides alone.
+        """
+        try:
+            with open(f"/proc/{self._proc.pid}/schedstat", "rb") as fh:
+                return int(fh.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return float("inf")
 
     def _rpc(
         self, api: HostAPI | None, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -279,14 +293,22 @@ class ProcessSandbox(ScriptSandbox):
         # a reload does not wait for the old workers to exit.
         self._pool.retire(proc)
 
-    def _killed(self) -> ScriptTimeout:
+    def _killed(self, clock: str) -> ScriptTimeout:
         self._stop_worker(kill=True)
+        timeout = self.limits.timeout_ms
+        if clock == "cpu":
+            what = f"used more than its CPU time limit ({timeout} ms) plus margin"
+        else:
+            what = (
+                f"took longer than its wall-clock backstop "
+                f"({wall_limit(timeout) * 1000:g} ms for a {timeout} ms limit)"
+            )
         return ScriptTimeout(
-            f"the call ran past its time limit ({self.limits.timeout_ms} ms) in work the "
-            "script's meter cannot interrupt; its worker process was killed",
+            f"the call {what} in work the script's meter cannot interrupt; its worker "
+            "process was killed",
             mod_id=self.mod_id,
             hint="do less per call; the mod's scripts restart in a fresh worker",
-            details={"tier": self.tier, "killed": True},
+            details={"tier": self.tier, "killed": True, "clock": clock},
         )
 
     def _crashed(self) -> ScriptFault:

@@ -53,7 +53,7 @@ _SIGNAL_FAULTS: Final[dict[str, type[ScriptFault]]] = {
 _HINTS: Final[dict[str, str]] = {
     "SANDBOX_FUEL_EXHAUSTED": "the hook did too much work in one call: bound its loops, spread "
     "work over ticks, or raise [limits] fuel in mod.toml (the host policy caps it)",
-    "SANDBOX_TIMEOUT": "the hook ran past its time limit: do less per call, or raise "
+    "SANDBOX_TIMEOUT": "the hook used more than its CPU time limit: do less per call, or raise "
     "[limits] timeout_ms in mod.toml (the host policy caps it)",
     "SANDBOX_MEMORY_LIMIT": "the script builds or keeps values larger than its memory limit: "
     "keep ctx.state and module data small, or raise [limits] memory_mb",
