@@ -206,13 +206,15 @@ class Transaction:
             hooked = [m for m in modules if "on_reload" in m.hooks]
             if not hooked:
                 continue
+            calls: list[tuple[Any, str, tuple[Any, ...]]] = []
             for entity_id in host.world.ids_of_kind(kind).tolist():
                 if entity_id in unseen:
                     continue  # it meets the new code through on_spawn instead
                 ctx = host._entity_ctx(new, entity_id)
                 for module in hooked:
                     old_state = checkpoint.old_entity_state(mod_id, entity_id)
-                    self._call(new, module, ctx, old_state)
+                    calls.append((module, "on_reload", (ctx, old_state)))
+            self._call_batch(new, calls)
         host._boundary(None)
 
     def _restore_components(self, mod_id: str, old: ModInstance, new: ModInstance) -> None:
@@ -231,11 +233,33 @@ class Transaction:
         try:
             instance.sandbox.call(module, "on_reload", ctx, old_state)
         except ModhostError as exc:
-            diag = exc.to_diagnostic()
-            update: dict[str, Any] = {"mod": diag.mod or instance.id}
-            if not diag.file:
-                update["file"] = module.path
-            raise ReloadFailed(instance.id, [diag.model_copy(update=update)]) from exc
+            raise _reload_failed(instance, module.path, exc) from exc
+
+    @staticmethod
+    def _call_batch(instance: ModInstance, calls: list[tuple[Any, str, tuple[Any, ...]]]) -> None:
+        """Entity ``on_reload`` calls in one batch (one round trip in the process tier); the
+        first fault stops the batch and fails the reload."""
+        faults: list[ModhostError] = []
+
+        def stop(fault: ModhostError) -> bool:
+            faults.append(fault)
+            return False
+
+        try:
+            instance.sandbox.call_batch(calls, stop)
+        except ModhostError as exc:
+            faults.append(exc)
+        if faults:
+            path = calls[0][0].path if calls else ""
+            raise _reload_failed(instance, path, faults[0]) from faults[0]
+
+
+def _reload_failed(instance: ModInstance, path: str, exc: ModhostError) -> ReloadFailed:
+    diag = exc.to_diagnostic()
+    update: dict[str, Any] = {"mod": diag.mod or instance.id}
+    if not diag.file:
+        update["file"] = path
+    return ReloadFailed(instance.id, [diag.model_copy(update=update)])
 
 
 def _gameplay(host: Host) -> list[tuple[str, object]]:
