@@ -6,11 +6,19 @@ real discovery, sandbox and host with real files.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from hypothesis import settings
+
+# CI runs property tests from a fixed seed, so a red build is reproducible and never a matter
+# of luck; locally hypothesis keeps exploring new examples on every run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 #: Every capability a test mod usually needs (``net`` is never granted anyway).
 TEST_CAPABILITIES = (
