@@ -251,12 +251,22 @@ def _load_scripts(
     mod_scripts: list[ScriptModule] = []
     entity_scripts: dict[str, list[ScriptModule]] = {}
     problems: list[Diagnostic] = []
-    for entry in candidate.manifest.scripts:
+    entries = candidate.manifest.scripts
+    # Read every script first, then load them together (one round trip to a process-tier
+    # worker per mod); outcomes are matched back to entries in manifest order.
+    outcomes: list[ScriptModule | ModhostError | None] = []
+    readable: list[tuple[str, str]] = []
+    for entry in entries:
         try:
-            source = _read_script(candidate, entry.path)
-            module = sandbox.load(entry.path, source)
+            readable.append((entry.path, _read_script(candidate, entry.path)))
+            outcomes.append(None)
         except ModhostError as exc:
-            problems.append(_load_diagnostic(exc, candidate.manifest.id, entry.path))
+            outcomes.append(exc)
+    loaded = iter(sandbox.load_many(readable))
+    for entry, outcome in zip(entries, outcomes, strict=True):
+        module = next(loaded) if outcome is None else outcome
+        if isinstance(module, ModhostError):
+            problems.append(_load_diagnostic(module, candidate.manifest.id, entry.path))
             continue
         if entry.entity is None:
             mod_scripts.append(module)

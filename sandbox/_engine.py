@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from host_api import Limits, ModFault
+from host_api import Limits, ModFault, ModhostError
 
 from ._errors import SandboxClosed
 
@@ -59,6 +59,25 @@ class ScriptSandbox(ABC):
         :raises ScriptRejected: syntax error or forbidden construct (``SANDBOX_FORBIDDEN``).
         :raises ScriptFault: the module body faulted while running.
         """
+
+    def load_many(self, scripts: Sequence[tuple[str, str]]) -> list[ScriptModule | ModhostError]:
+        """:meth:`load` each ``(path, source)`` in order; one result per script.
+
+        A script that fails to load gets its error (:class:`ScriptRejected`,
+        :class:`ScriptFault`) in its place and the next scripts still load, exactly as with
+        one :meth:`load` call each. The process tier overrides this to send all the scripts
+        to its worker in one message.
+
+        :raises SandboxClosed: the sandbox is closed.
+        """
+        self._check_open()
+        results: list[ScriptModule | ModhostError] = []
+        for path, source in scripts:
+            try:
+                results.append(self.load(path, source))
+            except ModhostError as exc:
+                results.append(exc)
+        return results
 
     @abstractmethod
     def call(self, module: ScriptModule, hook: str, *args: Any) -> Any:

@@ -9,12 +9,15 @@ every op again through the mod's real ``HostAPI``: it never trusts the worker.
 
 Messages (tuples over a ``multiprocessing`` pipe):
 
-- host -> worker: ``("assign", mod_id, limits)`` (first, once), ``("load", path, code)``
-  (the script's code, compiled by the host's ``check_script``, marshalled),
+- host -> worker: ``("assign", mod_id, limits)`` (first, once, never answered),
+  ``("load", scripts)`` with one ``(path, code)`` per script (its code, compiled by the host's
+  ``check_script``, marshalled; a mod's scripts travel together, in load order),
   ``("batch", tick, granted, calls)`` with one ``(path, hook, snapshot, state, args)`` per call,
-  ``("ret", value)`` / ``("err", fault)`` answering an rpc, ``("close",)``.
+  ``("ret", value)`` / ``("err", fault)`` answering an rpc, ``("close",)`` (the host usually
+  just closes its end instead: the worker ends at EOF as it does on ``close``).
 - worker -> host: ``("ready",)`` (first, once booted), ``("loaded", hooks)`` /
-  ``("fault", fault)``, ``("rpc", name, args)``,
+  ``("fault", fault)`` (one per script of a ``load``, in order, each sent as soon as that
+  module body has run), ``("rpc", name, args)``,
   ``("done", results)`` with one ``(fault | None, value, state, ops)`` per call.
 """
 
@@ -135,16 +138,18 @@ def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None
         if kind == "close":
             return
         if kind == "load":
-            _, path, code = message
-            _started(progress, 0)  # the module body runs under the same limits as a call
-            try:
-                # The host checked and compiled the script (check_script); the worker runs it.
-                modules[path] = sandbox.load_code(path, marshal.loads(code))
-                reply: tuple[Any, ...] = ("loaded", sorted(modules[path].hooks))
-            except (ScriptRejected, ScriptFault) as exc:
-                reply = ("fault", fault_data(exc))
-            progress[0] = -1.0
-            conn.send(reply)
+            for path, code in message[1]:
+                # Each module body runs under the same limits as a call, on its own clock.
+                _started(progress, 0)
+                try:
+                    # The host checked and compiled the script (check_script); the worker runs
+                    # it.
+                    modules[path] = sandbox.load_code(path, marshal.loads(code))
+                    reply: tuple[Any, ...] = ("loaded", sorted(modules[path].hooks))
+                except (ScriptRejected, ScriptFault) as exc:
+                    reply = ("fault", fault_data(exc))
+                progress[0] = -1.0
+                conn.send(reply)
         elif kind == "batch":
             _, tick, granted, calls = message
             api.grant(frozenset(granted))

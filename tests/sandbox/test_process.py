@@ -9,7 +9,13 @@ import pytest
 
 from host_api import Limits, ModFault
 from host_api.testing import FakeWorld
-from sandbox import MemoryLimitExceeded, ScriptFault, ScriptTimeout
+from sandbox import (
+    MemoryLimitExceeded,
+    ScriptFault,
+    ScriptModule,
+    ScriptRejected,
+    ScriptTimeout,
+)
 from sandbox._audit import run_attack
 from sandbox._corpus import ATTACKS
 
@@ -127,6 +133,31 @@ def test_a_module_body_stuck_in_c_is_killed_at_load() -> None:
         r.load("data = list(range(1000000))\nwhile True:\n    s = repr(data)\n")
     ok = r.load("def on_tick(ctx, dt):\n    return 1\n", path="scripts/ok.py")
     assert r.tick(ok) == 1
+    r.sandbox.close()
+
+
+def test_load_many_sends_a_mods_scripts_together_with_one_outcome_each() -> None:
+    r = make_rig(limits=Limits(timeout_ms=10), tier="process")
+    results = r.sandbox.load_many(
+        [
+            ("scripts/a.py", "def on_tick(ctx, dt):\n    return 'a'\n"),
+            ("scripts/rejected.py", "import os\n"),
+            ("scripts/raises.py", "raise ValueError('at load')\n"),
+            ("scripts/stuck.py", "data = list(range(1000000))\nwhile True:\n    s = repr(data)\n"),
+            ("scripts/b.py", "def on_tick(ctx, dt):\n    return 'b'\n"),
+        ]
+    )
+    a, rejected, raises, stuck, b = results
+    assert isinstance(a, ScriptModule) and a.hooks == {"on_tick"}
+    assert isinstance(rejected, ScriptRejected)
+    assert isinstance(raises, ScriptFault) and raises.file == "scripts/raises.py"
+    # Killed in its module body: the scripts after it still load, into a fresh worker that
+    # also gets the scripts loaded before it.
+    assert isinstance(stuck, ScriptTimeout)
+    assert isinstance(b, ScriptModule)
+    assert r.sandbox.starts == 2
+    assert r.tick(a) == "a"
+    assert r.tick(b) == "b"
     r.sandbox.close()
 
 
