@@ -40,7 +40,7 @@ from packaging.version import Version
 
 from host_api import Diagnostic, DiagnosticCode, HostPolicy, Manifest
 
-from ._digest import FileDiff
+from ._digest import SIGFILE_NAME, FileDiff
 from ._rollback import AcceptedVersion, AcceptedVersions, state_path
 from ._sigerrors import (
     RollbackStateInvalid,
@@ -274,6 +274,10 @@ def record_loaded_mod(
 
     :returns: a ``ROLLBACK_STATE_INVALID`` diagnostic when the state file is unusable, else ().
     """
+    if not (folder / SIGFILE_NAME).is_file():
+        # Only valid signatures are recorded: an unsigned folder (a mod under development)
+        # has nothing to record, and hashing it again would cost a hot reload for nothing.
+        return ()
     checker = SignatureChecker(policy, policy_dir)
     check = checker.check(folder, manifest)
     if any(d.code == DiagnosticCode.ROLLBACK_STATE_INVALID for d in check.diagnostics):

@@ -36,6 +36,7 @@ from ._cmd_options import (
     require_writable,
 )
 from ._frame import Presenter, PresentMode
+from ._heap import settle_heap
 from ._host import Host
 from ._reload import ReloadResult
 from ._replay import RunIO
@@ -263,6 +264,7 @@ def _run_window(
     :param idle: waits the given seconds until the next tick is due, called after every
         tick (with 0 when running late); ``--watch`` reloads changes in there.
     """
+    settle_heap()
     dt = host.scheduler.dt
     start = time.perf_counter()
     n = 0

@@ -40,9 +40,10 @@ logs, diagnostics) is held here, so a mod can be closed and loaded again (hot re
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any, Final
@@ -57,7 +58,7 @@ from ._events import MAX_EVENTS_PER_TICK, Event, for_receiver
 from ._faults import FaultLedger
 from ._frame import FrameSnapshot, Presenter
 from ._gameplay import Gameplay, GameplayStages
-from ._mods import ModInstance, ModLoadFailed, load_mod
+from ._mods import ModInstance, ModLoadFailed, StartedLoad, load_mod, start_load
 from ._prepare import Preparation, prepare
 from ._reload import Reloader, ReloadResult
 from ._report import ModReport, ModState, RunReport, Timings
@@ -66,6 +67,9 @@ from ._world import World
 
 #: Log lines kept per mod for the report.
 LOG_LINES_KEPT: Final = 20
+#: Mods started ahead of the one loading (:meth:`Host.loading_ahead`): with the process tier
+#: their workers run module bodies in parallel. As many as the worker pool keeps warm.
+LOAD_AHEAD: Final = 12
 
 LogSink = Callable[[str, str], None]
 
@@ -135,6 +139,8 @@ class Host:
         self._wall_ns = 0
         self._closed = False
         self._reloader = Reloader(self)
+        #: Mods whose loads were started ahead (loading_ahead), not yet loaded.
+        self._started: dict[str, StartedLoad] = {}
         base = base_dir if base_dir is not None else mods_dir.resolve().parent
         #: The WebAssembly tier (engine created on the first component); owns the data folder.
         self.components: Final = ComponentRuntime(base / self.policy.data_dir)
@@ -152,10 +158,37 @@ class Host:
             self._versions[mod_id] = None if candidate is None else candidate.manifest.version
             if state != "planned":
                 self._states[mod_id] = state
-        for mod_id in prep.order:
-            self.load_mod(mod_id)
+        with contextlib.closing(self.loading_ahead(prep.order)) as ahead:
+            for mod_id in ahead:
+                self.load_mod(mod_id)
         self._reloader.remember()
         return prep
+
+    def loading_ahead(self, order: Iterable[str]) -> Generator[str, None, None]:
+        """Yield ``order``'s mod ids to load one by one with :meth:`load_mod`, each with the
+        next :data:`LOAD_AHEAD` already started (sandbox made, scripts read and handed over).
+
+        Loading stays in order, one mod at a time (``on_load`` and ``on_reload`` see the
+        mods before them); only module bodies, which reach nothing of the host, run ahead.
+        Close the generator when done (``contextlib.closing``): starts not loaded by then
+        are released.
+        """
+        ids = list(order)
+        try:
+            for n, mod_id in enumerate(ids):
+                for ahead in ids[n : n + LOAD_AHEAD]:
+                    self._start(ahead)
+                yield mod_id
+        finally:
+            started, self._started = self._started, {}
+            for load in started.values():
+                load.close()
+
+    def _start(self, mod_id: str) -> None:
+        prep = self.preparation
+        candidate = None if prep is None else prep.candidates.get(mod_id)
+        if candidate is not None and mod_id not in self._started:
+            self._started[mod_id] = start_load(candidate, self.policy)
 
     def load_mod(
         self, mod_id: str, *, on_load: bool = True, record: bool = True
@@ -186,6 +219,7 @@ class Host:
                 audit=self._audit,
                 components=self.components,
                 gameplay=self.gameplay,
+                started=self._started.pop(mod_id, None),
             )
         except ModLoadFailed as exc:
             self._states[mod_id] = "failed"

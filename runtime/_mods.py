@@ -2,9 +2,13 @@
 
 :func:`load_mod` turns a planned :class:`~resolver.ModCandidate` into a :class:`ModInstance`
 and :meth:`ModInstance.close` releases it. The two are the whole lifecycle: startup loads each
-mod in order through :func:`load_mod`, and hot reload will close an instance and load it
-again through the same function. Nothing a script should keep across reloads lives in the
-instance: ``ctx.state`` dicts are owned by the host and handed in.
+mod in order through :func:`load_mod`, and hot reload closes an instance and loads it again
+through the same function. :func:`start_load` is its optional first half: it reads a mod's
+scripts and hands them to a new sandbox ahead of time, so a host loading many mods lets the
+process tier's workers run their module bodies in parallel while it loads them in order.
+
+Nothing a script should keep across reloads lives in the instance: ``ctx.state``
+dicts are owned by the host and handed in.
 
 Sandboxes are created in exactly one place, :func:`_make_sandbox`, so the execution tier
 (in-process or out-of-process) is chosen there from the policy.
@@ -147,6 +151,49 @@ class ModInstance:
         self.close()
 
 
+@dataclass(eq=False)
+class StartedLoad:
+    """A mod's sandbox with its scripts read and handed over (:func:`start_load`)."""
+
+    candidate: ModCandidate
+    sandbox: ScriptSandbox
+    #: ``(path, source)`` of each script that could be read, in manifest order.
+    readable: list[tuple[str, str]]
+    #: Per manifest script entry: why it could not be read, or None (it is in ``readable``).
+    unreadable: list[ModhostError | None]
+
+    def close(self) -> None:
+        """Release the sandbox of a start that will not be loaded. Idempotent."""
+        self.sandbox.close()
+
+
+def start_load(candidate: ModCandidate, policy: HostPolicy) -> StartedLoad:
+    """Create the mod's sandbox, read its scripts and let the sandbox start loading them.
+
+    The second half is :func:`load_mod` with ``started=``; a start not loaded must be
+    closed. Never raises for what a mod can cause: unreadable scripts are reported by
+    :func:`load_mod`.
+    """
+    manifest = candidate.manifest
+    sandbox = _make_sandbox(manifest.id, effective_limits(manifest, policy), policy)
+    readable: list[tuple[str, str]] = []
+    unreadable: list[ModhostError | None] = []
+    folder = candidate.folder.resolve()
+    for entry in manifest.scripts:
+        try:
+            readable.append((entry.path, _read_script(folder, entry.path)))
+            unreadable.append(None)
+        except ModhostError as exc:
+            unreadable.append(exc)
+    started = StartedLoad(candidate, sandbox, readable, unreadable)
+    try:
+        sandbox.start_loading(readable)
+    except BaseException:
+        sandbox.close()
+        raise
+    return started
+
+
 def effective_limits(manifest: Manifest, policy: HostPolicy) -> Limits:
     """The manifest's limit requests, capped by the policy."""
     return policy.limits.cap(manifest.limits)
@@ -161,12 +208,15 @@ def load_mod(
     audit: AuditSink | None = None,
     components: ComponentRuntime | None = None,
     gameplay: GameplayPort | None = None,
+    started: StartedLoad | None = None,
 ) -> ModInstance:
     """Load one mod: grant its capabilities, create its sandbox, compile its scripts.
 
     :param components: the host's WebAssembly tier (its data folder also holds the mod's
         ``storage``); None runs no components and binds no store.
     :param gameplay: input, timers, HUD and colliders; None denies those calls.
+    :param started: this candidate's :func:`start_load`, if it was started ahead (this
+        call owns it from now on); None starts it here.
 
     Module bodies run now (inside the sandbox); ``on_load`` is the caller's to call, so it
     runs with the host's fault handling.
@@ -188,10 +238,14 @@ def load_mod(
         storage=storage,
         gameplay=gameplay,
     )
-    sandbox = _make_sandbox(mod_id, effective_limits(manifest, policy), policy)
+    if started is None or started.candidate is not candidate:
+        if started is not None:
+            started.close()
+        started = start_load(candidate, policy)
+    sandbox = started.sandbox
     try:
-        mod_scripts, entity_scripts, problems = _load_scripts(candidate, sandbox)
-        started = [] if problems else _load_components(candidate, api, policy, components)
+        mod_scripts, entity_scripts, problems = _load_scripts(started)
+        running = [] if problems else _load_components(candidate, api, policy, components)
     except BaseException:
         sandbox.close()
         raise
@@ -205,7 +259,7 @@ def load_mod(
         sandbox=sandbox,
         mod_scripts=tuple(mod_scripts),
         entity_scripts={k: tuple(v) for k, v in entity_scripts.items()},
-        components=started,
+        components=running,
     )
     instance.notes = _listen_notes(instance)
     return instance
@@ -246,24 +300,17 @@ def _load_components(
 
 
 def _load_scripts(
-    candidate: ModCandidate, sandbox: ScriptSandbox
+    started: StartedLoad,
 ) -> tuple[list[ScriptModule], dict[str, list[ScriptModule]], list[Diagnostic]]:
     mod_scripts: list[ScriptModule] = []
     entity_scripts: dict[str, list[ScriptModule]] = {}
     problems: list[Diagnostic] = []
+    candidate = started.candidate
     entries = candidate.manifest.scripts
-    # Read every script first, then load them together (one round trip to a process-tier
-    # worker per mod); outcomes are matched back to entries in manifest order.
-    outcomes: list[ScriptModule | ModhostError | None] = []
-    readable: list[tuple[str, str]] = []
-    for entry in entries:
-        try:
-            readable.append((entry.path, _read_script(candidate, entry.path)))
-            outcomes.append(None)
-        except ModhostError as exc:
-            outcomes.append(exc)
-    loaded = iter(sandbox.load_many(readable))
-    for entry, outcome in zip(entries, outcomes, strict=True):
+    # Every script read was loaded together (one round trip to a process-tier worker per
+    # mod); outcomes are matched back to entries in manifest order.
+    loaded = iter(started.sandbox.load_many(started.readable))
+    for entry, outcome in zip(entries, started.unreadable, strict=True):
         module = next(loaded) if outcome is None else outcome
         if isinstance(module, ModhostError):
             problems.append(_load_diagnostic(module, candidate.manifest.id, entry.path))
@@ -275,8 +322,8 @@ def _load_scripts(
     return mod_scripts, entity_scripts, problems
 
 
-def _read_script(candidate: ModCandidate, relative: str) -> str:
-    folder = candidate.folder.resolve()
+def _read_script(folder: Path, relative: str) -> str:
+    """The text of script ``relative`` of the mod in ``folder`` (already resolved)."""
     path = (folder / relative).resolve()
     if folder not in path.parents:
         raise ModhostError(

@@ -9,6 +9,7 @@ the caller puts the host back with :meth:`Checkpoint.restore`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -140,11 +141,10 @@ class Transaction:
             host.instances.pop(mod_id)
         host.preparation = self.prep
         self._despawn_deleted()
-        loaded = []
-        for mod_id in self.prep.order:
-            if mod_id in self.mods:
+        loaded = [m for m in self.prep.order if m in self.mods]
+        with contextlib.closing(host.loading_ahead(loaded)) as ahead:
+            for mod_id in ahead:
                 self._load(mod_id, old.get(mod_id))
-                loaded.append(mod_id)
         return loaded
 
     def _snapshot_components(self) -> None:

@@ -60,6 +60,18 @@ class ScriptSandbox(ABC):
         :raises ScriptFault: the module body faulted while running.
         """
 
+    def start_loading(self, scripts: Sequence[tuple[str, str]]) -> None:
+        """Begin loading ``scripts``, if the tier can do it in the background.
+
+        A hint: the next :meth:`load_many` with the same scripts collects the results (with
+        other scripts it loads those, as if this was never called). The in-process tier
+        ignores it; the process tier sends the scripts to its worker now, so a host loading
+        several mods has their module bodies run in parallel, each in its own worker.
+
+        :raises SandboxClosed: the sandbox is closed.
+        """
+        self._check_open()
+
     def load_many(self, scripts: Sequence[tuple[str, str]]) -> list[ScriptModule | ModhostError]:
         """:meth:`load` each ``(path, source)`` in order; one result per script.
 

@@ -75,6 +75,8 @@ class ProcessSandbox(ScriptSandbox):
         self._progress: Any = None
         self._stuck = 0
         self._host_bug: Exception | None = None
+        #: Scripts :meth:`start_loading` began and :meth:`load_many` has not collected.
+        self._pending: _PendingLoad | None = None
         #: Workers taken from the pool (1 + restarts after kills and crashes).
         self.starts = 0
 
@@ -83,24 +85,45 @@ class ProcessSandbox(ScriptSandbox):
         self._check_open()
         return self._load_code(path, self._compile(path, source))
 
-    def load_many(self, scripts: Sequence[tuple[str, str]]) -> list[ScriptModule | ModhostError]:
-        """All the scripts in one message to the worker (sent right after ``assign`` for a
-        fresh worker); it answers each as its module body has run, so the host waits for the
-        worker once per mod, not once per script. Results are those of one :meth:`load` each.
+    def start_loading(self, scripts: Sequence[tuple[str, str]]) -> None:
+        """Compile ``scripts`` and send them to the worker now; :meth:`load_many` with the
+        same scripts collects the worker's answers (see :meth:`ScriptSandbox.start_loading`).
         """
         self._check_open()
-        results: list[ScriptModule | ModhostError | None] = [None] * len(scripts)
-        batch: list[tuple[int, str, bytes]] = []
-        for index, (path, source) in enumerate(scripts):
+        if self._pending is not None:
+            return
+        pending = _PendingLoad(tuple(scripts), *self._compile_all(scripts))
+        if pending.batch:
             try:
-                batch.append((index, path, self._compile(path, source)))
-            except ModhostError as exc:
-                results[index] = exc
+                conn = self._ensure_worker()
+                self._send(conn, ("load", [(path, code) for _, path, code in pending.batch]))
+                pending.sent_to = conn
+            except ScriptFault:
+                pass  # the worker died before taking it: load_many sends it to a fresh one
+        self._pending = pending
+
+    def load_many(self, scripts: Sequence[tuple[str, str]]) -> list[ScriptModule | ModhostError]:
+        """All the scripts in one message to the worker (sent right after ``assign`` for a
+        fresh worker, or already by :meth:`start_loading`); it answers each as its module
+        body has run, so the host waits for the worker once per mod, not once per script.
+        Results are those of one :meth:`load` each.
+        """
+        self._check_open()
+        pending = self._pending
+        if pending is not None and pending.scripts == tuple(scripts):
+            self._pending = None
+        else:
+            self._drop_pending()
+            pending = None
+        if pending is None:
+            pending = _PendingLoad(tuple(scripts), *self._compile_all(scripts))
+        results, batch = pending.results, pending.batch
         done = 0
         try:
             if batch:
                 conn = self._ensure_worker()
-                self._send(conn, ("load", [(path, code) for _, path, code in batch]))
+                if pending.sent_to is not conn:  # not sent, or to a worker since replaced
+                    self._send(conn, ("load", [(path, code) for _, path, code in batch]))
             for index, path, code in batch:
                 results[index] = self._loaded(conn, path, code)
                 done += 1
@@ -116,12 +139,33 @@ class ProcessSandbox(ScriptSandbox):
                     results[index] = exc
         return [r for r in results if r is not None]
 
+    def _drop_pending(self) -> None:
+        """Forget a :meth:`start_loading` nobody collected; if the worker has it, start over
+        with a fresh worker (its answers would be read as those of the next request)."""
+        pending, self._pending = self._pending, None
+        if pending is not None and pending.sent_to is not None and pending.sent_to is self._conn:
+            self._stop_worker(kill=True)
+
+    def _compile_all(
+        self, scripts: Sequence[tuple[str, str]]
+    ) -> tuple[list[ScriptModule | ModhostError | None], list[tuple[int, str, bytes]]]:
+        """(a result slot per script, rejections filled in; the scripts to send as code)."""
+        results: list[ScriptModule | ModhostError | None] = [None] * len(scripts)
+        batch: list[tuple[int, str, bytes]] = []
+        for index, (path, source) in enumerate(scripts):
+            try:
+                batch.append((index, path, self._compile(path, source)))
+            except ModhostError as exc:
+                results[index] = exc
+        return results, batch
+
     def _compile(self, path: str, source: str) -> bytes:
         # Compiled here, from the host's cache (a reload's unchanged dependents cost nothing),
         # and sent as code: a rejected script never reaches a worker.
         return marshal.dumps(compiled(self.mod_id, path, check_script(source, path)))
 
     def _load_code(self, path: str, code: bytes) -> ScriptModule:
+        self._drop_pending()
         conn = self._ensure_worker()
         self._send(conn, ("load", [(path, code)]))
         result = self._loaded(conn, path, code)
@@ -183,6 +227,7 @@ class ProcessSandbox(ScriptSandbox):
             args[0] if args and isinstance(args[0], ScriptContext) else None for _, _, args in batch
         ]
         api = next((c._api for c in ctxs if c is not None), None)
+        self._drop_pending()
         conn = self._ensure_worker()
         calls = [
             (module.path, hook, *_wire_call(ctx, args))
@@ -247,7 +292,10 @@ class ProcessSandbox(ScriptSandbox):
         while True:
             try:
                 if conn.poll(POLL_S):
-                    return conn.recv()
+                    message = conn.recv()
+                    if message != ("ready",):
+                        return message
+                    continue
             except (EOFError, OSError):
                 raise self._crashed() from None
             progress = self._progress
@@ -317,8 +365,8 @@ class ProcessSandbox(ScriptSandbox):
         worker = self._pool.take()
         self._proc, self._conn, self._progress = worker.proc, worker.conn, worker.progress
         self.starts += 1
-        if not worker.ready:  # started just now: wait for it to boot
-            self._wait(worker.conn, deadline=START_TIMEOUT_S)
+        # A worker started just now reads what follows once it has booted; its ("ready",)
+        # comes first and _wait skips it (so a host loading several mods boots them at once).
         # The worker learns its mod now; it applies the mod's OS limits before anything else.
         self._send(worker.conn, ("assign", self.mod_id, self.limits))
         if self._sources:
@@ -330,16 +378,20 @@ class ProcessSandbox(ScriptSandbox):
 
     def _stop_worker(self, *, kill: bool) -> None:
         proc, self._proc = self._proc, None
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if kill and conn is not None:
+            conn.close()
+            conn = None
         if proc is None:
+            if conn is not None:
+                conn.close()
             return
         if kill:
             proc.kill()
-        # Joining takes a few ms per worker; the pool reaps it in the background instead, so
-        # a reload does not wait for the old workers to exit.
-        self._pool.retire(proc)
+        # Closing the pipe ends the worker, and exiting takes it a few ms of CPU; the pool
+        # does both in the background once the reload (or startup) is over, so neither the
+        # reload nor the tick after it waits for old workers.
+        self._pool.retire(proc, conn)
 
     def _killed(self, clock: str) -> ScriptTimeout:
         self._stop_worker(kill=True)
@@ -384,6 +436,17 @@ class ProcessSandbox(ScriptSandbox):
         )
         fault.code = DiagnosticCode(data["code"])
         return fault
+
+
+@dataclasses.dataclass
+class _PendingLoad:
+    """A :meth:`ProcessSandbox.start_loading` not yet collected by ``load_many``."""
+
+    scripts: tuple[tuple[str, str], ...]
+    results: list[ScriptModule | ModhostError | None]
+    batch: list[tuple[int, str, bytes]]
+    #: The pipe of the worker the ``load`` message was sent to (None: not sent).
+    sent_to: Connection | None = None
 
 
 def _wire_call(ctx: ScriptContext | None, args: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -115,3 +115,55 @@ def test_a_rejected_script_never_reaches_a_worker(pool: WorkerPool) -> None:
     assert getattr(info.value, "code", None) == "SANDBOX_FORBIDDEN"
     assert box.pid is None and pool.taken == 0
     box.close()
+
+
+def _wait_until(condition: Callable[[], bool], what: str) -> None:
+    give_up = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < give_up, what
+        time.sleep(0.005)
+
+
+def test_a_closed_sandbox_worker_exits_once_the_pool_is_quiet(pool: WorkerPool) -> None:
+    box = ProcessSandbox("done", Limits(timeout_ms=2000), pool=pool)
+    box.load("scripts/s.py", "def on_tick(ctx, dt):\n    return 1\n")
+    proc = box._proc
+    box.close()
+    # Ended in the background, not by close itself, and never handed out again.
+    _wait_until(lambda: not proc.is_alive(), "the retired worker never exited")
+    assert proc.exitcode == 0  # it ended on its own, at the end of its input
+    assert all(w.proc is not proc for w in pool._ready)
+
+
+def test_retirement_waits_while_workers_are_being_taken(
+    pool: WorkerPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Quiet means no take for QUIET_S; a long one makes "recent" hold on a slow machine.
+    monkeypatch.setattr("sandbox._pool.QUIET_S", 1.0)
+    first = ProcessSandbox("first", Limits(timeout_ms=2000), pool=pool)
+    first.load("scripts/s.py", "x = 1\n")
+    proc = first._proc
+    pool._last_take = time.monotonic()  # as if the next mod of a reload was just taken
+    first.close()
+    assert proc.is_alive() and pool._closing  # held while a take is recent
+    _wait_until(lambda: not pool._closing and not proc.is_alive(), "never closed")
+
+
+def test_a_pool_without_a_thread_ends_retired_workers_at_once() -> None:
+    pool = WorkerPool(spares=0)
+    box = ProcessSandbox("cold", Limits(timeout_ms=2000), pool=pool)
+    box.load("scripts/s.py", "x = 1\n")
+    proc = box._proc
+    box.close()
+    assert not pool._closing
+    _wait_until(lambda: not proc.is_alive(), "the worker never saw the end of its input")
+    pool.close()
+
+
+def test_closing_the_pool_ends_workers_it_had_not_retired_yet(pool: WorkerPool) -> None:
+    box = ProcessSandbox("late", Limits(timeout_ms=2000), pool=pool)
+    box.load("scripts/s.py", "x = 1\n")
+    proc = box._proc
+    box.close()
+    pool.close()
+    assert not proc.is_alive()

@@ -189,3 +189,70 @@ def test_a_script_that_keeps_the_host_busy_is_still_stopped() -> None:
     with pytest.raises(ScriptTimeout):
         r.tick(module)
     r.sandbox.close()
+
+
+PARALLEL = [
+    ("scripts/a.py", "def on_tick(ctx, dt):\n    return 'a'\n"),
+    ("scripts/rejected.py", "import os\n"),
+    ("scripts/b.py", "def on_tick(ctx, dt):\n    return 'b'\n"),
+]
+
+
+def test_start_loading_sends_now_and_load_many_collects_the_same_outcomes() -> None:
+    r = make_rig(limits=Limits(timeout_ms=2000), tier="process")
+    r.sandbox.start_loading(PARALLEL)
+    # The worker has the scripts before load_many is asked for them.
+    assert r.sandbox.pid is not None and r.sandbox.starts == 1
+    a, rejected, b = r.sandbox.load_many(PARALLEL)
+    assert isinstance(a, ScriptModule) and isinstance(b, ScriptModule)
+    assert isinstance(rejected, ScriptRejected) and rejected.code == "SANDBOX_FORBIDDEN"
+    assert r.sandbox.starts == 1
+    assert r.tick(a) == "a"
+    assert r.tick(b) == "b"
+    r.sandbox.close()
+
+
+def test_load_many_of_other_scripts_than_started_loads_those_in_a_fresh_worker() -> None:
+    r = make_rig(limits=Limits(timeout_ms=2000), tier="process")
+    r.sandbox.start_loading(PARALLEL)
+    (c,) = r.sandbox.load_many([("scripts/c.py", "def on_tick(ctx, dt):\n    return 'c'\n")])
+    assert isinstance(c, ScriptModule)
+    # The started scripts' answers must not be read as c's: their worker was replaced.
+    assert r.sandbox.starts == 2
+    assert r.tick(c) == "c"
+    with pytest.raises(ScriptFault):
+        r.tick(ScriptModule(path="scripts/a.py", hooks=frozenset({"on_tick"})))
+    r.sandbox.close()
+
+
+def test_a_call_after_an_uncollected_start_is_not_confused_by_its_answers() -> None:
+    r = make_rig(limits=Limits(timeout_ms=2000), tier="process")
+    ok = r.load("def on_tick(ctx, dt):\n    return 'ok'\n", path="scripts/ok.py")
+    r.sandbox.start_loading(PARALLEL)
+    # The worker that has the started scripts is replaced; ok loads again into the new one.
+    assert r.tick(ok) == "ok"
+    assert r.sandbox.starts == 2
+    r.sandbox.close()
+
+
+def test_start_loading_a_stuck_module_body_still_kills_it_at_collection() -> None:
+    r = make_rig(limits=Limits(timeout_ms=10), tier="process")
+    scripts = [
+        ("scripts/stuck.py", "data = list(range(1000000))\nwhile True:\n    s = repr(data)\n"),
+        ("scripts/b.py", "def on_tick(ctx, dt):\n    return 'b'\n"),
+    ]
+    r.sandbox.start_loading(scripts)
+    stuck, b = r.sandbox.load_many(scripts)
+    assert isinstance(stuck, ScriptTimeout)
+    assert isinstance(b, ScriptModule)
+    assert r.tick(b) == "b"
+    r.sandbox.close()
+
+
+def test_start_loading_is_a_no_op_hint_in_process() -> None:
+    r = make_rig(limits=Limits(timeout_ms=2000))
+    r.sandbox.start_loading(PARALLEL)
+    a, rejected, b = r.sandbox.load_many(PARALLEL)
+    assert isinstance(a, ScriptModule) and isinstance(rejected, ScriptRejected)
+    assert r.tick(b) == "b"
+    r.sandbox.close()

@@ -170,3 +170,20 @@ def test_a_corrupt_state_file_is_reported_once_per_mod_and_kept(make_mod, key, t
     policy = HostPolicy.model_validate({"signing": {"mode": "dev", "trusted_keys": [key.key_id]}})
     assert record_loaded_mod(folder, load_manifest(folder), policy, policy_dir=tmp_path) == ()
     assert path.read_text() == "not json"
+
+
+def test_a_loaded_mod_is_recorded_only_while_validly_signed(make_mod, key, tmp_path) -> None:
+    from marketplace import SIGFILE_NAME, record_loaded_mod
+
+    path = state_path(tmp_path / ".modhost")
+    policy = HostPolicy.model_validate({"signing": {"mode": "dev", "trusted_keys": [key.key_id]}})
+    folder = _install(make_mod, key, "1.0.0")
+    assert record_loaded_mod(folder, load_manifest(folder), policy, policy_dir=tmp_path) == ()
+    recorded = path.read_text()
+    assert '"1.0.0"' in recorded
+    # Unsigned (a mod under development) or tampered: nothing new is recorded.
+    (folder / "mod.toml").write_text((folder / "mod.toml").read_text().replace("1.0.0", "1.1.0"))
+    assert record_loaded_mod(folder, load_manifest(folder), policy, policy_dir=tmp_path) == ()
+    (folder / SIGFILE_NAME).unlink()
+    assert record_loaded_mod(folder, load_manifest(folder), policy, policy_dir=tmp_path) == ()
+    assert path.read_text() == recorded
