@@ -126,9 +126,22 @@ def load_policy(path: Path | None) -> HostPolicy:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         policy = HostPolicy.model_validate(data)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
         raise PolicyError(
-            f"cannot read policy {path}: {exc}",
+            f"cannot read policy {path}: {exc.strerror or exc}",
+            file=str(path),
+            hint="make the policy file readable by the user running modhost "
+            "(or run from a folder without one to use the default dev policy)",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise PolicyError(
+            f"policy {path} is not UTF-8 text: {exc}",
+            file=str(path),
+            hint="save the policy file as UTF-8",
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(
+            f"policy {path} is not valid TOML: {exc}",
             file=str(path),
             hint="fix the TOML syntax of the policy file",
         ) from exc

@@ -109,7 +109,10 @@ class ModInstance:
 
     @property
     def tier(self) -> str:
-        """The sandbox tier running the mod's scripts (``inprocess``, ``process``)."""
+        """The sandbox tier running the mod's scripts (``inprocess``, ``process``), or
+        ``wasm`` for a mod that has only WebAssembly components (no script to run)."""
+        if self.components and not self.mod_scripts and not self.entity_scripts:
+            return "wasm"
         return self.sandbox.tier
 
     @property

@@ -46,8 +46,8 @@ class ModReport(_Report):
     id: str
     version: str | None
     state: ModState
-    #: The sandbox tier that ran the mod's scripts (``inprocess``, ``process``); None when the
-    #: mod never loaded.
+    #: The sandbox tier that ran the mod's scripts (``inprocess``, ``process``), ``wasm`` for
+    #: a mod with only WebAssembly components; None when the mod never loaded.
     tier: str | None
     #: Faults counted against the mod (see the fault ladder).
     faults: int

@@ -267,8 +267,10 @@ def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
         return check.code
     first = check.errors[0] if check.errors else None
     message = first.message if first else "could not compile"
+    more = len(check.errors) - 1
     raise ScriptRejected(
-        f"{path}: {message}" + (f" (line {first.line})" if first and first.line else ""),
+        # The file and line travel as fields (rendered once, as "(path:line)").
+        message + (f" (and {more} more problem{'s' * (more > 1)})" if more > 0 else ""),
         mod_id=mod_id,
         file=path,
         line=first.line if first else None,

@@ -144,6 +144,15 @@ def test_an_unreadable_policy_is_a_diagnostic_not_a_traceback(project: Path) -> 
     result = modhost("check", cwd=project)
     assert result.code == 1
     assert "POLICY_INVALID" in result.out
+    assert "not UTF-8 text" in result.out and "save the policy file as UTF-8" in result.out
+
+
+def test_a_policy_that_is_not_toml_says_so(project: Path) -> None:
+    (project / "modhost.toml").write_text("[signing\nmode = 'dev'\n")
+    result = modhost("check", cwd=project)
+    assert result.code == 1
+    assert "POLICY_INVALID" in result.out
+    assert "not valid TOML" in result.out and "fix the TOML syntax" in result.out
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
@@ -157,6 +166,7 @@ def test_a_policy_without_read_permission_is_a_diagnostic(project: Path) -> None
         policy.chmod(0o644)
     assert result.code == 1
     assert "POLICY_INVALID" in result.out
+    assert "make the policy file readable" in result.out and "TOML" not in result.out
 
 
 def test_a_bad_replay_file_says_it_was_not_replayed(project: Path) -> None:
