@@ -1,13 +1,16 @@
 """Fixtures shared by every test area.
 
 ``make_mod`` writes a mod folder into a temporary ``mods/`` directory, so tests drive the
-real discovery, sandbox and host with real files.
+real discovery, sandbox and host with real files. ``xvfb_display`` starts a private X server
+for the tests that open real windows.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from textwrap import dedent
 
@@ -87,3 +90,40 @@ def make_mod(mods_dir: Path) -> MakeMod:
         return root
 
     return make
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    """A private X server (Xvfb) for one test; yields its display name, e.g. ``":3"``.
+
+    Skips the test where the ``Xvfb`` binary is missing (the suite installs no system
+    packages) or where the server does not start. The process environment is left alone:
+    tests pass ``DISPLAY`` to the processes they start. The server is stopped at teardown.
+    Each test gets its own server, so no window from an earlier test is still on it.
+    """
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    read_end, write_end = os.pipe()
+    # -displayfd: the server picks a free display number and writes it to the pipe once it
+    # accepts connections, so there is neither a guessed number nor a race.
+    server = subprocess.Popen(
+        [binary, "-displayfd", str(write_end), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end) as announced:
+            number = announced.readline().strip()
+        if not number:
+            pytest.skip("Xvfb did not start")
+        yield f":{number}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -4,19 +4,17 @@ when the user closes it, and prints nothing on stderr.
 Needs the ``Xvfb`` binary (Debian: ``apt-get install xvfb``); skipped where it is missing,
 since a window needs an X server and the test suite does not install system packages. Without
 a display, window mode falls back to offscreen: that is tested in ``test_presentation.py``.
+The X server comes from the shared ``xvfb_display`` fixture (``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,30 +115,6 @@ with open_presenter("window", size=(160, 90)) as p:
     p.draw(frame)  # drawing after the user closed the window is harmless
 """
 )
-
-
-@pytest.fixture
-def xvfb_display() -> Iterator[str]:
-    binary = shutil.which("Xvfb")
-    if binary is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        [binary, "-displayfd", str(write_end), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end) as announced:
-            number = announced.readline().strip()
-        if not number:
-            pytest.skip("Xvfb did not start")
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def run_on(display: str, script: str, *args: str) -> subprocess.CompletedProcess[str]:
