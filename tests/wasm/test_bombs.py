@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -10,6 +11,7 @@ from host_api import DiagnosticCode, Limits
 from host_api.testing import FakeWorld
 from sandbox import (
     ComponentLoadFailed,
+    SandboxError,
     ScriptFault,
     UnknownImport,
     WasmComponent,
@@ -33,6 +35,31 @@ def _load(
     return load_component(
         engine, path, api, limits=limits, file=f"components/{path.name}", fast=fast
     )  # type: ignore[arg-type]
+
+
+_E = TypeVar("_E", bound=SandboxError)
+
+
+class LoadError(Protocol):
+    def __call__(self, component: str | Path, error: type[_E]) -> _E: ...
+
+
+@pytest.fixture
+def load_error(engine: WasmEngine, components: dict[str, Path], make_api: MakeApi) -> LoadError:
+    """Load a component for a fresh mod under ``SMALL`` limits and return the ``error`` that
+    the load must raise (the test fails if it raises nothing or something else).
+
+    ``component`` names a WAT fixture, or is the path of a ``.wasm`` file.
+    """
+
+    def load(component: str | Path, error: type[_E]) -> _E:
+        api, _ = make_api()
+        path = components[component] if isinstance(component, str) else component
+        with pytest.raises(error) as info:
+            _load(engine, path, api)
+        return info.value
+
+    return load
 
 
 @pytest.mark.parametrize(
@@ -99,45 +126,29 @@ def test_memory_growth_stops_at_the_store_limit(
     _load(engine, components["big_memory"], api, Limits(memory_mb=80, timeout_ms=5_000)).close()
 
 
-def test_trap_in_init_fails_the_load(
-    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
-) -> None:
-    api, _ = make_api()
-    with pytest.raises(ScriptFault) as info:
-        _load(engine, components["trap_init"], api)
-    diag = info.value.to_diagnostic()
+def test_trap_in_init_fails_the_load(load_error: LoadError) -> None:
+    diag = load_error("trap_init", ScriptFault).to_diagnostic()
     assert diag.code == DiagnosticCode.WASM_TRAP
     assert "init" in diag.message and "unreachable" in diag.message
 
 
-def test_unknown_import_is_named(
-    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
-) -> None:
-    api, _ = make_api()
-    with pytest.raises(UnknownImport) as info:
-        _load(engine, components["unknown_import"], api)
-    diag = info.value.to_diagnostic()
+def test_unknown_import_is_named(load_error: LoadError) -> None:
+    diag = load_error("unknown_import", UnknownImport).to_diagnostic()
     assert diag.code == DiagnosticCode.WASM_UNKNOWN_IMPORT
     assert "evil:net/socket@0.1.0" in diag.message
     assert diag.details["import"] == "evil:net/socket@0.1.0"
 
 
-def test_unknown_host_function_is_named(
-    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
-) -> None:
-    api, _ = make_api()
-    with pytest.raises(UnknownImport) as info:
-        _load(engine, components["extra_host_function"], api)
-    assert info.value.name == "modhost:mod/host@0.1.0#open-socket"
+def test_unknown_host_function_is_named(load_error: LoadError) -> None:
+    error = load_error("extra_host_function", UnknownImport)
+    assert error.name == "modhost:mod/host@0.1.0#open-socket"
 
 
-def test_not_a_component(engine: WasmEngine, make_api: MakeApi, tmp_path: Path) -> None:
-    api, _ = make_api()
+def test_not_a_component(load_error: LoadError, tmp_path: Path) -> None:
     junk = tmp_path / "junk.wasm"
     junk.write_bytes(b"\0asm\x01\0\0\0garbage")
-    with pytest.raises(ComponentLoadFailed) as info:
-        _load(engine, junk, api)
-    assert info.value.to_diagnostic().code == DiagnosticCode.WASM_LOAD_FAILED
+    diag = load_error(junk, ComponentLoadFailed).to_diagnostic()
+    assert diag.code == DiagnosticCode.WASM_LOAD_FAILED
 
 
 def test_a_closed_component_refuses_calls(
@@ -153,14 +164,10 @@ def test_a_closed_component_refuses_calls(
         comp.on_tick(0.1)
 
 
-def test_wasi_is_not_linked_unless_granted(
-    engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
-) -> None:
-    api, _ = make_api()
-    with pytest.raises(UnknownImport) as info:
-        _load(engine, components["wasi_env"], api)
-    assert "wasi:cli/environment@0.2.0" in info.value.message
-    assert "[sandbox] wasi" in info.value.hint
+def test_wasi_is_not_linked_unless_granted(load_error: LoadError) -> None:
+    error = load_error("wasi_env", UnknownImport)
+    assert "wasi:cli/environment@0.2.0" in error.message
+    assert "[sandbox] wasi" in error.hint
 
 
 def test_granted_wasi_has_no_environment(
