@@ -8,6 +8,7 @@ import pytest
 
 from host_api import Diagnostic, HostPolicy, load_policy
 from runtime import Host
+from runtime._report import RunReport
 
 REPO_MODS = Path(__file__).resolve().parents[2] / "mods"
 
@@ -17,11 +18,18 @@ def unsigned_aside(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if not d.code.startswith("SIGNATURE_")]
 
 
-def _run(mods: Path, *, seed: int, ticks: int) -> Host:
-    host = Host(mods, seed=seed)
+def _run(mods: Path, *, ticks: int, seed: int = 0, policy: HostPolicy | None = None) -> Host:
+    """A host over ``mods`` that has loaded every mod and run ``ticks`` ticks; close it."""
+    host = Host(mods, seed=seed, policy=policy)
     host.load()
     host.step(ticks)
     return host
+
+
+def _report(mods: Path, *, ticks: int, policy: HostPolicy | None = None) -> RunReport:
+    """The report of a host over ``mods`` after ``ticks`` ticks, taken before it closes."""
+    with _run(mods, ticks=ticks, policy=policy) as host:
+        return host.report()
 
 
 def test_same_seed_same_hash_and_different_seed_different_hash() -> None:
@@ -77,11 +85,7 @@ def test_hooks_run_in_documented_order(make_mod, mods_dir: Path) -> None:
             """
         },
     )
-    with Host(mods_dir) as host:
-        host.load()
-        host.step(2)
-        log = host.report().mods["alpha"].log
-    assert log == [
+    assert _report(mods_dir, ticks=2).mods["alpha"].log == [
         "load",
         "mod tick 1",
         "spawn 1 at tick 1",
@@ -119,14 +123,11 @@ def test_state_is_kept_per_entity_and_per_mod(make_mod, mods_dir: Path) -> None:
             """
         },
     )
-    with Host(mods_dir) as host:
-        host.load()
-        host.step(5)
-        assert host.report().mods["counter"].log == [
-            "mod ticks 5",
-            "entity 1 sum 5",
-            "entity 2 sum 10",
-        ]
+    assert _report(mods_dir, ticks=5).mods["counter"].log == [
+        "mod ticks 5",
+        "entity 1 sum 5",
+        "entity 2 sum 10",
+    ]
 
 
 def test_events_are_delivered_in_load_then_entity_then_emission_order(
@@ -171,11 +172,7 @@ def test_events_are_delivered_in_load_then_entity_then_emission_order(
         entity_scripts={"late-thing": emitter},
         extra='[dependencies]\nsoftAfter = ["early"]\n',
     )
-    with Host(mods_dir) as host:
-        host.load()
-        host.step(1)
-        log = host.report().mods["late"].log
-    assert log == [
+    assert _report(mods_dir, ticks=1).mods["late"].log == [
         "early:early-mod",
         "early:early-thing-entity-1",
         "early:early-thing-entity-1-again",
@@ -201,10 +198,7 @@ def test_events_need_events_listen(make_mod, mods_dir: Path) -> None:
             """
         },
     )
-    with Host(mods_dir) as host:
-        host.load()
-        host.step(3)
-        report = host.report()
+    report = _report(mods_dir, ticks=3)
     assert report.mods["deaf"].log == []
     (note,) = unsigned_aside(report.mods["deaf"].diagnostics)
     assert note.code == "CAPABILITY_DENIED" and note.severity == "warning"
@@ -228,10 +222,7 @@ def test_a_raising_hook_is_a_sandbox_error_with_line_and_the_host_keeps_ticking(
         },
     )
     make_mod("fine", scripts={"main.py": "def on_tick(ctx, dt):\n    ctx.log(str(ctx.tick))\n"})
-    with Host(mods_dir) as host:
-        host.load()
-        host.step(4)
-        report = host.report()
+    report = _report(mods_dir, ticks=4)
     broken = report.mods["broken"]
     assert broken.state == "running" and broken.faults == 1
     (diag,) = unsigned_aside(broken.diagnostics)
@@ -264,9 +255,7 @@ def test_fault_ladder_throttles_then_quarantines_and_freezes(
             "main.py": "def on_load(ctx):\n    ctx.world.spawn('pebble', (0, 0, 0), (60, 0, 0))\n"
         },
     )
-    with Host(mods_dir) as host:
-        host.load()
-        host.step(ticks)
+    with _run(mods_dir, ticks=ticks) as host:
         report = host.report()
         rock = host.world.query(kind="rock")[0]
         pebble = host.world.query(kind="pebble")[0]
@@ -384,10 +373,7 @@ def test_a_fault_in_on_event_is_counted_and_other_receivers_still_get_it(
         "happy",
         scripts={"main.py": "def on_event(ctx, event):\n    ctx.log(str(event.payload['n']))\n"},
     )
-    with Host(mods_dir) as host:
-        host.load()
-        host.step(2)
-        report = host.report()
+    report = _report(mods_dir, ticks=2)
     assert report.mods["happy"].log == ["1", "2"]
     grumpy = report.mods["grumpy"]
     assert grumpy.faults == 2 and grumpy.state == "running"
@@ -410,11 +396,7 @@ def test_faults_below_warn_after_are_tolerated(make_mod, mods_dir: Path) -> None
         "[faults]\nwarn_after = 3\nthrottle_after = 10\nquarantine_after = 20\n"
     )
     policy = load_policy(mods_dir.parent / "modhost.toml")
-    with Host(mods_dir, policy=policy) as host:
-        host.load()
-        host.step(4)
-        report = host.report()
-    blip = report.mods["blip"]
+    blip = _report(mods_dir, ticks=4, policy=policy).mods["blip"]
     assert blip.faults == 3 and blip.state == "running"
     severities = [d.severity for d in unsigned_aside(blip.diagnostics)]
     assert severities == ["info", "info", "error"]
