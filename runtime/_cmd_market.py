@@ -13,16 +13,18 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Final, NoReturn
+from typing import Annotated, Any, Final, TypeVar
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from host_api import Diagnostic, ModhostError, load_manifest
+from host_api import ModhostError, load_manifest
 from marketplace import (
     PACKAGE_SUFFIX,
+    AuditRecord,
     HistoryEntry,
+    InstalledMod,
     Marketplace,
     State,
     Submission,
@@ -44,6 +46,8 @@ from ._cli_common import (
 
 USER_ENV: Final = "MODHOST_USER"
 _CHUNK: Final = 256 * 1024
+
+_T = TypeVar("_T")
 
 market_app = typer.Typer(
     name="market",
@@ -80,22 +84,43 @@ def _actor(value: str | None) -> str:
 
 
 @contextmanager
-def _session(store_url: str | None, as_json: bool) -> Iterator[Marketplace]:
-    """Open the store, turn every ModhostError into a diagnostic, close the store."""
+def _diagnosed(as_json: bool) -> Iterator[None]:
+    """Turn a ModhostError raised inside into its diagnostics (stderr, or the JSON document
+    ``{"ok": false, "diagnostics": [...]}``) and exit 1."""
     try:
-        with open_store(store_url) as store:
-            yield Marketplace(store)
+        yield
     except ModhostError as exc:
         diagnostics = list(getattr(exc, "diagnostics", ()) or (exc.to_diagnostic(),))
-        _fail(diagnostics, as_json)
+        if as_json:
+            dumped = [d.model_dump(mode="json") for d in diagnostics]
+            print_json({"ok": False, "diagnostics": dumped})
+        else:
+            print_diagnostics(diagnostics, stderr=True)
+        raise typer.Exit(EXIT_ERROR) from None
 
 
-def _fail(diagnostics: list[Diagnostic], as_json: bool) -> NoReturn:
+def _run(
+    store_url: str | None,
+    as_json: bool,
+    action: Callable[[Marketplace], _T],
+    *,
+    document: Callable[[_T], dict[str, Any]],
+    human: Callable[[_T], object],
+) -> _T:
+    """The body of a store command: open the store, run ``action``, close the store, report.
+
+    Prints ``{"ok": true, **document(result)}`` with ``--json``, else calls ``human(result)``
+    (which prints for people). A ModhostError from opening the store or from ``action`` is
+    reported as in :func:`_diagnosed` (exit 1); a usage error raised in ``action`` exits 2.
+    Returns the result, so a command can still pick its exit code from it.
+    """
+    with _diagnosed(as_json), open_store(store_url) as store:
+        result = action(Marketplace(store))
     if as_json:
-        print_json({"ok": False, "diagnostics": [d.model_dump(mode="json") for d in diagnostics]})
+        print_json({"ok": True, **document(result)})
     else:
-        print_diagnostics(diagnostics, stderr=True)
-    raise typer.Exit(EXIT_ERROR)
+        human(result)
+    return result
 
 
 def _bar(disabled: bool, *, count: bool = False) -> Progress:
@@ -109,10 +134,21 @@ def _bar(disabled: bool, *, count: bool = False) -> Progress:
     )
 
 
-def _report_submission(sub: Submission, as_json: bool, verb: str) -> None:
-    if as_json:
-        print_json({"ok": True, "submission": sub.to_dict()})
-        return
+def _run_submission(
+    store_url: str | None, as_json: bool, verb: str, action: Callable[[Marketplace], Submission]
+) -> Submission:
+    """:func:`_run` for an action that returns one submission: ``{"submission": ...}``, or
+    ``VERB: #ID MOD VERSION is now STATE`` (plus the findings once the gates have run)."""
+    return _run(
+        store_url,
+        as_json,
+        action,
+        document=lambda sub: {"submission": sub.to_dict()},
+        human=lambda sub: _print_submission(sub, verb),
+    )
+
+
+def _print_submission(sub: Submission, verb: str) -> None:
     console.print(f"{verb}: #{sub.id} {sub.mod_id} {sub.version} is now [bold]{sub.state}[/]")
     if sub.state == State.REVIEW and sub.gates_passed is not None:
         _print_findings(sub)
@@ -123,6 +159,23 @@ def _print_findings(sub: Submission) -> None:
         print_diagnostics([f.to_diagnostic() for f in sub.findings])
     verdict = "[green]all gates passed[/]" if sub.gates_passed else "[red]gates failed[/]"
     console.print(verdict)
+
+
+def _run_list(
+    store_url: str | None,
+    as_json: bool,
+    title: str,
+    action: Callable[[Marketplace], list[Submission]],
+) -> None:
+    """:func:`_run` for an action that lists submissions: ``{"submissions": [...]}``, or a
+    table called ``title`` (``TITLE: nothing`` when it is empty)."""
+    _run(
+        store_url,
+        as_json,
+        action,
+        document=lambda subs: {"submissions": [s.to_dict() for s in subs]},
+        human=lambda subs: console.print(_table(subs, title) if subs else f"{title}: nothing"),
+    )
 
 
 def _table(subs: list[Submission], title: str) -> Table:
@@ -137,15 +190,6 @@ def _table(subs: list[Submission], title: str) -> Table:
     return table
 
 
-def _list_out(subs: list[Submission], as_json: bool, title: str) -> None:
-    if as_json:
-        print_json({"ok": True, "submissions": [s.to_dict() for s in subs]})
-    elif subs:
-        console.print(_table(subs, title))
-    else:
-        console.print(f"{title}: nothing")
-
-
 # -- author ------------------------------------------------------------------------------
 
 
@@ -158,13 +202,11 @@ def pack_cmd(
     """Build a .modpkg (a zip of the mod folder with its mod.sig)."""
     if not folder.is_dir():
         usage_error(f"{folder} is not a folder")
-    try:
+    with _diagnosed(as_json):
         manifest = load_manifest(folder)
         with _bar(as_json) as bar:
             task = bar.add_task(f"packing {manifest.id}", total=None)
             data = pack_bytes(folder, progress=lambda d, t: bar.update(task, completed=d, total=t))
-    except ModhostError as exc:
-        _fail(list(getattr(exc, "diagnostics", ()) or (exc.to_diagnostic(),)), as_json)
     target = out or Path(f"{manifest.id}-{manifest.version}{PACKAGE_SUFFIX}")
     target.write_bytes(data)
     sha = hashlib.sha256(data).hexdigest()
@@ -219,12 +261,13 @@ def submit_cmd(
     """Create a submission in draft (or revise one whose changes were requested)."""
     who = _actor(actor)
     data = _read_with_progress(package, as_json)
-    with _session(store, as_json) as market:
+
+    def submit(market: Marketplace) -> Submission:
         if revise is None:
-            sub = market.submit(data, actor=who)
-        else:
-            sub = market.revise(revise, data, actor=who)
-    _report_submission(sub, as_json, "submitted")
+            return market.submit(data, actor=who)
+        return market.revise(revise, data, actor=who)
+
+    _run_submission(store, as_json, "submitted", submit)
 
 
 @market_app.command("request-review")
@@ -236,13 +279,15 @@ def request_review_cmd(
 ) -> None:
     """Move a draft to review; runs every validation gate and records the findings."""
     who = _actor(actor)
-    with _session(store, as_json) as market:
+
+    def request_review(market: Marketplace) -> Submission:
         if not as_json:
             err_console.print("running the validation gates...")
-        sub = market.request_review(submission, actor=who)
-    _report_submission(sub, as_json, "review requested")
+        return market.request_review(submission, actor=who)
+
+    sub = _run_submission(store, as_json, "review requested", request_review)
     if not sub.gates_passed:
-        raise typer.Exit(EXIT_ERROR)
+        raise typer.Exit(EXIT_ERROR) from None
 
 
 # -- reviewer and maintainer -------------------------------------------------------------
@@ -251,21 +296,27 @@ def request_review_cmd(
 @market_app.command("review-queue")
 def review_queue_cmd(store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
     """Submissions waiting for a reviewer, oldest first."""
-    with _session(store, as_json) as market:
-        subs = market.review_queue()
-    _list_out(subs, as_json, "review queue")
+    _run_list(store, as_json, "review queue", lambda market: market.review_queue())
+
+
+#: What ``show`` reads: the JSON document ``Marketplace.show`` builds, the submission itself
+#: and its history (the human form needs the objects, the JSON form only the document).
+_Shown = tuple[dict[str, Any], Submission, list[HistoryEntry]]
 
 
 @market_app.command("show")
 def show_cmd(submission: IdArg, store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
     """Manifest, findings, file diff against the previous published version, and history."""
-    with _session(store, as_json) as market:
+
+    def show(market: Marketplace) -> _Shown:
         shown = market.show(submission)
-        sub = market.store.get(submission)
-        history = market.history(submission)
-    if as_json:
-        print_json({"ok": True, **shown})
-        return
+        return shown, market.store.get(submission), market.history(submission)
+
+    _run(store, as_json, show, document=lambda shown: shown[0], human=_print_shown)
+
+
+def _print_shown(shown: _Shown) -> None:
+    document, sub, history = shown
     console.print(f"#{sub.id} {sub.mod_id} {sub.version} by {sub.author}: [bold]{sub.state}[/]")
     console.print(f"package sha256 {sub.artifact}")
     for key in ("name", "description", "host", "capabilities"):
@@ -273,7 +324,7 @@ def show_cmd(submission: IdArg, store: StoreOpt = None, as_json: bool = JSON_OPT
             console.print(f"  {key}: {sub.manifest[key]}")
     if sub.gates_passed is not None:
         _print_findings(sub)
-    diff = shown["diff"]
+    diff = document["diff"]
     if diff:
         console.print(f"files vs published {diff['against']['version']}:")
         for kind, sign in (("added", "+"), ("removed", "-"), ("changed", "~")):
@@ -314,9 +365,12 @@ def _move_command(name: str, target: State, *, needs_reason: bool, doc: str) -> 
         who = _actor(actor)
         if needs_reason and not reason.strip():
             usage_error(f"'market {name}' needs --reason")
-        with _session(store, as_json) as market:
-            sub = market.move(submission, target, actor=who, reason=reason)
-        _report_submission(sub, as_json, name)
+        _run_submission(
+            store,
+            as_json,
+            name,
+            lambda market: market.move(submission, target, actor=who, reason=reason),
+        )
 
     command.__doc__ = doc
     market_app.command(name)(command)
@@ -366,12 +420,13 @@ def register_key_cmd(
     who = _actor(actor)
     if not pubkey.is_file():
         usage_error(f"{pubkey} is not a file")
-    with _session(store, as_json) as market:
-        key_id = market.register_key(name, pubkey.read_text(encoding="utf-8"), actor=who)
-    if as_json:
-        print_json({"ok": True, "author": name, "key_id": key_id})
-    else:
-        console.print(f"registered key {key_id} for {name}")
+    _run(
+        store,
+        as_json,
+        lambda market: market.register_key(name, pubkey.read_text(encoding="utf-8"), actor=who),
+        document=lambda key_id: {"author": name, "key_id": key_id},
+        human=lambda key_id: console.print(f"registered key {key_id} for {name}"),
+    )
 
 
 @market_app.command("revoke-key")
@@ -384,12 +439,13 @@ def revoke_key_cmd(
 ) -> None:
     """Revoke an author's key: what it signed no longer passes review or installs."""
     who = _actor(actor)
-    with _session(store, as_json) as market:
-        market.revoke_key(name, key_id, actor=who)
-    if as_json:
-        print_json({"ok": True, "author": name, "revoked": key_id})
-    else:
-        console.print(f"revoked key {key_id} of {name}")
+    _run(
+        store,
+        as_json,
+        lambda market: market.revoke_key(name, key_id, actor=who),
+        document=lambda _: {"author": name, "revoked": key_id},
+        human=lambda _: console.print(f"revoked key {key_id} of {name}"),
+    )
 
 
 @market_app.command("keys")
@@ -399,21 +455,19 @@ def keys_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List an author's registered keys."""
-    with _session(store, as_json) as market:
-        keys = market.store.keys_for(name)
-    if as_json:
-        print_json(
-            {
-                "ok": True,
-                "author": name,
-                "keys": [{"key_id": k.key_id, "added_at": k.added_at} for k in keys],
-            }
-        )
-        return
-    for k in keys:
-        console.print(f"{k.key_id}  added {k.added_at[:19]}")
-    if not keys:
-        console.print(f"{name} has no registered keys")
+    _run(
+        store,
+        as_json,
+        lambda market: market.store.keys_for(name),
+        document=lambda keys: {
+            "author": name,
+            "keys": [{"key_id": k.key_id, "added_at": k.added_at} for k in keys],
+        },
+        human=lambda keys: console.print(
+            "\n".join(f"{k.key_id}  added {k.added_at[:19]}" for k in keys)
+            or f"{name} has no registered keys"
+        ),
+    )
 
 
 @market_app.command("grant-role")
@@ -426,13 +480,18 @@ def grant_role_cmd(
 ) -> None:
     """Grant a role (maintainers only; in a store without maintainers, anyone: bootstrap)."""
     who = _actor(actor)
-    with _session(store, as_json) as market:
+
+    def grant(market: Marketplace) -> list[str]:
         market.grant_role(name, role, actor=who)
-        roles = sorted(market.store.roles_of(name))
-    if as_json:
-        print_json({"ok": True, "name": name, "roles": roles})
-    else:
-        console.print(f"{name}: {', '.join(roles)}")
+        return sorted(market.store.roles_of(name))
+
+    _run(
+        store,
+        as_json,
+        grant,
+        document=lambda roles: {"name": name, "roles": roles},
+        human=lambda roles: console.print(f"{name}: {', '.join(roles)}"),
+    )
 
 
 # -- players and operators ---------------------------------------------------------------
@@ -441,11 +500,16 @@ def grant_role_cmd(
 @market_app.command("audit-log")
 def audit_log_cmd(store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
     """Every key registration, key revocation and role grant (transitions: 'history')."""
-    with _session(store, as_json) as market:
-        records = market.store.audit_log()
-    if as_json:
-        print_json({"ok": True, "audit_log": [r.to_dict() for r in records]})
-        return
+    _run(
+        store,
+        as_json,
+        lambda market: market.store.audit_log(),
+        document=lambda records: {"audit_log": [r.to_dict() for r in records]},
+        human=_print_audit_log,
+    )
+
+
+def _print_audit_log(records: list[AuditRecord]) -> None:
     table = Table(title="audit log")
     for column in ("at", "actor", "action", "subject", "detail"):
         table.add_column(column)
@@ -457,9 +521,7 @@ def audit_log_cmd(store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
 @market_app.command("list")
 def list_cmd(store: StoreOpt = None, as_json: bool = JSON_OPTION) -> None:
     """Published mods (nothing else is ever listed)."""
-    with _session(store, as_json) as market:
-        subs = market.published()
-    _list_out(subs, as_json, "published")
+    _run_list(store, as_json, "published", lambda market: market.published())
 
 
 @market_app.command("search")
@@ -469,9 +531,7 @@ def search_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Search published mods."""
-    with _session(store, as_json) as market:
-        subs = market.search(text)
-    _list_out(subs, as_json, f"published matching '{text}'")
+    _run_list(store, as_json, f"published matching '{text}'", lambda m: m.search(text))
 
 
 @market_app.command("history")
@@ -483,7 +543,8 @@ def history_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Every transition with actor, time, reason and gate results."""
-    with _session(store, as_json) as market:
+
+    def history(market: Marketplace) -> list[HistoryEntry]:
         ids = (
             [int(target)]
             if target.isdigit()
@@ -491,10 +552,18 @@ def history_cmd(
         )
         if not ids:
             usage_error(f"no submissions for '{target}'")
-        rows = [h for i in ids for h in market.history(i)]
-    if as_json:
-        print_json({"ok": True, "history": [h.to_dict() for h in rows]})
-        return
+        return [h for i in ids for h in market.history(i)]
+
+    _run(
+        store,
+        as_json,
+        history,
+        document=lambda rows: {"history": [h.to_dict() for h in rows]},
+        human=_print_history_with_findings,
+    )
+
+
+def _print_history_with_findings(rows: list[HistoryEntry]) -> None:
     _print_history(rows)
     for h in rows:
         if h.findings:
@@ -510,20 +579,26 @@ def install_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Install published mods and their dependencies, verified before they reach --mods."""
-    wanted: dict[str, str] = {}
-    with _session(store, as_json) as market:
-        for text in requests:
-            mod_id, spec = parse_request(text)
-            wanted[mod_id] = spec
+
+    def install_all(market: Marketplace) -> list[InstalledMod]:
+        wanted = dict(parse_request(text) for text in requests)
         with _bar(as_json, count=True) as bar:
             task = bar.add_task("installing", total=None)
             step: Callable[[str, int, int], Any] = lambda s, d, t: bar.update(  # noqa: E731
                 task, description=s, completed=d, total=t
             )
-            done = install(market.store, wanted, mods, progress=step)
-    if as_json:
-        print_json({"ok": True, "mods_dir": str(mods), "installed": [m.to_dict() for m in done]})
-        return
+            return install(market.store, wanted, mods, progress=step)
+
+    _run(
+        store,
+        as_json,
+        install_all,
+        document=lambda done: {"mods_dir": str(mods), "installed": [m.to_dict() for m in done]},
+        human=_print_installed,
+    )
+
+
+def _print_installed(done: list[InstalledMod]) -> None:
     for m in done:
         console.print(
             f"{m.action:9} {m.mod_id} {m.version} (submission #{m.submission_id}, "
