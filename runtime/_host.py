@@ -441,17 +441,12 @@ class Host:
             self._timed(instance, lambda inst: self._run_scripts(inst, dt))
 
     def _run_scripts(self, instance: ModInstance, dt: float) -> None:
-        ledger = self._ledgers[instance.id]
+        calls: list[tuple[ScriptModule, str, tuple[Any, ...]]] = []
         if instance.mod_scripts:
             ctx = self._mod_ctx(instance)
-            for module in instance.mod_scripts:
-                if "on_tick" in module.hooks:
-                    self._call(instance, module, "on_tick", ctx, dt)
-                if ledger.quarantined:
-                    return
+            calls.extend((m, "on_tick", (ctx, dt)) for m in instance.mod_scripts)
         unseen = set(self._unseen.get(instance.id, ()))
         self._unseen[instance.id] = []
-        calls: list[tuple[ScriptModule, str, tuple[Any, ...]]] = []
         for kind, modules in instance.entity_scripts.items():
             for entity_id in self.world.ids_of_kind(kind).tolist():
                 ctx = self._entity_ctx(instance, entity_id)
@@ -462,9 +457,9 @@ class Host:
                         calls.append((module, "on_spawn", (ctx,)))
                     if "on_tick" in module.hooks:
                         calls.append((module, "on_tick", (ctx, dt)))
-        # One batch per mod and tick (same order as one call at a time): the process tier
-        # crosses to its worker once with every entity's state. A fault that quarantines the
-        # mod stops the batch there.
+        # One batch per mod and tick, its mod scripts first (same order as one call at a
+        # time): the process tier crosses to its worker once with every entity's state. A
+        # fault that quarantines the mod stops the batch there.
         instance.sandbox.call_batch(calls, lambda exc: self._fault_goes_on(instance, exc))
 
     def _fault_goes_on(self, instance: ModInstance, exc: ModFault) -> bool:
