@@ -22,15 +22,19 @@ worker process per mod; every reloaded mod takes a warm spare worker from the po
 Baseline, measured in the same run: a cold start of the same folder (``Host`` + ``load``),
 what a restart would cost instead of a reload.
 
-Memory (``inprocess``, so everything is in this process): resident set size after 500
-reload cycles (script edits, a manifest edit every 10th cycle, a broken edit rolled back
-every 7th) against after 10; growth beyond noise means something of the replaced versions
-stays reachable.
+Memory, after 500 reload cycles (script edits, a manifest edit every 10th cycle, a broken
+edit rolled back every 7th) against after 10, back to back with no pause: growth beyond
+noise means something of the replaced versions stays reachable. ``inprocess``: the resident
+set of this process. ``process``: the proportional set size (shared pages split between the
+processes sharing them) of this process plus every live worker, and the number of live
+workers (the mods' own, the pool's spares and retired ones not yet ended): old workers must
+not pile up even when reloads never pause.
 """
 
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import statistics
 import tempfile
@@ -52,6 +56,9 @@ SAMPLES = {"inprocess": (60, 60), "process": (60, 60)}
 #: between real saves.
 SETTLE = {"inprocess": 3, "process": 30}
 CYCLES = 500
+#: Seconds the process tier's pool gets before a memory reading, so each reading sees the
+#: same set of workers (the mods' own and a full pool of spares), not a passing burst.
+POOL_SETTLE_S = 1.5
 DEPENDENTS = 10
 HZ_DT = 1 / 60
 WAIT_S = 60.0
@@ -257,12 +264,33 @@ def _rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _memory(root: Path) -> tuple[float, float, float, int]:
-    """RSS (MiB) after 10, 250 and 500 reload cycles, and the rollbacks among them."""
+def _pss_mb(pid: int) -> float:
+    """A process's proportional set size in MiB (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _footprint(tier: str) -> tuple[float, int]:
+    """(MiB, live workers): RSS of this process, or PSS of it and its workers."""
+    if tier == "inprocess":
+        return _rss_mb(), 0
+    workers = multiprocessing.active_children()
+    total = _pss_mb(os.getpid()) + sum(_pss_mb(w.pid) for w in workers if w.pid)
+    return total, len(workers)
+
+
+def _memory(root: Path, tier: str) -> tuple[dict[int, tuple[float, int]], int]:
+    """Footprint after 10, 250 and 500 reload cycles, and the rollbacks among them."""
     mods = _make_mods(root)
-    rss: dict[int, float] = {}
+    seen: dict[int, tuple[float, int]] = {}
     rollbacks = 0
-    with Host(mods, policy=_policy("inprocess"), seed=1) as host:
+    with Host(mods, policy=_policy(tier), seed=1) as host:
         host.load()
         for n in range(1, CYCLES + 1):
             if n % 7 == 0:
@@ -275,10 +303,12 @@ def _memory(root: Path) -> tuple[float, float, float, int]:
             rollbacks += bool(result.rolled_back)
             host.step(2)
             if n in (10, CYCLES // 2, CYCLES):
+                if tier != "inprocess":
+                    time.sleep(POOL_SETTLE_S)  # retired workers end, the spares refill
                 gc.collect()
-                rss[n] = _rss_mb()
+                seen[n] = _footprint(tier)
         _check_clean(host)
-    return rss[10], rss[CYCLES // 2], rss[CYCLES], rollbacks
+    return seen, rollbacks
 
 
 def main() -> None:
@@ -288,7 +318,7 @@ def main() -> None:
             tier: (_cold_start(root / f"cold-{tier}", tier), _latencies(root / tier, tier))
             for tier in SAMPLES
         }
-        before, middle, after, rollbacks = _memory(root / "memory")
+        memory = {tier: _memory(root / f"memory-{tier}", tier) for tier in SAMPLES}
     print(
         f"{'tier':<10}{'edit':<10}{'n':>4}{'p50 ms':>9}{'p95 ms':>9}{'detect p50':>12}"
         f"{'reload p50':>12}{'p95/100ms':>11}{'reload/cold':>13}"
@@ -309,11 +339,17 @@ def main() -> None:
             f"baseline ({tier}): cold start of the same 12 mods, Host + load + 1 tick: "
             f"{cold * 1e3:.1f} ms"
         )
-    print(
-        f"memory (inprocess): RSS after 10 cycles {before:.1f} MiB, after {CYCLES // 2} "
-        f"{middle:.1f} MiB, after {CYCLES} {after:.1f} MiB (ratio {after / before:.3f}; "
-        f"{rollbacks} of the cycles rolled back)"
-    )
+    for tier, (seen, rollbacks) in memory.items():
+        what = "RSS" if tier == "inprocess" else "PSS of host + workers"
+        first, middle, last = (seen[n] for n in (10, CYCLES // 2, CYCLES))
+        workers = "" if tier == "inprocess" else (
+            f"; live workers {first[1]}, {middle[1]}, {last[1]}"
+        )  # fmt: skip
+        print(
+            f"memory ({tier}): {what} after 10 cycles {first[0]:.1f} MiB, after {CYCLES // 2} "
+            f"{middle[0]:.1f} MiB, after {CYCLES} {last[0]:.1f} MiB (ratio "
+            f"{last[0] / first[0]:.3f}{workers}; {rollbacks} of the cycles rolled back)"
+        )
 
 
 if __name__ == "__main__":

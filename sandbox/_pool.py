@@ -48,6 +48,9 @@ MAX_SPARES: Final = 12
 QUIET_S: Final = 0.1
 #: Seconds a retired worker gets to exit on its own before the pool kills it.
 RETIRE_GRACE_S: Final = 1.0
+#: Seconds the pool defers ending a retired worker at most, even while takes keep coming (a
+#: tool reloading in a tight loop must not pile up old workers).
+RETIRE_DEFER_S: Final = 1.0
 #: Seconds the pool's thread sleeps when it has nothing to do (it is woken on every take).
 IDLE_S: Final = 0.5
 
@@ -123,8 +126,8 @@ class WorkerPool:
         self._last_take = 0.0
         self._ready: deque[Worker] = deque()
         self._retired: list[tuple[float, Any]] = []
-        #: Retired workers whose pipe the pool closes once it is quiet.
-        self._closing: list[tuple[Any, Connection]] = []
+        #: Retired workers whose pipe the pool closes once it is quiet: (since, proc, conn).
+        self._closing: list[tuple[float, Any, Connection]] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -160,7 +163,8 @@ class WorkerPool:
         """A worker that is done: end it and reap it in the background.
 
         :param conn: the host's end of its pipe, still open. The pool closes it (the
-            worker's end of input: it exits) once no take has happened for :data:`QUIET_S`.
+            worker's end of input: it exits) once no take has happened for :data:`QUIET_S`,
+            or after :data:`RETIRE_DEFER_S` at the latest.
             An exiting worker costs a few milliseconds of CPU; a reload that retires 11 of
             them would otherwise pay for that in the tick that first runs the new code. A
             retired worker blocked on its input runs nothing and is sent nothing, so the
@@ -168,7 +172,7 @@ class WorkerPool:
         """
         with self._lock:
             if conn is not None and self._thread_needed():
-                self._closing.append((proc, conn))
+                self._closing.append((time.monotonic(), proc, conn))
                 conn = None
             else:
                 self._retired.append((time.monotonic(), proc))
@@ -189,7 +193,7 @@ class WorkerPool:
             self._thread.join(timeout=5.0)
         for worker in spares:
             self._discard(worker)
-        for proc, conn in closing:
+        for _, proc, conn in closing:
             conn.close()
             retired.append((0.0, proc))
         for _, proc in retired:
@@ -209,27 +213,37 @@ class WorkerPool:
     def _run(self) -> None:
         while not self._closed:
             self._wake.clear()
-            # Nothing while workers are being taken (a startup or a reload is running).
-            busy = self._last_take + QUIET_S - time.monotonic()
-            if busy > 0:
-                self._wake.wait(busy)
+            # Nothing while workers are being taken (a startup or a reload is running), unless
+            # a retired worker has waited too long.
+            now = time.monotonic()
+            busy = self._last_take + QUIET_S - now
+            overdue = bool(self._closing) and now - self._closing[0][0] >= RETIRE_DEFER_S
+            if busy > 0 and not overdue:
+                self._wake.wait(min(busy, self._defer_left(now)))
                 continue
             pending = self._reap()
-            self._refill()
-            # A retired worker exits within milliseconds of its pipe closing: look again soon.
-            self._wake.wait(0.01 if pending else IDLE_S)
+            if busy <= 0:
+                self._refill()
+            # A retired worker exits within milliseconds of its pipe closing: look again soon;
+            # a refill cut short by a take goes on once the pool is quiet again.
+            short = len(self._ready) < self.target
+            self._wake.wait(0.01 if pending else QUIET_S if short else IDLE_S)
 
     @property
     def target(self) -> int:
         """How many spares the pool keeps now (see :data:`MAX_SPARES`)."""
         return min(self.max_spares, max(self.spares, self._peak)) if self.spares else 0
 
+    def _defer_left(self, now: float) -> float:
+        """Seconds until the oldest deferred retirement is due (infinity: none)."""
+        with self._lock:
+            oldest = self._closing[0][0] if self._closing else None
+        return float("inf") if oldest is None else max(0.0, oldest + RETIRE_DEFER_S - now)
+
     def _refill(self) -> None:
         while not self._closed and len(self._ready) < self.target:
-            quiet = self._last_take + QUIET_S - time.monotonic()
-            if quiet > 0:
-                time.sleep(quiet)
-                continue
+            if self._last_take + QUIET_S > time.monotonic():
+                return  # takes again: _run waits for the quiet (and reaps meanwhile)
             worker = start_worker()
             # One boot at a time (each costs ~8 ms of CPU, mostly copy-on-write faults): on a
             # 2-core machine a burst of boots would starve the ticks right after a reload.
@@ -252,7 +266,7 @@ class WorkerPool:
         with self._lock:
             retired, self._retired = self._retired, []
             closing, self._closing = self._closing, []
-        for proc, conn in closing:
+        for _, proc, conn in closing:
             conn.close()
             retired.append((now, proc))
         keep = []

@@ -167,3 +167,18 @@ def test_closing_the_pool_ends_workers_it_had_not_retired_yet(pool: WorkerPool) 
     box.close()
     pool.close()
     assert not proc.is_alive()
+
+
+def test_takes_that_never_stop_do_not_pile_up_retired_workers(
+    pool: WorkerPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Never quiet (a tool reloading in a tight loop): the deferral still ends.
+    monkeypatch.setattr("sandbox._pool.QUIET_S", 3600.0)
+    monkeypatch.setattr("sandbox._pool.RETIRE_DEFER_S", 0.2)
+    box = ProcessSandbox("looped", Limits(timeout_ms=2000), pool=pool)
+    box.load("scripts/s.py", "x = 1\n")
+    proc = box._proc
+    box.close()
+    pool._last_take = time.monotonic()
+    _wait_until(lambda: not proc.is_alive(), "a retired worker waited for a quiet that never came")
+    assert not pool._closing
