@@ -217,9 +217,9 @@ class WorkerPool:
             # a retired worker has waited too long.
             now = time.monotonic()
             busy = self._last_take + QUIET_S - now
-            overdue = bool(self._closing) and now - self._closing[0][0] >= RETIRE_DEFER_S
-            if busy > 0 and not overdue:
-                self._wake.wait(min(busy, self._defer_left(now)))
+            due = self._defer_left(now)
+            if busy > 0 and due > 0:
+                self._wake.wait(min(busy, due))
                 continue
             pending = self._reap()
             if busy <= 0:
