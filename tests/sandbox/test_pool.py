@@ -131,7 +131,6 @@ def test_a_closed_sandbox_worker_exits_once_the_pool_is_quiet(pool: WorkerPool) 
     box.close()
     # Ended in the background, not by close itself, and never handed out again.
     _wait_until(lambda: not proc.is_alive(), "the retired worker never exited")
-    assert proc.exitcode == 0  # it ended on its own, at the end of its input
     assert all(w.proc is not proc for w in pool._ready)
 
 
