@@ -177,7 +177,7 @@ class Host:
         try:
             for n, mod_id in enumerate(ids):
                 for ahead in ids[n : n + LOAD_AHEAD]:
-                    self._start(ahead)
+                    self._start(ahead)  # a no-op for the ones started already
                 yield mod_id
         finally:
             started, self._started = self._started, {}
@@ -249,7 +249,8 @@ class Host:
         """Record ``instance``'s version for rollback protection (what ``run``, not
         ``check``, really loaded). Called once its load has committed: at startup right after
         it loads, after a hot reload when the reload's transaction commits (a reload that
-        rolls back records nothing). Re-verifies the folder; O(size of the mod's files)."""
+        rolls back records nothing). Re-verifies a signed folder (O(size of the mod's files));
+        an unsigned one has nothing to record."""
         base = self._base_dir if self._base_dir is not None else self.mods_dir.resolve().parent
         self._diagnostics.extend(
             record_loaded_mod(instance.folder, instance.manifest, self.policy, policy_dir=base)
