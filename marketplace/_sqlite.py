@@ -15,13 +15,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, final
 
-from ._errors import ConcurrentUpdate, MarketError, StoreConfigError, SubmissionNotFound
+from ._errors import StoreConfigError, SubmissionNotFound
 from ._store import SqlStore, Tx, sha256_hex
 
 #: How long a writer waits for another writer's lock before giving up.
@@ -47,12 +46,15 @@ class SqliteStore(SqlStore):
     :raises StoreConfigError: the file cannot be opened as a marketplace database.
     """
 
+    _conn: sqlite3.Connection
+    _conflict_error = sqlite3.IntegrityError
+    _failure_error = sqlite3.OperationalError
+    _failure_hint = "another process may hold the database lock; retry, or check the disk"
+
     def __init__(self, path: Path) -> None:
+        super().__init__(f"sqlite://{path}" if path.is_absolute() else f"sqlite:{path}")
         self.path: Final = path
-        self.url = f"sqlite://{path}" if path.is_absolute() else f"sqlite:{path}"
         self.artifact_dir: Final = path.parent / "artifacts"
-        self._lock = threading.RLock()
-        self._closed = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
@@ -71,8 +73,7 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def _write(self) -> Iterator[Tx]:
-        with self._lock, _translated(self.url):
-            self._check_open()
+        with self._using():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield _SqliteTx(self._conn)
@@ -83,23 +84,13 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
-        with self._lock, _translated(self.url):
-            self._check_open()
+        with self._using():
             # A deferred transaction: every SELECT inside sees one snapshot.
             self._conn.execute("BEGIN")
             try:
                 yield _SqliteTx(self._conn)
             finally:
                 self._conn.execute("COMMIT")
-
-    def _insert_returning_id(self, tx: Tx, sql: str, params: Sequence[Any]) -> int:
-        row = tx.one(sql + " RETURNING id", params)
-        assert row is not None
-        return int(row[0])
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise MarketError(f"store {self.url} is closed", hint="this is a bug in the caller")
 
     # -- artifacts ------------------------------------------------------------------------
 
@@ -135,12 +126,6 @@ class SqliteStore(SqlStore):
             )
         return path.read_bytes()
 
-    def close(self) -> None:
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
-
 
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
@@ -148,20 +133,3 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-@contextmanager
-def _translated(url: str) -> Iterator[None]:
-    """The one boundary where sqlite3 errors become marketplace errors."""
-    try:
-        yield
-    except sqlite3.IntegrityError as exc:
-        raise ConcurrentUpdate(
-            f"store {url}: the change conflicts with one made meanwhile ({exc})".strip(),
-            hint="reload with 'modhost market show ID' and decide again",
-        ) from exc
-    except sqlite3.OperationalError as exc:
-        raise MarketError(
-            f"store {url}: {exc}",
-            hint="another process may hold the database lock; retry, or check the disk",
-        ) from exc

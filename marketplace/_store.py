@@ -16,12 +16,13 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, ClassVar, Final, Protocol, Self
 
-from ._errors import ConcurrentUpdate, MarketForbidden, SubmissionNotFound
+from ._errors import ConcurrentUpdate, MarketError, MarketForbidden, SubmissionNotFound
 from ._model import (
     AuditRecord,
     AuthorKey,
@@ -243,8 +244,29 @@ class MarketStore(abc.ABC):
         self.close()
 
 
+class _Connection(Protocol):
+    def close(self) -> None: ...
+
+
 class SqlStore(MarketStore):
-    """The store logic over a SQL connection; backends supply transactions and artifacts."""
+    """The store logic over a SQL connection; backends supply transactions and artifacts.
+
+    A backend sets ``_conn`` and the three driver attributes below; each of its transactions
+    runs inside :meth:`_using`.
+    """
+
+    _conn: _Connection
+    #: The driver's error for a violated constraint: a change made meanwhile won.
+    _conflict_error: ClassVar[type[Exception]]
+    #: The driver's error for an operation that could not run (lock, disk, network).
+    _failure_error: ClassVar[type[Exception]]
+    #: What to try when ``_failure_error`` happens.
+    _failure_hint: ClassVar[str]
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._lock = threading.RLock()
+        self._closed = False
 
     @abc.abstractmethod
     def _write(self) -> AbstractContextManager[Tx]:
@@ -254,9 +276,30 @@ class SqlStore(MarketStore):
     def _read(self) -> AbstractContextManager[Tx]:
         """A consistent read."""
 
-    @abc.abstractmethod
-    def _insert_returning_id(self, tx: Tx, sql: str, params: Sequence[Any]) -> int:
-        """Run an INSERT and return the new row's id."""
+    @contextmanager
+    def _using(self) -> Iterator[None]:
+        """Hold the connection (one thread at a time) of an open store, and turn the driver's
+        errors into marketplace errors: the one boundary where they are translated."""
+        with self._lock:
+            if self._closed:
+                raise MarketError(f"store {self.url} is closed", hint="this is a bug in the caller")
+            try:
+                yield
+            except self._conflict_error as exc:
+                raise ConcurrentUpdate(
+                    f"store {self.url}: the change conflicts with one made meanwhile ({exc})",
+                    hint="reload with 'modhost market show ID' and decide again",
+                ) from exc
+            except self._failure_error as exc:
+                raise MarketError(
+                    f"store {self.url}: {exc}".strip(), hint=self._failure_hint
+                ) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
 
     def _init_schema(self, tx: Tx, id_ddl: str) -> None:
         for ddl in SCHEMA:
@@ -292,13 +335,14 @@ class SqlStore(MarketStore):
                     mod_id=mod_id,
                     hint="choose another mod id, or ask the owner to submit the new version",
                 )
-            new_id = self._insert_returning_id(
-                tx,
+            row = tx.one(
                 "INSERT INTO submissions (mod_id, version, author, state, artifact, manifest, "
                 "findings, gates_passed, revision, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, '[]', NULL, 1, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, '[]', NULL, 1, ?, ?) RETURNING id",
                 (mod_id, version, author, str(State.DRAFT), artifact, _dump(manifest), now, now),
             )
+            assert row is not None
+            new_id = int(row[0])
             self._append_history(
                 tx, new_id, 1, None, State.DRAFT, author, now, "submitted", (), artifact
             )
