@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -147,6 +148,11 @@ class Transaction:
                 self._load(mod_id, old.get(mod_id))
         return loaded
 
+    @functools.cached_property
+    def _existed(self) -> set[int]:
+        """Entity ids before the reload (computed once per group, not once per mod)."""
+        return set(self.checkpoint.world.ids.tolist())
+
     def _snapshot_components(self) -> None:
         for mod_id, instance in self.checkpoint.instances.items():
             for n, component in enumerate(instance.components):
@@ -192,11 +198,10 @@ class Transaction:
         # Entities this mod's scripts have not met yet get on_spawn on the next tick: the
         # ones still pending before the reload, those of kinds it newly scripts, and those
         # spawned during this reload. Everything else already had its on_spawn.
-        existed = set(checkpoint.world.ids.tolist())
         unseen = set(checkpoint.unseen.get(mod_id, ()))
         for kind in new.entity_scripts:
             ids = host.world.ids_of_kind(kind).tolist()
-            unseen.update(ids if kind not in old.entity_scripts else set(ids) - existed)
+            unseen.update(ids if kind not in old.entity_scripts else set(ids) - self._existed)
         host._unseen[mod_id] = sorted(unseen)
         for module in new.mod_scripts:
             if "on_reload" in module.hooks:
