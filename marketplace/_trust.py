@@ -31,7 +31,6 @@ valid, trusted signatures are recorded for rollback protection, so editing a mod
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
@@ -45,14 +44,13 @@ from ._rollback import AcceptedVersion, AcceptedVersions, state_path
 from ._sigerrors import (
     RollbackStateInvalid,
     SignatureRollback,
+    SigningError,
     SigningKeyInvalid,
     TrustConfigError,
     UnsafeModFolder,
 )
 from ._signing import KEY_ID_PATTERN, load_public_key
-from ._sigverify import SignatureStatus, Verification, verify_mod
-
-_KEY_ID: Final = re.compile(KEY_ID_PATTERN.pattern)
+from ._sigverify import SignatureStatus, verify_mod
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ class TrustSet:
         ids: set[str] = set()
         problems: list[Diagnostic] = []
         for entry in policy.signing.trusted_keys:
-            if _KEY_ID.match(entry):
+            if KEY_ID_PATTERN.match(entry):
                 ids.add(entry)
                 continue
             try:
@@ -152,7 +150,7 @@ class SignatureChecker:
             found.mod_id, found.version, True, found.status, found.key_id, found.digest, found.diff
         )
         if found.problem is not None:
-            return self._judge_problem(base, found)
+            return self._judge_problem(base, found.problem)
         return self._judge_rollback(base)
 
     def record(self, check: SignatureCheck) -> AcceptedVersion | None:
@@ -165,12 +163,8 @@ class SignatureChecker:
             return None
         return self.accepted.record(check.mod_id, check.version, check.digest, check.key_id)
 
-    def _judge_problem(self, base: SignatureCheck, found: Verification) -> SignatureCheck:
-        problem = found.problem
-        assert problem is not None
-        if isinstance(problem, UnsafeModFolder):
-            return replace(base, loadable=False, diagnostics=(problem.to_diagnostic("error"),))
-        if self.strict:
+    def _judge_problem(self, base: SignatureCheck, problem: SigningError) -> SignatureCheck:
+        if self.strict or isinstance(problem, UnsafeModFolder):  # links never load, even in dev
             return replace(base, loadable=False, diagnostics=(problem.to_diagnostic("error"),))
         diag = problem.to_diagnostic("warning")
         note = "loaded anyway under the dev policy; under strict it would not load"
@@ -210,10 +204,7 @@ def _rollback_problem(
 ) -> SignatureRollback | None:
     if record is None:
         return None
-    hint = (
-        f"install version {record.version} or newer; to downgrade on purpose set "
-        "allow_downgrade = true under [signing] in modhost.toml"
-    )
+    downgrade = "to downgrade on purpose set allow_downgrade = true under [signing] in modhost.toml"
     details = {"accepted_version": record.version, "accepted_digest": record.digest}
     mine = Version(version)
     if mine < record.parsed_version:
@@ -221,7 +212,7 @@ def _rollback_problem(
             f"version {version} is older than {record.version}, which this host has "
             "already accepted",
             mod_id=mod_id,
-            hint=hint,
+            hint=f"install version {record.version} or newer; {downgrade}",
             details=details,
         )
     if mine == record.parsed_version and digest != record.digest:
@@ -229,7 +220,7 @@ def _rollback_problem(
             f"version {version} has different files from the {record.version} this "
             "host already accepted",
             mod_id=mod_id,
-            hint="publish changes under a new version number; " + hint.split("; ", 1)[1],
+            hint=f"publish changes under a new version number; {downgrade}",
             details=details,
         )
     return None
