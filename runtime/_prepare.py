@@ -6,13 +6,12 @@ diagnostics word for word.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from host_api import Diagnostic, DiagnosticCode, HostPolicy
+from host_api import Diagnostic, HostPolicy
 from resolver import LoadPlan, ModCandidate, plan_load_order
 
 from ._discovery import Discovery, discover
@@ -33,8 +32,7 @@ class Preparation:
     states: dict[str, PlannedState]
     #: Every diagnostic, discovery's first, then the plan's, in a deterministic order.
     diagnostics: tuple[Diagnostic, ...]
-    #: The resolver's plan (after duplicate ids were dropped): it knows which failure took
-    #: each disabled mod down.
+    #: The resolver's plan: it knows which failure took each disabled mod down.
     plan: LoadPlan
 
     def for_mod(
@@ -69,15 +67,17 @@ def plan_discovery(found: Discovery) -> Preparation:
     # Mods that failed discovery are on disk: their dependents say so, not "not installed".
     unusable = {m: f"{d[0].code} (see its diagnostics)" for m, d in found.failed.items() if d}
     plan = plan_load_order(found.candidates, unusable=unusable)
-    plan = _drop_duplicates(found, plan)
     candidates: dict[str, ModCandidate | None] = dict.fromkeys(found.failed)
     for c in found.candidates:
         candidates.setdefault(c.manifest.id, c)
+    # The plan puts every id it was given in ``order`` or ``disabled`` (a duplicated id is
+    # disabled with RESOLVE_DUPLICATE_ID), so anything not ordered is disabled.
+    ordered = set(plan.order)
     states: dict[str, PlannedState] = {}
     for mod_id in candidates:
         if mod_id in found.failed:
             states[mod_id] = "failed"
-        elif mod_id in plan.disabled or mod_id not in plan.order:
+        elif mod_id not in ordered:
             states[mod_id] = "disabled"
         else:
             states[mod_id] = "planned"
@@ -87,33 +87,4 @@ def plan_discovery(found: Discovery) -> Preparation:
         states=dict(sorted(states.items())),
         diagnostics=(*found.diagnostics, *plan.diagnostics),
         plan=plan,
-    )
-
-
-def _drop_duplicates(found: Discovery, plan: LoadPlan) -> LoadPlan:
-    """Make sure no id held by two folders loads, whatever the resolver did with it.
-
-    The resolver reports ``RESOLVE_DUPLICATE_ID``; if it did not, the runtime reports it here,
-    because loading either copy would be a guess.
-    """
-    counts = Counter(c.manifest.id for c in found.candidates)
-    duplicated = sorted(mod_id for mod_id, n in counts.items() if n > 1)
-    if not duplicated:
-        return plan
-    reported = {d.mod for d in plan.diagnostics if d.code == DiagnosticCode.RESOLVE_DUPLICATE_ID}
-    extra = [
-        Diagnostic(
-            code=DiagnosticCode.RESOLVE_DUPLICATE_ID,
-            message=f"mod id '{mod_id}' is used by several folders: "
-            + ", ".join(sorted(c.folder.name for c in found.candidates if c.manifest.id == mod_id)),
-            mod=mod_id,
-            hint="keep one folder per mod id (remove or rename the others)",
-        )
-        for mod_id in duplicated
-        if mod_id not in reported
-    ]
-    return LoadPlan(
-        order=tuple(m for m in plan.order if m not in duplicated),
-        disabled=tuple(sorted({*plan.disabled, *duplicated})),
-        diagnostics=(*plan.diagnostics, *extra),
     )
