@@ -101,6 +101,12 @@ def diff_files(signed: Mapping[str, str], current: Mapping[str, str]) -> FileDif
     )
 
 
+def has_unsafe_chars(name: str) -> bool:
+    """True when ``name`` holds a control character or a backslash (never in a mod's paths:
+    they would make the digest's one-line-per-file encoding ambiguous)."""
+    return "\\" in name or any(ord(c) < 0x20 or ord(c) == 0x7F for c in name)
+
+
 def list_mod_files(folder: Path, *, mod_id: str) -> list[str]:
     """Every file of the mod but the top-level ``mod.sig``, as sorted relative posix paths.
 
@@ -140,12 +146,11 @@ def _walk(root: Path, here: Path, prefix: str, found: list[str], mod_id: str) ->
                         hint="pack many small assets into fewer files",
                     )
         else:
-            raise UnsafeModFolder(
+            raise _unsafe(
                 f"{rel} is not a regular file (a FIFO, socket or device); refusing to read it",
-                mod_id=mod_id,
-                file=rel,
-                hint=_UNSAFE_HINT,
-                details={"file": rel, "reason": "special-file"},
+                rel,
+                mod_id,
+                reason="special-file",
             )
 
 
@@ -160,7 +165,7 @@ def _checked_name(prefix: str, name: str, mod_id: str) -> str:
             hint="rename the file using UTF-8",
             details={"reason": "bad-name"},
         ) from exc
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name) or "\\" in name:
+    if has_unsafe_chars(name):
         raise UnsafeModFolder(
             f"file name {rel!r} contains control characters or a backslash",
             mod_id=mod_id,
@@ -178,16 +183,23 @@ def _link_error(root: Path, link: Path, rel: str, mod_id: str) -> UnsafeModFolde
     resolved = (link.parent / target).resolve()
     outside = not resolved.is_relative_to(root)
     where = f"outside the mod folder (to {target})" if outside else f"to {target}"
-    return UnsafeModFolder(
+    return _unsafe(
         f"{rel} is a symbolic link pointing {where}; refusing to follow it",
+        rel,
+        mod_id,
+        reason="symlink-outside" if outside else "symlink",
+        target=str(target),
+    )
+
+
+def _unsafe(message: str, rel: str, mod_id: str, *, reason: str, **details: str) -> UnsafeModFolder:
+    """The ``PACKAGE_UNSAFE`` error for one file of the mod."""
+    return UnsafeModFolder(
+        message,
         mod_id=mod_id,
         file=rel,
         hint=_UNSAFE_HINT,
-        details={
-            "file": rel,
-            "reason": "symlink-outside" if outside else "symlink",
-            "target": str(target),
-        },
+        details={"file": rel, "reason": reason, **details},
     )
 
 
@@ -200,21 +212,16 @@ def hash_file(path: Path, *, rel: str, mod_id: str) -> str:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise UnsafeModFolder(
-            f"cannot open {rel}: {exc.strerror or exc}",
-            mod_id=mod_id,
-            file=rel,
-            hint=_UNSAFE_HINT,
-            details={"file": rel, "reason": "unreadable"},
+        raise _unsafe(
+            f"cannot open {rel}: {exc.strerror or exc}", rel, mod_id, reason="unreadable"
         ) from exc
     with os.fdopen(fd, "rb", buffering=0) as fh:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UnsafeModFolder(
+            raise _unsafe(
                 f"{rel} is not a regular file; refusing to read it",
-                mod_id=mod_id,
-                file=rel,
-                hint=_UNSAFE_HINT,
-                details={"file": rel, "reason": "special-file"},
+                rel,
+                mod_id,
+                reason="special-file",
             )
         h = hashlib.sha256()
         buf = bytearray(_CHUNK)
