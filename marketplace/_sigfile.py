@@ -32,12 +32,12 @@ import binascii
 import json
 import os
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ._digest import SIGFILE_NAME, digest_of
+from ._digest import SIGFILE_NAME, digest_of, has_unsafe_chars
 from ._sigerrors import SignatureInvalid, SigningKeyInvalid
 from ._signing import KEY_ID_PATTERN, SIGNATURE_LENGTH, PublicKey
 
@@ -109,15 +109,11 @@ class SigFile(_Strict):
     @classmethod
     def _files_are_relative_paths(cls, value: dict[str, str]) -> dict[str, str]:
         for path, sha in value.items():
-            parts = PurePosixPath(path).parts
+            # Empty, absolute ("/x" splits to "", "x") and escaping paths all fail the split.
             if (
-                not path
-                or path.startswith("/")
-                or "\\" in path
-                or any(p in ("", ".", "..") for p in path.split("/"))
+                any(p in ("", ".", "..") for p in path.split("/"))
+                or has_unsafe_chars(path)
                 or path == SIGFILE_NAME
-                or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path)
-                or not parts
             ):
                 raise ValueError(f"files: {path!r} is not a relative path inside the mod")
             if not _HEX64.match(sha):
