@@ -25,7 +25,12 @@ place, :func:`marketplace._signing.verify_raw`.
 
 from __future__ import annotations
 
+from typing import Final
+
 from host_api import DiagnosticCode, ModFault, ModhostError
+
+#: The hint of every ``SIGNATURE_INVALID`` that signing the mod again fixes.
+RESIGN_HINT: Final = "re-sign the mod with 'modhost sign DIR --key KEY'"
 
 
 class SigningError(ModhostError):

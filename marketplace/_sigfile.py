@@ -38,7 +38,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ._digest import SIGFILE_NAME, digest_of, has_unsafe_chars
-from ._sigerrors import SignatureInvalid, SigningKeyInvalid
+from ._sigerrors import RESIGN_HINT, SignatureInvalid, SigningKeyInvalid
 from ._signing import KEY_ID_PATTERN, SIGNATURE_LENGTH, PublicKey
 
 FORMAT_NAME: Final = "modhost-mod-signature"
@@ -47,7 +47,6 @@ FORMAT_VERSION: Final = 1
 #: room for the 10,000-file limit of the digest with long paths).
 MAX_SIGFILE_BYTES: Final = 4 * 1024 * 1024
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_RESIGN_HINT: Final = "re-sign the mod with 'modhost sign DIR --key KEY'"
 
 
 def signed_message(mod_id: str, version: str, digest: str) -> bytes:
@@ -176,7 +175,7 @@ def _invalid(message: str, mod_id: str, reason: str) -> SignatureInvalid:
         message,
         mod_id=mod_id,
         file=SIGFILE_NAME,
-        hint=_RESIGN_HINT,
+        hint=RESIGN_HINT,
         details={"reason": reason},
     )
 

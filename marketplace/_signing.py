@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from host_api import Diagnostic, DiagnosticCode
 
-from ._sigerrors import SignatureInvalid, SigningKeyInvalid
+from ._sigerrors import RESIGN_HINT, SignatureInvalid, SigningKeyInvalid
 
 #: Hex digits in a key id (128 bits: long enough that nobody can make a key with a given id).
 KEY_ID_LENGTH: Final = 32
@@ -136,7 +136,7 @@ def verify_raw(public_key: PublicKey, message: bytes, signature: bytes, *, mod_i
             f"by key {public_key.key_id}",
             mod_id=mod_id,
             file="mod.sig",
-            hint="re-sign the mod with 'modhost sign DIR --key KEY'",
+            hint=RESIGN_HINT,
             details={"reason": "bad-signature"},
         ) from exc
 

@@ -26,6 +26,7 @@ from ._digest import (
     list_mod_files,
 )
 from ._sigerrors import (
+    RESIGN_HINT,
     SignatureInvalid,
     SignatureMissing,
     SignatureUntrusted,
@@ -36,7 +37,7 @@ from ._sigfile import SigFile, make_sigfile, read_sigfile, signed_message
 from ._signing import PublicKey, SigningKey, verify_raw
 
 SignatureStatus = Literal["valid", "invalid", "untrusted", "missing"]
-_RESIGN: Final = "re-sign the mod with 'modhost sign DIR --key KEY' after editing it"
+_RESIGN: Final = f"{RESIGN_HINT} after editing it"
 
 
 @dataclass(frozen=True)
