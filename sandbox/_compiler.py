@@ -240,6 +240,11 @@ def _fuel_step() -> ast.Expr:
     return ast.Expr(_call(NEXT, _name(FUEL)))
 
 
+def _bind(alias: ast.alias, value: ast.expr, at: ast.stmt) -> ast.Assign:
+    """``<alias's local name> = value``, on the line of the import ``at``."""
+    return ast.copy_location(ast.Assign([_name(alias.asname or alias.name, store=True)], value), at)
+
+
 def _is_number(node: ast.expr) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         node = node.operand
@@ -296,23 +301,12 @@ class _Instrumenter(ast.NodeTransformer):
 
     def visit_Import(self, node: ast.Import) -> Any:
         """``import math [as m]`` binds the sandbox's own ``math`` namespace."""
-        return [
-            ast.copy_location(
-                ast.Assign([_name(alias.asname or alias.name, store=True)], _name(MATH)), node
-            )
-            for alias in node.names
-        ]
+        return [_bind(alias, _name(MATH), node) for alias in node.names]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
         """``from math import f`` binds ``f`` from the sandbox's own ``math`` namespace."""
         return [
-            ast.copy_location(
-                ast.Assign(
-                    [_name(alias.asname or alias.name, store=True)],
-                    ast.Attribute(_name(MATH), alias.name, ast.Load()),
-                ),
-                node,
-            )
+            _bind(alias, ast.Attribute(_name(MATH), alias.name, ast.Load()), node)
             for alias in node.names
         ]
 
