@@ -95,29 +95,33 @@ def required_failures(mod: Mod, installed: Installed) -> Iterator[Failure]:
         line = mod.relation(REQUIRES, target, text)
         details = {"requires": target, "range": text}
         dep = installed.mods.get(target)
-        if dep is None and target in installed.unusable:
-            why = installed.unusable[target]
-            yield Failure(
-                code=DiagnosticCode.RESOLVE_MISSING_REQUIRED,
-                mod=mod.id,
-                message=f"{line}; {target} is installed but cannot load: {why}",
-                hint=f"fix {target} first (its own diagnostics say how), or remove {mod.id}",
-                facts=(f"{target} cannot load: {why}", line),
-                roots=(mod.id,),
-                details={**details, "unusable": why},
-            )
-        elif dep is None:
-            yield Failure(
-                code=DiagnosticCode.RESOLVE_MISSING_REQUIRED,
-                mod=mod.id,
-                message=f"{line}; {target} is not installed",
-                hint=f"{_install_hint(target, text)}, or remove {mod.id}",
-                facts=(f"{target} is not installed", line),
-                roots=(mod.id,),
-                details=details,
-            )
+        if dep is None:
+            yield _missing(mod, target, text, line, details, installed.unusable.get(target))
         elif not in_range(dep.version, text):
             yield _mismatch(mod, dep, text, line, details, optional=False)
+
+
+def _missing(
+    mod: Mod, target: str, text: str, line: str, details: dict[str, Any], why: str | None
+) -> Failure:
+    """``RESOLVE_MISSING_REQUIRED``: ``target`` is not installed, or is on disk but cannot load
+    for reason ``why``."""
+    if why is None:
+        state, fact = "is not installed", f"{target} is not installed"
+        hint = f"{_install_hint(target, text)}, or remove {mod.id}"
+    else:
+        state, fact = f"is installed but cannot load: {why}", f"{target} cannot load: {why}"
+        hint = f"fix {target} first (its own diagnostics say how), or remove {mod.id}"
+        details = {**details, "unusable": why}
+    return Failure(
+        code=DiagnosticCode.RESOLVE_MISSING_REQUIRED,
+        mod=mod.id,
+        message=f"{line}; {target} {state}",
+        hint=hint,
+        facts=(fact, line),
+        roots=(mod.id,),
+        details=details,
+    )
 
 
 def optional_failures(mod: Mod, installed: Installed) -> Iterator[Failure]:
