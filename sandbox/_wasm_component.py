@@ -131,7 +131,6 @@ class WasmComponent:
         #: The fast path's wall clock of the current store (None on the stock path).
         self._clock: WallClock | None = None
         self._memory = MemoryOwner(cap=limits.memory_mb * 1024 * 1024)
-        self._fuel = limits.fuel
         #: Fresh instances started (1 after load; +1 after every trap that was recovered).
         self.starts = 0
         try:
@@ -180,7 +179,7 @@ class WasmComponent:
 
     def _arm(self, store: wasmtime.Store) -> None:
         store.set_fuel(self.limits.fuel)
-        store.set_epoch_deadline(self._engine.deadline_ticks(self.limits.timeout_ms))
+        store.set_epoch_deadline(self._deadline)
 
     def _start(self) -> None:
         """A fresh store and instance, then ``init``: after load and after every trap."""
@@ -204,7 +203,7 @@ class WasmComponent:
             self._clock.restart(self._deadline)  # instantiation is over: the mod's own limit
         if self.fast:
             self._fast = {
-                n: FastExport(funcs[n], k, self._context, self._fuel)
+                n: FastExport(funcs[n], k, self._context, self.limits.fuel)
                 for n, k in _EXPORT_PARAMS.items()
             }
         self.starts += 1
