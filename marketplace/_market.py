@@ -13,7 +13,7 @@ import io
 import re
 import tomllib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from packaging.version import Version
@@ -27,7 +27,7 @@ from ._model import Finding, HistoryEntry, Submission
 from ._package import DEFAULT_LIMITS, PackageLimits, inspect_package, read_member
 from ._signing import parse_public_key
 from ._smoke import SmokeGate
-from ._states import GRANTABLE_ROLES, State, check_transition
+from ._states import GRANTABLE_ROLES, Rule, State, check_transition
 from ._store import MarketStore
 
 _ID: Final = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
@@ -85,13 +85,11 @@ class Marketplace:
             )
         self._check(sub, State.DRAFT, actor, "")
         artifact = self.store.put_artifact(package)
-        return self.store.transition(
-            submission_id,
-            expected_state=sub.state,
-            expected_revision=sub.revision,
-            to_state=State.DRAFT,
-            actor=actor,
-            reason=f"new package {artifact[:12]}",
+        return self._commit(
+            sub,
+            State.DRAFT,
+            actor,
+            f"new package {artifact[:12]}",
             new_package=(artifact, version, manifest),
         )
 
@@ -102,15 +100,7 @@ class Marketplace:
         findings = run_gates(
             sub, self.store.get_artifact(sub.artifact), self.store, self.gates, limits=self.limits
         )
-        return self.store.transition(
-            submission_id,
-            expected_state=sub.state,
-            expected_revision=sub.revision,
-            to_state=State.REVIEW,
-            actor=actor,
-            reason="review requested",
-            findings=findings,
-        )
+        return self._commit(sub, State.REVIEW, actor, "review requested", findings=findings)
 
     # -- reviewer and maintainer ----------------------------------------------------------
 
@@ -166,16 +156,31 @@ class Marketplace:
                     hint=late.hint,
                     details={"findings": [late.to_dict()]},
                 )
+        return self._commit(sub, to_state, actor, reason)
+
+    def _commit(
+        self,
+        sub: Submission,
+        to_state: State,
+        actor: str,
+        reason: str,
+        *,
+        findings: Sequence[Finding] | None = None,
+        new_package: tuple[str, str, Mapping[str, Any]] | None = None,
+    ) -> Submission:
+        """Make the move, compare-and-set on the state and revision ``sub`` was read at."""
         return self.store.transition(
-            submission_id,
+            sub.id,
             expected_state=sub.state,
             expected_revision=sub.revision,
             to_state=to_state,
             actor=actor,
             reason=reason,
+            findings=findings,
+            new_package=new_package,
         )
 
-    def _check(self, sub: Submission, to_state: State, actor: str, reason: str) -> Any:
+    def _check(self, sub: Submission, to_state: State, actor: str, reason: str) -> Rule:
         return check_transition(
             submission_id=sub.id,
             mod_id=sub.mod_id,
@@ -195,11 +200,7 @@ class Marketplace:
         :raises SigningKeyInvalid: not an Ed25519 public key.
         :raises MarketForbidden: ``actor`` is neither ``author`` nor a maintainer.
         """
-        if actor != author and "maintainer" not in self.store.roles_of(actor):
-            raise MarketForbidden(
-                f"'{actor}' cannot register keys for '{author}'",
-                hint=f"run it as --as {author}, or ask a maintainer",
-            )
+        self._check_key_actor(actor, author, "register keys for")
         key = parse_public_key(public_key_pem, source=f"{author}'s public key")
         self.store.register_key(author, key.key_id, key.to_pem(), actor=actor)
         return key.key_id
@@ -210,15 +211,19 @@ class Marketplace:
 
         :raises MarketForbidden: ``actor`` may not, or the key is not registered.
         """
-        if actor != author and "maintainer" not in self.store.roles_of(actor):
-            raise MarketForbidden(
-                f"'{actor}' cannot revoke keys of '{author}'",
-                hint=f"run it as --as {author}, or ask a maintainer",
-            )
+        self._check_key_actor(actor, author, "revoke keys of")
         if not self.store.remove_key(author, key_id, actor=actor):
             raise MarketForbidden(
                 f"'{author}' has no registered key {key_id}",
                 hint="'modhost market keys NAME' lists the registered keys",
+            )
+
+    def _check_key_actor(self, actor: str, author: str, action: str) -> None:
+        """Authors manage their own keys; a maintainer may manage anyone's."""
+        if actor != author and "maintainer" not in self.store.roles_of(actor):
+            raise MarketForbidden(
+                f"'{actor}' cannot {action} '{author}'",
+                hint=f"run it as --as {author}, or ask a maintainer",
             )
 
     def grant_role(self, name: str, role: str, *, actor: str) -> None:
