@@ -160,10 +160,7 @@ def parse_public_key(data: bytes | str, *, source: str = "public key") -> Public
             hint="expected '-----BEGIN PUBLIC KEY-----' as written by 'modhost keygen'",
         ) from exc
     if not isinstance(key, Ed25519PublicKey):
-        raise SigningKeyInvalid(
-            f"{source} is a {type(key).__name__.removeprefix('_')} key, not Ed25519",
-            hint="modhost signs with Ed25519 keys; create one with 'modhost keygen'",
-        )
+        raise _not_ed25519(source, key)
     return PublicKey(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
 
 
@@ -190,11 +187,15 @@ def parse_signing_key(data: bytes, *, source: str = "private key") -> SigningKey
             hint="expected '-----BEGIN PRIVATE KEY-----' as written by 'modhost keygen'",
         ) from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyInvalid(
-            f"{source} is a {type(key).__name__.removeprefix('_')} key, not Ed25519",
-            hint="modhost signs with Ed25519 keys; create one with 'modhost keygen'",
-        )
+        raise _not_ed25519(source, key)
     return SigningKey(key)
+
+
+def _not_ed25519(source: str, key: object) -> SigningKeyInvalid:
+    return SigningKeyInvalid(
+        f"{source} is a {type(key).__name__.removeprefix('_')} key, not Ed25519",
+        hint="modhost signs with Ed25519 keys; create one with 'modhost keygen'",
+    )
 
 
 def _read_key_file(path: Path) -> bytes:
