@@ -84,10 +84,6 @@ class Installed:
     #: manifest, a bad signature), with that reason; never an id in ``mods``.
     unusable: dict[str, str] = field(default_factory=dict)
 
-    def present(self, mod_id: str) -> bool:
-        """True when some folder provides ``mod_id`` (even as a duplicate)."""
-        return mod_id in self.mods or mod_id in self.duplicates
-
     def versions(self, mod_id: str) -> tuple[Mod, ...]:
         """Every installed copy of ``mod_id`` (one, several for a duplicate, or none)."""
         if mod_id in self.mods:

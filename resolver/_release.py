@@ -18,11 +18,8 @@ from ._ranges import spec
 from ._ranges import version as parse_version
 
 
-def _frozen(
-    relations: Mapping[str, str] | Iterable[tuple[str, str]],
-) -> tuple[tuple[str, str], ...]:
-    items = relations.items() if isinstance(relations, Mapping) else relations
-    return tuple(sorted(items))
+def _frozen(relations: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(relations.items()))
 
 
 @dataclass(frozen=True, eq=False)
