@@ -48,6 +48,20 @@ def build_component(wat: Path, out: Path, wit: Path | None = None) -> Path:
     return out
 
 
+def install_guest(base: Path, name: str, example: Path, wasm: Path, artifact: Path) -> Path:
+    """Copy the mod folder ``example`` to ``base/mods/<name>`` with the built ``wasm`` as
+    ``components/<name>.wasm``, and put its compiled ``artifact`` in the host's cache under
+    ``base`` (so the host skips the slow compile). Returns the mods folder."""
+    mods = base / "mods"
+    shutil.copytree(example, mods / name, ignore=shutil.ignore_patterns("components"))
+    (mods / name / "components").mkdir()
+    shutil.copy(wasm, mods / name / "components" / f"{name}.wasm")
+    cache = base / ".modhost" / "wasm-cache"
+    cache.mkdir(parents=True)
+    shutil.copy(artifact, cache / artifact.name)
+    return mods
+
+
 @pytest.fixture(scope="session")
 def components(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """name -> built component, for every WAT fixture."""

@@ -18,7 +18,7 @@ from host_api import WIT_HOST_INTERFACE
 from runtime import Host
 from sandbox import WasmEngine
 
-from .conftest import ROOT
+from .conftest import ROOT, install_guest
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -80,13 +80,7 @@ def test_javascript_guest_runs_in_the_host(pulse_wasm: Path, tmp_path: Path) -> 
         assert list(component.type.imports(engine.engine)) == [WIT_HOST_INTERFACE]
         artifact = engine.cache.artifact_path(pulse_wasm.read_bytes())
     assert artifact is not None
-    mods = tmp_path / "mods"
-    shutil.copytree(EXAMPLE, mods / "pulse", ignore=shutil.ignore_patterns("components"))
-    (mods / "pulse" / "components").mkdir()
-    shutil.copy(pulse_wasm, mods / "pulse" / "components" / "pulse.wasm")
-    cache = tmp_path / ".modhost" / "wasm-cache"
-    cache.mkdir(parents=True)
-    shutil.copy(artifact, cache / artifact.name)
+    mods = install_guest(tmp_path, "pulse", EXAMPLE, pulse_wasm, artifact)
     with Host(mods, base_dir=tmp_path, seed=1) as host:
         host.load()
         (eid,) = [int(i) for i in host.world.ids_of_kind("pulse")]

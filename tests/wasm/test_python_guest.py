@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from host_api import WIT_HOST_INTERFACE
 from runtime import Host
 from sandbox import WasmEngine
 
-from .conftest import ROOT
+from .conftest import ROOT, install_guest
 
 #: Building (componentize-py) and compiling (wasmtime) the guest on a cold, busy machine takes
 #: a minute or two; both are cached in build/ afterwards.
@@ -90,13 +89,7 @@ def test_only_import_is_the_host_interface(orbit_wasm: Path, orbit_artifact: Pat
 def test_python_guest_runs_in_the_host(
     orbit_wasm: Path, orbit_artifact: Path, tmp_path: Path
 ) -> None:
-    mods = tmp_path / "mods"
-    shutil.copytree(EXAMPLE, mods / "orbit", ignore=shutil.ignore_patterns("components"))
-    (mods / "orbit" / "components").mkdir()
-    shutil.copy(orbit_wasm, mods / "orbit" / "components" / "orbit.wasm")
-    cache = tmp_path / ".modhost" / "wasm-cache"
-    cache.mkdir(parents=True)
-    shutil.copy(orbit_artifact, cache / orbit_artifact.name)  # skip the slow compile
+    mods = install_guest(tmp_path, "orbit", EXAMPLE, orbit_wasm, orbit_artifact)
     logs = []
     for _ in range(2):
         with Host(mods, base_dir=tmp_path, seed=5) as host:
