@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from host_api import ALL_CAPABILITIES, DiagnosticCode
+from host_api import ALL_CAPABILITIES, DiagnosticCode, HostAPI, Limits
 from host_api.testing import FakeWorld
 from sandbox import WasmComponent, WasmEngine, load_component
 
@@ -26,18 +26,9 @@ PROBES: dict[str, str] = {
 }
 
 
-def _start(engine: WasmEngine, path: Path, api: object, fast: bool) -> WasmComponent:
-    from host_api import Limits
-
+def _start(engine: WasmEngine, path: Path, api: HostAPI, fast: bool) -> WasmComponent:
     limits = Limits(fuel=10_000_000, timeout_ms=5_000)
-    return load_component(
-        engine,
-        path,
-        api,  # type: ignore[arg-type]
-        limits=limits,
-        file="components/probe.wasm",
-        fast=fast,
-    )
+    return load_component(engine, path, api, limits=limits, file="components/probe.wasm", fast=fast)
 
 
 @pytest.mark.parametrize("event", sorted(PROBES))
