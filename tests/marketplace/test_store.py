@@ -19,6 +19,7 @@ from marketplace import (
     MarketStore,
     State,
     StoreConfigError,
+    Submission,
     SubmissionNotFound,
     open_store,
     pack_bytes,
@@ -29,6 +30,20 @@ def _draft(store: MarketStore, mod_id: str = "coin", author: str = "ada") -> Any
     artifact = store.put_artifact(f"package of {mod_id}".encode())
     return store.create_submission(
         mod_id=mod_id, version="1.0.0", author=author, artifact=artifact, manifest={"id": mod_id}
+    )
+
+
+def _to_review(
+    store: MarketStore, submission_id: int, actor: str = "ada", **extra: Any
+) -> Submission:
+    """The first move of every submission: draft at revision 1 -> review."""
+    return store.transition(
+        submission_id,
+        expected_state=State.DRAFT,
+        expected_revision=1,
+        to_state=State.REVIEW,
+        actor=actor,
+        **extra,
     )
 
 
@@ -43,25 +58,11 @@ def test_create_records_a_draft_and_its_first_history_row(store: MarketStore) ->
 def test_transition_is_compare_and_set_and_appends_history(store: MarketStore) -> None:
     sub = _draft(store)
     finding = Finding("version", DiagnosticCode.MARKET_VERSION_NOT_NEWER, "too old")
-    moved = store.transition(
-        sub.id,
-        expected_state=State.DRAFT,
-        expected_revision=1,
-        to_state=State.REVIEW,
-        actor="ada",
-        reason="go",
-        findings=[finding],
-    )
+    moved = _to_review(store, sub.id, reason="go", findings=[finding])
     assert (moved.state, moved.revision, moved.gates_passed) == (State.REVIEW, 2, False)
     assert moved.findings == (finding,)
     with pytest.raises(ConcurrentUpdate) as info:
-        store.transition(
-            sub.id,
-            expected_state=State.DRAFT,
-            expected_revision=1,
-            to_state=State.REVIEW,
-            actor="eve",
-        )
+        _to_review(store, sub.id, actor="eve")
     assert "it is now review by ada" in info.value.message
     assert info.value.to_diagnostic().code == DiagnosticCode.MARKET_CONFLICT
     rows = store.history(sub.id)
@@ -71,15 +72,7 @@ def test_transition_is_compare_and_set_and_appends_history(store: MarketStore) -
 
 
 def test_new_package_clears_findings(store: MarketStore) -> None:
-    sub = _draft(store)
-    sub = store.transition(
-        sub.id,
-        expected_state=State.DRAFT,
-        expected_revision=1,
-        to_state=State.REVIEW,
-        actor="ada",
-        findings=[],
-    )
+    sub = _to_review(store, _draft(store).id, findings=[])
     assert sub.gates_passed is True
     new = store.put_artifact(b"second package")
     sub = store.transition(
@@ -99,9 +92,7 @@ def test_missing_things_are_diagnostics(store: MarketStore) -> None:
     with pytest.raises(SubmissionNotFound):
         store.history(999)
     with pytest.raises(SubmissionNotFound):
-        store.transition(
-            999, expected_state=State.DRAFT, expected_revision=1, to_state=State.REVIEW, actor="ada"
-        )
+        _to_review(store, 999)
     with pytest.raises(SubmissionNotFound):
         store.get_artifact("0" * 64)
 
@@ -133,14 +124,7 @@ def test_roles_bootstrap_then_only_maintainers_grant(store: MarketStore) -> None
 def test_two_writers_racing_on_one_revision_one_wins(store_url: str) -> None:
     with open_store(store_url) as setup:
         sub = _draft(setup)
-        setup.transition(
-            sub.id,
-            expected_state=State.DRAFT,
-            expected_revision=1,
-            to_state=State.REVIEW,
-            actor="ada",
-            findings=[],
-        )
+        _to_review(setup, sub.id, findings=[])
 
     def move(name: str, target: State) -> Callable[[MarketStore], Any]:
         return lambda s: s.transition(
