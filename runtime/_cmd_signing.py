@@ -17,12 +17,12 @@ from host_api import (
     POLICY_FILE,
     Diagnostic,
     HostPolicy,
-    ManifestError,
     ModhostError,
     load_manifest,
     load_policy,
 )
 from marketplace import (
+    SIGFILE_NAME,
     TrustSet,
     generate_key,
     key_file_warnings,
@@ -36,7 +36,7 @@ from ._cli_common import (
     EXIT_ERROR,
     JSON_OPTION,
     console,
-    exit_code_for,
+    finish,
     print_diagnostics,
     print_json,
     usage_error,
@@ -115,17 +115,15 @@ def sign(
         warnings = key_file_warnings(key_path)
         manifest = load_manifest(folder)
         sigfile = sign_mod(folder, signing_key, manifest=manifest)
-    except ManifestError as exc:
-        _fail([*warnings, *_manifest_diagnostics(exc)], as_json)
-    except ModhostError as exc:
-        _fail([*warnings, exc.to_diagnostic()], as_json)
+    except ModhostError as exc:  # a bad key, a bad manifest, a folder that cannot be hashed
+        _fail([*warnings, *_diagnostics_of(exc)], as_json)
     result = {
         "mod": manifest.id,
         "version": manifest.version,
         "key_id": sigfile.key_id,
         "digest": sigfile.digest,
         "files": len(sigfile.files),
-        "signature_file": str(folder / "mod.sig"),
+        "signature_file": str(folder / SIGFILE_NAME),
         "diagnostics": [d.model_dump(mode="json") for d in warnings],
     }
     if as_json:
@@ -134,7 +132,7 @@ def sign(
     print_diagnostics(warnings, stderr=True)
     console.print(
         f"signed {manifest.id} {manifest.version} with key {sigfile.key_id}: "
-        f"{len(sigfile.files)} files, digest {sigfile.digest[:16]}… -> {folder / 'mod.sig'}"
+        f"{len(sigfile.files)} files, digest {sigfile.digest[:16]}… -> {folder / SIGFILE_NAME}"
     )
 
 
@@ -161,12 +159,9 @@ def verify(
     _require_folder(folder)
     try:
         manifest = load_manifest(folder)
-    except ManifestError as exc:
-        _fail(_manifest_diagnostics(exc), as_json)
-    try:
         trusted, setup = _trusted_keys(folder, policy_file, trust or [])
-    except ModhostError as exc:  # an invalid policy file
-        _fail([exc.to_diagnostic()], as_json)
+    except ModhostError as exc:  # a bad manifest, or an invalid policy file
+        _fail(_diagnostics_of(exc), as_json)
     found = verify_mod(folder, trusted=trusted, manifest=manifest)
     diagnostics = [*setup]
     if found.problem is not None:
@@ -187,7 +182,7 @@ def verify(
         colour = {"valid": "green", "untrusted": "yellow"}.get(found.status, "red")
         by = f" (key {found.key_id})" if found.key_id else ""
         console.print(f"[{colour}]{found.status}[/]: {found.mod_id} {found.version}{by}")
-    raise typer.Exit(exit_code_for(diagnostics))
+    finish(diagnostics)
 
 
 def _key_path(key: Path | None) -> Path:
@@ -223,7 +218,8 @@ def _find_policy(folder: Path) -> Path | None:
     return None
 
 
-def _manifest_diagnostics(exc: ManifestError) -> list[Diagnostic]:
+def _diagnostics_of(exc: ModhostError) -> list[Diagnostic]:
+    """Every problem ``exc`` carries (``ManifestInvalid`` lists them all), else its own."""
     return list(getattr(exc, "diagnostics", ()) or (exc.to_diagnostic(),))
 
 
