@@ -42,7 +42,7 @@ from wasmtime.component._types import FuncType
 
 from host_api import ModFault
 
-from ._wasm_host import TAGGED_RESULTS, HostBindings, HostErrorRecord
+from ._wasm_host import TAGGED_RESULTS, HostBindings, HostErrorRecord, parse_json_text
 
 Val = ffi.wasmtime_component_val_t
 VAL_SIZE: Final = ctypes.sizeof(Val)
@@ -131,11 +131,6 @@ class ListWriter:
         _VALLIST_NEW(ctypes.addressof(out.of.list), n, elems.ctypes.data if n else None)
 
 
-def write_list(out: Any, values: np.ndarray[Any, Any], dtype: np.dtype[Any], kind: int) -> None:
-    """Make ``out`` a list value holding ``values`` (each element of ``kind``), one-off."""
-    ListWriter(dtype, kind).write(out, values)
-
-
 def read_str(val: Any) -> str:
     """The text of a ``string`` value."""
     s = val.of.string
@@ -146,9 +141,6 @@ def write_str(out: Any, text: str) -> None:
     """Make ``out`` a string value (wasmtime owns the copy)."""
     out.kind = K_STRING
     out.of.string = ffi.str_to_capi(text)
-
-
-_ONE_VAL = Val
 
 
 def _ok(res: Any, inner: Any | None) -> None:
@@ -241,8 +233,7 @@ class _Handler:
     def fail(self, exc: BaseException) -> int:
         """Park ``exc`` for the component to re-raise; return the error that traps the guest."""
         self.bindings.parked = exc
-        err = ffi.wasmtime_error_new(f"host function {self.name} failed".encode())
-        return ctypes.cast(err, ctypes.c_void_p).value or 0
+        return _new_error(f"host function {self.name} failed")
 
 
 def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
@@ -253,7 +244,7 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
         arg_array = Val * max(1, nargs)
 
         def handler(_ctx: Any, _ty: int, args: int, results: int) -> None:
-            out = _ONE_VAL.from_address(results)
+            out = Val.from_address(results)
             try:
                 work(arg_array.from_address(args), out)
             except ModFault as fault:
@@ -266,8 +257,6 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
         _ok(results, None)
 
     def emit(args: Any, results: Any) -> None:
-        from ._wasm_host import parse_json_text
-
         payload = parse_json_text(read_str(args[1]), mod_id=api.mod_id, what="event payload")
         api.emit(read_str(args[0]), payload)
         _ok(results, None)
@@ -491,6 +480,12 @@ def address(pointer: Any) -> int:
     return ctypes.cast(pointer, ctypes.c_void_p).value or 0
 
 
+def _new_error(message: str) -> int:
+    """A new ``wasmtime_error_t`` with ``message``, as the address a callback returns to trap
+    the guest (wasmtime takes ownership)."""
+    return address(ffi.wasmtime_error_new(message.encode()))
+
+
 # -- wall clock --------------------------------------------------------------------------------
 #: ``wasmtime_update_deadline_kind_t``: keep running, with a new deadline.
 _DEADLINE_CONTINUE: Final = 0
@@ -577,14 +572,12 @@ def _on_deadline(_context, env, delta, kind):  # type: ignore[no-untyped-def]
     try:
         left = _CLOCKS[env].extend()
         if left <= 0:
-            err = ffi.wasmtime_error_new(TIMEOUT_MESSAGE.encode())
-            return ctypes.cast(err, ctypes.c_void_p).value or 0
+            return _new_error(TIMEOUT_MESSAGE)
         _PACK_DEADLINE_INTO(ADDRESS_SPACE, delta, left)
         ADDRESS_SPACE[kind] = _DEADLINE_CONTINUE
         return 0
     except BaseException:  # ctypes would swallow it; an unknown store must not run on
-        err = ffi.wasmtime_error_new(TIMEOUT_MESSAGE.encode())
-        return ctypes.cast(err, ctypes.c_void_p).value or 0
+        return _new_error(TIMEOUT_MESSAGE)
 
 
 @ctypes.CFUNCTYPE(None, ctypes.c_void_p)
