@@ -255,16 +255,18 @@ def run_gates(
     not run, and the ``package`` gate's errors say why.
     """
     with tempfile.TemporaryDirectory(prefix="modhost-gates-") as tmp:
-        folder: Path | None = Path(tmp) / submission.mod_id
-        try:
-            safe_extract(
-                package, Path(tmp) / submission.mod_id, mod_id=submission.mod_id, limits=limits
-            )
-        except PackageUnsafe:
-            folder = None
+        folder = _extracted_or_none(package, Path(tmp) / submission.mod_id, limits)
         manifest = _manifest_or_none(package, submission.mod_id)
         subject = GateSubject(submission, package, store, manifest, folder)
         return [f for gate in gates for f in gate.run(subject)]
+
+
+def _extracted_or_none(package: bytes, folder: Path, limits: PackageLimits) -> Path | None:
+    try:
+        safe_extract(package, folder, mod_id=folder.name, limits=limits)
+    except PackageUnsafe:
+        return None
+    return folder
 
 
 def _manifest_or_none(package: bytes, mod_id: str) -> Manifest | None:

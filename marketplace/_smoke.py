@@ -216,11 +216,7 @@ def highest_published(store: MarketStore, mod_id: str, spec_text: str) -> Submis
         for s in store.submissions(state=State.PUBLISHED, mod_id=mod_id)
         if spec.contains(s.version, prereleases=True)
     ]
-    return max(fits, key=lambda s: _key(s.version), default=None)
-
-
-def _key(version: str) -> Version:
-    return Version(version)
+    return max(fits, key=lambda s: Version(s.version), default=None)
 
 
 def _stage_dependencies(
