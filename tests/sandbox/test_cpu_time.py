@@ -33,6 +33,14 @@ def _clock(step: float) -> Callable[[], float]:
     return read
 
 
+def _per_unit_meter(cpu_clock: Callable[[], float], wall_clock: Callable[[], float]) -> Meter:
+    """A meter (5 ms timeout) that reads its clocks on every fuel unit, never adapting."""
+    meter = Meter(10**6, 5, cpu_clock=cpu_clock, wall_clock=wall_clock)
+    meter._k = 1  # one refill (one clock reading) per unit
+    meter._adapt = lambda now: None  # type: ignore[method-assign]
+    return meter
+
+
 def _pull(meter: Meter, units: int) -> None:
     meter.begin()
     for _ in range(units):
@@ -43,17 +51,13 @@ def test_time_the_thread_did_not_run_is_not_charged() -> None:
     # 5 ms of CPU allowed; the wall clock runs 100x faster than the CPU clock (a starved
     # thread). 40 refills take 40 ms of wall time but only 0.4 ms of CPU: no timeout, where
     # a wall-clock limit would have tripped at 5 ms.
-    meter = Meter(10**6, 5, cpu_clock=_clock(0.00001), wall_clock=_clock(0.001))
-    meter._k = 1  # one refill (one clock reading) per unit
-    meter._adapt = lambda now: None  # type: ignore[method-assign]
+    meter = _per_unit_meter(_clock(0.00001), _clock(0.001))
     _pull(meter, 40)
     assert meter.tripped is None
 
 
 def test_cpu_time_past_the_limit_trips_sandbox_timeout() -> None:
-    meter = Meter(10**6, 5, cpu_clock=_clock(0.001), wall_clock=_clock(0.001))
-    meter._k = 1
-    meter._adapt = lambda now: None  # type: ignore[method-assign]
+    meter = _per_unit_meter(_clock(0.001), _clock(0.001))
     with pytest.raises(DeadlineSignal) as info:
         _pull(meter, 100)
     assert info.value.details["clock"] == "cpu"
@@ -62,9 +66,7 @@ def test_cpu_time_past_the_limit_trips_sandbox_timeout() -> None:
 
 def test_the_wall_clock_backstop_still_bounds_a_call() -> None:
     # No CPU time at all (a call that only waits), yet the call ends at the backstop.
-    meter = Meter(10**6, 5, cpu_clock=lambda: 0.0, wall_clock=_clock(0.01))
-    meter._k = 1
-    meter._adapt = lambda now: None  # type: ignore[method-assign]
+    meter = _per_unit_meter(lambda: 0.0, _clock(0.01))
     with pytest.raises(DeadlineSignal) as info:
         _pull(meter, 100)
     assert info.value.details["clock"] == "wall"
