@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from marketplace import SigningKey, generate_key
+from marketplace import SIGFILE_NAME, SigningKey, generate_key
 
 MakeMod = Callable[..., Path]
 
@@ -35,6 +37,17 @@ def write_mod(
         else:
             path.write_text(content, encoding="utf-8")
     return folder
+
+
+def read_sigfile_json(folder: Path) -> dict[str, Any]:
+    """``folder/mod.sig`` as JSON, for a test to tamper with and write back."""
+    raw: dict[str, Any] = json.loads((folder / SIGFILE_NAME).read_bytes())
+    return raw
+
+
+def write_sigfile_json(folder: Path, raw: dict[str, Any]) -> None:
+    """Replace ``folder/mod.sig`` with ``raw`` (not re-signed)."""
+    (folder / SIGFILE_NAME).write_text(json.dumps(raw))
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,11 +11,13 @@ import pytest
 from marketplace import SIGFILE_NAME, SignatureInvalid, sign_mod, verify_mod
 from marketplace._sigfile import MAX_SIGFILE_BYTES, parse_sigfile
 
+from .conftest import read_sigfile_json, write_sigfile_json
+
 
 def _signed(make_mod, key) -> tuple[Path, dict]:  # type: ignore[no-untyped-def]
     folder = make_mod()
     sign_mod(folder, key)
-    return folder, json.loads((folder / SIGFILE_NAME).read_bytes())
+    return folder, read_sigfile_json(folder)
 
 
 def test_signing_is_deterministic(make_mod, key) -> None:
@@ -76,7 +77,7 @@ JSON_EDITS: list[tuple[str, Callable[[dict], dict], str]] = [
 @pytest.mark.parametrize(("case", "edit", "reason"), JSON_EDITS, ids=[c[0] for c in JSON_EDITS])
 def test_malformed_json_is_invalid_with_a_reason(make_mod, key, case, edit, reason) -> None:
     folder, raw = _signed(make_mod, key)
-    (folder / SIGFILE_NAME).write_text(json.dumps(edit(raw)))
+    write_sigfile_json(folder, edit(raw))
     found = verify_mod(folder, trusted=[key.public_key])
     assert found.status == "invalid"
     assert isinstance(found.problem, SignatureInvalid)

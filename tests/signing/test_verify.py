@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
+import hashlib
 
 from marketplace import SIGFILE_NAME, sign_mod, verify_mod
+from marketplace._digest import digest_of
 from marketplace._sigfile import SigFile
+
+from .conftest import read_sigfile_json, write_sigfile_json
 
 
 def test_valid_signature_by_a_trusted_key(make_mod, key) -> None:
@@ -94,11 +97,11 @@ def test_signature_for_another_mod_copied_over(make_mod, key) -> None:
 def test_altered_signature_bytes(make_mod, key) -> None:
     folder = make_mod()
     sign_mod(folder, key)
-    raw = json.loads((folder / SIGFILE_NAME).read_text())
+    raw = read_sigfile_json(folder)
     sig = bytearray(base64.b64decode(raw["signature"]))
     sig[0] ^= 1
     raw["signature"] = base64.b64encode(bytes(sig)).decode()
-    (folder / SIGFILE_NAME).write_text(json.dumps(raw))
+    write_sigfile_json(folder, raw)
     found = verify_mod(folder, trusted=[key.public_key])
     assert found.status == "invalid"
     assert found.problem is not None and found.problem.details["reason"] == "bad-signature"
@@ -109,11 +112,11 @@ def test_claiming_a_trusted_key_does_not_help(make_mod, key, other_key) -> None:
     """A signature by an untrusted key, relabelled with the trusted key's id and public key."""
     folder = make_mod()
     sign_mod(folder, other_key)
-    raw = json.loads((folder / SIGFILE_NAME).read_text())
+    raw = read_sigfile_json(folder)
     raw["public_key"] = base64.b64encode(key.public_key.raw).decode()
     raw["key_id"] = key.key_id
     SigFile.model_validate(raw)  # well-formed: only the signature check can catch it
-    (folder / SIGFILE_NAME).write_text(json.dumps(raw))
+    write_sigfile_json(folder, raw)
     found = verify_mod(folder, trusted=[key.public_key])
     assert found.status == "invalid"
     assert found.problem is not None and found.problem.details["reason"] == "bad-signature"
@@ -121,17 +124,13 @@ def test_claiming_a_trusted_key_does_not_help(make_mod, key, other_key) -> None:
 
 def test_signature_list_edited_to_hide_a_file(make_mod, key) -> None:
     """Adding a file and listing it in mod.sig (with a recomputed digest) breaks the sig."""
-    from marketplace._digest import digest_of
-
     folder = make_mod()
     sign_mod(folder, key)
     (folder / "evil.py").write_text("x")
-    raw = json.loads((folder / SIGFILE_NAME).read_text())
-    import hashlib
-
+    raw = read_sigfile_json(folder)
     raw["files"]["evil.py"] = hashlib.sha256(b"x").hexdigest()
     raw["digest"] = digest_of(raw["files"])
-    (folder / SIGFILE_NAME).write_text(json.dumps(raw))
+    write_sigfile_json(folder, raw)
     found = verify_mod(folder, trusted=[key.public_key])
     assert found.status == "invalid"
     assert found.problem is not None and found.problem.details["reason"] == "bad-signature"
