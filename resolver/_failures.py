@@ -44,9 +44,9 @@ class Failure:
 
 
 def _install_hint(target: str, text: str, instead: str = "") -> str:
-    wanted = f"in a version matching {show_range(text)}" if show_range(text)[0] != "(" else ""
-    what = f"install {target} {wanted}".rstrip()
-    return f"{what}{instead} (put its folder in the mods folder)"
+    wanted = show_range(text)
+    matching = "" if wanted.startswith("(") else f" in a version matching {wanted}"
+    return f"install {target}{matching}{instead} (put its folder in the mods folder)"
 
 
 def duplicate_failures(installed: Installed) -> Iterator[Failure]:
