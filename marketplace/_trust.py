@@ -175,8 +175,7 @@ class SignatureChecker:
         try:
             record = self.accepted.get(base.mod_id)
         except RollbackStateInvalid as exc:
-            diag = exc.to_diagnostic("error" if self.strict else "warning")
-            diag = diag.model_copy(update={"mod": base.mod_id})
+            diag = self._state_diagnostic(exc, base.mod_id)
             return replace(base, loadable=not self.strict, diagnostics=(diag,))
         problem = _rollback_problem(base.mod_id, base.version, base.digest, record)
         if problem is None:
@@ -184,6 +183,12 @@ class SignatureChecker:
         if self.policy.signing.allow_downgrade:
             return replace(base, diagnostics=(problem.to_diagnostic("warning"),))
         return replace(base, loadable=False, diagnostics=(problem.to_diagnostic("error"),))
+
+    def _state_diagnostic(self, exc: RollbackStateInvalid, mod_id: str | None = None) -> Diagnostic:
+        """An unusable state file: an error under strict (the mod does not load), else a
+        warning; about ``mod_id`` when given."""
+        diag = exc.to_diagnostic("error" if self.strict else "warning")
+        return diag if mod_id is None else diag.model_copy(update={"mod": mod_id})
 
     def rollback_diagnostic(self, mod_id: str, version: str, digest: str) -> Diagnostic | None:
         """Would installing ``mod_id`` at ``version`` with ``digest`` be a rollback?
@@ -248,7 +253,7 @@ def check_mod_signature(
         try:
             checker.record(result)
         except RollbackStateInvalid as exc:
-            extra += (exc.to_diagnostic("error" if checker.strict else "warning"),)
+            extra += (checker._state_diagnostic(exc),)
     if not extra:
         return result
     return replace(result, diagnostics=result.diagnostics + extra)
@@ -276,6 +281,5 @@ def record_loaded_mod(
     try:
         checker.record(check)
     except RollbackStateInvalid as exc:
-        diag = exc.to_diagnostic("error" if checker.strict else "warning")
-        return (diag.model_copy(update={"mod": manifest.id}),)
+        return (checker._state_diagnostic(exc, manifest.id),)
     return ()
