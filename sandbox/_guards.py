@@ -79,11 +79,9 @@ class Guards:
         self.max_bytes = memory_mb * 1024 * 1024
         self.meter = meter
         self._big = 0
-        self._big_call = -1
-
-    def big_allocations_in(self, call: int) -> bool:
-        """Whether call number ``call`` (the meter's count) made a big allocation."""
-        return self._big_call == call
+        #: The meter's number of the last call that made a big allocation (-1: none yet). The
+        #: in-process tier's hot path compares it with ``meter.calls`` directly.
+        self.big_call = -1
 
     # -- the check everything funnels into -----------------------------------------------------
     def _over(self, nbytes: int, what: str) -> MemorySignal:
@@ -100,8 +98,8 @@ class Guards:
         if nbytes > self.max_bytes:
             raise self._over(nbytes, what)
         if nbytes >= BIG_ALLOCATION:
-            if self._big_call != self.meter.calls:
-                self._big_call, self._big = self.meter.calls, 0
+            if self.big_call != self.meter.calls:
+                self.big_call, self._big = self.meter.calls, 0
             self._big += nbytes
             if self._big > self.max_bytes:
                 raise self._over(self._big, f"{what} (big allocations in this call, in total)")

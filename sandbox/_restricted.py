@@ -127,7 +127,7 @@ class RestrictedSandbox(ScriptSandbox):
         self._calls = calls = self._calls + 1
         if (
             not calls % MEMORY_SAMPLE_EVERY
-            or self._guards._big_call == meter.calls
+            or self._guards.big_call == meter.calls
             or not args
             or getattr(args[0], "entity", True) is None
         ):
