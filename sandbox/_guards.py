@@ -158,12 +158,13 @@ class Guards:
         items = args if type(args) is tuple else (args,)
         if type(args) is dict:
             items = tuple(args.values())
+        found = list(_PERCENT.finditer(text))
         widest = 0
-        for m in _PERCENT.finditer(text):
+        for m in found:
             for part in m.groups():
                 if part and part.isdigit():
                     widest = max(widest, int(part))
-        if any("*" in m.group(0) for m in _PERCENT.finditer(text)):
+        if any("*" in m.group(0) for m in found):
             widest = max([widest, *(x for x in items if type(x) is int)])
         if widest > MAX_WIDTH:
             raise self._over(widest, "'%' formatting width")
