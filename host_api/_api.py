@@ -126,7 +126,7 @@ class HostAPI:
 
     def require(self, capability: Capability, call: str) -> None:
         """Raise :class:`CapabilityDenied` (and audit it) unless ``capability`` is granted."""
-        if capability.value in self._granted:
+        if capability in self._granted:  # a StrEnum member is its name; .value costs a lookup
             return
         self._record(capability.value, call, "denied")
         raise CapabilityDenied(capability.value, call, mod_id=self.mod_id)

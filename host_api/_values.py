@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from array import array
 from typing import Any, Final
@@ -98,7 +99,7 @@ def check_vec3(value: Any, *, mod_id: str, what: str) -> Vec3:
             mod_id=mod_id,
             hint=f"pass {what} as a tuple like (1.0, 0.0, 2.5)",
         ) from None
-    if any(c != c or c in (float("inf"), float("-inf")) for c in out):
+    if not (math.isfinite(out[0]) and math.isfinite(out[1]) and math.isfinite(out[2])):
         raise BadArgument(f"{what} must be finite", mod_id=mod_id, hint="avoid inf and nan")
     return out
 
