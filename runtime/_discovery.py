@@ -8,7 +8,7 @@ manifest parses and validates, the files it names exist. Checks that need the wh
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,15 +47,22 @@ class Discovery:
         return (*out, *self.notes)
 
 
-def mod_folders(mods_dir: Path) -> list[Path]:
+def mod_folders(mods_dir: Path, names: Collection[str] | None = None) -> list[Path]:
     """The folders of ``mods_dir`` that may hold a mod, sorted by name.
 
     Hidden folders (``.name``) and ``__pycache__`` are skipped; plain files are ignored.
+
+    :param names: look only at these folder names, without listing ``mods_dir`` (a hot
+        reload judges one folder of a folder that may hold thousands).
     """
     if not mods_dir.is_dir():
         return []
+    if names is None:
+        paths: Iterable[Path] = mods_dir.iterdir()
+    else:  # only bare entry names, as iterdir() would give them ("", "a/b" are none)
+        paths = (mods_dir / n for n in set(names) if n and Path(n).name == n)
     return sorted(
-        (p for p in mods_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))),
+        (p for p in paths if p.is_dir() and not p.name.startswith((".", "__"))),
         key=lambda p: p.name,
     )
 
@@ -81,9 +88,7 @@ def discover(
     failed: dict[str, list[Diagnostic]] = {}
     signatures = SignatureChecker(policy, base)
     notes: list[Diagnostic] = list(signatures.diagnostics)
-    for folder in mod_folders(mods_dir):
-        if only is not None and folder.name not in only:
-            continue
+    for folder in mod_folders(mods_dir, only):
         manifest, problems, found_notes = _check_folder(folder, signatures)
         notes.extend(found_notes)
         if manifest is not None and not problems:
