@@ -11,7 +11,7 @@ import math as _math
 from types import SimpleNamespace
 from typing import Any, Final
 
-from ._guards import Guards
+from ._guards import GUARDED_METHODS, Guards
 from ._names import forbidden_attribute
 from ._signals import ForbiddenSignal
 
@@ -124,6 +124,8 @@ MATH_NAMES: Final[tuple[str, ...]] = (
     "isinf", "isnan", "isqrt", "log", "log10", "log2", "modf", "nan", "pi", "radians",
     "remainder", "sin", "sinh", "sqrt", "tan", "tanh", "tau", "trunc",
 )  # fmt: skip
+#: ``math`` functions offered with a size check first (their result grows with ``n``).
+MATH_CHECKED: Final[tuple[str, ...]] = ("factorial", "comb", "perm")
 #: The modules ``import`` may name.
 IMPORTABLE: Final[frozenset[str]] = frozenset({"math"})
 
@@ -145,7 +147,7 @@ def build_builtins(guards: Guards) -> dict[str, Any]:
 
 
 def math_namespace(guards: Guards) -> SimpleNamespace:
-    """A per-sandbox ``math``: the bounded functions, plus size-checked ``factorial``/``comb``."""
+    """A per-sandbox ``math``: the bounded functions, plus the size-checked :data:`MATH_CHECKED`."""
     ns = SimpleNamespace(**{name: getattr(_math, name) for name in MATH_NAMES})
 
     def factorial(n: int) -> int:
@@ -199,8 +201,6 @@ def _forbidden(name: Any) -> ForbiddenSignal | None:
 
 
 def _guarded_getattr(guards: Guards) -> Any:
-    from ._guards import GUARDED_METHODS
-
     def getattr(obj: Any, name: Any, *default: Any) -> Any:
         signal = _forbidden(name)
         if signal is not None:

@@ -27,7 +27,7 @@ from typing import Any, Final
 from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
-from ._builtins import IMPORTABLE, MATH_NAMES, REFUSED
+from ._builtins import IMPORTABLE, MATH_CHECKED, MATH_NAMES, REFUSED
 from ._guards import GUARDED_METHODS
 from ._names import forbidden_attribute
 
@@ -181,7 +181,7 @@ class _Checker(RestrictingNodeTransformer):
         if node.module not in IMPORTABLE or node.level:
             self.error(node, f'import from "{node.module}" is not allowed (only: math)')
         for alias in node.names:
-            if alias.name != "*" and alias.name not in (*MATH_NAMES, "factorial", "comb", "perm"):
+            if alias.name != "*" and alias.name not in (*MATH_NAMES, *MATH_CHECKED):
                 self.error(node, f'math has no "{alias.name}" in scripts')
         return self.check_import_names(node)
 
