@@ -38,7 +38,7 @@ def _best(fn: Callable[[], Any], repeat: int = 3) -> float:
 def _folder(n: int, rng: random.Random) -> list[ModCandidate]:
     ids = [f"mod-{i:05d}" for i in range(n)]
     libraries = max(5, n // 50)
-    cycles = {i for i in rng.sample(range(libraries, n - 1), 5)}
+    cycles = set(rng.sample(range(libraries, n - 1), 5))
     mods = []
     for i, mod_id in enumerate(ids):
         # Most relations point at widely used libraries, the rest at any older mod.
@@ -80,7 +80,6 @@ def _baseline_order(mods: list[ModCandidate]) -> list[str]:
     graph.add_nodes_from(m.manifest.id for m in mods)
     for m in mods:
         graph.add_edges_from((t, m.manifest.id) for t in m.manifest.dependencies.required)
-    graph.remove_edges_from([e for e in graph.edges if e[0] not in graph or e[1] not in graph])
     try:
         return list(nx.lexicographical_topological_sort(graph))
     except nx.NetworkXUnfeasible:
