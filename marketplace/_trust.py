@@ -31,6 +31,7 @@ valid, trusted signatures are recorded for rollback protection, so editing a mod
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
@@ -65,14 +66,21 @@ class TrustSet:
     def from_policy(cls, policy: HostPolicy, policy_dir: Path) -> TrustSet:
         """Resolve ``[signing] trusted_keys``: key ids as they are, files relative to
         ``policy_dir`` (absolute paths allowed). A bad entry is reported, never trusted."""
+        return cls.from_entries(policy.signing.trusted_keys, policy_dir)
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[str], base_dir: Path) -> TrustSet:
+        """Resolve ``trusted_keys``-style entries (key ids, or key files relative to
+        ``base_dir``), such as ``verify --trust`` gives. A bad entry is reported, never
+        trusted."""
         ids: set[str] = set()
         problems: list[Diagnostic] = []
-        for entry in policy.signing.trusted_keys:
+        for entry in entries:
             if KEY_ID_PATTERN.match(entry):
                 ids.add(entry)
                 continue
             try:
-                ids.add(load_public_key(policy_dir / entry).key_id)
+                ids.add(load_public_key(base_dir / entry).key_id)
             except SigningKeyInvalid as exc:
                 problems.append(
                     TrustConfigError(

@@ -204,8 +204,7 @@ def _trusted_keys(
     found = TrustSet.from_policy(policy, policy_dir)
     ids, problems = set(found.key_ids), list(found.diagnostics)
     if extra:
-        cli = HostPolicy.model_validate({"signing": {"trusted_keys": extra}})
-        more = TrustSet.from_policy(cli, Path.cwd())
+        more = TrustSet.from_entries(extra, Path.cwd())
         ids |= more.key_ids
         problems += more.diagnostics
     return ids, problems

@@ -115,3 +115,10 @@ def test_sign_reports_a_bad_manifest(cli, tmp_path: Path) -> None:
     (folder / "mod.toml").write_text("id = [")
     result = cli("sign", str(folder), "--key", keys["private_key"], "--json", code=1)
     assert json.loads(result.stdout)["diagnostics"][0]["code"] == "MANIFEST_INVALID"
+
+
+def test_verify_reports_an_empty_trust_entry(cli, make_mod, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no modhost.toml here or beside the mods folder
+    report = json.loads(cli("verify", str(make_mod()), "--trust", "", "--json", code=1).stdout)
+    codes = [d["code"] for d in report["diagnostics"]]
+    assert codes == ["POLICY_INVALID", "SIGNATURE_MISSING"]
