@@ -43,6 +43,7 @@ from wasmtime.component._types import FuncType
 from host_api import ModFault
 
 from ._wasm_host import TAGGED_RESULTS, HostBindings, HostErrorRecord, parse_json_text
+from ._wasm_memory import new_error
 
 Val = ffi.wasmtime_component_val_t
 VAL_SIZE: Final = ctypes.sizeof(Val)
@@ -233,7 +234,7 @@ class _Handler:
     def fail(self, exc: BaseException) -> int:
         """Park ``exc`` for the component to re-raise; return the error that traps the guest."""
         self.bindings.parked = exc
-        return _new_error(f"host function {self.name} failed")
+        return new_error(f"host function {self.name} failed")
 
 
 def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
@@ -480,12 +481,6 @@ def address(pointer: Any) -> int:
     return ctypes.cast(pointer, ctypes.c_void_p).value or 0
 
 
-def _new_error(message: str) -> int:
-    """A new ``wasmtime_error_t`` with ``message``, as the address a callback returns to trap
-    the guest (wasmtime takes ownership)."""
-    return address(ffi.wasmtime_error_new(message.encode()))
-
-
 # -- wall clock --------------------------------------------------------------------------------
 #: ``wasmtime_update_deadline_kind_t``: keep running, with a new deadline.
 _DEADLINE_CONTINUE: Final = 0
@@ -572,12 +567,12 @@ def _on_deadline(_context, env, delta, kind):  # type: ignore[no-untyped-def]
     try:
         left = _CLOCKS[env].extend()
         if left <= 0:
-            return _new_error(TIMEOUT_MESSAGE)
+            return new_error(TIMEOUT_MESSAGE)
         _PACK_DEADLINE_INTO(ADDRESS_SPACE, delta, left)
         ADDRESS_SPACE[kind] = _DEADLINE_CONTINUE
         return 0
     except BaseException:  # ctypes would swallow it; an unknown store must not run on
-        return _new_error(TIMEOUT_MESSAGE)
+        return new_error(TIMEOUT_MESSAGE)
 
 
 @ctypes.CFUNCTYPE(None, ctypes.c_void_p)

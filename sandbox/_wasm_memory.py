@@ -92,7 +92,9 @@ def _libc() -> Any:
     return libc
 
 
-def _error(message: str) -> int:
+def new_error(message: str) -> int:
+    """A new ``wasmtime_error_t`` with ``message``, as the address a C callback returns to
+    fail (wasmtime takes ownership)."""
     err = ffi.wasmtime_error_new(message.encode("utf-8"))
     return ctypes.cast(err, ctypes.c_void_p).value or 0
 
@@ -155,7 +157,7 @@ class HostMemory:
             owner = getattr(self._local, "owner", None) or self._default
             if minimum > owner.cap:
                 owner.refused = True
-                return _error(
+                return new_error(
                     f"memory minimum size of {minimum} bytes exceeds memory limits "
                     f"({owner.cap} bytes)"
                 )
@@ -171,10 +173,10 @@ class HostMemory:
                 0,
             )
             if base is None or base == _MAP_FAILED:
-                return _error(f"cannot reserve {span + guard} bytes for a linear memory")
+                return new_error(f"cannot reserve {span + guard} bytes for a linear memory")
             if minimum and self._libc.mprotect(base, minimum, _PROT_RW) != 0:
                 self._libc.munmap(base, span + guard)
-                return _error("cannot map the initial linear memory")
+                return new_error("cannot map the initial linear memory")
             owner.peak = max(owner.peak, minimum)
             tag = next(self._ids)
             self._memories[tag] = _LinearMemory(base, span + guard, span, minimum, owner)
@@ -185,7 +187,7 @@ class HostMemory:
             out.finalizer = self._free
             return 0
         except BaseException as exc:  # ctypes would swallow it
-            return _error(f"host memory creator failed: {exc!r}")
+            return new_error(f"host memory creator failed: {exc!r}")
 
     def _get_memory(self, env: int, byte_size: Any, byte_capacity: Any) -> int:
         memory = self._memories[env]
@@ -198,16 +200,16 @@ class HostMemory:
             memory = self._memories[env]
             if new_size > memory.owner.cap or new_size > memory.capacity:
                 memory.owner.refused = True
-                return _error(f"memory growth to {new_size} bytes refused at the limit")
+                return new_error(f"memory growth to {new_size} bytes refused at the limit")
             if new_size > memory.size and (
                 self._libc.mprotect(memory.base, new_size, _PROT_RW) != 0
             ):
-                return _error("cannot map more linear memory")
+                return new_error("cannot map more linear memory")
             memory.size = new_size
             memory.owner.peak = max(memory.owner.peak, new_size)
             return 0
         except BaseException as exc:
-            return _error(f"host memory grow failed: {exc!r}")
+            return new_error(f"host memory grow failed: {exc!r}")
 
     def _finalize(self, env: int) -> None:
         memory = self._memories.pop(env, None)
