@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Final, final
 
 from ._api import HostAPI
+from ._capabilities import Capability
 from ._errors import ModhostError
 from ._world_port import EntityView, Vec3
 
@@ -54,12 +55,12 @@ class EntityHandle:
         self._api = api
         self._id = view.id
         self._kind = view.kind
-        granted = getattr(api, "granted", ())
         # Only the real HostAPI has a world port; other APIs (the process tier's worker side)
         # always take the general path.
-        self._world = getattr(api, "_world", None) if isinstance(api, HostAPI) else None
-        self._read = self._world is not None and "world.read" in granted
-        self._write = self._world is not None and "world.write" in granted
+        direct = isinstance(api, HostAPI)
+        self._world = api._world if direct else None
+        self._read = direct and Capability.WORLD_READ in api.granted
+        self._write = direct and Capability.WORLD_WRITE in api.granted
 
     @property
     def id(self) -> int:
