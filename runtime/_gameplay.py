@@ -185,8 +185,8 @@ class GameplayStages:
             scripted = () if view is None else instance.entity_scripts.get(view.kind, ())
             modules = [m for m in scripted if "on_event" in m.hooks]
             ctx = host._entity_ctx(instance, entity) if modules else None
-        for module in modules:
-            if ctx is not None:
+        if ctx is not None:
+            for module in modules:
                 host._call(instance, module, "on_event", ctx, for_receiver(event))
         self._to_components(instance, event)
 
@@ -253,9 +253,9 @@ class GameplayStages:
         assert view is not None
         hook = "on_event" if other is None else "on_collision"
         for instance in host._active():
-            modules = [m for m in instance.entity_scripts.get(view.kind, ()) if hook in m.hooks]
             if host._ledgers[instance.id].quarantined:
                 continue
+            modules = [m for m in instance.entity_scripts.get(view.kind, ()) if hook in m.hooks]
             if modules:
                 host._timed(instance, partial(self._call_all, modules, entity, hook, event, other))
             if instance.id == view.owner and instance.components:
