@@ -16,7 +16,7 @@ networkx cycle error. ::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Self
 
 from host_api import Diagnostic, DiagnosticCode, ModhostError
 
@@ -33,6 +33,22 @@ class ResolutionError(ModhostError):
         super().__init__(message, **kwargs)
         #: Every problem, the first of which is this error's own diagnostic.
         self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics) or (self.to_diagnostic(),)
+
+    @classmethod
+    def from_diagnostics(cls, message: str, diagnostics: Sequence[Diagnostic]) -> Self:
+        """An error carrying ``diagnostics``, with the code, mod, hint and cause of the first.
+
+        :param diagnostics: at least one; the first is the one the error is about.
+        """
+        first = diagnostics[0]
+        return cls(
+            message,
+            code=DiagnosticCode(first.code),
+            mod_id=first.mod,
+            hint=first.hint,
+            cause=first.cause,
+            diagnostics=diagnostics,
+        )
 
 
 class DependencyCycle(ResolutionError):

@@ -22,7 +22,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from host_api import HOST_API_VERSION, Diagnostic, DiagnosticCode, any_error
+from host_api import HOST_API_VERSION, Diagnostic, any_error
 
 from ._errors import LoadPlanFailed
 from ._explain import DisabledMod, closure, explain, required_by
@@ -65,14 +65,9 @@ class LoadPlan:
         errors = [d for d in self.diagnostics if d.severity == "error"]
         if not errors:
             return
-        first = errors[0]
-        raise LoadPlanFailed(
-            f"{len(errors)} load-order error(s); first: {first.message}",
-            code=DiagnosticCode(first.code),
-            mod_id=first.mod,
-            hint=first.hint,
-            cause=first.cause,
-            diagnostics=[*errors, *(d for d in self.diagnostics if d.severity != "error")],
+        raise LoadPlanFailed.from_diagnostics(
+            f"{len(errors)} load-order error(s); first: {errors[0].message}",
+            [*errors, *(d for d in self.diagnostics if d.severity != "error")],
         )
 
     @property

@@ -74,15 +74,7 @@ class Resolver:
             state = Resolution(adapter, bridge).resolve(roots, max_rounds=self.max_rounds)
         except ResolutionImpossible as exc:
             diagnostics = explain_failure(exc.causes, adapter.known, str(self.host_version))
-            first = diagnostics[0]
-            raise SelectionImpossible(
-                first.message,
-                code=DiagnosticCode(first.code),
-                mod_id=first.mod,
-                hint=first.hint,
-                cause=first.cause,
-                diagnostics=diagnostics,
-            ) from exc
+            raise SelectionImpossible.from_diagnostics(diagnostics[0].message, diagnostics) from exc
         except ResolutionTooDeep as exc:
             raise SelectionTooComplex(
                 f"version selection gave up after {exc.round_count} rounds",
