@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from host_api import Limits, ModhostError, ScriptContext
+from host_api import Diagnostic, Limits, ModhostError, ScriptContext
 from host_api.testing import recording_api
 
 from ._corpus import ATTACKS, Attack, AttackClass
@@ -107,9 +107,8 @@ def run_attack(
     )
 
 
-def _first_noted(diagnostics: Sequence[object]) -> tuple[str | None, str]:
-    for d in diagnostics:
-        code = getattr(d, "code", None)
-        if code is not None:
-            return str(code), str(getattr(d, "message", ""))
-    return None, ""
+def _first_noted(diagnostics: Sequence[Diagnostic]) -> tuple[str | None, str]:
+    """The code and message of the first diagnostic noted (None: nothing was)."""
+    if not diagnostics:
+        return None, ""
+    return str(diagnostics[0].code), diagnostics[0].message
