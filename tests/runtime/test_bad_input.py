@@ -21,7 +21,6 @@ GOOD = "def on_tick(ctx, dt):\n    ctx.log('tick %d' % ctx.tick)\n"
 
 @dataclass(frozen=True)
 class Case:
-    name: str
     code: str
     mod: str
     state: str
@@ -40,65 +39,54 @@ def _write(mods: Path, folder: str, files: dict[str, str]) -> None:
 MANIFEST = 'id = "{id}"\nname = "X"\nversion = "1.0.0"\ncapabilities = ["log"]\n'
 SCRIPT_TABLE = '\n[[scripts]]\npath = "scripts/main.py"\n'
 
+
+def _scripted(mod_id: str, source: str | None = None) -> dict[str, dict[str, str]]:
+    """``mods/<mod_id>/``: a manifest naming ``scripts/main.py``, written when ``source`` is."""
+    files = {"mod.toml": MANIFEST.format(id=mod_id) + SCRIPT_TABLE}
+    if source is not None:
+        files["scripts/main.py"] = source
+    return {mod_id: files}
+
+
 SETUPS: dict[str, tuple[Case, dict[str, dict[str, str]]]] = {
     "missing manifest": (
-        Case("missing manifest", "MANIFEST_NOT_FOUND", "nomanifest", "failed"),
+        Case("MANIFEST_NOT_FOUND", "nomanifest", "failed"),
         {"nomanifest": {"scripts/main.py": GOOD}},
     ),
     "malformed toml": (
-        Case("malformed toml", "MANIFEST_INVALID", "broken", "failed", "mod.toml", 3),
+        Case("MANIFEST_INVALID", "broken", "failed", "mod.toml", 3),
         {"broken": {"mod.toml": 'id = "broken"\nname = "X"\nversion = 1.0.0"\n'}},
     ),
     "wrong type": (
-        Case("wrong type", "MANIFEST_INVALID", "typed", "failed", "mod.toml", 3, "version"),
+        Case("MANIFEST_INVALID", "typed", "failed", "mod.toml", 3, "version"),
         {"typed": {"mod.toml": 'id = "typed"\nname = "X"\nversion = 3\n'}},
     ),
     "unknown key": (
-        Case("unknown key", "MANIFEST_INVALID", "extra", "failed", "mod.toml", 5, "unknown key"),
+        Case("MANIFEST_INVALID", "extra", "failed", "mod.toml", 5, "unknown key"),
         {"extra": {"mod.toml": MANIFEST.format(id="extra") + 'descripton = "typo"\n'}},
     ),
     "missing script": (
-        Case("missing script", "MOD_FILE_MISSING", "noscript", "failed", "mod.toml"),
-        {"noscript": {"mod.toml": MANIFEST.format(id="noscript") + SCRIPT_TABLE}},
+        Case("MOD_FILE_MISSING", "noscript", "failed", "mod.toml"),
+        _scripted("noscript"),
     ),
     "syntax error": (
-        Case("syntax error", "SANDBOX_FORBIDDEN", "syntax", "failed", "scripts/main.py", 2),
-        {
-            "syntax": {
-                "mod.toml": MANIFEST.format(id="syntax") + SCRIPT_TABLE,
-                "scripts/main.py": "def on_tick(ctx, dt):\n    return (\n",
-            }
-        },
+        Case("SANDBOX_FORBIDDEN", "syntax", "failed", "scripts/main.py", 2),
+        _scripted("syntax", "def on_tick(ctx, dt):\n    return (\n"),
     ),
     "module body raises": (
-        Case("module body raises", "SANDBOX_ERROR", "body", "failed", "scripts/main.py", 2),
-        {
-            "body": {
-                "mod.toml": MANIFEST.format(id="body") + SCRIPT_TABLE,
-                "scripts/main.py": "X = 1\nY = X / 0\n",
-            }
-        },
+        Case("SANDBOX_ERROR", "body", "failed", "scripts/main.py", 2),
+        _scripted("body", "X = 1\nY = X / 0\n"),
     ),
     "hook raises": (
-        Case("hook raises", "SANDBOX_ERROR", "hook", "running", "scripts/main.py", 3, "KeyError"),
-        {
-            "hook": {
-                "mod.toml": MANIFEST.format(id="hook") + SCRIPT_TABLE,
-                "scripts/main.py": "def on_load(ctx):\n    d = {}\n    return d['missing']\n",
-            }
-        },
+        Case("SANDBOX_ERROR", "hook", "running", "scripts/main.py", 3, "KeyError"),
+        _scripted("hook", "def on_load(ctx):\n    d = {}\n    return d['missing']\n"),
     ),
     "capability denied": (
-        Case("capability denied", "CAPABILITY_DENIED", "greedy", "running", "scripts/main.py", 2),
-        {
-            "greedy": {
-                "mod.toml": MANIFEST.format(id="greedy") + SCRIPT_TABLE,
-                "scripts/main.py": "def on_load(ctx):\n    ctx.world.spawn('thing')\n",
-            }
-        },
+        Case("CAPABILITY_DENIED", "greedy", "running", "scripts/main.py", 2),
+        _scripted("greedy", "def on_load(ctx):\n    ctx.world.spawn('thing')\n"),
     ),
     "duplicate id": (
-        Case("duplicate id", "RESOLVE_DUPLICATE_ID", "twin", "disabled", message="twin"),
+        Case("RESOLVE_DUPLICATE_ID", "twin", "disabled", message="twin"),
         {
             "twin": {"mod.toml": MANIFEST.format(id="twin")},
             "twin-copy": {"mod.toml": MANIFEST.format(id="twin")},
@@ -109,10 +97,8 @@ SETUPS: dict[str, tuple[Case, dict[str, dict[str, str]]]] = {
 
 def _folder_with(mods: Path, name: str) -> Case:
     case, folders = SETUPS[name]
-    for folder, files in folders.items():
+    for folder, files in {**folders, **_scripted("steady", GOOD)}.items():
         _write(mods, folder, files)
-    _write(mods, "steady", {"mod.toml": MANIFEST.format(id="steady") + SCRIPT_TABLE})
-    _write(mods, "steady", {"scripts/main.py": GOOD})
     return case
 
 
