@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,20 +34,27 @@ def _read_until(stream: object, marker: str, seen: list[str]) -> None:
     pytest.fail(f"'{marker}' never appeared; stderr so far:\n{''.join(seen)}")
 
 
-def test_run_watch_reloads_an_edit_and_reports_it(make_mod: MakeMod, mods_dir: Path) -> None:
-    folder = make_mod("alpha", scripts={"main.py": SCRIPT.replace("VERSION", "1")})
+def _watch(mods_dir: Path, seconds: int, edit: Path, text: str, marker: str) -> tuple[int, Any]:
+    """Run ``modhost run --watch --json`` for ``seconds``, write ``text`` to ``edit`` once it
+    is watching, wait for ``marker`` on stderr; returns the exit code and the JSON report."""
     command = [sys.executable, "-m", "runtime", "run", "--mods", str(mods_dir)]
-    command += ["--headless", "--watch", "--seconds", "4", "--json"]
+    command += ["--headless", "--watch", "--seconds", str(seconds), "--json"]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as process:
         seen: list[str] = []
         _read_until(process.stderr, "watching", seen)
-        write(folder / "scripts" / "main.py", SCRIPT.replace("VERSION", "2"))
-        _read_until(process.stderr, "reloaded alpha", seen)
+        write(edit, text)
+        _read_until(process.stderr, marker, seen)
         out, _ = process.communicate(timeout=WAIT_S)
-    report = json.loads(out)
-    assert process.returncode == 0, report
+    return process.returncode, json.loads(out)
+
+
+def test_run_watch_reloads_an_edit_and_reports_it(make_mod: MakeMod, mods_dir: Path) -> None:
+    folder = make_mod("alpha", scripts={"main.py": SCRIPT.replace("VERSION", "1")})
+    main = folder / "scripts" / "main.py"
+    returncode, report = _watch(mods_dir, 4, main, SCRIPT.replace("VERSION", "2"), "reloaded alpha")
+    assert returncode == 0, report
     assert report["mods"]["alpha"]["state"] == "running"
     assert report["mods"]["alpha"]["log"][-1].startswith("reloaded at tick ")
     assert report["ticks"] == 240
@@ -54,18 +62,9 @@ def test_run_watch_reloads_an_edit_and_reports_it(make_mod: MakeMod, mods_dir: P
 
 def test_run_watch_reports_a_rollback_and_exits_1(make_mod: MakeMod, mods_dir: Path) -> None:
     folder = make_mod("alpha", scripts={"main.py": SCRIPT.replace("VERSION", "1")})
-    command = [sys.executable, "-m", "runtime", "run", "--mods", str(mods_dir)]
-    command += ["--headless", "--watch", "--seconds", "3", "--json"]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as process:
-        seen: list[str] = []
-        _read_until(process.stderr, "watching", seen)
-        write(folder / "scripts" / "main.py", "import os\n")
-        _read_until(process.stderr, "RELOAD_ROLLED_BACK", seen)
-        out, _ = process.communicate(timeout=WAIT_S)
-    report = json.loads(out)
-    assert process.returncode == 1
+    main = folder / "scripts" / "main.py"
+    returncode, report = _watch(mods_dir, 3, main, "import os\n", "RELOAD_ROLLED_BACK")
+    assert returncode == 1
     assert report["mods"]["alpha"]["state"] == "running"
     diagnostics = report["mods"]["alpha"]["diagnostics"]
     errors = [d["code"] for d in diagnostics if d["severity"] == "error"]
