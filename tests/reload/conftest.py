@@ -16,6 +16,8 @@ from textwrap import dedent
 
 import pytest
 
+from host_api import HostPolicy, load_policy
+from marketplace import SigningKey, generate_key, write_keypair
 from runtime import Host, ReloadResult
 from runtime._watcher import ModWatcher
 
@@ -138,6 +140,22 @@ def drive(request: pytest.FixtureRequest, mods_dir: Path) -> Iterator[Drive]:
     driver = Drive(request.param, mods_dir)
     yield driver
     driver.close()
+
+
+#: The ``strict_signing`` fixture: the trusted key and the policy.
+StrictSigning = tuple[SigningKey, HostPolicy]
+
+
+@pytest.fixture
+def strict_signing(tmp_path: Path) -> StrictSigning:
+    """A fresh key and a strict policy trusting only it (``tmp_path/modhost.toml``, the key
+    pair in ``tmp_path/keys``): hosts built with it need ``base_dir=tmp_path``."""
+    key = generate_key()
+    write_keypair(key, tmp_path / "keys", "team")
+    (tmp_path / "modhost.toml").write_text(
+        '[signing]\nmode = "strict"\ntrusted_keys = ["keys/team.pub"]\n'
+    )
+    return key, load_policy(tmp_path / "modhost.toml")
 
 
 def _wasm_tools() -> str:

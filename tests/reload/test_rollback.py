@@ -10,11 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from host_api import HostPolicy, load_policy
-from marketplace import generate_key, sign_mod, write_keypair
+from host_api import HostPolicy
+from marketplace import sign_mod
 from runtime import Host
 
-from .conftest import BuildCounter, Drive, MakeMod, logs, rolled_back, write
+from .conftest import (
+    BuildCounter,
+    Drive,
+    MakeMod,
+    StrictSigning,
+    logs,
+    rolled_back,
+    write,
+)
 
 Loaded = Callable[[], Host]
 
@@ -174,16 +182,11 @@ def test_a_new_broken_folder_is_reported_and_changes_nothing(
 
 
 def test_invalid_signature_under_strict_rolls_back(
-    make_mod: MakeMod, mods_dir: Path, tmp_path: Path
+    make_mod: MakeMod, mods_dir: Path, tmp_path: Path, strict_signing: StrictSigning
 ) -> None:
-    key = generate_key()
-    write_keypair(key, tmp_path / "keys", "team")
-    (tmp_path / "modhost.toml").write_text(
-        '[signing]\nmode = "strict"\ntrusted_keys = ["keys/team.pub"]\n'
-    )
+    key, policy = strict_signing
     folder = make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
     sign_mod(folder, key)
-    policy = load_policy(tmp_path / "modhost.toml")
     with Host(mods_dir, policy=policy, base_dir=tmp_path) as host:
         host.load()
         assert host.load_order == ("alpha",)

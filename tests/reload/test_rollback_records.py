@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from host_api import load_policy
-from marketplace import generate_key, sign_mod, write_keypair
+from marketplace import sign_mod
 from marketplace._rollback import state_path
 from runtime import Host
 
-from .conftest import MakeMod, rolled_back, write
+from .conftest import MakeMod, StrictSigning, rolled_back, write
 
 BLOB = """
 def on_tick(ctx, dt):
@@ -41,16 +40,11 @@ def _bump(folder: Path, version: str) -> None:
 
 
 def test_a_rolled_back_reload_leaves_the_rollback_state_unchanged(
-    make_mod: MakeMod, mods_dir: Path, tmp_path: Path
+    make_mod: MakeMod, mods_dir: Path, tmp_path: Path, strict_signing: StrictSigning
 ) -> None:
-    key = generate_key()
-    write_keypair(key, tmp_path / "keys", "team")
-    (tmp_path / "modhost.toml").write_text(
-        '[signing]\nmode = "strict"\ntrusted_keys = ["keys/team.pub"]\n'
-    )
+    key, policy = strict_signing
     folder = make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
     sign_mod(folder, key)
-    policy = load_policy(tmp_path / "modhost.toml")
     state = state_path(tmp_path / policy.data_dir)
     with Host(mods_dir, policy=policy, base_dir=tmp_path) as host:
         host.load()
