@@ -216,7 +216,8 @@ def hash_file(path: Path, *, rel: str, mod_id: str) -> str:
             f"cannot open {rel}: {exc.strerror or exc}", rel, mod_id, reason="unreadable"
         ) from exc
     with os.fdopen(fd, "rb", buffering=0) as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise _unsafe(
                 f"{rel} is not a regular file; refusing to read it",
                 rel,
@@ -224,7 +225,9 @@ def hash_file(path: Path, *, rel: str, mod_id: str) -> str:
                 reason="special-file",
             )
         h = hashlib.sha256()
-        buf = bytearray(_CHUNK)
+        # Most mod files are small: a zeroed 1 MiB buffer for each would cost more than the
+        # hashing. One byte over the size reads a file that did not grow in one call.
+        buf = bytearray(min(_CHUNK, info.st_size + 1))
         view = memoryview(buf)
         while n := fh.readinto(buf):
             h.update(view[:n])
