@@ -12,10 +12,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -100,36 +101,37 @@ def _all_pairs_ms(n: int) -> tuple[float, int]:
     return seconds * 1e3, found[0]
 
 
-def _record_ms_per_tick(record: bool) -> float:
+@contextlib.contextmanager
+def _example_host() -> Iterator[Host]:
+    """The bundled example mods (copied to a temporary folder), loaded and 10 ticks in."""
     with tempfile.TemporaryDirectory() as tmp:
         mods = Path(tmp) / "mods"
         for name in ("arena", "coins", "guards", "scoreboard"):
             shutil.copytree(REPO_MODS / name, mods / name)
         with Host(mods, seed=0, policy=INPROCESS) as host:
             host.load()
-            if record:
-                Recorder(host)
             host.step(10)
-            seconds = _best_of(3, lambda: host.step(120))
+            yield host
+
+
+def _record_ms_per_tick(record: bool) -> float:
+    with _example_host() as host:
+        if record:
+            Recorder(host)
+        seconds = _best_of(3, lambda: host.step(120))
     return seconds / 120 * 1e3
 
 
 def _capture_ms() -> float:
     """The recorder's own work per tick (frame hash, pack, compress) on the example world."""
-    with tempfile.TemporaryDirectory() as tmp:
-        mods = Path(tmp) / "mods"
-        for name in ("arena", "coins", "guards", "scoreboard"):
-            shutil.copytree(REPO_MODS / name, mods / name)
-        with Host(mods, seed=0, policy=INPROCESS) as host:
-            host.load()
-            host.step(10)
-            recorder = Recorder(host)
+    with _example_host() as host:
+        recorder = Recorder(host)
 
-            def work() -> None:
-                for _ in range(200):
-                    recorder._capture(1 / 60)
+        def work() -> None:
+            for _ in range(200):
+                recorder._capture(1 / 60)
 
-            seconds = _best_of(5, work, time.process_time)
+        seconds = _best_of(5, work, time.process_time)
     return seconds / 200 * 1e3
 
 
