@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ DIGEST_HEADER: Final = "modhost-mod-digest/1\n"
 #: More files than this is not a mod (and would make ``mod.sig`` too large to list them).
 MAX_FILES: Final = 10_000
 _CHUNK: Final = 1 << 20
+#: A control character (C0 or DEL) or a backslash: never in a mod's paths.
+_UNSAFE_CHAR: Final = re.compile(r"[\x00-\x1f\x7f\\]")
 _UNSAFE_HINT: Final = (
     "replace links with copies of the files, remove special files; "
     "a mod folder holds regular files and folders only"
@@ -104,7 +107,7 @@ def diff_files(signed: Mapping[str, str], current: Mapping[str, str]) -> FileDif
 def has_unsafe_chars(name: str) -> bool:
     """True when ``name`` holds a control character or a backslash (never in a mod's paths:
     they would make the digest's one-line-per-file encoding ambiguous)."""
-    return "\\" in name or any(ord(c) < 0x20 or ord(c) == 0x7F for c in name)
+    return _UNSAFE_CHAR.search(name) is not None
 
 
 def list_mod_files(folder: Path, *, mod_id: str) -> list[str]:
