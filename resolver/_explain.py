@@ -8,7 +8,6 @@ took down; and for each disabled mod it keeps the shortest chain back to a root 
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -93,8 +92,10 @@ def explain(
     reasons: dict[str, DisabledMod] = {}
     for failure in failures:
         paths = _walk(failure, dependents)
-        taken = [m for m in paths if m not in failure.roots]
-        chain = tuple(_step(mods, paths[m][-2], m) for m in taken)
+        # Each reached mod's path extends its parent's, so one line per reached mod spells
+        # every path; formatting them per path instead is quadratic in a long chain.
+        step = {m: _step(mods, path[-2], m) for m, path in paths.items() if len(path) > 1}
+        chain = tuple(step.values())
         details = dict(failure.details)
         if failure.roots:
             details["disabled"] = sorted(paths)
@@ -113,12 +114,11 @@ def explain(
             known = reasons.get(mod_id)
             if known is not None and len(known.path) <= len(path):
                 continue
-            steps = tuple(_step(mods, a, b) for a, b in itertools.pairwise(path))
             reasons[mod_id] = DisabledMod(
                 mod=mod_id,
                 code=str(failure.code),
                 root=failure.mod,
                 path=path,
-                cause=failure.facts + steps,
+                cause=failure.facts + tuple(step[m] for m in path[1:]),
             )
     return diagnostics, reasons
