@@ -19,6 +19,7 @@ Events for the same tick keep their file order; a file need not be sorted by tic
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -172,20 +173,26 @@ class Delivered:
 class InputState:
     """Held buttons, the pointer, and events queued for coming ticks.
 
-    Cost: :meth:`begin_tick` is O(events due) plus a dict lookup when nothing is due.
+    Cost: :meth:`begin_tick` is O(events due, plus log(ticks queued) per tick due); when
+    nothing is due, one look at the earliest queued tick.
     """
 
     def __init__(self) -> None:
         self._down: set[str] = set()
         self._mouse: tuple[float, float] = (0.0, 0.0)
         self._queued: dict[int, list[InputEvent]] = {}
+        #: The keys of ``_queued``, as a heap: the earliest queued tick first.
+        self._ticks: list[int] = []
         #: Events applied in the tick now running, in order.
         self.current: list[Delivered] = []
 
     def queue(self, events: Iterable[InputEvent]) -> None:
         """Queue checked events for their ticks (after what is already queued for them)."""
         for event in events:
-            self._queued.setdefault(event.tick, []).append(event)
+            if event.tick not in self._queued:
+                self._queued[event.tick] = []
+                heapq.heappush(self._ticks, event.tick)
+            self._queued[event.tick].append(event)
 
     def queue_now(self, tick: int, kind: InputType, key: str | None = None, **xy: float) -> None:
         """Queue one event for ``tick`` (window and test sources).
@@ -198,10 +205,9 @@ class InputState:
     def begin_tick(self, tick: int) -> list[Delivered]:
         """Apply the events due at ``tick`` (and any left over from earlier ticks, in tick
         order) and return them; they are also :attr:`current` until the next call."""
-        due = [t for t in self._queued if t <= tick] if self._queued else []
         applied: list[Delivered] = []
-        for t in sorted(due):
-            for event in self._queued.pop(t):
+        while self._ticks and self._ticks[0] <= tick:
+            for event in self._queued.pop(heapq.heappop(self._ticks)):
                 # Late events (queued for a tick already run) apply now, with this tick.
                 if event.tick != tick:
                     event = event.model_copy(update={"tick": tick})
