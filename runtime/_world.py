@@ -53,6 +53,15 @@ class _Interned:
             self.values.append(value)
         return found
 
+    def counts(self, column: npt.NDArray[np.int32]) -> dict[str, int]:
+        """How many rows of ``column`` hold each name, by name (names with none left out)."""
+        counts = np.bincount(column, minlength=len(self.values))
+        return {
+            str(name): int(counts[i])
+            for i, name in sorted(enumerate(self.values), key=lambda p: str(p[1]))
+            if counts[i]
+        }
+
     def canonical(self, column: npt.NDArray[np.int32]) -> tuple[bytes, bytes]:
         """``column`` re-encoded independently of interning order and of unused names.
 
@@ -176,21 +185,11 @@ class World:
 
     def count_by_kind(self) -> dict[str, int]:
         """Live entity counts per kind, sorted by kind name."""
-        counts = np.bincount(self._kind[: self._n], minlength=len(self._kinds.values))
-        return {
-            str(name): int(counts[i])
-            for i, name in sorted(enumerate(self._kinds.values), key=lambda p: str(p[1]))
-            if counts[i]
-        }
+        return self._kinds.counts(self._kind[: self._n])
 
     def count_by_owner(self) -> dict[str, int]:
         """Live entity counts per owning mod, sorted by mod id."""
-        counts = np.bincount(self._owner[: self._n], minlength=len(self._owners.values))
-        return {
-            str(name): int(counts[i])
-            for i, name in sorted(enumerate(self._owners.values), key=lambda p: str(p[1]))
-            if counts[i]
-        }
+        return self._owners.counts(self._owner[: self._n])
 
     # -- WorldPort ---------------------------------------------------------------------------
     def get(self, entity_id: int) -> EntityView | None:
