@@ -36,6 +36,10 @@ HASH_VERSION: Final = b"modhost-world-v1"
 
 LogSink = Callable[[str, str], None]
 
+#: The per-entity columns (the arrays that grow together, shrink together and a checkpoint
+#: copies).
+_COLUMNS: Final = ("_ids", "_kind", "_owner", "_tagset", "_pos", "_vel")
+
 
 class _Interned:
     """A name table: value -> small int, in first-seen order."""
@@ -315,7 +319,7 @@ class World:
 
     def _grow(self) -> None:
         size = max(16, 2 * len(self._ids))
-        for name in ("_ids", "_kind", "_owner", "_tagset", "_pos", "_vel"):
+        for name in _COLUMNS:
             old = getattr(self, name)
             new = np.zeros((size, *old.shape[1:]), dtype=old.dtype)
             new[: self._n] = old[: self._n]
@@ -324,7 +328,7 @@ class World:
     def _remove(self, doomed: set[int]) -> None:
         keep = ~np.isin(self._ids[: self._n], np.fromiter(doomed, dtype=np.int64))
         n = int(keep.sum())
-        for name in ("_ids", "_kind", "_owner", "_tagset", "_pos", "_vel"):
+        for name in _COLUMNS:
             column = getattr(self, name)
             column[:n] = column[: self._n][keep]
         self._n = n
@@ -412,10 +416,6 @@ class World:
             self._tagsets.values[self._tagset[row]],
             str(self._owners.values[self._owner[row]]),
         )
-
-
-#: The per-entity columns (the arrays a checkpoint copies).
-_COLUMNS: Final = ("_ids", "_kind", "_owner", "_tagset", "_pos", "_vel")
 
 
 def _encode_names(values: list[object]) -> bytes:
