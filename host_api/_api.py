@@ -18,7 +18,7 @@ import random as _random
 from array import array
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final, final
+from typing import Any, Final, NoReturn, final
 
 from ._audit import AuditEvent, AuditSink, Outcome, now
 from ._bulk import positions_of, set_positions_of
@@ -128,6 +128,10 @@ class HostAPI:
         """Raise :class:`CapabilityDenied` (and audit it) unless ``capability`` is granted."""
         if capability in self._granted:  # a StrEnum member is its name; .value costs a lookup
             return
+        self._deny(capability, call)
+
+    def _deny(self, capability: Capability, call: str) -> NoReturn:
+        """Audit the denial and raise :class:`CapabilityDenied`."""
         self._record(capability.value, call, "denied")
         raise CapabilityDenied(capability.value, call, mod_id=self.mod_id)
 
@@ -294,8 +298,7 @@ class HostAPI:
         self.require(capability, call)
         if self._gameplay is None:
             # No gameplay bound (a bare HostAPI in a test): same answer as no grant.
-            self._record(capability.value, call, "denied")
-            raise CapabilityDenied(capability.value, call, mod_id=self.mod_id)
+            self._deny(capability, call)
         return self._gameplay
 
     def input_is_down(self, key: Any) -> bool:
@@ -425,8 +428,7 @@ class HostAPI:
         self.require(Capability.STORAGE, call)
         if self._storage is None:
             # No store bound (e.g. a host without a data folder): same answer as no grant.
-            self._record(Capability.STORAGE.value, call, "denied")
-            raise CapabilityDenied(Capability.STORAGE.value, call, mod_id=self.mod_id)
+            self._deny(Capability.STORAGE, call)
         return self._storage
 
     def storage_get(self, key: Any) -> JSONValue:
