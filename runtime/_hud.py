@@ -55,10 +55,6 @@ class Hud:
             for key, text in sorted(self._items[mod].items())
         }
 
-    def text_of(self, mod: str, key: str) -> str | None:
-        """One item's text, or None."""
-        return self._items.get(mod, {}).get(key)
-
     def camera_target(self, lookup: Callable[[int], EntityView | None]) -> Vec3 | None:
         """The point to look at now: a followed entity's position (None once it is gone)."""
         if self._target is None:

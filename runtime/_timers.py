@@ -156,7 +156,3 @@ class Timers:
         if mod is None:
             return len(self._by_id)
         return self._per_mod.get(mod, 0)
-
-    def is_pending(self, timer_id: int) -> bool:
-        """Whether ``timer_id`` will still fire."""
-        return timer_id in self._by_id
