@@ -59,7 +59,9 @@ class TickLimiter:
         budget = self.budgets.get(kind)
         if budget is None:
             return True
-        counter = self._counters.setdefault(kind, _Counter())
+        counter = self._counters.get(kind)
+        if counter is None:  # not setdefault: that would build a _Counter on every call
+            counter = self._counters[kind] = _Counter()
         if counter.tick != tick:
             counter.tick, counter.calls, counter.bytes, counter.tripped = tick, 0, 0, False
         if counter.tripped:
