@@ -71,10 +71,12 @@ __all__ = [
     "manifest_json_schema",
     "parse_manifest",
     "parse_specifier",
+    "write_atomically",
 ]
 
 from ._api import DiagnosticSink as DiagnosticSink
 from ._api import HostAPI as HostAPI
+from ._atomic import write_atomically as write_atomically
 from ._audit import AuditEvent as AuditEvent
 from ._audit import AuditSink as AuditSink
 from ._audit import JsonLinesAudit as JsonLinesAudit

@@ -9,11 +9,10 @@ mod's :class:`HostAPI`; a mod never names it.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Final
 
+from ._atomic import write_atomically
 from ._diagnostics import DiagnosticCode
 from ._errors import ModFault
 from ._world_port import JSONValue
@@ -113,13 +112,5 @@ class ModStorage:
         return True
 
     def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         body = "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in sorted(self._data.items())) + "}"
-        fd, tmp = tempfile.mkstemp(prefix=".storage-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, body.encode("utf-8"), prefix=".storage-")

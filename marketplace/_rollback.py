@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Final, Literal
 
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from host_api import write_atomically
 
 from ._sigerrors import RollbackStateInvalid
 
@@ -134,17 +134,7 @@ class AcceptedVersions:
 
     def _write(self, state: _State) -> None:
         data = json.dumps(state.model_dump(), indent=2, sort_keys=True) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".accepted.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.path.parent)
+        write_atomically(self.path, data.encode("utf-8"), prefix=".accepted.", durable=True)
 
     def _bad(self, why: str) -> RollbackStateInvalid:
         return RollbackStateInvalid(
@@ -153,20 +143,6 @@ class AcceptedVersions:
             hint="restore it from a backup, or delete it to forget every accepted version "
             "(this also resets rollback protection)",
         )
-
-
-def _fsync_dir(folder: Path) -> None:
-    # The rename is durable only once the folder entry is on disk (POSIX; a no-op elsewhere).
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def state_path(data_dir: Path) -> Path:

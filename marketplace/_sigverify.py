@@ -8,14 +8,12 @@ problem as data and never raises for anything a mod can cause.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
-from host_api import Manifest, load_manifest
+from host_api import Manifest, load_manifest, write_atomically
 
 from ._digest import (
     SIGFILE_NAME,
@@ -75,22 +73,9 @@ def sign_mod(folder: Path, key: SigningKey, *, manifest: Manifest | None = None)
         public_key=key.public_key,
         signature=signature,
     )
-    _atomic_write(folder / SIGFILE_NAME, sigfile.dumps())
+    data = sigfile.dumps()
+    write_atomically(folder / SIGFILE_NAME, data, prefix=".mod.sig.", durable=True, mode=0o644)
     return sigfile
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".mod.sig.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def verify_mod(

@@ -12,13 +12,13 @@ WAL makes a killed writer roll back cleanly on the next open.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, final
+
+from host_api import write_atomically
 
 from ._errors import StoreConfigError, SubmissionNotFound
 from ._store import SqlStore, Tx, sha256_hex
@@ -102,19 +102,8 @@ class SqliteStore(SqlStore):
         target = self._artifact_path(digest)
         if target.is_file() and sha256_hex(target.read_bytes()) == digest:
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Write, fsync, rename: a reader never sees a partial artifact under its address.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
+        # Durable: a reader never sees a partial artifact under its address, even after a crash.
+        write_atomically(target, data, durable=True)
         return digest
 
     def get_artifact(self, sha256: str) -> bytes:
@@ -125,11 +114,3 @@ class SqliteStore(SqlStore):
                 hint="the store's artifact folder was modified by hand; restore it from backup",
             )
         return path.read_bytes()
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

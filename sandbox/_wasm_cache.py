@@ -11,9 +11,7 @@ that fails to deserialize (truncated, foreign) is removed and the component reco
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,8 @@ from typing import Final
 
 import wasmtime
 from wasmtime.component import Component
+
+from host_api import write_atomically
 
 #: Suffix of artifact files (ignored by git: ``*.cwasm``).
 ARTIFACT_SUFFIX: Final = ".cwasm"
@@ -88,7 +88,7 @@ class ArtifactCache:
         self.stats.misses += 1
         component = self._compile(engine, data, name)
         if path is not None:
-            _write_atomically(path, bytes(component.serialize()))
+            write_atomically(path, bytes(component.serialize()), prefix=".artifact-")
         return component
 
     def _compile(self, engine: wasmtime.Engine, data: bytes | str, name: str) -> Component:
@@ -110,15 +110,3 @@ class ArtifactCache:
         if self.progress and elapsed > 0.5:
             print(f"modhost: {label}: {elapsed:.1f} s (cached for next time)", file=sys.stderr)
         return component
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".artifact-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
