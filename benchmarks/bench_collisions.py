@@ -16,11 +16,12 @@ import contextlib
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._timing import best_of
 from host_api import Collider, HostPolicy
 from runtime import Host
 from runtime._collisions import Colliders
@@ -36,18 +37,6 @@ REPO_MODS = Path(__file__).resolve().parents[1] / "mods"
 #: Record mode is measured on the in-process tier: the process tier's pipe round trips
 #: would hide the recorder's cost in their noise.
 INPROCESS = HostPolicy.model_validate({"sandbox": {"tier": "inprocess"}})
-
-
-def _best_of(
-    runs: int, work: Callable[[], None], clock: Callable[[], float] = time.perf_counter
-) -> float:
-    """Best time of ``runs`` runs by ``clock``, in seconds (the least disturbed one)."""
-    best = float("inf")
-    for _ in range(runs):
-        start = clock()
-        work()
-        best = min(best, clock() - start)
-    return best
 
 
 def _world(n: int) -> tuple[World, Colliders]:
@@ -74,9 +63,9 @@ def _broad_phase_ms(n: int) -> tuple[float, float, int]:
             world.integrate(1 / 60)
             colliders.step(world)
 
-    seconds = _best_of(3, work)
+    seconds = best_of(3, work)
     # CPU time as well: on a busy machine wall time includes waiting for a core.
-    cpu = _best_of(3, work, time.process_time)
+    cpu = best_of(3, work, time.process_time)
     return seconds / TICKS * 1e3, cpu / TICKS * 1e3, colliders.contacts
 
 
@@ -97,7 +86,7 @@ def _all_pairs_ms(n: int) -> tuple[float, int]:
             count += int(np.count_nonzero(d2 <= reach)) - len(block)
         found[0] = count // 2
 
-    seconds = _best_of(3, one_tick)
+    seconds = best_of(3, one_tick)
     return seconds * 1e3, found[0]
 
 
@@ -118,7 +107,7 @@ def _record_ms_per_tick(record: bool) -> float:
     with _example_host() as host:
         if record:
             Recorder(host)
-        seconds = _best_of(3, lambda: host.step(120))
+        seconds = best_of(3, lambda: host.step(120))
     return seconds / 120 * 1e3
 
 
@@ -131,7 +120,7 @@ def _capture_ms() -> float:
             for _ in range(200):
                 recorder._capture(1 / 60)
 
-        seconds = _best_of(5, work, time.process_time)
+        seconds = best_of(5, work, time.process_time)
     return seconds / 200 * 1e3
 
 

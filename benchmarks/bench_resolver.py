@@ -13,26 +13,15 @@ from __future__ import annotations
 
 import functools
 import random
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 
+from benchmarks._timing import best_of
 from host_api import Manifest
 from resolver import InMemoryReleases, ModCandidate, Release, Resolver, plan_load_order
 
 SEED = 4
-
-
-def _best(fn: Callable[[], Any], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best * 1000
 
 
 def _folder(n: int, rng: random.Random) -> list[ModCandidate]:
@@ -132,8 +121,8 @@ def main() -> None:
     for n in (1_000, 10_000):
         mods = _folder(n, rng)
         plan = plan_load_order(mods)
-        ms = _best(functools.partial(plan_load_order, mods))
-        base = _best(functools.partial(_baseline_order, mods))
+        ms = best_of(3, functools.partial(plan_load_order, mods)) * 1000
+        base = best_of(3, functools.partial(_baseline_order, mods)) * 1000
         label = f"load order {n:,} mods"
         print(f"{label:<34}{ms:>10.1f}{base:>14.1f}{ms / base:>8.1f}x")
         print(
@@ -146,8 +135,8 @@ def main() -> None:
     requests = dict.fromkeys(roots, "*")
     resolver = Resolver(InMemoryReleases(releases))
     selection = resolver.resolve(requests)
-    ms = _best(lambda: resolver.resolve(requests))
-    base = _best(lambda: _greedy(releases, roots))
+    ms = best_of(3, lambda: resolver.resolve(requests)) * 1000
+    base = best_of(3, lambda: _greedy(releases, roots)) * 1000
     label = "version selection 200 x 20"
     print(f"{label:<34}{ms:>10.1f}{base:>14.1f}{ms / base:>8.1f}x")
     print(f"  {len(selection.releases)} selected in {selection.rounds} rounds")

@@ -11,26 +11,16 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks._timing import best_of
 from host_api import HostPolicy, load_manifest
 from marketplace import SignatureChecker, generate_key, sign_mod, verify_mod
 
 BIG_MB = 50
 SMALL_MODS = 100
 SMALL_FILES = 6
-
-
-def _best(fn: Callable[[], object], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def _write_mod(folder: Path, mod_id: str, files: dict[str, bytes]) -> Path:
@@ -56,8 +46,8 @@ def _big(root: Path) -> None:
             with p.open("rb") as fh:
                 hashlib.file_digest(fh, "sha256")
 
-    base = _best(raw_hash)
-    took = _best(lambda: verify_mod(folder, trusted=[key.public_key]))
+    base = best_of(3, raw_hash)
+    took = best_of(3, lambda: verify_mod(folder, trusted=[key.public_key]))
     tracemalloc.start()
     assert verify_mod(folder, trusted=[key.public_key]).status == "valid"
     _, peak = tracemalloc.get_traced_memory()
@@ -97,8 +87,8 @@ def _small(root: Path) -> None:
         for f in folders:
             assert checker.check(f, manifests[f]).loadable
 
-    base = _best(raw_read)
-    took = _best(check_all)
+    base = best_of(3, raw_read)
+    took = best_of(3, check_all)
     per_mod = took / SMALL_MODS * 1000
     print(f"check {SMALL_MODS} small mods (strict)   {took * 1000:8.1f} ms  {per_mod:6.2f} ms/mod")
     print(f"  baseline: open+read only      {base * 1000:8.1f} ms  ratio {took / base:5.2f}x")

@@ -15,12 +15,11 @@ Also shown, for scale: a tick of the bundled example mods (16 or so scripted ent
 from __future__ import annotations
 
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._timing import best_of
 from runtime import Host
 
 KINDS = ("ground", "wanderer", "coin", "guard", "score-marker")
@@ -39,16 +38,6 @@ path = "scripts/main.py"
 """
 
 
-def _best_of(runs: int, work: Callable[[], None]) -> float:
-    """Best wall time of ``runs`` runs, in seconds (the least disturbed measurement)."""
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _host_with(mods: Path, n: int) -> Host:
     host = Host(mods, seed=1)
     host.load()
@@ -63,7 +52,7 @@ def _host_with(mods: Path, n: int) -> Host:
 def _host_us_per_entity_tick(mods: Path, n: int) -> float:
     with _host_with(mods, n) as host:
         host.step(10)  # warm up
-        seconds = _best_of(3, lambda: host.step(TICKS))
+        seconds = best_of(3, lambda: host.step(TICKS))
     return seconds / TICKS / n * 1e6
 
 
@@ -77,7 +66,7 @@ def _numpy_us_per_entity_tick(n: int) -> float:
         for _ in range(TICKS):
             pos[:n] += vel[:n] * dt
 
-    seconds = _best_of(3, work)
+    seconds = best_of(3, work)
     return seconds / TICKS / n * 1e6
 
 
@@ -85,7 +74,7 @@ def _demo_ms_per_tick() -> float:
     with Host(REPO_MODS, seed=0) as host:
         host.load()
         host.step(10)
-        seconds = _best_of(3, lambda: host.step(60))
+        seconds = best_of(3, lambda: host.step(60))
     return seconds / 60 * 1e3
 
 
