@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo test bench lint format clean docs api-snapshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,16 @@ sign-demo: $(STAMP)
 	for dir in mods/*/; do \
 		if [ -f "$$dir/mod.toml" ]; then $(BIN)/modhost sign "$${dir%/}" --key keys/demo.key || exit 1; fi; \
 	done
+
+# The docs site (MkDocs Material) into build/site; --strict: a broken link or a page left out
+# of the nav fails the build. The reference pages are generated from the code (docs/_gen_ref.py).
+docs: $(STAMP)
+	DISABLE_MKDOCS_2_WARNING=true NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Record additive changes to the public contracts (contracts/snapshot/); a breaking change
+# also needs an accepted-break line in CHANGELOG.md (docs/development/contracts.md).
+api-snapshot: $(STAMP)
+	$(BIN)/python -m contracts update
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
