@@ -34,6 +34,24 @@ class KindStyle:
     #: Keep the model's own texture (False: plain colour, e.g. a clean box).
     textured: bool = True
 
+    @property
+    def look(self) -> Look:
+        """Everything but the colour: kinds with the same look are drawn by one batch, each
+        entity coloured per vertex, so the number of draw calls is bounded by the looks in
+        use, not by the kinds (an unknown kind shares one of the fallback looks)."""
+        return Look(self.model, self.scale, self.spin, self.ground, self.textured)
+
+
+@dataclass(frozen=True)
+class Look:
+    """The shape part of a :class:`KindStyle` (hashable; one batch per look and detail)."""
+
+    model: str
+    scale: Vec3f
+    spin: float
+    ground: bool
+    textured: bool
+
 
 #: The looks of the kinds the bundled demo mods use.
 KNOWN_KINDS: Final[dict[str, KindStyle]] = {

@@ -41,6 +41,7 @@ from panda3d.core import Filename as PandaFilename
 from ._frame import FrameSnapshot, PresentMode
 from ._panda_camera import Framing
 from ._panda_config import apply_config, drop_native_noise, quiet_display
+from ._panda_impostor import ImpostorBaker
 from ._panda_kinds import style_for
 from ._panda_overlay import Overlay
 from ._panda_scene import Scene
@@ -75,7 +76,7 @@ class PandaPresenter:
         self._engine, self._output = _open_output(mode, size)
         self._closed = False
         self._drawn = False
-        self.scene = Scene()
+        self.scene = Scene(ImpostorBaker(_pipe("offscreen")))
         self.overlay = Overlay(size)
         self._lens = PerspectiveLens()
         self._framing = Framing(FOV_DEG, FOV_DEG)
