@@ -123,7 +123,7 @@ class PandaPresenter:
             self._fit(self._output_size())
         pose = self._framing.update(_framed_positions(frame), frame.camera_target)
         self.scene.sync(frame, self._framing.arena())
-        self.overlay.update(frame, self.scene.entity_count)
+        self.overlay.update(frame, self.scene.entity_count, self.scene.draw_calls)
         self._camera.set_pos(*pose.eye)
         self._camera.look_at(*pose.look_at)
         self._lens.set_near_far(pose.near, pose.far)
@@ -174,6 +174,12 @@ class PandaPresenter:
     def size(self) -> tuple[int, int]:
         """Output size in pixels as of the last draw (a window may have been resized)."""
         return self._fitted
+
+    @property
+    def draw_calls(self) -> int:
+        """Geoms the last frame submitted, scene and overlay: one per part of each look and
+        level of detail in use, plus the text blocks. Does not grow with the entity count."""
+        return self.scene.draw_calls + self.overlay.draw_calls
 
     @property
     def closed(self) -> bool:

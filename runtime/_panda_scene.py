@@ -47,7 +47,7 @@ class DrawnEntity:
     """How one entity was drawn in the last frame (for tests, tools and picking)."""
 
     kind: str
-    #: Where it stands, (x, y, z).
+    #: Where it stands, (x, y, z) (a ground slab: the middle of its top).
     position: tuple[float, float, float]
     #: ``"model"`` or ``"impostor"``.
     level: Level
@@ -115,6 +115,7 @@ class Scene:
             np.zeros((0, 4), dtype=np.float32),
         )
         self._frame: FrameSnapshot | None = None
+        self._arena: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))
         self._count = 0
         #: (ids, kind codes, finite mask, kind names) the groups were made for.
         self._group_key: (
@@ -167,7 +168,7 @@ class Scene:
                 return colour_of_code[codes[rows]]
 
             self._write(draw, active, level, frame, rows, colours, arena)
-        self._frame = frame
+        self._frame, self._arena = frame, arena
         self._count = drawn
 
     def _groups_for(
@@ -269,6 +270,9 @@ class Scene:
         draw = self._looks[look]
         heading = float(_headings(frame.tick, look.spin, frame.ids[row : row + 1])[0])
         x, y, z = (float(v) for v in position)
+        if look.ground:  # stretched under the arena
+            (x_lo, y_lo), (x_hi, y_hi) = self._arena
+            x, y = (x_lo + x_hi) / 2.0, (y_lo + y_hi) / 2.0
         return DrawnEntity(kind, (x, y, z), draw.level, heading)
 
     def destroy(self) -> None:

@@ -72,9 +72,9 @@ def test_the_ground_is_scenery_and_not_framed() -> None:
         bounds = presenter._framing.bounds
         assert bounds is not None
         assert bounds[0][0] > 30.0 and bounds[0][1] > 30.0
-        ground = presenter.scene.node_for(1)
+        ground = presenter.scene.drawn(1)
         assert ground is not None
-        assert ground.get_x() == pytest.approx(42.0, abs=0.5)
+        assert ground.position[0] == pytest.approx(42.0, abs=0.5)
         camera = presenter._camera
         lens = camera.node().get_lens()
         for pos in [(40.0, 40.0, 0.0), (44.0, 42.0, 0.3)]:
