@@ -92,9 +92,9 @@ class Batch:
         return max(self._count, 0)
 
     @property
-    def draw_calls(self) -> int:
-        """Geoms this batch submits per frame: its parts, or 0 while hidden."""
-        return 0 if self._count <= 0 else len(self._parts)
+    def parts(self) -> int:
+        """Geoms the batch submits per frame while it has instances: one per template part."""
+        return len(self._parts)
 
     def write(
         self,

@@ -66,6 +66,23 @@ class Template:
             self.positions * factor, normals, self.texcoords, self.triangles, self.state
         )
 
+    def tilted(self, degrees: float) -> Template:
+        """This part turned about x so its -y side rises by ``degrees``."""
+        a = np.radians(degrees)
+        # Row vectors (p' = p @ turn): the front (0, -1, 0) goes to (0, -cos a, sin a).
+        turn = np.array(
+            [[1.0, 0.0, 0.0], [0.0, np.cos(a), -np.sin(a)], [0.0, np.sin(a), np.cos(a)]],
+            dtype=np.float32,
+        )
+        return Template(
+            self.positions @ turn, self.normals @ turn, self.texcoords, self.triangles, self.state
+        )
+
+    def face_texture(self) -> Texture | None:
+        """The texture this part is drawn with, if any."""
+        attrib = self.state.get_attrib(TextureAttrib)
+        return None if attrib is None else attrib.get_texture()
+
     def untextured(self) -> Template:
         """This part without its texture (plain colour)."""
         state = self.state.remove_attrib(TextureAttrib)
@@ -77,8 +94,10 @@ class Template:
         return Template(self.positions, self.normals, self.texcoords, self.triangles, state)
 
 
-def load_templates(path: str) -> list[Template]:
+def load_templates(path: str, *, tilt_deg: float = 0.0) -> list[Template]:
     """Read the model at ``path`` (as Panda3D's loader names it) into normalised templates.
+
+    :param tilt_deg: turn the model's -y side up by this many degrees (about x) first.
 
     Cost: one load (the loader pools models) and O(vertices) numpy work; done once per model.
     """
@@ -92,6 +111,8 @@ def load_templates(path: str) -> list[Template]:
             state = node.get_geom_state(i).remove_attrib(ColorAttrib)
             parts.setdefault(state, []).append(_geom_arrays(node.get_geom(i), matrix))
     templates = [_joined(state, arrays) for state, arrays in parts.items()]
+    if tilt_deg:
+        templates = [t.tilted(tilt_deg) for t in templates]
     return _normalised(templates)
 
 

@@ -79,6 +79,15 @@ class Overlay:
         """Geoms the overlay submits per frame: every text block's card and glyphs."""
         return sum(_geoms(found.node()) for found in self.root.find_all_matches("**/+TextNode"))
 
+    def hud_height(self) -> float:
+        """Fraction of the output's height the HUD block covers from the top edge (card
+        included; 0 without HUD text). The camera frames entities below it: the HUD is what a
+        player reads. The stats block is the host's own readout and may cover entities."""
+        if not self._hud.get_text():
+            return 0.0
+        lo, _ = self.root.find(self._hud.get_name()).get_tight_bounds(self.root)
+        return (1.0 - lo.z) / 2.0
+
     @property
     def text(self) -> tuple[str, str]:
         """The stats and HUD text as drawn now (for tests and tools)."""

@@ -121,12 +121,17 @@ class PandaPresenter:
         self._check_open()
         if self.mode == "window":  # the user may have resized it
             self._fit(self._output_size())
-        pose = self._framing.update(_framed_positions(frame), frame.camera_target)
-        self.scene.sync(frame, self._framing.arena())
+        self.scene.sync(frame)
         self.overlay.update(frame, self.scene.entity_count, self.scene.draw_calls)
+        # Entities are framed below the HUD text, so none rises into it.
+        self._framing.keep_top_free(self.overlay.hud_height())
+        pose = self._framing.update(_framed_positions(frame), frame.camera_target)
+        self.scene.place_ground(self._framing.arena())
         self._camera.set_pos(*pose.eye)
         self._camera.look_at(*pose.look_at)
         self._lens.set_near_far(pose.near, pose.far)
+        film_height = self._lens.get_film_size()[1]
+        self._lens.set_film_offset(0.0, -pose.centre_y * film_height / 2.0)
         self._engine.render_frame()
         self._drawn = True
 

@@ -25,10 +25,12 @@ from panda3d.core import NodePath
 
 from ._frame import FrameSnapshot
 from ._panda_batch import Batch
+from ._panda_camera import ELEVATION_DEG
+from ._panda_faces import bold_face
 from ._panda_impostor import ImpostorBaker
 from ._panda_kinds import Look, style_for
 from ._panda_lights import add_lights
-from ._panda_models import load_templates
+from ._panda_models import Template, load_templates
 
 #: Thickness of a ground slab in world units (its top is at the ground entity's z).
 GROUND_THICKNESS: Final = 0.2
@@ -40,6 +42,8 @@ MODEL_VERTEX_BUDGET: Final = 40_000
 RETURN_FRACTION: Final = 0.75
 
 Level = Literal["model", "impostor"]
+#: Gives a batch's per-instance colours when it needs them.
+Colours = Callable[[], npt.NDArray[np.float32]]
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,11 @@ class _LookDraw:
         self.look = look
         self._root = root
         self._baker = baker
-        parts = load_templates(look.model)
+        parts = load_templates(look.model, tilt_deg=ELEVATION_DEG if look.faces_camera else 0.0)
         if not look.textured:
             parts = [t.untextured() for t in parts]
+        elif look.face_background is not None:
+            parts = [_bold(t, look.face_background) for t in parts]
         #: The model's parts at the look's size (the ground is stretched per frame instead).
         self.parts = parts if look.ground else [t.scaled(look.scale) for t in parts]
         self.vertices = sum(t.vertex_count for t in self.parts)
@@ -96,6 +102,11 @@ class _LookDraw:
         return self._impostor
 
 
+def _bold(part: Template, background: tuple[float, float, float, float]) -> Template:
+    texture = part.face_texture()
+    return part if texture is None else part.with_texture(bold_face(texture, background))
+
+
 class Scene:
     """The 3D scene graph of a presenter: lights and one batch per look and level.
 
@@ -116,7 +127,11 @@ class Scene:
         )
         self._frame: FrameSnapshot | None = None
         self._arena: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))
-        self._count = 0
+        self._count = self._draw_calls = 0
+        #: This frame's ground batches and their rows, written by place_ground().
+        self._grounds: list[
+            tuple[Batch, npt.NDArray[np.float32], Callable[[], npt.NDArray[np.float32]]]
+        ] = []
         #: (ids, kind codes, finite mask, kind names) the groups were made for.
         self._group_key: (
             tuple[
@@ -137,14 +152,11 @@ class Scene:
     @property
     def draw_calls(self) -> int:
         """Geoms the last frame submitted: one per part of each look and level in use."""
-        return sum(b.draw_calls for d in self._looks.values() for b in d.batches())
+        return self._draw_calls
 
-    def sync(
-        self, frame: FrameSnapshot, arena: tuple[tuple[float, float], tuple[float, float]]
-    ) -> None:
-        """Make the batches draw ``frame``.
-
-        :param arena: ((x_lo, y_lo), (x_hi, y_hi)) the ground slabs are stretched over.
+    def sync(self, frame: FrameSnapshot) -> None:
+        """Make the batches draw ``frame``; the ground follows with :meth:`place_ground`, once
+        the camera has framed the frame.
 
         Cost: while the entities stay the same (same ids, kinds and finiteness as the frame
         before: three array comparisons), one gather of positions per look and one write per
@@ -153,7 +165,8 @@ class Scene:
         codes, names = frame.kind_index
         groups = self._groups_for(frame, codes, names)
         _, colour_of_code = self._code_tables(names)
-        drawn = 0
+        drawn = calls = 0
+        self._grounds = []
         for draw, rows in zip(list(self._looks.values()), groups, strict=True):
             level = draw.choose_level(len(rows))
             active = draw.active() if len(rows) else None
@@ -163,13 +176,31 @@ class Scene:
             if active is None:
                 continue
             drawn += len(rows)
+            calls += active.parts
 
             def colours(rows: npt.NDArray[np.intp] = rows) -> npt.NDArray[np.float32]:
                 return colour_of_code[codes[rows]]
 
-            self._write(draw, active, level, frame, rows, colours, arena)
-        self._frame, self._arena = frame, arena
-        self._count = drawn
+            centres = frame.positions.take(rows, axis=0)
+            if draw.look.ground:
+                self._grounds.append((active, centres, colours))
+            else:
+                self._write(draw, active, level, frame, rows, centres, colours)
+        self._frame = frame
+        self._count, self._draw_calls = drawn, calls
+
+    def place_ground(self, arena: tuple[tuple[float, float], tuple[float, float]]) -> None:
+        """Stretch this frame's ground slabs under ``arena``, ((x_lo, y_lo), (x_hi, y_hi)):
+        each slab's top at its entity's z."""
+        self._arena = arena
+        (x_lo, y_lo), (x_hi, y_hi) = arena
+        size = (max(x_hi - x_lo, 1.0), max(y_hi - y_lo, 1.0), GROUND_THICKNESS)
+        for batch, centres, colours in self._grounds:
+            centres[:, 0] = (x_lo + x_hi) / 2.0
+            centres[:, 1] = (y_lo + y_hi) / 2.0
+            centres[:, 2] -= GROUND_THICKNESS
+            batch.write(centres, colours, self._generation, scale=size)
+        self._grounds = []
 
     def _groups_for(
         self, frame: FrameSnapshot, codes: npt.NDArray[np.int32], names: tuple[str, ...]
@@ -206,19 +237,10 @@ class Scene:
         level: Level,
         frame: FrameSnapshot,
         rows: npt.NDArray[np.intp],
-        colours: Callable[[], npt.NDArray[np.float32]],
-        arena: tuple[tuple[float, float], tuple[float, float]],
+        centres: npt.NDArray[np.float32],
+        colours: Colours,
     ) -> None:
-        centres = frame.positions.take(rows, axis=0)
         look, generation = draw.look, self._generation
-        if look.ground:
-            (x_lo, y_lo), (x_hi, y_hi) = arena
-            centres[:, 0] = (x_lo + x_hi) / 2.0
-            centres[:, 1] = (y_lo + y_hi) / 2.0
-            centres[:, 2] -= GROUND_THICKNESS
-            size = (max(x_hi - x_lo, 1.0), max(y_hi - y_lo, 1.0), GROUND_THICKNESS)
-            batch.write(centres, colours, generation, scale=size)
-            return
         if not look.spin:
             batch.write(centres, colours, generation)
             return
