@@ -144,16 +144,15 @@ def _write_still(
     """Normals, texture coordinates, colours and triangle indices for ``n`` instances."""
     v = template.vertex_count
     data.set_num_rows(n * v)
+    indices = triangles.modify_vertices()
+    indices.set_num_rows(n * len(template.triangles))
     if n == 0:
-        triangles.clear_vertices()
         return
     normals = _view(data, 1, (n, v, 3))
     normals[:] = template.normals
     still = _view(data, 2, (n, v, 6))
     still[:, :, :2] = template.texcoords
     still[:, :, 2:] = colours[:, None, :]
-    indices = triangles.modify_vertices()
-    indices.set_num_rows(n * len(template.triangles))
     out = np.frombuffer(memoryview(indices), dtype=np.uint32).reshape(n, -1)
     offsets = np.arange(n, dtype=np.uint32)[:, None] * np.uint32(v)
     np.add(template.triangles[None, :], offsets, out=out)
