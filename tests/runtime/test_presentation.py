@@ -327,3 +327,32 @@ def test_importing_the_presentation_entry_does_not_load_panda3d() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_kind_codes_given_or_derived_name_the_same_kinds() -> None:
+    kinds = ("ground", "coin", "guard", "coin")
+    derived = FrameSnapshot(
+        tick=1, ids=np.arange(4), kinds=kinds, positions=np.zeros((4, 3), np.float32)
+    )
+    codes, names = derived.kind_index
+    assert tuple(names[c] for c in codes) == kinds
+    given = FrameSnapshot(
+        tick=1,
+        ids=np.arange(4),
+        kinds=kinds,
+        positions=np.zeros((4, 3), np.float32),
+        kind_codes=np.array([2, 0, 1, 0], dtype=np.int32),
+        kind_table=("coin", "guard", "ground"),
+    )
+    assert given.kind_index[1] == ("coin", "guard", "ground")
+    # Codes that do not fit the table are not trusted: they are derived from the names.
+    bad = FrameSnapshot(
+        tick=1,
+        ids=np.arange(4),
+        kinds=kinds,
+        positions=np.zeros((4, 3), np.float32),
+        kind_codes=np.array([7, 0, 1, 0], dtype=np.int32),
+        kind_table=("coin",),
+    )
+    codes, names = bad.kind_index
+    assert tuple(names[c] for c in codes) == kinds
