@@ -17,6 +17,7 @@ silenced; the caller
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -57,6 +58,14 @@ BACKGROUND: Final = (0.16, 0.20, 0.27, 1.0)
 #: fallback must stay quiet. The software renderer draws a modhost arena at 960x540 in a few
 #: milliseconds, and window and offscreen pictures are then the same.
 WINDOW_MODULE: Final = "p3tinydisplay"
+#: Names another display module for windows, e.g. ``pandagl`` to measure the window path on
+#: a GPU (``benchmarks/bench_render.py --window``). At the cost of one "register type ... more
+#: than once" line from Panda3D: the offscreen pipe (impostor pictures) stays software.
+WINDOW_MODULE_ENV: Final = "MODHOST_WINDOW_DISPLAY"
+
+
+def _window_module() -> str:
+    return os.environ.get(WINDOW_MODULE_ENV) or WINDOW_MODULE
 
 
 class PandaPresenter:
@@ -273,7 +282,7 @@ def _open_window(size: tuple[int, int]) -> tuple[GraphicsEngine, GraphicsOutput]
     with quiet_display():
         pipe = _pipe("window")
         if pipe is None:
-            raise PresentationUnavailable(f"{WINDOW_MODULE} found no display to open")
+            raise PresentationUnavailable(f"{_window_module()} found no display to open")
         engine = GraphicsEngine(pipe)
         props = WindowProperties.size(*size)
         props.set_title("modhost")
@@ -285,7 +294,7 @@ def _open_window(size: tuple[int, int]) -> tuple[GraphicsEngine, GraphicsOutput]
         if window is not None and window.is_valid():
             return engine, window
         engine.remove_all_windows()
-    raise PresentationUnavailable(f"{WINDOW_MODULE} could not open a window")
+    raise PresentationUnavailable(f"{_window_module()} could not open a window")
 
 
 #: Pipes made so far, by mode. A pipe is a process-wide connection (to the X server for a
@@ -305,7 +314,7 @@ def _pipe(mode: PresentMode) -> GraphicsPipe | None:
         pipe = selection.make_pipe("TinyOffscreenGraphicsPipe", WINDOW_MODULE)
     else:
         with drop_native_noise():
-            pipe = selection.make_module_pipe(WINDOW_MODULE)
+            pipe = selection.make_module_pipe(_window_module())
     if pipe is None or not pipe.is_valid():
         return None
     _PIPES[mode] = pipe
