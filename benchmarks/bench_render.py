@@ -17,8 +17,9 @@ percentile frame time and the share of frames within 1/60 s.
 
 Baseline, measured in the same run: the same presenter drawing the empty frame (a ground,
 the overlay, no entities); each row also shows its ratio to it, which compares across
-machines. Times are the best of three rounds of the mean over :data:`FRAMES` frames: on a
-shared machine the least disturbed round is the honest one.
+machines. Times are the best of three rounds of the mean over :data:`FRAMES` frames, in wall
+time and in CPU time (``time.process_time``): on a shared machine other work stretches wall
+time several times over, CPU time much less, so the goals are checked on CPU time.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -77,8 +80,19 @@ def _frames(count: int) -> list[FrameSnapshot]:
     return frames
 
 
-def measure(count: int) -> tuple[float, float, int]:
-    """(scene sync ms, whole frame ms, draw calls) for ``count`` entities (0: the baseline)."""
+@dataclass(frozen=True)
+class Row:
+    """One entity count's numbers, ms per frame."""
+
+    sync_wall: float
+    sync_cpu: float
+    frame_wall: float
+    frame_cpu: float
+    draw_calls: int
+
+
+def measure(count: int) -> Row:
+    """The numbers for ``count`` entities (0: the baseline)."""
     frames = _frames(count)
     with open_presenter("offscreen", size=SIZE) as presenter:
         assert isinstance(presenter, PandaPresenter)
@@ -92,36 +106,45 @@ def measure(count: int) -> tuple[float, float, int]:
             for frame in frames:
                 presenter.draw(frame)
 
-        sync_ms = best_of(ROUNDS, sync, time.perf_counter) / FRAMES * 1000.0
-        frame_ms = best_of(ROUNDS, draw, time.perf_counter) / FRAMES * 1000.0
-        return sync_ms, frame_ms, presenter.draw_calls
+        def per_frame(work: Callable[[], None], clock: Callable[[], float]) -> float:
+            return best_of(ROUNDS, work, clock) / FRAMES * 1000.0
+
+        return Row(
+            per_frame(sync, time.perf_counter),
+            per_frame(sync, time.process_time),
+            per_frame(draw, time.perf_counter),
+            per_frame(draw, time.process_time),
+            presenter.draw_calls,
+        )
 
 
 def _goal(value: float, goal: float | None) -> str:
     if goal is None:
         return ""
-    return f"(goal <= {goal:g}: {'met' if value <= goal else 'MISSED'})"
+    return f"{'met' if value <= goal else 'MISSED'} (<= {goal:g})"
 
 
 def main() -> None:
     """Print the table."""
-    base_sync, base_frame, base_calls = measure(0)
+    base = measure(0)
     print(
-        f"offscreen {SIZE[0]}x{SIZE[1]}, software renderer, best of {ROUNDS} x {FRAMES} frames;"
-        " baseline = the empty frame"
+        f"offscreen {SIZE[0]}x{SIZE[1]}, software renderer, best of {ROUNDS} x {FRAMES} frames,"
+        " ms per frame in wall and CPU time; x empty: CPU time against the empty frame"
     )
     print(
-        f"{'entities':>9} {'sync ms':>8} {'x empty':>8} {'frame ms':>9} {'x empty':>8}"
-        f" {'draw calls':>10}"
+        f"{'entities':>9} {'sync wall':>9} {'sync CPU':>8} {'x empty':>8} {'frame wall':>10}"
+        f" {'frame CPU':>9} {'x empty':>8} {'draw calls':>10}  goals (CPU): sync, frame"
     )
-    print(f"{0:>9,} {base_sync:>8.3f} {1.0:>8.1f} {base_frame:>9.2f} {1.0:>8.1f} {base_calls:>10}")
-    for count in COUNTS:
-        sync_ms, frame_ms, calls = measure(count)
+    for count, row in [(0, base), *((count, measure(count)) for count in COUNTS)]:
         sync_goal, frame_goal = GOALS.get(count, (None, None))
+        goals = ", ".join(
+            g for g in (_goal(row.sync_cpu, sync_goal), _goal(row.frame_cpu, frame_goal)) if g
+        )
         print(
-            f"{count:>9,} {sync_ms:>8.3f} {sync_ms / base_sync:>8.1f} {frame_ms:>9.2f}"
-            f" {frame_ms / base_frame:>8.1f} {calls:>10}  {_goal(sync_ms, sync_goal)}"
-            f" {_goal(frame_ms, frame_goal)}".rstrip()
+            f"{count:>9,} {row.sync_wall:>9.3f} {row.sync_cpu:>8.3f}"
+            f" {row.sync_cpu / base.sync_cpu:>8.1f} {row.frame_wall:>10.2f}"
+            f" {row.frame_cpu:>9.2f} {row.frame_cpu / base.frame_cpu:>8.1f}"
+            f" {row.draw_calls:>10}  {goals}".rstrip()
         )
 
 
