@@ -15,6 +15,7 @@ The ground is always a model: one slab per ground entity, stretched under the fr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -77,6 +78,7 @@ class _LookDraw:
         self.level: Level = "model"
         self._model = Batch(f"look-{look.model}", self.parts, root)
         self._impostor: Batch | None = None
+        self._phases: tuple[int, npt.NDArray[np.float32]] = (-1, np.zeros(0, dtype=np.float32))
 
     def choose_level(self, count: int) -> Level:
         """Switch between model and impostor for ``count`` instances (with hysteresis)."""
@@ -88,6 +90,16 @@ class _LookDraw:
         elif self.level == "impostor" and load < MODEL_VERTEX_BUDGET * RETURN_FRACTION:
             self.level = "model"
         return self.level
+
+    def phases(
+        self, generation: int, ids: npt.NDArray[np.int64], rows: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.float32]:
+        """Each instance's heading offset in radians (see :func:`_headings`), kept while the
+        instances stay the same."""
+        if self._phases[0] != generation:
+            degrees = _headings(0, self.look.spin, ids.take(rows))
+            self._phases = (generation, np.radians(degrees).astype(np.float32))
+        return self._phases[1]
 
     def batches(self) -> list[Batch]:
         return [b for b in (self._model, self._impostor) if b is not None]
@@ -244,13 +256,14 @@ class Scene:
         if not look.spin:
             batch.write(centres, colours, generation)
             return
-        headings = np.radians(_headings(frame.tick, look.spin, frame.ids.take(rows)))
+        phase = draw.phases(generation, frame.ids, rows)
+        headings = phase + np.float32(math.radians((frame.tick * look.spin) % 360.0))
         if level == "model":
-            batch.write(centres, colours, generation, headings=headings.astype(np.float32))
+            batch.write(centres, colours, generation, headings=headings)
         else:
             # A flat, spinning model seen from the side narrows and widens: so does its quad.
             thin = min(look.scale[1] / max(look.scale[0], 1e-6), 1.0)
-            squash = np.maximum(np.abs(np.cos(headings)), thin).astype(np.float32)
+            squash = np.maximum(np.abs(np.cos(headings)), np.float32(thin))
             batch.write(centres, colours, generation, squash=squash)
 
     def _code_tables(
@@ -319,4 +332,4 @@ def _headings(tick: int, spin: float, ids: npt.NDArray[np.int64]) -> npt.NDArray
     coins does not turn in lockstep."""
     if not spin:
         return np.zeros(len(ids))
-    return np.asarray((tick * spin + ids * 37) % 360.0, dtype=np.float64)
+    return np.asarray((tick * spin + (ids % 360) * 37) % 360.0, dtype=np.float64)
