@@ -36,6 +36,7 @@ from ._panda_batch import Batch
 from ._panda_camera import VIEW_DIRECTION
 from ._panda_lights import add_lights
 from ._panda_models import Template
+from ._presentation import PresentationUnavailable
 
 #: Side of an impostor picture in pixels (a power of two, for mipmaps).
 PICTURE_PX = 64
@@ -46,6 +47,11 @@ FORWARD = -VIEW_DIRECTION.astype(np.float32)
 RIGHT = np.cross(FORWARD, [0.0, 0.0, 1.0]).astype(np.float32)
 RIGHT /= np.linalg.norm(RIGHT)
 UP = np.cross(RIGHT, FORWARD).astype(np.float32)
+
+
+class ImpostorUnavailable(PresentationUnavailable):
+    """No picture could be taken (no offscreen buffer): the look stays a model. Caught by
+    the scene, never shown to a user."""
 
 
 class ImpostorBaker:
@@ -60,7 +66,7 @@ class ImpostorBaker:
 
     @property
     def available(self) -> bool:
-        """Whether pictures can be taken here."""
+        """Whether pictures can be taken here (False after a failed attempt)."""
         return self._pipe is not None
 
     def bake(self, templates: list[Template]) -> Template:
@@ -68,6 +74,9 @@ class ImpostorBaker:
         white, with lighting baked in (batches colour it per vertex).
 
         Cost: two renders of one model at 64x64; once per look and presenter.
+
+        :raises ImpostorUnavailable: when no picture can be taken (then :attr:`available` is
+            False from now on).
         """
         points = np.concatenate([t.positions for t in templates])
         centre = (points.min(axis=0) + points.max(axis=0)) / 2.0
@@ -75,7 +84,11 @@ class ImpostorBaker:
         half_w = float(np.abs(offsets @ RIGHT).max()) * (1.0 + PAD)
         half_h = float(np.abs(offsets @ UP).max()) * (1.0 + PAD)
         radius = float(np.linalg.norm(offsets, axis=1).max())
-        rgba = self._picture(templates, centre, (half_w, half_h), radius)
+        try:
+            rgba = self._picture(templates, centre, (half_w, half_h), radius)
+        except ImpostorUnavailable:
+            self._pipe = None  # do not try again for every look
+            raise
         texture = Texture("impostor")
         texture.setup_2d_texture(PICTURE_PX, PICTURE_PX, Texture.T_unsigned_byte, Texture.F_rgba)
         texture.set_ram_image_as(rgba.tobytes(), "RGBA")
@@ -93,7 +106,8 @@ class ImpostorBaker:
         radius: float,
     ) -> npt.NDArray[np.uint8]:
         """RGBA pixels (bottom row first, as Panda3D keeps textures) of the model."""
-        assert self._pipe is not None, "bake() needs an offscreen pipe (check available)"
+        if self._pipe is None:
+            raise ImpostorUnavailable("no offscreen pipe")
         engine = GraphicsEngine(self._pipe)
         try:
             buffer = engine.make_output(
@@ -105,7 +119,7 @@ class ImpostorBaker:
                 GraphicsPipe.BF_refuse_window,
             )
             if buffer is None:
-                raise RuntimeError("no offscreen buffer for an impostor")
+                raise ImpostorUnavailable("no offscreen buffer for an impostor")
             root = NodePath("impostor")
             add_lights(root)
             white = np.ones((1, 4), dtype=np.float32)
@@ -139,7 +153,7 @@ class ImpostorBaker:
 def _rgb(buffer: object) -> npt.NDArray[np.float64]:
     shot = buffer.get_screenshot()  # type: ignore[attr-defined]
     if shot is None:
-        raise RuntimeError("could not read an impostor picture back")
+        raise ImpostorUnavailable("could not read an impostor picture back")
     raw = np.frombuffer(bytes(shot.get_ram_image_as("RGB")), dtype=np.uint8)
     return raw.reshape(PICTURE_PX, PICTURE_PX, 3).astype(np.float64) / 255.0
 

@@ -28,7 +28,7 @@ from ._frame import FrameSnapshot
 from ._panda_batch import Batch
 from ._panda_camera import ELEVATION_DEG
 from ._panda_faces import bold_face
-from ._panda_impostor import ImpostorBaker
+from ._panda_impostor import ImpostorBaker, ImpostorUnavailable
 from ._panda_kinds import Look, style_for
 from ._panda_lights import add_lights
 from ._panda_models import Template, load_templates
@@ -109,7 +109,11 @@ class _LookDraw:
         if self.level == "model":
             return self._model
         if self._impostor is None:
-            quad = self._baker.bake(self.parts)
+            try:
+                quad = self._baker.bake(self.parts)
+            except ImpostorUnavailable:  # no offscreen buffer after all: keep drawing models
+                self.level = "model"
+                return self._model
             self._impostor = Batch(f"impostor-{self.look.model}", [quad], self._root)
         return self._impostor
 

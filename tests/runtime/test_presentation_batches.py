@@ -13,6 +13,7 @@ import pytest
 from panda3d.core import GeomNode, GeomVertexReader, Point2
 from PIL import Image
 
+import runtime._panda_impostor as impostor_module
 import runtime._panda_scene as scene_module
 from runtime._frame import FrameSnapshot
 from runtime._panda_kinds import FALLBACK_MODELS
@@ -179,3 +180,18 @@ def _guard_pixels(presenter: PandaPresenter, tmp_path: Path) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w]
     disc: np.ndarray = pixels[(xx - cx) ** 2 + (yy - cy) ** 2 <= radius**2]
     return disc
+
+
+def test_without_impostor_pictures_crowded_looks_stay_models(
+    presenter: PandaPresenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When no offscreen buffer for a picture can be made (here: asked with a size Panda3D
+    refuses), the crowd is still drawn, with models, and the frame does not fail."""
+    monkeypatch.setattr(impostor_module, "PICTURE_PX", -4)
+    presenter.draw(crowd(200, ("wanderer",)))
+    drawn = presenter.scene.drawn(2)
+    assert drawn is not None and drawn.level == "model"
+    assert presenter.scene.entity_count == 201
+    presenter.draw(crowd(200, ("guard",)))  # later looks do not try again
+    guard = presenter.scene.drawn(2)
+    assert guard is not None and guard.level == "model"
