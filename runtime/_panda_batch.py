@@ -65,7 +65,6 @@ class Batch:
     """
 
     def __init__(self, name: str, templates: list[Template], parent: NodePath) -> None:
-        self._templates = templates
         node = GeomNode(name)
         self._parts: list[tuple[Template, GeomVertexData, GeomTriangles]] = []
         for template in templates:
