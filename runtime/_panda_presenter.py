@@ -59,8 +59,8 @@ BACKGROUND: Final = (0.16, 0.20, 0.27, 1.0)
 #: milliseconds, and window and offscreen pictures are then the same.
 WINDOW_MODULE: Final = "p3tinydisplay"
 #: Names another display module for windows, e.g. ``pandagl`` to measure the window path on
-#: a GPU (``benchmarks/bench_render.py --window``). At the cost of one "register type ... more
-#: than once" line from Panda3D: the offscreen pipe (impostor pictures) stays software.
+#: a GPU (``benchmarks/bench_render.py --window``). At the cost of two "register type ... more
+#: than once" lines from Panda3D: the offscreen pipe (impostor pictures) stays software.
 WINDOW_MODULE_ENV: Final = "MODHOST_WINDOW_DISPLAY"
 
 
