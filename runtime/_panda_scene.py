@@ -193,6 +193,10 @@ class Scene:
                 continue
             drawn += len(rows)
             calls += active.parts
+            if draw.look.ground:
+                # Slabs at one height are one slab (all stretched under the same arena):
+                # a mod spawning thousands of grounds costs one slab per height.
+                rows = rows[np.unique(frame.positions[rows, 2], return_index=True)[1]]
 
             def colours(rows: npt.NDArray[np.intp] = rows) -> npt.NDArray[np.float32]:
                 return colour_of_code[codes[rows]]

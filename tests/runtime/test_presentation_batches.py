@@ -195,3 +195,22 @@ def test_without_impostor_pictures_crowded_looks_stay_models(
     presenter.draw(crowd(200, ("guard",)))  # later looks do not try again
     guard = presenter.scene.drawn(2)
     assert guard is not None and guard.level == "model"
+
+
+def test_grounds_at_one_height_are_drawn_as_one_slab(presenter: PandaPresenter) -> None:
+    grounds = 3000
+    frame = FrameSnapshot(
+        tick=1,
+        ids=np.arange(1, grounds + 2, dtype=np.int64),
+        kinds=("ground",) * grounds + ("wanderer",),
+        positions=np.zeros((grounds + 1, 3), dtype=np.float32),
+    )
+    presenter.draw(frame)
+    assert presenter.scene.entity_count == grounds + 1
+    slabs = [
+        found.node()
+        for found in presenter.scene.root.find_all_matches("**/+GeomNode")
+        if found.get_name().startswith("look-models/box") and not found.is_hidden()
+    ]
+    assert len(slabs) == 1 and isinstance(slabs[0], GeomNode)
+    assert slabs[0].get_geom(0).get_vertex_data().get_num_rows() == 24  # one box
