@@ -78,6 +78,11 @@ class Presenter(Protocol):
         """Save the last rendered frame as PNG; returns the path written."""
         ...
 
+    @property
+    def draw_calls(self) -> int:
+        """Draw calls (geoms submitted) of the last frame; does not grow with the entities."""
+        ...
+
     def close(self) -> None:
         """Release the window or buffer. Idempotent."""
         ...
