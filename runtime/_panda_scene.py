@@ -179,6 +179,8 @@ class Scene:
         batch part; when they change, O(looks x entities) vectorised numpy to regroup them.
         """
         codes, names = frame.kind_index
+        # The batches' buffers are float32; a snapshot built elsewhere may hold float64.
+        positions = np.asarray(frame.positions, dtype=np.float32)
         groups = self._groups_for(frame, codes, names)
         _, colour_of_code = self._code_tables(names)
         drawn = calls = 0
@@ -196,12 +198,12 @@ class Scene:
             if draw.look.ground:
                 # Slabs at one height are one slab (all stretched under the same arena):
                 # a mod spawning thousands of grounds costs one slab per height.
-                rows = rows[np.unique(frame.positions[rows, 2], return_index=True)[1]]
+                rows = rows[np.unique(positions[rows, 2], return_index=True)[1]]
 
             def colours(rows: npt.NDArray[np.intp] = rows) -> npt.NDArray[np.float32]:
                 return colour_of_code[codes[rows]]
 
-            centres = frame.positions.take(rows, axis=0)
+            centres = positions.take(rows, axis=0)
             if draw.look.ground:
                 self._grounds.append((active, centres, colours))
             else:
