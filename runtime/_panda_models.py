@@ -20,6 +20,7 @@ from panda3d.core import (
     Geom,
     GeomNode,
     GeomVertexFormat,
+    LMatrix4f,
     Loader,
     NodePath,
     RenderState,
@@ -116,11 +117,11 @@ def load_templates(path: str, *, tilt_deg: float = 0.0) -> list[Template]:
     return _normalised(templates)
 
 
-def _geom_arrays(geom: Geom, matrix: object) -> tuple[F32, F32, F32, npt.NDArray[np.uint32]]:
+def _geom_arrays(geom: Geom, matrix: LMatrix4f) -> tuple[F32, F32, F32, npt.NDArray[np.uint32]]:
     """Positions, normals, texcoords and triangle indices of ``geom`` under ``matrix``."""
     data = geom.get_vertex_data().convert_to(GeomVertexFormat.get_v3n3t2())
     rows = np.frombuffer(memoryview(data.get_array(0)), dtype=np.float32).reshape(-1, 8)
-    mat = np.array([list(matrix.get_row(r)) for r in range(4)], dtype=np.float64)  # type: ignore[attr-defined]
+    mat = np.array([list(matrix.get_row(r)) for r in range(4)], dtype=np.float64)
     # Panda3D matrices act on row vectors: p' = p @ M.
     positions = (rows[:, :3] @ mat[:3, :3] + mat[3, :3]).astype(np.float32)
     normals = (rows[:, 3:6] @ np.linalg.inv(mat[:3, :3]).T).astype(np.float32)
