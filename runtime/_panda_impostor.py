@@ -20,6 +20,7 @@ from panda3d.core import (
     Camera,
     FrameBufferProperties,
     GraphicsEngine,
+    GraphicsOutput,
     GraphicsPipe,
     LightAttrib,
     NodePath,
@@ -150,8 +151,8 @@ class ImpostorBaker:
         return np.round(rgba * 255.0).astype(np.uint8)
 
 
-def _rgb(buffer: object) -> npt.NDArray[np.float64]:
-    shot = buffer.get_screenshot()  # type: ignore[attr-defined]
+def _rgb(buffer: GraphicsOutput) -> npt.NDArray[np.float64]:
+    shot = buffer.get_screenshot()
     if shot is None:
         raise ImpostorUnavailable("could not read an impostor picture back")
     raw = np.frombuffer(bytes(shot.get_ram_image_as("RGB")), dtype=np.uint8)
