@@ -357,10 +357,14 @@ class Host:
             overlay["reload"] = self._reloader.history[-1].summary()
         if self._overlay is not None:
             overlay.update(self._overlay())
+        kind_codes, kind_table = world.labels()["kind"]
         return FrameSnapshot(
             tick=world.tick,
             ids=world.ids.copy(),
             kinds=world.kind_names(),
+            # The world's interned codes: presentation groups entities without a string pass.
+            kind_codes=kind_codes,
+            kind_table=tuple(str(name) for name in kind_table),
             positions=world.positions.astype(np.float32),
             overlay=overlay,
             hud=self.gameplay.hud.items(),

@@ -19,10 +19,16 @@ import numpy.typing as npt
 
 #: Direction from the look-at point towards the eye (south, about 40 degrees up).
 VIEW_DIRECTION = np.array([0.0, -1.0, 0.85]) / math.hypot(1.0, 0.85)
+#: How far above the horizon the camera looks down from, degrees.
+ELEVATION_DEG = math.degrees(math.atan2(0.85, 1.0))
 #: Fraction of the bounds' size added on every side when the bounds grow.
 MARGIN = 0.15
 #: Smallest half-size framed, in world units (one entity alone is not filling the screen).
 MIN_HALF_EXTENT = 3.0
+#: The top band kept for text grows in steps of this fraction of the screen height...
+BAND_STEP = 0.04
+#: ...up to this much: the picture keeps at least the lower half of the screen.
+MAX_BAND = 0.5
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,9 @@ class CameraPose:
     look_at: tuple[float, float, float]
     near: float
     far: float
+    #: Where the look-at point lands on screen, vertically, in film units (-1 bottom, 1 top):
+    #: below the middle when the top of the screen is kept for text (lens film offset).
+    centre_y: float = 0.0
 
 
 class Framing:
@@ -49,6 +58,16 @@ class Framing:
         self.bounds: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
         #: The extent of the positions seen so far (lo, hi), without the margin.
         self._seen: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
+        #: Fraction of the screen's height, from the top, kept free of framed entities (the
+        #: overlay's text is there). Grows only, like the bounds.
+        self.top_band = 0.0
+
+    def keep_top_free(self, fraction: float) -> None:
+        """Frame entities below the top ``fraction`` of the screen from now on (the text
+        blocks' height). Only grows, in steps of :data:`BAND_STEP`, at most :data:`MAX_BAND`,
+        so a HUD line coming and going does not move the camera back and forth."""
+        wanted = min(math.ceil(max(fraction, 0.0) / BAND_STEP) * BAND_STEP, MAX_BAND)
+        self.top_band = max(self.top_band, wanted)
 
     def set_fov(self, hfov_deg: float, vfov_deg: float) -> None:
         """Change the field of view (the output was resized); the bounds stay."""
@@ -80,11 +99,13 @@ class Framing:
             look_at=_tuple3(centre),
             near=max(0.1, distance - 2.0 * radius),
             far=distance + 2.0 * radius,
+            centre_y=-self.top_band,
         )
 
     def _fit_distance(self, half: npt.NDArray[np.float64]) -> float:
         """Smallest eye distance at which all 8 corners of a box of half-size ``half``,
-        centred on the look-at point, are inside the view."""
+        centred on the look-at point, are inside the view below the top band (the look-at
+        point is then drawn at ``-top_band`` in film units, the middle of what is left)."""
         corners = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)])
         corners = corners * half
         forward = -VIEW_DIRECTION
@@ -95,7 +116,7 @@ class Framing:
         # likewise vertically; solve each for d and take the largest.
         depth = corners @ forward
         need_h = np.abs(corners @ right) / self._tan_h - depth
-        need_v = np.abs(corners @ up) / self._tan_v - depth
+        need_v = np.abs(corners @ up) / (self._tan_v * (1.0 - self.top_band)) - depth
         return float(max(need_h.max(), need_v.max())) * 1.02
 
     def arena(self) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -33,14 +33,54 @@ class KindStyle:
     ground: bool = False
     #: Keep the model's own texture (False: plain colour, e.g. a clean box).
     textured: bool = True
+    #: Turn the model's front (its -y side, where the wheel's smiley and frowney have their
+    #: faces) up towards the camera, which looks down at about 40 degrees.
+    faces_camera: bool = False
+    #: For a face texture: draw it bold on this background colour (see
+    #: :mod:`runtime._panda_faces`), or None to keep the texture as it is.
+    face_background: RGBA | None = None
+
+    @property
+    def look(self) -> Look:
+        """Everything but the colour: kinds with the same look are drawn by one batch, each
+        entity coloured per vertex, so the number of draw calls is bounded by the looks in
+        use, not by the kinds (an unknown kind shares one of the fallback looks)."""
+        return Look(
+            self.model,
+            self.scale,
+            self.spin,
+            self.ground,
+            self.textured,
+            self.faces_camera,
+            self.face_background,
+        )
+
+
+@dataclass(frozen=True)
+class Look:
+    """The shape part of a :class:`KindStyle` (hashable; one batch per look and detail)."""
+
+    model: str
+    scale: Vec3f
+    spin: float
+    ground: bool
+    textured: bool
+    faces_camera: bool = False
+    face_background: RGBA | None = None
 
 
 #: The looks of the kinds the bundled demo mods use.
 KNOWN_KINDS: Final[dict[str, KindStyle]] = {
     "ground": KindStyle("models/box", (0.55, 0.85, 0.45, 1.0), (1.0, 1.0, 0.2), ground=True),
-    "wanderer": KindStyle("models/smiley", (1.0, 1.0, 1.0, 1.0)),
+    "wanderer": KindStyle("models/smiley", (1.0, 1.0, 1.0, 1.0), faces_camera=True),
     "coin": KindStyle("models/smiley", (1.0, 0.82, 0.15, 1.0), (0.8, 0.2, 0.8), spin=6.0),
-    "guard": KindStyle("models/frowney", (1.0, 1.0, 1.0, 1.0), (1.2, 1.2, 1.2)),
+    "guard": KindStyle(
+        "models/frowney",
+        (1.0, 1.0, 1.0, 1.0),
+        (1.2, 1.2, 1.2),
+        faces_camera=True,
+        face_background=(0.35, 0.55, 1.0, 1.0),
+    ),
     "wall": KindStyle("models/box", (0.62, 0.60, 0.58, 1.0), textured=False),
     "player": KindStyle("models/teapot", (0.40, 0.70, 1.0, 1.0)),
 }

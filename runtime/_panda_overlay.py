@@ -8,7 +8,7 @@ regenerated only when it changes.
 
 from __future__ import annotations
 
-from panda3d.core import NodePath, OrthographicLens, TextNode
+from panda3d.core import GeomNode, NodePath, OrthographicLens, TextNode
 
 from ._frame import FrameSnapshot
 
@@ -65,10 +65,28 @@ class Overlay:
         self.root.attach_new_node(text)
         return text
 
-    def update(self, frame: FrameSnapshot, entity_count: int) -> None:
-        """Show ``frame``'s tick, entity count, overlay lines and HUD items."""
-        _set_text(self._stats, stats_lines(frame, entity_count))
+    def update(self, frame: FrameSnapshot, entity_count: int, scene_draw_calls: int = 0) -> None:
+        """Show ``frame``'s tick, entity count, overlay lines and HUD items, and the frame's
+        draw calls: ``scene_draw_calls`` plus the overlay's own."""
         _set_text(self._hud, hud_lines(frame))
+        # The stats block always has text: a card and the text itself, two geoms.
+        others = self.draw_calls - _geoms(self._stats)
+        total = scene_draw_calls + others + 2
+        _set_text(self._stats, stats_lines(frame, entity_count, total))
+
+    @property
+    def draw_calls(self) -> int:
+        """Geoms the overlay submits per frame: every text block's card and glyphs."""
+        return sum(_geoms(found.node()) for found in self.root.find_all_matches("**/+TextNode"))
+
+    def hud_height(self) -> float:
+        """Fraction of the output's height the HUD block covers from the top edge (card
+        included; 0 without HUD text). The camera frames entities below it: the HUD is what a
+        player reads. The stats block is the host's own readout and may cover entities."""
+        if not self._hud.get_text():
+            return 0.0
+        lo, _ = self.root.find(self._hud.get_name()).get_tight_bounds(self.root)
+        return (1.0 - lo.z) / 2.0
 
     @property
     def text(self) -> tuple[str, str]:
@@ -80,11 +98,14 @@ class Overlay:
         self.root.remove_node()
 
 
-def stats_lines(frame: FrameSnapshot, entity_count: int) -> str:
-    """The top-left block: tick, entity count unless the overlay gives one, overlay lines."""
+def stats_lines(frame: FrameSnapshot, entity_count: int, draw_calls: int | None = None) -> str:
+    """The top-left block: tick, entity count unless the overlay gives one, the frame's draw
+    calls, overlay lines."""
     lines = [f"tick {frame.tick}"]
     if not any(key.lower() == "entities" for key in frame.overlay):
         lines.append(f"entities: {entity_count}")
+    if draw_calls is not None:
+        lines.append(f"draw calls: {draw_calls}")
     lines += [f"{key}: {value}" for key, value in frame.overlay.items()]
     return "\n".join(lines)
 
@@ -92,6 +113,17 @@ def stats_lines(frame: FrameSnapshot, entity_count: int) -> str:
 def hud_lines(frame: FrameSnapshot) -> str:
     """The top-right block: HUD item texts, in key order (mods choose keys to order them)."""
     return "\n".join(frame.hud[key] for key in sorted(frame.hud))
+
+
+def _geoms(node: object) -> int:
+    """Geoms a text node draws (0 while it has no text)."""
+    assert isinstance(node, TextNode)
+    generated = node.get_internal_geom()
+    if generated is None:
+        return 0
+    root = NodePath(generated)
+    found = [root, *root.find_all_matches("**/+GeomNode")]
+    return sum(n.node().get_num_geoms() for n in found if isinstance(n.node(), GeomNode))
 
 
 def _set_text(node: TextNode, text: str) -> None:

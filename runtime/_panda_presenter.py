@@ -17,6 +17,7 @@ silenced; the caller
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -41,6 +42,7 @@ from panda3d.core import Filename as PandaFilename
 from ._frame import FrameSnapshot, PresentMode
 from ._panda_camera import Framing
 from ._panda_config import apply_config, drop_native_noise, quiet_display
+from ._panda_impostor import ImpostorBaker
 from ._panda_kinds import style_for
 from ._panda_overlay import Overlay
 from ._panda_scene import Scene
@@ -56,6 +58,14 @@ BACKGROUND: Final = (0.16, 0.20, 0.27, 1.0)
 #: fallback must stay quiet. The software renderer draws a modhost arena at 960x540 in a few
 #: milliseconds, and window and offscreen pictures are then the same.
 WINDOW_MODULE: Final = "p3tinydisplay"
+#: Names another display module for windows, e.g. ``pandagl`` to measure the window path on
+#: a GPU (``benchmarks/bench_render.py --window``). At the cost of two "register type ... more
+#: than once" lines from Panda3D: the offscreen pipe (impostor pictures) stays software.
+WINDOW_MODULE_ENV: Final = "MODHOST_WINDOW_DISPLAY"
+
+
+def _window_module() -> str:
+    return os.environ.get(WINDOW_MODULE_ENV) or WINDOW_MODULE
 
 
 class PandaPresenter:
@@ -75,7 +85,7 @@ class PandaPresenter:
         self._engine, self._output = _open_output(mode, size)
         self._closed = False
         self._drawn = False
-        self.scene = Scene()
+        self.scene = Scene(ImpostorBaker(_pipe("offscreen")))
         self.overlay = Overlay(size)
         self._lens = PerspectiveLens()
         self._framing = Framing(FOV_DEG, FOV_DEG)
@@ -120,12 +130,17 @@ class PandaPresenter:
         self._check_open()
         if self.mode == "window":  # the user may have resized it
             self._fit(self._output_size())
+        self.scene.sync(frame)
+        self.overlay.update(frame, self.scene.entity_count, self.scene.draw_calls)
+        # Entities are framed below the HUD text, so none rises into it.
+        self._framing.keep_top_free(self.overlay.hud_height())
         pose = self._framing.update(_framed_positions(frame), frame.camera_target)
-        self.scene.sync(frame, self._framing.arena())
-        self.overlay.update(frame, self.scene.entity_count)
+        self.scene.place_ground(self._framing.arena())
         self._camera.set_pos(*pose.eye)
         self._camera.look_at(*pose.look_at)
         self._lens.set_near_far(pose.near, pose.far)
+        film_height = self._lens.get_film_size()[1]
+        self._lens.set_film_offset(0.0, -pose.centre_y * film_height / 2.0)
         self._engine.render_frame()
         self._drawn = True
 
@@ -173,6 +188,12 @@ class PandaPresenter:
     def size(self) -> tuple[int, int]:
         """Output size in pixels as of the last draw (a window may have been resized)."""
         return self._fitted
+
+    @property
+    def draw_calls(self) -> int:
+        """Geoms the last frame submitted, scene and overlay: one per part of each look and
+        level of detail in use, plus the text blocks. Does not grow with the entity count."""
+        return self.scene.draw_calls + self.overlay.draw_calls
 
     @property
     def closed(self) -> bool:
@@ -261,7 +282,7 @@ def _open_window(size: tuple[int, int]) -> tuple[GraphicsEngine, GraphicsOutput]
     with quiet_display():
         pipe = _pipe("window")
         if pipe is None:
-            raise PresentationUnavailable(f"{WINDOW_MODULE} found no display to open")
+            raise PresentationUnavailable(f"{_window_module()} found no display to open")
         engine = GraphicsEngine(pipe)
         props = WindowProperties.size(*size)
         props.set_title("modhost")
@@ -273,7 +294,7 @@ def _open_window(size: tuple[int, int]) -> tuple[GraphicsEngine, GraphicsOutput]
         if window is not None and window.is_valid():
             return engine, window
         engine.remove_all_windows()
-    raise PresentationUnavailable(f"{WINDOW_MODULE} could not open a window")
+    raise PresentationUnavailable(f"{_window_module()} could not open a window")
 
 
 #: Pipes made so far, by mode. A pipe is a process-wide connection (to the X server for a
@@ -293,7 +314,7 @@ def _pipe(mode: PresentMode) -> GraphicsPipe | None:
         pipe = selection.make_pipe("TinyOffscreenGraphicsPipe", WINDOW_MODULE)
     else:
         with drop_native_noise():
-            pipe = selection.make_module_pipe(WINDOW_MODULE)
+            pipe = selection.make_module_pipe(_window_module())
     if pipe is None or not pipe.is_valid():
         return None
     _PIPES[mode] = pipe

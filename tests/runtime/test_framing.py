@@ -72,9 +72,9 @@ def test_the_ground_is_scenery_and_not_framed() -> None:
         bounds = presenter._framing.bounds
         assert bounds is not None
         assert bounds[0][0] > 30.0 and bounds[0][1] > 30.0
-        ground = presenter.scene.node_for(1)
+        ground = presenter.scene.drawn(1)
         assert ground is not None
-        assert ground.get_x() == pytest.approx(42.0, abs=0.5)
+        assert ground.position[0] == pytest.approx(42.0, abs=0.5)
         camera = presenter._camera
         lens = camera.node().get_lens()
         for pos in [(40.0, 40.0, 0.0), (44.0, 42.0, 0.3)]:
@@ -144,3 +144,39 @@ def test_a_presenter_draws_the_same_whatever_rendered_before_it(tmp_path: Path) 
             return np.asarray(img.convert("RGB"), dtype=np.float64)
 
     assert np.abs(pixels("after") - pixels("first")).mean() < 0.5
+
+
+def test_a_rising_marker_stays_below_the_hud_text() -> None:
+    """The demo's score marker climbs at the arena's far corner, under the HUD block (top
+    right): the camera keeps every entity below the HUD's bottom edge, however high it goes."""
+    rows: list[tuple[str, tuple[float, float, float]]] = [("ground", (0.0, 0.0, 0.0))]
+    rows += [("beacon", (sx * 9.0, sy * 9.0, 0.5)) for sx in (-1, 1) for sy in (-1, 1)]
+    rows.append(("wanderer", (0.0, 0.0, 0.5)))
+    hud = {
+        "a-help": "WASD / arrows: move",
+        "b-score": "Score: 21",
+        "c-caught": "Caught: 5",
+        "d-message": "Caught by a guard!",
+    }
+    with open_presenter("offscreen", size=SIZE) as presenter:
+        assert isinstance(presenter, PandaPresenter)
+        camera = presenter._camera
+        lens = camera.node().get_lens()
+        root = presenter.scene.root
+        for z in np.arange(0.5, 40.0, 1.5):
+            marker = (10.5, 10.5, float(z))
+            frame = snapshot([*rows, ("score-marker", marker)])
+            presenter.draw(
+                FrameSnapshot(
+                    tick=frame.tick,
+                    ids=frame.ids,
+                    kinds=frame.kinds,
+                    positions=frame.positions,
+                    hud=hud,
+                )
+            )
+            hud_bottom = 1.0 - 2.0 * presenter.overlay.hud_height()  # film units, -1..1
+            for top in (marker, (-9.0, 9.0, 1.0), (9.0, 9.0, 1.0)):
+                seen = Point2()
+                assert lens.project(camera.get_relative_point(root, top), seen), top
+                assert seen.y < hud_bottom, f"{top} is drawn into the HUD at marker z={z}"

@@ -84,26 +84,28 @@ def test_closed_presenter_refuses_work(tmp_path: Path) -> None:
         p.screenshot(tmp_path / "x.png")
 
 
-def test_nodes_are_reused_by_id_and_follow_ids(presenter: PandaPresenter) -> None:
+def test_entities_follow_ids_and_batches_are_reused(presenter: PandaPresenter) -> None:
     presenter.draw(
         frame({1: ("ground", (0, 0, 0)), 2: ("coin", (1, 1, 0)), 3: ("guard", (2, 0, 0))})
     )
-    node2 = presenter.scene.node_for(2)
-    node3 = presenter.scene.node_for(3)
-    assert node2 is not None and node3 is not None
+    nodes = presenter.scene.root.find_all_matches("**/+GeomNode")
+    assert presenter.scene.drawn(3) is not None
     presenter.draw(
         frame({1: ("ground", (0, 0, 0)), 2: ("coin", (1.5, 1, 0)), 4: ("ghost", (3, 3, 0))})
     )
-    assert presenter.scene.node_for(2) is node2  # same node path object, moved
-    assert node2 is not None
-    assert node2.get_pos().x == pytest.approx(1.5)
-    assert presenter.scene.node_for(3) is None
-    assert node3.is_empty() or not node3.has_parent()  # detached from the scene
-    new = presenter.scene.node_for(4)
-    assert new is not None and new.get_tag("kind") == "ghost"
+    coin = presenter.scene.drawn(2)
+    assert coin is not None and coin.kind == "coin" and coin.level == "model"
+    assert coin.position == pytest.approx((1.5, 1.0, 0.0))
+    assert presenter.scene.drawn(3) is None  # gone
+    ghost = presenter.scene.drawn(4)
+    assert ghost is not None and ghost.kind == "ghost"
     assert presenter.scene.entity_count == 3
+    # The batches of the looks seen before are the same nodes, not rebuilt per frame.
+    again = presenter.scene.root.find_all_matches("**/+GeomNode")
+    assert all(any(n == m for m in again) for n in nodes)
     presenter.draw(frame({}))
     assert presenter.scene.entity_count == 0
+    assert presenter.scene.draw_calls == 0
 
 
 def test_non_finite_positions_hide_the_entity_without_breaking_the_frame(
@@ -111,20 +113,20 @@ def test_non_finite_positions_hide_the_entity_without_breaking_the_frame(
 ) -> None:
     nan = float("nan")
     presenter.draw(frame({1: ("wanderer", (0, 0, 0)), 2: ("guard", (nan, 1.0, float("inf")))}))
-    node = presenter.scene.node_for(2)
-    assert node is not None and node.is_hidden()
+    assert presenter.scene.drawn(2) is None
+    assert presenter.scene.entity_count == 1
     presenter.draw(frame({1: ("wanderer", (0, 0, 0)), 2: ("guard", (2.0, 1.0, 0.0))}))
-    assert not node.is_hidden()
+    assert presenter.scene.drawn(2) is not None
     assert np.isfinite(pixels(presenter, tmp_path, "ok.png")).all()
 
 
 def test_coin_spins_with_the_tick(presenter: PandaPresenter) -> None:
     presenter.draw(frame({7: ("coin", (0, 0, 0))}, tick=1))
-    node = presenter.scene.node_for(7)
-    assert node is not None
-    first = node.get_h()
+    first = presenter.scene.drawn(7)
     presenter.draw(frame({7: ("coin", (0, 0, 0))}, tick=2))
-    assert (node.get_h() - first) % 360 == pytest.approx(KNOWN_KINDS["coin"].spin)
+    second = presenter.scene.drawn(7)
+    assert first is not None and second is not None
+    assert (second.heading - first.heading) % 360 == pytest.approx(KNOWN_KINDS["coin"].spin)
 
 
 def test_known_kinds_use_wheel_models() -> None:
@@ -195,9 +197,8 @@ def test_overlay_and_hud_text_reach_the_screenshot(
     world = {1: ("ground", (0, 0, 0)), 2: ("wanderer", (1, 1, 0))}
     presenter.draw(frame(world))
     stats, hud = presenter.overlay.text
-    assert stats.splitlines() == ["tick 1", "entities: 2"]
+    assert stats.splitlines() == ["tick 1", "entities: 2", f"draw calls: {presenter.draw_calls}"]
     assert hud == ""
-    bare = pixels(presenter, tmp_path, "bare.png")
 
     presenter.draw(
         frame(
@@ -207,9 +208,19 @@ def test_overlay_and_hud_text_reach_the_screenshot(
         )
     )
     stats, hud = presenter.overlay.text
-    assert stats.splitlines() == ["tick 1", "tick rate: 60.0 Hz", "entities: 2", "coins: 0.12 ms"]
+    assert stats.splitlines() == [
+        "tick 1",
+        f"draw calls: {presenter.draw_calls}",
+        "tick rate: 60.0 Hz",
+        "entities: 2",
+        "coins: 0.12 ms",
+    ]
     assert hud.splitlines() == ["Score: 7", "Lives: 2"]
     text = pixels(presenter, tmp_path, "text.png")
+    # The camera keeps the room it made for the taller text (the band only grows), so the
+    # same world without the text differs only where the text was.
+    presenter.draw(frame(world))
+    bare = pixels(presenter, tmp_path, "bare.png")
     h, w = SIZE[1], SIZE[0]
     # Top-left (stats) and top-right (HUD) corners change; the bottom middle does not.
     top_left = np.s_[: h // 3, : w // 3]
@@ -316,3 +327,32 @@ def test_importing_the_presentation_entry_does_not_load_panda3d() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_kind_codes_given_or_derived_name_the_same_kinds() -> None:
+    kinds = ("ground", "coin", "guard", "coin")
+    derived = FrameSnapshot(
+        tick=1, ids=np.arange(4), kinds=kinds, positions=np.zeros((4, 3), np.float32)
+    )
+    codes, names = derived.kind_index
+    assert tuple(names[c] for c in codes) == kinds
+    given = FrameSnapshot(
+        tick=1,
+        ids=np.arange(4),
+        kinds=kinds,
+        positions=np.zeros((4, 3), np.float32),
+        kind_codes=np.array([2, 0, 1, 0], dtype=np.int32),
+        kind_table=("coin", "guard", "ground"),
+    )
+    assert given.kind_index[1] == ("coin", "guard", "ground")
+    # Codes that do not fit the table are not trusted: they are derived from the names.
+    bad = FrameSnapshot(
+        tick=1,
+        ids=np.arange(4),
+        kinds=kinds,
+        positions=np.zeros((4, 3), np.float32),
+        kind_codes=np.array([7, 0, 1, 0], dtype=np.int32),
+        kind_table=("coin",),
+    )
+    codes, names = bad.kind_index
+    assert tuple(names[c] for c in codes) == kinds

@@ -119,3 +119,55 @@ def test_window_run_without_a_display_falls_back_to_offscreen(mods: Path, tmp_pa
     assert codes(report).count("PRESENTATION_FALLBACK") == 1
     assert_quiet(done.stderr)
     assert_picture(shot)
+
+
+CROWD = """\
+KINDS = ["wanderer", "coin", "guard", "wall", "crate"]
+PER_TICK = 250
+
+
+def on_load(ctx):
+    ctx.world.spawn("ground", (0.0, 0.0, 0.0))
+
+
+def on_tick(ctx, dt):
+    made = ctx.state.get("made", 1)
+    if made >= 10000:
+        return
+    upto = min(made + PER_TICK, 10000)
+    for n in range(made, upto):
+        ctx.world.spawn(KINDS[n % 5], ((n % 100) - 49.5, (n // 100) - 49.5, 0.0))
+    ctx.state["made"] = upto
+"""
+
+#: The crowd is a trusted test script: in process, with room per call, so a loaded machine
+#: cannot push a tick's 250 spawns past a time limit (rendering is what is tested here).
+CROWD_POLICY = """\
+[sandbox]
+tier = "inprocess"
+
+[limits]
+timeout_ms = 2000
+"""
+
+
+def test_offscreen_screenshot_of_a_10000_entity_world(tmp_path: Path) -> None:
+    """A world of 10,000 entities, spawned 250 a tick, is rendered offscreen through the
+    command line, as CI does."""
+    root = tmp_path / "mods" / "crowd"
+    (root / "scripts").mkdir(parents=True)
+    manifest = MOD_TOML.replace("scenery", "crowd").replace("timeout_ms = 50", "timeout_ms = 2000")
+    (root / "mod.toml").write_text(manifest, encoding="utf-8")
+    (root / "scripts" / "crowd.py").write_text(CROWD, encoding="utf-8")
+    policy = tmp_path / "modhost.toml"
+    policy.write_text(CROWD_POLICY, encoding="utf-8")
+    shot = tmp_path / "crowd.png"
+    done = modhost(
+        "run", "--mods", str(root.parent), "--policy", str(policy), "--offscreen",
+        "--ticks", "45", "--screenshot", str(shot), "--json",
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert done.returncode == 0, json.dumps(report, indent=1)[-3000:]
+    assert report["entities"] == 10_000
+    assert_quiet(done.stderr)
+    assert_picture(shot)

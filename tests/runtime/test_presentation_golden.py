@@ -17,10 +17,14 @@ import pytest
 from PIL import Image
 
 from runtime._frame import FrameSnapshot
+from runtime._panda_presenter import PandaPresenter
 from runtime._presentation import open_presenter
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "presentation_arena.png"
+CROWD_GOLDEN = GOLDEN.with_name("presentation_crowd_10k.png")
 SIZE = (320, 180)
+#: The crowd needs more pixels to show what its entities are.
+CROWD_SIZE = (480, 270)
 #: Mean absolute difference per channel (0..255) still taken as "the same picture".
 TOLERANCE = 1.5
 
@@ -52,8 +56,8 @@ def arena_frame(mirror: bool = False) -> FrameSnapshot:
     )
 
 
-def render(frame: FrameSnapshot, path: Path) -> np.ndarray:
-    with open_presenter("offscreen", size=SIZE) as presenter:
+def render(frame: FrameSnapshot, path: Path, size: tuple[int, int] = SIZE) -> np.ndarray:
+    with open_presenter("offscreen", size=size) as presenter:
         presenter.draw(frame)
         presenter.screenshot(path)
     return load(path)
@@ -69,16 +73,56 @@ def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a - b).mean())
 
 
-def test_offscreen_render_matches_the_golden_image(tmp_path: Path) -> None:
-    image = render(arena_frame(), tmp_path / "arena.png")
+def crowd_frame(count: int = 10_000) -> FrameSnapshot:
+    """A seeded crowd: a ground and ``count`` entities of the demo kinds and two unknown ones
+    scattered over a 100 x 100 arena, with a HUD line (crowded looks are drawn as impostors)."""
+    rng = np.random.default_rng(20)
+    kinds = ("wanderer", "coin", "guard", "wall", "crate", "slime")
+    positions = np.zeros((count + 1, 3), dtype=np.float32)
+    positions[1:, :2] = rng.uniform(-50.0, 50.0, size=(count, 2))
+    return FrameSnapshot(
+        tick=240,
+        ids=np.arange(1, count + 2, dtype=np.int64),
+        kinds=("ground", *(kinds[i % len(kinds)] for i in range(count))),
+        positions=positions,
+        overlay={"tick rate": "60.0 Hz"},
+        hud={"score": "Score: 3"},
+    )
+
+
+def compare_with_golden(image: np.ndarray, written: Path, golden: Path) -> None:
     if os.environ.get("MODHOST_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_bytes((tmp_path / "arena.png").read_bytes())
-    assert GOLDEN.exists(), "no golden image: run with MODHOST_UPDATE_GOLDEN=1 once"
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(written.read_bytes())
+    assert golden.exists(), "no golden image: run with MODHOST_UPDATE_GOLDEN=1 once"
     # Not blank: a flat picture (e.g. only the clear colour) has almost no variance.
     assert image.std() > 20.0
-    diff = mean_abs_diff(image, load(GOLDEN))
-    assert diff <= TOLERANCE, f"offscreen render differs from {GOLDEN.name} by {diff:.2f}"
+    diff = mean_abs_diff(image, load(golden))
+    assert diff <= TOLERANCE, f"offscreen render differs from {golden.name} by {diff:.2f}"
+
+
+def test_offscreen_render_matches_the_golden_image(tmp_path: Path) -> None:
+    image = render(arena_frame(), tmp_path / "arena.png")
+    compare_with_golden(image, tmp_path / "arena.png", GOLDEN)
+
+
+def test_a_crowd_of_10000_matches_its_golden_image(tmp_path: Path) -> None:
+    frame = crowd_frame()
+    with open_presenter("offscreen", size=CROWD_SIZE) as presenter:
+        assert isinstance(presenter, PandaPresenter)
+        presenter.draw(frame)
+        presenter.screenshot(tmp_path / "crowd.png")
+        levels = [presenter.scene.drawn(i).level for i in range(1, 8)]  # type: ignore[union-attr]
+        calls = presenter.scene.draw_calls
+    assert levels == ["model", *["impostor"] * 6]  # the ground stays a slab
+    assert calls <= 7  # the ground and one batch per look, whatever the 10,000
+    compare_with_golden(load(tmp_path / "crowd.png"), tmp_path / "crowd.png", CROWD_GOLDEN)
+
+
+def test_the_crowd_golden_image_tells_crowds_apart(tmp_path: Path) -> None:
+    """A crowd half the size is beyond the tolerance."""
+    half = render(crowd_frame(5_000), tmp_path / "half.png", CROWD_SIZE)
+    assert mean_abs_diff(half, load(CROWD_GOLDEN)) > 2 * TOLERANCE
 
 
 def test_moving_the_entities_changes_the_picture_beyond_the_tolerance(tmp_path: Path) -> None:
