@@ -96,9 +96,9 @@ def project(make_mod, mods_dir: Path) -> Path:  # type: ignore[no-untyped-def]
     [
         (["run", "--mods", "missing", "--headless"], "mods folder 'missing' does not exist"),
         (["check", "--mods", "missing"], "mods folder 'missing' does not exist"),
-        (["run", "--headless", "--ticks", "-1"], "Invalid value for '--ticks'"),
-        (["run", "--headless", "--ticks", "many"], "Invalid value for '--ticks'"),
-        (["run", "--headless", "--frobnicate"], "No such option: --frobnicate"),
+        (["run", "--headless", "--ticks", "-1"], "invalid value for '--ticks'"),
+        (["run", "--headless", "--ticks", "many"], "invalid value for '--ticks'"),
+        (["run", "--headless", "--frobnicate"], "no such option --frobnicate"),
         (["check", "--policy", "nowhere.toml"], "policy file 'nowhere.toml' does not exist"),
         (["check", "--policy", "mods"], "policy file 'mods' is a folder"),
         (["run", "--headless", "--input", "none.jsonl"], "input file 'none.jsonl' does not exist"),
