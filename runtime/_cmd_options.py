@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +51,9 @@ def require_writable(path: Path, option: str) -> Path:
     checked before the run starts, so a long session is not lost at the end to a typo.
 
     The file may not exist yet and missing parent folders are created later; the nearest
-    folder that exists must be a writable folder, and ``path`` itself must not be a folder.
+    folder that exists must be a folder a file can be created in (tried, not inferred from
+    permission bits: root passes every ``os.access`` check, and ``/proc`` or a read-only
+    mount refuse anyway), and ``path`` itself must not be a folder.
     """
     if path.is_dir():
         usage_error(f"{option} '{path}' is a folder: give a file name")
@@ -60,9 +62,29 @@ def require_writable(path: Path, option: str) -> Path:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         usage_error(f"{option} '{path}' cannot be written: '{ancestor}' is not a folder")
-    if not os.access(ancestor, os.W_OK):
-        usage_error(f"{option} '{path}' cannot be written: no write permission in '{ancestor}'")
+    problem = _write_problem(path) if path.exists() else _create_problem(ancestor)
+    if problem is not None:
+        usage_error(f"{option} '{path}' cannot be written: {problem}")
     return path
+
+
+def _write_problem(path: Path) -> str | None:
+    """Why the existing file ``path`` cannot be written, or None; it is left unchanged."""
+    try:
+        with path.open("ab"):
+            return None
+    except OSError as exc:
+        return (exc.strerror or type(exc).__name__).lower()
+
+
+def _create_problem(folder: Path) -> str | None:
+    """Why no file can be created in ``folder``, or None (a probe file is made and removed)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".modhost-probe-"):
+            return None
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        return f"no file can be created in '{folder}' ({reason})"
 
 
 def choose_policy(mods_dir: Path, policy_file: Path | None) -> PolicyChoice:

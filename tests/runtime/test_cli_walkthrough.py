@@ -130,6 +130,27 @@ def test_an_output_path_under_a_file_is_refused_before_the_run(project: Path) ->
     assert "loaded" not in result.text
 
 
+@pytest.mark.parametrize(
+    ("option", "target", "message"),
+    [
+        ("--screenshot", "/proc/x.png", "no file can be created in '/proc'"),
+        ("--record", "/proc/x.json", "no file can be created in '/proc'"),
+        ("--screenshot", "/proc/no/such/x.png", "no file can be created in '/proc'"),
+        ("--record", "/sys/x.json", "no file can be created in '/sys'"),
+    ],
+)
+def test_an_output_target_nothing_can_be_written_to_is_refused_before_the_run(
+    project: Path, option: str, target: str, message: str
+) -> None:
+    # /proc and /sys refuse new files even to root, whom permission bits never stop.
+    mode = "--offscreen" if option == "--screenshot" else "--headless"
+    result = modhost("run", mode, "--ticks", "2", option, target, cwd=project)
+    assert result.code == 2, result.text
+    assert result.err.startswith(f"usage error: {option} '{target}' cannot be written: ")
+    assert message in result.err
+    assert "loaded" not in result.text and result.out == ""
+
+
 def test_a_missing_output_folder_is_created_not_refused(project: Path) -> None:
     result = modhost(
         "run", "--headless", "--ticks", "2", "--record", "out/new/run.json", cwd=project
