@@ -378,6 +378,12 @@ class Host:
         """Every diagnostic so far, in the order it happened."""
         return tuple(self._diagnostics)
 
+    def diagnostics_since(self, start: int) -> tuple[Diagnostic, ...]:
+        """The diagnostics after the first ``start``, in order: O(new ones), for polling
+        every tick. A reload rolled back drops the diagnostics of its failed attempt, so
+        the list only ever shrinks back to where that reload began."""
+        return tuple(self._diagnostics[start:])
+
     def state_of(self, mod_id: str) -> ModState:
         """``running``, ``quarantined``, ``failed`` or ``disabled``."""
         return self._states[mod_id]
