@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 
-from host_api import POLICY_FILE, Diagnostic, HostPolicy, PolicyError, load_policy
+from host_api import (
+    POLICY_FILE,
+    Diagnostic,
+    DiagnosticCode,
+    HostPolicy,
+    PolicyError,
+    load_policy,
+)
 
 from ._cli_common import usage_error
 
@@ -26,6 +34,24 @@ STRICT_OPTION = typer.Option(
     "--strict",
     help="Fail (exit 1) on any error from validation or planning, before running anything.",
 )
+
+
+#: What ``--strict`` stopping at planning means for each command.
+NO_MOD_CODE_RAN = "no mod code ran"
+
+
+def strict_failed(fatal: Sequence[Diagnostic], outcome: str = NO_MOD_CODE_RAN) -> Diagnostic:
+    """The ``STRICT_FAILED`` error that says ``--strict`` made ``fatal`` fatal.
+
+    :param fatal: the diagnostics strict mode made fatal (errors; for ``check``, warnings too).
+    :param outcome: how far it got, e.g. :data:`NO_MOD_CODE_RAN`.
+    """
+    codes = ", ".join(dict.fromkeys(d.code for d in fatal))
+    return Diagnostic(
+        code=DiagnosticCode.STRICT_FAILED,
+        message=f"--strict made {len(fatal)} problem(s) fatal ({codes}): {outcome}",
+        hint="fix the problems above, or drop --strict to run what can load",
+    )
 
 
 @dataclass(frozen=True)

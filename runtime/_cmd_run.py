@@ -28,12 +28,14 @@ from ._cli_common import (
 )
 from ._cmd_options import (
     MODS_OPTION,
+    NO_MOD_CODE_RAN,
     POLICY_OPTION,
     STRICT_OPTION,
     PolicyChoice,
     choose_policy,
     require_mods_dir,
     require_writable,
+    strict_failed,
 )
 from ._frame import Presenter, PresentMode
 from ._heap import settle_heap
@@ -176,9 +178,12 @@ def _run(
     with host, StopRequest() as stop:
         if choice.policy is None:
             return _with(host.report(), list(choice.diagnostics))
-        host.load()
+        host.load(strict=strict)
         if strict and any_error(list(host.diagnostics)):
-            return host.report()
+            fatal = [d for d in host.diagnostics if d.severity == "error"]
+            loaded = f"{len(host.instances)} mod(s) loaded, no tick ran"
+            outcome = loaded if host.instances else NO_MOD_CODE_RAN
+            return _with(host.report(), [strict_failed(fatal, outcome)])
         extra: list[Diagnostic] = []
         presenter = _open_presenter(mode, extra) if mode is not None else None
         run_io = RunIO(host, input_file=io[0], record=io[1], presenter=presenter)

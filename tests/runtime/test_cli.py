@@ -150,6 +150,48 @@ def test_strict_run_does_not_run_the_world(make_mod, mods_dir: Path) -> None:
     assert report["mods"]["good"]["log"] == []
 
 
+LOUD_ON_LOAD = "def on_load(ctx):\n    ctx.log('on_load ran')\n"
+NEEDY = '\n[dependencies]\nrequired = { "not-here" = ">=1" }\n'
+
+
+def test_strict_stops_at_a_planning_error_before_any_mod_code(make_mod, mods_dir: Path) -> None:
+    make_mod("good", scripts={"main.py": LOUD_ON_LOAD})
+    make_mod("needy", scripts={"main.py": LOUD_ON_LOAD}, extra=NEEDY)
+    result = modhost("run", "--headless", "--strict", "--ticks", "3", "--mods", str(mods_dir))
+    assert result.returncode == 1
+    assert "on_load ran" not in result.stdout + result.stderr
+    assert (
+        "error: STRICT_FAILED: --strict made 1 problem(s) fatal (RESOLVE_MISSING_REQUIRED): "
+        "no mod code ran" in result.stdout
+    )
+    report = json_of(modhost("run", "--headless", "--json", "--strict", "--mods", str(mods_dir)))
+    assert report["ticks"] == 0 and report["load_order"] == []
+    assert {m: r["state"] for m, r in report["mods"].items()} == {
+        "good": "disabled",
+        "needy": "disabled",
+    }
+    assert report["mods"]["good"]["log"] == []
+    assert report["diagnostics"][-1]["code"] == "STRICT_FAILED"
+    checked = modhost("check", "--strict", "--mods", str(mods_dir))
+    assert checked.returncode == 1
+    assert "STRICT_FAILED" in checked.stdout and "no mod code ran" in checked.stdout
+    assert "x good: disabled (--strict)" in checked.stdout
+    # Without --strict the mod that can load does.
+    relaxed = modhost("run", "--headless", "--ticks", "1", "--mods", str(mods_dir))
+    assert "on_load ran" in relaxed.stdout
+
+
+def test_check_strict_says_warnings_are_what_failed(make_mod, mods_dir: Path) -> None:
+    make_mod("unsigned")  # SIGNATURE_MISSING: a warning under the dev policy
+    plain = modhost("check", "--mods", str(mods_dir))
+    assert plain.returncode == 0
+    assert "0 error(s), 1 warning(s)\n" in plain.stdout
+    strict = modhost("check", "--strict", "--mods", str(mods_dir))
+    assert strict.returncode == 1
+    assert "0 error(s), 1 warning(s) (warnings are fatal under --strict)" in strict.stdout
+    assert "STRICT_FAILED: --strict made 1 problem(s) fatal (SIGNATURE_MISSING)" in strict.stdout
+
+
 def test_check_json_shape_and_exit_codes(make_mod, mods_dir: Path) -> None:
     good = modhost("check", "--json", "--mods", str(REPO_MODS))
     assert good.returncode == 0, good.stdout + good.stderr
