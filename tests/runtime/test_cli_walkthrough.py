@@ -209,3 +209,14 @@ def test_an_unknown_submission_points_at_commands_that_exist(tmp_path: Path) -> 
     for command in ("history", "review-queue"):
         assert f"modhost market {command}" in hint
         assert modhost("market", command, "--help").code == 0
+
+
+def test_schema_names_its_dialect() -> None:
+    import json
+
+    result = modhost("schema")
+    assert result.code == 0
+    schema = json.loads(result.out)
+    assert next(iter(schema)) == "$schema"
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["title"] == "Manifest" and "id" in schema["properties"]
