@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -265,3 +266,25 @@ def test_new_mod_scaffolds_a_mod_that_passes_check_and_runs(mods_dir: Path) -> N
     as_json = json_of(modhost("new", "mod", "second", "--json", "--mods", str(mods_dir)))
     assert as_json["mod"] == "second"
     assert [Path(f).name for f in as_json["files"]] == ["mod.toml", "main.py", "second.py"]
+
+
+def test_sigterm_stops_a_headless_run_between_ticks_and_prints_the_report(
+    make_mod, mods_dir: Path
+) -> None:
+    make_mod("ticker", scripts={"main.py": "def on_tick(ctx, dt):\n    ctx.log('tick')\n"})
+    command = [sys.executable, "-m", "runtime", "run", "--mods", str(mods_dir), "--headless"]
+    command += ["--ticks", "10000000"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:  # until the world runs (or the process ends)
+            if "[ticker] tick" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "stopped" in err and "Traceback" not in err
+    ticks = next(line for line in out.splitlines() if line.startswith("ticks: "))
+    assert 0 < int(ticks.split()[1]) < 10_000_000
+    assert "world hash: " in out
