@@ -50,6 +50,8 @@ class DiagnosticCode(StrEnum):
     MOD_FILE_MISSING = "MOD_FILE_MISSING"
     MOD_THROTTLED = "MOD_THROTTLED"
     HOST_INTERNAL_ERROR = "HOST_INTERNAL_ERROR"
+    #: ``--strict`` made errors found before the world runs fatal: no mod code ran.
+    STRICT_FAILED = "STRICT_FAILED"
     # WebAssembly components and the host API (issue #3).
     STORAGE_QUOTA_EXCEEDED = "STORAGE_QUOTA_EXCEEDED"
     WASM_LOAD_FAILED = "WASM_LOAD_FAILED"
@@ -72,6 +74,8 @@ class DiagnosticCode(StrEnum):
     # Signing extensions.
     SIGNING_KEY_INVALID = "SIGNING_KEY_INVALID"
     SIGNING_KEY_INSECURE = "SIGNING_KEY_INSECURE"
+    #: ``keygen`` would overwrite a key that exists (``--force`` replaces it).
+    SIGNING_KEY_EXISTS = "SIGNING_KEY_EXISTS"
     ROLLBACK_STATE_INVALID = "ROLLBACK_STATE_INVALID"
     # Gameplay toolkit (issue #9): input, colliders, timers, record/replay.
     INPUT_UNKNOWN_KEY = "INPUT_UNKNOWN_KEY"

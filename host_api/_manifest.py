@@ -292,6 +292,14 @@ def load_manifest(mod_dir: Path) -> Manifest:
     return parse_manifest(text, folder_name=mod_dir.name)
 
 
+#: The JSON Schema dialect of :func:`manifest_json_schema`.
+JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+
+
 def manifest_json_schema() -> dict[str, Any]:
-    """The JSON Schema of ``mod.toml`` (for editors), as printed by ``modhost schema``."""
-    return Manifest.model_json_schema(by_alias=True)
+    """The JSON Schema of ``mod.toml`` (for editors), as printed by ``modhost schema``.
+
+    ``$schema`` names the dialect pydantic writes (2020-12), so editors and validators read
+    it as that draft instead of guessing.
+    """
+    return {"$schema": JSON_SCHEMA_DIALECT, **Manifest.model_json_schema(by_alias=True)}

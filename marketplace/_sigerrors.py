@@ -15,6 +15,7 @@ that must stop (``sign`` with a bad key, a folder that cannot be hashed)::
         │                                 as, with other files) what the host accepted
         ├── UnsafeModFolder (+ModFault)   PACKAGE_UNSAFE: links or special files in the folder
         ├── SigningKeyInvalid             SIGNING_KEY_INVALID: a key file in the wrong format
+        │   └── SigningKeyExists          SIGNING_KEY_EXISTS: keygen would overwrite a key
         ├── TrustConfigError              POLICY_INVALID: a trusted key the policy names is bad
         └── RollbackStateInvalid          ROLLBACK_STATE_INVALID: the accepted-versions file
                                           is unreadable (a host problem, not the mod's)
@@ -72,6 +73,12 @@ class SigningKeyInvalid(SigningError):
     """A key file is missing, unreadable or not an Ed25519 key in the expected format."""
 
     code = DiagnosticCode.SIGNING_KEY_INVALID
+
+
+class SigningKeyExists(SigningKeyInvalid):
+    """``keygen`` was asked to write a key file that exists, without ``--force``."""
+
+    code = DiagnosticCode.SIGNING_KEY_EXISTS
 
 
 class TrustConfigError(SigningError):

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from host_api import Diagnostic, DiagnosticCode
 
-from ._sigerrors import RESIGN_HINT, SignatureInvalid, SigningKeyInvalid
+from ._sigerrors import RESIGN_HINT, SignatureInvalid, SigningKeyExists, SigningKeyInvalid
 
 #: Hex digits in a key id (128 bits: long enough that nobody can make a key with a given id).
 KEY_ID_LENGTH: Final = 32
@@ -263,14 +263,15 @@ def write_keypair(
     ``NAME.pub`` into ``out_dir`` (created mode 0700 if missing).
 
     :returns: (private key path, public key path).
-    :raises SigningKeyInvalid: a file exists and ``overwrite`` is false, or it cannot be written.
+    :raises SigningKeyExists: a file exists and ``overwrite`` is false.
+    :raises SigningKeyInvalid: a file cannot be written.
     """
     private_path = out_dir / f"{name}{PRIVATE_KEY_SUFFIX}"
     public_path = out_dir / f"{name}{PUBLIC_KEY_SUFFIX}"
     if not overwrite:
         for path in (private_path, public_path):
             if path.exists() or path.is_symlink():
-                raise SigningKeyInvalid(
+                raise SigningKeyExists(
                     f"{path} already exists; refusing to overwrite a key",
                     file=str(path),
                     hint="choose another --out folder or --name, or pass --force",

@@ -15,6 +15,7 @@ import typer
 from host_api import DiagnosticCode, ModhostError
 
 from ._cli_common import EXIT_ERROR, err_console, print_diagnostics
+from ._cli_usage import ModhostGroup
 
 #: Command modules, registered in this order (their order in ``--help``).
 COMMAND_MODULES: Final[tuple[str, ...]] = (
@@ -30,6 +31,7 @@ COMMAND_MODULES: Final[tuple[str, ...]] = (
 
 app = typer.Typer(
     name="modhost",
+    cls=ModhostGroup,
     help="modhost: a scripting-first game runtime that hosts sandboxed mods.",
     no_args_is_help=True,
     add_completion=False,

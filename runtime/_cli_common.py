@@ -10,7 +10,7 @@ from typing import Any, Final, NoReturn
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 from host_api import Diagnostic, any_error
 
@@ -18,9 +18,29 @@ EXIT_OK: Final = 0
 EXIT_ERROR: Final = 1
 EXIT_USAGE: Final = 2
 
+#: The width output is laid out for when it goes to a file or pipe: wide enough that no
+#: table cell is ever cut (a table takes only the width its cells need).
+UNBOUNDED_WIDTH: Final = 100_000
+
+
+class _Console(Console):
+    """A rich console that lays out for the terminal when there is one and never truncates
+    otherwise: piped to a file or a CI log, rich would assume 80 columns and cut table cells
+    (``faul…``), losing the values people grep for."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        return size if self.is_terminal else ConsoleDimensions(UNBOUNDED_WIDTH, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
 #: Human output. JSON never goes through rich (no wrapping, no markup).
-console: Final = Console(highlight=False, soft_wrap=True)
-err_console: Final = Console(stderr=True, highlight=False, soft_wrap=True)
+console: Final = _Console(highlight=False, soft_wrap=True)
+err_console: Final = _Console(stderr=True, highlight=False, soft_wrap=True)
 
 JSON_OPTION: Final = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 
@@ -58,8 +78,13 @@ def finish(diagnostics: Iterable[Diagnostic]) -> NoReturn:
 
 def usage_error(message: str) -> NoReturn:
     """Report a usage error and exit 2."""
-    err_console.print(f"[red]usage error:[/] {_escape(message)}")
+    print_usage_error(message)
     raise typer.Exit(EXIT_USAGE)
+
+
+def print_usage_error(message: str) -> None:
+    """The one line every usage error is: ``usage error: <what is wrong>`` on stderr."""
+    err_console.print(f"[red]usage error:[/] {_escape(message)}")
 
 
 def _escape(text: str) -> str:

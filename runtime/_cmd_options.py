@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import os
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 
-from host_api import POLICY_FILE, Diagnostic, HostPolicy, PolicyError, load_policy
+from host_api import (
+    POLICY_FILE,
+    Diagnostic,
+    DiagnosticCode,
+    HostPolicy,
+    PolicyError,
+    load_policy,
+)
 
 from ._cli_common import usage_error
 
@@ -26,6 +34,24 @@ STRICT_OPTION = typer.Option(
     "--strict",
     help="Fail (exit 1) on any error from validation or planning, before running anything.",
 )
+
+
+#: What ``--strict`` stopping at planning means for each command.
+NO_MOD_CODE_RAN = "no mod code ran"
+
+
+def strict_failed(fatal: Sequence[Diagnostic], outcome: str = NO_MOD_CODE_RAN) -> Diagnostic:
+    """The ``STRICT_FAILED`` error that says ``--strict`` made ``fatal`` fatal.
+
+    :param fatal: the diagnostics strict mode made fatal (errors; for ``check``, warnings too).
+    :param outcome: how far it got, e.g. :data:`NO_MOD_CODE_RAN`.
+    """
+    codes = ", ".join(dict.fromkeys(d.code for d in fatal))
+    return Diagnostic(
+        code=DiagnosticCode.STRICT_FAILED,
+        message=f"--strict made {len(fatal)} problem(s) fatal ({codes}): {outcome}",
+        hint="fix the problems above, or drop --strict to run what can load",
+    )
 
 
 @dataclass(frozen=True)
@@ -51,7 +77,9 @@ def require_writable(path: Path, option: str) -> Path:
     checked before the run starts, so a long session is not lost at the end to a typo.
 
     The file may not exist yet and missing parent folders are created later; the nearest
-    folder that exists must be a writable folder, and ``path`` itself must not be a folder.
+    folder that exists must be a folder a file can be created in (tried, not inferred from
+    permission bits: root passes every ``os.access`` check, and ``/proc`` or a read-only
+    mount refuse anyway), and ``path`` itself must not be a folder.
     """
     if path.is_dir():
         usage_error(f"{option} '{path}' is a folder: give a file name")
@@ -60,9 +88,29 @@ def require_writable(path: Path, option: str) -> Path:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         usage_error(f"{option} '{path}' cannot be written: '{ancestor}' is not a folder")
-    if not os.access(ancestor, os.W_OK):
-        usage_error(f"{option} '{path}' cannot be written: no write permission in '{ancestor}'")
+    problem = _write_problem(path) if path.exists() else _create_problem(ancestor)
+    if problem is not None:
+        usage_error(f"{option} '{path}' cannot be written: {problem}")
     return path
+
+
+def _write_problem(path: Path) -> str | None:
+    """Why the existing file ``path`` cannot be written, or None; it is left unchanged."""
+    try:
+        with path.open("ab"):
+            return None
+    except OSError as exc:
+        return (exc.strerror or type(exc).__name__).lower()
+
+
+def _create_problem(folder: Path) -> str | None:
+    """Why no file can be created in ``folder``, or None (a probe file is made and removed)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".modhost-probe-"):
+            return None
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        return f"no file can be created in '{folder}' ({reason})"
 
 
 def choose_policy(mods_dir: Path, policy_file: Path | None) -> PolicyChoice:

@@ -28,16 +28,19 @@ from ._cli_common import (
 )
 from ._cmd_options import (
     MODS_OPTION,
+    NO_MOD_CODE_RAN,
     POLICY_OPTION,
     STRICT_OPTION,
     PolicyChoice,
     choose_policy,
     require_mods_dir,
     require_writable,
+    strict_failed,
 )
 from ._frame import Presenter, PresentMode
 from ._heap import settle_heap
 from ._host import Host
+from ._live import LiveDiagnostics, StopRequest
 from ._reload import ReloadResult
 from ._replay import RunIO
 from ._report import RunReport
@@ -116,6 +119,7 @@ def register(app: typer.Typer) -> None:
         # A window request without a display falls back to offscreen inside open_presenter.
         mode: PresentMode | None = None if headless else ("offscreen" if offscreen else "window")
         choice = choose_policy(mods, policy)
+        live = LiveDiagnostics(stderr=json)
         report = _run(
             mods,
             choice,
@@ -127,11 +131,12 @@ def register(app: typer.Typer) -> None:
             json=json,
             watch=watch,
             io=(input_file, record),
+            live=live,
         )
         if json:
             print_json(report)
         else:
-            _print_summary(report)
+            _print_summary(report, live)
         finish(report.diagnostics)
 
 
@@ -157,8 +162,12 @@ def _run(
     json: bool,
     io: tuple[Path | None, Path | None] = (None, None),
     watch: bool | None = None,
+    live: LiveDiagnostics | None = None,
 ) -> RunReport:
-    """Load, run and report; never raises for user-caused problems."""
+    """Load, run and report; never raises for user-caused problems.
+
+    :param live: prints faults as they happen (not under ``--json`` unless watching).
+    """
     host = Host(
         mods,
         policy=choice.policy,
@@ -166,12 +175,15 @@ def _run(
         base_dir=choice.base_dir,
         log=_log_printer(stderr=json),
     )
-    with host:
+    with host, StopRequest() as stop:
         if choice.policy is None:
             return _with(host.report(), list(choice.diagnostics))
-        host.load()
+        host.load(strict=strict)
         if strict and any_error(list(host.diagnostics)):
-            return host.report()
+            fatal = [d for d in host.diagnostics if d.severity == "error"]
+            loaded = f"{len(host.instances)} mod(s) loaded, no tick ran"
+            outcome = loaded if host.instances else NO_MOD_CODE_RAN
+            return _with(host.report(), [strict_failed(fatal, outcome)])
         extra: list[Diagnostic] = []
         presenter = _open_presenter(mode, extra) if mode is not None else None
         run_io = RunIO(host, input_file=io[0], record=io[1], presenter=presenter)
@@ -182,19 +194,60 @@ def _run(
                 presenter, every=1 if presenter.mode == "window" else OFFSCREEN_EVERY
             )
         window = presenter is not None and presenter.mode == "window"
-        if watch or (watch is None and window):
-            _run_watching(host, presenter, ticks, extra, json=json)
+        watching = bool(watch) or (watch is None and window)
+        # Under --json stdout is the document: faults show live only in a session people watch.
+        if json and not watching:
+            live = None
+        ticking = _Ticking(host, stop, live)
+        if watching:
+            _run_watching(ticking, presenter, ticks, extra, json=json)
         elif window:
-            _run_window(host, presenter, ticks)
+            _run_window(ticking, presenter, ticks)
         else:
-            host.step(DEFAULT_TICKS if ticks is None else ticks)
+            ticking.run(DEFAULT_TICKS if ticks is None else ticks)
+        if live is not None:
+            live.flush()
         extra += run_io.finish()
         written = _screenshot(host, presenter, screenshot, extra)
         return _with(host.report(screenshot=written), extra)
 
 
+class _Ticking:
+    """Steps the host one tick at a time, printing faults as they happen (``live``) and
+    stopping early when SIGTERM asked for it (``stop``)."""
+
+    def __init__(self, host: Host, stop: StopRequest, live: LiveDiagnostics | None) -> None:
+        self.host = host
+        self.stop = stop
+        self.live = live
+        self.show()
+
+    def step(self) -> bool:
+        """Run one tick; False when a stop was requested instead."""
+        if self.stop.requested:
+            return False
+        self.host.step(1)
+        self.show()
+        return True
+
+    def run(self, ticks: int) -> None:
+        """Run ``ticks`` ticks as fast as they go (a stop request ends the run early)."""
+        try:
+            for _ in range(ticks):
+                if not self.step():
+                    _print_stopped()
+                    return
+        except KeyboardInterrupt:
+            _print_stopped()
+
+    def show(self) -> None:
+        """Print the diagnostics raised since the last look (a reload's, a tick's)."""
+        if self.live is not None:
+            self.live.poll(self.host)
+
+
 def _run_watching(
-    host: Host,
+    ticking: _Ticking,
     presenter: Presenter | None,
     ticks: int | None,
     extra: list[Diagnostic],
@@ -207,6 +260,7 @@ def _run_watching(
     """
     from ._watcher import ModWatcher
 
+    host = ticking.host
     try:
         watcher = ModWatcher(host.mods_dir).start()
     except ModhostError as exc:
@@ -225,17 +279,18 @@ def _run_watching(
         if watcher.stopped is not None and not stopped:
             stopped.append(watcher.stopped)
             out.print(f"[yellow]the watcher stopped:[/] {escape(watcher.stopped)}; no more reloads")
-        while True:
+        while not ticking.stop.requested:
             folders = watcher.wait(max(0.0, deadline - time.perf_counter()))
             if folders:
                 result = host.reload(folders)
                 if result.changed:
                     _print_reload(result, stderr=json)
+                ticking.show()
             if time.perf_counter() >= deadline:
                 return
 
     with watcher:
-        _run_window(host, presenter, ticks, idle=reload_while_waiting)
+        _run_window(ticking, presenter, ticks, idle=reload_while_waiting)
 
 
 def _print_reload(result: ReloadResult, *, stderr: bool) -> None:
@@ -252,29 +307,36 @@ def _print_reload(result: ReloadResult, *, stderr: bool) -> None:
 
 
 def _run_window(
-    host: Host,
+    ticking: _Ticking,
     presenter: Presenter | None,
     ticks: int | None,
     *,
     idle: Callable[[float], None] = time.sleep,
 ) -> None:
     """Tick no faster than real time so people can watch; stop after ``ticks`` (None: never),
-    when the window is closed, or on Ctrl-C. Pacing reads the clock here, never in mods.
+    when the window is closed, on Ctrl-C or on SIGTERM. Pacing reads the clock here, never
+    in mods.
 
     :param idle: waits the given seconds until the next tick is due, called after every
         tick (with 0 when running late); ``--watch`` reloads changes in there.
     """
     settle_heap()
-    dt = host.scheduler.dt
+    dt = ticking.host.scheduler.dt
     start = time.perf_counter()
     n = 0
     try:
         while (ticks is None or n < ticks) and not _closed_by_user(presenter):
-            host.step(1)
+            if not ticking.step():
+                _print_stopped()
+                return
             n += 1
             idle(max(0.0, start + n * dt - time.perf_counter()))
     except KeyboardInterrupt:
-        err_console.print("[dim]stopped[/]")
+        _print_stopped()
+
+
+def _print_stopped() -> None:
+    err_console.print("[dim]stopped[/]")
 
 
 def _closed_by_user(presenter: Presenter | None) -> bool:
@@ -339,10 +401,11 @@ def _log_printer(*, stderr: bool) -> Any:
     return printer
 
 
-def _print_summary(report: RunReport) -> None:
+def _print_summary(report: RunReport, live: LiveDiagnostics) -> None:
     from rich.table import Table
 
-    print_diagnostics(report.diagnostics)
+    # What was printed while running is not printed twice.
+    print_diagnostics(d for d in report.diagnostics if not live.shown(d))
     from rich import box
 
     table = Table(title="mods", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)

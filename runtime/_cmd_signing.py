@@ -79,17 +79,62 @@ def keygen(
         private, public = write_keypair(key, out, name, overwrite=force)
     except ModhostError as exc:
         _fail([exc.to_diagnostic()], as_json)
-    result = {"key_id": key.key_id, "private_key": str(private), "public_key": str(public)}
+    ignored = _keep_out_of_git(private)
+    trust = _from_here(public)
+    result = {
+        "key_id": key.key_id,
+        "private_key": str(private),
+        "public_key": str(public),
+        "trusted_keys_entry": trust,
+        "gitignore": None if ignored is None else str(ignored),
+    }
     if as_json:
         print_json(result)
         return
     console.print(f"key id      {key.key_id}")
     console.print(f"private key {private}  (mode 0600: keep it secret, never commit it)")
     console.print(f"public key  {public}")
+    if ignored is not None:
+        shown = _from_here(ignored)
+        console.print(f"[yellow]{shown} now lists {private.name}[/]: git will not commit it")
     console.print(
         f"[dim]sign with 'modhost sign DIR --key {private}'; hosts trust you by listing "
-        f'"{public.name}" or "{key.key_id}" under \\[signing] trusted_keys[/]'
+        f'"{trust}" (or "{key.key_id}") under \\[signing] trusted_keys in {POLICY_FILE}[/]'
     )
+
+
+def _from_here(path: Path) -> str:
+    """``path`` as ``trusted_keys`` in ``modhost.toml`` names it: relative to the policy
+    file's folder (the current one, where ``run`` and ``check`` look for it by default) when
+    it is inside it, else absolute."""
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
+def _keep_out_of_git(private: Path) -> Path | None:
+    """When ``private`` lies inside a git work tree, list it in a ``.gitignore`` beside it so
+    a ``git add -A`` cannot commit it; returns that file, or None when nothing was needed.
+
+    The entry names this one key, not ``*.key``: a repository may keep a public demo key on
+    purpose (this one does).
+    """
+    folder = private.parent.resolve()
+    if not any((parent / ".git").exists() for parent in (folder, *folder.parents)):
+        return None
+    gitignore = folder / ".gitignore"
+    entry = f"/{private.name}"
+    try:
+        lines = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.exists() else []
+        if entry in lines or private.name in lines:
+            return None
+        with gitignore.open("a", encoding="utf-8") as fh:
+            fh.write(f"{entry}\n")
+    except OSError:
+        return None  # an unwritable folder: the key was written there, the warning stands
+    return gitignore
 
 
 def sign(

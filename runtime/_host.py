@@ -50,7 +50,15 @@ from typing import Any, Final
 
 import numpy as np
 
-from host_api import AuditSink, Diagnostic, DiagnosticCode, HostPolicy, ModFault, ModhostError
+from host_api import (
+    AuditSink,
+    Diagnostic,
+    DiagnosticCode,
+    HostPolicy,
+    ModFault,
+    ModhostError,
+    any_error,
+)
 from marketplace import record_loaded_mod
 from sandbox import ComponentRuntime, ScriptModule
 
@@ -146,18 +154,24 @@ class Host:
         self.components: Final = ComponentRuntime(base / self.policy.data_dir)
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def load(self) -> Preparation:
+    def load(self, *, strict: bool = False) -> Preparation:
         """Discover and plan the mods, then load every planned mod in order.
 
         A mod that fails to load is reported (state ``failed``); the others load.
+
+        :param strict: when discovery or planning raised an error, load nothing (no mod
+            code runs; the planned mods are ``disabled``).
         """
         prep = self.preparation = prepare(self.mods_dir, self.policy, base_dir=self._base_dir)
         self._diagnostics.extend(prep.diagnostics)
+        stop = strict and any_error(prep.diagnostics)
         for mod_id, state in prep.states.items():
             candidate = prep.candidates[mod_id]
             self._versions[mod_id] = None if candidate is None else candidate.manifest.version
-            if state != "planned":
-                self._states[mod_id] = state
+            if state != "planned" or stop:
+                self._states[mod_id] = "disabled" if state == "planned" else state
+        if stop:
+            return prep
         with contextlib.closing(self.loading_ahead(prep.order)) as ahead:
             for mod_id in ahead:
                 self.load_mod(mod_id)
@@ -381,6 +395,12 @@ class Host:
     def diagnostics(self) -> tuple[Diagnostic, ...]:
         """Every diagnostic so far, in the order it happened."""
         return tuple(self._diagnostics)
+
+    def diagnostics_since(self, start: int) -> tuple[Diagnostic, ...]:
+        """The diagnostics after the first ``start``, in order: O(new ones), for polling
+        every tick. A reload rolled back drops the diagnostics of its failed attempt, so
+        the list only ever shrinks back to where that reload began."""
+        return tuple(self._diagnostics[start:])
 
     def state_of(self, mod_id: str) -> ModState:
         """``running``, ``quarantined``, ``failed`` or ``disabled``."""

@@ -287,6 +287,7 @@ class ReplayReport(BaseModel):
     #: Ticks in the recording, and ticks replayed (fewer when it stopped early).
     ticks_recorded: int
     ticks: int
+    #: The replayed world's hash; empty when nothing was replayed (a bad file, changed mods).
     world_hash: str
     recorded_world_hash: str
     #: True when every tick matched and the final hashes are equal.
@@ -316,9 +317,19 @@ def compare_mods(recorded: list[RecordedMod], current: list[RecordedMod]) -> dic
 
 
 def first_difference(
-    recorded: Frame, now: Frame, tick: int, mods: list[RecordedMod], kind_of: Callable[[int], Any]
+    recorded: Frame,
+    now: Frame,
+    tick: int,
+    mods: list[RecordedMod],
+    kind_of: Callable[[int], Any],
+    kind_before: Callable[[int], str | None] = lambda entity: None,
 ) -> Divergence | None:
-    """The lowest-id difference between two frames of ``tick``, or None if they are equal."""
+    """The lowest-id difference between two frames of ``tick``, or None if they are equal.
+
+    :param kind_of: the replay's entity view by id (None when it does not exist now).
+    :param kind_before: an entity's kind at the end of the tick before, for one the replay
+        despawned in ``tick`` (the recording keeps digests, not kinds).
+    """
     if np.array_equal(recorded.ids, now.ids) and np.array_equal(recorded.digests, now.digests):
         return None
     all_ids = np.union1d(recorded.ids, now.ids)
@@ -334,7 +345,7 @@ def first_difference(
         return Divergence(
             tick=tick,
             entity=int(entity),
-            kind=None if view is None else view.kind,
+            kind=kind_before(int(entity)) if view is None else view.kind,
             mod=mods[owner].id if 0 <= owner < len(mods) else (view.owner if view else None),
             difference="state" if in_r and in_n else ("missing" if in_r else "extra"),
         )
@@ -373,11 +384,13 @@ def replay(
         if doc.tier is not None and doc.tier != host.policy.sandbox.tier:
             extra.append(_tier_diagnostic(doc.tier, host.policy.sandbox.tier))
         diverged = None
-        if not changed or allow_changed_mods:
+        ran = not changed or allow_changed_mods
+        if ran:
             diverged = _run_and_compare(host, doc)
         if diverged is not None:
             extra.append(_diverged_diagnostic(diverged))
-        world_hash = host.world_hash()
+        # Not replayed: there is no replayed world whose hash could be compared.
+        world_hash = host.world_hash() if ran else ""
         return ReplayReport(
             replay=str(path),
             seed=doc.seed,
@@ -396,12 +409,29 @@ def _run_and_compare(host: Host, doc: ReplayFile) -> Divergence | None:
     host.gameplay.input.queue(doc.inputs)
     index = {m.id: i for i, m in enumerate(doc.mods)}
     for tick in range(1, doc.ticks + 1):
+        before = _KindsBefore(host)
         host.step(1)
         recorded = Frame.decode(doc.frames[tick - 1])
-        found = first_difference(recorded, frame_of(host, index), tick, doc.mods, host.world.get)
+        now = frame_of(host, index)
+        found = first_difference(recorded, now, tick, doc.mods, host.world.get, before)
         if found is not None:
             return found
     return None
+
+
+class _KindsBefore:
+    """The replay world's entity kinds as they were when it was made: for an entity that is
+    gone after the next tick, so ``diverged.kind`` still names it. Cost: O(entities) copies."""
+
+    def __init__(self, host: Host) -> None:
+        self._ids = host.world.ids.copy()
+        self._codes, self._names = host.world.labels()["kind"]
+
+    def __call__(self, entity: int) -> str | None:
+        at = int(np.searchsorted(self._ids, entity))
+        if at < len(self._ids) and self._ids[at] == entity:
+            return str(self._names[self._codes[at]])
+        return None
 
 
 def _changed_diagnostics(changed: dict[str, str], *, stop: bool) -> list[Diagnostic]:
@@ -412,8 +442,13 @@ def _changed_diagnostics(changed: dict[str, str], *, stop: bool) -> list[Diagnos
             message=f"mod '{mod_id}' differs from the recording: {reason}"
             + ("; not replayed" if stop else ""),
             mod=mod_id,
-            hint="replay with the mods the run was recorded with, or pass "
-            "--allow-changed-mods to see where the change shows",
+            hint=(
+                "replay with the mods the run was recorded with, or pass "
+                "--allow-changed-mods to see where the change shows"
+                if stop
+                else "replayed anyway (--allow-changed-mods): a REPLAY_DIVERGED error names "
+                "the first tick the change shows in; none means it did not change the run"
+            ),
             details={"reason": reason},
         )
         for mod_id, reason in changed.items()

@@ -75,9 +75,42 @@ def test_a_changed_mod_stops_the_replay_and_is_named(
     ball.write_text(ball.read_text() + "\n# edited\n", encoding="utf-8")
     report = replay(path, mods_dir)
     assert not report.same and report.ticks == 0
+    assert report.world_hash == ""  # no replayed world to give a hash of
     (diag,) = [d for d in report.diagnostics if d.code == DiagnosticCode.REPLAY_MODS_DIFFER]
     assert diag.mod == "game" and diag.severity == "error"
-    assert "digest" in diag.message
+    assert "digest" in diag.message and "pass --allow-changed-mods" in diag.hint
+    allowed = replay(path, mods_dir, allow_changed_mods=True)
+    (diag,) = [d for d in allowed.diagnostics if d.code == DiagnosticCode.REPLAY_MODS_DIFFER]
+    assert diag.severity == "warning"
+    assert "pass --allow-changed-mods" not in diag.hint
+    assert allowed.world_hash
+
+
+SPAWNER = """
+def on_load(ctx):
+    ctx.state["id"] = ctx.world.spawn("ball", (0.0, 0.0, 0.0))
+
+def on_tick(ctx, dt):
+    if ctx.tick == GONE:
+        ctx.world.despawn(ctx.state["id"])
+"""
+
+
+def test_an_entity_gone_only_in_the_replay_is_named_with_its_kind(
+    make_mod, mods_dir: Path, tmp_path: Path
+) -> None:
+    folder = make_mod("solo", scripts={"main.py": SPAWNER.replace("GONE", "-1")})
+    out = tmp_path / "solo.replay.json"
+    code, text = _cli("run", "--mods", str(mods_dir), "--headless", "--ticks", "20",
+                      "--record", str(out))  # fmt: skip
+    assert code == 0, text
+    (folder / "scripts" / "main.py").write_text(SPAWNER.replace("GONE", "5"))
+    report = replay(out, mods_dir, allow_changed_mods=True)
+    assert report.diverged is not None
+    assert (report.diverged.tick, report.diverged.difference) == (5, "missing")
+    assert report.diverged.kind == "ball" and report.diverged.mod == "solo"
+    code, text = _cli("replay", str(out), "--mods", str(mods_dir))
+    assert code == 1 and "not replayed" in text and "world hash" not in text
 
 
 def test_divergence_names_the_first_tick_entity_and_mod(

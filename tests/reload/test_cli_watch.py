@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -69,3 +70,38 @@ def test_run_watch_reports_a_rollback_and_exits_1(make_mod: MakeMod, mods_dir: P
     diagnostics = report["mods"]["alpha"]["diagnostics"]
     errors = [d["code"] for d in diagnostics if d["severity"] == "error"]
     assert errors == ["RELOAD_ROLLED_BACK"]
+
+
+FAULTING = """
+def on_tick(ctx, dt):
+    raise ValueError("tick %d went wrong" % ctx.tick)
+"""
+
+
+def test_run_watch_prints_faults_live_and_the_report_on_sigterm(
+    make_mod: MakeMod, mods_dir: Path
+) -> None:
+    folder = make_mod("alpha", scripts={"main.py": SCRIPT.replace("VERSION", "1")})
+    command = [sys.executable, "-m", "runtime", "run", "--mods", str(mods_dir)]
+    # Longer than the test takes: SIGTERM ends the run (and ends it for sure if it regresses).
+    command += ["--offscreen", "--watch", "--seconds", "90"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        seen: list[str] = []
+        _read_until(process.stdout, "watching", seen)
+        write(folder / "scripts" / "main.py", FAULTING)
+        # Each fault shows while the world runs, up to the quarantine the faults lead to.
+        _read_until(process.stdout, "MOD_QUARANTINED", seen)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=WAIT_S)
+    assert process.returncode == 1, err
+    live = "".join(seen)
+    assert live.count("error: SANDBOX_ERROR: [alpha] ValueError: tick ") == 3
+    assert "(more SANDBOX_ERROR from [alpha] at most every 10 s" in live
+    assert "warning: MOD_THROTTLED: [alpha]" in live
+    # The report follows the stop: held-back faults are counted, then listed.
+    assert "2 more SANDBOX_ERROR from [alpha] suppressed while running" in out
+    assert "stopped" in err
+    assert "quarantined" in out and "world hash: " in out
+    assert out.count("SANDBOX_ERROR: [alpha]") == 2

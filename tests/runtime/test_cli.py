@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -150,6 +151,48 @@ def test_strict_run_does_not_run_the_world(make_mod, mods_dir: Path) -> None:
     assert report["mods"]["good"]["log"] == []
 
 
+LOUD_ON_LOAD = "def on_load(ctx):\n    ctx.log('on_load ran')\n"
+NEEDY = '\n[dependencies]\nrequired = { "not-here" = ">=1" }\n'
+
+
+def test_strict_stops_at_a_planning_error_before_any_mod_code(make_mod, mods_dir: Path) -> None:
+    make_mod("good", scripts={"main.py": LOUD_ON_LOAD})
+    make_mod("needy", scripts={"main.py": LOUD_ON_LOAD}, extra=NEEDY)
+    result = modhost("run", "--headless", "--strict", "--ticks", "3", "--mods", str(mods_dir))
+    assert result.returncode == 1
+    assert "on_load ran" not in result.stdout + result.stderr
+    assert (
+        "error: STRICT_FAILED: --strict made 1 problem(s) fatal (RESOLVE_MISSING_REQUIRED): "
+        "no mod code ran" in result.stdout
+    )
+    report = json_of(modhost("run", "--headless", "--json", "--strict", "--mods", str(mods_dir)))
+    assert report["ticks"] == 0 and report["load_order"] == []
+    assert {m: r["state"] for m, r in report["mods"].items()} == {
+        "good": "disabled",
+        "needy": "disabled",
+    }
+    assert report["mods"]["good"]["log"] == []
+    assert report["diagnostics"][-1]["code"] == "STRICT_FAILED"
+    checked = modhost("check", "--strict", "--mods", str(mods_dir))
+    assert checked.returncode == 1
+    assert "STRICT_FAILED" in checked.stdout and "no mod code ran" in checked.stdout
+    assert "x good: disabled (--strict)" in checked.stdout
+    # Without --strict the mod that can load does.
+    relaxed = modhost("run", "--headless", "--ticks", "1", "--mods", str(mods_dir))
+    assert "on_load ran" in relaxed.stdout
+
+
+def test_check_strict_says_warnings_are_what_failed(make_mod, mods_dir: Path) -> None:
+    make_mod("unsigned")  # SIGNATURE_MISSING: a warning under the dev policy
+    plain = modhost("check", "--mods", str(mods_dir))
+    assert plain.returncode == 0
+    assert "0 error(s), 1 warning(s)\n" in plain.stdout
+    strict = modhost("check", "--strict", "--mods", str(mods_dir))
+    assert strict.returncode == 1
+    assert "0 error(s), 1 warning(s) (warnings are fatal under --strict)" in strict.stdout
+    assert "STRICT_FAILED: --strict made 1 problem(s) fatal (SIGNATURE_MISSING)" in strict.stdout
+
+
 def test_check_json_shape_and_exit_codes(make_mod, mods_dir: Path) -> None:
     good = modhost("check", "--json", "--mods", str(REPO_MODS))
     assert good.returncode == 0, good.stdout + good.stderr
@@ -223,3 +266,25 @@ def test_new_mod_scaffolds_a_mod_that_passes_check_and_runs(mods_dir: Path) -> N
     as_json = json_of(modhost("new", "mod", "second", "--json", "--mods", str(mods_dir)))
     assert as_json["mod"] == "second"
     assert [Path(f).name for f in as_json["files"]] == ["mod.toml", "main.py", "second.py"]
+
+
+def test_sigterm_stops_a_headless_run_between_ticks_and_prints_the_report(
+    make_mod, mods_dir: Path
+) -> None:
+    make_mod("ticker", scripts={"main.py": "def on_tick(ctx, dt):\n    ctx.log('tick')\n"})
+    command = [sys.executable, "-m", "runtime", "run", "--mods", str(mods_dir), "--headless"]
+    command += ["--ticks", "10000000"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:  # until the world runs (or the process ends)
+            if "[ticker] tick" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "stopped" in err and "Traceback" not in err
+    ticks = next(line for line in out.splitlines() if line.startswith("ticks: "))
+    assert 0 < int(ticks.split()[1]) < 10_000_000
+    assert "world hash: " in out

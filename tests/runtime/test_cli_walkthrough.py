@@ -96,9 +96,9 @@ def project(make_mod, mods_dir: Path) -> Path:  # type: ignore[no-untyped-def]
     [
         (["run", "--mods", "missing", "--headless"], "mods folder 'missing' does not exist"),
         (["check", "--mods", "missing"], "mods folder 'missing' does not exist"),
-        (["run", "--headless", "--ticks", "-1"], "Invalid value for '--ticks'"),
-        (["run", "--headless", "--ticks", "many"], "Invalid value for '--ticks'"),
-        (["run", "--headless", "--frobnicate"], "No such option: --frobnicate"),
+        (["run", "--headless", "--ticks", "-1"], "invalid value for '--ticks'"),
+        (["run", "--headless", "--ticks", "many"], "invalid value for '--ticks'"),
+        (["run", "--headless", "--frobnicate"], "no such option --frobnicate"),
         (["check", "--policy", "nowhere.toml"], "policy file 'nowhere.toml' does not exist"),
         (["check", "--policy", "mods"], "policy file 'mods' is a folder"),
         (["run", "--headless", "--input", "none.jsonl"], "input file 'none.jsonl' does not exist"),
@@ -128,6 +128,27 @@ def test_an_output_path_under_a_file_is_refused_before_the_run(project: Path) ->
         result.err
     )
     assert "loaded" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("option", "target", "message"),
+    [
+        ("--screenshot", "/proc/x.png", "no file can be created in '/proc'"),
+        ("--record", "/proc/x.json", "no file can be created in '/proc'"),
+        ("--screenshot", "/proc/no/such/x.png", "no file can be created in '/proc'"),
+        ("--record", "/sys/x.json", "no file can be created in '/sys'"),
+    ],
+)
+def test_an_output_target_nothing_can_be_written_to_is_refused_before_the_run(
+    project: Path, option: str, target: str, message: str
+) -> None:
+    # /proc and /sys refuse new files even to root, whom permission bits never stop.
+    mode = "--offscreen" if option == "--screenshot" else "--headless"
+    result = modhost("run", mode, "--ticks", "2", option, target, cwd=project)
+    assert result.code == 2, result.text
+    assert result.err.startswith(f"usage error: {option} '{target}' cannot be written: ")
+    assert message in result.err
+    assert "loaded" not in result.text and result.out == ""
 
 
 def test_a_missing_output_folder_is_created_not_refused(project: Path) -> None:
@@ -188,3 +209,14 @@ def test_an_unknown_submission_points_at_commands_that_exist(tmp_path: Path) -> 
     for command in ("history", "review-queue"):
         assert f"modhost market {command}" in hint
         assert modhost("market", command, "--help").code == 0
+
+
+def test_schema_names_its_dialect() -> None:
+    import json
+
+    result = modhost("schema")
+    assert result.code == 0
+    schema = json.loads(result.out)
+    assert next(iter(schema)) == "$schema"
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["title"] == "Manifest" and "id" in schema["properties"]

@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from host_api import HostPolicy
-from runtime._cmd_sandbox import build_report
-from sandbox import ATTACKS
+from runtime._cmd_sandbox import _print_human, build_report, report_of
+from sandbox import ATTACKS, AuditResult
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,3 +68,42 @@ def test_report_model_round_trips() -> None:
     report = build_report(HostPolicy(), only="escape.globals")
     assert report.cases[0].code == "SANDBOX_FORBIDDEN"
     assert report.by_class["escape"]["stopped"] == 1
+
+
+def _result(name: str, code: str | None, expected: tuple[str, ...]) -> AuditResult:
+    return AuditResult(
+        name=name, kind="resource", summary=name, stopped=code is not None, code=code,
+        expected=expected, stage="run", ms=1.0, tier="process",
+    )  # fmt: skip
+
+
+def test_a_case_stopped_by_another_code_fails_unless_the_report_says_why_it_is_accepted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    results = [
+        _result("resource.fine", "SANDBOX_FUEL_EXHAUSTED", ("SANDBOX_FUEL_EXHAUSTED",)),
+        _result("resource.by-time", "SANDBOX_TIMEOUT", ("SANDBOX_MEMORY_LIMIT",)),
+        _result("resource.by-other", "SANDBOX_RECURSION_LIMIT", ("SANDBOX_MEMORY_LIMIT",)),
+        _result("resource.through", None, ("SANDBOX_MEMORY_LIMIT",)),
+    ]
+    report = report_of(results, HostPolicy(), tier="process")
+    notes = {c.name: c.note for c in report.cases}
+    assert notes["resource.fine"] == "" and notes["resource.by-other"] == ""
+    assert "time limit" in notes["resource.by-time"] and "accepted" in notes["resource.by-time"]
+    failed = {d.details["attack"]: d for d in report.diagnostics}
+    assert set(failed) == {"resource.by-other", "resource.through"}
+    assert all(d.code == "SANDBOX_AUDIT_FAILED" and d.severity == "error" for d in failed.values())
+    assert "stopped by SANDBOX_RECURSION_LIMIT, not by SANDBOX_MEMORY_LIMIT" in (
+        failed["resource.by-other"].message
+    )
+    _print_human(report)
+    out = capsys.readouterr().out
+    assert "3 of 4 attacks stopped, 1 by the expected code, 2 by another (2 failed)" in out
+    assert "(unexpected code)" in out and "accepted" in out
+
+
+def test_audit_only_prints_no_empty_classes(tmp_path: Path) -> None:
+    done = _modhost("sandbox", "audit", "--only", "escape.globals", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "None" not in done.stdout
+    assert "escape: 1/1 stopped" in done.stdout and "resource:" not in done.stdout

@@ -42,7 +42,33 @@ def test_keygen_prints_the_id_and_paths_never_the_key(cli, tmp_path: Path) -> No
 def test_keygen_refuses_to_overwrite(cli, tmp_path: Path) -> None:
     _keygen(cli, tmp_path)
     result = cli("keygen", "--out", str(tmp_path), code=1)
-    assert "SIGNING_KEY_INVALID" in result.output
+    assert "SIGNING_KEY_EXISTS" in result.output and "pass --force" in result.output
+
+
+def test_keygen_names_the_trust_entry_as_modhost_toml_reads_it(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the project folder, where modhost.toml is
+    result = cli("keygen", "--out", "keys", "--name", "ada")
+    assert '"keys/ada.pub"' in result.output and '"ada.pub"' not in result.output
+    elsewhere = _keygen(cli, tmp_path.parent / f"{tmp_path.name}-keys")
+    assert elsewhere["trusted_keys_entry"] == str(Path(elsewhere["public_key"]).resolve())
+
+
+def test_keygen_inside_a_git_work_tree_keeps_the_private_key_out_of_it(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()  # what makes a folder a work tree, for this check
+    monkeypatch.chdir(tmp_path)
+    result = cli("keygen", "--out", "keys", "--name", "ada")
+    assert "keys/.gitignore now lists ada.key" in result.output
+    assert (tmp_path / "keys" / ".gitignore").read_text() == "/ada.key\n"
+    doc = _keygen(cli, tmp_path / "keys")  # a second key: added, nothing listed twice
+    assert doc["gitignore"] == str(tmp_path / "keys" / ".gitignore")
+    assert (tmp_path / "keys" / ".gitignore").read_text() == "/ada.key\n/modhost.key\n"
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    assert _keygen(cli, outside)["gitignore"] is None
+    assert not (outside / ".gitignore").exists()
 
 
 def test_sign_then_verify_round_trip(cli, make_mod, tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 # The wanderer: the player. WASD or the arrow keys steer it; when nobody has touched a key
 # for two seconds it goes back to autopilot and heads for the nearest coin, with a little
 # seeded jitter so two seeds give two different walks. It never leaves the arena, and a
-# guard that catches it sends it back to the middle.
+# guard that catches it sends it back to the middle, or, when a guard stands near the middle,
+# to the first of a few spots with no guard near (else to the one farthest from every guard):
+# landing next to a guard again would get it caught again, over and over.
 # Only +, -, *, / and math.sqrt touch floats: IEEE 754 rounds those exactly the same on every
 # machine, so the walk (and the world hash) is the same everywhere.
 
@@ -12,6 +14,10 @@ RUN = 4.5
 LIMIT = 9.0
 JITTER = 0.35
 IDLE_TICKS = 120
+#: Where a caught wanderer goes back to, in order of preference (the middle first).
+SPOTS = ((0.0, 0.0), (-5.0, 0.0), (5.0, 0.0), (0.0, -5.0), (0.0, 5.0))
+#: A spot with a guard closer than this is not safe to be sent back to.
+SAFE = 4.0
 KEYS = (
     ("w", 0.0, 1.0), ("arrow_up", 0.0, 1.0),
     ("s", 0.0, -1.0), ("arrow_down", 0.0, -1.0),
@@ -77,7 +83,32 @@ def on_tick(ctx, dt):
     ctx.world.set_velocity(ctx.entity.id, (speed * hx / length, speed * hy / length, 0.0))
 
 
+def distance2_to_guards(x, y, guards):
+    """The squared distance from (x, y) to the nearest guard (huge when there is none)."""
+    best = 1e18
+    for guard in guards:
+        gx, gy, _ = guard.position
+        d2 = (gx - x) * (gx - x) + (gy - y) * (gy - y)
+        if d2 < best:
+            best = d2
+    return best
+
+
+def back_to(ctx):
+    """The first spot with no guard within SAFE, else the spot farthest from every guard."""
+    guards = ctx.world.query("guard")
+    best, best_d2 = SPOTS[0], -1.0
+    for x, y in SPOTS:
+        d2 = distance2_to_guards(x, y, guards)
+        if d2 >= SAFE * SAFE:
+            return x, y
+        if d2 > best_d2:
+            best, best_d2 = (x, y), d2
+    return best
+
+
 def on_collision(ctx, other):
     if other.kind == "guard":
-        ctx.world.set_position(ctx.entity.id, (0.0, 0.0, 0.5))
+        x, y = back_to(ctx)
+        ctx.world.set_position(ctx.entity.id, (x, y, 0.5))
         ctx.log("caught by guard %d at tick %d" % (other.id, ctx.tick))
