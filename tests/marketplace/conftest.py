@@ -30,6 +30,7 @@ from marketplace import (
     PackageGate,
     SignatureGate,
     SigningKey,
+    Submission,
     VersionGate,
     generate_key,
     open_store,
@@ -250,3 +251,17 @@ def publish_mod(market: Marketplace) -> Callable[[Path], int]:
         return sub.id
 
     return run
+
+
+def store_directly(
+    store: MarketStore, package: bytes, mod_id: str, version: str, author: str
+) -> Submission:
+    """A draft holding ``package`` written straight into the store, past ``submit``'s
+    checks: what a store holds when a limit was tightened after the package came in."""
+    return store.create_submission(
+        mod_id=mod_id,
+        version=version,
+        author=author,
+        artifact=store.put_artifact(package),
+        manifest={"id": mod_id, "version": version},
+    )

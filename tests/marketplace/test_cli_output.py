@@ -194,7 +194,13 @@ def test_pipeline_output(
         "  name: Coin",
     ]
     assert "all gates passed" in shown and any(line.strip() == "history" for line in shown)
-    assert list(market.json("show", "1")) == ["ok", "submission", "diff", "history"]
+    assert list(market.json("show", "1")) == [
+        "ok",
+        "submission",
+        "diff",
+        "history",
+        "package_unsafe",
+    ]
     _failed(market("show", "99", expect=1), "MARKET_NOT_FOUND")
     _failed_json(market.json("show", "99", expect=1), "MARKET_NOT_FOUND")
 
