@@ -119,7 +119,7 @@ def test_lying_size_headers_are_caught_while_streaming(tmp_path: Path) -> None:
     central = data.rindex(b"PK\x01\x02")
     assert data[central + 24 : central + 28] == real
     data[central + 24 : central + 28] = fake
-    with pytest.raises(PackageUnsafe, match="big.bin"):
+    with pytest.raises(PackageUnsafe, match=r"big\.bin"):
         safe_extract(bytes(data), tmp_path / "d", mod_id="coin")
     [finding] = inspect_package(bytes(data), mod_id="coin")
     assert finding.code == DiagnosticCode.PACKAGE_UNSAFE and finding.file == "big.bin"
