@@ -207,6 +207,8 @@ def test_pipeline_output(
     mods = tmp_path / "mods"
     installed = market("install", "coin", "--mods", str(mods)).lines
     assert installed == [f"installed coin 1.0.0 (submission #1, key {ada_key.key_id})"]
+    again_lines = market("install", "coin", "--mods", str(mods)).lines
+    assert again_lines == [f"unchanged coin 1.0.0 (already installed, key {ada_key.key_id})"]
     again = market.json("install", "coin", "--mods", str(mods))
     assert list(again) == ["ok", "mods_dir", "installed"] and again["mods_dir"] == str(mods)
     assert [m["action"] for m in again["installed"]] == ["unchanged"]
