@@ -159,8 +159,8 @@ class SmokeGate:
                 out.append(
                     self._finding(
                         subject,
-                        f"{mod_id} was {entry.get('state')} at the end of the smoke run, "
-                        "not running",
+                        f"{mod_id} ended the smoke run in state '{entry.get('state')}' "
+                        "(not 'running')",
                         DiagnosticCode.MARKET_SMOKE_FAILED,
                     )
                 )

@@ -231,7 +231,12 @@ def test_pipeline_output(
     assert rejected["submission"]["state"] == "rejected"
 
     history = market("history", "coin")
-    assert "history" in history.lines[0] and "rejected" in history.out
+    assert history.lines[0] == "history"
+    # One line per step, naming the submission and its version (#2 was revised once).
+    steps = [line.split()[:4] for line in history.lines[1:]]
+    assert [s[:2] for s in steps] == [["#1", "1.0.0"]] * 4 + [["#2", "1.1.0"]] * 6
+    assert [s[3] for s in steps] == ["1", "2", "3", "4", "1", "2", "3", "4", "5", "6"]
+    assert history.lines[-1].endswith("review -> rejected by rex: no")
     history_doc = market.json("history", "2")
     assert list(history_doc) == ["ok", "history"] and history_doc["history"][-1]["to"] == "rejected"
     no_history = market("history", "nope", expect=2)
