@@ -21,20 +21,16 @@ for the accepted-versions file.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from host_api import write_atomically
-
 from ._model import utc_now
 from ._sigerrors import TrustConfigError
+from ._statefile import locked, read_capped, write_state
 
 VOUCHED_FILE: Final = Path("signing") / "market-keys.json"
 _MAX_BYTES: Final = 4 * 1024 * 1024
@@ -95,15 +91,9 @@ class VouchedKeys:
         :raises TrustConfigError: the file exists but is unreadable or malformed (nothing in
             it is trusted then).
         """
-        try:
-            with self.path.open("rb") as fh:
-                data = fh.read(_MAX_BYTES + 1)
-        except FileNotFoundError:
+        data = read_capped(self.path, _MAX_BYTES, self._bad)
+        if data is None:
             return {}
-        except OSError as exc:
-            raise self._bad(f"cannot read it: {exc.strerror or exc}") from exc
-        if len(data) > _MAX_BYTES:
-            raise self._bad("it is implausibly large")
         try:
             return dict(_State.model_validate_json(data).keys)
         except ValidationError as exc:
@@ -117,7 +107,7 @@ class VouchedKeys:
 
         :raises TrustConfigError: the existing file is malformed (it is left untouched).
         """
-        with self._locked():
+        with locked(self.path):
             records = self.load()
             old = records.get(key_id)
             mods = tuple(sorted({*(old.mods if old else ()), mod_id}))
@@ -130,18 +120,8 @@ class VouchedKeys:
             )
             if new != old:
                 records[key_id] = new
-                text = json.dumps(_State(keys=records).model_dump(), indent=2, sort_keys=True)
-                write_atomically(
-                    self.path, (text + "\n").encode(), prefix=".market-keys.", durable=True
-                )
+                write_state(self.path, _State(keys=records), prefix=".market-keys.")
         return new
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.with_name(self.path.name + ".lock").open("a") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            yield
 
     def _bad(self, why: str) -> TrustConfigError:
         return TrustConfigError(

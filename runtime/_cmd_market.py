@@ -23,6 +23,7 @@ from host_api import ModhostError, load_manifest
 from marketplace import (
     PACKAGE_SUFFIX,
     AuditRecord,
+    Finding,
     HistoryEntry,
     InstalledMod,
     Marketplace,
@@ -331,6 +332,11 @@ def _print_shown(shown: _Shown) -> None:
             console.print(f"  {key}: {sub.manifest[key]}")
     if sub.gates_passed is not None:
         _print_findings(sub)
+    if document["package_unsafe"]:
+        console.print("the stored package is unsafe; its files are not shown:")
+        print_diagnostics(
+            [Finding.from_dict(f).to_diagnostic() for f in document["package_unsafe"]]
+        )
     diff = document["diff"]
     if diff:
         console.print(f"files vs published {diff['against']['version']}:")

@@ -15,6 +15,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -264,4 +265,22 @@ def store_directly(
         author=author,
         artifact=store.put_artifact(package),
         manifest={"id": mod_id, "version": version},
+    )
+
+
+def run_modhost(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``modhost ARGS`` as a real child process (``python -m runtime``), output captured.
+
+    :param env: the environment (default: this process's).
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "runtime", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
     )

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,19 +21,14 @@ import psycopg
 
 from marketplace import Marketplace, pack_bytes
 
+from .conftest import run_modhost
+
 MakeMod = Callable[..., Path]
 
 
 def _modhost(*args: str, store: str) -> tuple[int, dict[str, Any]]:
     env = {**os.environ, "MODHOST_MARKET_LOCK_TIMEOUT": "2"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "runtime", "market", *args, "--store", store, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    proc = run_modhost("market", *args, "--store", store, "--json", env=env)
     return proc.returncode, json.loads(proc.stdout)
 
 

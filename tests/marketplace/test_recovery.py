@@ -13,13 +13,14 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from host_api import load_manifest
 from marketplace import Marketplace, State, install, open_store, pack_bytes
+
+from .conftest import run_modhost
 
 MakeMod = Callable[..., Path]
 
@@ -32,14 +33,7 @@ def _modhost(
         env["MODHOST_MARKET_FAULT"] = fault
     if staging:
         env["MODHOST_MARKET_STAGING"] = str(staging)
-    return subprocess.run(
-        [sys.executable, "-m", "runtime", "market", *args, "--store", store, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    return run_modhost("market", *args, "--store", store, "--json", env=env)
 
 
 def _doc(proc: subprocess.CompletedProcess[str]) -> Any:

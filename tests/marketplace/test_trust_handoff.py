@@ -12,27 +12,20 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from marketplace import Marketplace, SigningKey
 
+from .conftest import run_modhost
+
 MakeMod = Callable[..., Path]
 STRICT = '[signing]\nmode = "strict"\n'
 
 
 def _modhost(*args: str, cwd: Path) -> tuple[int, Any, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "runtime", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-    )
+    proc = run_modhost(*args, cwd=cwd)
     try:
         doc = json.loads(proc.stdout)
     except json.JSONDecodeError:
