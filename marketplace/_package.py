@@ -282,8 +282,9 @@ def _end_record(data: bytes) -> tuple[int, int] | None:
     if locator >= 0 and data[locator : locator + 4] == b"PK\x06\x07":
         _, _, offset, _ = _EOCD64_LOCATOR.unpack_from(data, locator)
         if offset + _EOCD64.size <= len(data) and data[offset : offset + 4] == b"PK\x06\x06":
+            # Entries on this disk, entries in all, directory size: the largest claim counts.
             fields = _EOCD64.unpack_from(data, offset)
-            entries, size = max(entries, fields[6]), max(size, fields[7])
+            entries, size = max(entries, fields[6], fields[7]), max(size, fields[8])
     return entries, size
 
 
@@ -478,8 +479,13 @@ def safe_extract(
         partial extraction: extract into a staging folder).
     """
     zf, findings = _open_checked(data, mod_id, limits)
-    _raise_unsafe(findings, mod_id)
-    assert zf is not None  # no finding means the archive opened
+    try:
+        _raise_unsafe(findings, mod_id)
+    except PackageUnsafe:
+        if zf is not None:
+            zf.close()
+        raise
+    assert zf is not None  # no unsafe finding means the archive opened
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
     written: list[str] = []

@@ -168,8 +168,9 @@ def test_every_later_step_refuses_a_stored_hostile_package(
     assert list(mods.iterdir()) == []
 
 
-def _empty_entries_zip(count: int) -> bytes:
-    """``count`` empty stored entries, written directly (zipfile would take minutes)."""
+def _empty_entries_zip(count: int, *, claim: int | None = None) -> bytes:
+    """``count`` empty stored entries, written directly (zipfile would take minutes); the
+    end record says ``claim`` entries (default: the truth, through a zip64 record)."""
     local = bytearray()
     central = bytearray()
     for i in range(count):
@@ -198,6 +199,11 @@ def _empty_entries_zip(count: int) -> bytes:
             offset,
         )
         central += name
+    if claim is not None:
+        end = struct.pack(
+            "<4s4H2LH", b"PK\x05\x06", 0, 0, claim, claim, len(central), len(local), 0
+        )
+        return bytes(local + central + end)
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, len(central), len(local), 0)
     zip64_end = struct.pack(
         "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(central), len(local)
@@ -217,6 +223,20 @@ def test_many_empty_entries_are_refused_from_the_end_record() -> None:
         tracemalloc.stop()
     assert [f.message for f in findings] == ["600000 entries, over the 2000-file limit"]
     assert peak < 1024 * 1024  # nothing of the 600,000 entries was parsed
+
+
+def test_an_end_record_that_understates_its_entries_is_refused_by_directory_size() -> None:
+    data = _empty_entries_zip(100_000, claim=10)
+    tracemalloc.start()
+    try:
+        [finding] = inspect_package(data, mod_id="many")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (
+        "zip directory is" in finding.message and "over the 2097152-byte limit" in finding.message
+    )
+    assert peak < 1024 * 1024
 
 
 def test_a_big_package_file_is_refused_by_its_size_before_reading(tmp_path: Path) -> None:
