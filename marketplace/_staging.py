@@ -19,10 +19,13 @@ import fcntl
 import os
 import shutil
 import signal
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
+
+from ._errors import MarketIOFailed
 
 #: Environment variable naming the staging root (default: a per-user folder in the system
 #: temporary folder).
@@ -54,6 +57,7 @@ def work_folder(root: Path, prefix: str) -> Iterator[Path]:
     :raises OSError: ``root`` cannot be created or written.
     """
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _require_private(root)
     sweep(root)
     fd, lock = _locked_file(root, prefix)
     folder = lock.with_name(lock.name.removesuffix(_LOCK_SUFFIX))
@@ -64,6 +68,23 @@ def work_folder(root: Path, prefix: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
         lock.unlink(missing_ok=True)
         os.close(fd)
+
+
+def _require_private(root: Path) -> None:
+    """Refuse a staging root someone else could change files in: in a shared temporary
+    folder, another user may have created it first (or as a link) to tamper with what the
+    gates are about to run."""
+    st = root.lstat()
+    if (
+        stat.S_ISLNK(st.st_mode)
+        or not stat.S_ISDIR(st.st_mode)
+        or st.st_uid != os.getuid()
+        or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        raise MarketIOFailed(
+            f"staging folder {root} is not a private folder of this user",
+            hint=f"remove it, or set {STAGING_ENV} to a folder only you can write",
+        )
 
 
 def _locked_file(root: Path, prefix: str) -> tuple[int, Path]:

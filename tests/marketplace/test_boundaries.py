@@ -15,8 +15,10 @@ from host_api import DiagnosticCode
 from marketplace import (
     GateSubject,
     MarketBusy,
+    MarketIOFailed,
     Marketplace,
     SmokeGate,
+    State,
     install,
     open_store,
     pack_bytes,
@@ -89,3 +91,16 @@ def test_the_smoke_gate_says_what_state_a_mod_ended_in(
     [finding] = SmokeGate()._judge(subject, report)
     assert finding.code == DiagnosticCode.MARKET_SMOKE_FAILED
     assert finding.message == "bystander ended the smoke run in state 'failed' (not 'running')"
+
+
+def test_a_staging_folder_others_can_write_is_refused(
+    market: Marketplace, make_mod: MakeMod, tmp_path: Path
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    market.staging = shared
+    sub = market.submit(pack_bytes(make_mod()), actor="ada")
+    with pytest.raises(MarketIOFailed, match="not a private folder"):
+        market.request_review(sub.id, actor="ada")
+    assert market.store.get(sub.id).state == State.DRAFT
