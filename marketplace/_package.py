@@ -450,7 +450,10 @@ def _unsafe(mod_id: str, message: str, file: str | None = None) -> Finding:
 
 def read_member(data: bytes, name: str, *, max_bytes: int = 1024 * 1024) -> bytes | None:
     """One file of a package (e.g. ``mod.toml``), read with a size cap; None if absent,
-    too large or unreadable. Call it on a package :func:`require_safe` accepted."""
+    too large or unreadable, or when the package's directory is over the default limits
+    (so reading one file never parses a hostile directory)."""
+    if _directory_problem(data, DEFAULT_LIMITS):
+        return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             try:

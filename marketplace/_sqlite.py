@@ -186,4 +186,5 @@ class SqliteStore(SqlStore):
         if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_ARTIFACT_BYTES:
             return None
         with path.open("rb") as fh:
-            return fh.read(_MAX_ARTIFACT_BYTES + 1)
+            # read(n) allocates n bytes up front: ask for what the file holds, not the cap.
+            return fh.read(st.st_size + 1)

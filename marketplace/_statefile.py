@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +21,8 @@ def read_capped(path: Path, max_bytes: int, bad: Callable[[str], ModhostError]) 
     """
     try:
         with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
+            # read(n) allocates n bytes up front: ask for what the file holds, capped.
+            data = fh.read(min(os.fstat(fh.fileno()).st_size, max_bytes) + 1)
     except FileNotFoundError:
         return None
     except OSError as exc:

@@ -297,3 +297,19 @@ def test_author_quota_of_open_submissions(market: Marketplace, make_mod: MakeMod
     market.request_review(first.id, actor="ada")
     market.reject(first.id, actor="rex", reason="no")
     assert market.submit(pack_bytes(make_mod("coin", "1.2.0")), actor="ada").state == State.DRAFT
+
+
+def test_review_of_a_stored_many_entries_package_stays_small(
+    market: Marketplace, make_mod: MakeMod
+) -> None:
+    sub = store_directly(market.store, _empty_entries_zip(600_000), "coin", "1.0.0", "ada")
+    tracemalloc.start()
+    try:
+        reviewed = market.request_review(sub.id, actor="ada")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The package itself (51 MiB, under the 64 MiB package limit) and a few MiB more.
+    assert peak < 64 * 1024 * 1024
+    errors = {(f.gate, f.code, f.message) for f in reviewed.findings if f.severity == "error"}
+    assert ("package", "PACKAGE_UNSAFE", "600000 entries, over the 2000-file limit") in errors
