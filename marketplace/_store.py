@@ -397,12 +397,26 @@ class SqlStore(MarketStore):
             for ddl in _MIGRATIONS.get(version, ()) if found else ():
                 tx.run(ddl)
         for ddl in SCHEMA:
+            if "submissions_taken" in ddl and found and self._taken_twice(tx):
+                # A store from before the index may hold one version approved twice (the
+                # race it closes); the index cannot be built over it, and the in-transaction
+                # version check still guards every new approval.
+                continue
             tx.run(ddl.replace("{id}", self._id_ddl))
         tx.run(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (str(SCHEMA_VERSION),),
         )
+
+    def _taken_twice(self, tx: Tx) -> bool:
+        marks = ", ".join("?" for _ in TAKEN_STATES)
+        row = tx.one(
+            f"SELECT 1 FROM submissions WHERE state IN ({marks}) "
+            "GROUP BY mod_id, version HAVING COUNT(*) > 1 LIMIT 1",
+            tuple(str(s) for s in TAKEN_STATES),
+        )
+        return row is not None
 
     # -- submissions ----------------------------------------------------------------------
 

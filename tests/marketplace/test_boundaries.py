@@ -82,6 +82,24 @@ def test_a_version_1_store_is_upgraded_on_open(tmp_path: Path, make_mod: MakeMod
     conn.close()
 
 
+def test_a_version_1_store_holding_one_version_approved_twice_still_opens(
+    tmp_path: Path, make_mod: MakeMod
+) -> None:
+    path = tmp_path / "old.db"
+    with open_store(f"sqlite:///{path}") as store:
+        market = Marketplace(store, gates=[])
+        package = pack_bytes(make_mod())
+        subs = [market.submit(package, actor="ada").id for _ in range(2)]
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP INDEX submissions_taken")
+    conn.execute("ALTER TABLE history DROP COLUMN version")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.execute("UPDATE submissions SET state = 'approved'")  # what the old race left
+    conn.close()
+    with open_store(f"sqlite:///{path}") as store:
+        assert [store.get(i).state for i in subs] == [State.APPROVED, State.APPROVED]
+
+
 def test_the_smoke_gate_says_what_state_a_mod_ended_in(
     market: Marketplace, make_mod: MakeMod
 ) -> None:
