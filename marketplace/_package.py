@@ -62,6 +62,9 @@ class PackageLimits:
     #: Entries smaller than this are not ratio-checked (tiny repetitive files compress well
     #: and are harmless).
     ratio_floor_bytes: int = 1024 * 1024
+    #: Entries, files and folders together, as the zip's end record counts them: checked
+    #: before the directory is parsed.
+    max_entries: int = 4000
     #: One entry's path, in UTF-8 bytes (well under every file system's name limits).
     max_name_bytes: int = 240
     #: Folders deep (``a/b/c.txt`` is 3).
@@ -262,8 +265,8 @@ def _directory_problem(data: bytes, limits: PackageLimits) -> str:
     if found is None:
         return NOT_A_PACKAGE
     entries, size = found
-    if entries > limits.max_files:
-        return f"{entries} entries, over the {limits.max_files}-file limit"
+    if entries > limits.max_entries:
+        return f"{entries} entries, over the {limits.max_entries}-entry limit"
     if size > limits.max_directory_bytes:
         return (
             f"its zip directory is {size} bytes, over the {limits.max_directory_bytes}-byte limit"

@@ -221,7 +221,7 @@ def test_many_empty_entries_are_refused_from_the_end_record() -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert [f.message for f in findings] == ["600000 entries, over the 2000-file limit"]
+    assert [f.message for f in findings] == ["600000 entries, over the 4000-entry limit"]
     assert peak < 1024 * 1024  # nothing of the 600,000 entries was parsed
 
 
@@ -312,4 +312,4 @@ def test_review_of_a_stored_many_entries_package_stays_small(
     # The package itself (51 MiB, under the 64 MiB package limit) and a few MiB more.
     assert peak < 64 * 1024 * 1024
     errors = {(f.gate, f.code, f.message) for f in reviewed.findings if f.severity == "error"}
-    assert ("package", "PACKAGE_UNSAFE", "600000 entries, over the 2000-file limit") in errors
+    assert ("package", "PACKAGE_UNSAFE", "600000 entries, over the 4000-entry limit") in errors

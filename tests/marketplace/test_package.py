@@ -100,7 +100,10 @@ def test_total_size_and_file_count_limits() -> None:
     entries = [MANIFEST] + [(f"f{i}", os.urandom(300), FILE) for i in range(4)]
     limits = PackageLimits(max_files=3)
     messages = [f.message for f in inspect_package(_zip(entries), mod_id="c", limits=limits)]
-    assert messages == ["5 entries, over the 3-file limit"]
+    assert messages == ["5 files, over the 3-file limit"]
+    limits = PackageLimits(max_entries=4)
+    messages = [f.message for f in inspect_package(_zip(entries), mod_id="c", limits=limits)]
+    assert messages == ["5 entries, over the 4-entry limit"]
     limits = PackageLimits(max_total_bytes=1000)
     messages = [f.message for f in inspect_package(_zip(entries), mod_id="c", limits=limits)]
     assert any("over the 1000-byte limit" in m for m in messages)
