@@ -71,6 +71,12 @@ class DiagnosticCode(StrEnum):
     MARKET_VERSION_NOT_NEWER = "MARKET_VERSION_NOT_NEWER"
     MARKET_SMOKE_FAILED = "MARKET_SMOKE_FAILED"
     MARKET_INSTALL_FAILED = "MARKET_INSTALL_FAILED"
+    #: A lock or statement timeout expired behind another writer (retry later).
+    MARKET_BUSY = "MARKET_BUSY"
+    #: An author has too many submissions open (draft, review, changes requested).
+    MARKET_QUOTA_EXCEEDED = "MARKET_QUOTA_EXCEEDED"
+    #: A file or the store could not be read or written (disk, permissions, network).
+    MARKET_IO_FAILED = "MARKET_IO_FAILED"
     # Signing extensions.
     SIGNING_KEY_INVALID = "SIGNING_KEY_INVALID"
     SIGNING_KEY_INSECURE = "SIGNING_KEY_INSECURE"

@@ -27,8 +27,10 @@ __all__ = [
     "InstalledMod",
     "InvalidTransition",
     "ManifestGate",
+    "MarketBusy",
     "MarketError",
     "MarketForbidden",
+    "MarketIOFailed",
     "MarketStore",
     "Marketplace",
     "ModDigest",
@@ -37,6 +39,7 @@ __all__ = [
     "PackageUnsafe",
     "PublicKey",
     "PublishedReleases",
+    "QuotaExceeded",
     "Role",
     "RollbackStateInvalid",
     "SigFile",
@@ -63,6 +66,9 @@ __all__ = [
     "ValidationFailed",
     "Verification",
     "VersionGate",
+    "VouchedKey",
+    "VouchedKeys",
+    "as_market_error",
     "check_mod_signature",
     "check_transition",
     "default_gates",
@@ -79,7 +85,10 @@ __all__ = [
     "pack_bytes",
     "parse_public_key",
     "parse_request",
+    "read_package",
     "record_loaded_mod",
+    "recover_install",
+    "require_safe",
     "run_gates",
     "safe_extract",
     "sign_mod",
@@ -87,6 +96,7 @@ __all__ = [
     "write_keypair",
 ]
 
+from ._boundary import as_market_error as as_market_error
 from ._digest import SIGFILE_NAME as SIGFILE_NAME
 from ._digest import FileDiff as FileDiff
 from ._digest import ModDigest as ModDigest
@@ -94,9 +104,12 @@ from ._digest import hash_mod_folder as hash_mod_folder
 from ._errors import ConcurrentUpdate as ConcurrentUpdate
 from ._errors import InstallFailed as InstallFailed
 from ._errors import InvalidTransition as InvalidTransition
+from ._errors import MarketBusy as MarketBusy
 from ._errors import MarketError as MarketError
 from ._errors import MarketForbidden as MarketForbidden
+from ._errors import MarketIOFailed as MarketIOFailed
 from ._errors import PackageUnsafe as PackageUnsafe
+from ._errors import QuotaExceeded as QuotaExceeded
 from ._errors import StoreConfigError as StoreConfigError
 from ._errors import SubmissionNotFound as SubmissionNotFound
 from ._errors import ValidationFailed as ValidationFailed
@@ -111,6 +124,7 @@ from ._install import InstalledMod as InstalledMod
 from ._install import PublishedReleases as PublishedReleases
 from ._install import install as install
 from ._install import parse_request as parse_request
+from ._install import recover_install as recover_install
 from ._market import Marketplace as Marketplace
 from ._market import default_gates as default_gates
 from ._market import file_diff as file_diff
@@ -127,6 +141,8 @@ from ._package import PACKAGE_SUFFIX as PACKAGE_SUFFIX
 from ._package import PackageLimits as PackageLimits
 from ._package import inspect_package as inspect_package
 from ._package import pack_bytes as pack_bytes
+from ._package import read_package as read_package
+from ._package import require_safe as require_safe
 from ._package import safe_extract as safe_extract
 from ._rollback import AcceptedVersion as AcceptedVersion
 from ._rollback import AcceptedVersions as AcceptedVersions
@@ -164,3 +180,5 @@ from ._trust import SignatureChecker as SignatureChecker
 from ._trust import TrustSet as TrustSet
 from ._trust import check_mod_signature as check_mod_signature
 from ._trust import record_loaded_mod as record_loaded_mod
+from ._vouched import VouchedKey as VouchedKey
+from ._vouched import VouchedKeys as VouchedKeys

@@ -12,6 +12,10 @@
         ├── MarketForbidden            MARKET_FORBIDDEN: actor lacks a role or ownership
         ├── StoreConfigError           MARKET_STORE_INVALID: bad store URL or schema
         ├── InstallFailed              MARKET_INSTALL_FAILED (digest, signature, resolution)
+        ├── MarketBusy                 MARKET_BUSY: a lock or statement timeout expired
+        ├── QuotaExceeded              MARKET_QUOTA_EXCEEDED: too many open submissions
+        ├── MarketIOFailed             MARKET_IO_FAILED: a file or the store failed (disk,
+        │                              permissions, network)
         └── PackageUnsafe (+ModFault)  PACKAGE_UNSAFE: zip-slip, links, bombs
 """
 
@@ -66,6 +70,24 @@ class InstallFailed(MarketError):
     """Install refused: nothing was written into ``mods/``."""
 
     code = DiagnosticCode.MARKET_INSTALL_FAILED
+
+
+class MarketBusy(MarketError):
+    """Another writer held the store (or the install folder) longer than the lock timeout."""
+
+    code = DiagnosticCode.MARKET_BUSY
+
+
+class QuotaExceeded(MarketError):
+    """The author already has as many open submissions as the store allows."""
+
+    code = DiagnosticCode.MARKET_QUOTA_EXCEEDED
+
+
+class MarketIOFailed(MarketError):
+    """A file or the store's connection failed for a reason outside the marketplace."""
+
+    code = DiagnosticCode.MARKET_IO_FAILED
 
 
 class PackageUnsafe(MarketError, ModFault):

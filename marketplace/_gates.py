@@ -13,7 +13,6 @@ consistency), ``version`` (new and higher, host range, required dependencies pub
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,13 +33,12 @@ from host_api import (
 from ._errors import PackageUnsafe
 from ._model import Finding, Submission
 from ._package import DEFAULT_LIMITS, PackageLimits, inspect_package, read_member, safe_extract
+from ._staging import default_staging_dir, fault_point, work_folder
 from ._states import State
-from ._store import MarketStore
+from ._store import TAKEN_STATES, MarketStore
 
 #: Host API versions this marketplace accepts mods for (the ``host`` range must admit one).
 SUPPORTED_HOST_VERSIONS: Final[tuple[Version, ...]] = (HOST_API_VERSION,)
-#: Versions a new submission must be higher than.
-_TAKEN_STATES: Final = frozenset({State.APPROVED, State.PUBLISHED, State.YANKED})
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,8 @@ class GateSubject:
     manifest: Manifest | None
     #: The package extracted into a private staging folder, or None when it is unsafe.
     folder: Path | None
+    #: The staging root gates unpack under (swept after a crash; see ``_staging``).
+    staging: Path | None = None
 
 
 class Gate(Protocol):
@@ -214,11 +214,15 @@ def version_not_newer(
 ) -> Finding | None:
     """A finding when ``mine`` is not higher than every approved, published or yanked
     version of the same mod (other than ``sub`` itself); None when it is."""
-    taken = [
-        s
-        for s in store.submissions(mod_id=sub.mod_id)
-        if s.state in _TAKEN_STATES and s.id != sub.id
-    ]
+    return newest_taken(store.submissions(mod_id=sub.mod_id), sub, mine, gate=gate)
+
+
+def newest_taken(
+    others: Sequence[Submission], sub: Submission, mine: Version, *, gate: str = "version"
+) -> Finding | None:
+    """:func:`version_not_newer` over an explicit list of the mod's submissions (what a
+    store transition's guard receives inside its transaction)."""
+    taken = [s for s in others if s.state in TAKEN_STATES and s.id != sub.id]
     top = max(taken, key=lambda s: _version(s.version), default=None)
     if top is None or mine > _version(top.version):
         return None
@@ -247,17 +251,21 @@ def run_gates(
     gates: Sequence[Gate],
     *,
     limits: PackageLimits = DEFAULT_LIMITS,
+    staging: Path | None = None,
 ) -> list[Finding]:
     """Run every gate on one package and return all findings, in gate order.
 
-    The package is extracted (with :func:`safe_extract`) into a private temporary folder that
-    is removed afterwards; when that is refused, gates that need files report themselves as
-    not run, and the ``package`` gate's errors say why.
+    The package is extracted (with :func:`safe_extract`) into a private working folder under
+    ``staging`` (:func:`default_staging_dir` when None) that is removed afterwards, or by the
+    next command if this one is killed; when extraction is refused, gates that need files
+    report themselves as not run, and the ``package`` gate's errors say why.
     """
-    with tempfile.TemporaryDirectory(prefix="modhost-gates-") as tmp:
-        folder = _extracted_or_none(package, Path(tmp) / submission.mod_id, limits)
+    root = staging or default_staging_dir()
+    with work_folder(root, "gates") as tmp:
+        folder = _extracted_or_none(package, tmp / submission.mod_id, limits)
+        fault_point("gates-extracted")
         manifest = _manifest_or_none(package, submission.mod_id)
-        subject = GateSubject(submission, package, store, manifest, folder)
+        subject = GateSubject(submission, package, store, manifest, folder, root)
         return [f for gate in gates for f in gate.run(subject)]
 
 

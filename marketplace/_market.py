@@ -4,6 +4,12 @@ Every action reads the submission, checks the move with :func:`check_transition`
 runs the gates when entering ``review`` (outside any transaction: a smoke run takes seconds),
 then commits with a compare-and-set on the revision it read. If someone else moved the
 submission in between, the action fails with :class:`ConcurrentUpdate` and changes nothing.
+Approve and publish re-check the version inside the committing transaction, with the mod
+locked (:meth:`MarketStore.transition`'s guard), so two approvals of one version at once
+leave one approved submission and a clean ``MARKET_VERSION_NOT_NEWER`` for the other.
+
+A package is checked for safety (:func:`require_safe`) before anything of it is stored, and
+an author may hold at most ``max_open`` open submissions (``MARKET_QUOTA_EXCEEDED``).
 """
 
 from __future__ import annotations
@@ -14,23 +20,47 @@ import re
 import tomllib
 import zipfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Final
 
 from packaging.version import Version
 
 from host_api import MANIFEST_FILE, DiagnosticCode, ManifestInvalid
 
-from ._errors import InvalidTransition, MarketForbidden, PackageUnsafe, ValidationFailed
+from ._errors import (
+    InvalidTransition,
+    MarketForbidden,
+    PackageUnsafe,
+    QuotaExceeded,
+    ValidationFailed,
+)
 from ._gate_signature import SignatureGate
-from ._gates import Gate, ManifestGate, PackageGate, VersionGate, run_gates, version_not_newer
+from ._gates import (
+    Gate,
+    ManifestGate,
+    PackageGate,
+    VersionGate,
+    newest_taken,
+    run_gates,
+    version_not_newer,
+)
 from ._model import Finding, HistoryEntry, Submission
-from ._package import DEFAULT_LIMITS, PackageLimits, inspect_package, read_member
+from ._package import (
+    DEFAULT_LIMITS,
+    PackageLimits,
+    inspect_package,
+    read_member,
+    require_safe,
+    stream_entry,
+)
 from ._signing import parse_public_key
 from ._smoke import SmokeGate
 from ._states import GRANTABLE_ROLES, Rule, State, check_transition
-from ._store import MarketStore
+from ._store import Guard, MarketStore
 
 _ID: Final = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+#: Open submissions (draft, review, changes requested) one author may hold at once.
+DEFAULT_MAX_OPEN: Final = 20
 
 
 def default_gates() -> list[Gate]:
@@ -43,6 +73,10 @@ class Marketplace:
 
     :param store: where submissions live (the caller owns and closes it).
     :param gates: the validation gates; :func:`default_gates` when None.
+    :param limits: what a package may contain (checked at submit and by the gates).
+    :param max_open: open submissions one author may hold (the store's quota).
+    :param staging: the root of the working folders the gates unpack into (see
+        ``_staging``); a per-user folder in the temporary folder when None.
     """
 
     def __init__(
@@ -51,26 +85,46 @@ class Marketplace:
         *,
         gates: Sequence[Gate] | None = None,
         limits: PackageLimits = DEFAULT_LIMITS,
+        max_open: int = DEFAULT_MAX_OPEN,
+        staging: Path | None = None,
     ) -> None:
         self.store = store
         self.gates: Final = list(default_gates() if gates is None else gates)
         self.limits = limits
+        self.max_open = max_open
+        self.staging = staging
 
     # -- author ---------------------------------------------------------------------------
 
     def submit(self, package: bytes, *, actor: str) -> Submission:
         """Store a package and create a ``draft`` submission for the mod version it holds.
 
-        Only ``id`` and ``version`` are read here; the full schema is a gate.
+        The package's safety is checked before anything is stored; only ``id`` and
+        ``version`` are read here; the full schema is a gate.
 
-        :raises PackageUnsafe: over the package size limit, or no readable ``mod.toml``.
+        :raises PackageUnsafe: the package is not safe (every reason in ``details``), or has
+            no readable ``mod.toml``.
         :raises ManifestInvalid: ``mod.toml`` has no usable id or version.
         :raises MarketForbidden: the mod belongs to another author.
+        :raises QuotaExceeded: the author has ``max_open`` open submissions already.
         """
         mod_id, version, manifest = self._identify(package)
+        open_now = self.store.open_submissions(actor)
+        if open_now >= self.max_open:  # before storing the artifact; re-checked atomically
+            raise QuotaExceeded(
+                f"'{actor}' already has {open_now} open submissions (draft, review or changes "
+                f"requested); the store allows {self.max_open}",
+                hint="finish or withdraw some first: 'modhost market history MOD' lists them",
+                details={"open": open_now, "quota": self.max_open},
+            )
         artifact = self.store.put_artifact(package)
         return self.store.create_submission(
-            mod_id=mod_id, version=version, author=actor, artifact=artifact, manifest=manifest
+            mod_id=mod_id,
+            version=version,
+            author=actor,
+            artifact=artifact,
+            manifest=manifest,
+            max_open=self.max_open,
         )
 
     def revise(self, submission_id: int, package: bytes, *, actor: str) -> Submission:
@@ -98,7 +152,12 @@ class Marketplace:
         sub = self.store.get(submission_id)
         self._check(sub, State.REVIEW, actor, "")
         findings = run_gates(
-            sub, self.store.get_artifact(sub.artifact), self.store, self.gates, limits=self.limits
+            sub,
+            self.store.get_artifact(sub.artifact),
+            self.store,
+            self.gates,
+            limits=self.limits,
+            staging=self.staging,
         )
         return self._commit(sub, State.REVIEW, actor, "review requested", findings=findings)
 
@@ -146,17 +205,14 @@ class Marketplace:
             )
         if rule.needs_gates_passed and not sub.gates_passed:
             raise _validation_failed(sub)
+        guard = None
         if to_state in (State.APPROVED, State.PUBLISHED):
-            # Another version may have been approved or published since the gates ran.
-            late = version_not_newer(self.store, sub, Version(sub.version), gate="publish")
-            if late is not None:
-                raise ValidationFailed(
-                    f"submission {sub.id}: {late.message}",
-                    mod_id=sub.mod_id,
-                    hint=late.hint,
-                    details={"findings": [late.to_dict()]},
-                )
-        return self._commit(sub, to_state, actor, reason)
+            # Another version may have been approved or published since the gates ran:
+            # checked now for a quick answer, and again inside the transaction that commits.
+            early = version_not_newer(self.store, sub, Version(sub.version), gate="publish")
+            _raise_late(sub, early)
+            guard = _version_guard(sub)
+        return self._commit(sub, to_state, actor, reason, guard=guard)
 
     def _commit(
         self,
@@ -167,6 +223,7 @@ class Marketplace:
         *,
         findings: Sequence[Finding] | None = None,
         new_package: tuple[str, str, Mapping[str, Any]] | None = None,
+        guard: Guard | None = None,
     ) -> Submission:
         """Make the move, compare-and-set on the state and revision ``sub`` was read at."""
         return self.store.transition(
@@ -178,6 +235,7 @@ class Marketplace:
             reason=reason,
             findings=findings,
             new_package=new_package,
+            guard=guard,
         )
 
     def _check(self, sub: Submission, to_state: State, actor: str, reason: str) -> Rule:
@@ -268,8 +326,15 @@ class Marketplace:
         sub = self.store.get(submission_id)
         previous = [s for s in self.published(sub.mod_id) if s.id != sub.id]
         base = max(previous, key=lambda s: Version(s.version), default=None)
+        unsafe = [
+            f
+            for f in inspect_package(
+                self.store.get_artifact(sub.artifact), mod_id=sub.mod_id, limits=self.limits
+            )
+            if f.code == DiagnosticCode.PACKAGE_UNSAFE
+        ]
         diff = None
-        if base is not None:
+        if base is not None and not unsafe:
             diff = {
                 "against": {"id": base.id, "version": base.version},
                 **file_diff(
@@ -280,17 +345,14 @@ class Marketplace:
             "submission": sub.to_dict(),
             "diff": diff,
             "history": [h.to_dict() for h in self.history(submission_id)],
+            # Why the diff is missing: a package stored before a limit it now breaks.
+            "package_unsafe": [f.to_dict() for f in unsafe],
         }
 
     # -- helpers --------------------------------------------------------------------------
 
     def _identify(self, package: bytes) -> tuple[str, str, dict[str, Any]]:
-        if len(package) > self.limits.max_package_bytes:
-            raise PackageUnsafe(
-                f"package is {len(package)} bytes, over the "
-                f"{self.limits.max_package_bytes}-byte limit",
-                mod_id="(unknown)",
-            )
+        require_safe(package, mod_id="(unknown)", limits=self.limits)
         raw = read_member(package, MANIFEST_FILE)
         if raw is None:
             raise PackageUnsafe(
@@ -315,6 +377,25 @@ class Marketplace:
                 hint='set id = "my-mod" and version = "1.0.0"',
             )
         return mod_id, version, data
+
+
+def _raise_late(sub: Submission, late: Finding | None) -> None:
+    if late is not None:
+        raise ValidationFailed(
+            f"submission {sub.id}: {late.message}",
+            mod_id=sub.mod_id,
+            hint=late.hint,
+            details={"findings": [late.to_dict()]},
+        )
+
+
+def _version_guard(sub: Submission) -> Guard:
+    """The in-transaction version check for approve and publish."""
+
+    def guard(others: Sequence[Submission]) -> None:
+        _raise_late(sub, newest_taken(others, sub, Version(sub.version), gate="publish"))
+
+    return guard
 
 
 def _validation_failed(sub: Submission) -> ValidationFailed:
@@ -351,9 +432,8 @@ def _hashes(package: bytes) -> dict[str, str]:
             if info.is_dir():
                 continue
             digest = hashlib.sha256()
-            with zf.open(info) as fh:
-                while chunk := fh.read(1 << 16):
-                    digest.update(chunk)
+            for chunk in stream_entry(zf, info, mod_id=""):
+                digest.update(chunk)
             out[info.filename] = digest.hexdigest()
     return out
 

@@ -161,11 +161,15 @@ class HistoryEntry:
     findings: tuple[Finding, ...]
     #: The artifact the submission pointed at after this step.
     artifact: str
+    #: The mod version the submission had after this step (None in rows written before the
+    #: store recorded it and whose submission no longer exists).
+    version: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "submission": self.submission_id,
+            "version": self.version,
             "seq": self.seq,
             "from": None if self.from_state is None else str(self.from_state),
             "to": str(self.to_state),

@@ -13,17 +13,14 @@ starting at once never lose a record or leave a half-written file.
 from __future__ import annotations
 
 import contextlib
-import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Final, Literal
 
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from host_api import write_atomically
-
 from ._sigerrors import RollbackStateInvalid
+from ._statefile import locked, read_capped, write_state
 
 STATE_FILE: Final = Path("signing") / "accepted.json"
 _MAX_STATE_BYTES: Final = 16 * 1024 * 1024
@@ -67,15 +64,9 @@ class AcceptedVersions:
 
         :raises RollbackStateInvalid: the file exists but is unreadable or malformed.
         """
-        try:
-            with self.path.open("rb") as fh:
-                data = fh.read(_MAX_STATE_BYTES + 1)
-        except FileNotFoundError:
+        data = read_capped(self.path, _MAX_STATE_BYTES, self._bad)
+        if data is None:
             return {}
-        except OSError as exc:
-            raise self._bad(f"cannot read it: {exc.strerror or exc}") from exc
-        if len(data) > _MAX_STATE_BYTES:
-            raise self._bad("it is implausibly large")
         try:
             state = _State.model_validate_json(data)
             for record in state.mods.values():
@@ -116,25 +107,11 @@ class AcceptedVersions:
             self._write(_State(mods=records))
         return True
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with lock_path.open("a") as lock:
-            try:
-                import fcntl  # POSIX only; elsewhere the atomic rename still prevents torn files
-            except ImportError:
-                yield
-                return
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return locked(self.path)
 
     def _write(self, state: _State) -> None:
-        data = json.dumps(state.model_dump(), indent=2, sort_keys=True) + "\n"
-        write_atomically(self.path, data.encode("utf-8"), prefix=".accepted.", durable=True)
+        write_state(self.path, state, prefix=".accepted.")
 
     def _bad(self, why: str) -> RollbackStateInvalid:
         return RollbackStateInvalid(

@@ -20,7 +20,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,6 +31,7 @@ from ._errors import PackageUnsafe
 from ._gates import GateSubject, skipped
 from ._model import Finding, Submission
 from ._package import safe_extract
+from ._staging import default_staging_dir, work_folder
 from ._states import State
 from ._store import MarketStore
 
@@ -53,8 +53,7 @@ class SmokeGate:
     def run(self, subject: GateSubject) -> list[Finding]:
         if subject.folder is None or subject.manifest is None:
             return [skipped(self.name, subject, "the package is unsafe or mod.toml is invalid")]
-        with tempfile.TemporaryDirectory(prefix="modhost-smoke-") as tmp:
-            root = Path(tmp)
+        with work_folder(subject.staging or default_staging_dir(), "smoke") as root:
             mods = root / "mods"
             shutil.copytree(subject.folder, mods / subject.manifest.id)
             authors = {subject.submission.author}
@@ -160,7 +159,8 @@ class SmokeGate:
                 out.append(
                     self._finding(
                         subject,
-                        f"{mod_id} ended the smoke run {entry.get('state')}",
+                        f"{mod_id} ended the smoke run in state '{entry.get('state')}' "
+                        "(not 'running')",
                         DiagnosticCode.MARKET_SMOKE_FAILED,
                     )
                 )

@@ -7,6 +7,15 @@ actors racing on one submission cannot both win. Artifacts are immutable and add
 their SHA-256, so writing one before the transaction that references it is always safe (a
 crash leaves at most an unreferenced blob, never a reference to a missing one).
 
+Races the compare-and-set alone cannot settle are serialised per subject inside the
+transaction (:meth:`SqlStore._lock`: a no-op under SQLite, whose writers already hold the
+database lock; an advisory transaction lock under PostgreSQL): the roles table (two first
+grants make one first maintainer), a mod (two approvals of one version: the second sees the
+first; a unique index backs it) and an author (the open-submission quota).
+
+Opening a store never takes the write lock: the schema version is read first, and the DDL
+runs (under the write lock) only when the schema is missing or older.
+
 Backends: :mod:`._sqlite` (the default; artifacts as files next to the database) and
 :mod:`._postgres` (artifacts in a table). Both implement the few hooks of :class:`SqlStore`.
 """
@@ -16,13 +25,21 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
+import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
-from typing import Any, ClassVar, Final, Protocol, Self
+from typing import Any, Final, Protocol, Self
 
-from ._errors import ConcurrentUpdate, MarketError, MarketForbidden, SubmissionNotFound
+from ._errors import (
+    ConcurrentUpdate,
+    MarketError,
+    MarketForbidden,
+    QuotaExceeded,
+    StoreConfigError,
+    SubmissionNotFound,
+)
 from ._model import (
     AuditRecord,
     AuthorKey,
@@ -36,7 +53,28 @@ from ._model import (
 )
 from ._states import State
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+#: Environment variable: seconds a writer waits for another writer's lock (default 30).
+LOCK_TIMEOUT_ENV: Final = "MODHOST_MARKET_LOCK_TIMEOUT"
+_DEFAULT_LOCK_TIMEOUT_S: Final = 30.0
+#: States in which a submission counts against its author's quota.
+OPEN_STATES: Final = (State.DRAFT, State.REVIEW, State.CHANGES_REQUESTED)
+#: States that hold a version of a mod for good: at most one submission per version.
+TAKEN_STATES: Final = (State.APPROVED, State.PUBLISHED, State.YANKED)
+
+#: Called inside a transition's transaction with every other submission of the mod; raises
+#: to abort the transition (see :meth:`MarketStore.transition`).
+Guard = Callable[[Sequence["Submission"]], None]
+
+
+def lock_timeout_s() -> float:
+    """``$MODHOST_MARKET_LOCK_TIMEOUT`` seconds, else 30; how long a writer waits."""
+    try:
+        value = float(os.environ.get(LOCK_TIMEOUT_ENV, _DEFAULT_LOCK_TIMEOUT_S))
+    except ValueError:
+        return _DEFAULT_LOCK_TIMEOUT_S
+    return value if value > 0 else _DEFAULT_LOCK_TIMEOUT_S
+
 
 #: Portable DDL; ``{id}`` and ``{blob}`` are filled in per backend.
 SCHEMA: Final[tuple[str, ...]] = (
@@ -61,6 +99,10 @@ SCHEMA: Final[tuple[str, ...]] = (
     # check: the loser's transaction fails on this index and changes nothing.
     "CREATE UNIQUE INDEX IF NOT EXISTS submissions_released ON submissions (mod_id, version)"
     " WHERE state IN ('published', 'yanked')",
+    # A version is approved at most once: two approvals racing for one version cannot both
+    # land (the loser would otherwise block publishing, rejecting and yanking for good).
+    "CREATE UNIQUE INDEX IF NOT EXISTS submissions_taken ON submissions (mod_id, version)"
+    " WHERE state IN ('approved', 'published', 'yanked')",
     "CREATE TABLE IF NOT EXISTS history ("
     " submission_id INTEGER NOT NULL REFERENCES submissions(id),"
     " seq INTEGER NOT NULL,"
@@ -71,6 +113,7 @@ SCHEMA: Final[tuple[str, ...]] = (
     " reason TEXT NOT NULL DEFAULT '',"
     " findings TEXT NOT NULL DEFAULT '[]',"
     " artifact TEXT NOT NULL,"
+    " version TEXT,"
     " PRIMARY KEY (submission_id, seq))",
     "CREATE TABLE IF NOT EXISTS author_keys (author TEXT NOT NULL, key_id TEXT NOT NULL,"
     " public_key TEXT NOT NULL, added_at TEXT NOT NULL, added_by TEXT NOT NULL,"
@@ -86,8 +129,17 @@ _SUBMISSION_COLUMNS: Final = (
     "revision, created_at, updated_at"
 )
 _HISTORY_COLUMNS: Final = (
-    "submission_id, seq, from_state, to_state, actor, at, reason, findings, artifact"
+    "submission_id, seq, from_state, to_state, actor, at, reason, findings, artifact, version"
 )
+#: Upgrades from each older schema version, run in order under the write lock.
+_MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
+    # 1 -> 2: history rows name the version the submission had at that step.
+    2: (
+        "ALTER TABLE history ADD COLUMN version TEXT",
+        "UPDATE history SET version = (SELECT version FROM submissions"
+        " WHERE submissions.id = history.submission_id) WHERE version IS NULL",
+    ),
+}
 
 
 def sha256_hex(data: bytes) -> str:
@@ -146,11 +198,21 @@ class MarketStore(abc.ABC):
         author: str,
         artifact: str,
         manifest: Mapping[str, Any],
+        max_open: int | None = None,
     ) -> Submission:
-        """Create a submission in ``draft`` with its first history row.
+        """Create a submission in ``draft`` with its first history row. Two first
+        submissions of a new mod at once by its author both land; by two authors, the
+        second gets ``MARKET_FORBIDDEN``.
 
+        :param max_open: the author's quota of open submissions (draft, review, changes
+            requested), checked in the same transaction; None for no quota.
         :raises MarketForbidden: the mod exists and belongs to another author.
+        :raises QuotaExceeded: the author already has ``max_open`` open submissions.
         """
+
+    @abc.abstractmethod
+    def open_submissions(self, author: str) -> int:
+        """How many of ``author``'s submissions are open (count against the quota)."""
 
     @abc.abstractmethod
     def transition(
@@ -164,10 +226,15 @@ class MarketStore(abc.ABC):
         reason: str = "",
         findings: Sequence[Finding] | None = None,
         new_package: tuple[str, str, Mapping[str, Any]] | None = None,
+        guard: Guard | None = None,
     ) -> Submission:
         """Move a submission, compare-and-set on ``(expected_state, expected_revision)``.
 
         The caller checked the move against the state machine; this only makes it atomic.
+
+        :param guard: called inside the transaction, after the mod is locked against other
+            transitions of its submissions, with every other submission of the mod; it
+            raises to abort (the approve and publish steps check the version there).
 
         :param findings: gate results to record (sets ``gates_passed``).
         :param new_package: ``(artifact, version, manifest)`` replacing the package; clears
@@ -251,21 +318,17 @@ class _Connection(Protocol):
 class SqlStore(MarketStore):
     """The store logic over a SQL connection; backends supply transactions and artifacts.
 
-    A backend sets ``_conn`` and the three driver attributes below; each of its transactions
-    runs inside :meth:`_using`.
+    A backend sets ``_conn``, opens with :meth:`_ensure_schema`, and runs each of its
+    transactions inside :meth:`_using`.
     """
 
     _conn: _Connection
-    #: The driver's error for a violated constraint: a change made meanwhile won.
-    _conflict_error: ClassVar[type[Exception]]
-    #: The driver's error for an operation that could not run (lock, disk, network).
-    _failure_error: ClassVar[type[Exception]]
-    #: What to try when ``_failure_error`` happens.
-    _failure_hint: ClassVar[str]
+    #: The identity column's DDL (``{id}`` in :data:`SCHEMA`).
+    _id_ddl: str
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._lock = threading.RLock()
+        self._mutex = threading.RLock()
         self._closed = False
 
     @abc.abstractmethod
@@ -274,41 +337,86 @@ class SqlStore(MarketStore):
 
     @abc.abstractmethod
     def _read(self) -> AbstractContextManager[Tx]:
-        """A consistent read."""
+        """A consistent read that never waits for a writer."""
+
+    @abc.abstractmethod
+    def _translate(self, exc: Exception) -> MarketError | None:
+        """The marketplace error for a driver error (None: not the driver's)."""
+
+    @abc.abstractmethod
+    def _schema_version(self, tx: Tx) -> int:
+        """The stored schema version (0 when there is no schema yet), read without locks."""
+
+    def _lock(self, tx: Tx, key: str) -> None:
+        """Serialise this transaction with every other one that locks ``key`` (until it
+        ends). Backends whose write transactions are already serial need not override."""
 
     @contextmanager
     def _using(self) -> Iterator[None]:
         """Hold the connection (one thread at a time) of an open store, and turn the driver's
         errors into marketplace errors: the one boundary where they are translated."""
-        with self._lock:
+        with self._mutex:
             if self._closed:
                 raise MarketError(f"store {self.url} is closed", hint="this is a bug in the caller")
             try:
                 yield
-            except self._conflict_error as exc:
-                raise ConcurrentUpdate(
-                    f"store {self.url}: the change conflicts with one made meanwhile ({exc})",
-                    hint="reload with 'modhost market show ID' and decide again",
-                ) from exc
-            except self._failure_error as exc:
-                raise MarketError(
-                    f"store {self.url}: {exc}".strip(), hint=self._failure_hint
-                ) from exc
+            except MarketError:
+                raise
+            except Exception as exc:
+                translated = self._translate(exc)
+                if translated is None:
+                    raise
+                raise translated from exc
 
     def close(self) -> None:
-        with self._lock:
+        with self._mutex:
             if not self._closed:
                 self._closed = True
                 self._conn.close()
 
-    def _init_schema(self, tx: Tx, id_ddl: str) -> None:
+    def _ensure_schema(self) -> None:
+        """Create or upgrade the schema, taking the write lock only when it is needed."""
+        with self._read() as tx:
+            if self._schema_version(tx) == SCHEMA_VERSION:
+                return
+        with self._write() as tx:
+            self._lock(tx, "schema")
+            found = self._schema_version(tx)  # again: another process may have done it
+            if found == SCHEMA_VERSION:
+                return
+            if found > SCHEMA_VERSION:
+                raise StoreConfigError(
+                    f"store {self.url} has schema version {found}; this modhost knows "
+                    f"{SCHEMA_VERSION}",
+                    hint="upgrade modhost to use this store",
+                )
+            self._create_schema(tx, found)
+
+    def _create_schema(self, tx: Tx, found: int) -> None:
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            for ddl in _MIGRATIONS.get(version, ()) if found else ():
+                tx.run(ddl)
         for ddl in SCHEMA:
-            tx.run(ddl.replace("{id}", id_ddl))
+            if "submissions_taken" in ddl and found and self._taken_twice(tx):
+                # A store from before the index may hold one version approved twice (the
+                # race it closes); the index cannot be built over it, and the in-transaction
+                # version check still guards every new approval.
+                continue
+            tx.run(ddl.replace("{id}", self._id_ddl))
         tx.run(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
-            "ON CONFLICT (key) DO NOTHING",
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (str(SCHEMA_VERSION),),
         )
+
+    def _taken_twice(self, tx: Tx) -> bool:
+        marks = ", ".join("?" for _ in TAKEN_STATES)
+        row = tx.one(
+            f"SELECT 1 FROM submissions WHERE state IN ({marks}) "
+            "GROUP BY mod_id, version HAVING COUNT(*) > 1 LIMIT 1",
+            tuple(str(s) for s in TAKEN_STATES),
+        )
+        return row is not None
 
     # -- submissions ----------------------------------------------------------------------
 
@@ -320,16 +428,22 @@ class SqlStore(MarketStore):
         author: str,
         artifact: str,
         manifest: Mapping[str, Any],
+        max_open: int | None = None,
     ) -> Submission:
         now = utc_now()
         with self._write() as tx:
+            if max_open is not None:
+                self._lock(tx, f"author:{author}")
+                self._check_quota(tx, author, max_open)
+            # ON CONFLICT: a first submission racing another one of the same new mod waits
+            # for it and then reads its owner, instead of failing on the primary key.
+            tx.run(
+                "INSERT INTO mods (mod_id, owner, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (mod_id) DO NOTHING",
+                (mod_id, author, now),
+            )
             owner = tx.one("SELECT owner FROM mods WHERE mod_id = ?", (mod_id,))
-            if owner is None:
-                tx.run(
-                    "INSERT INTO mods (mod_id, owner, created_at) VALUES (?, ?, ?)",
-                    (mod_id, author, now),
-                )
-            elif owner[0] != author:
+            if owner is not None and owner[0] != author:
                 raise MarketForbidden(
                     f"mod '{mod_id}' belongs to '{owner[0]}'; '{author}' cannot submit it",
                     mod_id=mod_id,
@@ -344,9 +458,31 @@ class SqlStore(MarketStore):
             assert row is not None
             new_id = int(row[0])
             self._append_history(
-                tx, new_id, 1, None, State.DRAFT, author, now, "submitted", (), artifact
+                tx, new_id, 1, None, State.DRAFT, author, now, "submitted", (), artifact, version
             )
             return self._get(tx, new_id)
+
+    def _check_quota(self, tx: Tx, author: str, max_open: int) -> None:
+        count = self._count_open(tx, author)
+        if count >= max_open:
+            raise QuotaExceeded(
+                f"'{author}' already has {count} open submissions (draft, review or changes "
+                f"requested); the store allows {max_open}",
+                hint="finish or withdraw some first: 'modhost market history MOD' lists them",
+                details={"open": count, "quota": max_open},
+            )
+
+    def _count_open(self, tx: Tx, author: str) -> int:
+        marks = ", ".join("?" for _ in OPEN_STATES)
+        row = tx.one(
+            f"SELECT COUNT(*) FROM submissions WHERE author = ? AND state IN ({marks})",
+            (author, *(str(s) for s in OPEN_STATES)),
+        )
+        return int(row[0]) if row else 0
+
+    def open_submissions(self, author: str) -> int:
+        with self._read() as tx:
+            return self._count_open(tx, author)
 
     def transition(
         self,
@@ -359,6 +495,7 @@ class SqlStore(MarketStore):
         reason: str = "",
         findings: Sequence[Finding] | None = None,
         new_package: tuple[str, str, Mapping[str, Any]] | None = None,
+        guard: Guard | None = None,
     ) -> Submission:
         now = utc_now()
         sets = ["state = ?", "revision = revision + 1", "updated_at = ?"]
@@ -377,6 +514,8 @@ class SqlStore(MarketStore):
             ]
             params += [artifact, version, _dump(manifest)]
         with self._write() as tx:
+            if guard is not None:
+                self._guard(tx, submission_id, guard)
             changed = tx.run(
                 f"UPDATE submissions SET {', '.join(sets)} "
                 "WHERE id = ? AND state = ? AND revision = ?",
@@ -396,8 +535,19 @@ class SqlStore(MarketStore):
                 reason,
                 tuple(findings or ()),
                 current.artifact,
+                current.version,
             )
             return current
+
+    def _guard(self, tx: Tx, submission_id: int, guard: Guard) -> None:
+        mine = self._get(tx, submission_id)
+        self._lock(tx, f"mod:{mine.mod_id}")
+        rows = tx.all(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE mod_id = ? AND id <> ? "
+            "ORDER BY id",
+            (mine.mod_id, submission_id),
+        )
+        guard([_submission(r) for r in rows])
 
     def _explain_lost_race(
         self, tx: Tx, submission_id: int, expected: State, wanted: State
@@ -429,9 +579,10 @@ class SqlStore(MarketStore):
         reason: str,
         findings: Sequence[Finding],
         artifact: str,
+        version: str,
     ) -> None:
         tx.run(
-            f"INSERT INTO history ({_HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO history ({_HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 submission_id,
                 seq,
@@ -442,6 +593,7 @@ class SqlStore(MarketStore):
                 reason,
                 findings_to_json(findings),
                 artifact,
+                version,
             ),
         )
 
@@ -523,6 +675,7 @@ class SqlStore(MarketStore):
 
     def grant_role(self, name: str, role: str, *, actor: str) -> None:
         with self._write() as tx:
+            self._lock(tx, "roles")  # two first grants at once: the second sees the first
             # Until the store has a maintainer, anyone may grant roles (bootstrap).
             anyone = tx.one("SELECT COUNT(*) FROM roles WHERE role = 'maintainer'")
             bootstrapping = anyone is not None and anyone[0] == 0
@@ -595,7 +748,7 @@ def _submission(row: tuple[Any, ...]) -> Submission:
 
 
 def _history(row: tuple[Any, ...]) -> HistoryEntry:
-    sid, seq, frm, to, actor, at, reason, findings, artifact = row
+    sid, seq, frm, to, actor, at, reason, findings, artifact, version = row
     return HistoryEntry(
         submission_id=int(sid),
         seq=int(seq),
@@ -606,4 +759,5 @@ def _history(row: tuple[Any, ...]) -> HistoryEntry:
         reason=str(reason),
         findings=findings_from_json(findings),
         artifact=str(artifact),
+        version=None if version is None else str(version),
     )

@@ -24,6 +24,10 @@ or same version, other files  (warning and loads with             (same)
 (``SIGNATURE_ROLLBACK``)      ``allow_downgrade``)
 ============================  ==================================  ==========================
 
+Besides ``trusted_keys``, a key that ``modhost market install`` verified and recorded
+(``<data_dir>/signing/market-keys.json``, see :mod:`._vouched`) is trusted for the mods it
+was recorded with, and only for them.
+
 Links are refused even in ``dev``: the host never follows a link out of a mod folder. Only
 valid, trusted signatures are recorded for rollback protection, so editing a mod under ``dev``
 (which makes it *invalid* until re-signed) never trips it.
@@ -31,7 +35,7 @@ valid, trusted signatures are recorded for rollback protection, so editing a mod
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
@@ -52,6 +56,7 @@ from ._sigerrors import (
 )
 from ._signing import KEY_ID_PATTERN, load_public_key
 from ._sigverify import SignatureStatus, verify_mod
+from ._vouched import VouchedKey, VouchedKeys, keys_for_mod, vouched_path
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,30 @@ class TrustSet:
     key_ids: frozenset[str] = frozenset()
     #: ``POLICY_INVALID`` errors for entries that name a missing or malformed key file.
     diagnostics: tuple[Diagnostic, ...] = ()
+    #: Keys a marketplace vouched for at install, by key id (trusted for their mods only).
+    vouched: Mapping[str, VouchedKey] = field(default_factory=dict)
 
     @classmethod
     def from_policy(cls, policy: HostPolicy, policy_dir: Path) -> TrustSet:
         """Resolve ``[signing] trusted_keys``: key ids as they are, files relative to
-        ``policy_dir`` (absolute paths allowed). A bad entry is reported, never trusted."""
-        return cls.from_entries(policy.signing.trusted_keys, policy_dir)
+        ``policy_dir`` (absolute paths allowed), plus the keys marketplaces vouched for in
+        the policy's data folder. A bad entry or file is reported, never trusted."""
+        found = cls.from_entries(policy.signing.trusted_keys, policy_dir)
+        try:
+            vouched = VouchedKeys(vouched_path(policy_dir / policy.data_dir)).load()
+        except TrustConfigError as exc:
+            return replace(found, diagnostics=(*found.diagnostics, exc.to_diagnostic()))
+        return replace(found, vouched=vouched)
+
+    def key_ids_for(self, mod_id: str) -> frozenset[str]:
+        """The key ids trusted for ``mod_id``: the policy's, and those a marketplace vouched
+        for on that mod."""
+        return self.key_ids | keys_for_mod(self.vouched, mod_id)
+
+    def vouched_by(self, key_id: str | None, mod_id: str) -> VouchedKey | None:
+        """The marketplace record that makes ``key_id`` trusted for ``mod_id``, if any."""
+        record = self.vouched.get(key_id or "")
+        return record if record is not None and mod_id in record.mods else None
 
     @classmethod
     def from_entries(cls, entries: Iterable[str], base_dir: Path) -> TrustSet:
@@ -153,7 +176,7 @@ class SignatureChecker:
 
         Cost: hashes the whole mod when it carries a parseable, verifying mod.sig.
         """
-        found = verify_mod(folder, trusted=self.trust.key_ids, manifest=manifest)
+        found = verify_mod(folder, trusted=self.trust.key_ids_for(manifest.id), manifest=manifest)
         base = SignatureCheck(
             found.mod_id, found.version, True, found.status, found.key_id, found.digest, found.diff
         )

@@ -23,15 +23,18 @@ from host_api import ModhostError, load_manifest
 from marketplace import (
     PACKAGE_SUFFIX,
     AuditRecord,
+    Finding,
     HistoryEntry,
     InstalledMod,
     Marketplace,
     State,
     Submission,
+    as_market_error,
     install,
     open_store,
     pack_bytes,
     parse_request,
+    read_package,
 )
 
 from ._cli_common import (
@@ -45,7 +48,6 @@ from ._cli_common import (
 )
 
 USER_ENV: Final = "MODHOST_USER"
-_CHUNK: Final = 256 * 1024
 
 _T = TypeVar("_T")
 
@@ -86,9 +88,18 @@ def _actor(value: str | None) -> str:
 @contextmanager
 def _diagnosed(as_json: bool) -> Iterator[None]:
     """Turn a ModhostError raised inside into its diagnostics (stderr, or the JSON document
-    ``{"ok": false, "diagnostics": [...]}``) and exit 1."""
+    ``{"ok": false, "diagnostics": [...]}``) and exit 1. The marketplace's error boundary:
+    a file or driver error is translated by :func:`marketplace.as_market_error` first."""
     try:
-        yield
+        try:
+            yield
+        except ModhostError:
+            raise
+        except Exception as exc:
+            translated = as_market_error(exc)
+            if translated is None:
+                raise
+            raise translated from exc
     except ModhostError as exc:
         diagnostics = list(getattr(exc, "diagnostics", ()) or (exc.to_diagnostic(),))
         if as_json:
@@ -208,7 +219,8 @@ def pack_cmd(
             task = bar.add_task(f"packing {manifest.id}", total=None)
             data = pack_bytes(folder, progress=lambda d, t: bar.update(task, completed=d, total=t))
     target = out or Path(f"{manifest.id}-{manifest.version}{PACKAGE_SUFFIX}")
-    target.write_bytes(data)
+    with _diagnosed(as_json):
+        target.write_bytes(data)
     sha = hashlib.sha256(data).hexdigest()
     signed = (folder / "mod.sig").is_file()
     if as_json:
@@ -233,16 +245,12 @@ def pack_cmd(
 
 
 def _read_with_progress(path: Path, as_json: bool) -> bytes:
+    """The package's bytes; refused by its size before it is read (PACKAGE_UNSAFE)."""
     if not path.is_file():
         usage_error(f"{path} is not a file")
-    total = path.stat().st_size
-    chunks: list[bytes] = []
-    with _bar(as_json) as bar, path.open("rb") as fh:
-        task = bar.add_task(f"uploading {path.name}", total=total)
-        while chunk := fh.read(_CHUNK):
-            chunks.append(chunk)
-            bar.advance(task, len(chunk))
-    return b"".join(chunks)
+    with _diagnosed(as_json), _bar(as_json) as bar:
+        task = bar.add_task(f"uploading {path.name}", total=None)
+        return read_package(path, progress=lambda d, t: bar.update(task, completed=d, total=t))
 
 
 @market_app.command("submit")
@@ -324,6 +332,11 @@ def _print_shown(shown: _Shown) -> None:
             console.print(f"  {key}: {sub.manifest[key]}")
     if sub.gates_passed is not None:
         _print_findings(sub)
+    if document["package_unsafe"]:
+        console.print("the stored package is unsafe; its files are not shown:")
+        print_diagnostics(
+            [Finding.from_dict(f).to_diagnostic() for f in document["package_unsafe"]]
+        )
     diff = document["diff"]
     if diff:
         console.print(f"files vs published {diff['against']['version']}:")
@@ -334,24 +347,22 @@ def _print_shown(shown: _Shown) -> None:
 
 
 def _print_history(history: list[HistoryEntry]) -> None:
-    table = Table(title="history")
-    for column in ("#", "at", "actor", "from", "to", "reason", "gates"):
-        table.add_column(column)
+    """One plain line per step, naming the submission and its version (never cut to the
+    terminal's width)."""
+    console.print("history")
     for h in history:
         errors = sum(f.severity == "error" for f in h.findings)
-        gates = (
-            "" if h.to_state != State.REVIEW else ("passed" if not errors else f"{errors} error(s)")
+        gates = ""
+        if h.to_state == State.REVIEW:
+            gates = ", gates passed" if not errors else f", gates: {errors} error(s)"
+        reason = f": {h.reason}" if h.reason else ""
+        console.print(
+            f"  #{h.submission_id} {h.version or '?'} step {h.seq}  {h.at[:19]}  "
+            f"{h.from_state or 'new'} -> {h.to_state} by {h.actor}{gates}{reason}",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
         )
-        table.add_row(
-            str(h.seq),
-            h.at[:19],
-            h.actor,
-            str(h.from_state or "-"),
-            str(h.to_state),
-            h.reason,
-            gates,
-        )
-    console.print(table)
 
 
 def _move_command(name: str, target: State, *, needs_reason: bool, doc: str) -> None:
@@ -578,7 +589,16 @@ def install_cmd(
     store: StoreOpt = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Install published mods and their dependencies, verified before they reach --mods."""
+    """Install published mods and their dependencies, verified before they reach --mods.
+
+    The author keys that verified them are recorded in the host's trust store (for those
+    mods only), so they load under a strict signing policy."""
+    for text in requests:
+        if text.endswith(PACKAGE_SUFFIX) or Path(text).is_file():
+            usage_error(
+                f"'{text}' is a package file; 'market install' takes ID or ID@RANGE of a "
+                "published mod (a package goes through 'market submit' and review first)"
+            )
 
     def install_all(market: Marketplace) -> list[InstalledMod]:
         wanted = dict(parse_request(text) for text in requests)
@@ -600,7 +620,6 @@ def install_cmd(
 
 def _print_installed(done: list[InstalledMod]) -> None:
     for m in done:
-        console.print(
-            f"{m.action:9} {m.mod_id} {m.version} (submission #{m.submission_id}, "
-            f"key {m.key_id or '-'})"
-        )
+        key = f", key {m.key_id}" if m.key_id else ""
+        where = "already installed" if m.action == "unchanged" else f"submission #{m.submission_id}"
+        console.print(f"{m.action:9} {m.mod_id} {m.version} ({where}{key})")

@@ -204,10 +204,15 @@ def verify(
     _require_folder(folder)
     try:
         manifest = load_manifest(folder)
-        trusted, setup = _trusted_keys(folder, policy_file, trust or [])
+        policy_trust, trusted, setup = _trusted_keys(folder, policy_file, trust or [])
     except ModhostError as exc:  # a bad manifest, or an invalid policy file
         _fail(_diagnostics_of(exc), as_json)
-    found = verify_mod(folder, trusted=trusted, manifest=manifest)
+    found = verify_mod(
+        folder, trusted=trusted | policy_trust.key_ids_for(manifest.id), manifest=manifest
+    )
+    vouched = (
+        policy_trust.vouched_by(found.key_id, manifest.id) if found.status == "valid" else None
+    )
     diagnostics = [*setup]
     if found.problem is not None:
         diagnostics.append(found.problem.to_diagnostic("error"))
@@ -218,6 +223,7 @@ def verify(
         "key_id": found.key_id,
         "digest": found.digest,
         "diff": found.diff.as_dict() if found.diff else None,
+        "vouched_by": vouched.to_dict() if vouched else None,
         "diagnostics": [d.model_dump(mode="json") for d in diagnostics],
     }
     if as_json:
@@ -226,6 +232,10 @@ def verify(
         print_diagnostics(diagnostics)
         colour = {"valid": "green", "untrusted": "yellow"}.get(found.status, "red")
         by = f" (key {found.key_id})" if found.key_id else ""
+        if vouched:
+            by = (
+                f" (key {found.key_id} of {vouched.author}, vouched for by market {vouched.market})"
+            )
         console.print(f"[{colour}]{found.status}[/]: {found.mod_id} {found.version}{by}")
     finish(diagnostics)
 
@@ -241,18 +251,20 @@ def _key_path(key: Path | None) -> Path:
 
 def _trusted_keys(
     folder: Path, policy_file: Path | None, extra: list[str]
-) -> tuple[set[str], list[Diagnostic]]:
-    """Key ids trusted by the policy plus ``--trust`` entries, and problems reading them."""
+) -> tuple[TrustSet, frozenset[str], list[Diagnostic]]:
+    """The policy's trust (its keys and the keys marketplaces vouched for, per mod), the
+    ``--trust`` key ids, and problems reading them."""
     path = policy_file or _find_policy(folder)
     policy = load_policy(path) if path is not None else HostPolicy()
     policy_dir = path.parent if path is not None else Path.cwd()
     found = TrustSet.from_policy(policy, policy_dir)
-    ids, problems = set(found.key_ids), list(found.diagnostics)
+    problems = list(found.diagnostics)
+    ids: frozenset[str] = frozenset()
     if extra:
         more = TrustSet.from_entries(extra, Path.cwd())
-        ids |= more.key_ids
+        ids = more.key_ids
         problems += more.diagnostics
-    return ids, problems
+    return found, ids, problems
 
 
 def _find_policy(folder: Path) -> Path | None:

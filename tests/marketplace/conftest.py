@@ -15,6 +15,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from marketplace import (
     PackageGate,
     SignatureGate,
     SigningKey,
+    Submission,
     VersionGate,
     generate_key,
     open_store,
@@ -250,3 +252,35 @@ def publish_mod(market: Marketplace) -> Callable[[Path], int]:
         return sub.id
 
     return run
+
+
+def store_directly(
+    store: MarketStore, package: bytes, mod_id: str, version: str, author: str
+) -> Submission:
+    """A draft holding ``package`` written straight into the store, past ``submit``'s
+    checks: what a store holds when a limit was tightened after the package came in."""
+    return store.create_submission(
+        mod_id=mod_id,
+        version=version,
+        author=author,
+        artifact=store.put_artifact(package),
+        manifest={"id": mod_id, "version": version},
+    )
+
+
+def run_modhost(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``modhost ARGS`` as a real child process (``python -m runtime``), output captured.
+
+    :param env: the environment (default: this process's).
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "runtime", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )

@@ -194,13 +194,21 @@ def test_pipeline_output(
         "  name: Coin",
     ]
     assert "all gates passed" in shown and any(line.strip() == "history" for line in shown)
-    assert list(market.json("show", "1")) == ["ok", "submission", "diff", "history"]
+    assert list(market.json("show", "1")) == [
+        "ok",
+        "submission",
+        "diff",
+        "history",
+        "package_unsafe",
+    ]
     _failed(market("show", "99", expect=1), "MARKET_NOT_FOUND")
     _failed_json(market.json("show", "99", expect=1), "MARKET_NOT_FOUND")
 
     mods = tmp_path / "mods"
     installed = market("install", "coin", "--mods", str(mods)).lines
     assert installed == [f"installed coin 1.0.0 (submission #1, key {ada_key.key_id})"]
+    again_lines = market("install", "coin", "--mods", str(mods)).lines
+    assert again_lines == [f"unchanged coin 1.0.0 (already installed, key {ada_key.key_id})"]
     again = market.json("install", "coin", "--mods", str(mods))
     assert list(again) == ["ok", "mods_dir", "installed"] and again["mods_dir"] == str(mods)
     assert [m["action"] for m in again["installed"]] == ["unchanged"]
@@ -223,7 +231,12 @@ def test_pipeline_output(
     assert rejected["submission"]["state"] == "rejected"
 
     history = market("history", "coin")
-    assert "history" in history.lines[0] and "rejected" in history.out
+    assert history.lines[0] == "history"
+    # One line per step, naming the submission and its version (#2 was revised once).
+    steps = [line.split()[:4] for line in history.lines[1:]]
+    assert [s[:2] for s in steps] == [["#1", "1.0.0"]] * 4 + [["#2", "1.1.0"]] * 6
+    assert [s[3] for s in steps] == ["1", "2", "3", "4", "1", "2", "3", "4", "5", "6"]
+    assert history.lines[-1].endswith("review -> rejected by rex: no")
     history_doc = market.json("history", "2")
     assert list(history_doc) == ["ok", "history"] and history_doc["history"][-1]["to"] == "rejected"
     no_history = market("history", "nope", expect=2)

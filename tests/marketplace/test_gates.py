@@ -14,18 +14,26 @@ from host_api import DiagnosticCode
 from marketplace import (
     InvalidTransition,
     Marketplace,
+    PackageUnsafe,
     SigningKey,
     State,
     ValidationFailed,
     pack_bytes,
 )
 
+from .conftest import store_directly
+
 MakeMod = Callable[..., Path]
 
 
 def _review(market: Marketplace, package: bytes, author: str = "ada") -> list[tuple[str, str]]:
-    sub = market.submit(package, actor=author)
-    sub = market.request_review(sub.id, actor=author)
+    return _review_stored(market, market.submit(package, actor=author).id, author)
+
+
+def _review_stored(
+    market: Marketplace, submission_id: int, author: str = "ada"
+) -> list[tuple[str, str]]:
+    sub = market.request_review(submission_id, actor=author)
     assert sub.state == State.REVIEW
     with pytest.raises(ValidationFailed) as info:
         market.approve(sub.id, actor="rex")
@@ -126,7 +134,15 @@ def _zip_with(entry: str, data: bytes, mode: int, folder: Path) -> bytes:
 def test_unsafe_package(
     market: Marketplace, make_mod: MakeMod, entry: str, data: bytes, mode: int
 ) -> None:
-    errors = _review(market, _zip_with(entry, data, mode, make_mod()))
+    package = _zip_with(entry, data, mode, make_mod())
+    with pytest.raises(PackageUnsafe) as refused:
+        market.submit(package, actor="ada")
+    assert refused.value.to_diagnostic().code == DiagnosticCode.PACKAGE_UNSAFE
+    assert market.store.submissions() == []
+    # A package already in the store (stored before a limit it breaks) is refused by the
+    # package gate at review.
+    sub = store_directly(market.store, package, "coin", "1.0.0", "ada")
+    errors = _review_stored(market, sub.id)
     assert set(errors) == {("package", DiagnosticCode.PACKAGE_UNSAFE)}
     sub = market.store.submissions()[-1]
     skipped = [f.gate for f in sub.findings if f.severity == "info"]

@@ -97,10 +97,15 @@ def test_a_zip_bomb_is_refused_by_its_ratio(tmp_path: Path) -> None:
 
 
 def test_total_size_and_file_count_limits() -> None:
-    limits = PackageLimits(max_files=3, max_total_bytes=1000)
     entries = [MANIFEST] + [(f"f{i}", os.urandom(300), FILE) for i in range(4)]
+    limits = PackageLimits(max_files=3)
     messages = [f.message for f in inspect_package(_zip(entries), mod_id="c", limits=limits)]
-    assert any("5 files, over the 3-file limit" in m for m in messages)
+    assert messages == ["5 files, over the 3-file limit"]
+    limits = PackageLimits(max_entries=4)
+    messages = [f.message for f in inspect_package(_zip(entries), mod_id="c", limits=limits)]
+    assert messages == ["5 entries, over the 4-entry limit"]
+    limits = PackageLimits(max_total_bytes=1000)
+    messages = [f.message for f in inspect_package(_zip(entries), mod_id="c", limits=limits)]
     assert any("over the 1000-byte limit" in m for m in messages)
 
 
@@ -117,12 +122,15 @@ def test_lying_size_headers_are_caught_while_streaming(tmp_path: Path) -> None:
     central = data.rindex(b"PK\x01\x02")
     assert data[central + 24 : central + 28] == real
     data[central + 24 : central + 28] = fake
-    with pytest.raises((PackageUnsafe, zipfile.BadZipFile)):
+    with pytest.raises(PackageUnsafe, match=r"big\.bin"):
         safe_extract(bytes(data), tmp_path / "d", mod_id="coin")
+    [finding] = inspect_package(bytes(data), mod_id="coin")
+    assert finding.code == DiagnosticCode.PACKAGE_UNSAFE and finding.file == "big.bin"
 
 
 def test_garbage_and_missing_manifest() -> None:
     [bad] = inspect_package(b"not a zip", mod_id="coin")
-    assert bad.code == DiagnosticCode.PACKAGE_UNSAFE and "not a valid zip" in bad.message
+    assert bad.code == DiagnosticCode.PACKAGE_UNSAFE
+    assert bad.message == "not a modhost package (not a zip archive)"
     [missing] = inspect_package(_zip([("readme.txt", b"hi", FILE)]), mod_id="coin")
     assert missing.code == DiagnosticCode.MANIFEST_NOT_FOUND

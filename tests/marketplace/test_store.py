@@ -203,35 +203,43 @@ def test_sqlite_store_uses_wal_and_keeps_artifacts_beside_it(tmp_path: Path) -> 
     assert (tmp_path / "artifacts" / digest[:2] / f"{digest}.modpkg").read_bytes() == b"x"
 
 
-def test_a_version_is_released_at_most_once(store: MarketStore) -> None:
+def test_a_version_is_approved_at_most_once(store: MarketStore) -> None:
+    """The unique index behind the service's version check: a second submission of a taken
+    version cannot be approved even when nothing checked it first."""
     first, second = _draft(store), _draft(store)
-    for sub in (first, second):
-        for seq, (a, b) in enumerate(
-            [
-                (State.DRAFT, State.REVIEW),
-                (State.REVIEW, State.APPROVED),
-                (State.APPROVED, State.PUBLISHED),
-            ][: 3 if sub is first else 2],
-            start=1,
-        ):
-            store.transition(
-                sub.id,
-                expected_state=a,
-                expected_revision=seq,
-                to_state=b,
-                actor="x",
-                findings=[] if b == State.REVIEW else None,
-            )
-    with pytest.raises(ConcurrentUpdate):
+    steps = [
+        (State.DRAFT, State.REVIEW),
+        (State.REVIEW, State.APPROVED),
+        (State.APPROVED, State.PUBLISHED),
+    ]
+    for seq, (a, b) in enumerate(steps, start=1):
+        store.transition(
+            first.id,
+            expected_state=a,
+            expected_revision=seq,
+            to_state=b,
+            actor="x",
+            findings=[] if b == State.REVIEW else None,
+        )
+    store.transition(
+        second.id,
+        expected_state=State.DRAFT,
+        expected_revision=1,
+        to_state=State.REVIEW,
+        actor="x",
+        findings=[],
+    )
+    with pytest.raises(ConcurrentUpdate) as info:
         store.transition(
             second.id,
-            expected_state=State.APPROVED,
-            expected_revision=3,
-            to_state=State.PUBLISHED,
+            expected_state=State.REVIEW,
+            expected_revision=2,
+            to_state=State.APPROVED,
             actor="x",
         )
-    assert store.get(second.id).state == State.APPROVED
-    assert len(store.history(second.id)) == 3
+    assert "conflicts with one made meanwhile" in info.value.message
+    assert store.get(second.id).state == State.REVIEW
+    assert len(store.history(second.id)) == 2
 
 
 def test_store_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
