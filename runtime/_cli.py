@@ -19,6 +19,7 @@ from ._cli_common import EXIT_ERROR, err_console, print_diagnostics
 #: Command modules, registered in this order (their order in ``--help``).
 COMMAND_MODULES: Final[tuple[str, ...]] = (
     "runtime._cmd_run",
+    "runtime._cmd_profile",
     "runtime._cmd_replay",
     "runtime._cmd_check",
     "runtime._cmd_new",

@@ -52,14 +52,17 @@ import numpy as np
 
 from host_api import AuditSink, Diagnostic, DiagnosticCode, HostPolicy, ModFault, ModhostError
 from marketplace import record_loaded_mod
-from sandbox import ComponentRuntime, ScriptModule
+from sandbox import ComponentRuntime, HookFigures, ScriptModule
 
+from ._budgets import BudgetChecker
+from ._discovery import discover
 from ._events import MAX_EVENTS_PER_TICK, Event, for_receiver
 from ._faults import FaultLedger
 from ._frame import FrameSnapshot, Presenter
 from ._gameplay import Gameplay, GameplayStages
 from ._mods import ModInstance, ModLoadFailed, StartedLoad, load_mod, start_load
-from ._prepare import Preparation, prepare
+from ._prepare import Preparation, plan_discovery
+from ._profile import Profiler
 from ._reload import Reloader, ReloadResult
 from ._report import ModReport, ModState, RunReport, Timings
 from ._scheduler import DEFAULT_HZ, Scheduler, Stage
@@ -84,6 +87,9 @@ class Host:
     :param base_dir: where the policy's relative paths resolve (default: ``mods_dir``'s parent).
     :param log: called with ``(mod_id, line)`` for every line a mod logs (the terminal).
     :param audit: where capability decisions are recorded.
+    :param profile: keep the profiler's accounting (:mod:`runtime._profile`); None follows
+        the policy's ``[profile] enabled``.
+    :param trace: where the profiler streams slices (``run --trace``), if anywhere.
     """
 
     def __init__(
@@ -96,6 +102,8 @@ class Host:
         base_dir: Path | None = None,
         log: LogSink | None = None,
         audit: AuditSink | None = None,
+        profile: bool | None = None,
+        trace: Any = None,
     ) -> None:
         self.mods_dir: Final = mods_dir
         self.policy: Final = policy if policy is not None else HostPolicy()
@@ -107,8 +115,17 @@ class Host:
         #: Input, timers, HUD and colliders (runtime._gameplay).
         self.gameplay: Final = Gameplay(self.world, lambda d: self._diagnostics.append(d))
         gameplay_stages = GameplayStages(self, self.gameplay)
+        on = self.policy.profile.enabled if profile is None else profile
+        on = on or self.policy.budgets.enabled  # budgets read the profiler's figures
+        #: Per-tick, per-mod and per-hook accounting (None when profiling is off).
+        self.profiler: Final = (
+            Profiler(hz=hz, windows_s=self.policy.profile.windows_s, trace=trace) if on else None
+        )
         self.scheduler: Final = Scheduler(
-            hz=hz, on_tick_start=self.world.advance_tick, on_boundary=self._boundary
+            hz=hz,
+            on_tick_start=self.world.advance_tick,
+            on_boundary=self._boundary,
+            recorder=self.profiler,
         )
         for stage, fn in (
             (Stage.INPUT, gameplay_stages.input_stage),
@@ -144,6 +161,8 @@ class Host:
         base = base_dir if base_dir is not None else mods_dir.resolve().parent
         #: The WebAssembly tier (engine created on the first component); owns the data folder.
         self.components: Final = ComponentRuntime(base / self.policy.data_dir)
+        if self.profiler is not None:
+            self.profiler.start(tick=lambda: self.world.tick, capability_calls=self._calls)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def load(self) -> Preparation:
@@ -151,7 +170,14 @@ class Host:
 
         A mod that fails to load is reported (state ``failed``); the others load.
         """
-        prep = self.preparation = prepare(self.mods_dir, self.policy, base_dir=self._base_dir)
+        with self._startup("discovery"):
+            found = discover(self.mods_dir, self.policy, base_dir=self._base_dir)
+        with self._startup("planning"):
+            prep = self.preparation = plan_discovery(found)
+        if self.profiler is not None:
+            # Verified inside discovery: shown as its own step, not twice.
+            self.profiler.add_startup("signature checks", found.signature_ns)
+            self.profiler.add_startup("discovery", -found.signature_ns)
         self._diagnostics.extend(prep.diagnostics)
         for mod_id, state in prep.states.items():
             candidate = prep.candidates[mod_id]
@@ -162,6 +188,8 @@ class Host:
             for mod_id in ahead:
                 self.load_mod(mod_id)
         self._reloader.remember()
+        if self.policy.budgets.enabled:
+            BudgetChecker(self).attach()
         return prep
 
     def loading_ahead(self, order: Iterable[str]) -> Generator[str, None, None]:
@@ -188,7 +216,8 @@ class Host:
         prep = self.preparation
         candidate = None if prep is None else prep.candidates.get(mod_id)
         if candidate is not None and mod_id not in self._started:
-            self._started[mod_id] = start_load(candidate, self.policy)
+            with self._startup("worker start"):
+                self._started[mod_id] = start_load(candidate, self.policy)
 
     def load_mod(
         self, mod_id: str, *, on_load: bool = True, record: bool = True
@@ -211,21 +240,24 @@ class Host:
             self._order.append(mod_id)
         self._ledgers.setdefault(mod_id, FaultLedger(mod_id, self.policy))
         try:
-            instance = load_mod(
-                candidate,
-                world=self.world,
-                policy=self.policy,
-                seed=self.seed,
-                audit=self._audit,
-                components=self.components,
-                gameplay=self.gameplay,
-                started=self._started.pop(mod_id, None),
-            )
+            with self._startup("compile"):
+                instance = load_mod(
+                    candidate,
+                    world=self.world,
+                    policy=self.policy,
+                    seed=self.seed,
+                    audit=self._audit,
+                    components=self.components,
+                    gameplay=self.gameplay,
+                    started=self._started.pop(mod_id, None),
+                )
         except ModLoadFailed as exc:
             self._states[mod_id] = "failed"
             self._diagnostics.extend(exc.diagnostics)
             return None
         self.instances[mod_id] = instance
+        if self.profiler is not None:
+            instance.sandbox.figures = HookFigures()
         self._states[mod_id] = "running"
         if record:
             self.record_accepted(instance)
@@ -240,7 +272,8 @@ class Host:
             if int(i) not in known
         )
         if on_load:
-            self._timed(instance, self._call_on_load)
+            with self._startup("on_load"):
+                self._timed(instance, self._call_on_load)
         # Loading is a stage boundary: what on_load spawned is there for the first tick.
         self._boundary(None)
         return instance
@@ -278,7 +311,13 @@ class Host:
         """
         if self._closed:
             raise ModhostError("the host is closed", hint="create a new Host to run again")
-        return self._reloader.reload(mods, force=force)
+        start = time.perf_counter_ns()
+        result = self._reloader.reload(mods, force=force)
+        if self.profiler is not None and result.changed:
+            ms = (time.perf_counter_ns() - start) / 1e6
+            self.profiler.reloaded(ms)
+            self.profiler.instant("reload", {"summary": result.summary(), "ms": ms})
+        return result
 
     @property
     def reloads(self) -> tuple[ReloadResult, ...]:
@@ -293,6 +332,8 @@ class Host:
         for mod_id in list(self.instances):
             self.unload_mod(mod_id)
         self.components.close()
+        if self.profiler is not None:
+            self.profiler.close()
         if self._presenter is not None:
             self._presenter.close()
 
@@ -308,6 +349,10 @@ class Host:
         if self._closed:
             raise ModhostError("the host is closed", hint="create a new Host to run again")
         start = time.perf_counter_ns()
+        if self.scheduler.ticks == 0 and n > 0 and self.profiler is not None:
+            with self._startup("first tick"):
+                self.scheduler.step(1)
+            n -= 1
         self.scheduler.step(n)
         self._wall_ns += time.perf_counter_ns() - start
         for instance in self.instances.values():
@@ -475,7 +520,8 @@ class Host:
 
     def _tick_components(self, instance: ModInstance, dt: float) -> None:
         for component in instance.components:
-            if not self._guard(instance, lambda c=component: c.on_tick(dt)):  # type: ignore[misc]
+            thunk = partial(component.on_tick, dt)
+            if not self._export(instance, component, "on-tick", thunk):
                 return
 
     def _integration_stage(self, dt: float) -> None:
@@ -487,6 +533,8 @@ class Host:
             return
         rank = {m: i for i, m in enumerate(self._order)}
         events, dropped = self.world.events.drain(lambda m: rank.get(m, len(rank)))
+        if self.profiler is not None:
+            self.profiler.count_events([e.name for e in events])
         if dropped:
             self._diagnostics.extend(_dropped_events(dropped, self.world.tick))
         receivers = [i for i in self._active() if i.listens]
@@ -516,7 +564,9 @@ class Host:
                         self._call(instance, module, "on_event", ctx, for_receiver(event))
         for component in instance.components:
             payload = for_receiver(event).payload
-            self._guard(instance, lambda c=component, p=payload: c.on_event(event.name, p))  # type: ignore[misc]
+            self._export(
+                instance, component, "on-event", partial(component.on_event, event.name, payload)
+            )
 
     def _presentation_stage(self, dt: float) -> None:
         if self._presenter is not None and self.world.tick % self._present_every == 0:
@@ -582,9 +632,27 @@ class Host:
             return False
         return True
 
+    def _export(
+        self, instance: ModInstance, component: Any, export: str, thunk: Callable[[], object]
+    ) -> bool:
+        """Call a component export under :meth:`_guard`, counted per export when profiling."""
+        figures = instance.sandbox.figures
+        if figures is None:
+            return self._guard(instance, thunk)
+        start = time.perf_counter_ns()
+        ok = self._guard(instance, thunk)
+        left = getattr(component, "fuel_left", None)
+        limits = getattr(component, "limits", instance.sandbox.limits)
+        fuel = 0 if left is None else limits.fuel - left
+        path = str(getattr(component, "file", "component"))
+        figures.add(path, export, time.perf_counter_ns() - start, max(0, fuel))
+        return ok
+
     def _fault(self, instance: ModInstance, exc: ModFault) -> None:
         ledger = self._ledgers[instance.id]
         self._diagnostics.extend(ledger.record(exc, tick=self.world.tick))
+        if self.profiler is not None:
+            self.profiler.instant("fault", {"mod": instance.id, "code": str(exc.code)})
         if ledger.quarantined and self._states.get(instance.id) == "running":
             self._states[instance.id] = "quarantined"
 
@@ -593,8 +661,36 @@ class Host:
         try:
             work(instance)
         finally:
-            ns = time.perf_counter_ns() - start
-            self._mod_ns[instance.id] = self._mod_ns.get(instance.id, 0) + ns
+            end = time.perf_counter_ns()
+            self._mod_ns[instance.id] = self._mod_ns.get(instance.id, 0) + end - start
+            if self.profiler is not None:
+                self.profiler.mod_done(instance.id, start, end, instance.sandbox.figures)
+
+    def _startup(self, step: str) -> contextlib.AbstractContextManager[None]:
+        """Time a cold-start step (only before the first tick: reloads are timed apart)."""
+        if self.profiler is None or self.scheduler.ticks > 0:
+            return contextlib.nullcontext()
+        return self.profiler.step(step)
+
+    def _calls(self) -> dict[str, dict[str, int]]:
+        """Granted host calls per mod and capability so far (the profiler's view)."""
+        return {
+            m: {str(c): n for c, n in sorted(i.api.capability_calls.items())}
+            for m, i in sorted(self.instances.items())
+        }
+
+    def budget_overrun(self, mod_id: str | None, diagnostic: Diagnostic, rung: str) -> None:
+        """Record a budget overrun (:mod:`runtime._budgets`): the diagnostic, and with
+        ``rung`` ``throttled`` or ``quarantined`` that step on the mod's fault ladder."""
+        self._diagnostics.append(diagnostic)
+        if self.profiler is not None:
+            self.profiler.instant("budget", {"mod": mod_id or "", "message": diagnostic.message})
+        ledger = None if mod_id is None else self._ledgers.get(mod_id)
+        if mod_id is None or ledger is None or rung == "ok":
+            return
+        self._diagnostics.extend(ledger.escalate(rung, tick=self.world.tick))  # type: ignore[arg-type]
+        if ledger.quarantined and self._states.get(mod_id) == "running":
+            self._states[mod_id] = "quarantined"
 
     def _on_log(self, mod_id: str, line: str) -> None:
         self._logs.setdefault(mod_id, deque(maxlen=LOG_LINES_KEPT)).append(line)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from time import perf_counter_ns
 from typing import Any, ClassVar
 
 from host_api import Limits, ModFault, ModhostError
 
 from ._errors import SandboxClosed
+from ._figures import HookFigures
 
 #: The hooks a script may define (DESIGN.md, "Entity scripts").
 HOOKS: frozenset[str] = frozenset(
@@ -49,6 +51,8 @@ class ScriptSandbox(ABC):
         self.mod_id = mod_id
         self.limits = limits
         self._closed = False
+        #: Where per-hook figures go when the host profiles (None: nothing is recorded).
+        self.figures: HookFigures | None = None
 
     @abstractmethod
     def load(self, path: str, source: str) -> ScriptModule:
@@ -111,13 +115,41 @@ class ScriptSandbox(ABC):
         remaining calls are not made (or, in a tier that ran them ahead, not applied). The
         in-process tier just loops over :meth:`call`; the process tier crosses to its worker
         once for the whole batch, so entity state travels in bulk, not once per entity.
+        With :attr:`figures` attached, each call is counted there (one clock read per call).
         """
+        if self.figures is not None:
+            self._measured_batch(self.figures, calls, on_fault)
+            return
         for module, hook, args in calls:
             try:
                 self.call(module, hook, *args)
             except ModFault as fault:
                 if not on_fault(fault):
                     return
+
+    def _measured_batch(
+        self,
+        figures: HookFigures,
+        calls: Sequence[tuple[ScriptModule, str, tuple[Any, ...]]],
+        on_fault: Callable[[ModFault], bool],
+    ) -> None:
+        clock = perf_counter_ns
+        last = clock()
+        for module, hook, args in calls:
+            fault = None
+            try:
+                self.call(module, hook, *args)
+            except ModFault as exc:
+                fault = exc
+            now = clock()
+            figures.add(module.path, hook, now - last, self.last_fuel())
+            last = now
+            if fault is not None and not on_fault(fault):
+                return
+
+    def last_fuel(self) -> int:
+        """Fuel the last call used, where the tier can tell cheaply (0 otherwise)."""
+        return 0
 
     def _check_open(self) -> None:
         if self._closed:

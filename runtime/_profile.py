@@ -1,0 +1,329 @@
+"""The always-on profiler: where every tick went, per stage, per mod and per hook.
+
+The host drives a :class:`Profiler` through a narrow interface (:class:`TickRecorder` for the
+scheduler, :meth:`Profiler.mod_done` after each mod's share of a stage). What it keeps:
+
+- per tick, in rolling windows (numpy rings sized to the longest trend window, so memory is
+  fixed however long the run): the tick's wall time, each stage's, each mod's wall and CPU
+  time;
+- per ``(mod, script, hook)`` for the whole run: calls, wall time, CPU time, fuel (one entry
+  per hook a mod defines, so bounded by the mods loaded);
+- events emitted per name (at most :data:`MAX_EVENT_NAMES` names, the rest counted as one),
+  host calls per capability (read from each mod's host API), garbage-collector pauses;
+- the cold start, step by step.
+
+CPU time is read from the thread CPU clock once per stage (a few hundred ns per read, too
+dear per call) and shared among the mods and hooks of the stage in proportion to their wall
+time; process-tier workers measure their own CPU per batch, which is used as is.
+
+Figures are informational: nothing here feeds the simulation, so ``world_hash`` never
+depends on them (budgets, :mod:`runtime._budgets`, may, and are off by default).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+import numpy as np
+
+from ._scheduler import STAGE_ORDER, Stage
+
+#: Distinct event names counted; later names share one ``(other)`` bucket.
+MAX_EVENT_NAMES: Final = 256
+#: The pseudo-hook standing for a mod's time outside its hooks (building ctx objects,
+#: crossing to a worker and back, applying results).
+HOST_SIDE: Final = "(host)"
+#: The cold-start steps, in order.
+STARTUP_STEPS: Final = (
+    "discovery",
+    "planning",
+    "signature checks",
+    "compile",
+    "worker start",
+    "on_load",
+    "first tick",
+)
+_STAGE_INDEX: Final = {s: i for i, s in enumerate(STAGE_ORDER)}
+
+
+class TraceSink(Protocol):
+    """Where a trace goes (:mod:`runtime._trace`): the profiler calls these as things happen."""
+
+    def stage(self, stage: str, start_ns: int, end_ns: int, tick: int) -> None: ...
+
+    def mod_slice(
+        self, mod: str, stage: str, start_ns: int, end_ns: int, hooks: list[HookSample]
+    ) -> None: ...
+
+    def instant(self, name: str, at_ns: int, args: dict[str, Any]) -> None: ...
+
+    def tick(self, tick: int, tick_ns: int, stages: list[int], mods: dict[str, int]) -> None: ...
+
+
+@dataclass(slots=True)
+class HookSample:
+    """One hook's figures within one mod slice."""
+
+    mod: str
+    path: str
+    hook: str
+    calls: int
+    wall_ns: int
+    fuel: int
+    cpu_ns: int | None
+
+
+@dataclass(slots=True)
+class HookTotal:
+    """One hook's figures over the run."""
+
+    mod: str
+    path: str
+    hook: str
+    stage: str
+    calls: int = 0
+    wall_ns: int = 0
+    cpu_ns: int = 0
+    fuel: int = 0
+
+
+@dataclass(slots=True)
+class GcPauses:
+    """Garbage-collector pauses seen by this process (``gc.callbacks``)."""
+
+    count: int = 0
+    total_ns: int = 0
+    max_ns: int = 0
+    _start: int = 0
+    on_pause: Callable[[int, int], None] | None = field(default=None, repr=False)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter_ns()
+        if phase == "start":
+            self._start = now
+            return
+        pause = now - self._start
+        self.count += 1
+        self.total_ns += pause
+        self.max_ns = max(self.max_ns, pause)
+        if self.on_pause is not None:
+            self.on_pause(self._start, now)
+
+
+class Profiler:
+    """Per-tick accounting in bounded rolling windows (see the module docstring).
+
+    :param hz: ticks per simulated second (sizes the windows).
+    :param windows_s: trend windows in simulated seconds; the longest sizes the rings.
+    :param trace: where slices and instants go as they happen (``run --trace``), if anywhere.
+    """
+
+    def __init__(
+        self, *, hz: int, windows_s: tuple[float, ...] = (5.0, 60.0, 300.0), trace: Any = None
+    ) -> None:
+        self.hz: Final = hz
+        self.windows_s: Final = tuple(sorted(windows_s)) or (5.0,)
+        self.capacity: Final = max(2, round(max(self.windows_s) * hz))
+        self.trace: TraceSink | None = trace
+        self.tick_ns = np.zeros(self.capacity, np.int64)
+        self.stage_ns = np.zeros((self.capacity, len(STAGE_ORDER)), np.int64)
+        self._mod_wall: dict[str, np.ndarray[Any, Any]] = {}
+        self._mod_cpu: dict[str, np.ndarray[Any, Any]] = {}
+        #: Ticks recorded so far (the ring's write position is ``ticks % capacity``).
+        self.ticks = 0
+        self.total_tick_ns = 0
+        #: By ``(mod, stage, script, hook)``.
+        self.hooks: dict[tuple[str, str, str, str], HookTotal] = {}
+        self.events: dict[str, int] = {}
+        self.startup_ms: dict[str, float] = dict.fromkeys(STARTUP_STEPS, 0.0)
+        self.gc = GcPauses()
+        self.reloads_ms: list[float] = []
+        #: Called with the number of ticks recorded after every tick (budgets, trends).
+        self.listeners: list[Callable[[int], None]] = []
+        self._stage: Stage | None = None
+        self._stage_cpu = 0
+        self._pending: list[HookSample] = []
+        self._tick_wall: dict[str, int] = {}
+        self._tick_cpu: dict[str, int] = {}
+        self._capability: Callable[[], dict[str, dict[str, int]]] = dict
+        self._tick_of: Callable[[], int] = lambda: self.ticks
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self, *, tick: Callable[[], int], capability_calls: Callable[[], Any]) -> None:
+        """Begin counting GC pauses; ``tick`` and ``capability_calls`` read the host."""
+        self._tick_of = tick
+        self._capability = capability_calls
+        if self.trace is not None:
+            self.gc.on_pause = self._gc_slice
+        if self.gc not in gc.callbacks:
+            gc.callbacks.append(self.gc)
+
+    def close(self) -> None:
+        """Stop counting GC pauses. Idempotent."""
+        if self.gc in gc.callbacks:
+            gc.callbacks.remove(self.gc)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time one cold-start step (added to what the step already took)."""
+        start = time.perf_counter_ns()
+        try:
+            yield
+        finally:
+            self.add_startup(name, time.perf_counter_ns() - start)
+
+    def add_startup(self, name: str, ns: int) -> None:
+        self.startup_ms[name] = self.startup_ms.get(name, 0.0) + ns / 1e6
+
+    # -- the scheduler's recorder ----------------------------------------------------------------
+    def stage_started(self, stage: Stage) -> None:
+        self._stage = stage
+        self._stage_cpu = time.thread_time_ns()
+
+    def stage_ended(self, stage: Stage, start_ns: int, end_ns: int) -> None:
+        cpu = time.thread_time_ns() - self._stage_cpu
+        wall = end_ns - start_ns
+        self._stage = None
+        self._flush(stage, cpu / wall if wall > 0 else 1.0)
+        if self.trace is not None:
+            self.trace.stage(stage.value, start_ns, end_ns, self._tick_of())
+
+    def tick_ended(self, stages_ns: list[int]) -> None:
+        """Store the tick's row in the rings and tell the listeners."""
+        row = self.ticks % self.capacity
+        tick_ns = sum(stages_ns)
+        self.tick_ns[row] = tick_ns
+        self.stage_ns[row] = stages_ns
+        self.total_tick_ns += tick_ns
+        for mod, ring in self._mod_wall.items():
+            ring[row] = self._tick_wall.get(mod, 0)
+            self._mod_cpu[mod][row] = self._tick_cpu.get(mod, 0)
+        if self.trace is not None:
+            self.trace.tick(self._tick_of(), tick_ns, stages_ns, dict(self._tick_wall))
+        self._tick_wall.clear()
+        self._tick_cpu.clear()
+        self.ticks += 1
+        for listener in self.listeners:
+            listener(self.ticks)
+
+    # -- the host's hooks --------------------------------------------------------------------------
+    def mod_done(self, mod: str, start_ns: int, end_ns: int, figures: Any) -> None:
+        """A mod's share of the current stage ran from ``start_ns`` to ``end_ns``.
+
+        :param figures: the mod's ``sandbox.HookFigures`` (taken here), or None.
+        """
+        if mod not in self._mod_wall:
+            self._mod_wall[mod] = np.zeros(self.capacity, np.int64)
+            self._mod_cpu[mod] = np.zeros(self.capacity, np.int64)
+        wall = end_ns - start_ns
+        self._tick_wall[mod] = self._tick_wall.get(mod, 0) + wall
+        samples: list[HookSample] = []
+        inside = 0
+        if figures is not None:
+            totals, cpu = figures.take()
+            hook_wall = sum(e[1] for e in totals.values()) or 1
+            for (path, hook), (calls, ns, fuel) in totals.items():
+                share = None if cpu is None else cpu * ns // hook_wall
+                samples.append(HookSample(mod, path, hook, calls, ns, fuel, share))
+                inside += ns
+        if inside < wall:
+            samples.append(HookSample(mod, "", HOST_SIDE, 0, wall - inside, 0, None))
+        if self.trace is not None:
+            stage = self._stage.value if self._stage is not None else "load"
+            self.trace.mod_slice(mod, stage, start_ns, end_ns, samples)
+        self._pending.extend(samples)
+        if self._stage is None:  # on_load, on_reload: outside any tick
+            self._flush(None, 1.0)
+
+    def count_events(self, names: Iterator[str] | list[str]) -> None:
+        events = self.events
+        for name in names:
+            if name not in events and len(events) >= MAX_EVENT_NAMES:
+                name = "(other)"
+            events[name] = events.get(name, 0) + 1
+
+    def instant(self, name: str, args: dict[str, Any]) -> None:
+        """A fault, a reload, a budget overrun: an instant event in the trace."""
+        if self.trace is not None:
+            self.trace.instant(name, time.perf_counter_ns(), {"tick": self._tick_of(), **args})
+
+    def reloaded(self, ms: float) -> None:
+        self.reloads_ms.append(ms)
+        del self.reloads_ms[:-1000]
+
+    def _flush(self, stage: Stage | None, cpu_per_wall: float) -> None:
+        name = stage.value if stage is not None else "load"
+        for s in self._pending:
+            cpu = s.cpu_ns if s.cpu_ns is not None else int(s.wall_ns * cpu_per_wall)
+            key = (s.mod, name, s.path, s.hook)
+            total = self.hooks.get(key)
+            if total is None:
+                total = self.hooks[key] = HookTotal(s.mod, s.path, s.hook, name)
+            total.calls += s.calls
+            total.wall_ns += s.wall_ns
+            total.cpu_ns += cpu
+            total.fuel += s.fuel
+            if stage is not None:
+                self._tick_cpu[s.mod] = self._tick_cpu.get(s.mod, 0) + cpu
+        self._pending.clear()
+
+    def _gc_slice(self, start_ns: int, end_ns: int) -> None:
+        if self.trace is not None:
+            self.trace.instant("gc", start_ns, {"pause_us": (end_ns - start_ns) / 1e3})
+
+    # -- reading ---------------------------------------------------------------------------------
+    def last(self, n: int, ring: np.ndarray[Any, Any] | None = None) -> np.ndarray[Any, Any]:
+        """The last ``n`` ticks' values of ``ring`` (default: tick time), oldest first."""
+        data = self.tick_ns if ring is None else ring
+        n = min(n, self.ticks, self.capacity)
+        if n <= 0:
+            return data[:0]
+        end = self.ticks % self.capacity
+        idx = (np.arange(end - n, end)) % self.capacity
+        return data[idx]
+
+    def window(self, n: int, *, offset: int = 0) -> Window | None:
+        """Summary of ``n`` ticks ending ``offset`` ticks ago, or None if not recorded."""
+        if n <= 0 or self.ticks < n + offset or n + offset > self.capacity:
+            return None
+        end = (self.ticks - offset) % self.capacity
+        idx = np.arange(end - n, end) % self.capacity
+        mods = {m: (self._mod_wall[m][idx], self._mod_cpu[m][idx]) for m in sorted(self._mod_wall)}
+        return Window(self.tick_ns[idx], self.stage_ns[idx], mods)
+
+    def mods(self) -> list[str]:
+        return sorted(self._mod_wall)
+
+    def capability_calls(self) -> dict[str, dict[str, int]]:
+        return self._capability()
+
+
+@dataclass(frozen=True)
+class Window:
+    """Some consecutive ticks' figures, in ns."""
+
+    tick_ns: np.ndarray[Any, Any]
+    stage_ns: np.ndarray[Any, Any]
+    #: Per mod: (wall ns per tick, CPU ns per tick).
+    mods: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]
+
+    def mod_p95_ms(self, mod: str) -> float:
+        wall = self.mods.get(mod)
+        return 0.0 if wall is None else float(np.percentile(wall[0], 95)) / 1e6
+
+    def mod_cpu_p95_ms(self, mod: str) -> float:
+        pair = self.mods.get(mod)
+        return 0.0 if pair is None else float(np.percentile(pair[1], 95)) / 1e6
+
+    def mod_share(self, mod: str) -> float:
+        pair = self.mods.get(mod)
+        total = int(self.tick_ns.sum())
+        return 0.0 if pair is None or total <= 0 else float(pair[0].sum()) / total
+
+    def tick_p95_ms(self) -> float:
+        return float(np.percentile(self.tick_ns, 95)) / 1e6 if len(self.tick_ns) else 0.0
