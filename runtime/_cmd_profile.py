@@ -22,7 +22,7 @@ from ._cmd_options import (
 from ._host import Host
 from ._profile_report import Hotspot, ProfileReport, build_profile
 from ._scheduler import DEFAULT_HZ
-from ._trace import open_trace
+from ._trace import open_trace_or_exit
 
 #: Ticks profiled when neither --ticks nor --seconds is given (10 simulated seconds).
 DEFAULT_PROFILE_TICKS = 10 * DEFAULT_HZ
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         if choice.policy is None:
             print_diagnostics(choice.diagnostics)
             finish(choice.diagnostics)
-        sink = open_trace(trace, trace_csv)
+        sink = open_trace_or_exit(trace, trace_csv)
         host = Host(
             mods,
             policy=choice.policy,

@@ -35,13 +35,17 @@ from ._cmd_options import (
     require_mods_dir,
     require_writable,
 )
+from ._cmd_profile import TRACE_CSV_OPTION, TRACE_OPTION
 from ._frame import Presenter, PresentMode
 from ._heap import settle_heap
 from ._host import Host
+from ._profile_overlay import TOGGLE_KEY, ProfileOverlay
+from ._profile_report import TrendWatcher
 from ._reload import ReloadResult
 from ._replay import RunIO
 from ._report import RunReport
 from ._scheduler import DEFAULT_HZ
+from ._trace import TraceFanout, open_trace_or_exit
 
 #: Ticks run when neither --ticks nor --seconds is given (4 simulated seconds).
 DEFAULT_TICKS = 4 * DEFAULT_HZ
@@ -92,6 +96,13 @@ def register(app: typer.Typer) -> None:
             "back); runs in real time until Ctrl-C unless --ticks or --seconds is given. "
             "On by default in a window.",
         ),
+        trace: Path | None = TRACE_OPTION,
+        trace_csv: Path | None = TRACE_CSV_OPTION,
+        profile_overlay: bool = typer.Option(
+            False,
+            "--profile-overlay",
+            help=f"Show the profiler panel from the start (toggle: {TOGGLE_KEY} in a window).",
+        ),
         json: bool = JSON_OPTION,
     ) -> None:
         """Run the world with the mods in the mods folder and print a report.
@@ -112,6 +123,11 @@ def register(app: typer.Typer) -> None:
             require_writable(record, "--record")
         if screenshot is not None:
             require_writable(screenshot, "--screenshot")
+        if headless and profile_overlay:
+            usage_error("--profile-overlay needs rendering: drop --headless (or use --offscreen)")
+        for path, option in ((trace, "--trace"), (trace_csv, "--trace-csv")):
+            if path is not None:
+                require_writable(path, option)
         n_ticks = _tick_count(ticks, seconds)
         # A window request without a display falls back to offscreen inside open_presenter.
         mode: PresentMode | None = None if headless else ("offscreen" if offscreen else "window")
@@ -127,6 +143,8 @@ def register(app: typer.Typer) -> None:
             json=json,
             watch=watch,
             io=(input_file, record),
+            trace=open_trace_or_exit(trace, trace_csv),
+            profile_overlay=profile_overlay,
         )
         if json:
             print_json(report)
@@ -157,19 +175,50 @@ def _run(
     json: bool,
     io: tuple[Path | None, Path | None] = (None, None),
     watch: bool | None = None,
+    trace: TraceFanout | None = None,
+    profile_overlay: bool = False,
 ) -> RunReport:
-    """Load, run and report; never raises for user-caused problems."""
+    """Load, run and report; never raises for user-caused problems. Closes ``trace``."""
+    sink = trace
+    try:
+        return _run_host(
+            mods, choice, seed, ticks, mode, screenshot, strict=strict, json=json, io=io,
+            watch=watch, sink=sink, profile_overlay=profile_overlay,
+        )  # fmt: skip
+    finally:
+        if sink is not None:
+            sink.close()
+
+
+def _run_host(
+    mods: Path,
+    choice: PolicyChoice,
+    seed: int,
+    ticks: int | None,
+    mode: PresentMode | None,
+    screenshot: Path | None,
+    *,
+    strict: bool,
+    json: bool,
+    io: tuple[Path | None, Path | None],
+    watch: bool | None,
+    sink: TraceFanout | None,
+    profile_overlay: bool,
+) -> RunReport:
     host = Host(
         mods,
         policy=choice.policy,
         seed=seed,
         base_dir=choice.base_dir,
         log=_log_printer(stderr=json),
+        trace=sink,
     )
     with host:
         if choice.policy is None:
             return _with(host.report(), list(choice.diagnostics))
         host.load()
+        if sink is not None and sink.table is not None:
+            sink.table.set_mods(list(host.load_order))
         if strict and any_error(list(host.diagnostics)):
             return host.report()
         extra: list[Diagnostic] = []
@@ -179,7 +228,9 @@ def _run(
             return _with(host.report(), [*extra, *run_io.diagnostics])
         if presenter is not None:
             host.attach_presenter(
-                presenter, every=1 if presenter.mode == "window" else OFFSCREEN_EVERY
+                presenter,
+                every=1 if presenter.mode == "window" else OFFSCREEN_EVERY,
+                overlay=ProfileOverlay(host, visible=profile_overlay),
             )
         window = presenter is not None and presenter.mode == "window"
         if watch or (watch is None and window):
@@ -216,6 +267,7 @@ def _run_watching(
 
     out = err_console if json else console
     out.print(f"[dim]watching {escape(str(host.mods_dir))} for changes (Ctrl-C to stop)[/]")
+    TrendWatcher(host, lambda line: out.print(f"[yellow]{escape(line)}[/]")).attach()
     stopped: list[str] = []
 
     def reload_while_waiting(seconds: float) -> None:

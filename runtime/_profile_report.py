@@ -8,6 +8,7 @@ fields may be added without a bump (readers ignore what they do not know).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -299,3 +300,38 @@ def _pct(values: np.ndarray, q: float) -> float:  # type: ignore[type-arg]
 
 def _pct_ms(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 3) if values else None
+
+
+class TrendWatcher:
+    """``run --watch``: after each shortest trend window, name the mods whose p95 grew by
+    more than the policy's threshold since the window before (one line each)."""
+
+    def __init__(self, host: Host, say: Callable[[str], None]) -> None:
+        self.host = host
+        self.say = say
+        policy = host.policy.profile
+        self.growth = policy.trend_growth
+        self.min_ms = policy.trend_min_ms
+
+    def attach(self) -> TrendWatcher:
+        prof = self.host.profiler
+        if prof is not None:
+            self.seconds = prof.windows_s[0]
+            self.ticks = max(1, round(self.seconds * prof.hz))
+            prof.listeners.append(self._on_tick)
+        return self
+
+    def _on_tick(self, ticks: int) -> None:
+        prof = self.host.profiler
+        if ticks % self.ticks or prof is None:
+            return
+        latest, before = prof.window(self.ticks), prof.window(self.ticks, offset=self.ticks)
+        if latest is None or before is None:
+            return
+        for mod in latest.mods:
+            now, was = latest.mod_p95_ms(mod), before.mod_p95_ms(mod)
+            if now - was > max(self.min_ms, self.growth * was):
+                self.say(
+                    f"trend: {mod} p95 {was:.3f} ms -> {now:.3f} ms over the last "
+                    f"{self.seconds:g} s (tick {self.host.tick})"
+                )

@@ -226,5 +226,16 @@ def open_trace(json_path: Path | None, csv_path: Path | None) -> TraceFanout | N
     return TraceFanout(trace, table)
 
 
+def open_trace_or_exit(json_path: Path | None, csv_path: Path | None) -> TraceFanout | None:
+    """:func:`open_trace` for the CLI: a file that cannot be created is a usage error (exit 2),
+    before the world runs."""
+    from ._cli_common import usage_error
+
+    try:
+        return open_trace(json_path, csv_path)
+    except OSError as exc:
+        usage_error(f"trace file cannot be written: {exc.strerror or exc} ({exc.filename})")
+
+
 def _ms(ns: int) -> str:
     return f"{ns / 1e6:.4f}"
