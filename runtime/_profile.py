@@ -12,9 +12,10 @@ scheduler, :meth:`Profiler.mod_done` after each mod's share of a stage). What it
   host calls per capability (read from each mod's host API), garbage-collector pauses;
 - the cold start, step by step.
 
-CPU time is read from the thread CPU clock once per stage (a few hundred ns per read, too
-dear per call) and shared among the mods and hooks of the stage in proportion to their wall
-time; process-tier workers measure their own CPU per batch, which is used as is.
+CPU time: the thread CPU clock is read once every :data:`CPU_EVERY` ticks (a read can cost
+tens of microseconds on a virtual machine), and each hook's CPU time is its wall time times
+the CPU/wall ratio of the ticks in that interval; a process-tier worker measures its own
+ratio now and then (``sandbox.HookFigures``), used for that mod's hooks instead.
 
 Figures are informational: nothing here feeds the simulation, so ``world_hash`` never
 depends on them (budgets, :mod:`runtime._budgets`, may, and are off by default).
@@ -48,7 +49,8 @@ STARTUP_STEPS: Final = (
     "on_load",
     "first tick",
 )
-_STAGE_INDEX: Final = {s: i for i, s in enumerate(STAGE_ORDER)}
+#: Ticks between two reads of the thread CPU clock.
+CPU_EVERY: Final = 60
 
 
 class TraceSink(Protocol):
@@ -70,6 +72,7 @@ class HookSample:
     """One hook's figures within one mod slice."""
 
     mod: str
+    stage: str
     path: str
     hook: str
     calls: int
@@ -146,8 +149,10 @@ class Profiler:
         #: Called with the number of ticks recorded after every tick (budgets, trends).
         self.listeners: list[Callable[[int], None]] = []
         self._stage: Stage | None = None
-        self._stage_cpu = 0
-        self._pending: list[HookSample] = []
+        self._stage_name = "load"
+        self._cpu_mark = 0
+        self._since_cpu_ns = 0
+        self._cpu_ratio = 1.0
         self._tick_wall: dict[str, int] = {}
         self._tick_cpu: dict[str, int] = {}
         self._capability: Callable[[], dict[str, dict[str, int]]] = dict
@@ -183,13 +188,11 @@ class Profiler:
     # -- the scheduler's recorder ----------------------------------------------------------------
     def stage_started(self, stage: Stage) -> None:
         self._stage = stage
-        self._stage_cpu = time.thread_time_ns()
+        self._stage_name = stage.value
 
     def stage_ended(self, stage: Stage, start_ns: int, end_ns: int) -> None:
-        cpu = time.thread_time_ns() - self._stage_cpu
-        wall = end_ns - start_ns
         self._stage = None
-        self._flush(stage, cpu / wall if wall > 0 else 1.0)
+        self._stage_name = "load"
         if self.trace is not None:
             self.trace.stage(stage.value, start_ns, end_ns, self._tick_of())
 
@@ -197,6 +200,12 @@ class Profiler:
         """Store the tick's row in the rings and tell the listeners."""
         row = self.ticks % self.capacity
         tick_ns = sum(stages_ns)
+        self._since_cpu_ns += tick_ns
+        if not self.ticks % CPU_EVERY:
+            cpu = time.thread_time_ns()
+            if self._since_cpu_ns > 0 and self._cpu_mark:
+                self._cpu_ratio = min(1.0, (cpu - self._cpu_mark) / self._since_cpu_ns)
+            self._cpu_mark, self._since_cpu_ns = cpu, 0
         self.tick_ns[row] = tick_ns
         self.stage_ns[row] = stages_ns
         self.total_tick_ns += tick_ns
@@ -216,29 +225,52 @@ class Profiler:
         """A mod's share of the current stage ran from ``start_ns`` to ``end_ns``.
 
         :param figures: the mod's ``sandbox.HookFigures`` (taken here), or None.
+        Cost: a few dict updates per hook the mod ran (this runs for every mod every tick).
         """
+        wall = end_ns - start_ns
         if mod not in self._mod_wall:
             self._mod_wall[mod] = np.zeros(self.capacity, np.int64)
             self._mod_cpu[mod] = np.zeros(self.capacity, np.int64)
-        wall = end_ns - start_ns
-        self._tick_wall[mod] = self._tick_wall.get(mod, 0) + wall
-        samples: list[HookSample] = []
-        inside = 0
-        if figures is not None:
-            totals, cpu = figures.take()
-            hook_wall = sum(e[1] for e in totals.values()) or 1
+        stage = self._stage_name
+        ratio = self._cpu_ratio
+        samples: list[HookSample] | None = None if self.trace is None else []
+        inside = cpu_sum = 0
+        totals = None if figures is None else figures.totals
+        if totals:
+            figures.totals = {}
+            own = figures.cpu_ratio
+            hook_ratio = ratio if own is None else own
             for (path, hook), (calls, ns, fuel) in totals.items():
-                share = None if cpu is None else cpu * ns // hook_wall
-                samples.append(HookSample(mod, path, hook, calls, ns, fuel, share))
+                cpu = int(ns * hook_ratio)
+                self._add(mod, stage, path, hook, calls, ns, cpu, fuel)
                 inside += ns
-        if inside < wall:
-            samples.append(HookSample(mod, "", HOST_SIDE, 0, wall - inside, 0, None))
-        if self.trace is not None:
-            stage = self._stage.value if self._stage is not None else "load"
+                cpu_sum += cpu
+                if samples is not None:
+                    samples.append(HookSample(mod, stage, path, hook, calls, ns, fuel, cpu))
+        rest = wall - inside
+        if rest > 0:
+            cpu = int(rest * ratio)
+            self._add(mod, stage, "", HOST_SIDE, 0, rest, cpu, 0)
+            cpu_sum += cpu
+            if samples is not None:
+                samples.append(HookSample(mod, stage, "", HOST_SIDE, 0, rest, 0, cpu))
+        if self._stage is not None:  # on_load and on_reload run outside any tick
+            self._tick_wall[mod] = self._tick_wall.get(mod, 0) + wall
+            self._tick_cpu[mod] = self._tick_cpu.get(mod, 0) + cpu_sum
+        if self.trace is not None and samples is not None:
             self.trace.mod_slice(mod, stage, start_ns, end_ns, samples)
-        self._pending.extend(samples)
-        if self._stage is None:  # on_load, on_reload: outside any tick
-            self._flush(None, 1.0)
+
+    def _add(
+        self, mod: str, stage: str, path: str, hook: str, calls: int, ns: int, cpu: int, fuel: int
+    ) -> None:
+        key = (mod, stage, path, hook)
+        total = self.hooks.get(key)
+        if total is None:
+            total = self.hooks[key] = HookTotal(mod, path, hook, stage)
+        total.calls += calls
+        total.wall_ns += ns
+        total.cpu_ns += cpu
+        total.fuel += fuel
 
     def count_events(self, names: Iterator[str] | list[str]) -> None:
         events = self.events
@@ -255,22 +287,6 @@ class Profiler:
     def reloaded(self, ms: float) -> None:
         self.reloads_ms.append(ms)
         del self.reloads_ms[:-1000]
-
-    def _flush(self, stage: Stage | None, cpu_per_wall: float) -> None:
-        name = stage.value if stage is not None else "load"
-        for s in self._pending:
-            cpu = s.cpu_ns if s.cpu_ns is not None else int(s.wall_ns * cpu_per_wall)
-            key = (s.mod, name, s.path, s.hook)
-            total = self.hooks.get(key)
-            if total is None:
-                total = self.hooks[key] = HookTotal(s.mod, s.path, s.hook, name)
-            total.calls += s.calls
-            total.wall_ns += s.wall_ns
-            total.cpu_ns += cpu
-            total.fuel += s.fuel
-            if stage is not None:
-                self._tick_cpu[s.mod] = self._tick_cpu.get(s.mod, 0) + cpu
-        self._pending.clear()
 
     def _gc_slice(self, start_ns: int, end_ns: int) -> None:
         if self.trace is not None:

@@ -2,9 +2,11 @@
 
 A tier records into a :class:`HookFigures` only when the host attached one
 (``sandbox.figures``); the host takes what was recorded after each batch with
-:meth:`HookFigures.take`. The in-process tier times each call in the host's own loop; the
-process tier's worker times each call and its own CPU clock, and sends the sums back with the
-batch's results, so what crosses the pipe is one small dict per batch, not one entry per call.
+:meth:`HookFigures.take`. The in-process tier times runs of calls in the host's own loop; the
+process tier's worker times them in its loop and sends the sums back with the batch's results
+(one small dict per batch, not one entry per call), with now and then the ratio of its CPU
+time to its wall time (CPU clocks cost tens of microseconds a read on some virtual machines,
+so they are read rarely).
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ class HookFigures:
     Fixed size between takes: one entry per script and hook the mod defines.
     """
 
-    __slots__ = ("cpu_ns", "totals")
+    __slots__ = ("cpu_ratio", "totals")
 
     def __init__(self) -> None:
         self.totals: HookTotals = {}
-        #: CPU time the tier measured itself (the process tier's worker), or None: the host
-        #: then shares its own CPU time among the hooks by their wall time.
-        self.cpu_ns: int | None = None
+        #: CPU time per wall time the tier last measured itself (the process tier's worker),
+        #: or None: the host then uses its own thread's ratio.
+        self.cpu_ratio: float | None = None
 
     def add(self, path: str, hook: str, wall_ns: int, fuel: int, calls: int = 1) -> None:
         """Count ``calls`` calls of ``hook`` of script ``path``."""
@@ -37,16 +39,15 @@ class HookFigures:
             entry[1] += wall_ns
             entry[2] += fuel
 
-    def merge(self, totals: HookTotals, cpu_ns: int | None) -> None:
+    def merge(self, totals: HookTotals, cpu_ratio: float | None) -> None:
         """Add sums measured elsewhere (a worker's reply)."""
         for (path, hook), (calls, wall, fuel) in totals.items():
             self.add(path, hook, wall, fuel, calls)
-        if cpu_ns is not None:
-            self.cpu_ns = (self.cpu_ns or 0) + cpu_ns
+        if cpu_ratio is not None:
+            self.cpu_ratio = min(1.0, cpu_ratio)
 
-    def take(self) -> tuple[HookTotals, int | None]:
-        """What was recorded since the last take, and reset."""
-        out = self.totals, self.cpu_ns
+    def take(self) -> HookTotals:
+        """What was recorded since the last take, and reset (the CPU ratio stays)."""
+        out = self.totals
         self.totals = {}
-        self.cpu_ns = None
         return out

@@ -134,8 +134,8 @@ class RestrictedSandbox(ScriptSandbox):
             self._check_retained(module.path, args[0] if args else None)
         return result
 
-    def last_fuel(self) -> int:
-        return self._meter.used()
+    def fuel_mark(self) -> int:
+        return self._meter.spent()
 
     @property
     def fuel_used(self) -> int:

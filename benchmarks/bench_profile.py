@@ -1,0 +1,102 @@
+"""The profiler's overhead: tick time with the always-on accounting over tick time without it.
+
+Two worlds, each run by two hosts built the same way but for ``profile=``, measured turn about
+(best of several runs each, so a burst of load on a shared machine hits both sides alike):
+
+- the bundled example game (the default process tier);
+- 1,000 scripted entities in the in-process tier: every entity's ``on_tick`` is a call the
+  profiler times, the worst case for per-call accounting.
+
+The ratio is profiled / unprofiled tick time; the goal is at most 1.03.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks._timing import best_of
+from host_api import HostPolicy
+from host_api._policy import SandboxPolicy
+from runtime import Host
+
+REPO_MODS = Path(__file__).resolve().parents[1] / "mods"
+ENTITIES = 1_000
+ROUNDS = 9
+
+_MANIFEST = """\
+id = "swarm"
+name = "Swarm"
+version = "1.0.0"
+capabilities = ["world.read", "world.write", "world.spawn"]
+
+[[scripts]]
+path = "scripts/spawner.py"
+
+[[scripts]]
+entity = "dot"
+path = "scripts/dot.py"
+"""
+_SPAWNER = f"""\
+def on_load(ctx):
+    for i in range({ENTITIES}):
+        ctx.world.spawn("dot", position=(i % 40, i // 40, 0), velocity=(0, 0, 0))
+"""
+_DOT = """\
+def on_tick(ctx, dt):
+    n = ctx.state.get("n", 0) + 1
+    ctx.state["n"] = n
+    if n % 30 == 0:
+        ctx.entity.velocity = (0.1, 0.0, 0.0)
+"""
+
+
+def _ratio(make: Callable[[bool], Host], ticks: int) -> tuple[float, float]:
+    """(ms per tick unprofiled, median over rounds of profiled / unprofiled).
+
+    Each round times off, on, on, off (so drift within a round cancels) and gives one ratio
+    of the two sides' best; the median of the rounds drops rounds a burst of load disturbed.
+    """
+    with make(False) as off, make(True) as on:
+        for host in (off, on):
+            host.load()
+            host.step(10)
+        ratios, offs = [], []
+        for _ in range(ROUNDS):
+            times = {off: float("inf"), on: float("inf")}
+            for host in (off, on, on, off):
+                times[host] = min(times[host], best_of(1, lambda h=host: h.step(ticks)))
+            ratios.append(times[on] / times[off])
+            offs.append(times[off])
+    return min(offs) / ticks * 1e3, statistics.median(ratios)
+
+
+def _swarm(root: Path) -> Path:
+    mods = root / "mods"
+    scripts = mods / "swarm" / "scripts"
+    scripts.mkdir(parents=True)
+    (mods / "swarm" / "mod.toml").write_text(_MANIFEST)
+    (scripts / "spawner.py").write_text(_SPAWNER)
+    (scripts / "dot.py").write_text(_DOT)
+    return mods
+
+
+def main() -> dict[str, float]:
+    ratios: dict[str, float] = {}
+    print(f"{'world':<28} {'ms/tick (off)':>14} {'on / off':>9}")
+    ms, ratio = _ratio(lambda on: Host(REPO_MODS, seed=0, profile=on), 60)
+    print(f"{'example game':<28} {ms:>14.3f} {ratio:>9.3f}")
+    ratios["profile.overhead.example"] = ratio
+    inprocess = HostPolicy(sandbox=SandboxPolicy(tier="inprocess"))
+    with tempfile.TemporaryDirectory() as tmp:
+        mods = _swarm(Path(tmp))
+        ms, ratio = _ratio(lambda on: Host(mods, seed=0, policy=inprocess, profile=on), 30)
+    print(f"{f'{ENTITIES:,} scripted entities':<28} {ms:>14.3f} {ratio:>9.3f}")
+    ratios["profile.overhead.1000_entities"] = ratio
+    return ratios
+
+
+if __name__ == "__main__":
+    main()
