@@ -73,7 +73,7 @@ def panel_lines(host: Host) -> dict[str, str]:
     for n, h in enumerate(spots, start=1):
         what = "host side" if h.hook == HOST_SIDE else h.hook
         lines[f"hot {n}"] = (
-            f"{h.mod} {what} {h.cpu_ns / ticks / 1e6:.3f} ms/tick {h.wall_ns / total:.0%}"
+            f"{h.mod} {h.stage}/{what} {h.cpu_ns / ticks / 1e6:.3f} ms/tick {h.wall_ns / total:.0%}"
         )
     return lines
 
