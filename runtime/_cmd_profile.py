@@ -80,19 +80,13 @@ def register(app: typer.Typer) -> None:
             profile=True,
             trace=sink,
         )
-        try:
-            with host:
-                host.load()
-                if sink is not None and sink.table is not None:
-                    sink.table.set_mods(list(host.load_order))
-                host.step(n)
-                pp = choice.policy.profile
-                report = build_profile(
-                    host, top=top, growth=pp.trend_growth, min_ms=pp.trend_min_ms
-                )
-        finally:
+        with host:  # closes the trace files too
+            host.load()
             if sink is not None:
-                sink.close()
+                sink.set_mods(list(host.load_order))
+            host.step(n)
+            pp = choice.policy.profile
+            report = build_profile(host, top=top, growth=pp.trend_growth, min_ms=pp.trend_min_ms)
         if json:
             print_json(report)
         else:

@@ -178,47 +178,21 @@ def _run(
     trace: TraceFanout | None = None,
     profile_overlay: bool = False,
 ) -> RunReport:
-    """Load, run and report; never raises for user-caused problems. Closes ``trace``."""
-    sink = trace
-    try:
-        return _run_host(
-            mods, choice, seed, ticks, mode, screenshot, strict=strict, json=json, io=io,
-            watch=watch, sink=sink, profile_overlay=profile_overlay,
-        )  # fmt: skip
-    finally:
-        if sink is not None:
-            sink.close()
-
-
-def _run_host(
-    mods: Path,
-    choice: PolicyChoice,
-    seed: int,
-    ticks: int | None,
-    mode: PresentMode | None,
-    screenshot: Path | None,
-    *,
-    strict: bool,
-    json: bool,
-    io: tuple[Path | None, Path | None],
-    watch: bool | None,
-    sink: TraceFanout | None,
-    profile_overlay: bool,
-) -> RunReport:
+    """Load, run and report; never raises for user-caused problems."""
     host = Host(
         mods,
         policy=choice.policy,
         seed=seed,
         base_dir=choice.base_dir,
         log=_log_printer(stderr=json),
-        trace=sink,
+        trace=trace,  # the host closes it
     )
     with host:
         if choice.policy is None:
             return _with(host.report(), list(choice.diagnostics))
         host.load()
-        if sink is not None and sink.table is not None:
-            sink.table.set_mods(list(host.load_order))
+        if trace is not None:
+            trace.set_mods(list(host.load_order))
         if strict and any_error(list(host.diagnostics)):
             return host.report()
         extra: list[Diagnostic] = []

@@ -89,7 +89,8 @@ class Host:
     :param audit: where capability decisions are recorded.
     :param profile: keep the profiler's accounting (:mod:`runtime._profile`); None follows
         the policy's ``[profile] enabled``.
-    :param trace: where the profiler streams slices (``run --trace``), if anywhere.
+    :param trace: where the profiler streams slices (``run --trace``), if anywhere; closed
+        with the host.
     """
 
     def __init__(
@@ -116,7 +117,8 @@ class Host:
         self.gameplay: Final = Gameplay(self.world, lambda d: self._diagnostics.append(d))
         gameplay_stages = GameplayStages(self, self.gameplay)
         on = self.policy.profile.enabled if profile is None else profile
-        on = on or self.policy.budgets.enabled  # budgets read the profiler's figures
+        # Budgets read the profiler's figures; a trace is written by it.
+        on = on or self.policy.budgets.enabled or trace is not None
         #: Per-tick, per-mod and per-hook accounting (None when profiling is off).
         self.profiler: Final = (
             Profiler(hz=hz, windows_s=self.policy.profile.windows_s, trace=trace) if on else None

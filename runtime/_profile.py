@@ -124,7 +124,8 @@ class Profiler:
     :param hz: ticks per simulated second (sizes the windows).
     :param windows_s: trend windows in simulated seconds; twice the longest sizes the rings
         (36,000 ticks at 60 Hz for the default 5 minutes: about 2.3 MB, plus 0.6 MB a mod).
-    :param trace: where slices and instants go as they happen (``run --trace``), if anywhere.
+    :param trace: where slices and instants go as they happen (``run --trace``), if anywhere;
+        closed with the profiler.
     """
 
     def __init__(
@@ -171,9 +172,12 @@ class Profiler:
             gc.callbacks.append(self.gc)
 
     def close(self) -> None:
-        """Stop counting GC pauses. Idempotent."""
+        """Stop counting GC pauses and close the trace (the profiler owns it). Idempotent."""
         if self.gc in gc.callbacks:
             gc.callbacks.remove(self.gc)
+        close = getattr(self.trace, "close", None)
+        if close is not None:
+            close()
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:

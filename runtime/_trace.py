@@ -203,6 +203,11 @@ class TraceFanout:
         if self.table is not None:
             self.table.tick(tick, tick_ns, stages, mods)
 
+    def set_mods(self, mods: list[str]) -> None:
+        """The CSV's mod columns (see :meth:`TickTable.set_mods`)."""
+        if self.table is not None:
+            self.table.set_mods(mods)
+
     def close(self) -> None:
         for sink in (self.json, self.table):
             if sink is not None:

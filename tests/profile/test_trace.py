@@ -83,7 +83,6 @@ def test_reloads_are_instants_in_the_trace(slow_world: Path, tmp_path: Path) -> 
         script.write_text(script.read_text() + "\n# edited\n")
         assert host.reload(["cheap"]).changed
         host.step(3)
-    sink.close()
     reloads = [e for e in _events(tmp_path / "r.json") if e["name"] == "reload"]
     assert len(reloads) == 1
     assert reloads[0]["ph"] == "i" and "cheap" in reloads[0]["args"]["summary"]
