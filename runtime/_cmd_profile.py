@@ -123,6 +123,14 @@ def print_profile(report: ProfileReport, *, top: int) -> None:
     if report.events:
         shown = list(report.events.items())[:8]
         console.print("[bold]events[/]: " + ", ".join(f"{escape(k)} {v}" for k, v in shown))
+    calls = sorted(
+        ((n, mod, cap) for mod, m in report.mods.items() for cap, n in m.capability_calls.items()),
+        reverse=True,
+    )[:top]
+    if calls:
+        console.print(
+            "[bold]host calls[/]: " + ", ".join(f"{escape(m)} {c} {n}" for n, m, c in calls)
+        )
     console.print(
         f"[bold]gc[/]: {report.gc.count} pauses, {report.gc.total_ms:.2f} ms in all, "
         f"max {report.gc.max_ms:.2f} ms"

@@ -619,6 +619,13 @@ class Host:
 
     def _call(self, instance: ModInstance, module: ScriptModule, hook: str, *args: Any) -> bool:
         """Call a hook; a fault is recorded and returns False."""
+        if instance.sandbox.figures is not None:
+            # Through the batch path, where the tiers count calls per hook for the profiler.
+            faults: list[ModFault] = []
+            instance.sandbox.call_batch([(module, hook, args)], lambda f: faults.append(f) or False)
+            for fault in faults:
+                self._fault(instance, fault)
+            return not faults
         try:
             instance.sandbox.call(module, hook, *args)
         except ModFault as exc:

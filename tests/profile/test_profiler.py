@@ -164,3 +164,26 @@ def test_overlay_panel_toggles_with_its_key(slow_world: Path) -> None:
         assert "tick graph" in lines and "profile" in lines
         host.step(1)
         assert overlay() != {}  # stays shown until the key comes again
+
+
+LISTENER = """\
+def on_event(ctx, event):
+    ctx.state["seen"] = ctx.state.get("seen", 0) + 1
+"""
+
+
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_on_event_calls_are_counted_per_hook(slow_world: Path, make_mod: Any, tier: str) -> None:
+    from host_api import HostPolicy
+    from host_api._policy import SandboxPolicy
+
+    make_mod("listener", scripts={"main.py": LISTENER})
+    policy = HostPolicy(sandbox=SandboxPolicy(tier=tier))  # type: ignore[arg-type]
+    with Host(slow_world / "mods", policy=policy, seed=0) as host:
+        host.load()
+        host.step(10)
+        prof = host.profiler
+        assert prof is not None
+        hook = prof.hooks[("listener", "events", "scripts/main.py", "on_event")]
+    assert hook.calls == 10  # slow emits one event a tick
+    assert hook.fuel >= 10 and hook.wall_ns > 0
