@@ -95,7 +95,7 @@ class HookTotal:
     fuel: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity: gc.callbacks membership and removal
 class GcPauses:
     """Garbage-collector pauses seen by this process (``gc.callbacks``)."""
 

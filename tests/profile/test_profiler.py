@@ -187,3 +187,14 @@ def test_on_event_calls_are_counted_per_hook(slow_world: Path, make_mod: Any, ti
         hook = prof.hooks[("listener", "events", "scripts/main.py", "on_event")]
     assert hook.calls == 10  # slow emits one event a tick
     assert hook.fuel >= 10 and hook.wall_ns > 0
+
+
+def test_two_profilers_each_stop_their_own_gc_counting() -> None:
+    first, second = Profiler(hz=60), Profiler(hz=60)
+    first.start(tick=lambda: 0, capability_calls=dict)
+    second.start(tick=lambda: 0, capability_calls=dict)
+    first.close()
+    gc.collect()
+    second.close()
+    assert first.gc.count == 0 and second.gc.count >= 1
+    assert first.gc not in gc.callbacks and second.gc not in gc.callbacks
