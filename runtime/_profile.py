@@ -321,6 +321,10 @@ class Profiler:
     def mods(self) -> list[str]:
         return sorted(self._mod_wall)
 
+    def mod_series(self, mod: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """A mod's wall and CPU ns per tick over every tick still kept, oldest first."""
+        return self.last(self.ticks, self._mod_wall[mod]), self.last(self.ticks, self._mod_cpu[mod])
+
     def capability_calls(self) -> dict[str, dict[str, int]]:
         return self._capability()
 

@@ -152,8 +152,7 @@ def build_profile(
     calls = prof.capability_calls()
     mods = {}
     for mod in prof.mods():
-        wall = prof.last(prof.ticks, prof._mod_wall[mod])
-        cpu = prof.last(prof.ticks, prof._mod_cpu[mod])
+        wall, cpu = prof.mod_series(mod)
         mods[mod] = ModProfile(
             p50_ms=_pct(wall, 50),
             p95_ms=_pct(wall, 95),

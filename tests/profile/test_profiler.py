@@ -84,8 +84,9 @@ def test_rings_are_bounded_however_long_the_run() -> None:
     for n in range(500):
         _tick(prof, {"a": 1000 + n})
     assert prof.ticks == 500
-    assert prof.tick_ns.shape == (20,) and prof._mod_wall["a"].shape == (20,)
-    assert list(prof.last(3, prof._mod_wall["a"])) == [1497, 1498, 1499]
+    wall, cpu = prof.mod_series("a")
+    assert prof.tick_ns.shape == wall.shape == cpu.shape == (20,)
+    assert list(wall[-3:]) == [1497, 1498, 1499]
     assert prof.window(10) is not None and prof.window(10, offset=10) is not None
     assert prof.window(21) is None
     assert prof.hooks[("a", "scripts", "", "(host)")].wall_ns == sum(1000 + n for n in range(500))
