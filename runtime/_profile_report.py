@@ -302,8 +302,9 @@ def _pct_ms(values: list[float], q: float) -> float | None:
 
 
 class TrendWatcher:
-    """``run --watch``: after each shortest trend window, name the mods whose p95 grew by
-    more than the policy's threshold since the window before (one line each)."""
+    """``run --watch``: at the end of each trend window (every size in ``[profile]
+    windows_s``), name the mods whose p95 grew by more than the policy's threshold since the
+    window before (one line each)."""
 
     def __init__(self, host: Host, say: Callable[[str], None]) -> None:
         self.host = host
@@ -311,26 +312,29 @@ class TrendWatcher:
         policy = host.policy.profile
         self.growth = policy.trend_growth
         self.min_ms = policy.trend_min_ms
+        self.windows: list[tuple[float, int]] = []
 
     def attach(self) -> TrendWatcher:
         prof = self.host.profiler
         if prof is not None:
-            self.seconds = prof.windows_s[0]
-            self.ticks = max(1, round(self.seconds * prof.hz))
+            self.windows = [(s, max(1, round(s * prof.hz))) for s in prof.windows_s]
             prof.listeners.append(self._on_tick)
         return self
 
     def _on_tick(self, ticks: int) -> None:
         prof = self.host.profiler
-        if ticks % self.ticks or prof is None:
+        if prof is None:
             return
-        latest, before = prof.window(self.ticks), prof.window(self.ticks, offset=self.ticks)
-        if latest is None or before is None:
-            return
-        for mod in latest.mods:
-            now, was = latest.mod_p95_ms(mod), before.mod_p95_ms(mod)
-            if now - was > max(self.min_ms, self.growth * was):
-                self.say(
-                    f"trend: {mod} p95 {was:.3f} ms -> {now:.3f} ms over the last "
-                    f"{self.seconds:g} s (tick {self.host.tick})"
-                )
+        for seconds, n in self.windows:
+            if ticks % n:
+                continue
+            latest, before = prof.window(n), prof.window(n, offset=n)
+            if latest is None or before is None:
+                continue
+            for mod in latest.mods:
+                now, was = latest.mod_p95_ms(mod), before.mod_p95_ms(mod)
+                if now - was > max(self.min_ms, self.growth * was):
+                    self.say(
+                        f"trend: {mod} p95 {was:.3f} ms -> {now:.3f} ms over the last "
+                        f"{seconds:g} s (tick {self.host.tick})"
+                    )

@@ -88,3 +88,25 @@ def test_profile_with_an_invalid_policy_is_a_diagnostic(cli: Cli, slow_world: Pa
     out = cli("profile", "--ticks", "5")
     assert out.returncode == 1
     assert "POLICY_INVALID" in out.stdout + out.stderr
+
+
+GROWING = """\
+def on_tick(ctx, dt):
+    for i in range(150000 if ctx.tick > 15 else 10):
+        pass
+"""
+
+
+def test_run_watch_names_a_mod_whose_p95_grew(cli: Cli, slow_world: Path, make_mod: Any) -> None:
+    # From ten loop steps a tick to 150,000: far beyond what a busy machine's noise does.
+    make_mod(
+        "growing", scripts={"main.py": GROWING}, extra="[limits]\nfuel = 1000000\ntimeout_ms = 50\n"
+    )
+    (slow_world / "modhost.toml").write_text(
+        '[sandbox]\ntier = "inprocess"\n\n[profile]\nwindows_s = [0.25]\n'
+    )
+    out = cli("run", "--headless", "--watch", "--ticks", "31")
+    assert out.returncode == 0, out.stdout
+    lines = [line for line in out.stdout.splitlines() if line.startswith("trend: growing ")]
+    assert len(lines) == 1
+    assert lines[0].endswith("over the last 0.25 s (tick 30)")
