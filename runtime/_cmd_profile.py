@@ -11,10 +11,13 @@ from pathlib import Path
 
 import typer
 
+from host_api import any_error
+
 from ._cli_common import JSON_OPTION, console, finish, print_diagnostics, print_json, usage_error
 from ._cmd_options import (
     MODS_OPTION,
     POLICY_OPTION,
+    STRICT_OPTION,
     choose_policy,
     require_mods_dir,
     require_writable,
@@ -48,6 +51,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="World seed."),
         top: int = typer.Option(10, "--top", min=1, max=1000, help="Hotspots to list."),
         policy: Path | None = POLICY_OPTION,
+        strict: bool = STRICT_OPTION,
         trace: Path | None = TRACE_OPTION,
         trace_csv: Path | None = TRACE_CSV_OPTION,
         json: bool = JSON_OPTION,
@@ -84,7 +88,8 @@ def register(app: typer.Typer) -> None:
             host.load()
             if sink is not None:
                 sink.set_mods(list(host.load_order))
-            host.step(n)
+            if not (strict and any_error(list(host.diagnostics))):
+                host.step(n)
             pp = choice.policy.profile
             report = build_profile(host, top=top, growth=pp.trend_growth, min_ms=pp.trend_min_ms)
         if json:

@@ -110,3 +110,13 @@ def test_run_watch_names_a_mod_whose_p95_grew(cli: Cli, slow_world: Path, make_m
     lines = [line for line in out.stdout.splitlines() if line.startswith("trend: growing ")]
     assert len(lines) == 1
     assert lines[0].endswith("over the last 0.25 s (tick 30)")
+
+
+def test_strict_profile_does_not_run_a_broken_world(
+    cli: Cli, slow_world: Path, make_mod: Any
+) -> None:
+    make_mod("broken", scripts={"main.py": "def on_tick(ctx, dt)\n    pass\n"})
+    report = ProfileReport.model_validate(cli("profile", "--strict", "--json").json())
+    assert report.ticks == 0
+    assert "SANDBOX_FORBIDDEN" in {d.code for d in report.diagnostics}
+    assert cli("profile", "--strict", "--ticks", "3").returncode == 1
