@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ STARTUP_STEPS: Final = (
     "on_load",
     "first tick",
 )
+_HOST_KEY: Final = ("", HOST_SIDE)
 #: Ticks between two reads of the thread CPU clock.
 CPU_EVERY: Final = 60
 
@@ -136,23 +138,27 @@ class Profiler:
         # Two of the longest window: its latest and the one before it, for the trend delta.
         self.capacity: Final = max(2, round(2 * max(self.windows_s) * hz))
         self.trace: TraceSink | None = trace
-        self.tick_ns = np.zeros(self.capacity, np.int64)
-        self.stage_ns = np.zeros((self.capacity, len(STAGE_ORDER)), np.int64)
+        # Rings are written through array.array (an item store is a few times cheaper than
+        # numpy's) and read through numpy views of the same memory.
+        self._tick_ring, self.tick_ns = _ring(self.capacity)
+        self._stage_ring, flat = _ring(self.capacity * len(STAGE_ORDER))
+        self.stage_ns = flat.reshape(self.capacity, len(STAGE_ORDER))
+        self._mod_rings: dict[str, tuple[array[int], array[int]]] = {}
         self._mod_wall: dict[str, np.ndarray[Any, Any]] = {}
         self._mod_cpu: dict[str, np.ndarray[Any, Any]] = {}
         #: Ticks recorded so far (the ring's write position is ``ticks % capacity``).
         self.ticks = 0
         self.total_tick_ns = 0
-        #: By ``(mod, stage, script, hook)``.
-        self.hooks: dict[tuple[str, str, str, str], HookTotal] = {}
+        #: Per ``(mod, stage)``: per ``(script, hook)`` (see :attr:`hooks`).
+        self._buckets: dict[tuple[str, str], dict[tuple[str, str], HookTotal]] = {}
         self.events: dict[str, int] = {}
         self.startup_ms: dict[str, float] = dict.fromkeys(STARTUP_STEPS, 0.0)
         self.gc = GcPauses()
         self.reloads_ms: list[float] = []
         #: Called with the number of ticks recorded after every tick (budgets, trends).
         self.listeners: list[Callable[[int], None]] = []
-        self._stage: Stage | None = None
-        self._stage_name = "load"
+        #: The stage running now (the scheduler sets it), None outside ticks.
+        self.stage: Stage | None = None
         self._cpu_mark = 0
         self._since_cpu_ns = 0
         self._cpu_ratio = 1.0
@@ -192,19 +198,10 @@ class Profiler:
         self.startup_ms[name] = self.startup_ms.get(name, 0.0) + ns / 1e6
 
     # -- the scheduler's recorder ----------------------------------------------------------------
-    def stage_started(self, stage: Stage) -> None:
-        self._stage = stage
-        self._stage_name = stage.value
-
-    def stage_ended(self, stage: Stage, start_ns: int, end_ns: int) -> None:
-        self._stage = None
-        self._stage_name = "load"
-        if self.trace is not None:
-            self.trace.stage(stage.value, start_ns, end_ns, self._tick_of())
-
-    def tick_ended(self, stages_ns: list[int]) -> None:
+    def tick_ended(self, starts: list[int], ends: list[int]) -> None:
         """Store the tick's row in the rings and tell the listeners."""
         row = self.ticks % self.capacity
+        stages_ns = [e - s for s, e in zip(starts, ends, strict=True)]
         tick_ns = sum(stages_ns)
         self._since_cpu_ns += tick_ns
         if not self.ticks % CPU_EVERY:
@@ -212,16 +209,22 @@ class Profiler:
             if self._since_cpu_ns > 0 and self._cpu_mark:
                 self._cpu_ratio = min(1.0, (cpu - self._cpu_mark) / self._since_cpu_ns)
             self._cpu_mark, self._since_cpu_ns = cpu, 0
-        self.tick_ns[row] = tick_ns
-        self.stage_ns[row] = stages_ns
+        self._tick_ring[row] = tick_ns
+        stage_ring, base = self._stage_ring, row * len(stages_ns)
+        for k, ns in enumerate(stages_ns):
+            stage_ring[base + k] = ns
         self.total_tick_ns += tick_ns
-        for mod, ring in self._mod_wall.items():
-            ring[row] = self._tick_wall.get(mod, 0)
-            self._mod_cpu[mod][row] = self._tick_cpu.get(mod, 0)
+        wall, cpu_of = self._tick_wall, self._tick_cpu
+        for mod, (wall_ring, cpu_ring) in self._mod_rings.items():
+            wall_ring[row] = wall.get(mod, 0)
+            cpu_ring[row] = cpu_of.get(mod, 0)
         if self.trace is not None:
-            self.trace.tick(self._tick_of(), tick_ns, stages_ns, dict(self._tick_wall))
-        self._tick_wall.clear()
-        self._tick_cpu.clear()
+            tick = self._tick_of()
+            for stage, start, end in zip(STAGE_ORDER, starts, ends, strict=True):
+                self.trace.stage(stage.value, start, end, tick)
+            self.trace.tick(tick, tick_ns, stages_ns, dict(wall))
+        wall.clear()
+        cpu_of.clear()
         self.ticks += 1
         for listener in self.listeners:
             listener(self.ticks)
@@ -230,53 +233,70 @@ class Profiler:
     def mod_done(self, mod: str, start_ns: int, end_ns: int, figures: Any) -> None:
         """A mod's share of the current stage ran from ``start_ns`` to ``end_ns``.
 
-        :param figures: the mod's ``sandbox.HookFigures`` (taken here), or None.
+        :param figures: the mod's ``sandbox.HookFigures`` (emptied here), or None.
         Cost: a few dict updates per hook the mod ran (this runs for every mod every tick).
         """
         wall = end_ns - start_ns
-        if mod not in self._mod_wall:
-            self._mod_wall[mod] = np.zeros(self.capacity, np.int64)
-            self._mod_cpu[mod] = np.zeros(self.capacity, np.int64)
-        stage = self._stage_name
+        stage = self.stage
+        name = "load" if stage is None else stage.value
+        bucket = self._buckets.get((mod, name))
+        if bucket is None:
+            bucket = self._new_bucket(mod, name)
         ratio = self._cpu_ratio
-        samples: list[HookSample] | None = None if self.trace is None else []
+        trace = self.trace
+        samples: list[HookSample] | None = None if trace is None else []
         inside = cpu_sum = 0
         totals = None if figures is None else figures.totals
         if totals:
-            figures.totals = {}
             own = figures.cpu_ratio
             hook_ratio = ratio if own is None else own
-            for (path, hook), (calls, ns, fuel) in totals.items():
+            for key, (calls, ns, fuel) in totals.items():
+                total = bucket.get(key)
+                if total is None:
+                    total = bucket[key] = HookTotal(mod, key[0], key[1], name)
                 cpu = int(ns * hook_ratio)
-                self._add(mod, stage, path, hook, calls, ns, cpu, fuel)
+                total.calls += calls
+                total.wall_ns += ns
+                total.cpu_ns += cpu
+                total.fuel += fuel
                 inside += ns
                 cpu_sum += cpu
                 if samples is not None:
-                    samples.append(HookSample(mod, stage, path, hook, calls, ns, fuel, cpu))
+                    samples.append(HookSample(mod, name, key[0], key[1], calls, ns, fuel, cpu))
+            totals.clear()
         rest = wall - inside
         if rest > 0:
             cpu = int(rest * ratio)
-            self._add(mod, stage, "", HOST_SIDE, 0, rest, cpu, 0)
+            total = bucket[_HOST_KEY]
+            total.wall_ns += rest
+            total.cpu_ns += cpu
             cpu_sum += cpu
             if samples is not None:
-                samples.append(HookSample(mod, stage, "", HOST_SIDE, 0, rest, 0, cpu))
-        if self._stage is not None:  # on_load and on_reload run outside any tick
+                samples.append(HookSample(mod, name, "", HOST_SIDE, 0, rest, 0, cpu))
+        if stage is not None:  # on_load and on_reload run outside any tick
             self._tick_wall[mod] = self._tick_wall.get(mod, 0) + wall
             self._tick_cpu[mod] = self._tick_cpu.get(mod, 0) + cpu_sum
-        if self.trace is not None and samples is not None:
-            self.trace.mod_slice(mod, stage, start_ns, end_ns, samples)
+        if trace is not None and samples is not None:
+            trace.mod_slice(mod, name, start_ns, end_ns, samples)
 
-    def _add(
-        self, mod: str, stage: str, path: str, hook: str, calls: int, ns: int, cpu: int, fuel: int
-    ) -> None:
-        key = (mod, stage, path, hook)
-        total = self.hooks.get(key)
-        if total is None:
-            total = self.hooks[key] = HookTotal(mod, path, hook, stage)
-        total.calls += calls
-        total.wall_ns += ns
-        total.cpu_ns += cpu
-        total.fuel += fuel
+    def _new_bucket(self, mod: str, stage: str) -> dict[tuple[str, str], HookTotal]:
+        if mod not in self._mod_rings:
+            (wall, wall_view), (cpu, cpu_view) = _ring(self.capacity), _ring(self.capacity)
+            self._mod_rings[mod] = (wall, cpu)
+            self._mod_wall[mod], self._mod_cpu[mod] = wall_view, cpu_view
+        bucket = self._buckets[(mod, stage)] = {_HOST_KEY: HookTotal(mod, "", HOST_SIDE, stage)}
+        return bucket
+
+    @property
+    def hooks(self) -> dict[tuple[str, str, str, str], HookTotal]:
+        """Every hook's figures over the run, by ``(mod, stage, script, hook)`` (the host-side
+        entries only once they have time)."""
+        return {
+            (mod, stage, path, hook): total
+            for (mod, stage), bucket in self._buckets.items()
+            for (path, hook), total in bucket.items()
+            if total.wall_ns
+        }
 
     def count_events(self, names: Iterator[str] | list[str]) -> None:
         events = self.events
@@ -327,6 +347,12 @@ class Profiler:
 
     def capability_calls(self) -> dict[str, dict[str, int]]:
         return self._capability()
+
+
+def _ring(size: int) -> tuple[array[int], np.ndarray[Any, Any]]:
+    """A zeroed ring of ``size`` int64 and a numpy view of it."""
+    ring = array("q", bytes(8 * size))
+    return ring, np.frombuffer(ring, dtype=np.int64)
 
 
 @dataclass(frozen=True)

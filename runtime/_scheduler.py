@@ -37,13 +37,12 @@ StageFn = Callable[[float], None]
 
 
 class TickRecorder(Protocol):
-    """Told when each stage starts and ends, and when a tick ends (the profiler)."""
+    """The profiler, as the scheduler sees it: ``stage`` is set while a stage runs (None
+    between ticks), and :meth:`tick_ended` gets each stage's start and end clock readings."""
 
-    def stage_started(self, stage: Stage) -> None: ...
+    stage: Stage | None
 
-    def stage_ended(self, stage: Stage, start_ns: int, end_ns: int) -> None: ...
-
-    def tick_ended(self, stages_ns: list[int]) -> None: ...
+    def tick_ended(self, starts: list[int], ends: list[int]) -> None: ...
 
 
 class Scheduler:
@@ -105,9 +104,10 @@ class Scheduler:
         for _ in range(n):
             if self._on_tick_start is not None:
                 self._on_tick_start()
-            row: list[int] = []
+            starts: list[int] = []
+            ends: list[int] = []
             for stage in STAGE_ORDER:
-                recorder.stage_started(stage)
+                recorder.stage = stage
                 start = perf()
                 for fn in self._stages[stage]:
                     fn(dt)
@@ -115,7 +115,8 @@ class Scheduler:
                     self._on_boundary(stage)
                 end = perf()
                 self.stage_ns[stage] += end - start
-                row.append(end - start)
-                recorder.stage_ended(stage, start, end)
+                starts.append(start)
+                ends.append(end)
+            recorder.stage = None
             self.ticks += 1
-            recorder.tick_ended(row)
+            recorder.tick_ended(starts, ends)

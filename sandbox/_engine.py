@@ -134,24 +134,28 @@ class ScriptSandbox(ABC):
         on_fault: Callable[[ModFault], bool],
     ) -> None:
         # Consecutive calls of the same hook (an entity kind's on_tick) are timed as one run:
-        # one clock and one fuel reading per run, nothing extra per call.
-        clock, mark = perf_counter_ns, self.fuel_mark
+        # one clock and one fuel reading per run, two identity tests per call. (A hook name
+        # equal but not identical just starts a new run that adds to the same entry.)
+        # A run's end readings are the next run's start (clock reads are not free everywhere).
+        clock, mark, call = perf_counter_ns, self.fuel_mark, self.call
         run_module: ScriptModule | None = None
         run_hook = ""
-        n = started = fuel = 0
-        for module, hook, args in calls:
-            if module is not run_module or hook != run_hook:
+        first = i = 0
+        started, fuel = clock(), mark()
+        for i, (module, hook, args) in enumerate(calls):
+            if module is not run_module or hook is not run_hook:
                 if run_module is not None:
-                    figures.add(run_module.path, run_hook, clock() - started, mark() - fuel, n)
-                run_module, run_hook, n, started, fuel = module, hook, 0, clock(), mark()
-            n += 1
+                    now, spent = clock(), mark()
+                    figures.add(run_module.path, run_hook, now - started, spent - fuel, i - first)
+                    started, fuel = now, spent
+                run_module, run_hook, first = module, hook, i
             try:
-                self.call(module, hook, *args)
+                call(module, hook, *args)
             except ModFault as exc:
                 if not on_fault(exc):
                     break
-        if run_module is not None:
-            figures.add(run_module.path, run_hook, clock() - started, mark() - fuel, n)
+        if run_module is not None:  # the last run, up to the last call made (i)
+            figures.add(run_module.path, run_hook, clock() - started, mark() - fuel, i + 1 - first)
 
     def fuel_mark(self) -> int:
         """Fuel used by all calls so far, where the tier can tell cheaply (0 otherwise)."""

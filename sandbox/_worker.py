@@ -218,24 +218,28 @@ def _timed_calls(
 ) -> tuple[list[Any], dict[tuple[str, str], list[int]]]:
     """Run a batch; also sum calls, wall time and fuel per (script, hook) for the profiler.
 
-    Consecutive calls of one hook are timed as one run (one clock and fuel reading per run).
+    Consecutive calls of one hook are timed as one run (one clock and fuel reading per run,
+    two identity tests per call; equal names that are not the same object only split a run).
     """
     results = []
     totals: dict[tuple[str, str], list[int]] = {}
     clock, mark = time.perf_counter_ns, sandbox.fuel_mark
-    key: tuple[str, str] | None = None
-    n = started = fuel = 0
+    run_path: str | None = None
+    run_hook = ""
+    first = i = 0
+    started, fuel = clock(), mark()
     for i, (path, hook, view, state, args) in enumerate(calls):
-        if key is None or path != key[0] or hook != key[1]:
-            if key is not None:
-                _add(totals, key, n, clock() - started, mark() - fuel)
-            key, n, started, fuel = (path, hook), 0, clock(), mark()
-        n += 1
+        if path is not run_path or hook is not run_hook:
+            if run_path is not None:
+                now, spent = clock(), mark()
+                _add(totals, (run_path, run_hook), i - first, now - started, spent - fuel)
+                started, fuel = now, spent
+            run_path, run_hook, first = path, hook, i
         results.append(
             _one_call(sandbox, modules[path], hook, api, tick, i, (view, state, args), progress)
         )
-    if key is not None:
-        _add(totals, key, n, clock() - started, mark() - fuel)
+    if run_path is not None:
+        _add(totals, (run_path, run_hook), i + 1 - first, clock() - started, mark() - fuel)
     return results, totals
 
 

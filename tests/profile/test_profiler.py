@@ -64,18 +64,21 @@ def test_without_figures_nothing_is_recorded() -> None:
 
 
 def _tick(prof: Profiler, mods_ns: dict[str, int]) -> None:
-    """One synthetic tick: each mod runs in the scripts stage for the given ns."""
+    """One synthetic tick, as the scheduler drives it: each mod runs in the scripts stage for
+    the given ns, and every stage takes 1,000 ns more."""
     clock = 0
+    starts, ends = [], []
     for stage in STAGE_ORDER:
-        prof.stage_started(stage)
-        start = clock
+        prof.stage = stage
+        starts.append(clock)
         if stage is Stage.SCRIPTS:
             for mod, ns in mods_ns.items():
                 prof.mod_done(mod, clock, clock + ns, None)
                 clock += ns
         clock += 1000
-        prof.stage_ended(stage, start, clock)
-    prof.tick_ended([1000] * (len(STAGE_ORDER) - 1) + [clock - 6000])
+        ends.append(clock)
+    prof.stage = None
+    prof.tick_ended(starts, ends)
 
 
 def test_rings_are_bounded_however_long_the_run() -> None:
