@@ -127,7 +127,11 @@ def print_profile(report: ProfileReport, *, top: int) -> None:
             console.print(escape(line), highlight=False, soft_wrap=True)
     if report.events:
         shown = list(report.events.items())[:8]
-        console.print("[bold]events[/]: " + ", ".join(f"{escape(k)} {v}" for k, v in shown))
+        took = report.events_ms
+        console.print(
+            "[bold]events[/] (count, ms delivering): "
+            + ", ".join(f"{escape(k)} {v} ({took.get(k, 0.0):.2f})" for k, v in shown)
+        )
     calls = sorted(
         ((n, mod, cap) for mod, m in report.mods.items() for cap, n in m.capability_calls.items()),
         reverse=True,

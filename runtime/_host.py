@@ -546,10 +546,13 @@ class Host:
         receivers = [i for i in self._active() if i.listens]
         ids_by_kind: dict[str, list[int]] = {}
         for event in events:
+            start = time.perf_counter_ns()
             self.gameplay.observe(event)
             for instance in receivers:
                 if instance.id in self.instances and not self._ledgers[instance.id].quarantined:
                     self._timed(instance, partial(self._deliver, event=event, ids=ids_by_kind))
+            if self.profiler is not None:
+                self.profiler.event_delivered(event.name, time.perf_counter_ns() - start)
 
     def _deliver(self, instance: ModInstance, event: Event, ids: dict[str, list[int]]) -> None:
         for module in instance.mod_scripts:

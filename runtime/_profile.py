@@ -151,7 +151,9 @@ class Profiler:
         self.total_tick_ns = 0
         #: Per ``(mod, stage)``: per ``(script, hook)`` (see :attr:`hooks`).
         self._buckets: dict[tuple[str, str], dict[tuple[str, str], HookTotal]] = {}
+        #: Events drained from the queue, and the time delivering them took, per name.
         self.events: dict[str, int] = {}
+        self.events_ns: dict[str, int] = {}
         self.startup_ms: dict[str, float] = dict.fromkeys(STARTUP_STEPS, 0.0)
         self.gc = GcPauses()
         self.reloads_ms: list[float] = []
@@ -304,6 +306,12 @@ class Profiler:
             if name not in events and len(events) >= MAX_EVENT_NAMES:
                 name = "(other)"
             events[name] = events.get(name, 0) + 1
+
+    def event_delivered(self, name: str, ns: int) -> None:
+        """Time spent delivering one event (all its receivers), by name (capped as above)."""
+        if name not in self.events_ns and len(self.events_ns) >= MAX_EVENT_NAMES:
+            name = "(other)"
+        self.events_ns[name] = self.events_ns.get(name, 0) + ns
 
     def instant(self, name: str, args: dict[str, Any]) -> None:
         """A fault, a reload, a budget overrun: an instant event in the trace."""

@@ -119,6 +119,8 @@ class ProfileReport(_Model):
     mods: dict[str, ModProfile]
     #: Events emitted per name over the run.
     events: dict[str, int]
+    #: Time spent delivering them to their listeners (every receiver's hooks), per name, ms.
+    events_ms: dict[str, float] = Field(default_factory=dict)
     gc: GcSummary
     reloads: ReloadStats
     windows: list[WindowSummary]
@@ -177,6 +179,10 @@ def build_profile(
         hotspots_by_calls=[spot(h) for h in by_calls],
         mods=mods,
         events=dict(sorted(prof.events.items(), key=lambda kv: (-kv[1], kv[0]))),
+        events_ms={
+            k: round(ns / 1e6, 4)
+            for k, ns in sorted(prof.events_ns.items(), key=lambda kv: (-kv[1], kv[0]))
+        },
         gc=GcSummary(
             count=prof.gc.count,
             total_ms=round(prof.gc.total_ns / 1e6, 3),

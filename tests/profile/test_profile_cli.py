@@ -34,6 +34,7 @@ def test_profile_json_finds_the_slow_mod_and_names_its_hook_line(
     assert list(report.startup_ms) == list(STARTUP_STEPS)
     assert report.startup_total_ms > 0
     assert report.events == {"slow.tick": 120}
+    assert set(report.events_ms) == {"slow.tick"} and report.events_ms["slow.tick"] >= 0
     assert report.mods["slow"].capability_calls == {"events.emit": 120}
     assert report.mods["slow"].p95_ms > report.mods["cheap"].p95_ms
     t = report.tick
