@@ -165,7 +165,7 @@ def test_overlay_panel_toggles_with_its_key(slow_world: Path) -> None:
             "slow scripts/host side",
             "slow scripts/on_tick",
         ]
-        assert "tick graph" in lines and "profile" in lines
+        assert "tick graph" in lines and "tick time" in lines
         host.step(1)
         assert overlay() != {}  # stays shown until the key comes again
 
