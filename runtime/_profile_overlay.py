@@ -60,7 +60,7 @@ def panel_lines(host: Host) -> dict[str, str]:
     lines: dict[str, str] = {}
     if len(recent):
         lines["tick time"] = (  # labels with a space: never a mod id (mods have lines too)
-            f"tick p50 {np.percentile(recent, 50) / 1e6:.2f} ms, "
+            f"p50 {np.percentile(recent, 50) / 1e6:.2f} ms, "
             f"p95 {np.percentile(recent, 95) / 1e6:.2f} ms [{TOGGLE_KEY}]"
         )
         lines["tick graph"] = graph(recent, budget_ns=1e9 / hz)
