@@ -45,6 +45,11 @@ postgres:
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Exit 1 when a ratio in benchmarks/baseline.json regressed past its threshold.
+.PHONY: bench-check
+bench-check: $(STAMP)
+	$(BIN)/python -m benchmarks --check
+
 # WebAssembly example mods, rebuilt from their sources in the repo (tests check the committed
 # binaries are up to date). WAT guests: wasm-tools wraps the core module into a component
 # against wit/. Python guests: componentize-py (--stub-wasi: the host interface is the only

@@ -86,6 +86,7 @@ class HostAPI:
         "_report",
         "_storage",
         "_world",
+        "capability_calls",
         "mod_id",
     )
 
@@ -113,6 +114,8 @@ class HostAPI:
         self._report = report
         self._pending: list[Diagnostic] = []
         self._gameplay = gameplay
+        #: Granted host calls so far, per capability (the profiler reads it; never reset).
+        self.capability_calls: dict[str, int] = {}
 
     @property
     def granted(self) -> CapabilitySet:
@@ -127,6 +130,8 @@ class HostAPI:
     def require(self, capability: Capability, call: str) -> None:
         """Raise :class:`CapabilityDenied` (and audit it) unless ``capability`` is granted."""
         if capability in self._granted:  # a StrEnum member is its name; .value costs a lookup
+            calls = self.capability_calls
+            calls[capability] = calls.get(capability, 0) + 1
             return
         self._deny(capability, call)
 

@@ -91,6 +91,8 @@ class DiagnosticCode(StrEnum):
     REPLAY_FILE_INVALID = "REPLAY_FILE_INVALID"
     REPLAY_MODS_DIFFER = "REPLAY_MODS_DIFFER"
     REPLAY_DIVERGED = "REPLAY_DIVERGED"
+    # Profiler and performance budgets (issue #18).
+    BUDGET_EXCEEDED = "BUDGET_EXCEEDED"
 
 
 class Diagnostic(BaseModel):

@@ -103,6 +103,104 @@ class FaultPolicy(_Section):
     quarantine_after: Annotated[int, Field(ge=1)] = 5
 
 
+BudgetAction = Literal["warn", "throttle", "quarantine"]
+BudgetPreset = Literal["off", "strict", "balanced", "perf"]
+_Ms = Annotated[float, Field(gt=0)]
+_Share = Annotated[float, Field(gt=0, le=1)]
+
+
+class ModBudget(_Section):
+    """``[budgets.mods.<id>]``: one mod's own thresholds and how far overruns escalate."""
+
+    mod_cpu_ms: _Ms | None = None
+    mod_share: _Share | None = None
+    action: BudgetAction | None = None
+
+
+class BudgetThresholds(_Section):
+    """The figures a budget holds runs to (a preset's, or the file's own)."""
+
+    #: p95 of the whole tick's wall time, in ms.
+    tick_p95_ms: _Ms | None = None
+    #: p95 of a mod's CPU time per tick, in ms.
+    mod_cpu_ms: _Ms | None = None
+    #: A mod's share of the tick's wall time (0-1], averaged over the window.
+    mod_share: _Share | None = None
+    #: p95 of hot-reload durations, in ms.
+    reload_p95_ms: _Ms | None = None
+    #: Cold start (discovery to the end of the first tick), in ms.
+    startup_ms: _Ms | None = None
+
+
+#: The operator stances ``preset = ...`` names (README, "Performance budgets").
+BUDGET_PRESETS: Final[dict[str, tuple[BudgetThresholds, BudgetAction]]] = {
+    "balanced": (
+        BudgetThresholds(
+            tick_p95_ms=16.7, mod_cpu_ms=4.0, mod_share=0.5, reload_p95_ms=250, startup_ms=5000
+        ),
+        "warn",
+    ),
+    "strict": (
+        BudgetThresholds(
+            tick_p95_ms=16.7, mod_cpu_ms=2.0, mod_share=0.25, reload_p95_ms=150, startup_ms=3000
+        ),
+        "quarantine",
+    ),
+    "perf": (
+        BudgetThresholds(
+            tick_p95_ms=8.3, mod_cpu_ms=1.0, mod_share=0.2, reload_p95_ms=100, startup_ms=2000
+        ),
+        "throttle",
+    ),
+}
+
+
+class BudgetPolicy(BudgetThresholds):
+    """``[budgets]``: performance budgets, checked once per window of simulated time.
+
+    Off by default: budgets read wall and CPU clocks, so a run that enforces them (``action``
+    other than ``warn``) may differ from machine to machine. With ``preset = "off"`` and no
+    threshold set, nothing is checked and ``world_hash`` never depends on timing.
+    """
+
+    preset: BudgetPreset = "off"
+    #: How far repeated overruns escalate on the fault ladder (``warn``: diagnostics only).
+    action: BudgetAction | None = None
+    #: Overruns (windows over budget) before a mod is throttled / quarantined.
+    throttle_after: Annotated[int, Field(ge=1)] = 3
+    quarantine_after: Annotated[int, Field(ge=1)] = 5
+    #: Simulated seconds per budget window.
+    window_s: Annotated[float, Field(gt=0, le=300)] = 5.0
+    mods: dict[str, ModBudget] = Field(default_factory=dict)
+
+    def effective(self) -> tuple[BudgetThresholds, BudgetAction]:
+        """The preset's thresholds, each overridden by one set in the file; and the action."""
+        base, action = BUDGET_PRESETS.get(self.preset, (BudgetThresholds(), "warn"))
+        own = self.model_dump(include=set(BudgetThresholds.model_fields), exclude_none=True)
+        return base.model_copy(update=own), self.action or action
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any budget is checked."""
+        limits, _ = self.effective()
+        return bool(limits.model_dump(exclude_none=True)) or any(
+            m.mod_cpu_ms or m.mod_share for m in self.mods.values()
+        )
+
+
+class ProfilePolicy(_Section):
+    """``[profile]``: the always-on accounting and its trend windows."""
+
+    #: Record per-tick, per-mod and per-hook figures (a few % of tick time at most).
+    enabled: bool = True
+    #: Trend windows in simulated seconds; the longest bounds the memory kept.
+    windows_s: tuple[Annotated[float, Field(gt=0, le=3600)], ...] = (5.0, 60.0, 300.0)
+    #: A mod whose p95 grew by more than this fraction between two windows is named.
+    trend_growth: Annotated[float, Field(gt=0)] = 0.5
+    #: ... and by at least this many ms (ignores noise on tiny figures).
+    trend_min_ms: Annotated[float, Field(ge=0)] = 0.05
+
+
 class HostPolicy(_Section):
     """The whole ``modhost.toml``."""
 
@@ -111,6 +209,8 @@ class HostPolicy(_Section):
     limits: LimitCaps = Field(default_factory=LimitCaps)
     sandbox: SandboxPolicy = Field(default_factory=SandboxPolicy)
     faults: FaultPolicy = Field(default_factory=FaultPolicy)
+    budgets: BudgetPolicy = Field(default_factory=BudgetPolicy)
+    profile: ProfilePolicy = Field(default_factory=ProfilePolicy)
     #: Where the host keeps its state (rollback records, storage, compiled cache), relative
     #: to the policy file's folder.
     data_dir: str = ".modhost"

@@ -20,6 +20,7 @@ from ._cli_usage import ModhostGroup
 #: Command modules, registered in this order (their order in ``--help``).
 COMMAND_MODULES: Final[tuple[str, ...]] = (
     "runtime._cmd_run",
+    "runtime._cmd_profile",
     "runtime._cmd_replay",
     "runtime._cmd_check",
     "runtime._cmd_new",

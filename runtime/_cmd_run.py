@@ -37,14 +37,18 @@ from ._cmd_options import (
     require_writable,
     strict_failed,
 )
+from ._cmd_profile import TRACE_CSV_OPTION, TRACE_OPTION
 from ._frame import Presenter, PresentMode
 from ._heap import settle_heap
 from ._host import Host
 from ._live import LiveDiagnostics, StopRequest
+from ._profile_overlay import TOGGLE_KEY, ProfileOverlay
+from ._profile_report import TrendWatcher
 from ._reload import ReloadResult
 from ._replay import RunIO
 from ._report import RunReport
 from ._scheduler import DEFAULT_HZ
+from ._trace import TraceFanout, open_trace_or_exit
 
 #: Ticks run when neither --ticks nor --seconds is given (4 simulated seconds).
 DEFAULT_TICKS = 4 * DEFAULT_HZ
@@ -95,6 +99,13 @@ def register(app: typer.Typer) -> None:
             "back); runs in real time until Ctrl-C unless --ticks or --seconds is given. "
             "On by default in a window.",
         ),
+        trace: Path | None = TRACE_OPTION,
+        trace_csv: Path | None = TRACE_CSV_OPTION,
+        profile_overlay: bool = typer.Option(
+            False,
+            "--profile-overlay",
+            help=f"Show the profiler panel from the start (toggle: {TOGGLE_KEY} in a window).",
+        ),
         json: bool = JSON_OPTION,
     ) -> None:
         """Run the world with the mods in the mods folder and print a report.
@@ -115,6 +126,11 @@ def register(app: typer.Typer) -> None:
             require_writable(record, "--record")
         if screenshot is not None:
             require_writable(screenshot, "--screenshot")
+        if headless and profile_overlay:
+            usage_error("--profile-overlay needs rendering: drop --headless (or use --offscreen)")
+        for path, option in ((trace, "--trace"), (trace_csv, "--trace-csv")):
+            if path is not None:
+                require_writable(path, option)
         n_ticks = _tick_count(ticks, seconds)
         # A window request without a display falls back to offscreen inside open_presenter.
         mode: PresentMode | None = None if headless else ("offscreen" if offscreen else "window")
@@ -132,6 +148,8 @@ def register(app: typer.Typer) -> None:
             watch=watch,
             io=(input_file, record),
             live=live,
+            trace=open_trace_or_exit(trace, trace_csv),
+            profile_overlay=profile_overlay,
         )
         if json:
             print_json(report)
@@ -163,6 +181,8 @@ def _run(
     io: tuple[Path | None, Path | None] = (None, None),
     watch: bool | None = None,
     live: LiveDiagnostics | None = None,
+    trace: TraceFanout | None = None,
+    profile_overlay: bool = False,
 ) -> RunReport:
     """Load, run and report; never raises for user-caused problems.
 
@@ -174,11 +194,14 @@ def _run(
         seed=seed,
         base_dir=choice.base_dir,
         log=_log_printer(stderr=json),
+        trace=trace,  # the host closes it
     )
     with host, StopRequest() as stop:
         if choice.policy is None:
             return _with(host.report(), list(choice.diagnostics))
         host.load(strict=strict)
+        if trace is not None:
+            trace.set_mods(list(host.load_order))
         if strict and any_error(list(host.diagnostics)):
             fatal = [d for d in host.diagnostics if d.severity == "error"]
             loaded = f"{len(host.instances)} mod(s) loaded, no tick ran"
@@ -191,7 +214,9 @@ def _run(
             return _with(host.report(), [*extra, *run_io.diagnostics])
         if presenter is not None:
             host.attach_presenter(
-                presenter, every=1 if presenter.mode == "window" else OFFSCREEN_EVERY
+                presenter,
+                every=1 if presenter.mode == "window" else OFFSCREEN_EVERY,
+                overlay=ProfileOverlay(host, visible=profile_overlay),
             )
         window = presenter is not None and presenter.mode == "window"
         watching = bool(watch) or (watch is None and window)
@@ -270,6 +295,7 @@ def _run_watching(
 
     out = err_console if json else console
     out.print(f"[dim]watching {escape(str(host.mods_dir))} for changes (Ctrl-C to stop)[/]")
+    TrendWatcher(host, lambda line: out.print(f"[yellow]{escape(line)}[/]")).attach()
     stopped: list[str] = []
 
     def reload_while_waiting(seconds: float) -> None:

@@ -13,6 +13,15 @@ def register(app: typer.Typer) -> None:
     """Add the ``schema`` command."""
 
     @app.command("schema")
-    def schema() -> None:
+    def schema(
+        profile: bool = typer.Option(
+            False, "--profile", help="Print the schema of 'modhost profile --json' instead."
+        ),
+    ) -> None:
         """Print the JSON Schema of mod.toml, for editors that validate TOML."""
+        if profile:
+            from ._profile_report import profile_json_schema
+
+            print_json(profile_json_schema())
+            return
         print_json(manifest_json_schema())

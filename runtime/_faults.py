@@ -73,25 +73,45 @@ class FaultLedger:
         self.diagnostics.extend(out)
         return out
 
+    def escalate(self, rung: Rung, *, tick: int) -> list[Diagnostic]:
+        """Step up to ``rung`` for a reason other than a fault (a budget overrun,
+        :mod:`runtime._budgets`); never steps down. Returns the rung change's diagnostic."""
+        order = ("ok", "throttled", "quarantined")
+        if order.index(rung) <= order.index(self.rung):
+            return []
+        self.rung = rung
+        code = (
+            DiagnosticCode.MOD_QUARANTINED
+            if rung == "quarantined"
+            else DiagnosticCode.MOD_THROTTLED
+        )
+        diag = self._rung_diagnostic(
+            tick, code, "error" if rung == "quarantined" else "warning", why="budget overruns"
+        )
+        self.diagnostics.append(diag)
+        return [diag]
+
     def _rung_diagnostic(
-        self, tick: int, code: DiagnosticCode, severity: Literal["error", "warning"]
+        self,
+        tick: int,
+        code: DiagnosticCode,
+        severity: Literal["error", "warning"],
+        why: str | None = None,
     ) -> Diagnostic:
+        after = why or f"{self.count} faults"
         if code is DiagnosticCode.MOD_QUARANTINED:
-            message = (
-                f"quarantined after {self.count} faults: the mod is stopped and its "
-                "entities are frozen"
-            )
+            message = f"quarantined after {after}: the mod is stopped and its entities are frozen"
         else:
-            message = (
-                f"throttled after {self.count} faults: the mod now runs every "
-                f"{THROTTLE_PERIOD} ticks"
-            )
+            message = f"throttled after {after}: the mod now runs every {THROTTLE_PERIOD} ticks"
         return Diagnostic(
             code=code,
             severity=severity,
             message=message,
             mod=self.mod_id,
-            hint="fix the faults reported above; thresholds are in [faults] of modhost.toml",
+            hint="fix the faults reported above; thresholds are in [faults] of modhost.toml"
+            if why is None
+            else "make the mod cheaper (see BUDGET_EXCEEDED above); [budgets] of modhost.toml "
+            "sets the thresholds",
             details={
                 "tick": tick,
                 "faults": self.count,

@@ -60,14 +60,17 @@ from host_api import (
     any_error,
 )
 from marketplace import record_loaded_mod
-from sandbox import ComponentRuntime, ScriptModule
+from sandbox import ComponentRuntime, HookFigures, ScriptModule
 
+from ._budgets import BudgetChecker
+from ._discovery import discover
 from ._events import MAX_EVENTS_PER_TICK, Event, for_receiver
 from ._faults import FaultLedger
 from ._frame import FrameSnapshot, Presenter
 from ._gameplay import Gameplay, GameplayStages
 from ._mods import ModInstance, ModLoadFailed, StartedLoad, load_mod, start_load
-from ._prepare import Preparation, prepare
+from ._prepare import Preparation, plan_discovery
+from ._profile import Profiler
 from ._reload import Reloader, ReloadResult
 from ._report import ModReport, ModState, RunReport, Timings
 from ._scheduler import DEFAULT_HZ, Scheduler, Stage
@@ -78,6 +81,8 @@ LOG_LINES_KEPT: Final = 20
 #: Mods started ahead of the one loading (:meth:`Host.loading_ahead`): with the process tier
 #: their workers run module bodies in parallel. As many as the worker pool keeps warm.
 LOAD_AHEAD: Final = 12
+#: Component exports' fuel is read after one call in this many (profiling only).
+FUEL_SAMPLE_EVERY: Final = 16
 
 LogSink = Callable[[str, str], None]
 
@@ -92,6 +97,10 @@ class Host:
     :param base_dir: where the policy's relative paths resolve (default: ``mods_dir``'s parent).
     :param log: called with ``(mod_id, line)`` for every line a mod logs (the terminal).
     :param audit: where capability decisions are recorded.
+    :param profile: keep the profiler's accounting (:mod:`runtime._profile`); None follows
+        the policy's ``[profile] enabled``.
+    :param trace: where the profiler streams slices (``run --trace``), if anywhere; closed
+        with the host.
     """
 
     def __init__(
@@ -104,6 +113,8 @@ class Host:
         base_dir: Path | None = None,
         log: LogSink | None = None,
         audit: AuditSink | None = None,
+        profile: bool | None = None,
+        trace: Any = None,
     ) -> None:
         self.mods_dir: Final = mods_dir
         self.policy: Final = policy if policy is not None else HostPolicy()
@@ -115,8 +126,18 @@ class Host:
         #: Input, timers, HUD and colliders (runtime._gameplay).
         self.gameplay: Final = Gameplay(self.world, lambda d: self._diagnostics.append(d))
         gameplay_stages = GameplayStages(self, self.gameplay)
+        on = self.policy.profile.enabled if profile is None else profile
+        # Budgets read the profiler's figures; a trace is written by it.
+        on = on or self.policy.budgets.enabled or trace is not None
+        #: Per-tick, per-mod and per-hook accounting (None when profiling is off).
+        self.profiler: Final = (
+            Profiler(hz=hz, windows_s=self.policy.profile.windows_s, trace=trace) if on else None
+        )
         self.scheduler: Final = Scheduler(
-            hz=hz, on_tick_start=self.world.advance_tick, on_boundary=self._boundary
+            hz=hz,
+            on_tick_start=self.world.advance_tick,
+            on_boundary=self._boundary,
+            recorder=self.profiler,
         )
         for stage, fn in (
             (Stage.INPUT, gameplay_stages.input_stage),
@@ -145,6 +166,8 @@ class Host:
         self._present_every = 1
         self._overlay: Callable[[], dict[str, str]] | None = None
         self._wall_ns = 0
+        #: Per component export: calls so far and the fuel its last sampled call used.
+        self._export_fuel: dict[tuple[int, str], tuple[int, int]] = {}
         self._closed = False
         self._reloader = Reloader(self)
         #: Mods whose loads were started ahead (loading_ahead), not yet loaded.
@@ -152,6 +175,8 @@ class Host:
         base = base_dir if base_dir is not None else mods_dir.resolve().parent
         #: The WebAssembly tier (engine created on the first component); owns the data folder.
         self.components: Final = ComponentRuntime(base / self.policy.data_dir)
+        if self.profiler is not None:
+            self.profiler.start(tick=lambda: self.world.tick, capability_calls=self._calls)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def load(self, *, strict: bool = False) -> Preparation:
@@ -162,7 +187,14 @@ class Host:
         :param strict: when discovery or planning raised an error, load nothing (no mod
             code runs; the planned mods are ``disabled``).
         """
-        prep = self.preparation = prepare(self.mods_dir, self.policy, base_dir=self._base_dir)
+        with self._startup("discovery"):
+            found = discover(self.mods_dir, self.policy, base_dir=self._base_dir)
+        with self._startup("planning"):
+            prep = self.preparation = plan_discovery(found)
+        if self.profiler is not None:
+            # Verified inside discovery: shown as its own step, not twice.
+            self.profiler.add_startup("signature checks", found.signature_ns)
+            self.profiler.add_startup("discovery", -found.signature_ns)
         self._diagnostics.extend(prep.diagnostics)
         stop = strict and any_error(prep.diagnostics)
         for mod_id, state in prep.states.items():
@@ -176,6 +208,8 @@ class Host:
             for mod_id in ahead:
                 self.load_mod(mod_id)
         self._reloader.remember()
+        if self.policy.budgets.enabled:
+            BudgetChecker(self).attach()
         return prep
 
     def loading_ahead(self, order: Iterable[str]) -> Generator[str, None, None]:
@@ -202,7 +236,8 @@ class Host:
         prep = self.preparation
         candidate = None if prep is None else prep.candidates.get(mod_id)
         if candidate is not None and mod_id not in self._started:
-            self._started[mod_id] = start_load(candidate, self.policy)
+            with self._startup("worker start"):
+                self._started[mod_id] = start_load(candidate, self.policy)
 
     def load_mod(
         self, mod_id: str, *, on_load: bool = True, record: bool = True
@@ -225,21 +260,24 @@ class Host:
             self._order.append(mod_id)
         self._ledgers.setdefault(mod_id, FaultLedger(mod_id, self.policy))
         try:
-            instance = load_mod(
-                candidate,
-                world=self.world,
-                policy=self.policy,
-                seed=self.seed,
-                audit=self._audit,
-                components=self.components,
-                gameplay=self.gameplay,
-                started=self._started.pop(mod_id, None),
-            )
+            with self._startup("compile"):
+                instance = load_mod(
+                    candidate,
+                    world=self.world,
+                    policy=self.policy,
+                    seed=self.seed,
+                    audit=self._audit,
+                    components=self.components,
+                    gameplay=self.gameplay,
+                    started=self._started.pop(mod_id, None),
+                )
         except ModLoadFailed as exc:
             self._states[mod_id] = "failed"
             self._diagnostics.extend(exc.diagnostics)
             return None
         self.instances[mod_id] = instance
+        if self.profiler is not None:
+            instance.sandbox.figures = HookFigures()
         self._states[mod_id] = "running"
         if record:
             self.record_accepted(instance)
@@ -254,7 +292,8 @@ class Host:
             if int(i) not in known
         )
         if on_load:
-            self._timed(instance, self._call_on_load)
+            with self._startup("on_load"):
+                self._timed(instance, self._call_on_load)
         # Loading is a stage boundary: what on_load spawned is there for the first tick.
         self._boundary(None)
         return instance
@@ -292,7 +331,13 @@ class Host:
         """
         if self._closed:
             raise ModhostError("the host is closed", hint="create a new Host to run again")
-        return self._reloader.reload(mods, force=force)
+        start = time.perf_counter_ns()
+        result = self._reloader.reload(mods, force=force)
+        if self.profiler is not None and result.changed:
+            ms = (time.perf_counter_ns() - start) / 1e6
+            self.profiler.reloaded(ms)
+            self.profiler.instant("reload", {"summary": result.summary(), "ms": ms})
+        return result
 
     @property
     def reloads(self) -> tuple[ReloadResult, ...]:
@@ -307,6 +352,8 @@ class Host:
         for mod_id in list(self.instances):
             self.unload_mod(mod_id)
         self.components.close()
+        if self.profiler is not None:
+            self.profiler.close()
         if self._presenter is not None:
             self._presenter.close()
 
@@ -322,6 +369,10 @@ class Host:
         if self._closed:
             raise ModhostError("the host is closed", hint="create a new Host to run again")
         start = time.perf_counter_ns()
+        if self.scheduler.ticks == 0 and n > 0 and self.profiler is not None:
+            with self._startup("first tick"):
+                self.scheduler.step(1)
+            n -= 1
         self.scheduler.step(n)
         self._wall_ns += time.perf_counter_ns() - start
         for instance in self.instances.values():
@@ -499,7 +550,8 @@ class Host:
 
     def _tick_components(self, instance: ModInstance, dt: float) -> None:
         for component in instance.components:
-            if not self._guard(instance, lambda c=component: c.on_tick(dt)):  # type: ignore[misc]
+            thunk = partial(component.on_tick, dt)
+            if not self._export(instance, component, "on-tick", thunk):
                 return
 
     def _integration_stage(self, dt: float) -> None:
@@ -511,15 +563,20 @@ class Host:
             return
         rank = {m: i for i, m in enumerate(self._order)}
         events, dropped = self.world.events.drain(lambda m: rank.get(m, len(rank)))
+        if self.profiler is not None:
+            self.profiler.count_events([e.name for e in events])
         if dropped:
             self._diagnostics.extend(_dropped_events(dropped, self.world.tick))
         receivers = [i for i in self._active() if i.listens]
         ids_by_kind: dict[str, list[int]] = {}
         for event in events:
+            start = time.perf_counter_ns()
             self.gameplay.observe(event)
             for instance in receivers:
                 if instance.id in self.instances and not self._ledgers[instance.id].quarantined:
                     self._timed(instance, partial(self._deliver, event=event, ids=ids_by_kind))
+            if self.profiler is not None:
+                self.profiler.event_delivered(event.name, time.perf_counter_ns() - start)
 
     def _deliver(self, instance: ModInstance, event: Event, ids: dict[str, list[int]]) -> None:
         for module in instance.mod_scripts:
@@ -540,7 +597,9 @@ class Host:
                         self._call(instance, module, "on_event", ctx, for_receiver(event))
         for component in instance.components:
             payload = for_receiver(event).payload
-            self._guard(instance, lambda c=component, p=payload: c.on_event(event.name, p))  # type: ignore[misc]
+            self._export(
+                instance, component, "on-event", partial(component.on_event, event.name, payload)
+            )
 
     def _presentation_stage(self, dt: float) -> None:
         if self._presenter is not None and self.world.tick % self._present_every == 0:
@@ -591,6 +650,13 @@ class Host:
 
     def _call(self, instance: ModInstance, module: ScriptModule, hook: str, *args: Any) -> bool:
         """Call a hook; a fault is recorded and returns False."""
+        if instance.sandbox.figures is not None:
+            # Through the batch path, where the tiers count calls per hook for the profiler.
+            faults: list[ModFault] = []
+            instance.sandbox.call_batch([(module, hook, args)], lambda f: faults.append(f) or False)
+            for fault in faults:
+                self._fault(instance, fault)
+            return not faults
         try:
             instance.sandbox.call(module, hook, *args)
         except ModFault as exc:
@@ -606,9 +672,35 @@ class Host:
             return False
         return True
 
+    def _export(
+        self, instance: ModInstance, component: Any, export: str, thunk: Callable[[], object]
+    ) -> bool:
+        """Call a component export under :meth:`_guard`, counted per export when profiling.
+
+        Fuel is read after one call in :data:`FUEL_SAMPLE_EVERY` (a read crosses into
+        wasmtime and costs more than a small export) and counted for each call since.
+        """
+        figures = instance.sandbox.figures
+        if figures is None:
+            return self._guard(instance, thunk)
+        start = time.perf_counter_ns()
+        ok = self._guard(instance, thunk)
+        end = time.perf_counter_ns()
+        key = (id(component), export)
+        n, fuel = self._export_fuel.get(key, (0, 0))
+        if not n % FUEL_SAMPLE_EVERY:
+            left = getattr(component, "fuel_left", None)
+            limits = getattr(component, "limits", instance.sandbox.limits)
+            fuel = 0 if left is None else max(0, limits.fuel - left)
+        self._export_fuel[key] = (n + 1, fuel)
+        figures.add(str(getattr(component, "file", "component")), export, end - start, fuel)
+        return ok
+
     def _fault(self, instance: ModInstance, exc: ModFault) -> None:
         ledger = self._ledgers[instance.id]
         self._diagnostics.extend(ledger.record(exc, tick=self.world.tick))
+        if self.profiler is not None:
+            self.profiler.instant("fault", {"mod": instance.id, "code": str(exc.code)})
         if ledger.quarantined and self._states.get(instance.id) == "running":
             self._states[instance.id] = "quarantined"
 
@@ -617,8 +709,36 @@ class Host:
         try:
             work(instance)
         finally:
-            ns = time.perf_counter_ns() - start
-            self._mod_ns[instance.id] = self._mod_ns.get(instance.id, 0) + ns
+            end = time.perf_counter_ns()
+            self._mod_ns[instance.id] = self._mod_ns.get(instance.id, 0) + end - start
+            if self.profiler is not None:
+                self.profiler.mod_done(instance.id, start, end, instance.sandbox.figures)
+
+    def _startup(self, step: str) -> contextlib.AbstractContextManager[None]:
+        """Time a cold-start step (only before the first tick: reloads are timed apart)."""
+        if self.profiler is None or self.scheduler.ticks > 0:
+            return contextlib.nullcontext()
+        return self.profiler.step(step)
+
+    def _calls(self) -> dict[str, dict[str, int]]:
+        """Granted host calls per mod and capability so far (the profiler's view)."""
+        return {
+            m: {str(c): n for c, n in sorted(i.api.capability_calls.items())}
+            for m, i in sorted(self.instances.items())
+        }
+
+    def budget_overrun(self, mod_id: str | None, diagnostic: Diagnostic, rung: str) -> None:
+        """Record a budget overrun (:mod:`runtime._budgets`): the diagnostic, and with
+        ``rung`` ``throttled`` or ``quarantined`` that step on the mod's fault ladder."""
+        self._diagnostics.append(diagnostic)
+        if self.profiler is not None:
+            self.profiler.instant("budget", {"mod": mod_id or "", "message": diagnostic.message})
+        ledger = None if mod_id is None else self._ledgers.get(mod_id)
+        if mod_id is None or ledger is None or rung == "ok":
+            return
+        self._diagnostics.extend(ledger.escalate(rung, tick=self.world.tick))  # type: ignore[arg-type]
+        if ledger.quarantined and self._states.get(mod_id) == "running":
+            self._states[mod_id] = "quarantined"
 
     def _on_log(self, mod_id: str, line: str) -> None:
         self._logs.setdefault(mod_id, deque(maxlen=LOG_LINES_KEPT)).append(line)

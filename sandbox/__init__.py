@@ -20,6 +20,7 @@ __all__ = [
     "ForbiddenAccess",
     "FuelExhausted",
     "GuestTrap",
+    "HookFigures",
     "MemoryLimitExceeded",
     "ProcessSandbox",
     "RecursionLimitExceeded",
@@ -65,6 +66,7 @@ from ._errors import ScriptRaised as ScriptRaised
 from ._errors import ScriptRejected as ScriptRejected
 from ._errors import ScriptTimeout as ScriptTimeout
 from ._factory import create_sandbox as create_sandbox
+from ._figures import HookFigures as HookFigures
 from ._process import ProcessSandbox as ProcessSandbox
 from ._restricted import RestrictedSandbox as RestrictedSandbox
 from ._wasm_cache import ArtifactCache as ArtifactCache

@@ -120,6 +120,8 @@ class Meter:
         self._left = _NOTHING_LEFT
         self._clock_call = -1
         self._issued = 0
+        #: Fuel used before the last rebuild (so :meth:`spent` keeps counting up).
+        self._retired = 0
         self._start = 0
         self._deadline = 0.0
         self._wall_deadline = 0.0
@@ -150,6 +152,10 @@ class Meter:
         """Fuel the current (or last) call has used so far."""
         return self._issued - self._left() - self._start
 
+    def spent(self) -> int:
+        """Fuel used by every call so far (the profiler subtracts two readings)."""
+        return self._retired + self._issued - self._left()
+
     @property
     def tripped(self) -> LimitSignal | None:
         """The first limit signal of the current call, if one tripped (sticky)."""
@@ -168,6 +174,7 @@ class Meter:
 
     # -- internals ---------------------------------------------------------------------------
     def _rebuild(self) -> None:
+        self._retired += max(0, self._issued - self._left())
         self._tripped = None
         self._chunk = iter(())
         self._left = _NOTHING_LEFT

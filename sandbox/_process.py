@@ -259,6 +259,8 @@ class ProcessSandbox(ScriptSandbox):
         while True:
             message = self._wait(conn, deadline=limit)
             if message[0] == "done":
+                if self.figures is not None and len(message) > 2 and message[2] is not None:
+                    self.figures.merge(*message[2])
                 return message[1]  # type: ignore[no-any-return]
             if message[0] == "rpc":
                 kwargs = message[3]

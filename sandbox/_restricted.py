@@ -134,6 +134,9 @@ class RestrictedSandbox(ScriptSandbox):
             self._check_retained(module.path, args[0] if args else None)
         return result
 
+    def fuel_mark(self) -> int:
+        return self._meter.spent()
+
     @property
     def fuel_used(self) -> int:
         """Fuel the last call (or module body) used: the same on every run for the same input."""

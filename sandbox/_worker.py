@@ -59,6 +59,11 @@ EXIT_MEMORY: Final = 3
 FaultData = dict[str, Any]
 
 
+#: The worker reads its CPU clock around one batch in this many (for the profiler's CPU
+#: share): such a read can cost tens of microseconds.
+CPU_SAMPLE_EVERY: Final = 32
+
+
 def fault_data(exc: ModhostError) -> FaultData:
     """A fault as plain data (crosses the pipe)."""
     return {
@@ -126,6 +131,7 @@ def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None
     sandbox = RestrictedSandbox(mod_id, limits)
     modules: dict[str, Any] = {}
     api = _RemoteAPI(conn, mod_id, progress, limits.timeout_ms)
+    batches = 0
     while True:
         try:
             message = conn.recv()
@@ -153,13 +159,18 @@ def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None
         elif kind == "batch":
             _, tick, granted, calls = message
             api.grant(frozenset(granted))
-            results = [
-                _one_call(sandbox, modules[path], hook, api, tick, i, (view, state, args), progress)
-                for i, (path, hook, view, state, args) in enumerate(calls)
-            ]
+            batches += 1
+            sample = batches % CPU_SAMPLE_EVERY == 1
+            cpu, wall = (time.thread_time_ns(), time.perf_counter_ns()) if sample else (0, 0)
+            results, totals = _timed_calls(sandbox, modules, api, tick, calls, progress)
+            ratio = None
+            if sample:
+                spent = time.perf_counter_ns() - wall
+                ratio = (time.thread_time_ns() - cpu) / spent if spent > 0 else None
+            figures = (totals, ratio)
             # Past the scripts: the host allows the results POST_CALL_S to cross, not timeout_ms.
             _started(progress, POST_CALL)
-            conn.send_bytes(_pickled_results(results))
+            conn.send_bytes(_pickled_results(results, figures))
             progress[0] = -1.0
 
 
@@ -197,12 +208,54 @@ def _one_call(
     return fault, value, state, api.ops, module.path
 
 
-def _pickled_results(results: list[Any]) -> bytes:
-    """``("done", results)`` pickled; results that cannot cross become faults, one by one."""
+def _timed_calls(
+    sandbox: RestrictedSandbox,
+    modules: dict[str, Any],
+    api: _RemoteAPI,
+    tick: int,
+    calls: list[tuple[Any, ...]],
+    progress: Any,
+) -> tuple[list[Any], dict[tuple[str, str], list[int]]]:
+    """Run a batch; also sum calls, wall time and fuel per (script, hook) for the profiler.
+
+    Consecutive calls of one hook are timed as one run (one clock and fuel reading per run,
+    two identity tests per call; equal names that are not the same object only split a run).
+    """
+    results = []
+    totals: dict[tuple[str, str], list[int]] = {}
+    clock, mark = time.perf_counter_ns, sandbox.fuel_mark
+    run_path: str | None = None
+    run_hook = ""
+    first = i = 0
+    started, fuel = clock(), mark()
+    for i, (path, hook, view, state, args) in enumerate(calls):
+        if path is not run_path or hook is not run_hook:
+            if run_path is not None:
+                now, spent = clock(), mark()
+                _add(totals, (run_path, run_hook), i - first, now - started, spent - fuel)
+                started, fuel = now, spent
+            run_path, run_hook, first = path, hook, i
+        results.append(
+            _one_call(sandbox, modules[path], hook, api, tick, i, (view, state, args), progress)
+        )
+    if run_path is not None:
+        _add(totals, (run_path, run_hook), i + 1 - first, clock() - started, mark() - fuel)
+    return results, totals
+
+
+def _add(totals: dict[tuple[str, str], list[int]], key: tuple[str, str], *figures: int) -> None:
+    entry = totals.setdefault(key, [0, 0, 0])
+    for i, value in enumerate(figures):
+        entry[i] += value
+
+
+def _pickled_results(results: list[Any], figures: Any = None) -> bytes:
+    """``("done", results, figures)`` pickled; results that cannot cross become faults, one
+    by one."""
     try:
-        return pickle.dumps(("done", [r[:4] for r in results]))
+        return pickle.dumps(("done", [r[:4] for r in results], figures))
     except Exception:
-        return pickle.dumps(("done", [_crossable(r) for r in results]))
+        return pickle.dumps(("done", [_crossable(r) for r in results], figures))
 
 
 def _crossable(result: tuple[Any, ...]) -> tuple[Any, ...]:
