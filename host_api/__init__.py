@@ -16,11 +16,14 @@ __all__ = [
     "MOUSE_BUTTONS",
     "POLICY_FILE",
     "WIT_EXPORTS",
+    "WIT_EXPORT_SIGNATURES",
     "WIT_HOST_FUNCTIONS",
     "WIT_HOST_INTERFACE",
+    "WIT_HOST_SIGNATURES",
     "WIT_HOST_TYPES",
     "WIT_PACKAGE",
     "WIT_RELOAD_EXPORTS",
+    "WIT_TYPE_SHAPES",
     "WIT_WORLD",
     "AuditEvent",
     "AuditSink",
@@ -71,6 +74,7 @@ __all__ = [
     "manifest_json_schema",
     "parse_manifest",
     "parse_specifier",
+    "wit_structure",
     "write_atomically",
 ]
 
@@ -127,13 +131,17 @@ from ._storage import ModStorage as ModStorage
 from ._storage import StorageQuotaExceeded as StorageQuotaExceeded
 from ._values import BadArgument as BadArgument
 from ._version import HOST_API_VERSION as HOST_API_VERSION
+from ._wit import WIT_EXPORT_SIGNATURES as WIT_EXPORT_SIGNATURES
 from ._wit import WIT_EXPORTS as WIT_EXPORTS
 from ._wit import WIT_HOST_FUNCTIONS as WIT_HOST_FUNCTIONS
 from ._wit import WIT_HOST_INTERFACE as WIT_HOST_INTERFACE
+from ._wit import WIT_HOST_SIGNATURES as WIT_HOST_SIGNATURES
 from ._wit import WIT_HOST_TYPES as WIT_HOST_TYPES
 from ._wit import WIT_PACKAGE as WIT_PACKAGE
 from ._wit import WIT_RELOAD_EXPORTS as WIT_RELOAD_EXPORTS
+from ._wit import WIT_TYPE_SHAPES as WIT_TYPE_SHAPES
 from ._wit import WIT_WORLD as WIT_WORLD
+from ._wit import wit_structure as wit_structure
 from ._world_port import EntityView as EntityView
 from ._world_port import JSONValue as JSONValue
 from ._world_port import Vec3 as Vec3

@@ -16,13 +16,10 @@ from pathlib import Path
 from typing import Any, Final, final
 
 import wasmtime
-from wasmtime.component import Component, ComponentInstanceType, Func, Instance, Linker
+from wasmtime.component import Component, Func, Instance, Linker
 
 from host_api import (
     WIT_EXPORTS,
-    WIT_HOST_FUNCTIONS,
-    WIT_HOST_INTERFACE,
-    WIT_HOST_TYPES,
     WIT_RELOAD_EXPORTS,
     HostAPI,
     JSONValue,
@@ -31,10 +28,11 @@ from host_api import (
 
 from ._errors import SandboxClosed
 from ._wasm_engine import WasmEngine
-from ._wasm_errors import ComponentLoadFailed, UnknownImport, translate_trap
+from ._wasm_errors import ComponentLoadFailed, translate_trap
 from ._wasm_fast import FastExport, WallClock, address
 from ._wasm_host import HostBindings, build_linker
 from ._wasm_memory import MemoryOwner
+from ._wasm_types import check_exports, check_imports
 
 #: Parameter kinds of the exports the fast path calls (world ``mod``).
 _EXPORT_PARAMS: Final[dict[str, tuple[str, ...]]] = {
@@ -56,29 +54,6 @@ INSTANTIATE_FUEL: Final = 200_000_000
 INSTANTIATE_TIMEOUT_MS: Final = 2_000
 
 
-def check_imports(
-    component: Component, engine: WasmEngine, *, mod_id: str, file: str, wasi: bool
-) -> None:
-    """Refuse a component that imports anything outside world ``mod`` (naming the import).
-
-    :raises UnknownImport: an import other than the host interface (or WASI when granted),
-        or a host-interface function the WIT does not have.
-    """
-    imports = component.type.imports(engine.engine)
-    for name, item in imports.items():
-        if name == WIT_HOST_INTERFACE:
-            kind = item.ty
-            if not isinstance(kind, ComponentInstanceType):
-                raise UnknownImport(name, mod_id=mod_id, file=file, wasi_hint=False)
-            for func in kind.exports(engine.engine):
-                if func not in WIT_HOST_FUNCTIONS and func not in WIT_HOST_TYPES:
-                    raise UnknownImport(f"{name}#{func}", mod_id=mod_id, file=file, wasi_hint=False)
-            continue
-        if wasi and name.startswith("wasi:"):
-            continue
-        raise UnknownImport(name, mod_id=mod_id, file=file, wasi_hint=name.startswith("wasi:"))
-
-
 @final
 class WasmComponent:
     """A running component of one mod (the runtime's ``ComponentInstance`` protocol).
@@ -94,8 +69,10 @@ class WasmComponent:
     :param wasi: link WASI (no preopens, no environment, no network); only if the policy says.
     :param fast: use the fast call path (``_wasm_fast``: raw C API calls and callbacks); the
         stock wasmtime-py path (``fast=False``) behaves the same and is the tested fallback.
-    :raises UnknownImport: the component imports outside world ``mod``.
-    :raises ComponentLoadFailed: missing exports or instantiation refused.
+    :raises UnknownImport: the component imports outside world ``mod``, or a host function
+        under another type than the WIT's (``ImportTypeMismatch``).
+    :raises ComponentLoadFailed: missing exports, an export of the wrong kind or type, or
+        instantiation refused.
     :raises ScriptFault: ``init`` trapped or hit a limit.
     """
 
@@ -119,7 +96,7 @@ class WasmComponent:
         self.fast: Final = fast
         self._closed = False
         check_imports(component, engine, mod_id=self.mod_id, file=file, wasi=wasi)
-        self._check_exports()
+        check_exports(component, engine, mod_id=self.mod_id, file=file)
         self._bindings = HostBindings(api)
         self._linker: Linker
         self._linker, self._keep = build_linker(engine.engine, self._bindings, wasi=wasi, fast=fast)
@@ -140,18 +117,6 @@ class WasmComponent:
             raise
 
     # -- lifecycle -------------------------------------------------------------------------
-    def _check_exports(self) -> None:
-        exports = self._component.type.exports(self._engine.engine)
-        missing = [e for e in WIT_EXPORTS if e not in exports]
-        if missing:
-            raise ComponentLoadFailed(
-                f"component does not export {', '.join(missing)} of world modhost:mod/mod",
-                mod_id=self.mod_id,
-                file=self.file,
-                hint="export init, on-tick and on-event (build against wit/, world mod)",
-                details={"missing": missing},
-            )
-
     def _new_store(self) -> wasmtime.Store:
         store = wasmtime.Store(self._engine.engine)
         # With host-allocated memories the cap is enforced (and seen) by HostMemory; the store

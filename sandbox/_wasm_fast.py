@@ -40,7 +40,7 @@ from wasmtime import _ffi as ffi
 from wasmtime.component import Func, LinkerInstance, Variant
 from wasmtime.component._types import FuncType
 
-from host_api import ModFault
+from host_api import BadArgument, ModFault
 
 from ._wasm_host import TAGGED_RESULTS, HostBindings, HostErrorRecord, parse_json_text
 from ._wasm_memory import new_error
@@ -87,10 +87,27 @@ def _elements(vlist: Any, dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
     return np.frombuffer((ctypes.c_char * (n * VAL_SIZE)).from_address(addr), dtype=dtype)
 
 
+class ValueKindMismatch(Exception):
+    """A value of another kind than the function's WIT type where a decoder expected one.
+
+    Unreachable once ``_wasm_types`` checked the component's imports at load; kept so that a
+    decoder never reads a value's bytes as something they are not (a number as an address).
+    The handler answers it as a refused call (``SANDBOX_ERROR``).
+    """
+
+
+def _expect(val: Any, kind: int) -> None:
+    if val.kind != kind:
+        raise ValueKindMismatch(f"a value of kind {val.kind} where the WIT has kind {kind}")
+
+
 def read_f32_list(val: Any) -> array[float]:
     """A copy of a ``list<f32>`` value as an ``array('f')`` (what ``HostAPI`` copies
     cheapest), filled by one strided numpy copy."""
+    _expect(val, K_LIST)
     elems = _elements(val.of.list, F32_ELEMS)
+    if len(elems) and not bool((elems["kind"] == K_F32).all()):
+        _expect(val.of.list.data[0], K_F32)
     out = array("f", _ZERO_F32) * len(elems)
     if len(elems):
         np.frombuffer(out, dtype=np.float32)[:] = elems["v"]
@@ -134,6 +151,8 @@ class ListWriter:
 
 def read_str(val: Any) -> str:
     """The text of a ``string`` value."""
+    if val.kind != K_STRING:
+        _expect(val, K_STRING)
     s = val.of.string
     return ctypes.string_at(s.data, s.size).decode("utf-8")
 
@@ -250,6 +269,13 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
                 work(arg_array.from_address(args), out)
             except ModFault as fault:
                 _err(out, *bindings.refused(call, fault))
+            except ValueKindMismatch as exc:
+                fault = BadArgument(
+                    f"{call}: {exc}",
+                    mod_id=api.mod_id,
+                    hint="build the component against wit/ (world modhost:mod/mod)",
+                )
+                _err(out, *bindings.refused(call, fault))
 
         return handler
 
@@ -285,7 +311,13 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
         _ok(results, inner)
 
     def set_position(args: Any, results: Any) -> None:
+        _expect(args[0], K_U64)
+        _expect(args[1], K_RECORD)
+        if args[1].of.record.size != 3:
+            _expect(args[1], -1)
         rec = args[1].of.record.data
+        for i in range(3):
+            _expect(rec[i].val, K_F64)
         api.set_position(args[0].of.u64, (rec[0].val.of.f64, rec[1].val.of.f64, rec[2].val.of.f64))
         _ok(results, None)
 
