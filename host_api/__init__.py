@@ -13,6 +13,7 @@ __all__ = [
     "HOST_API_VERSION",
     "KEY_NAMES",
     "MANIFEST_FILE",
+    "MAX_PAYLOAD_BYTES",
     "MOUSE_BUTTONS",
     "POLICY_FILE",
     "WIT_EXPORTS",
@@ -40,6 +41,7 @@ __all__ = [
     "Diagnostic",
     "DiagnosticCode",
     "DiagnosticSink",
+    "EntityLimit",
     "EntityView",
     "FileAccessDenied",
     "GameplayPort",
@@ -57,6 +59,7 @@ __all__ = [
     "ModHostInternalError",
     "ModStorage",
     "ModhostError",
+    "PayloadTooLarge",
     "PolicyError",
     "RayHit",
     "ScriptContext",
@@ -72,6 +75,7 @@ __all__ = [
     "load_manifest",
     "load_policy",
     "manifest_json_schema",
+    "parse_json_text",
     "parse_manifest",
     "parse_specifier",
     "wit_structure",
@@ -79,6 +83,7 @@ __all__ = [
 ]
 
 from ._api import DiagnosticSink as DiagnosticSink
+from ._api import EntityLimit as EntityLimit
 from ._api import HostAPI as HostAPI
 from ._atomic import write_atomically as write_atomically
 from ._audit import AuditEvent as AuditEvent
@@ -129,7 +134,10 @@ from ._rate import Budget as Budget
 from ._rate import TickLimiter as TickLimiter
 from ._storage import ModStorage as ModStorage
 from ._storage import StorageQuotaExceeded as StorageQuotaExceeded
+from ._values import MAX_PAYLOAD_BYTES as MAX_PAYLOAD_BYTES
 from ._values import BadArgument as BadArgument
+from ._values import PayloadTooLarge as PayloadTooLarge
+from ._values import parse_json_text as parse_json_text
 from ._version import HOST_API_VERSION as HOST_API_VERSION
 from ._wit import WIT_EXPORT_SIGNATURES as WIT_EXPORT_SIGNATURES
 from ._wit import WIT_EXPORTS as WIT_EXPORTS

@@ -15,11 +15,14 @@ __all__ = [
     "ArtifactCache",
     "Attack",
     "AuditResult",
+    "CompileLimitExceeded",
     "ComponentLoadFailed",
     "ComponentRuntime",
     "ForbiddenAccess",
     "FuelExhausted",
     "GuestTrap",
+    "HostMemoryLimit",
+    "ImportTypeMismatch",
     "MemoryLimitExceeded",
     "ProcessSandbox",
     "RecursionLimitExceeded",
@@ -71,6 +74,9 @@ from ._wasm_cache import ArtifactCache as ArtifactCache
 from ._wasm_component import WasmComponent as WasmComponent
 from ._wasm_component import load_component as load_component
 from ._wasm_engine import WasmEngine as WasmEngine
+from ._wasm_errors import CompileLimitExceeded as CompileLimitExceeded
 from ._wasm_errors import ComponentLoadFailed as ComponentLoadFailed
+from ._wasm_errors import HostMemoryLimit as HostMemoryLimit
+from ._wasm_errors import ImportTypeMismatch as ImportTypeMismatch
 from ._wasm_errors import UnknownImport as UnknownImport
 from ._wasm_runtime import ComponentRuntime as ComponentRuntime

@@ -30,7 +30,7 @@ from ._errors import SandboxClosed
 from ._wasm_engine import WasmEngine
 from ._wasm_errors import ComponentLoadFailed, translate_trap
 from ._wasm_fast import FastExport, WallClock, address
-from ._wasm_host import HostBindings, build_linker
+from ._wasm_host import HostBindings, HostCallTimeout, build_linker
 from ._wasm_memory import MemoryOwner
 from ._wasm_types import check_exports, check_imports
 
@@ -42,9 +42,11 @@ _EXPORT_PARAMS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 #: Per-store caps beyond linear memory (a language runtime uses a few dozen core instances).
+#: Linear memories share ``memory_mb`` (see ``_wasm_memory``); tables are bounded here: at
+#: most MAX_TABLES x TABLE_ELEMENTS elements of 8 bytes, 16 MB per instance.
 TABLE_ELEMENTS: Final = 100_000
 MAX_INSTANCES: Final = 100
-MAX_TABLES: Final = 100
+MAX_TABLES: Final = 20
 MAX_MEMORIES: Final = 20
 #: Floors for instantiation (before ``init``): it copies the component's data segments into
 #: host-allocated memories through metered code (a componentize-py guest: about 11 million
@@ -138,8 +140,11 @@ class WasmComponent:
             # Deadlines checked in an epoch callback: no per-call re-arming (see WallClock).
             self._clock = WallClock(self._engine, budget)
             self._clock.install(store)
+            self._bindings.clock = self._clock
         else:
             store.set_epoch_deadline(budget)
+            # Not installed in the store: only host functions read it (see HostBindings.clock).
+            self._bindings.clock = WallClock(self._engine, budget)
         return store
 
     def _arm(self, store: wasmtime.Store) -> None:
@@ -149,8 +154,10 @@ class WasmComponent:
     def _start(self) -> None:
         """A fresh store and instance, then ``init``: after load and after every trap."""
         self._drop_store()
+        # A fresh owner per store: the memories of a dropped store are freed against the old
+        # one, whenever wasmtime gets to it, and never count against the new instance.
+        self._memory = MemoryOwner(cap=self._memory.cap, peak=self._memory.peak)
         store = self._new_store()
-        self._memory.refused = False
         try:
             host_memory = self._engine.memory
             with host_memory.owning(self._memory) if host_memory else contextlib.nullcontext():
@@ -166,6 +173,8 @@ class WasmComponent:
         self._context = address(store._context())
         if self._clock is not None:
             self._clock.restart(self._deadline)  # instantiation is over: the mod's own limit
+        elif isinstance(self._bindings.clock, WallClock):
+            self._bindings.clock.budget = self._deadline
         if self.fast:
             self._fast = {
                 n: FastExport(funcs[n], k, self._context, self.limits.fuel)
@@ -176,7 +185,7 @@ class WasmComponent:
 
     def _drop_store(self) -> None:
         self._funcs, self._fast = {}, {}
-        self._store = self._context = self._clock = None
+        self._store = self._context = self._clock = self._bindings.clock = None
 
     def _fault(self, exc: BaseException, call: str) -> BaseException:
         parked, self._bindings.parked = self._bindings.parked, None
@@ -220,12 +229,16 @@ class WasmComponent:
             else:
                 func = self._funcs[name]
                 self._arm(store)
-                if self._clock is not None:
-                    self._clock.stamp()  # the callback judges this call, not an earlier one
+                if isinstance(self._bindings.clock, WallClock):
+                    # The callback (fast) or the host functions (stock) judge this call.
+                    self._bindings.clock.stamp()
                 result = func(store, *args)
                 func.post_return(store)
         except wasmtime.WasmtimeError as exc:
             # After a trap the instance may hold broken state: never call into it again.
+            self._drop_store()
+            raise self._fault(exc, name) from exc
+        except HostCallTimeout as exc:
             self._drop_store()
             raise self._fault(exc, name) from exc
         except Exception as exc:
@@ -281,8 +294,8 @@ class WasmComponent:
 
     @property
     def memory_peak(self) -> int:
-        """The most bytes any linear memory of this component reached (host-allocated
-        memories only; 0 where the platform lets wasmtime allocate them)."""
+        """The most bytes the linear memories of one instance of this component held together
+        (host-allocated memories only; 0 where the platform lets wasmtime allocate them)."""
         return self._memory.peak
 
     @property

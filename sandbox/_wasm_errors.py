@@ -4,6 +4,8 @@
 
     SandboxError
     ├── ComponentLoadFailed (+ModFault)   WASM_LOAD_FAILED: not a component, bad exports
+    │   ├── HostMemoryLimit               HOST_MEMORY_LIMIT: past [limits] host_memory_mb
+    │   ├── CompileLimitExceeded          WASM_COMPILE_LIMIT: compile time, memory, file size
     │   └── UnknownImport                 WASM_UNKNOWN_IMPORT: imports outside world `mod`
     │       └── ImportTypeMismatch        ... or a host function under another type
     └── ScriptFault (sandbox._errors)     a call trapped or hit a limit:
@@ -35,6 +37,19 @@ class ComponentLoadFailed(SandboxError, ModFault):
     """A component could not be compiled, linked or started."""
 
     code = DiagnosticCode.WASM_LOAD_FAILED
+
+
+class HostMemoryLimit(ComponentLoadFailed):
+    """Starting a component would pass the host-wide ``[limits] host_memory_mb``."""
+
+    code = DiagnosticCode.HOST_MEMORY_LIMIT
+
+
+class CompileLimitExceeded(ComponentLoadFailed):
+    """Compiling a component took more time or memory than the host allows, or the file
+    is too large (``WASM_COMPILE_LIMIT``)."""
+
+    code = DiagnosticCode.WASM_COMPILE_LIMIT
 
 
 class UnknownImport(ComponentLoadFailed):

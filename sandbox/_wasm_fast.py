@@ -40,9 +40,9 @@ from wasmtime import _ffi as ffi
 from wasmtime.component import Func, LinkerInstance, Variant
 from wasmtime.component._types import FuncType
 
-from host_api import BadArgument, ModFault
+from host_api import MAX_PAYLOAD_BYTES, BadArgument, ModFault, PayloadTooLarge, parse_json_text
 
-from ._wasm_host import TAGGED_RESULTS, HostBindings, HostErrorRecord, parse_json_text
+from ._wasm_host import TAGGED_RESULTS, HostBindings, HostErrorRecord
 from ._wasm_memory import new_error
 
 Val = ffi.wasmtime_component_val_t
@@ -212,10 +212,17 @@ _TAGS = iter(range(1, 2**62))
 @_RAW_CALLBACK
 def _trampoline(env, context, ty, args, nargs, results, nresults):  # type: ignore[no-untyped-def]
     handler = _LIVE[env]
+    clock = handler.bindings.clock
+    # Time in host functions is the call's time too: past the limit, trap on the way in and
+    # on the way out (a guest in straight-line code would otherwise never see its deadline).
+    if clock is not None and clock.left() <= 0:
+        return new_error(TIMEOUT_MESSAGE)
     try:
         handler.fn(context, ty, args, results)
     except BaseException as exc:  # ctypes would swallow it: park, and trap the guest
         return handler.fail(exc)
+    if clock is not None and clock.left() <= 0:
+        return new_error(TIMEOUT_MESSAGE)
     return 0
 
 
@@ -284,6 +291,13 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
         _ok(results, None)
 
     def emit(args: Any, results: Any) -> None:
+        _expect(args[1], K_STRING)
+        if args[1].of.string.size > MAX_PAYLOAD_BYTES:  # refused before it is even copied
+            raise PayloadTooLarge(
+                f"event payload is longer than {MAX_PAYLOAD_BYTES} bytes",
+                mod_id=api.mod_id,
+                hint="send smaller payloads",
+            )
         payload = parse_json_text(read_str(args[1]), mod_id=api.mod_id, what="event payload")
         api.emit(read_str(args[0]), payload)
         _ok(results, None)

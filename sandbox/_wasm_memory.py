@@ -48,8 +48,11 @@ _MAP_FAILED: Final = ctypes.c_void_p(-1).value
 class MemoryOwner:
     """One component instance's view of its memories: the cap, and whether it was hit."""
 
-    #: Bytes each linear memory of the owner may grow to.
+    #: Bytes all linear memories of the owner together may grow to (``memory_mb``: a
+    #: component with several memories shares one budget).
     cap: int
+    #: Bytes the owner's live memories hold now, summed.
+    used: int = 0
     #: Set when a growth (or the initial size) was refused at the cap; reset per call.
     refused: bool = False
     #: The largest size any of the owner's memories reached, in bytes.
@@ -155,11 +158,11 @@ class HostMemory:
     ) -> int:
         try:
             owner = getattr(self._local, "owner", None) or self._default
-            if minimum > owner.cap:
+            if owner.used + minimum > owner.cap:
                 owner.refused = True
                 return new_error(
                     f"memory minimum size of {minimum} bytes exceeds memory limits "
-                    f"({owner.cap} bytes)"
+                    f"({owner.cap} bytes for all memories, {owner.used} in use)"
                 )
             # A fixed reservation, so the memory never moves: what wasmtime asked for, or the
             # cap when it left the choice to us.
@@ -177,7 +180,8 @@ class HostMemory:
             if minimum and self._libc.mprotect(base, minimum, _PROT_RW) != 0:
                 self._libc.munmap(base, span + guard)
                 return new_error("cannot map the initial linear memory")
-            owner.peak = max(owner.peak, minimum)
+            owner.used += minimum
+            owner.peak = max(owner.peak, owner.used)
             tag = next(self._ids)
             self._memories[tag] = _LinearMemory(base, span + guard, span, minimum, owner)
             out = memory_ret.contents
@@ -198,15 +202,18 @@ class HostMemory:
     def _grow_memory(self, env: int, new_size: int) -> int:
         try:
             memory = self._memories[env]
-            if new_size > memory.owner.cap or new_size > memory.capacity:
-                memory.owner.refused = True
+            owner = memory.owner
+            grown = new_size - memory.size
+            if owner.used + grown > owner.cap or new_size > memory.capacity:
+                owner.refused = True
                 return new_error(f"memory growth to {new_size} bytes refused at the limit")
             if new_size > memory.size and (
                 self._libc.mprotect(memory.base, new_size, _PROT_RW) != 0
             ):
                 return new_error("cannot map more linear memory")
             memory.size = new_size
-            memory.owner.peak = max(memory.owner.peak, new_size)
+            owner.used += grown
+            owner.peak = max(owner.peak, owner.used)
             return 0
         except BaseException as exc:
             return new_error(f"host memory grow failed: {exc!r}")
@@ -214,6 +221,7 @@ class HostMemory:
     def _finalize(self, env: int) -> None:
         memory = self._memories.pop(env, None)
         if memory is not None:
+            memory.owner.used -= memory.size
             self._libc.munmap(memory.base, memory.mapped)
 
 

@@ -15,7 +15,7 @@ from host_api import HostAPI, Limits, Manifest, ModFault
 
 from ._wasm_component import WasmComponent, load_component
 from ._wasm_engine import WasmEngine
-from ._wasm_errors import ComponentLoadFailed
+from ._wasm_errors import ComponentLoadFailed, HostMemoryLimit
 
 
 @final
@@ -25,12 +25,43 @@ class ComponentRuntime:
     :param data_dir: the host's data folder (artifacts go to ``wasm-cache/`` inside it);
         None disables the artifact cache.
     :param progress: show compile progress on stderr.
+    :param host_memory_mb: megabytes every component together may reserve (each reserves its
+        mod's effective ``memory_mb``); None: no host-wide cap.
     """
 
-    def __init__(self, data_dir: Path | None, *, progress: bool = True) -> None:
+    def __init__(
+        self, data_dir: Path | None, *, progress: bool = True, host_memory_mb: int | None = None
+    ) -> None:
         self.data_dir: Final = data_dir
         self._progress = progress
         self._engine: WasmEngine | None = None
+        self.host_memory_mb: Final = host_memory_mb
+        #: Started components and the megabytes each reserved (closed ones are pruned).
+        self._live: list[tuple[WasmComponent, int]] = []
+
+    @property
+    def reserved_mb(self) -> int:
+        """Megabytes reserved by the components still open."""
+        self._live = [(c, mb) for c, mb in self._live if not c.closed]
+        return sum(mb for _, mb in self._live)
+
+    def _admit(self, manifest: Manifest, limits: Limits) -> None:
+        """Refuse ``manifest``'s components if they would pass ``host_memory_mb``."""
+        cap = self.host_memory_mb
+        need = limits.memory_mb * len(manifest.components)
+        if cap is None or not need:
+            return
+        reserved = self.reserved_mb
+        if reserved + need > cap:
+            raise HostMemoryLimit(
+                f"its components need {need} MB of memory; {reserved} of the host's "
+                f"{cap} MB are reserved by other mods",
+                mod_id=manifest.id,
+                file=manifest.components[0].path,
+                hint="ask for less memory ([limits] memory_mb in mod.toml), load fewer mods, "
+                "or raise [limits] host_memory_mb in modhost.toml",
+                details={"need_mb": need, "reserved_mb": reserved, "host_memory_mb": cap},
+            )
 
     @property
     def engine(self) -> WasmEngine:
@@ -54,11 +85,13 @@ class ComponentRuntime:
         :param folder: the mod's folder (component paths are relative to it).
         :param limits: the effective limits (manifest request capped by the policy).
         :param wasi: link WASI (the policy's ``[sandbox] wasi``).
+        :raises HostMemoryLimit: the components would pass ``host_memory_mb``.
         :raises ModFault: the first component that failed to load or ``init``; the ones
             already started are closed.
         """
         started: list[WasmComponent] = []
         root = folder.resolve()
+        self._admit(manifest, limits)
         try:
             for entry in manifest.components:
                 path = (root / entry.path).resolve()
@@ -83,6 +116,7 @@ class ComponentRuntime:
             for component in started:
                 component.close()
             raise
+        self._live.extend((c, limits.memory_mb) for c in started)
         return started
 
     def close(self) -> None:
