@@ -27,8 +27,9 @@ from host_api import (
 )
 
 from ._errors import SandboxClosed
-from ._wasm_engine import WasmEngine
-from ._wasm_errors import ComponentLoadFailed, translate_trap
+from ._wasm_compiler import CompileOverLimit
+from ._wasm_engine import MAX_COMPONENT_BYTES, ComponentFileRefused, WasmEngine
+from ._wasm_errors import CompileLimitExceeded, ComponentLoadFailed, translate_trap
 from ._wasm_fast import FastExport, WallClock, address
 from ._wasm_host import HostBindings, HostCallTimeout, build_linker
 from ._wasm_memory import MemoryOwner
@@ -335,12 +336,36 @@ def load_component(
 ) -> WasmComponent:
     """Compile (through the cache) and start the component at ``path`` for ``api``'s mod.
 
-    :raises ComponentLoadFailed: unreadable or invalid component, missing exports.
+    :raises ComponentLoadFailed: unreadable, not a regular file, or invalid component;
+        missing exports.
+    :raises CompileLimitExceeded: the file is too large, or compiling it hit its limits.
     :raises UnknownImport: imports outside world ``mod``.
     :raises ScriptFault: ``init`` trapped or hit a limit.
     """
     try:
         component = engine.compile_file(path)
+    except ComponentFileRefused as exc:
+        cls = CompileLimitExceeded if exc.too_large else ComponentLoadFailed
+        raise cls(
+            f"{file} is refused before reading: {exc}",
+            mod_id=api.mod_id,
+            file=file,
+            hint="a component is a regular file inside the mod folder, at most "
+            f"{MAX_COMPONENT_BYTES} bytes",
+        ) from None
+    except CompileOverLimit as exc:
+        raise CompileLimitExceeded(
+            f"{file}: {exc}",
+            mod_id=api.mod_id,
+            file=file,
+            hint="the component is too expensive to compile (deeply nested code?); build it "
+            "with a standard toolchain",
+            details={
+                "memory_bytes": exc.limits.memory_bytes,
+                "cpu_seconds": exc.limits.cpu_seconds,
+                "wall_seconds": exc.limits.wall_seconds,
+            },
+        ) from None
     except OSError as exc:
         raise ComponentLoadFailed(
             f"cannot read {file}: {exc.strerror}",
