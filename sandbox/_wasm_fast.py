@@ -42,7 +42,7 @@ from wasmtime.component._types import FuncType
 
 from host_api import MAX_PAYLOAD_BYTES, BadArgument, ModFault, PayloadTooLarge, parse_json_text
 
-from ._wasm_host import TAGGED_RESULTS, HostBindings, HostErrorRecord
+from ._wasm_host import TAGGED_RESULTS, HostBindings, HostCallTimeout, HostErrorRecord
 from ._wasm_memory import new_error
 
 Val = ffi.wasmtime_component_val_t
@@ -259,6 +259,8 @@ class _Handler:
 
     def fail(self, exc: BaseException) -> int:
         """Park ``exc`` for the component to re-raise; return the error that traps the guest."""
+        if isinstance(exc, HostCallTimeout):  # the stock wrapper's deadline check
+            return new_error(TIMEOUT_MESSAGE)
         self.bindings.parked = exc
         return new_error(f"host function {self.name} failed")
 
