@@ -60,7 +60,8 @@ def _json_depth_over(text: str, limit: int) -> bool:
         if not brackets:
             return False
         brackets = _INNERMOST.sub("", brackets)
-    return bool(brackets)
+    # Unbalanced leftovers with no pair left are the parser's to refuse (not JSON).
+    return _INNERMOST.search(brackets) is not None
 
 
 def parse_json_text(text: str, *, mod_id: str, what: str) -> JSONValue:
