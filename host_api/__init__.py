@@ -13,7 +13,9 @@ __all__ = [
     "HOST_API_VERSION",
     "KEY_NAMES",
     "MANIFEST_FILE",
+    "MAX_LOG_LINE",
     "MAX_PAYLOAD_BYTES",
+    "MAX_TAGS",
     "MOUSE_BUTTONS",
     "POLICY_FILE",
     "WIT_EXPORTS",
@@ -82,6 +84,8 @@ __all__ = [
     "write_atomically",
 ]
 
+from ._api import MAX_LOG_LINE as MAX_LOG_LINE
+from ._api import MAX_TAGS as MAX_TAGS
 from ._api import DiagnosticSink as DiagnosticSink
 from ._api import EntityLimit as EntityLimit
 from ._api import HostAPI as HostAPI

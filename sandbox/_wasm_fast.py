@@ -40,7 +40,15 @@ from wasmtime import _ffi as ffi
 from wasmtime.component import Func, LinkerInstance, Variant
 from wasmtime.component._types import FuncType
 
-from host_api import MAX_PAYLOAD_BYTES, BadArgument, ModFault, PayloadTooLarge, parse_json_text
+from host_api import (
+    MAX_LOG_LINE,
+    MAX_PAYLOAD_BYTES,
+    MAX_TAGS,
+    BadArgument,
+    ModFault,
+    PayloadTooLarge,
+    parse_json_text,
+)
 
 from ._wasm_host import TAGGED_RESULTS, HostBindings, HostCallTimeout, HostErrorRecord
 from ._wasm_memory import new_error
@@ -149,11 +157,14 @@ class ListWriter:
         _VALLIST_NEW(ctypes.addressof(out.of.list), n, elems.ctypes.data if n else None)
 
 
-def read_str(val: Any) -> str:
-    """The text of a ``string`` value."""
+def read_str(val: Any, limit: int = -1) -> str:
+    """The text of a ``string`` value (its first ``limit`` bytes, whole characters only, when
+    ``limit`` is not -1)."""
     if val.kind != K_STRING:
         _expect(val, K_STRING)
     s = val.of.string
+    if 0 <= limit < s.size:
+        return ctypes.string_at(s.data, limit).decode("utf-8", "ignore")
     return ctypes.string_at(s.data, s.size).decode("utf-8")
 
 
@@ -289,7 +300,8 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
         return handler
 
     def log(args: Any, results: Any) -> None:
-        api.log(read_str(args[0]))
+        # Only what the log keeps is decoded (a guest may pass megabytes).
+        api.log(read_str(args[0], limit=4 * MAX_LOG_LINE))
         _ok(results, None)
 
     def emit(args: Any, results: Any) -> None:
@@ -355,7 +367,32 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
     }
 
 
-def _converted(fn: Callable[..., Any]) -> RawHandler:
+#: Lists a converted function may be passed, at most (checked before any element is converted).
+_LIST_CAPS: Final[dict[str, int]] = {"spawn": MAX_TAGS}
+
+
+def _oversized(name: str, vals: Any, count: int, mod_id: str) -> PayloadTooLarge | None:
+    """A refusal if an argument is larger than any call of ``name`` may take: strings past
+    :data:`MAX_PAYLOAD_BYTES`, lists past :data:`_LIST_CAPS`. Checked on the raw values,
+    before the stock converters build a Python object per element."""
+    for i in range(count):
+        val = vals[i]
+        if val.kind == K_STRING and val.of.string.size > MAX_PAYLOAD_BYTES:
+            what, cap = "a string argument", MAX_PAYLOAD_BYTES
+        elif val.kind == K_LIST and val.of.list.size > _LIST_CAPS.get(name, MAX_PAYLOAD_BYTES):
+            what, cap = "a list argument", _LIST_CAPS.get(name, MAX_PAYLOAD_BYTES)
+        else:
+            continue
+        return PayloadTooLarge(
+            f"{name}: {what} is larger than {cap}",
+            mod_id=mod_id,
+            hint="pass less data in one call",
+            details={"what": what, "limit": cap},
+        )
+    return None
+
+
+def _converted(fn: Callable[..., Any], name: str, bindings: HostBindings) -> RawHandler:
     """A raw handler for a less frequent function: wasmtime-py's own value converters around
     the stock binding (same answers, no per-function decoder to maintain)."""
     from wasmtime import StoreContext
@@ -368,6 +405,10 @@ def _converted(fn: Callable[..., Any]) -> RawHandler:
             with FuncType._from_ptr(ty, owner=store) as fty:
                 params = fty.params
                 vals = (Val * max(1, len(params))).from_address(args or 0) if params else ()
+                refusal = _oversized(name, vals, len(params), bindings.api.mod_id)
+                if refusal is not None:
+                    _err(Val.from_address(results), *bindings.refused(name, refusal))
+                    return
                 pyargs = [t.convert_from_c(vals[i]) for i, (_, t) in enumerate(params)]
                 value = fn(store, *pyargs)
                 if isinstance(value, Variant) and value.tag == "err":
@@ -407,7 +448,7 @@ def add_fast_functions(
             continue
         fn = fast.get(name)
         if fn is None or name in TAGGED_RESULTS:
-            fn = _converted(stock)
+            fn = _converted(stock, name, bindings)
         handler = _Handler(name, bindings, fn)
         owner.handlers.append(handler)
         tag = next(_TAGS)
