@@ -32,7 +32,7 @@ from ._wasm_engine import MAX_COMPONENT_BYTES, ComponentFileRefused, WasmEngine
 from ._wasm_errors import CompileLimitExceeded, ComponentLoadFailed, translate_trap
 from ._wasm_fast import FastExport, WallClock, address
 from ._wasm_host import HostBindings, HostCallTimeout, build_linker
-from ._wasm_memory import MemoryOwner
+from ._wasm_memory import MemoryBudget, MemoryOwner
 from ._wasm_types import check_exports, check_imports
 
 #: Parameter kinds of the exports the fast path calls (world ``mod``).
@@ -72,6 +72,8 @@ class WasmComponent:
     :param wasi: link WASI (no preopens, no environment, no network); only if the policy says.
     :param fast: use the fast call path (``_wasm_fast``: raw C API calls and callbacks); the
         stock wasmtime-py path (``fast=False``) behaves the same and is the tested fallback.
+    :param budget: the memory budget shared by the mod's components (``memory_mb`` bounds
+        the sum of all their linear memories); None: this component's own.
     :raises UnknownImport: the component imports outside world ``mod``, or a host function
         under another type than the WIT's (``ImportTypeMismatch``).
     :raises ComponentLoadFailed: missing exports, an export of the wrong kind or type, or
@@ -89,6 +91,7 @@ class WasmComponent:
         file: str,
         wasi: bool = False,
         fast: bool = True,
+        budget: MemoryBudget | None = None,
     ) -> None:
         self.mod_id: Final = api.mod_id
         self.file: Final = file
@@ -110,7 +113,10 @@ class WasmComponent:
         self._deadline = engine.deadline_ticks(limits.timeout_ms)
         #: The fast path's wall clock of the current store (None on the stock path).
         self._clock: WallClock | None = None
-        self._memory = MemoryOwner(cap=limits.memory_mb * 1024 * 1024)
+        #: What this component's memories draw on: the mod's budget when the runtime shares
+        #: one between the mod's components, else its own ``memory_mb``.
+        self.budget: Final = budget or MemoryBudget(cap=limits.memory_mb * 1024 * 1024)
+        self._memory = MemoryOwner(self.budget)
         #: Fresh instances started (1 after load; +1 after every trap that was recovered).
         self.starts = 0
         try:
@@ -124,7 +130,7 @@ class WasmComponent:
         store = wasmtime.Store(self._engine.engine)
         # With host-allocated memories the cap is enforced (and seen) by HostMemory; the store
         # limiter would refuse first and hide the refusal.
-        memory_size = -1 if self._engine.memory is not None else self._memory.cap
+        memory_size = -1 if self._engine.memory is not None else self.budget.cap
         store.set_limits(
             memory_size=memory_size,
             table_elements=TABLE_ELEMENTS,
@@ -157,7 +163,7 @@ class WasmComponent:
         self._drop_store()
         # A fresh owner per store: the memories of a dropped store are freed against the old
         # one, whenever wasmtime gets to it, and never count against the new instance.
-        self._memory = MemoryOwner(cap=self._memory.cap, peak=self._memory.peak)
+        self._memory = MemoryOwner(self.budget, peak=self._memory.peak)
         store = self._new_store()
         try:
             host_memory = self._engine.memory
@@ -333,6 +339,7 @@ def load_component(
     file: str,
     wasi: bool = False,
     fast: bool = True,
+    budget: MemoryBudget | None = None,
 ) -> WasmComponent:
     """Compile (through the cache) and start the component at ``path`` for ``api``'s mod.
 
@@ -381,4 +388,6 @@ def load_component(
             hint="build it against wit/ with a component toolchain (componentize-py, "
             "wasm-tools component new ...)",
         ) from exc
-    return WasmComponent(engine, component, api, limits=limits, file=file, wasi=wasi, fast=fast)
+    return WasmComponent(
+        engine, component, api, limits=limits, file=file, wasi=wasi, fast=fast, budget=budget
+    )

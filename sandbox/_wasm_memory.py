@@ -45,12 +45,21 @@ _MAP_FAILED: Final = ctypes.c_void_p(-1).value
 
 
 @dataclass(eq=False)
-class MemoryOwner:
-    """One component instance's view of its memories: the cap, and whether it was hit."""
+class MemoryBudget:
+    """Bytes one mod's linear memories may hold together (its ``memory_mb``), shared by all
+    its components and every instance of them."""
 
-    #: Bytes all linear memories of the owner together may grow to (``memory_mb``: a
-    #: component with several memories shares one budget).
     cap: int
+    #: Bytes held now by the memories of every owner drawing on this budget.
+    used: int = 0
+
+
+@dataclass(eq=False)
+class MemoryOwner:
+    """One component instance's view of its memories: its budget, and whether it was hit."""
+
+    #: What the owner's memories draw on (shared with the mod's other component instances).
+    budget: MemoryBudget
     #: Bytes the owner's live memories hold now, summed.
     used: int = 0
     #: Set when a growth (or the initial size) was refused at the cap; reset per call.
@@ -112,7 +121,7 @@ class HostMemory:
 
     def __init__(self, default_cap: int = 4 * 1024**3) -> None:
         self._libc = _libc()
-        self._default = MemoryOwner(cap=default_cap)
+        self._default = MemoryOwner(MemoryBudget(cap=default_cap))
         self._local = threading.local()
         self._memories: dict[int, _LinearMemory] = {}
         self._ids = itertools.count(1)
@@ -158,15 +167,16 @@ class HostMemory:
     ) -> int:
         try:
             owner = getattr(self._local, "owner", None) or self._default
-            if owner.used + minimum > owner.cap:
+            budget = owner.budget
+            if budget.used + minimum > budget.cap:
                 owner.refused = True
                 return new_error(
                     f"memory minimum size of {minimum} bytes exceeds memory limits "
-                    f"({owner.cap} bytes for all memories, {owner.used} in use)"
+                    f"({budget.cap} bytes for all memories of the mod, {budget.used} in use)"
                 )
             # A fixed reservation, so the memory never moves: what wasmtime asked for, or the
             # cap when it left the choice to us.
-            span = reserved if reserved else min(max(owner.cap, minimum), maximum)
+            span = reserved if reserved else min(max(budget.cap, minimum), maximum)
             base = self._libc.mmap(
                 None,
                 span + guard,
@@ -181,6 +191,7 @@ class HostMemory:
                 self._libc.munmap(base, span + guard)
                 return new_error("cannot map the initial linear memory")
             owner.used += minimum
+            budget.used += minimum
             owner.peak = max(owner.peak, owner.used)
             tag = next(self._ids)
             self._memories[tag] = _LinearMemory(base, span + guard, span, minimum, owner)
@@ -204,7 +215,7 @@ class HostMemory:
             memory = self._memories[env]
             owner = memory.owner
             grown = new_size - memory.size
-            if owner.used + grown > owner.cap or new_size > memory.capacity:
+            if owner.budget.used + grown > owner.budget.cap or new_size > memory.capacity:
                 owner.refused = True
                 return new_error(f"memory growth to {new_size} bytes refused at the limit")
             if new_size > memory.size and (
@@ -213,6 +224,7 @@ class HostMemory:
                 return new_error("cannot map more linear memory")
             memory.size = new_size
             owner.used += grown
+            owner.budget.used += grown
             owner.peak = max(owner.peak, owner.used)
             return 0
         except BaseException as exc:
@@ -222,6 +234,7 @@ class HostMemory:
         memory = self._memories.pop(env, None)
         if memory is not None:
             memory.owner.used -= memory.size
+            memory.owner.budget.used -= memory.size
             self._libc.munmap(memory.base, memory.mapped)
 
 

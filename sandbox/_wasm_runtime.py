@@ -16,6 +16,7 @@ from host_api import HostAPI, Limits, Manifest, ModFault
 from ._wasm_component import WasmComponent, load_component
 from ._wasm_engine import WasmEngine
 from ._wasm_errors import ComponentLoadFailed, HostMemoryLimit
+from ._wasm_memory import MemoryBudget
 
 
 @final
@@ -25,8 +26,9 @@ class ComponentRuntime:
     :param data_dir: the host's data folder (artifacts go to ``wasm-cache/`` inside it);
         None disables the artifact cache.
     :param progress: show compile progress on stderr.
-    :param host_memory_mb: megabytes every component together may reserve (each reserves its
-        mod's effective ``memory_mb``); None: no host-wide cap.
+    :param host_memory_mb: megabytes every mod's components together may reserve (a mod with
+        components reserves its effective ``memory_mb``, shared by its components); None: no
+        host-wide cap.
     """
 
     def __init__(
@@ -36,19 +38,20 @@ class ComponentRuntime:
         self._progress = progress
         self._engine: WasmEngine | None = None
         self.host_memory_mb: Final = host_memory_mb
-        #: Started components and the megabytes each reserved (closed ones are pruned).
-        self._live: list[tuple[WasmComponent, int]] = []
+        #: Each loaded mod's components and the megabytes it reserved, held while any of them
+        #: is open (closed ones are pruned).
+        self._live: list[tuple[tuple[WasmComponent, ...], int]] = []
 
     @property
     def reserved_mb(self) -> int:
         """Megabytes reserved by the components still open."""
-        self._live = [(c, mb) for c, mb in self._live if not c.closed]
+        self._live = [(cs, mb) for cs, mb in self._live if not all(c.closed for c in cs)]
         return sum(mb for _, mb in self._live)
 
     def _admit(self, manifest: Manifest, limits: Limits) -> None:
         """Refuse ``manifest``'s components if they would pass ``host_memory_mb``."""
         cap = self.host_memory_mb
-        need = limits.memory_mb * len(manifest.components)
+        need = limits.memory_mb if manifest.components else 0
         if cap is None or not need:
             return
         reserved = self.reserved_mb
@@ -92,6 +95,8 @@ class ComponentRuntime:
         started: list[WasmComponent] = []
         root = folder.resolve()
         self._admit(manifest, limits)
+        # One budget for all of the mod's components: memory_mb bounds their memories' sum.
+        budget = MemoryBudget(cap=limits.memory_mb * 1024 * 1024)
         try:
             for entry in manifest.components:
                 path = (root / entry.path).resolve()
@@ -110,13 +115,15 @@ class ComponentRuntime:
                         limits=limits,
                         file=entry.path,
                         wasi=wasi,
+                        budget=budget,
                     )
                 )
         except ModFault:
             for component in started:
                 component.close()
             raise
-        self._live.extend((c, limits.memory_mb) for c in started)
+        if started:
+            self._live.append((tuple(started), limits.memory_mb))
         return started
 
     def close(self) -> None:

@@ -131,3 +131,51 @@ def test_time_in_a_host_function_counts_against_timeout_ms(
             comp.on_tick(1 / 60)
         assert info.value.to_diagnostic().code == DiagnosticCode.SANDBOX_TIMEOUT
         assert world.logs == [("wasm-mod", "slow")]  # the call did happen, then was stopped
+
+
+_TWO = """\
+id = "two"
+name = "Two"
+version = "1.0.0"
+host = ">=0.1,<0.2"
+capabilities = ["log"]
+
+[[components]]
+path = "components/a.wasm"
+
+[[components]]
+path = "components/b.wasm"
+"""
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="host-allocated memories are Linux only")
+def test_memory_mb_bounds_the_sum_over_all_components_of_a_mod(
+    tmp_path: Path, make_api: MakeApi
+) -> None:
+    import wasmtime
+
+    (attack,) = [a for a in COMPONENT_ATTACKS if a.name == "wasm.resource.several-memories"]
+    folder = tmp_path / "two"
+    (folder / "components").mkdir(parents=True)
+    for name in ("a", "b"):
+        (folder / "components" / f"{name}.wasm").write_bytes(wasmtime.wat2wasm(attack.source))
+    runtime = ComponentRuntime(None, progress=False)
+    api, _ = make_api(mod_id="two")
+    cap = 8 * 1024 * 1024
+    first, second = runtime.load(
+        folder,
+        parse_manifest(_TWO, folder_name="two"),
+        api,
+        limits=Limits(memory_mb=8, timeout_ms=2_000),
+    )
+    try:
+        assert first.budget is second.budget
+        held_by_second = second.budget.used - first.memory_peak
+        assert held_by_second > 0
+        with pytest.raises(ScriptFault):
+            first.on_tick(1 / 60)  # grows until the mod's budget, not its own, is spent
+        assert first.memory_peak <= cap - held_by_second
+    finally:
+        first.close()
+        second.close()
+        runtime.close()
