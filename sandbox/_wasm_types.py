@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from wasmtime import WasmtimeError
 from wasmtime.component import ComponentInstanceType, ComponentType
 from wasmtime.component import _types as t
 
@@ -86,6 +87,15 @@ def render(item: object, depth: int = 0) -> str:
     return type(item).__name__.removesuffix("Type").lower() or "unknown"
 
 
+def _render_item(ext: object) -> str:
+    """``render`` of an import's or export's type; an item kind wasmtime-py cannot describe
+    renders as "unknown" (and so matches nothing)."""
+    try:
+        return render(ext.ty)  # type: ignore[attr-defined]
+    except (TypeError, WasmtimeError):
+        return "unknown"
+
+
 def _render_result(item: t.ResultType, depth: int) -> str:
     ok, err = item.ok, item.err
     if ok is None and err is None:
@@ -120,10 +130,14 @@ def check_imports(
     imports = component.type.imports(engine.engine)  # type: ignore[union-attr]
     for name, item in imports.items():
         if name == WIT_HOST_INTERFACE:
-            kind = item.ty
+            try:
+                kind = item.ty
+            except (TypeError, WasmtimeError):
+                kind = None
             if not isinstance(kind, ComponentInstanceType):
+                found = _render_item(item)
                 raise ImportTypeMismatch(
-                    name, expected="instance", found=render(kind), mod_id=mod_id, file=file
+                    name, expected="instance", found=found, mod_id=mod_id, file=file
                 )
             for member, ext in kind.exports(engine.engine).items():
                 expected = _HOST.get(member, _SHAPES.get(member))
@@ -131,7 +145,7 @@ def check_imports(
                     raise UnknownImport(
                         f"{name}#{member}", mod_id=mod_id, file=file, wasi_hint=False
                     )
-                found = render(ext.ty)
+                found = _render_item(ext)
                 if found != expected:
                     wit = WIT_HOST_SIGNATURES.get(member) or WIT_TYPE_SHAPES[member]
                     raise ImportTypeMismatch(
@@ -167,7 +181,7 @@ def check_exports(component: object, engine: WasmEngine, *, mod_id: str, file: s
         ext = exports.get(name)
         if ext is None:
             continue
-        found = render(ext.ty)
+        found = _render_item(ext)
         if found != expected:
             raise ComponentLoadFailed(
                 f"export '{name}' is {_shown(found)}; world modhost:mod/mod needs "
