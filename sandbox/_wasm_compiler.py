@@ -8,12 +8,14 @@ builds an engine with the host's code-generation settings, compiles under ``RLIM
 A child that runs out of memory or CPU time, or past the wall-clock timeout, is
 ``WASM_COMPILE_LIMIT``; a component the compiler refuses is reported with the compiler's reason.
 
-Limits grow with the component's size, so toolchain guests (a componentize-py guest is 18 MB
-and compiles in about 7 s) pass while a small file that expands enormously does not:
+Limits grow with the component's size, so toolchain guests pass (an 18 MB componentize-py
+guest: 28 s of CPU and 460 MB; a 12 MB componentize-js guest: 36 s and 640 MB) while a small
+file that expands enormously does not:
 
 * memory: :data:`COMPILE_MEMORY_BASE` + :data:`COMPILE_MEMORY_PER_BYTE` x size (address space);
-* CPU: :data:`COMPILE_CPU_BASE_S` + :data:`COMPILE_CPU_PER_MB_S` x megabytes;
-* wall clock: twice the CPU limit, plus :data:`COMPILE_WALL_MARGIN_S`.
+* CPU (all compiler threads): :data:`COMPILE_CPU_BASE_S` + :data:`COMPILE_CPU_PER_MB_S` x MB;
+* wall clock: :data:`COMPILE_WALL_FACTOR` x the CPU limit, plus :data:`COMPILE_WALL_MARGIN_S`
+  (the child runs at a lower priority than the host; on a loaded machine it waits).
 """
 
 from __future__ import annotations
@@ -29,11 +31,14 @@ from typing import Final
 #: Components up to this many bytes compile inside the host (too small to expand far: the
 #: worst known shape, nested blocks with results, takes about 0.1 s at this size).
 IN_PROCESS_MAX: Final = 8 * 1024
-COMPILE_MEMORY_BASE: Final = 512 * 1024 * 1024
-COMPILE_MEMORY_PER_BYTE: Final = 64
-COMPILE_CPU_BASE_S: Final = 5
-COMPILE_CPU_PER_MB_S: Final = 2.0
-COMPILE_WALL_MARGIN_S: Final = 5.0
+COMPILE_MEMORY_BASE: Final = 768 * 1024 * 1024
+COMPILE_MEMORY_PER_BYTE: Final = 96
+COMPILE_CPU_BASE_S: Final = 10
+COMPILE_CPU_PER_MB_S: Final = 6.0
+#: Wall-clock time a compile may take, as a multiple of its CPU limit (a loaded machine gives
+#: the child a fraction of a core), plus a margin.
+COMPILE_WALL_FACTOR: Final = 5.0
+COMPILE_WALL_MARGIN_S: Final = 30.0
 #: Exit status of a child whose compiler refused the component (its reason on stderr).
 _INVALID: Final = 3
 
@@ -52,7 +57,7 @@ class CompileLimits:
         return cls(
             memory_bytes=COMPILE_MEMORY_BASE + COMPILE_MEMORY_PER_BYTE * size,
             cpu_seconds=cpu,
-            wall_seconds=2.0 * cpu + COMPILE_WALL_MARGIN_S,
+            wall_seconds=COMPILE_WALL_FACTOR * cpu + COMPILE_WALL_MARGIN_S,
         )
 
 
@@ -81,14 +86,14 @@ def compile_out_of_process(binary: bytes, *, host_memory: bool) -> bytes:
         source, target = Path(tmp) / "in.wasm", Path(tmp) / "out.cwasm"
         source.write_bytes(binary)
         args = [sys.executable, "-m", "sandbox._wasm_compiler", str(source), str(target)]
-        args.append("host-memory" if host_memory else "wasmtime-memory")
+        args += ["host-memory" if host_memory else "wasmtime-memory"]
+        args += [str(limits.memory_bytes), str(limits.cpu_seconds)]
         try:
+            # No preexec_fn (unsafe with the host's threads): the child limits itself first.
             done = subprocess.run(
                 args,
                 capture_output=True,
                 timeout=limits.wall_seconds,
-                preexec_fn=lambda: _limit_self(limits),
-                env={**os.environ, "RAYON_NUM_THREADS": "1"},
                 check=False,
             )
         except subprocess.TimeoutExpired:
@@ -110,23 +115,25 @@ def _why(status: int, limits: CompileLimits) -> str:
     return f"compiling needed more than {mb} MB of memory (or {limits.cpu_seconds} s of CPU)"
 
 
-def _limit_self(limits: CompileLimits) -> None:
-    """In the child, before exec: the OS limits, and a lower priority than the host."""
+def _limit_self(memory_bytes: int, cpu_seconds: int) -> None:
+    """In the child, before anything else: the OS limits, and a lower priority than the
+    host."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     os.nice(5)
 
 
 def _main(argv: list[str]) -> int:
+    source, target, memory, memory_bytes, cpu_seconds = argv
+    _limit_self(int(memory_bytes), int(cpu_seconds))
     import wasmtime
     from wasmtime.component import Component
 
     from ._wasm_engine import engine_config
 
-    source, target, memory = argv
     engine = wasmtime.Engine(engine_config(host_memory=memory == "host-memory"))
     try:
         component = Component(engine, Path(source).read_bytes())
