@@ -18,6 +18,14 @@ answer) but:
   float (or 8-byte int) of each element at once, and builds lists from an element array kept
   per host function (:class:`ListWriter`).
 
+Memory safety: raw callbacks accept any type, so ``_wasm_types`` checks every import and
+export against the WIT at load, and only components with the exact WIT types reach this path.
+The host never reads the guest's linear memory here: wasmtime lifts each argument (checking
+every pointer and length against the memory's size) into host-side values before a callback
+runs, and each decoder checks a value's kind before reading it (:class:`ValueKindMismatch`).
+Arguments larger than any call may take are refused before they are converted
+(:func:`_oversized`).
+
 ctypes swallows exceptions raised inside raw callbacks (it prints them and returns 0), so
 every callback catches everything: a refused call becomes an ``err(host-error)`` value, and any
 other exception is parked on the bindings and turned into a trap; the component re-raises the

@@ -179,3 +179,36 @@ def test_memory_mb_bounds_the_sum_over_all_components_of_a_mod(
         first.close()
         second.close()
         runtime.close()
+
+
+def test_oversized_host_call_arguments_are_cut_or_refused_before_work(
+    engine: WasmEngine, make_api: MakeApi, fast: bool
+) -> None:
+    """A 1 MiB log line keeps its first 1,000 characters; a 1 MiB storage value is refused
+    (MOD_PAYLOAD_LIMIT) and the guest goes on."""
+    from host_api import MAX_LOG_LINE
+
+    core = """
+  (core module $m
+    (import "env" "memory" (memory 1))
+    (import "host" "log" (func $log (param i32 i32 i32)))
+    (import "host" "storage-set" (func $set (param i32 i32 i32 i32 i32)))
+    (data (i32.const 16) "k")
+    (func (export "init"))
+    (func (export "on-tick") (param f64)
+      (memory.fill (i32.const 1024) (i32.const 97) (i32.const 1048576))
+      (call $log (i32.const 1024) (i32.const 1048576) (i32.const 256))
+      (call $set (i32.const 16) (i32.const 1) (i32.const 1024) (i32.const 1048576)
+        (i32.const 256)))
+    (func (export "on-event") (param i32 i32 i32 i32)))
+"""
+    text = component(core, imports=WIT_HOST_SIGNATURES, lowered=("log", "storage-set"), pages=20)
+    api, world = make_api()
+    limits = Limits(fuel=50_000_000, timeout_ms=5_000)
+    with WasmComponent(
+        engine, engine.compile(text, name="big"), api, limits=limits, file="b", fast=fast
+    ) as comp:
+        comp.on_tick(1 / 60)
+    assert world.logs == [("wasm-mod", "a" * MAX_LOG_LINE)]
+    codes = [d.code for d in api.drain_diagnostics()]
+    assert codes == [DiagnosticCode.MOD_PAYLOAD_LIMIT]
