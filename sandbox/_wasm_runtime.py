@@ -13,10 +13,9 @@ from typing import Final, final
 
 from host_api import HostAPI, Limits, Manifest, ModFault
 
-from ._wasm_component import WasmComponent, load_component
+from ._wasm_component import WasmComponent, load_component, memory_budget
 from ._wasm_engine import WasmEngine
 from ._wasm_errors import ComponentLoadFailed, HostMemoryLimit
-from ._wasm_memory import MemoryBudget
 
 
 @final
@@ -95,8 +94,9 @@ class ComponentRuntime:
         started: list[WasmComponent] = []
         root = folder.resolve()
         self._admit(manifest, limits)
-        # One budget for all of the mod's components: memory_mb bounds their memories' sum.
-        budget = MemoryBudget(cap=limits.memory_mb * 1024 * 1024)
+        # One budget for all of the mod's components: memory_mb bounds the sum of their
+        # memories and tables.
+        budget = memory_budget(limits.memory_mb, len(manifest.components))
         try:
             for entry in manifest.components:
                 path = (root / entry.path).resolve()

@@ -212,3 +212,28 @@ def test_oversized_host_call_arguments_are_cut_or_refused_before_work(
     assert world.logs == [("wasm-mod", "a" * MAX_LOG_LINE)]
     codes = [d.code for d in api.drain_diagnostics()]
     assert codes == [DiagnosticCode.MOD_PAYLOAD_LIMIT]
+
+
+def test_tables_count_against_memory_mb(engine: WasmEngine, make_api: MakeApi) -> None:
+    """Tables take at most an eighth of memory_mb, reserved off the memories' budget: a table
+    one element larger than that share allows does not start; with more memory_mb it does."""
+    from sandbox._wasm_component import MAX_TABLES, table_elements, table_reserve
+
+    mb16 = 16 * 1024 * 1024
+    assert table_reserve(mb16) == MAX_TABLES * table_elements(mb16) * 8 <= mb16 // 8
+    core = """
+  (core module $m
+    (import "env" "memory" (memory 1))
+    (table {n} funcref)
+    (func (export "init"))
+    (func (export "on-tick") (param f64))
+    (func (export "on-event") (param i32 i32 i32 i32)))
+"""
+    text = component(core.format(n=table_elements(mb16) + 1))
+    api, _ = make_api()
+    compiled = engine.compile(text, name="table")
+    with pytest.raises(ScriptFault) as info:
+        WasmComponent(engine, compiled, api, limits=Limits(memory_mb=16), file="t")
+    assert info.value.to_diagnostic().code == DiagnosticCode.SANDBOX_MEMORY_LIMIT
+    with WasmComponent(engine, compiled, api, limits=Limits(memory_mb=64), file="t") as comp:
+        assert comp.budget.cap + table_reserve(64 * 1024 * 1024) == 64 * 1024 * 1024
