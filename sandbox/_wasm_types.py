@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Final
 
 from wasmtime import WasmtimeError
-from wasmtime.component import ComponentInstanceType, ComponentType
+from wasmtime.component import Component, ComponentInstanceType, ComponentType
 from wasmtime.component import _types as t
 
 from host_api import (
@@ -113,7 +113,7 @@ def _shown(text: str) -> str:
 
 
 def check_imports(
-    component: t.ComponentType | object,
+    component: Component,
     engine: WasmEngine,
     *,
     mod_id: str,
@@ -127,7 +127,7 @@ def check_imports(
         or a host-interface item the WIT does not have.
     :raises ImportTypeMismatch: a host function or type imported with another type.
     """
-    imports = component.type.imports(engine.engine)  # type: ignore[union-attr]
+    imports = component.type.imports(engine.engine)
     for name, item in imports.items():
         if name == WIT_HOST_INTERFACE:
             try:
@@ -161,13 +161,13 @@ def check_imports(
         raise UnknownImport(name, mod_id=mod_id, file=file, wasi_hint=name.startswith("wasi:"))
 
 
-def check_exports(component: object, engine: WasmEngine, *, mod_id: str, file: str) -> None:
+def check_exports(component: Component, engine: WasmEngine, *, mod_id: str, file: str) -> None:
     """Refuse a component that lacks an export of world ``mod`` or exports one of the exports
     the host calls (``reloadable-mod``'s too) with another kind or type.
 
     :raises ComponentLoadFailed: naming the export and both types.
     """
-    exports = component.type.exports(engine.engine)  # type: ignore[attr-defined]
+    exports = component.type.exports(engine.engine)
     missing = [e for e in WIT_EXPORTS if e not in exports]
     if missing:
         raise ComponentLoadFailed(

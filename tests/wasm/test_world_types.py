@@ -23,7 +23,7 @@ from sandbox._wasm_text import WORLD_EXPORTS, component
 
 from .conftest import MakeApi
 
-#: A guest that calls its first lowered import with a number where the WIT has an address.
+#: A guest that imports nothing itself (the component's import is what is checked).
 _CORE = """
   (core module $m
     (import "env" "memory" (memory 1))
