@@ -105,7 +105,7 @@ def run_component_attack(
 ) -> AuditResult:
     """Load one hostile component and tick it; report how it was stopped."""
     mod_id = f"audit-{index}"
-    api, _, _ = recording_api(mod_id, mod_root=mod_root)
+    api, world, _ = recording_api(mod_id, mod_root=mod_root)
     path = write_attack_file(attack, mod_root / "components")
     code: str | None = None
     message = ""
@@ -115,7 +115,8 @@ def run_component_attack(
         with load_component(engine, path, api, limits=limits, file=path.name) as comp:
             stage = "run"
             code, message = _first_noted(api.drain_diagnostics())
-            for _ in range(attack.ticks if code is None else 0):
+            for tick in range(attack.ticks if code is None else 0):
+                world.tick = tick
                 comp.on_tick(1 / 60)
                 code, message = _first_noted(api.drain_diagnostics())
                 if code is not None:

@@ -165,6 +165,17 @@ class ListWriter:
         _VALLIST_NEW(ctypes.addressof(out.of.list), n, elems.ctypes.data if n else None)
 
 
+def read_vec3(val: Any) -> tuple[float, float, float]:
+    """The x, y, z of a ``vec3`` record value."""
+    _expect(val, K_RECORD)
+    if val.of.record.size != 3:
+        _expect(val, -1)
+    rec = val.of.record.data
+    for i in range(3):
+        _expect(rec[i].val, K_F64)
+    return (rec[0].val.of.f64, rec[1].val.of.f64, rec[2].val.of.f64)
+
+
 def read_str(val: Any, limit: int = -1) -> str:
     """The text of a ``string`` value (its first ``limit`` bytes, whole characters only, when
     ``limit`` is not -1)."""
@@ -348,14 +359,25 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
 
     def set_position(args: Any, results: Any) -> None:
         _expect(args[0], K_U64)
-        _expect(args[1], K_RECORD)
-        if args[1].of.record.size != 3:
-            _expect(args[1], -1)
-        rec = args[1].of.record.data
-        for i in range(3):
-            _expect(rec[i].val, K_F64)
-        api.set_position(args[0].of.u64, (rec[0].val.of.f64, rec[1].val.of.f64, rec[2].val.of.f64))
+        api.set_position(args[0].of.u64, read_vec3(args[1]))
         _ok(results, None)
+
+    def spawn(args: Any, results: Any) -> None:
+        tags = args[3]
+        _expect(tags, K_LIST)
+        if tags.of.list.size > MAX_TAGS:  # refused before a single tag is read
+            raise PayloadTooLarge(
+                f"an entity may have at most {MAX_TAGS} tags ({tags.of.list.size} given)",
+                mod_id=api.mod_id,
+                hint="use fewer tags; keep per-entity data in ctx.state",
+                details={"what": "tags", "limit": MAX_TAGS},
+            )
+        names = [read_str(tags.of.list.data[i]) for i in range(tags.of.list.size)]
+        entity_id = api.spawn(read_str(args[0]), read_vec3(args[1]), read_vec3(args[2]), names)
+        inner = Val()
+        inner.kind = K_U64
+        inner.of.u64 = entity_id
+        _ok(results, inner)
 
     def tick(_ctx: Any, _ty: int, _args: int, results: int) -> None:
         _PACK_U64_INTO(ADDRESS_SPACE, results, K_U64, api.tick)
@@ -370,6 +392,7 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
         "ids-of": guarded("ids-of", 1, ids_of),
         "set-positions-of": guarded("set-positions-of", 2, set_positions_of),
         "set-position": guarded("set-position", 2, set_position),
+        "spawn": guarded("spawn", 4, spawn),
         "tick": tick,
         "random": random,
     }

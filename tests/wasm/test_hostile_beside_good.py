@@ -67,7 +67,7 @@ def _run(tmp_path: Path, hostile: tuple[str, ...]) -> tuple[object, object]:
     base = tmp_path / ("with" if hostile else "alone")
     with Host(_mods(base, hostile), base_dir=base, seed=7) as host:
         host.load()
-        host.step(30)
+        host.step(max(_attack(name).ticks for name in CASES) + 10)  # the flood reaches its cap
         report = host.report()
         world = host.world
         beacon = tuple(
