@@ -2,9 +2,11 @@
 
 Each attack runs as its own throwaway mod, in the tier and under the limits the policy would
 give a mod that requests the manifest defaults. The report says, per attack: its class
-(escape, resource, api-abuse, and for components abi and load), whether it was stopped, by
-which diagnostic code, at load or at run time, and how long stopping took. Exit 1 when any
-attack was not stopped.
+(escape, resource, api-abuse), whether it was stopped, by which diagnostic code, at load or at
+run time, and how long stopping took. Exit 1 when any attack was not stopped.
+
+Component attacks (``sandbox.COMPONENT_ATTACKS``) run beside the scripts, in the host's
+WebAssembly engine, with two more classes: abi and load.
 """
 
 from __future__ import annotations
