@@ -4,9 +4,6 @@ Each attack runs as its own throwaway mod, in the tier and under the limits the 
 give a mod that requests the manifest defaults. The report says, per attack: its class
 (escape, resource, api-abuse), whether it was stopped, by which diagnostic code, at load or at
 run time, and how long stopping took. Exit 1 when any attack was not stopped.
-
-Component attacks (``sandbox.COMPONENT_ATTACKS``) run beside the scripts, in the host's
-WebAssembly engine, with two more classes: abi and load.
 """
 
 from __future__ import annotations
@@ -60,6 +57,8 @@ def build_report(policy: HostPolicy, *, tier: str | None = None, only: str = "")
     limits = policy.limits.cap(Limits())
     chosen = tier or policy.sandbox.tier
     attacks = [a for a in ATTACKS if only in a.name]
+    # Component attacks run beside the scripts, in the host's WebAssembly engine (report
+    # tier "wasm"), with two more classes: abi and load.
     components = [a for a in COMPONENT_ATTACKS if only in a.name]
     results = run_audit(limits, tier=chosen, attacks=attacks, components=components)
     cases = [_case(r) for r in results]
