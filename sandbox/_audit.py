@@ -128,19 +128,7 @@ def run_component_attack(
             code, message = str(exc.code), exc.message
     finally:
         path.unlink(missing_ok=True)
-    elapsed = (time.perf_counter() - start) * 1000.0
-    return AuditResult(
-        name=attack.name,
-        kind=attack.kind,
-        summary=attack.summary,
-        stopped=code is not None,
-        code=code,
-        expected=attack.expect,
-        stage=stage,
-        ms=round(elapsed, 3),
-        tier="wasm",
-        message=message,
-    )
+    return _result(attack, code, message, stage=stage, start=start, tier="wasm")
 
 
 def run_attack(
@@ -171,7 +159,19 @@ def run_attack(
                     break
         except ModhostError as exc:
             code, message = str(exc.code), exc.message
-    elapsed = (time.perf_counter() - start) * 1000.0
+    return _result(attack, code, message, stage=stage, start=start, tier=tier)
+
+
+def _result(
+    attack: Attack | ComponentAttack,
+    code: str | None,
+    message: str,
+    *,
+    stage: str,
+    start: float,
+    tier: str,
+) -> AuditResult:
+    """What happened to ``attack``, started at ``start`` (``time.perf_counter``)."""
     return AuditResult(
         name=attack.name,
         kind=attack.kind,
@@ -180,7 +180,7 @@ def run_attack(
         code=code,
         expected=attack.expect,
         stage=stage,
-        ms=round(elapsed, 3),
+        ms=round((time.perf_counter() - start) * 1000.0, 3),
         tier=tier,
         message=message,
     )
