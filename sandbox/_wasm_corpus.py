@@ -145,6 +145,23 @@ _BOMB: Final = (
     + ")) (core instance $i (instantiate $m)))"
 )
 
+
+def _emitting(setup: str, length: int, *, pages: int = 2) -> str:
+    """A component whose on-tick runs ``setup`` then emits the ``length`` bytes at 1024 as
+    the payload of event "boom"."""
+    return component(
+        _guest(
+            f"{setup} (call $emit (i32.const 16) (i32.const 4) (i32.const 1024) "
+            f"(i32.const {length}) (i32.const 512))",
+            imports=_STRINGS_IMPORT.format(name="emit"),
+            data='(data (i32.const 16) "boom")',
+        ),
+        imports=WIT_HOST_SIGNATURES,
+        lowered=("emit",),
+        pages=pages,
+    )
+
+
 ABI: Final[tuple[ComponentAttack, ...]] = (
     _mistyped("log", "func(u64)", "takes-u64"),
     _mistyped("emit", "func(u64, u64)", "takes-numbers"),
@@ -192,33 +209,14 @@ API_ABUSE: Final[tuple[ComponentAttack, ...]] = (
         "deep-json-emit",
         "api-abuse",
         f"emit with a payload nested {_DEEP} levels deep",
-        component(
-            _guest(
-                f"{_FILL_DEEP} (call $emit (i32.const 16) (i32.const 4) (i32.const 1024) "
-                f"(i32.const {2 * _DEEP}) (i32.const 512))",
-                imports=_STRINGS_IMPORT.format(name="emit"),
-                data='(data (i32.const 16) "boom")',
-            ),
-            imports=WIT_HOST_SIGNATURES,
-            lowered=("emit",),
-        ),
+        _emitting(_FILL_DEEP, 2 * _DEEP),
         PAYLOAD,
     ),
     _attack(
         "huge-payload-emit",
         "api-abuse",
         f"emit with a {_HUGE // (1024 * 1024)} MiB payload (of NUL bytes: memory is zeroed)",
-        component(
-            _guest(
-                f"(call $emit (i32.const 16) (i32.const 4) (i32.const 1024) "
-                f"(i32.const {_HUGE}) (i32.const 512))",
-                imports=_STRINGS_IMPORT.format(name="emit"),
-                data='(data (i32.const 16) "boom")',
-            ),
-            imports=WIT_HOST_SIGNATURES,
-            lowered=("emit",),
-            pages=_HUGE // 65536 + 2,
-        ),
+        _emitting("", _HUGE, pages=_HUGE // 65536 + 2),
         PAYLOAD,
     ),
     _attack(
