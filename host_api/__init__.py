@@ -13,14 +13,20 @@ __all__ = [
     "HOST_API_VERSION",
     "KEY_NAMES",
     "MANIFEST_FILE",
+    "MAX_LOG_LINE",
+    "MAX_PAYLOAD_BYTES",
+    "MAX_TAGS",
     "MOUSE_BUTTONS",
     "POLICY_FILE",
     "WIT_EXPORTS",
+    "WIT_EXPORT_SIGNATURES",
     "WIT_HOST_FUNCTIONS",
     "WIT_HOST_INTERFACE",
+    "WIT_HOST_SIGNATURES",
     "WIT_HOST_TYPES",
     "WIT_PACKAGE",
     "WIT_RELOAD_EXPORTS",
+    "WIT_TYPE_SHAPES",
     "WIT_WORLD",
     "AuditEvent",
     "AuditSink",
@@ -37,6 +43,7 @@ __all__ = [
     "Diagnostic",
     "DiagnosticCode",
     "DiagnosticSink",
+    "EntityLimit",
     "EntityView",
     "FileAccessDenied",
     "GameplayPort",
@@ -54,6 +61,7 @@ __all__ = [
     "ModHostInternalError",
     "ModStorage",
     "ModhostError",
+    "PayloadTooLarge",
     "PolicyError",
     "RayHit",
     "ScriptContext",
@@ -69,12 +77,17 @@ __all__ = [
     "load_manifest",
     "load_policy",
     "manifest_json_schema",
+    "parse_json_text",
     "parse_manifest",
     "parse_specifier",
+    "wit_structure",
     "write_atomically",
 ]
 
+from ._api import MAX_LOG_LINE as MAX_LOG_LINE
+from ._api import MAX_TAGS as MAX_TAGS
 from ._api import DiagnosticSink as DiagnosticSink
+from ._api import EntityLimit as EntityLimit
 from ._api import HostAPI as HostAPI
 from ._atomic import write_atomically as write_atomically
 from ._audit import AuditEvent as AuditEvent
@@ -125,15 +138,22 @@ from ._rate import Budget as Budget
 from ._rate import TickLimiter as TickLimiter
 from ._storage import ModStorage as ModStorage
 from ._storage import StorageQuotaExceeded as StorageQuotaExceeded
+from ._values import MAX_PAYLOAD_BYTES as MAX_PAYLOAD_BYTES
 from ._values import BadArgument as BadArgument
+from ._values import PayloadTooLarge as PayloadTooLarge
+from ._values import parse_json_text as parse_json_text
 from ._version import HOST_API_VERSION as HOST_API_VERSION
+from ._wit import WIT_EXPORT_SIGNATURES as WIT_EXPORT_SIGNATURES
 from ._wit import WIT_EXPORTS as WIT_EXPORTS
 from ._wit import WIT_HOST_FUNCTIONS as WIT_HOST_FUNCTIONS
 from ._wit import WIT_HOST_INTERFACE as WIT_HOST_INTERFACE
+from ._wit import WIT_HOST_SIGNATURES as WIT_HOST_SIGNATURES
 from ._wit import WIT_HOST_TYPES as WIT_HOST_TYPES
 from ._wit import WIT_PACKAGE as WIT_PACKAGE
 from ._wit import WIT_RELOAD_EXPORTS as WIT_RELOAD_EXPORTS
+from ._wit import WIT_TYPE_SHAPES as WIT_TYPE_SHAPES
 from ._wit import WIT_WORLD as WIT_WORLD
+from ._wit import wit_structure as wit_structure
 from ._world_port import EntityView as EntityView
 from ._world_port import JSONValue as JSONValue
 from ._world_port import Vec3 as Vec3

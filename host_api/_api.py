@@ -24,7 +24,7 @@ from ._audit import AuditEvent, AuditSink, Outcome, now
 from ._bulk import positions_of, set_positions_of
 from ._capabilities import Capability, CapabilitySet
 from ._diagnostics import Diagnostic, DiagnosticCode
-from ._errors import CapabilityDenied
+from ._errors import CapabilityDenied, ModFault
 from ._gameplay import (
     MAX_RAY,
     GameplayPort,
@@ -39,6 +39,7 @@ from ._rate import TickLimiter
 from ._storage import ModStorage
 from ._values import (
     BadArgument,
+    PayloadTooLarge,
     all_finite_f32,
     check_entity_id,
     check_name,
@@ -55,6 +56,22 @@ DiagnosticSink = Callable[[Diagnostic], None]
 MAX_FILE_READ: Final = 1024 * 1024
 #: Characters kept of a single log line.
 MAX_LOG_LINE: Final = 1000
+#: Tags one entity may carry (``MOD_PAYLOAD_LIMIT`` beyond).
+MAX_TAGS: Final = 32
+#: Live entities one mod may own (``MOD_ENTITY_LIMIT`` beyond): the cost of many host
+#: operations grows with the world, and the world is shared.
+MAX_ENTITIES_PER_MOD: Final = 20_000
+#: Spawns one mod may make in one tick (``MOD_ENTITY_LIMIT`` beyond).
+MAX_SPAWNS_PER_TICK: Final = 2_000
+#: Entities of one mod with a collider at once (``MOD_ENTITY_LIMIT`` beyond): contact
+#: detection costs grow with the colliders in a pile.
+MAX_COLLIDERS_PER_MOD: Final = 2_000
+
+
+class EntityLimit(ModFault):
+    """A mod asked for more entities, spawns or colliders than its documented cap."""
+
+    code = DiagnosticCode.MOD_ENTITY_LIMIT
 
 
 @final
@@ -77,6 +94,8 @@ class HostAPI:
 
     __slots__ = (
         "_audit",
+        "_colliders",
+        "_counts",
         "_gameplay",
         "_granted",
         "_limiter",
@@ -116,6 +135,11 @@ class HostAPI:
         self._gameplay = gameplay
         #: Granted host calls so far, per capability (the profiler reads it; never reset).
         self.capability_calls: dict[str, int] = {}
+        #: [tick of the spawn count, spawns this tick, entities owned (an upper bound: it is
+        #: recounted from the world at the cap), tick of the last recount]
+        self._counts = [-1, 0, 0, -1]
+        #: Ids this mod gave a collider (an upper bound, recounted at the cap).
+        self._colliders: set[int] = set()
 
     @property
     def granted(self) -> CapabilitySet:
@@ -237,7 +261,16 @@ class HostAPI:
         """
         self.require(Capability.WORLD_SPAWN, "world.spawn")
         m = self.mod_id
-        tag_tuple = tuple(check_name(t, mod_id=m, what="tag") for t in _as_sequence(tags, m))
+        tag_seq = _as_sequence(tags, m)
+        if len(tag_seq) > MAX_TAGS:
+            raise PayloadTooLarge(
+                f"an entity may have at most {MAX_TAGS} tags ({len(tag_seq)} given)",
+                mod_id=m,
+                hint="use fewer tags; keep per-entity data in ctx.state",
+                details={"what": "tags", "limit": MAX_TAGS},
+            )
+        self._charge_spawn()
+        tag_tuple = tuple(check_name(t, mod_id=m, what="tag") for t in tag_seq)
         checked = check_collider(collider, mod_id=m)
         port = None if checked is None else self._port("world.spawn", Capability.WORLD_SPAWN)
         entity_id = self._world.spawn(
@@ -247,9 +280,49 @@ class HostAPI:
             check_vec3(velocity, mod_id=m, what="velocity"),
             tag_tuple,
         )
+        self._counts[2] += 1
         if port is not None:
+            self._charge_collider(entity_id)
             port.set_collider(m, entity_id, checked)
         return entity_id
+
+    def _charge_spawn(self) -> None:
+        """Count one spawn against :data:`MAX_SPAWNS_PER_TICK` and
+        :data:`MAX_ENTITIES_PER_MOD` (recounting the mod's entities at most once a tick, when
+        the running count reaches the cap)."""
+        counts, tick = self._counts, self._world.tick
+        if counts[0] != tick:
+            counts[0], counts[1] = tick, 0
+        if counts[1] >= MAX_SPAWNS_PER_TICK:
+            raise self._limit(f"at most {MAX_SPAWNS_PER_TICK} spawns per tick", "spawns")
+        if counts[2] >= MAX_ENTITIES_PER_MOD and counts[3] != tick:
+            counts[3] = tick
+            count = getattr(self._world, "count_owned", None)
+            if count is not None:
+                counts[2] = int(count(self.mod_id))
+        if counts[2] >= MAX_ENTITIES_PER_MOD:
+            raise self._limit(f"at most {MAX_ENTITIES_PER_MOD} live entities", "entities")
+        counts[1] += 1
+
+    def _charge_collider(self, entity_id: int) -> None:
+        colliders = self._colliders
+        if entity_id in colliders:
+            return
+        if len(colliders) >= MAX_COLLIDERS_PER_MOD:
+            # Drop ids that are gone (despawned by anyone) before refusing.
+            world = self._world
+            colliders.intersection_update([i for i in colliders if world.get(i) is not None])
+        if len(colliders) >= MAX_COLLIDERS_PER_MOD:
+            raise self._limit(f"at most {MAX_COLLIDERS_PER_MOD} colliders", "colliders")
+        colliders.add(entity_id)
+
+    def _limit(self, what: str, kind: str) -> EntityLimit:
+        return EntityLimit(
+            f"a mod may have {what}",
+            mod_id=self.mod_id,
+            hint="despawn entities you no longer need; spread spawns over ticks",
+            details={"limit": kind},
+        )
 
     def set_collider(self, entity_id: Any, collider: Any) -> None:
         """Give an entity this mod owns a collider, or remove it with None. Needs
@@ -263,7 +336,12 @@ class HostAPI:
         """
         port = self._port("world.set_collider", Capability.WORLD_SPAWN)
         checked = check_collider(collider, mod_id=self.mod_id)
-        port.set_collider(self.mod_id, check_entity_id(entity_id, mod_id=self.mod_id), checked)
+        eid = check_entity_id(entity_id, mod_id=self.mod_id)
+        if checked is None:
+            self._colliders.discard(eid)
+        else:
+            self._charge_collider(eid)
+        port.set_collider(self.mod_id, eid, checked)
 
     def raycast(self, origin: Any, direction: Any, max_distance: Any = 100.0) -> list[RayHit]:
         """Entities with colliders on the ray, nearest first. Needs ``world.read``.

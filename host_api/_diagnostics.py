@@ -93,6 +93,11 @@ class DiagnosticCode(StrEnum):
     REPLAY_DIVERGED = "REPLAY_DIVERGED"
     # Profiler and performance budgets (issue #18).
     BUDGET_EXCEEDED = "BUDGET_EXCEEDED"
+    # Hostile mods (issue #13): caps on what one host call or one mod may ask of the host.
+    MOD_PAYLOAD_LIMIT = "MOD_PAYLOAD_LIMIT"
+    MOD_ENTITY_LIMIT = "MOD_ENTITY_LIMIT"
+    HOST_MEMORY_LIMIT = "HOST_MEMORY_LIMIT"
+    WASM_COMPILE_LIMIT = "WASM_COMPILE_LIMIT"
 
 
 class Diagnostic(BaseModel):

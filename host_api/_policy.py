@@ -68,6 +68,10 @@ class LimitCaps(_Section):
     fuel: Annotated[int, Field(gt=0)] = 5_000_000
     memory_mb: Annotated[int, Field(gt=0)] = 256
     timeout_ms: Annotated[int, Field(gt=0)] = 50
+    #: Megabytes the WebAssembly components of every mod together may reserve (a mod with
+    #: components reserves its effective ``memory_mb``, which bounds the sum of their
+    #: memories); a mod whose components would pass it does not load (``HOST_MEMORY_LIMIT``).
+    host_memory_mb: Annotated[int, Field(gt=0)] = 2048
 
     def cap(self, requested: Limits) -> Limits:
         """The effective limits: each request clamped to this ceiling."""

@@ -52,6 +52,10 @@ class FakeWorld:
     def get(self, entity_id: int) -> EntityView | None:
         return self.entities.get(entity_id)
 
+    def count_owned(self, owner: str) -> int:
+        """Entities of ``owner`` (what the host API's entity cap recounts with)."""
+        return sum(1 for e in self.entities.values() if e.owner == owner)
+
     def query(self, *, kind: str | None = None, tag: str | None = None) -> list[EntityView]:
         return [
             e

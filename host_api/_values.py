@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import sys
 from array import array
 from typing import Any, Final
@@ -11,9 +13,18 @@ from ._diagnostics import DiagnosticCode
 from ._errors import ModFault
 from ._world_port import JSONValue, Vec3
 
+#: Caps on a JSON-like value a mod hands the host (event and timer payloads, stored values),
+#: whether it comes as Python objects (scripts) or as JSON text (components). Checked before
+#: any work proportional to the value is done; exceeding one is ``MOD_PAYLOAD_LIMIT``.
+#: Nesting levels (a scalar at the top is depth 0).
 MAX_DEPTH: Final = 16
+#: Values (containers, scalars) in one payload.
 MAX_ITEMS: Final = 10_000
+#: Characters of one string in a payload.
 MAX_STRING: Final = 64 * 1024
+#: Bytes of one payload: the JSON text from a component, or the text and key characters of a
+#: script's value (the per-tick budgets of events and storage are as large, see ``_rate``).
+MAX_PAYLOAD_BYTES: Final = 256 * 1024
 MAX_NAME: Final = 128
 
 
@@ -23,36 +34,88 @@ class BadArgument(ModFault):
     code = DiagnosticCode.SANDBOX_ERROR
 
 
+class PayloadTooLarge(BadArgument):
+    """A payload or argument over one of the documented caps (bytes, depth, items, count)."""
+
+    code = DiagnosticCode.MOD_PAYLOAD_LIMIT
+
+
+def _too_large(what: str, why: str, mod_id: str, hint: str) -> PayloadTooLarge:
+    return PayloadTooLarge(f"{what} {why}", mod_id=mod_id, hint=hint, details={"what": what})
+
+
+#: A JSON string literal (possessive: linear time on any text).
+_JSON_STRING: Final = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+#: Anything but brackets, once strings are gone.
+_NOT_BRACKETS: Final = re.compile(r"[^\[\]{}]++")
+#: An innermost pair (or a mismatched one, which the parser refuses anyway).
+_INNERMOST: Final = re.compile(r"[\[{][\]}]")
+
+
+def _json_depth_over(text: str, limit: int) -> bool:
+    """Whether JSON ``text`` nests deeper than ``limit``, in ``limit + 1`` linear passes (no
+    recursion, whatever the text)."""
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = _INNERMOST.sub("", brackets)
+    # Unbalanced leftovers with no pair left are the parser's to refuse (not JSON).
+    return _INNERMOST.search(brackets) is not None
+
+
+def parse_json_text(text: str, *, mod_id: str, what: str) -> JSONValue:
+    """A value from JSON ``text`` a component passed, bounded before it is parsed.
+
+    Cost: O(len(text)), and ``text`` is at most :data:`MAX_PAYLOAD_BYTES` by then.
+
+    :raises PayloadTooLarge: longer than :data:`MAX_PAYLOAD_BYTES` (UTF-8) or nested deeper
+        than :data:`MAX_DEPTH` (``MOD_PAYLOAD_LIMIT``).
+    :raises BadArgument: not JSON text (``SANDBOX_ERROR``).
+    """
+    if len(text) > MAX_PAYLOAD_BYTES or (
+        len(text) * 4 > MAX_PAYLOAD_BYTES and len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES
+    ):
+        raise _too_large(
+            what, f"is longer than {MAX_PAYLOAD_BYTES} bytes", mod_id, "send smaller payloads"
+        )
+    if _json_depth_over(text, MAX_DEPTH):
+        raise _too_large(what, f"is nested deeper than {MAX_DEPTH}", mod_id, "flatten the payload")
+    try:
+        return json.loads(text)  # type: ignore[no-any-return]
+    except (ValueError, RecursionError):
+        raise BadArgument(
+            f"{what} is not valid JSON text", mod_id=mod_id, hint=f"pass {what} as JSON text"
+        ) from None
+
+
 def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
     """Deep-copy a JSON-like value, rejecting anything else (and subclasses of the types).
 
     :raises BadArgument: wrong type, too deep, too many items or too long a string.
     """
-    budget = [MAX_ITEMS]
+    budget = [MAX_ITEMS, MAX_PAYLOAD_BYTES]
 
     def walk(v: Any, depth: int) -> JSONValue:
         budget[0] -= 1
         if budget[0] < 0:
-            raise BadArgument(
-                f"{what} has more than {MAX_ITEMS} items",
-                mod_id=mod_id,
-                hint="send smaller payloads",
-            )
+            raise _too_large(what, f"has more than {MAX_ITEMS} items", mod_id, "send less")
         if depth > MAX_DEPTH:
-            raise BadArgument(
-                f"{what} is nested deeper than {MAX_DEPTH}",
-                mod_id=mod_id,
-                hint="flatten the payload",
+            raise _too_large(
+                what, f"is nested deeper than {MAX_DEPTH}", mod_id, "flatten the payload"
             )
         t = type(v)
         if v is None or t is bool or t is int or t is float:
             return v  # type: ignore[no-any-return]
         if t is str:
+            budget[1] -= len(v)
             if len(v) > MAX_STRING:
-                raise BadArgument(
-                    f"{what} has a string longer than {MAX_STRING}",
-                    mod_id=mod_id,
-                    hint="send shorter strings",
+                raise _too_large(
+                    what, f"has a string longer than {MAX_STRING}", mod_id, "send shorter strings"
+                )
+            if budget[1] < 0:
+                raise _too_large(
+                    what, f"is longer than {MAX_PAYLOAD_BYTES} bytes", mod_id, "send less"
                 )
             return v  # type: ignore[no-any-return]
         if t is list or t is tuple:
@@ -66,6 +129,7 @@ def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
                         mod_id=mod_id,
                         hint="use string keys in payloads",
                     )
+                budget[1] -= len(k)
                 out[k] = walk(x, depth + 1)
             return out
         raise BadArgument(

@@ -18,7 +18,7 @@ import typer
 from pydantic import BaseModel
 
 from host_api import Diagnostic, DiagnosticCode, HostPolicy, Limits
-from sandbox import ATTACKS, AuditResult, run_audit
+from sandbox import ATTACKS, COMPONENT_ATTACKS, AuditResult, run_audit
 
 from ._cli_common import JSON_OPTION, console, finish, print_diagnostics, print_json
 from ._cmd_options import MODS_OPTION, POLICY_OPTION, choose_policy
@@ -70,7 +70,10 @@ def build_report(policy: HostPolicy, *, tier: str | None = None, only: str = "")
     limits = policy.limits.cap(Limits())
     chosen = tier or policy.sandbox.tier
     attacks = [a for a in ATTACKS if only in a.name]
-    results = run_audit(limits, tier=chosen, attacks=attacks)
+    # Component attacks run beside the scripts, in the host's WebAssembly engine (report
+    # tier "wasm"), with two more classes: abi and load.
+    components = [a for a in COMPONENT_ATTACKS if only in a.name]
+    results = run_audit(limits, tier=chosen, attacks=attacks, components=components)
     return report_of(results, policy, tier=chosen)
 
 
@@ -111,7 +114,7 @@ def _case(r: AuditResult) -> AuditCase:
 
 def _by_class(cases: list[AuditCase]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for kind in ("escape", "resource", "api-abuse"):
+    for kind in ("escape", "resource", "api-abuse", "abi", "load"):
         group = [c for c in cases if c.attack_class == kind]
         times = sorted(c.ms for c in group)
         out[kind] = {
@@ -176,7 +179,8 @@ def register(app: typer.Typer) -> None:
             from ._cli_common import usage_error
 
             usage_error(f"unknown tier '{tier}' (expected inprocess or process)")
-        if only and not any(only in attack.name for attack in ATTACKS):
+        names = [a.name for a in ATTACKS] + [a.name for a in COMPONENT_ATTACKS]
+        if only and not any(only in name for name in names):
             from ._cli_common import usage_error
 
             usage_error(

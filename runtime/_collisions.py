@@ -50,6 +50,21 @@ DENSE_CELLS_PER_ENTITY: Final = 64
 DENSE_MIN_CELLS: Final = 1 << 16
 #: Ids in a pair key must stay below this (2**31 spawns in one run).
 ID_LIMIT: Final = 1 << 31
+#: Candidate pairs the broad phase may produce in one tick. A pile of colliders has every
+#: pair as a candidate (2,000 in one spot: 2 million, a second a tick); spread worlds have
+#: under one per collider (10,000 spread spheres: about 4,000 candidates, 1,300 contacts).
+#: Past it, the later cells' pairs are not looked at this tick.
+MAX_CANDIDATES: Final = 50_000
+#: Contacts kept in one tick (the lowest pair keys); each may cost script calls.
+MAX_CONTACTS: Final = 5_000
+
+
+@dataclass(slots=True)
+class PairBudget:
+    """How many candidate pairs the broad phase may still produce, and whether it cut."""
+
+    left: int = MAX_CANDIDATES
+    cut: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +89,26 @@ NO_CHANGES: Final = ContactChanges((), ())
 
 
 def overlapping_pairs(
-    centres: FloatArray, half: FloatArray, is_box: BoolArray
+    centres: FloatArray, half: FloatArray, is_box: BoolArray, budget: PairBudget | None = None
 ) -> tuple[IntArray, IntArray]:
     """Index pairs ``(i, j)``, ``i != j``, of overlapping colliders (each pair once, any order).
 
     :param centres: (n, 3) finite positions.
     :param half: (n, 3) half extents (a sphere's radius in all three).
     :param is_box: (n,) True for boxes, False for spheres.
+    :param budget: candidate pairs allowed (:data:`MAX_CANDIDATES` by default); ``cut`` is
+        set on it when pairs were left out.
     """
-    i, j = candidate_pairs(centres, half)
+    i, j = candidate_pairs(centres, half, budget if budget is not None else PairBudget())
     keep = narrow_phase(centres, half, is_box, i, j)
     return i[keep], j[keep]
 
 
-def candidate_pairs(centres: FloatArray, half: FloatArray) -> tuple[IntArray, IntArray]:
-    """The broad phase: pairs whose centres are in the same or neighbouring grid cells."""
+def candidate_pairs(
+    centres: FloatArray, half: FloatArray, budget: PairBudget
+) -> tuple[IntArray, IntArray]:
+    """The broad phase: pairs whose centres are in the same or neighbouring grid cells (at
+    most ``budget.left`` of them)."""
     n = len(centres)
     if n < 2:
         empty = np.empty(0, dtype=np.int64)
@@ -101,12 +121,14 @@ def candidate_pairs(centres: FloatArray, half: FloatArray) -> tuple[IntArray, In
         if width * height <= max(DENSE_MIN_CELLS, DENSE_CELLS_PER_ENTITY * n):
             gx = (fx - (x0 - 1.0)).astype(np.int64)
             gy = (fy - (y0 - 1.0)).astype(np.int64)
-            return _dense_pairs(gx * height + gy, width * height, height)
+            return _dense_pairs(gx * height + gy, width * height, height, budget)
     grid = np.clip(np.stack([fx, fy], axis=1), -CELL_LIMIT, CELL_LIMIT).astype(np.int64)
-    return _sparse_pairs(grid)
+    return _sparse_pairs(grid, budget)
 
 
-def _dense_pairs(linear: IntArray, cells: int, height: int) -> tuple[IntArray, IntArray]:
+def _dense_pairs(
+    linear: IntArray, cells: int, height: int, budget: PairBudget
+) -> tuple[IntArray, IntArray]:
     """Candidate pairs through a dense table of cell starts (no searching at all).
 
     :param linear: each entity's cell, ``x * height + y``, with an empty cell on every side.
@@ -130,11 +152,11 @@ def _dense_pairs(linear: IntArray, cells: int, height: int) -> tuple[IntArray, I
     counts = (hi - lo).ravel()
     # Most cells of a sparse world are empty: expand only the blocks that hold someone.
     busy = np.flatnonzero(counts > 0)
-    a, b = _expand(busy % n, lo.ravel()[busy], hi.ravel()[busy])
+    a, b = _expand(busy % n, lo.ravel()[busy], hi.ravel()[busy], budget)
     return order[a], order[b]
 
 
-def _sparse_pairs(grid: IntArray) -> tuple[IntArray, IntArray]:
+def _sparse_pairs(grid: IntArray, budget: PairBudget) -> tuple[IntArray, IntArray]:
     """Candidate pairs for a grid too big for a dense table: sorted cell keys, searched."""
     n = len(grid)
     keys = (grid[:, 0] << 32) + grid[:, 1]
@@ -149,23 +171,34 @@ def _sparse_pairs(grid: IntArray) -> tuple[IntArray, IntArray]:
     cell_of = np.cumsum(new_cell) - 1
     positions = np.arange(n, dtype=np.int64)
     firsts, seconds = [], []
-    a, b = _expand(positions, positions + 1, ends[cell_of])
+    a, b = _expand(positions, positions + 1, ends[cell_of], budget)
     firsts.append(a)
     seconds.append(b)
     for dx, dy in NEIGHBOURS:
         target = sorted_keys + ((dx << 32) + dy)
         at = np.minimum(np.searchsorted(cells, target), len(cells) - 1)
         found = cells[at] == target
-        a, b = _expand(positions, np.where(found, starts[at], 0), np.where(found, ends[at], 0))
+        a, b = _expand(
+            positions, np.where(found, starts[at], 0), np.where(found, ends[at], 0), budget
+        )
         firsts.append(a)
         seconds.append(b)
     return order[np.concatenate(firsts)], order[np.concatenate(seconds)]
 
 
-def _expand(rows: IntArray, lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
-    """For each ``rows[k]``, pair it with every index in ``lo[k]:hi[k]`` (vectorised)."""
+def _expand(
+    rows: IntArray, lo: IntArray, hi: IntArray, budget: PairBudget
+) -> tuple[IntArray, IntArray]:
+    """For each ``rows[k]``, pair it with every index in ``lo[k]:hi[k]`` (vectorised), in
+    order, while ``budget`` lasts: whole rows only, counted before anything is built."""
     counts = np.maximum(hi - lo, 0)
     total = int(counts.sum())
+    if total > budget.left:
+        budget.cut = True
+        keep = int(np.searchsorted(np.cumsum(counts), budget.left, side="right"))
+        rows, lo, counts = rows[:keep], lo[:keep], counts[:keep]
+        total = int(counts.sum())
+    budget.left -= total
     if not total:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
@@ -215,6 +248,10 @@ class Colliders:
         self._trigger: BoolArray = np.empty(0, dtype=bool)
         self._pairs: IntArray = np.empty(0, dtype=np.int64)
         self._pair_triggers: npt.NDArray[np.bool_] = np.empty((0, 2), dtype=bool)
+
+    #: After a :meth:`step` that hit :data:`MAX_CANDIDATES` or :data:`MAX_CONTACTS`: the entity
+    #: in the most contacts (the centre of the pile); None otherwise.
+    crowded: int | None = None
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -287,10 +324,18 @@ class Colliders:
         else:
             half, is_box = self._half[index], self._is_box[index]
             ids, trig = self._ids[index], self._trigger[index]
-        i, j = overlapping_pairs(centres, half, is_box)
+        budget = PairBudget()
+        i, j = overlapping_pairs(centres, half, is_box, budget)
         low, high = np.minimum(ids[i], ids[j]), np.maximum(ids[i], ids[j])
         keys = (low << 32) | high
         order = np.argsort(keys)
+        if budget.cut or len(order) > MAX_CONTACTS:
+            # A pile: keep the lowest pair keys, and name the entity most of them touch.
+            touched, counts = np.unique(np.concatenate([low, high]), return_counts=True)
+            self.crowded = int(touched[counts.argmax()]) if len(touched) else None
+            order = order[:MAX_CONTACTS]
+        else:
+            self.crowded = None
         keys = keys[order]
         low_first = ids[i] < ids[j]
         trig_low = np.where(low_first, trig[i], trig[j])[order]

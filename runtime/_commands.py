@@ -82,6 +82,10 @@ class CommandBuffer:
         """The queued spawn for ``entity_id``, if it has not been applied yet."""
         return self._pending.get(entity_id)
 
+    def pending_count(self, owner: str) -> int:
+        """Queued spawns of ``owner`` not applied yet."""
+        return sum(1 for c in self._pending.values() if c.owner == owner)
+
     def __len__(self) -> int:
         return len(self._commands)
 

@@ -33,13 +33,14 @@ from host_api import (
     Capability,
     Collider,
     Diagnostic,
+    DiagnosticCode,
     EntityView,
     JSONValue,
     RayHit,
     Vec3,
 )
 
-from ._collisions import Colliders, Contact, within_radius
+from ._collisions import MAX_CANDIDATES, MAX_CONTACTS, Colliders, Contact, within_radius
 from ._events import Event, copy_payload, for_receiver
 from ._hud import Hud
 from ._input import InputState
@@ -69,6 +70,9 @@ class Gameplay:
         self.timers = Timers(lambda: world.tick, report)
         self.hud = Hud()
         self.colliders = Colliders()
+        self.report = report
+        #: Mods already told their colliders piled up (one warning per mod and run).
+        self.crowded_mods: set[str] = set()
         #: Called with every event delivered to mods, in delivery order.
         self.observers: list[Observer] = []
 
@@ -198,7 +202,10 @@ class GameplayStages:
     # -- collisions -----------------------------------------------------------------------
     def collisions_stage(self, dt: float) -> None:
         host = self._host
-        changes = self._gameplay.colliders.step(host.world)
+        colliders = self._gameplay.colliders
+        changes = colliders.step(host.world)
+        if colliders.crowded is not None:
+            self._crowded(colliders.crowded)
         if not (changes.ended or changes.began):
             return
         views: dict[int, EntityView | None] = {}
@@ -206,6 +213,27 @@ class GameplayStages:
             self._contact(contact, "trigger.exit", views)
         for contact in changes.began:
             self._contact(contact, "trigger.enter", views)
+
+    def _crowded(self, entity_id: int) -> None:
+        """Warn the mod whose entity is at the centre of a pile, once per run."""
+        view = self._host.world.get(entity_id)
+        owner = None if view is None else view.owner
+        told = self._gameplay.crowded_mods
+        if owner is None or owner in told:
+            return
+        told.add(owner)
+        self._gameplay.report(
+            Diagnostic(
+                code=DiagnosticCode.MOD_ENTITY_LIMIT,
+                severity="warning",
+                message=f"colliders piled up around entity {entity_id}: more than "
+                f"{MAX_CONTACTS} contacts (or {MAX_CANDIDATES} candidate pairs) in one tick; "
+                "the rest are ignored while it lasts",
+                mod=owner,
+                hint="spread colliders out, or give fewer entities colliders",
+                details={"entity": entity_id, "max_contacts": MAX_CONTACTS},
+            )
+        )
 
     def _contact(self, contact: Contact, name: str, views: dict[int, EntityView | None]) -> None:
         a, b = contact.a, contact.b

@@ -174,7 +174,9 @@ class Host:
         self._started: dict[str, StartedLoad] = {}
         base = base_dir if base_dir is not None else mods_dir.resolve().parent
         #: The WebAssembly tier (engine created on the first component); owns the data folder.
-        self.components: Final = ComponentRuntime(base / self.policy.data_dir)
+        self.components: Final = ComponentRuntime(
+            base / self.policy.data_dir, host_memory_mb=self.policy.limits.host_memory_mb
+        )
         if self.profiler is not None:
             self.profiler.start(tick=lambda: self.world.tick, capability_calls=self._calls)
 

@@ -191,6 +191,13 @@ class World:
         """Live entity counts per kind, sorted by kind name."""
         return self._kinds.counts(self._kind[: self._n])
 
+    def count_owned(self, owner: str) -> int:
+        """Live and pending entities of ``owner`` (the host API's entity cap recounts with
+        this; O(entities) in numpy)."""
+        index = self._owners.index.get(owner)
+        live = 0 if index is None else int(np.count_nonzero(self._owner[: self._n] == index))
+        return live + self.commands.pending_count(owner)
+
     def count_by_owner(self) -> dict[str, int]:
         """Live entity counts per owning mod, sorted by mod id."""
         return self._owners.counts(self._owner[: self._n])

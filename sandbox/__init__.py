@@ -11,16 +11,21 @@ May import: host_api, the standard library, RestrictedPython, wasmtime, numpy.
 
 __all__ = [
     "ATTACKS",
+    "COMPONENT_ATTACKS",
     "HOOKS",
     "ArtifactCache",
     "Attack",
     "AuditResult",
+    "CompileLimitExceeded",
+    "ComponentAttack",
     "ComponentLoadFailed",
     "ComponentRuntime",
     "ForbiddenAccess",
     "FuelExhausted",
     "GuestTrap",
     "HookFigures",
+    "HostMemoryLimit",
+    "ImportTypeMismatch",
     "MemoryLimitExceeded",
     "ProcessSandbox",
     "RecursionLimitExceeded",
@@ -72,7 +77,12 @@ from ._restricted import RestrictedSandbox as RestrictedSandbox
 from ._wasm_cache import ArtifactCache as ArtifactCache
 from ._wasm_component import WasmComponent as WasmComponent
 from ._wasm_component import load_component as load_component
+from ._wasm_corpus import COMPONENT_ATTACKS as COMPONENT_ATTACKS
+from ._wasm_corpus import ComponentAttack as ComponentAttack
 from ._wasm_engine import WasmEngine as WasmEngine
+from ._wasm_errors import CompileLimitExceeded as CompileLimitExceeded
 from ._wasm_errors import ComponentLoadFailed as ComponentLoadFailed
+from ._wasm_errors import HostMemoryLimit as HostMemoryLimit
+from ._wasm_errors import ImportTypeMismatch as ImportTypeMismatch
 from ._wasm_errors import UnknownImport as UnknownImport
 from ._wasm_runtime import ComponentRuntime as ComponentRuntime

@@ -7,6 +7,7 @@ the active policy would give a mod that requests the manifest defaults.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,9 @@ from host_api.testing import recording_api
 
 from ._corpus import ATTACKS, Attack, AttackClass
 from ._factory import create_sandbox
+from ._wasm_component import load_component
+from ._wasm_corpus import COMPONENT_ATTACKS, ComponentAttack
+from ._wasm_engine import WasmEngine
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class AuditResult:
     """What happened to one attack."""
 
     name: str
-    kind: AttackClass
+    kind: AttackClass | str
     summary: str
     #: True when a diagnostic stopped the attack.
     stopped: bool
@@ -48,20 +52,83 @@ class AuditResult:
 
 
 def run_audit(
-    limits: Limits, *, tier: str = "inprocess", attacks: Iterable[Attack] = ATTACKS
+    limits: Limits,
+    *,
+    tier: str = "inprocess",
+    attacks: Iterable[Attack] = ATTACKS,
+    components: Iterable[ComponentAttack] = COMPONENT_ATTACKS,
 ) -> list[AuditResult]:
-    """Run ``attacks`` (the built-in corpus by default) and report each one.
+    """Run ``attacks`` and ``components`` (the built-in corpora by default) and report each.
 
     :param limits: the effective limits each attacking mod gets.
-    :param tier: the sandbox tier to run them in.
+    :param tier: the sandbox tier to run the scripts in (components run in the host's
+        WebAssembly engine whatever the tier).
     """
     with tempfile.TemporaryDirectory(prefix="modhost-audit-") as tmp:
         root = Path(tmp)
         (root / "mod.toml").write_text('id = "audit"\n', encoding="utf-8")
-        return [
+        results = [
             run_attack(attack, limits, tier=tier, mod_root=root, index=i)
             for i, attack in enumerate(attacks)
         ]
+        chosen = list(components)
+        if chosen:
+            with WasmEngine(progress=False) as engine:
+                results += [
+                    run_component_attack(attack, limits, engine=engine, mod_root=root, index=i)
+                    for i, attack in enumerate(chosen, start=len(results))
+                ]
+        return results
+
+
+def write_attack_file(attack: ComponentAttack, folder: Path) -> Path:
+    """Put ``attack``'s component file (or hostile file) in ``folder``; returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if attack.file == "text":
+        path = folder / f"{attack.name}.wat"
+        path.write_text(attack.source, encoding="utf-8")
+        return path
+    path = folder / f"{attack.name}.wasm"
+    path.unlink(missing_ok=True)
+    if attack.file == "sparse":
+        with path.open("wb") as handle:
+            handle.truncate(2 * 1024**3)  # no data blocks: nothing is written
+    elif attack.file == "fifo":
+        os.mkfifo(path)
+    else:
+        path.write_bytes(b"\0asm\x0d\0\x01\0" + b"\xff" * 64)
+    return path
+
+
+def run_component_attack(
+    attack: ComponentAttack, limits: Limits, *, engine: WasmEngine, mod_root: Path, index: int = 0
+) -> AuditResult:
+    """Load one hostile component and tick it; report how it was stopped."""
+    mod_id = f"audit-{index}"
+    api, world, _ = recording_api(mod_id, mod_root=mod_root)
+    path = write_attack_file(attack, mod_root / "components")
+    code: str | None = None
+    message = ""
+    stage = "load"
+    start = time.perf_counter()
+    try:
+        with load_component(engine, path, api, limits=limits, file=path.name) as comp:
+            stage = "run"
+            code, message = _first_noted(api.drain_diagnostics())
+            for tick in range(attack.ticks if code is None else 0):
+                world.tick = tick
+                comp.on_tick(1 / 60)
+                code, message = _first_noted(api.drain_diagnostics())
+                if code is not None:
+                    break
+    except ModhostError as exc:
+        # A refusal noted during the call came first (the fault that ended it came after).
+        code, message = _first_noted(api.drain_diagnostics())
+        if code is None:
+            code, message = str(exc.code), exc.message
+    finally:
+        path.unlink(missing_ok=True)
+    return _result(attack, code, message, stage=stage, start=start, tier="wasm")
 
 
 def run_attack(
@@ -92,7 +159,19 @@ def run_attack(
                     break
         except ModhostError as exc:
             code, message = str(exc.code), exc.message
-    elapsed = (time.perf_counter() - start) * 1000.0
+    return _result(attack, code, message, stage=stage, start=start, tier=tier)
+
+
+def _result(
+    attack: Attack | ComponentAttack,
+    code: str | None,
+    message: str,
+    *,
+    stage: str,
+    start: float,
+    tier: str,
+) -> AuditResult:
+    """What happened to ``attack``, started at ``start`` (``time.perf_counter``)."""
     return AuditResult(
         name=attack.name,
         kind=attack.kind,
@@ -101,7 +180,7 @@ def run_attack(
         code=code,
         expected=attack.expect,
         stage=stage,
-        ms=round(elapsed, 3),
+        ms=round((time.perf_counter() - start) * 1000.0, 3),
         tier=tier,
         message=message,
     )

@@ -25,6 +25,8 @@ TIMEOUT: Final = "SANDBOX_TIMEOUT"
 #: Endless work: whichever of fuel and time runs out first.
 CPU: Final = ("SANDBOX_FUEL_EXHAUSTED", "SANDBOX_TIMEOUT")
 ERROR: Final = "SANDBOX_ERROR"
+#: A payload or argument over a documented cap (bytes, depth, items, tags).
+PAYLOAD: Final = "MOD_PAYLOAD_LIMIT"
 DENIED: Final = "CAPABILITY_DENIED"
 THROTTLED: Final = "MOD_THROTTLED"
 
@@ -78,7 +80,7 @@ def _abuse(
     name: str,
     summary: str,
     source: str,
-    expect: str,
+    expect: str | tuple[str, ...],
     *,
     capabilities: frozenset[str] = ALL_CAPABILITIES,
 ) -> Attack:
@@ -514,13 +516,20 @@ API_ABUSE: Final[tuple[Attack, ...]] = (
         "payload-size",
         "an event payload over the size limit",
         _tick("ctx.events.emit('big', 'a' * 1000000)"),
-        ERROR,
+        PAYLOAD,
+    ),
+    _abuse(
+        "many-tags",
+        "one entity with 1000 tags",
+        _tick("ctx.world.spawn('x', tags=['t'] * 1000)"),
+        PAYLOAD,
     ),
     _abuse(
         "payload-depth",
         "an event payload nested 1000 deep",
         _tick("p = []\nfor i in range(1000):\n    p = [p]\nctx.events.emit('deep', p)"),
-        ERROR,
+        # The process tier refuses to carry so deep a value back to the host at all.
+        (PAYLOAD, ERROR),
     ),
     _abuse(
         "event-flood",

@@ -22,6 +22,8 @@ from wasmtime.component import Component
 
 from host_api import write_atomically
 
+from ._wasm_compiler import IN_PROCESS_MAX, CompileRefused, compile_out_of_process
+
 #: Suffix of artifact files (ignored by git: ``*.cwasm``).
 ARTIFACT_SUFFIX: Final = ".cwasm"
 
@@ -46,10 +48,19 @@ class ArtifactCache:
     :param progress: show a spinner on stderr while a compile runs.
     """
 
-    def __init__(self, directory: Path | None, fingerprint: str, *, progress: bool = True) -> None:
+    def __init__(
+        self,
+        directory: Path | None,
+        fingerprint: str,
+        *,
+        progress: bool = True,
+        host_memory: bool = False,
+    ) -> None:
         self.directory: Final = directory
         self.fingerprint: Final = fingerprint
         self.progress = progress
+        #: The engine allocates memories itself (the compiler child must generate code alike).
+        self.host_memory: Final = host_memory
         self.stats = CacheStats()
 
     def key(self, data: bytes | str) -> str:
@@ -74,6 +85,8 @@ class ArtifactCache:
 
         :param name: shown in the progress line while compiling.
         :raises wasmtime.WasmtimeError: ``data`` is not a valid component.
+        :raises CompileOverLimit: compiling hit its time or memory limit (see
+            ``_wasm_compiler``).
         """
         path = self.artifact_path(data)
         if path is not None and path.is_file():
@@ -100,13 +113,24 @@ class ArtifactCache:
             from rich.console import Console
 
             with Console(stderr=True).status(label):
-                component = Component(engine, data)
+                component = self._build(engine, data)
         else:
             if self.progress and big:
                 print(f"modhost: {label} ...", file=sys.stderr, flush=True)
-            component = Component(engine, data)
+            component = self._build(engine, data)
         elapsed = time.perf_counter() - started
         self.stats.compile_seconds += elapsed
         if self.progress and elapsed > 0.5:
             print(f"modhost: {label}: {elapsed:.1f} s (cached for next time)", file=sys.stderr)
         return component
+
+    def _build(self, engine: wasmtime.Engine, data: bytes | str) -> Component:
+        """Compile: small components here, the rest in a child process under OS limits."""
+        binary = wasmtime.wat2wasm(data) if isinstance(data, str) else data
+        if len(binary) <= IN_PROCESS_MAX:
+            return Component(engine, binary)
+        try:
+            artifact = compile_out_of_process(binary, host_memory=self.host_memory)
+        except CompileRefused as exc:
+            raise wasmtime.WasmtimeError(str(exc)) from None
+        return Component.deserialize(engine, artifact)

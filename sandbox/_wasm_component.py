@@ -16,13 +16,10 @@ from pathlib import Path
 from typing import Any, Final, final
 
 import wasmtime
-from wasmtime.component import Component, ComponentInstanceType, Func, Instance, Linker
+from wasmtime.component import Component, Func, Instance, Linker
 
 from host_api import (
     WIT_EXPORTS,
-    WIT_HOST_FUNCTIONS,
-    WIT_HOST_INTERFACE,
-    WIT_HOST_TYPES,
     WIT_RELOAD_EXPORTS,
     HostAPI,
     JSONValue,
@@ -30,11 +27,13 @@ from host_api import (
 )
 
 from ._errors import SandboxClosed
-from ._wasm_engine import WasmEngine
-from ._wasm_errors import ComponentLoadFailed, UnknownImport, translate_trap
+from ._wasm_compiler import CompileOverLimit
+from ._wasm_engine import MAX_COMPONENT_BYTES, ComponentFileRefused, WasmEngine
+from ._wasm_errors import CompileLimitExceeded, ComponentLoadFailed, translate_trap
 from ._wasm_fast import FastExport, WallClock, address
-from ._wasm_host import HostBindings, build_linker
-from ._wasm_memory import MemoryOwner
+from ._wasm_host import HostBindings, HostCallTimeout, build_linker
+from ._wasm_memory import MemoryBudget, MemoryOwner
+from ._wasm_types import check_exports, check_imports
 
 #: Parameter kinds of the exports the fast path calls (world ``mod``).
 _EXPORT_PARAMS: Final[dict[str, tuple[str, ...]]] = {
@@ -44,9 +43,16 @@ _EXPORT_PARAMS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 #: Per-store caps beyond linear memory (a language runtime uses a few dozen core instances).
+#: Tables count against ``memory_mb`` too: an instance may hold at most MAX_TABLES tables of
+#: at most :func:`table_elements` elements each, and that worst case (8 bytes an element) is
+#: taken off the mod's linear-memory budget up front (:func:`table_reserve`).
 TABLE_ELEMENTS: Final = 100_000
 MAX_INSTANCES: Final = 100
-MAX_TABLES: Final = 100
+MAX_TABLES: Final = 20
+#: Bytes one table element may take (a funcref) in wasmtime.
+TABLE_ELEMENT_BYTES: Final = 8
+#: At most this fraction (1/n) of ``memory_mb`` goes to tables; the rest is linear memory.
+TABLE_SHARE: Final = 8
 MAX_MEMORIES: Final = 20
 #: Floors for instantiation (before ``init``): it copies the component's data segments into
 #: host-allocated memories through metered code (a componentize-py guest: about 11 million
@@ -56,27 +62,23 @@ INSTANTIATE_FUEL: Final = 200_000_000
 INSTANTIATE_TIMEOUT_MS: Final = 2_000
 
 
-def check_imports(
-    component: Component, engine: WasmEngine, *, mod_id: str, file: str, wasi: bool
-) -> None:
-    """Refuse a component that imports anything outside world ``mod`` (naming the import).
+def table_elements(memory_bytes: int) -> int:
+    """Elements one table may have under a ``memory_mb`` of ``memory_bytes`` (13,107 for
+    16 MB; 100,000 from 128 MB on; componentize-py and -js guests use under 8,000)."""
+    share = memory_bytes // TABLE_SHARE
+    return max(1, min(TABLE_ELEMENTS, share // (TABLE_ELEMENT_BYTES * MAX_TABLES)))
 
-    :raises UnknownImport: an import other than the host interface (or WASI when granted),
-        or a host-interface function the WIT does not have.
-    """
-    imports = component.type.imports(engine.engine)
-    for name, item in imports.items():
-        if name == WIT_HOST_INTERFACE:
-            kind = item.ty
-            if not isinstance(kind, ComponentInstanceType):
-                raise UnknownImport(name, mod_id=mod_id, file=file, wasi_hint=False)
-            for func in kind.exports(engine.engine):
-                if func not in WIT_HOST_FUNCTIONS and func not in WIT_HOST_TYPES:
-                    raise UnknownImport(f"{name}#{func}", mod_id=mod_id, file=file, wasi_hint=False)
-            continue
-        if wasi and name.startswith("wasi:"):
-            continue
-        raise UnknownImport(name, mod_id=mod_id, file=file, wasi_hint=name.startswith("wasi:"))
+
+def table_reserve(memory_bytes: int) -> int:
+    """Bytes the tables of one component instance may take at most (off ``memory_mb``)."""
+    return MAX_TABLES * table_elements(memory_bytes) * TABLE_ELEMENT_BYTES
+
+
+def memory_budget(memory_mb: int, components: int = 1) -> MemoryBudget:
+    """The linear-memory budget of a mod with ``components`` components: ``memory_mb`` less
+    what their tables may take, so memories and tables together stay within ``memory_mb``."""
+    total = memory_mb * 1024 * 1024
+    return MemoryBudget(cap=max(0, total - components * table_reserve(total)))
 
 
 @final
@@ -94,8 +96,12 @@ class WasmComponent:
     :param wasi: link WASI (no preopens, no environment, no network); only if the policy says.
     :param fast: use the fast call path (``_wasm_fast``: raw C API calls and callbacks); the
         stock wasmtime-py path (``fast=False``) behaves the same and is the tested fallback.
-    :raises UnknownImport: the component imports outside world ``mod``.
-    :raises ComponentLoadFailed: missing exports or instantiation refused.
+    :param budget: the memory budget shared by the mod's components (``memory_mb`` bounds
+        the sum of all their linear memories); None: this component's own.
+    :raises UnknownImport: the component imports outside world ``mod``, or a host function
+        under another type than the WIT's (``ImportTypeMismatch``).
+    :raises ComponentLoadFailed: missing exports, an export of the wrong kind or type, or
+        instantiation refused.
     :raises ScriptFault: ``init`` trapped or hit a limit.
     """
 
@@ -109,6 +115,7 @@ class WasmComponent:
         file: str,
         wasi: bool = False,
         fast: bool = True,
+        budget: MemoryBudget | None = None,
     ) -> None:
         self.mod_id: Final = api.mod_id
         self.file: Final = file
@@ -119,7 +126,7 @@ class WasmComponent:
         self.fast: Final = fast
         self._closed = False
         check_imports(component, engine, mod_id=self.mod_id, file=file, wasi=wasi)
-        self._check_exports()
+        check_exports(component, engine, mod_id=self.mod_id, file=file)
         self._bindings = HostBindings(api)
         self._linker: Linker
         self._linker, self._keep = build_linker(engine.engine, self._bindings, wasi=wasi, fast=fast)
@@ -130,7 +137,11 @@ class WasmComponent:
         self._deadline = engine.deadline_ticks(limits.timeout_ms)
         #: The fast path's wall clock of the current store (None on the stock path).
         self._clock: WallClock | None = None
-        self._memory = MemoryOwner(cap=limits.memory_mb * 1024 * 1024)
+        #: What this component's memories draw on: the mod's budget when the runtime shares
+        #: one between the mod's components, else its own ``memory_mb``.
+        self.budget: Final = budget or memory_budget(limits.memory_mb)
+        self._table_elements = table_elements(limits.memory_mb * 1024 * 1024)
+        self._memory = MemoryOwner(self.budget)
         #: Fresh instances started (1 after load; +1 after every trap that was recovered).
         self.starts = 0
         try:
@@ -140,26 +151,14 @@ class WasmComponent:
             raise
 
     # -- lifecycle -------------------------------------------------------------------------
-    def _check_exports(self) -> None:
-        exports = self._component.type.exports(self._engine.engine)
-        missing = [e for e in WIT_EXPORTS if e not in exports]
-        if missing:
-            raise ComponentLoadFailed(
-                f"component does not export {', '.join(missing)} of world modhost:mod/mod",
-                mod_id=self.mod_id,
-                file=self.file,
-                hint="export init, on-tick and on-event (build against wit/, world mod)",
-                details={"missing": missing},
-            )
-
     def _new_store(self) -> wasmtime.Store:
         store = wasmtime.Store(self._engine.engine)
         # With host-allocated memories the cap is enforced (and seen) by HostMemory; the store
         # limiter would refuse first and hide the refusal.
-        memory_size = -1 if self._engine.memory is not None else self._memory.cap
+        memory_size = -1 if self._engine.memory is not None else self.budget.cap
         store.set_limits(
             memory_size=memory_size,
-            table_elements=TABLE_ELEMENTS,
+            table_elements=self._table_elements,
             instances=MAX_INSTANCES,
             tables=MAX_TABLES,
             memories=MAX_MEMORIES,
@@ -173,8 +172,11 @@ class WasmComponent:
             # Deadlines checked in an epoch callback: no per-call re-arming (see WallClock).
             self._clock = WallClock(self._engine, budget)
             self._clock.install(store)
+            self._bindings.clock = self._clock
         else:
             store.set_epoch_deadline(budget)
+            # Not installed in the store: only host functions read it (see HostBindings.clock).
+            self._bindings.clock = WallClock(self._engine, budget)
         return store
 
     def _arm(self, store: wasmtime.Store) -> None:
@@ -184,8 +186,10 @@ class WasmComponent:
     def _start(self) -> None:
         """A fresh store and instance, then ``init``: after load and after every trap."""
         self._drop_store()
+        # A fresh owner per store: the memories of a dropped store are freed against the old
+        # one, whenever wasmtime gets to it, and never count against the new instance.
+        self._memory = MemoryOwner(self.budget, peak=self._memory.peak)
         store = self._new_store()
-        self._memory.refused = False
         try:
             host_memory = self._engine.memory
             with host_memory.owning(self._memory) if host_memory else contextlib.nullcontext():
@@ -201,6 +205,8 @@ class WasmComponent:
         self._context = address(store._context())
         if self._clock is not None:
             self._clock.restart(self._deadline)  # instantiation is over: the mod's own limit
+        elif isinstance(self._bindings.clock, WallClock):
+            self._bindings.clock.budget = self._deadline
         if self.fast:
             self._fast = {
                 n: FastExport(funcs[n], k, self._context, self.limits.fuel)
@@ -211,7 +217,7 @@ class WasmComponent:
 
     def _drop_store(self) -> None:
         self._funcs, self._fast = {}, {}
-        self._store = self._context = self._clock = None
+        self._store = self._context = self._clock = self._bindings.clock = None
 
     def _fault(self, exc: BaseException, call: str) -> BaseException:
         parked, self._bindings.parked = self._bindings.parked, None
@@ -255,12 +261,16 @@ class WasmComponent:
             else:
                 func = self._funcs[name]
                 self._arm(store)
-                if self._clock is not None:
-                    self._clock.stamp()  # the callback judges this call, not an earlier one
+                if isinstance(self._bindings.clock, WallClock):
+                    # The callback (fast) or the host functions (stock) judge this call.
+                    self._bindings.clock.stamp()
                 result = func(store, *args)
                 func.post_return(store)
         except wasmtime.WasmtimeError as exc:
             # After a trap the instance may hold broken state: never call into it again.
+            self._drop_store()
+            raise self._fault(exc, name) from exc
+        except HostCallTimeout as exc:
             self._drop_store()
             raise self._fault(exc, name) from exc
         except Exception as exc:
@@ -316,8 +326,8 @@ class WasmComponent:
 
     @property
     def memory_peak(self) -> int:
-        """The most bytes any linear memory of this component reached (host-allocated
-        memories only; 0 where the platform lets wasmtime allocate them)."""
+        """The most bytes the linear memories of one instance of this component held together
+        (host-allocated memories only; 0 where the platform lets wasmtime allocate them)."""
         return self._memory.peak
 
     @property
@@ -354,15 +364,40 @@ def load_component(
     file: str,
     wasi: bool = False,
     fast: bool = True,
+    budget: MemoryBudget | None = None,
 ) -> WasmComponent:
     """Compile (through the cache) and start the component at ``path`` for ``api``'s mod.
 
-    :raises ComponentLoadFailed: unreadable or invalid component, missing exports.
+    :raises ComponentLoadFailed: unreadable, not a regular file, or invalid component;
+        missing exports.
+    :raises CompileLimitExceeded: the file is too large, or compiling it hit its limits.
     :raises UnknownImport: imports outside world ``mod``.
     :raises ScriptFault: ``init`` trapped or hit a limit.
     """
     try:
         component = engine.compile_file(path)
+    except ComponentFileRefused as exc:
+        cls = CompileLimitExceeded if exc.too_large else ComponentLoadFailed
+        raise cls(
+            f"{file} is refused before reading: {exc}",
+            mod_id=api.mod_id,
+            file=file,
+            hint="a component is a regular file inside the mod folder, at most "
+            f"{MAX_COMPONENT_BYTES} bytes",
+        ) from None
+    except CompileOverLimit as exc:
+        raise CompileLimitExceeded(
+            f"{file}: {exc}",
+            mod_id=api.mod_id,
+            file=file,
+            hint="the component is too expensive to compile (deeply nested code?); build it "
+            "with a standard toolchain",
+            details={
+                "memory_bytes": exc.limits.memory_bytes,
+                "cpu_seconds": exc.limits.cpu_seconds,
+                "wall_seconds": exc.limits.wall_seconds,
+            },
+        ) from None
     except OSError as exc:
         raise ComponentLoadFailed(
             f"cannot read {file}: {exc.strerror}",
@@ -378,4 +413,6 @@ def load_component(
             hint="build it against wit/ with a component toolchain (componentize-py, "
             "wasm-tools component new ...)",
         ) from exc
-    return WasmComponent(engine, component, api, limits=limits, file=file, wasi=wasi, fast=fast)
+    return WasmComponent(
+        engine, component, api, limits=limits, file=file, wasi=wasi, fast=fast, budget=budget
+    )

@@ -8,8 +8,11 @@ Memory is limited per store (``Store.set_limits``) by each instance.
 
 from __future__ import annotations
 
+import errno
 import importlib.metadata
 import math
+import os
+import stat
 import threading
 from pathlib import Path
 from typing import Final, final
@@ -28,9 +31,69 @@ EPOCH_INTERVAL_MS: Final = 1.0
 MAX_WASM_STACK: Final = 1024 * 1024
 
 
+def engine_config(*, host_memory: bool) -> wasmtime.Config:
+    """The engine settings that shape generated code, shared with the compiler child
+    (``_wasm_compiler``): an artifact only deserializes into an engine configured alike."""
+    config = wasmtime.Config()
+    config.consume_fuel = True
+    config.epoch_interruption = True
+    config.max_wasm_stack = MAX_WASM_STACK
+    config.wasm_component_model = True
+    if host_memory:
+        # Copy-on-write memory images need wasmtime's own mmap memories (see HostMemory).
+        config.memory_init_cow = False
+    return config
+
+
 def wasmtime_version() -> str:
     """The installed wasmtime-py version (part of every artifact key)."""
     return importlib.metadata.version("wasmtime")
+
+
+#: Bytes a component file may have (a componentize-py guest is about 18 MB).
+MAX_COMPONENT_BYTES: Final = 64 * 1024 * 1024
+
+
+class ComponentFileRefused(Exception):
+    """A component path that is not a regular file, or one over :data:`MAX_COMPONENT_BYTES`.
+
+    :param too_large: refused for its size (a limit) rather than its kind.
+    """
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
+
+def read_component_file(path: Path) -> bytes:
+    """The bytes of ``path``, checked with ``fstat`` on the opened file before reading: never
+    follows a link, never blocks on a FIFO, never reads more than the cap (a 2 GiB sparse file
+    is refused without reading it)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ComponentFileRefused("it is a symbolic link") from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ComponentFileRefused("it is not a regular file")
+        if info.st_size > MAX_COMPONENT_BYTES:
+            raise ComponentFileRefused(
+                f"it has {info.st_size} bytes; components may have {MAX_COMPONENT_BYTES}",
+                too_large=True,
+            )
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read(MAX_COMPONENT_BYTES + 1)
+        if len(data) > MAX_COMPONENT_BYTES:
+            raise ComponentFileRefused(
+                f"it has more than {MAX_COMPONENT_BYTES} bytes", too_large=True
+            )
+        return data
+    finally:
+        os.close(fd)
 
 
 @final
@@ -46,11 +109,7 @@ class WasmEngine:
     """
 
     def __init__(self, *, cache_dir: Path | None = None, progress: bool = True) -> None:
-        config = wasmtime.Config()
-        config.consume_fuel = True
-        config.epoch_interruption = True
-        config.max_wasm_stack = MAX_WASM_STACK
-        config.wasm_component_model = True
+        config = engine_config(host_memory=SUPPORTED)
         #: Linear memories allocated by the host, so a refused growth is seen (Linux); None
         #: elsewhere, where ``Store.set_limits`` alone enforces the memory limit.
         self.memory: Final = host_memory() if SUPPORTED else None
@@ -63,7 +122,9 @@ class WasmEngine:
             f"wasmtime-{wasmtime_version()}/fuel/epoch/stack={MAX_WASM_STACK}/component-model"
             f"/host-memory={self.memory is not None}"
         )
-        self.cache: Final = ArtifactCache(cache_dir, self.fingerprint, progress=progress)
+        self.cache: Final = ArtifactCache(
+            cache_dir, self.fingerprint, progress=progress, host_memory=self.memory is not None
+        )
         self._closed = False
         self._stop = threading.Event()
         #: Epoch ticks so far (an int written only by the ticker thread).
@@ -95,10 +156,18 @@ class WasmEngine:
         return self.cache.load(self.engine, data, name=name)
 
     def compile_file(self, path: Path) -> Component:
-        """Compile (or fetch from the cache) the component at ``path`` (``.wasm`` or ``.wat``)."""
+        """Compile (or fetch from the cache) the component at ``path`` (``.wasm`` or ``.wat``).
+
+        The file is checked before it is read: a regular file (no link, FIFO or device) of at
+        most :data:`MAX_COMPONENT_BYTES`.
+
+        :raises ComponentFileRefused: not a regular file, or too large (``str(exc)`` says).
+        :raises OSError: unreadable.
+        """
+        data = read_component_file(path)
         if path.suffix == ".wat":
-            return self.compile(path.read_text(encoding="utf-8"), name=path.name)
-        return self.compile(path.read_bytes(), name=path.name)
+            return self.compile(data.decode("utf-8", "replace"), name=path.name)
+        return self.compile(data, name=path.name)
 
     @property
     def closed(self) -> bool:

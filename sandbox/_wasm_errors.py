@@ -4,7 +4,10 @@
 
     SandboxError
     ├── ComponentLoadFailed (+ModFault)   WASM_LOAD_FAILED: not a component, bad exports
+    │   ├── HostMemoryLimit               HOST_MEMORY_LIMIT: past [limits] host_memory_mb
+    │   ├── CompileLimitExceeded          WASM_COMPILE_LIMIT: compile time, memory, file size
     │   └── UnknownImport                 WASM_UNKNOWN_IMPORT: imports outside world `mod`
+    │       └── ImportTypeMismatch        ... or a host function under another type
     └── ScriptFault (sandbox._errors)     a call trapped or hit a limit:
         FuelExhausted, ScriptTimeout, MemoryLimitExceeded, RecursionLimitExceeded, GuestTrap
 
@@ -36,6 +39,19 @@ class ComponentLoadFailed(SandboxError, ModFault):
     code = DiagnosticCode.WASM_LOAD_FAILED
 
 
+class HostMemoryLimit(ComponentLoadFailed):
+    """Starting a component would pass the host-wide ``[limits] host_memory_mb``."""
+
+    code = DiagnosticCode.HOST_MEMORY_LIMIT
+
+
+class CompileLimitExceeded(ComponentLoadFailed):
+    """Compiling a component took more time or memory than the host allows, or the file
+    is too large (``WASM_COMPILE_LIMIT``)."""
+
+    code = DiagnosticCode.WASM_COMPILE_LIMIT
+
+
 class UnknownImport(ComponentLoadFailed):
     """A component imports something outside world ``mod`` (or WASI the policy did not grant).
 
@@ -57,6 +73,29 @@ class UnknownImport(ComponentLoadFailed):
             file=file,
             hint=hint,
             details={"import": name},
+        )
+        self.name = name
+
+
+class ImportTypeMismatch(UnknownImport):
+    """A component imports a host function (or type) of world ``mod`` under another type.
+
+    The host's functions are only ever called with the WIT's types: anything else would hand
+    the host values it would read as something they are not.
+
+    :param name: the import, e.g. ``modhost:mod/host@0.1.0#log``.
+    :param expected: the WIT's type; :param found: the component's.
+    """
+
+    def __init__(self, name: str, *, expected: str, found: str, mod_id: str, file: str) -> None:
+        ComponentLoadFailed.__init__(
+            self,
+            f"component imports '{name}' as {found}; world modhost:mod/mod has {expected}",
+            mod_id=mod_id,
+            file=file,
+            hint="build the component against wit/ (world modhost:mod/mod) as it is: the host "
+            "calls its functions with the WIT's types only",
+            details={"import": name, "expected": expected, "found": found},
         )
         self.name = name
 

@@ -18,6 +18,14 @@ answer) but:
   float (or 8-byte int) of each element at once, and builds lists from an element array kept
   per host function (:class:`ListWriter`).
 
+Memory safety: raw callbacks accept any type, so ``_wasm_types`` checks every import and
+export against the WIT at load, and only components with the exact WIT types reach this path.
+The host never reads the guest's linear memory here: wasmtime lifts each argument (checking
+every pointer and length against the memory's size) into host-side values before a callback
+runs, and each decoder checks a value's kind before reading it (:class:`ValueKindMismatch`).
+Arguments larger than any call may take are refused before they are converted
+(:func:`_oversized`).
+
 ctypes swallows exceptions raised inside raw callbacks (it prints them and returns 0), so
 every callback catches everything: a refused call becomes an ``err(host-error)`` value, and any
 other exception is parked on the bindings and turned into a trap; the component re-raises the
@@ -40,9 +48,17 @@ from wasmtime import _ffi as ffi
 from wasmtime.component import Func, LinkerInstance, Variant
 from wasmtime.component._types import FuncType
 
-from host_api import ModFault
+from host_api import (
+    MAX_LOG_LINE,
+    MAX_PAYLOAD_BYTES,
+    MAX_TAGS,
+    BadArgument,
+    ModFault,
+    PayloadTooLarge,
+    parse_json_text,
+)
 
-from ._wasm_host import TAGGED_RESULTS, HostBindings, HostErrorRecord, parse_json_text
+from ._wasm_host import TAGGED_RESULTS, HostBindings, HostCallTimeout, HostErrorRecord
 from ._wasm_memory import new_error
 
 Val = ffi.wasmtime_component_val_t
@@ -87,10 +103,27 @@ def _elements(vlist: Any, dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
     return np.frombuffer((ctypes.c_char * (n * VAL_SIZE)).from_address(addr), dtype=dtype)
 
 
+class ValueKindMismatch(Exception):
+    """A value of another kind than the function's WIT type where a decoder expected one.
+
+    Unreachable once ``_wasm_types`` checked the component's imports at load; kept so that a
+    decoder never reads a value's bytes as something they are not (a number as an address).
+    The handler answers it as a refused call (``SANDBOX_ERROR``).
+    """
+
+
+def _expect(val: Any, kind: int) -> None:
+    if val.kind != kind:
+        raise ValueKindMismatch(f"a value of kind {val.kind} where the WIT has kind {kind}")
+
+
 def read_f32_list(val: Any) -> array[float]:
     """A copy of a ``list<f32>`` value as an ``array('f')`` (what ``HostAPI`` copies
     cheapest), filled by one strided numpy copy."""
+    _expect(val, K_LIST)
     elems = _elements(val.of.list, F32_ELEMS)
+    if len(elems) and not bool((elems["kind"] == K_F32).all()):
+        _expect(val.of.list.data[0], K_F32)
     out = array("f", _ZERO_F32) * len(elems)
     if len(elems):
         np.frombuffer(out, dtype=np.float32)[:] = elems["v"]
@@ -132,9 +165,25 @@ class ListWriter:
         _VALLIST_NEW(ctypes.addressof(out.of.list), n, elems.ctypes.data if n else None)
 
 
-def read_str(val: Any) -> str:
-    """The text of a ``string`` value."""
+def read_vec3(val: Any) -> tuple[float, float, float]:
+    """The x, y, z of a ``vec3`` record value."""
+    _expect(val, K_RECORD)
+    if val.of.record.size != 3:
+        _expect(val, -1)
+    rec = val.of.record.data
+    for i in range(3):
+        _expect(rec[i].val, K_F64)
+    return (rec[0].val.of.f64, rec[1].val.of.f64, rec[2].val.of.f64)
+
+
+def read_str(val: Any, limit: int = -1) -> str:
+    """The text of a ``string`` value (its first ``limit`` bytes, whole characters only, when
+    ``limit`` is not -1)."""
+    if val.kind != K_STRING:
+        _expect(val, K_STRING)
     s = val.of.string
+    if 0 <= limit < s.size:
+        return ctypes.string_at(s.data, limit).decode("utf-8", "ignore")
     return ctypes.string_at(s.data, s.size).decode("utf-8")
 
 
@@ -193,10 +242,17 @@ _TAGS = iter(range(1, 2**62))
 @_RAW_CALLBACK
 def _trampoline(env, context, ty, args, nargs, results, nresults):  # type: ignore[no-untyped-def]
     handler = _LIVE[env]
+    clock = handler.bindings.clock
+    # Time in host functions is the call's time too: past the limit, trap on the way in and
+    # on the way out (a guest in straight-line code would otherwise never see its deadline).
+    if clock is not None and clock.left() <= 0:
+        return new_error(TIMEOUT_MESSAGE)
     try:
         handler.fn(context, ty, args, results)
     except BaseException as exc:  # ctypes would swallow it: park, and trap the guest
         return handler.fail(exc)
+    if clock is not None and clock.left() <= 0:
+        return new_error(TIMEOUT_MESSAGE)
     return 0
 
 
@@ -233,6 +289,8 @@ class _Handler:
 
     def fail(self, exc: BaseException) -> int:
         """Park ``exc`` for the component to re-raise; return the error that traps the guest."""
+        if isinstance(exc, HostCallTimeout):  # the stock wrapper's deadline check
+            return new_error(TIMEOUT_MESSAGE)
         self.bindings.parked = exc
         return new_error(f"host function {self.name} failed")
 
@@ -250,14 +308,29 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
                 work(arg_array.from_address(args), out)
             except ModFault as fault:
                 _err(out, *bindings.refused(call, fault))
+            except ValueKindMismatch as exc:
+                fault = BadArgument(
+                    f"{call}: {exc}",
+                    mod_id=api.mod_id,
+                    hint="build the component against wit/ (world modhost:mod/mod)",
+                )
+                _err(out, *bindings.refused(call, fault))
 
         return handler
 
     def log(args: Any, results: Any) -> None:
-        api.log(read_str(args[0]))
+        # Only what the log keeps is decoded (a guest may pass megabytes).
+        api.log(read_str(args[0], limit=4 * MAX_LOG_LINE))
         _ok(results, None)
 
     def emit(args: Any, results: Any) -> None:
+        _expect(args[1], K_STRING)
+        if args[1].of.string.size > MAX_PAYLOAD_BYTES:  # refused before it is even copied
+            raise PayloadTooLarge(
+                f"event payload is longer than {MAX_PAYLOAD_BYTES} bytes",
+                mod_id=api.mod_id,
+                hint="send smaller payloads",
+            )
         payload = parse_json_text(read_str(args[1]), mod_id=api.mod_id, what="event payload")
         api.emit(read_str(args[0]), payload)
         _ok(results, None)
@@ -285,9 +358,26 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
         _ok(results, inner)
 
     def set_position(args: Any, results: Any) -> None:
-        rec = args[1].of.record.data
-        api.set_position(args[0].of.u64, (rec[0].val.of.f64, rec[1].val.of.f64, rec[2].val.of.f64))
+        _expect(args[0], K_U64)
+        api.set_position(args[0].of.u64, read_vec3(args[1]))
         _ok(results, None)
+
+    def spawn(args: Any, results: Any) -> None:
+        tags = args[3]
+        _expect(tags, K_LIST)
+        if tags.of.list.size > MAX_TAGS:  # refused before a single tag is read
+            raise PayloadTooLarge(
+                f"an entity may have at most {MAX_TAGS} tags ({tags.of.list.size} given)",
+                mod_id=api.mod_id,
+                hint="use fewer tags; keep per-entity data in ctx.state",
+                details={"what": "tags", "limit": MAX_TAGS},
+            )
+        names = [read_str(tags.of.list.data[i]) for i in range(tags.of.list.size)]
+        entity_id = api.spawn(read_str(args[0]), read_vec3(args[1]), read_vec3(args[2]), names)
+        inner = Val()
+        inner.kind = K_U64
+        inner.of.u64 = entity_id
+        _ok(results, inner)
 
     def tick(_ctx: Any, _ty: int, _args: int, results: int) -> None:
         _PACK_U64_INTO(ADDRESS_SPACE, results, K_U64, api.tick)
@@ -302,12 +392,38 @@ def _fast_handlers(bindings: HostBindings) -> dict[str, RawHandler]:
         "ids-of": guarded("ids-of", 1, ids_of),
         "set-positions-of": guarded("set-positions-of", 2, set_positions_of),
         "set-position": guarded("set-position", 2, set_position),
+        "spawn": guarded("spawn", 4, spawn),
         "tick": tick,
         "random": random,
     }
 
 
-def _converted(fn: Callable[..., Any]) -> RawHandler:
+#: Lists a converted function may be passed, at most (checked before any element is converted).
+_LIST_CAPS: Final[dict[str, int]] = {"spawn": MAX_TAGS}
+
+
+def _oversized(name: str, vals: Any, count: int, mod_id: str) -> PayloadTooLarge | None:
+    """A refusal if an argument is larger than any call of ``name`` may take: strings past
+    :data:`MAX_PAYLOAD_BYTES`, lists past :data:`_LIST_CAPS`. Checked on the raw values,
+    before the stock converters build a Python object per element."""
+    for i in range(count):
+        val = vals[i]
+        if val.kind == K_STRING and val.of.string.size > MAX_PAYLOAD_BYTES:
+            what, cap = "a string argument", MAX_PAYLOAD_BYTES
+        elif val.kind == K_LIST and val.of.list.size > _LIST_CAPS.get(name, MAX_PAYLOAD_BYTES):
+            what, cap = "a list argument", _LIST_CAPS.get(name, MAX_PAYLOAD_BYTES)
+        else:
+            continue
+        return PayloadTooLarge(
+            f"{name}: {what} is larger than {cap}",
+            mod_id=mod_id,
+            hint="pass less data in one call",
+            details={"what": what, "limit": cap},
+        )
+    return None
+
+
+def _converted(fn: Callable[..., Any], name: str, bindings: HostBindings) -> RawHandler:
     """A raw handler for a less frequent function: wasmtime-py's own value converters around
     the stock binding (same answers, no per-function decoder to maintain)."""
     from wasmtime import StoreContext
@@ -320,6 +436,10 @@ def _converted(fn: Callable[..., Any]) -> RawHandler:
             with FuncType._from_ptr(ty, owner=store) as fty:
                 params = fty.params
                 vals = (Val * max(1, len(params))).from_address(args or 0) if params else ()
+                refusal = _oversized(name, vals, len(params), bindings.api.mod_id)
+                if refusal is not None:
+                    _err(Val.from_address(results), *bindings.refused(name, refusal))
+                    return
                 pyargs = [t.convert_from_c(vals[i]) for i, (_, t) in enumerate(params)]
                 value = fn(store, *pyargs)
                 if isinstance(value, Variant) and value.tag == "err":
@@ -359,7 +479,7 @@ def add_fast_functions(
             continue
         fn = fast.get(name)
         if fn is None or name in TAGGED_RESULTS:
-            fn = _converted(stock)
+            fn = _converted(stock, name, bindings)
         handler = _Handler(name, bindings, fn)
         owner.handlers.append(handler)
         tag = next(_TAGS)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Final, final
+from typing import Any, Final, Protocol, final
 
 from wasmtime import Engine
 from wasmtime.component import Linker, Record, Variant
@@ -22,11 +22,11 @@ from wasmtime.component import Linker, Record, Variant
 from host_api import (
     WIT_HOST_FUNCTIONS,
     WIT_HOST_INTERFACE,
-    BadArgument,
     EntityView,
     HostAPI,
     ModFault,
     RayHit,
+    parse_json_text,
 )
 
 #: Results whose ok and err cases wasmtime-py cannot tell apart by Python type; they travel
@@ -47,6 +47,23 @@ class HostErrorRecord(Record):
 
 
 HostFunc = Callable[..., Any]
+
+
+class CallClock(Protocol):
+    """How long the current guest call has left (``_wasm_fast.WallClock`` and friends)."""
+
+    def left(self) -> int:
+        """Epoch ticks left (0 or less: the call is out of time)."""
+        ...
+
+
+class HostCallTimeout(Exception):
+    """Raised (stock path) or turned into a trap (fast path) when a host function is entered
+    or returned from past the call's wall-clock limit; the component reports it as
+    ``SANDBOX_TIMEOUT``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"wasm trap: interrupt (host function {name} ran past the call's limit)")
 
 
 def _vec3(value: Any) -> tuple[float, float, float]:
@@ -85,16 +102,6 @@ def host_error(code: str, message: str) -> HostErrorRecord:
     return rec
 
 
-def parse_json_text(text: str, *, mod_id: str, what: str) -> Any:
-    """JSON text from a guest, as a value (checked again by the host API)."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise BadArgument(
-            f"{what} is not valid JSON text", mod_id=mod_id, hint=f"pass {what} as JSON text"
-        ) from None
-
-
 @final
 class HostBindings:
     """The WIT host functions of one mod instance, closed over its :class:`HostAPI`.
@@ -106,6 +113,10 @@ class HostBindings:
         self.api: Final = api
         #: A Python exception raised by a host function during the current guest call.
         self.parked: BaseException | None = None
+        #: The current call's clock (``left()`` ticks until its wall-clock limit), set by the
+        #: component for each store: time spent in host functions counts against the call, so
+        #: a host function is not entered, nor returned from, past the limit.
+        self.clock: CallClock | None = None
         self._reported: set[tuple[str, str]] = set()
 
     # -- plumbing --------------------------------------------------------------------------
@@ -184,9 +195,19 @@ class HostBindings:
         assert tuple(sorted(out)) == tuple(sorted(WIT_HOST_FUNCTIONS)), "WIT drift"
         return out
 
+    def out_of_time(self) -> bool:
+        """Whether the current guest call has used its wall-clock budget."""
+        clock = self.clock
+        return clock is not None and clock.left() <= 0
+
     def _stock(self, name: str, fn: Callable[..., Any]) -> HostFunc:
         def call(_store: Any, *args: Any) -> Any:
-            return self._guard(name, lambda: fn(*args))
+            if self.out_of_time():
+                raise HostCallTimeout(name)
+            value = self._guard(name, lambda: fn(*args))
+            if self.out_of_time():
+                raise HostCallTimeout(name)
+            return value
 
         return call
 

@@ -45,11 +45,23 @@ _MAP_FAILED: Final = ctypes.c_void_p(-1).value
 
 
 @dataclass(eq=False)
-class MemoryOwner:
-    """One component instance's view of its memories: the cap, and whether it was hit."""
+class MemoryBudget:
+    """Bytes one mod's linear memories may hold together (its ``memory_mb``), shared by all
+    its components and every instance of them."""
 
-    #: Bytes each linear memory of the owner may grow to.
     cap: int
+    #: Bytes held now by the memories of every owner drawing on this budget.
+    used: int = 0
+
+
+@dataclass(eq=False)
+class MemoryOwner:
+    """One component instance's view of its memories: its budget, and whether it was hit."""
+
+    #: What the owner's memories draw on (shared with the mod's other component instances).
+    budget: MemoryBudget
+    #: Bytes the owner's live memories hold now, summed.
+    used: int = 0
     #: Set when a growth (or the initial size) was refused at the cap; reset per call.
     refused: bool = False
     #: The largest size any of the owner's memories reached, in bytes.
@@ -109,7 +121,7 @@ class HostMemory:
 
     def __init__(self, default_cap: int = 4 * 1024**3) -> None:
         self._libc = _libc()
-        self._default = MemoryOwner(cap=default_cap)
+        self._default = MemoryOwner(MemoryBudget(cap=default_cap))
         self._local = threading.local()
         self._memories: dict[int, _LinearMemory] = {}
         self._ids = itertools.count(1)
@@ -155,15 +167,16 @@ class HostMemory:
     ) -> int:
         try:
             owner = getattr(self._local, "owner", None) or self._default
-            if minimum > owner.cap:
+            budget = owner.budget
+            if budget.used + minimum > budget.cap:
                 owner.refused = True
                 return new_error(
                     f"memory minimum size of {minimum} bytes exceeds memory limits "
-                    f"({owner.cap} bytes)"
+                    f"({budget.cap} bytes for all memories of the mod, {budget.used} in use)"
                 )
             # A fixed reservation, so the memory never moves: what wasmtime asked for, or the
             # cap when it left the choice to us.
-            span = reserved if reserved else min(max(owner.cap, minimum), maximum)
+            span = reserved if reserved else min(max(budget.cap, minimum), maximum)
             base = self._libc.mmap(
                 None,
                 span + guard,
@@ -177,7 +190,9 @@ class HostMemory:
             if minimum and self._libc.mprotect(base, minimum, _PROT_RW) != 0:
                 self._libc.munmap(base, span + guard)
                 return new_error("cannot map the initial linear memory")
-            owner.peak = max(owner.peak, minimum)
+            owner.used += minimum
+            budget.used += minimum
+            owner.peak = max(owner.peak, owner.used)
             tag = next(self._ids)
             self._memories[tag] = _LinearMemory(base, span + guard, span, minimum, owner)
             out = memory_ret.contents
@@ -198,15 +213,19 @@ class HostMemory:
     def _grow_memory(self, env: int, new_size: int) -> int:
         try:
             memory = self._memories[env]
-            if new_size > memory.owner.cap or new_size > memory.capacity:
-                memory.owner.refused = True
+            owner = memory.owner
+            grown = new_size - memory.size
+            if owner.budget.used + grown > owner.budget.cap or new_size > memory.capacity:
+                owner.refused = True
                 return new_error(f"memory growth to {new_size} bytes refused at the limit")
             if new_size > memory.size and (
                 self._libc.mprotect(memory.base, new_size, _PROT_RW) != 0
             ):
                 return new_error("cannot map more linear memory")
             memory.size = new_size
-            memory.owner.peak = max(memory.owner.peak, new_size)
+            owner.used += grown
+            owner.budget.used += grown
+            owner.peak = max(owner.peak, owner.used)
             return 0
         except BaseException as exc:
             return new_error(f"host memory grow failed: {exc!r}")
@@ -214,6 +233,8 @@ class HostMemory:
     def _finalize(self, env: int) -> None:
         memory = self._memories.pop(env, None)
         if memory is not None:
+            memory.owner.used -= memory.size
+            memory.owner.budget.used -= memory.size
             self._libc.munmap(memory.base, memory.mapped)
 
 

@@ -13,9 +13,9 @@ from typing import Final, final
 
 from host_api import HostAPI, Limits, Manifest, ModFault
 
-from ._wasm_component import WasmComponent, load_component
+from ._wasm_component import WasmComponent, load_component, memory_budget
 from ._wasm_engine import WasmEngine
-from ._wasm_errors import ComponentLoadFailed
+from ._wasm_errors import ComponentLoadFailed, HostMemoryLimit
 
 
 @final
@@ -25,12 +25,45 @@ class ComponentRuntime:
     :param data_dir: the host's data folder (artifacts go to ``wasm-cache/`` inside it);
         None disables the artifact cache.
     :param progress: show compile progress on stderr.
+    :param host_memory_mb: megabytes every mod's components together may reserve (a mod with
+        components reserves its effective ``memory_mb``, shared by its components); None: no
+        host-wide cap.
     """
 
-    def __init__(self, data_dir: Path | None, *, progress: bool = True) -> None:
+    def __init__(
+        self, data_dir: Path | None, *, progress: bool = True, host_memory_mb: int | None = None
+    ) -> None:
         self.data_dir: Final = data_dir
         self._progress = progress
         self._engine: WasmEngine | None = None
+        self.host_memory_mb: Final = host_memory_mb
+        #: Each loaded mod's components and the megabytes it reserved, held while any of them
+        #: is open (closed ones are pruned).
+        self._live: list[tuple[tuple[WasmComponent, ...], int]] = []
+
+    @property
+    def reserved_mb(self) -> int:
+        """Megabytes reserved by the components still open."""
+        self._live = [(cs, mb) for cs, mb in self._live if not all(c.closed for c in cs)]
+        return sum(mb for _, mb in self._live)
+
+    def _admit(self, manifest: Manifest, limits: Limits) -> None:
+        """Refuse ``manifest``'s components if they would pass ``host_memory_mb``."""
+        cap = self.host_memory_mb
+        need = limits.memory_mb if manifest.components else 0
+        if cap is None or not need:
+            return
+        reserved = self.reserved_mb
+        if reserved + need > cap:
+            raise HostMemoryLimit(
+                f"its components need {need} MB of memory; {reserved} of the host's "
+                f"{cap} MB are reserved by other mods",
+                mod_id=manifest.id,
+                file=manifest.components[0].path,
+                hint="ask for less memory ([limits] memory_mb in mod.toml), load fewer mods, "
+                "or raise [limits] host_memory_mb in modhost.toml",
+                details={"need_mb": need, "reserved_mb": reserved, "host_memory_mb": cap},
+            )
 
     @property
     def engine(self) -> WasmEngine:
@@ -54,11 +87,16 @@ class ComponentRuntime:
         :param folder: the mod's folder (component paths are relative to it).
         :param limits: the effective limits (manifest request capped by the policy).
         :param wasi: link WASI (the policy's ``[sandbox] wasi``).
+        :raises HostMemoryLimit: the components would pass ``host_memory_mb``.
         :raises ModFault: the first component that failed to load or ``init``; the ones
             already started are closed.
         """
         started: list[WasmComponent] = []
         root = folder.resolve()
+        self._admit(manifest, limits)
+        # One budget for all of the mod's components: memory_mb bounds the sum of their
+        # memories and tables.
+        budget = memory_budget(limits.memory_mb, len(manifest.components))
         try:
             for entry in manifest.components:
                 path = (root / entry.path).resolve()
@@ -77,12 +115,15 @@ class ComponentRuntime:
                         limits=limits,
                         file=entry.path,
                         wasi=wasi,
+                        budget=budget,
                     )
                 )
         except ModFault:
             for component in started:
                 component.close()
             raise
+        if started:
+            self._live.append((tuple(started), limits.memory_mb))
         return started
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from host_api import HostPolicy
 from runtime._cmd_sandbox import _print_human, build_report, report_of
-from sandbox import ATTACKS, AuditResult
+from sandbox import ATTACKS, COMPONENT_ATTACKS, AuditResult
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,9 +33,11 @@ def test_audit_json_reports_every_case_stopped(tmp_path: Path) -> None:
     assert report["tier"] == HostPolicy().sandbox.tier == "process"
     assert report["limits"] == {"fuel": 200_000, "memory_mb": 16, "timeout_ms": 5}
     assert set(report["faults"]) == {"warn_after", "throttle_after", "quarantine_after"}
-    assert report["total"] == len(ATTACKS) == len(report["cases"])
+    assert report["total"] == len(ATTACKS) + len(COMPONENT_ATTACKS) == len(report["cases"])
     assert report["stopped"] == report["total"]
-    assert {c["attack_class"] for c in report["cases"]} == {"escape", "resource", "api-abuse"}
+    classes = {c["attack_class"] for c in report["cases"]}
+    assert classes == {"escape", "resource", "api-abuse", "abi", "load"}
+    assert {c["tier"] for c in report["cases"] if c["name"].startswith("wasm.")} == {"wasm"}
     for case in report["cases"]:
         assert case["stopped"] is True
         # Under the default policy's 5 ms limit a loaded machine may stop a case by time

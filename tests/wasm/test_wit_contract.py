@@ -92,3 +92,54 @@ def test_results_the_stock_converters_cannot_express_are_routed(resolved: dict[s
     assert needing, "the WIT has no result<option<T>, E>: drop this routing"
     assert needing <= TAGGED_RESULTS | RAW_ONLY_RESULTS
     assert needing >= RAW_ONLY_RESULTS
+
+
+def _render(ty: Any, types: list[dict[str, Any]], *, top: bool = False) -> str:
+    """A type of wasm-tools' resolved JSON in the notation of ``WIT_HOST_SIGNATURES``."""
+    if isinstance(ty, str):
+        return ty
+    entry = types[ty]
+    if entry.get("name") and not top:
+        return str(entry["name"])
+    kind = entry["kind"]
+    if "record" in kind:
+        fields = ", ".join(
+            f"{f['name']}: {_render(f['type'], types)}" for f in kind["record"]["fields"]
+        )
+        return f"record{{{fields}}}"
+    if "list" in kind:
+        return f"list<{_render(kind['list'], types)}>"
+    if "option" in kind:
+        return f"option<{_render(kind['option'], types)}>"
+    if "tuple" in kind:
+        return f"tuple<{', '.join(_render(e, types) for e in kind['tuple']['types'])}>"
+    if "result" in kind:
+        ok, err = kind["result"].get("ok"), kind["result"].get("err")
+        return f"result<{'_' if ok is None else _render(ok, types)}, {_render(err, types)}>"
+    if "type" in kind:
+        return _render(kind["type"], types)
+    raise AssertionError(f"a type the notation does not cover: {entry}")
+
+
+def _signature(func: dict[str, Any], types: list[dict[str, Any]]) -> str:
+    params = ", ".join(_render(p["type"], types) for p in func["params"])
+    result = func.get("result")
+    return f"func({params})" + ("" if result is None else f" -> {_render(result, types)}")
+
+
+def test_the_types_the_host_checks_are_the_wit_types(resolved: dict[str, Any]) -> None:
+    """The load-time type check (``sandbox._wasm_types``) compares against these tables."""
+    from host_api import WIT_EXPORT_SIGNATURES, WIT_HOST_SIGNATURES, WIT_TYPE_SHAPES
+
+    types = resolved["types"]
+    (host,) = [i for i in resolved["interfaces"] if i["name"] == "host"]
+    assert {n: _signature(f, types) for n, f in host["functions"].items()} == WIT_HOST_SIGNATURES
+    shapes = {n: _render(i, types, top=True) for n, i in host["types"].items()}
+    assert shapes == WIT_TYPE_SHAPES
+    worlds = {w["name"]: w for w in resolved["worlds"]}
+    exports = {
+        n: _signature(e["function"], types)
+        for w in ("mod", "reloadable-mod")
+        for n, e in worlds[w]["exports"].items()
+    }
+    assert exports == WIT_EXPORT_SIGNATURES
