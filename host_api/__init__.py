@@ -62,6 +62,7 @@ __all__ = [
     "StorageQuotaExceeded",
     "TickLimiter",
     "UnknownKey",
+    "UnsafeFile",
     "Vec3",
     "WorldPort",
     "any_error",
@@ -71,6 +72,7 @@ __all__ = [
     "manifest_json_schema",
     "parse_manifest",
     "parse_specifier",
+    "read_regular",
     "write_atomically",
 ]
 
@@ -100,6 +102,8 @@ from ._errors import ModhostError as ModhostError
 from ._errors import ModHostInternalError as ModHostInternalError
 from ._errors import PolicyError as PolicyError
 from ._fs import FileAccessDenied as FileAccessDenied
+from ._fs import UnsafeFile as UnsafeFile
+from ._fs import read_regular as read_regular
 from ._gameplay import BUTTON_NAMES as BUTTON_NAMES
 from ._gameplay import KEY_NAMES as KEY_NAMES
 from ._gameplay import MOUSE_BUTTONS as MOUSE_BUTTONS

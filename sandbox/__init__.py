@@ -12,6 +12,7 @@ May import: host_api, the standard library, RestrictedPython, wasmtime, numpy.
 __all__ = [
     "ATTACKS",
     "HOOKS",
+    "MAX_SOURCE_BYTES",
     "ArtifactCache",
     "Attack",
     "AuditResult",
@@ -67,6 +68,7 @@ from ._errors import ScriptTimeout as ScriptTimeout
 from ._factory import create_sandbox as create_sandbox
 from ._process import ProcessSandbox as ProcessSandbox
 from ._restricted import RestrictedSandbox as RestrictedSandbox
+from ._source_limits import MAX_SOURCE_BYTES as MAX_SOURCE_BYTES
 from ._wasm_cache import ArtifactCache as ArtifactCache
 from ._wasm_component import WasmComponent as WasmComponent
 from ._wasm_component import load_component as load_component

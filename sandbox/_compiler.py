@@ -30,6 +30,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer
 from ._builtins import IMPORTABLE, MATH_CHECKED, MATH_NAMES, REFUSED
 from ._guards import GUARDED_METHODS
 from ._names import forbidden_attribute
+from ._source_limits import source_problem
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class ScriptProblem:
 
     line: int | None
     message: str
+    #: True when the script broke a compile cap (``SANDBOX_COMPILE_LIMIT``), not a rule.
+    limit: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,27 +60,54 @@ class ScriptCheck:
 _LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
 
 
-@functools.lru_cache(maxsize=256)
 def check_script(source: str, path: str = "<script>") -> ScriptCheck:
     """Check and compile ``source``; collect every problem instead of raising.
 
-    Cached (a pure function of its arguments; code objects are immutable and each sandbox
-    runs them in its own namespace): a hot reload recompiles every dependent of an edited
-    mod, and only the edited script is new.
+    The compile caps (``_source_limits``) come first, so neither the parser nor the cache
+    ever holds a source over them. Then cached (a pure function of its arguments; code
+    objects are immutable and each sandbox runs them in its own namespace): a hot reload
+    recompiles every dependent of an edited mod, and only the edited script is new.
 
     :param source: the script text.
     :param path: its path relative to the mod folder (shown in tracebacks and diagnostics).
     """
-    result = compile_restricted_exec(source, filename=path, policy=_Checker)
+    too_big = source_problem(source)
+    if too_big is not None:
+        return ScriptCheck(None, (ScriptProblem(too_big.line, too_big.message, limit=True),))
+    return _checked(source, path)
+
+
+@functools.lru_cache(maxsize=256)
+def _checked(source: str, path: str) -> ScriptCheck:
+    try:
+        result = compile_restricted_exec(source, filename=path, policy=_Checker)
+    except (RecursionError, MemoryError) as exc:
+        # Past the nesting scan, only the compiler's own limits: still the script's fault.
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too complex"
+        return ScriptCheck(None, (ScriptProblem(None, f"the script is {what} to compile", True),))
+    except (SyntaxError, ValueError, OverflowError) as exc:
+        # Raised past RestrictedPython's own handling (null bytes, literals over a limit).
+        line = exc.lineno if isinstance(exc, SyntaxError) else None
+        return ScriptCheck(None, (ScriptProblem(line, _short(f"{type(exc).__name__}: {exc}")),))
     problems = []
     for text in result.errors:
         m = _LINE.match(text)
         if m:
-            problems.append(ScriptProblem(int(m.group(1)), m.group(2).strip()))
+            problems.append(ScriptProblem(int(m.group(1)), _short(m.group(2).strip())))
         else:
-            problems.append(ScriptProblem(_syntax_line(text), text))
+            problems.append(ScriptProblem(_syntax_line(text), _short(text)))
     code = result.code if not problems else None
     return ScriptCheck(code, tuple(problems), tuple(result.warnings))
+
+
+#: Characters of a problem's message kept (a syntax error quotes the script's own line).
+MAX_PROBLEM_CHARS: Final = 300
+
+
+def _short(text: str) -> str:
+    if len(text) <= MAX_PROBLEM_CHARS:
+        return text
+    return text[:MAX_PROBLEM_CHARS] + f"... ({len(text)} characters)"
 
 
 def _syntax_line(text: str) -> int | None:

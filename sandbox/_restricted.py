@@ -21,7 +21,7 @@ from itertools import compress
 from types import CodeType
 from typing import Any, ClassVar, Final
 
-from host_api import HostCallFailed, Limits, ModhostError
+from host_api import DiagnosticCode, HostCallFailed, Limits, ModhostError
 
 from ._builtins import build_builtins, math_namespace
 from ._compiler import ScriptCheck, check_script
@@ -40,6 +40,7 @@ from ._fuel import Meter
 from ._guards import NUMBERS, Guards
 from ._memory import retained_bytes
 from ._signals import LimitSignal, MemorySignal
+from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES
 
 #: Calls between two measurements of the memory a mod keeps.
 MEMORY_SAMPLE_EVERY: Final = 64
@@ -268,6 +269,8 @@ def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
     first = check.errors[0] if check.errors else None
     message = first.message if first else "could not compile"
     more = len(check.errors) - 1
+    if first is not None and first.limit:
+        raise compile_limit(mod_id, path, first.line, message)
     raise ScriptRejected(
         # The file and line travel as fields (rendered once, as "(path:line)").
         message + (f" (and {more} more problem{'s' * (more > 1)})" if more > 0 else ""),
@@ -278,6 +281,22 @@ def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
         "introspection attributes, imports other than math, classes ...) or fix the syntax",
         details={"problems": [{"line": p.line, "message": p.message} for p in check.errors]},
     )
+
+
+def compile_limit(mod_id: str, path: str, line: int | None, message: str) -> ScriptRejected:
+    """``SANDBOX_COMPILE_LIMIT``: the script is over a compile cap (see ``_source_limits``)."""
+    rejected = ScriptRejected(
+        message,
+        mod_id=mod_id,
+        file=path,
+        line=line,
+        hint=f"keep scripts under {MAX_SOURCE_BYTES // 1024} KiB, lines under "
+        f"{MAX_LINE_CHARS} characters and nesting under {MAX_NESTING} levels: split long "
+        "expressions with intermediate variables, and put large data in assets read with "
+        "ctx.fs.read",
+    )
+    rejected.code = DiagnosticCode.SANDBOX_COMPILE_LIMIT
+    return rejected
 
 
 #: Characters of an exception's text kept in a diagnostic (a script controls that text).

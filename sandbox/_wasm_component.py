@@ -27,6 +27,7 @@ from host_api import (
     HostAPI,
     JSONValue,
     Limits,
+    UnsafeFile,
 )
 
 from ._errors import SandboxClosed
@@ -363,6 +364,13 @@ def load_component(
     """
     try:
         component = engine.compile_file(path)
+    except UnsafeFile as exc:
+        raise ComponentLoadFailed(
+            f"cannot read {file}: {exc.message}",
+            mod_id=api.mod_id,
+            file=file,
+            hint=exc.hint or "components must be regular files under the size cap",
+        ) from None
     except OSError as exc:
         raise ComponentLoadFailed(
             f"cannot read {file}: {exc.strerror}",

@@ -17,9 +17,14 @@ from typing import Final, final
 import wasmtime
 from wasmtime.component import Component
 
+from host_api import read_regular
+
 from ._errors import SandboxClosed
 from ._wasm_cache import ArtifactCache
 from ._wasm_memory import SUPPORTED, host_memory
+
+#: The largest component file read (checked on ``lstat`` data before it is opened).
+MAX_COMPONENT_BYTES: Final = 256 * 1024 * 1024
 
 #: Milliseconds between epoch ticks; a deadline of ``timeout_ms`` is this many ticks or more.
 EPOCH_INTERVAL_MS: Final = 1.0
@@ -95,10 +100,15 @@ class WasmEngine:
         return self.cache.load(self.engine, data, name=name)
 
     def compile_file(self, path: Path) -> Component:
-        """Compile (or fetch from the cache) the component at ``path`` (``.wasm`` or ``.wat``)."""
+        """Compile (or fetch from the cache) the component at ``path`` (``.wasm`` or ``.wat``).
+
+        :raises host_api.UnsafeFile: not a regular file (never opened), or over
+            :data:`MAX_COMPONENT_BYTES` (never read).
+        """
+        data = read_regular(path, max_bytes=MAX_COMPONENT_BYTES)
         if path.suffix == ".wat":
-            return self.compile(path.read_text(encoding="utf-8"), name=path.name)
-        return self.compile(path.read_bytes(), name=path.name)
+            return self.compile(data.decode("utf-8"), name=path.name)
+        return self.compile(data, name=path.name)
 
     @property
     def closed(self) -> bool:
