@@ -7,9 +7,9 @@ Limits (see the package docs for what each costs):
 - allocations go through :class:`Guards` before they happen;
 - recursion is the interpreter's own ``RecursionError``, reported as
   ``SANDBOX_RECURSION_LIMIT`` (the host's stack is never exhausted: Python raises first);
-- retained memory (module data and ``ctx.state``) is measured after every call that made a
-  big allocation (256 KiB or more), after every mod-script call and module body, and every
-  :data:`MEMORY_SAMPLE_EVERY` entity calls (growth in small pieces is bounded by fuel).
+- retained memory (module data and ``ctx.state``) is measured by an incremental walk that
+  each call pays for in proportion to its work (``_memory.py``): keeping data costs nothing
+  per call, changing it costs in proportion to the change.
 
 What this tier cannot do is interrupt one long C-level operation (sorting a list the size of
 the memory limit, a big-int division). The process tier (``_process.py``) can.
@@ -38,12 +38,15 @@ from ._errors import (
 )
 from ._fuel import Meter
 from ._guards import NUMBERS, Guards
-from ._memory import retained_bytes
+from ._memory import (
+    BYTES_PER_VISIT,
+    ENTITY_CALL_CREDIT,
+    FUEL_PER_VISIT,
+    MOD_CALL_CREDIT,
+    RetainedWalk,
+)
 from ._signals import LimitSignal, MemorySignal
 from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES
-
-#: Calls between two measurements of the memory a mod keeps.
-MEMORY_SAMPLE_EVERY: Final = 64
 
 _SIGNAL_FAULTS: Final[dict[str, type[ScriptFault]]] = {
     "SANDBOX_FUEL_EXHAUSTED": FuelExhausted,
@@ -83,7 +86,7 @@ class RestrictedSandbox(ScriptSandbox):
         self._math = math_namespace(self._guards)
         self._namespaces: list[dict[str, Any]] = []
         self._generation = self._meter.generation
-        self._calls = 0
+        self._retained = RetainedWalk(self._guards.max_bytes)
 
     # -- the interface -------------------------------------------------------------------------
     def load(self, path: str, source: str) -> ScriptModule:
@@ -101,6 +104,7 @@ class RestrictedSandbox(ScriptSandbox):
         namespace = self._namespace(path)
         self._namespaces.append(namespace)
         self._run(path, exec, code, namespace)
+        self._retained.earn(MOD_CALL_CREDIT + self._meter.used() // FUEL_PER_VISIT)
         self._check_retained(path, None)
         hooks = frozenset(h for h in HOOKS if callable(namespace.get(h)))
         return ScriptModule(path=path, hooks=hooks, handle=namespace)
@@ -125,12 +129,18 @@ class RestrictedSandbox(ScriptSandbox):
         if meter._tripped is not None:
             # The script swallowed a signal (``finally: return``): still a fault.
             raise self._fault(module.path, meter._tripped)
-        self._calls = calls = self._calls + 1
-        if (
-            not calls % MEMORY_SAMPLE_EVERY
-            or self._guards.big_call == meter.calls
-            or not args
-            or getattr(args[0], "entity", True) is None
+        # The retained-memory walk is paid for by the call's work (see _memory.py).
+        earned = (meter._issued - meter._left() - meter._start) // FUEL_PER_VISIT
+        guards = self._guards
+        if guards.big_call == meter.calls:
+            earned += guards.big_bytes // BYTES_PER_VISIT
+        if self._retained.earn(
+            earned
+            + (
+                MOD_CALL_CREDIT
+                if not args or getattr(args[0], "entity", True) is None
+                else ENTITY_CALL_CREDIT
+            )
         ):
             self._check_retained(module.path, args[0] if args else None)
         return result
@@ -144,6 +154,7 @@ class RestrictedSandbox(ScriptSandbox):
         for namespace in self._namespaces:
             namespace.clear()
         self._namespaces.clear()
+        self._retained.reset()
         super().close()
 
     # -- internals -----------------------------------------------------------------------------
@@ -194,16 +205,14 @@ class RestrictedSandbox(ScriptSandbox):
         for namespace in self._namespaces:
             namespace["_fuel_"] = self._meter.stream
 
+    def _roots(self) -> list[Any]:
+        return [v for ns in self._namespaces for k, v in ns.items() if not k.startswith("_")]
+
     def _check_retained(self, path: str, ctx: Any) -> None:
         limit = self._guards.max_bytes
-        roots: list[Any] = [
-            v for ns in self._namespaces for k, v in ns.items() if not k.startswith("_")
-        ]
-        state = getattr(ctx, "state", None)
-        if type(state) is dict:
-            roots.append(state)
-        kept = retained_bytes(roots, limit)
-        if kept > limit:
+        self._retained.note_state(ctx)
+        kept = self._retained.step(self._roots)
+        if kept is not None:
             signal = MemorySignal(
                 f"the mod keeps more than its memory limit ({limit} bytes) in module data "
                 "and ctx.state",
