@@ -21,6 +21,7 @@ import ast
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from types import CodeType
 from typing import Any, Final
 
@@ -242,6 +243,7 @@ TYPE: Final = "_type_"
 NUMBERS: Final = "_NUM_"
 FLOAT: Final = "_float_"
 MATH: Final = "_math_"
+LOOP_RANGE: Final = "_lrange_"
 GUARD_NAMES: Final[dict[type[ast.operator], str]] = {
     ast.Add: "_add_",
     ast.Mult: "_mul_",
@@ -298,7 +300,7 @@ class _Instrumenter(ast.NodeTransformer):
     def visit_For(self, node: ast.For) -> Any:
         """Fuel: one unit per iteration, pulled in C (``compress(iterable, fuel)``)."""
         self.generic_visit(node)
-        node.iter = _call(COMPRESS, node.iter, _name(FUEL))
+        node.iter = _call(COMPRESS, _loop_range(node.iter), _name(FUEL))
         return node
 
     def visit_While(self, node: ast.While) -> Any:
@@ -314,7 +316,7 @@ class _Instrumenter(ast.NodeTransformer):
         self._no_walrus -= 1
         node.target = self.visit(node.target)
         node.ifs = [self.visit(test) for test in node.ifs]
-        node.iter = _call(COMPRESS, node.iter, _name(FUEL))
+        node.iter = _call(COMPRESS, _loop_range(node.iter), _name(FUEL))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
@@ -352,7 +354,9 @@ class _Instrumenter(ast.NodeTransformer):
             return node  # number + anything is a number or a TypeError
         if op in (ast.Mult, ast.Pow) and (_is_float(node.left) or _is_float(node.right)):
             return node  # float * anything is a number or a TypeError
-        if self._no_walrus or op is ast.LShift:
+        if self._no_walrus or op is ast.LShift or _larger_than(node.right, MAX_COPIED_NODES):
+            # The fast path below writes the right operand twice: copying a big one (a
+            # right-nested chain, ``a ** (b ** (c ** ...))``) would double the code per level.
             return ast.copy_location(_call(guard, node.left, node.right), node)
         # (_t_ OP right) if type(_t_ := left) is fast else guard(_t_, right)
         fast_types = _name(FLOAT) if op in (ast.Mult, ast.Pow) else _name(NUMBERS)
@@ -452,6 +456,31 @@ class _Instrumenter(ast.NodeTransformer):
         node.conversion = -1
         node.format_spec = None
         return node
+
+
+#: The largest right operand (in syntax-tree nodes) the numeric fast path copies.
+MAX_COPIED_NODES: Final = 64
+
+
+def _larger_than(node: ast.AST, limit: int) -> bool:
+    """Whether ``node``'s subtree has more than ``limit`` nodes (looks at ``limit + 1`` at most)."""
+    return next(islice(ast.walk(node), limit, None), None) is not None
+
+
+def _loop_range(iterable: ast.expr) -> ast.expr:
+    """``range(...)`` iterated by a loop becomes ``_lrange_(range, ...)``: the range object
+    never reaches the script, each item costs fuel, so its length is CPU, never memory (the
+    ``range`` builtin caps the length of ranges a script can hand to C consumers like
+    ``list``). ``_lrange_`` calls ``range`` itself when the script rebound the name."""
+    if (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "range"
+        and not iterable.keywords
+        and not any(isinstance(a, ast.Starred) for a in iterable.args)
+    ):
+        return ast.copy_location(_call(LOOP_RANGE, iterable.func, *iterable.args), iterable)
+    return iterable
 
 
 def _has_slice_store(target: ast.expr) -> bool:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Final
 
 from host_api import DiagnosticCode, HostCallFailed, Limits, ModhostError
 
-from ._builtins import build_builtins, math_namespace
+from ._builtins import build_builtins, loop_range, math_namespace
 from ._compiler import ScriptCheck, check_script
 from ._engine import HOOKS, ScriptModule, ScriptSandbox
 from ._errors import (
@@ -84,6 +84,7 @@ class RestrictedSandbox(ScriptSandbox):
         self._guards = Guards(limits.memory_mb, self._meter)
         self._builtins = build_builtins(self._guards)
         self._math = math_namespace(self._guards)
+        self._loop_range = loop_range(self._builtins["range"])
         self._namespaces: list[dict[str, Any]] = []
         self._generation = self._meter.generation
         self._retained = RetainedWalk(self._guards.max_bytes)
@@ -181,6 +182,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_fmt_": g.fmt,
             "_gm_": g.method,
             "_deny_slice_": _deny_slice,
+            "_lrange_": self._loop_range,
         }
 
     def _run(self, path: str, fn: Any, *args: Any) -> Any:
