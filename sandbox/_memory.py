@@ -38,12 +38,13 @@ MOD_CALL_CREDIT: Final = CHUNK
 ENTITY_CALL_CREDIT: Final = CHUNK // 64
 #: Units of fuel that earn one visit.
 FUEL_PER_VISIT: Final = 4
-#: Bytes of big allocations (see ``_guards.BIG_ALLOCATION``) that earn one visit.
-BYTES_PER_VISIT: Final = 64
+#: Bytes of big allocations (see ``_guards.BIG_ALLOCATION``) that earn one visit: as many
+#: visits as the smallest objects (about 32 bytes) those bytes could have held.
+BYTES_PER_VISIT: Final = 32
 #: A container's elements cost one visit per this many when they are queued (done in C).
 QUEUED_PER_VISIT: Final = 64
 #: Credit kept at most between calls (a burst of cheap calls cannot save up a long stall).
-MAX_CREDIT: Final = 64 * CHUNK
+MAX_CREDIT: Final = 256 * CHUNK
 
 _CONTAINERS: Final = (dict, list, tuple, set, frozenset)
 _LEAVES: Final = (str, bytes, int, float, bool, complex, type(None))
@@ -65,6 +66,8 @@ class RetainedWalk:
         self.last_total = 0
         #: Passes finished so far.
         self.passes = 0
+        #: Objects visited so far, over every pass (what the walk has cost).
+        self.visits = 0
         self._stack: list[Any] = []
         self._seen: set[int] = set()
         self._total = 0
@@ -154,6 +157,7 @@ class RetainedWalk:
                 stack.extend((obj.__kwdefaults__ or {}).values())
                 stack.extend(c.cell_contents for c in obj.__closure__ or () if _filled(c))
         self._total = total
+        self.visits += used
         return used
 
 
