@@ -14,35 +14,42 @@ the script's own functions; builtins and host objects are not the mod's and are 
 A pass that counts past the limit stops the mod (``SANDBOX_MEMORY_LIMIT``) at once, without
 finishing; a finished pass starts the next one on a later call. Data a mod adds to a
 container the current pass has already looked at is counted by the next pass, so growth is
-caught within about one pass, and a bomb that grows in big steps much sooner (big
-allocations earn the walk credit, and every single value is bounded by the allocation guards
-as it is made). The process tier adds the OS's own address-space limit as a backstop.
+caught within about one pass, and a bomb that grows in big steps much sooner: big
+allocations earn the walk credit, every single value is bounded by the allocation guards as
+it is made, and when the process's peak resident memory has grown by a quarter of the limit
+the next check walks everything at once (:meth:`RetainedWalk.grown`: bulk work done in C,
+``list(range(n))``, earns no credit by itself). The process tier adds the OS's own
+address-space limit as a backstop.
 
 Cost per visit is one ``getsizeof`` and, only for objects referenced from more than one
 place, one set lookup: a value held once cannot be met twice in a pass, so the walk remembers
-only shared objects (and so never holds a set as large as the data).
+only shared objects (and so never holds a set as large as the data). Between calls the walk
+keeps one cursor per container it is inside, not a queue of elements.
 """
 
 from __future__ import annotations
 
+import resource
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from types import FunctionType
 from typing import Any, Final
 
 #: Objects one chunk of walking visits at least; calls earn credit until a chunk is due.
-CHUNK: Final = 256
+CHUNK: Final = 128
 #: Credit a mod-script call or module body earns (a chunk per call: they run once per tick).
 MOD_CALL_CREDIT: Final = CHUNK
 #: Credit an entity call earns (a chunk every 64 calls of a kind with many entities).
 ENTITY_CALL_CREDIT: Final = CHUNK // 64
+#: Growth of the process's peak resident memory, as a share of the limit, that makes the next
+#: check a whole walk at once (see :meth:`RetainedWalk.grown`).
+PEAK_SHARE: Final = 4
 #: Units of fuel that earn one visit.
 FUEL_PER_VISIT: Final = 4
 #: Bytes of big allocations (see ``_guards.BIG_ALLOCATION``) that earn one visit: as many
 #: visits as the smallest objects (about 32 bytes) those bytes could have held.
 BYTES_PER_VISIT: Final = 32
-#: A container's elements cost one visit per this many when they are queued (done in C).
-QUEUED_PER_VISIT: Final = 64
 #: Credit kept at most between calls (a burst of cheap calls cannot save up a long stall).
 MAX_CREDIT: Final = 256 * CHUNK
 
@@ -68,10 +75,24 @@ class RetainedWalk:
         self.passes = 0
         #: Objects visited so far, over every pass (what the walk has cost).
         self.visits = 0
-        self._stack: list[Any] = []
+        self._stack: list[list[Any]] = []
         self._seen: set[int] = set()
         self._total = 0
         self._states: dict[int, dict[str, Any]] = {}
+        self._peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def grown(self) -> bool:
+        """Whether the process's peak resident memory grew by a quarter of the limit since
+        the last time this said so: then something (this mod, most likely) built a lot at
+        once, in C work that earns no credit (``list(range(n))``, ``str.split``), and the
+        next check should be a whole walk, not a chunk. One ``getrusage`` call; the peak
+        only grows, so a mod that reuses its memory never triggers it twice.
+        """
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        if peak - self._peak < self.limit // PEAK_SHARE:
+            return False
+        self._peak = peak
+        return True
 
     def earn(self, visits: int) -> bool:
         """Add credit; True when a chunk is due (call :meth:`step`)."""
@@ -93,13 +114,18 @@ class RetainedWalk:
         self._states.clear()
         self.credit = 0
 
-    def step(self, roots: Callable[[], Iterable[Any]]) -> int | None:
+    def step(self, roots: Callable[[], Iterable[Any]], *, whole: bool = False) -> int | None:
         """Spend the credit walking; the bytes counted if the pass went past the limit.
 
         :param roots: called when a pass starts: the module data to walk from.
+        :param whole: start a fresh pass and walk all of it now (it still stops past the
+            limit, so it costs at most what the limit holds).
         :returns: None while within the limit; otherwise the bytes counted so far (the pass
             is then forgotten: the next one starts afresh).
         """
+        if whole:
+            self._stack.clear()
+            self.credit = sys.maxsize
         if not self._stack:
             self._start(roots)
         budget = max(self.credit, CHUNK)
@@ -119,20 +145,36 @@ class RetainedWalk:
         return None
 
     def _start(self, roots: Callable[[], Iterable[Any]]) -> None:
-        self._stack.extend(roots())
-        self._stack.extend(self._states.values())
+        first = [*roots(), *self._states.values()]
+        self._stack.append(_cursor(first, _SEQ))
         self._states.clear()
         self._seen.clear()
         self._total = 0
 
     def _walk(self, budget: int) -> int:
-        """Visit up to ``budget`` objects (queuing a container's elements costs a share)."""
+        """Visit up to ``budget`` objects.
+
+        The stack holds one cursor (an iterator and where it is) per container being walked,
+        never the containers' elements: a queue of a big table's 800,000 elements would be a
+        list the garbage collector traverses on every full collection.
+        """
         stack, seen, limit = self._stack, self._seen, self.limit
         getsize, refcount = sys.getsizeof, sys.getrefcount
         total = self._total
         used = 0
         while stack and used < budget and total <= limit:
-            obj = stack.pop()
+            cursor = stack[-1]
+            try:
+                obj = next(cursor[0])
+            except StopIteration:
+                stack.pop()
+                continue
+            except RuntimeError:
+                # The dict or set changed size since the cursor began (the script ran in
+                # between): carry on from about the same place.
+                cursor[0] = islice(_ITERATORS[cursor[2]](cursor[1]), cursor[3], None)
+                continue
+            cursor[3] += 1
             used += 1
             if refcount(obj) > _HELD_ONCE:
                 key = id(obj)
@@ -144,21 +186,36 @@ class RetainedWalk:
                 total += getsize(obj)
             elif t is dict:
                 total += getsize(obj)
-                stack.extend(obj.keys())
-                stack.extend(obj.values())
-                used += 2 * len(obj) // QUEUED_PER_VISIT
+                if obj:
+                    stack.append(_cursor(obj, _VALUES))
+                    stack.append(_cursor(obj, _KEYS))
             elif t in _CONTAINERS:
                 total += getsize(obj)
-                stack.extend(obj)
-                used += len(obj) // QUEUED_PER_VISIT
+                if obj:
+                    stack.append(_cursor(obj, _SEQ))
             elif t is FunctionType:
                 total += getsize(obj)
-                stack.extend(obj.__defaults__ or ())
-                stack.extend((obj.__kwdefaults__ or {}).values())
-                stack.extend(c.cell_contents for c in obj.__closure__ or () if _filled(c))
+                held = [*(obj.__defaults__ or ()), *(obj.__kwdefaults__ or {}).values()]
+                held += [c.cell_contents for c in obj.__closure__ or () if _filled(c)]
+                stack.append(_cursor(held, _SEQ))
         self._total = total
         self.visits += used
         return used
+
+
+_SEQ: Final = 0
+_KEYS: Final = 1
+_VALUES: Final = 2
+_ITERATORS: Final[tuple[Callable[[Any], Iterator[Any]], ...]] = (
+    iter,
+    lambda d: iter(d.keys()),
+    lambda d: iter(d.values()),
+)
+
+
+def _cursor(container: Any, how: int) -> list[Any]:
+    """[iterator, container, how it is iterated, elements taken so far]."""
+    return [_ITERATORS[how](container), container, how, 0]
 
 
 def retained_bytes(roots: Iterable[Any], limit: int) -> int:

@@ -212,8 +212,9 @@ class RestrictedSandbox(ScriptSandbox):
 
     def _check_retained(self, path: str, ctx: Any) -> None:
         limit = self._guards.max_bytes
-        self._retained.note_state(ctx)
-        kept = self._retained.step(self._roots)
+        walk = self._retained
+        walk.note_state(ctx)
+        kept = walk.step(self._roots, whole=walk.grown())
         if kept is not None:
             signal = MemorySignal(
                 f"the mod keeps more than its memory limit ({limit} bytes) in module data "

@@ -183,3 +183,46 @@ def test_a_script_that_rebinds_range_keeps_its_own() -> None:
     )
     assert rig.tick(module) == [10**9, 10**9]
     rig.sandbox.close()
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_growth_inside_a_dict_that_changes_size_every_tick_is_stopped(tier: str) -> None:
+    # The walk's cursor in a dict that changed size carries on from about the same place.
+    source = (
+        "TABLE = {i: i * 3 for i in range(100000)}\n"
+        "d = {}\n"
+        "def on_tick(ctx, dt):\n"
+        "    d[len(d)] = 'x' * 200000\n"
+        "    TABLE[-len(d)] = 1\n"
+    )
+    rig = make_rig(limits=Limits(fuel=3_000_000, timeout_ms=5_000, memory_mb=32), tier=tier)
+    try:
+        module = rig.load(source)
+        ctx = _mod_ctx(rig)
+        with pytest.raises(MemoryLimitExceeded):
+            for _ in range(1000):
+                rig.sandbox.call(module, "on_tick", ctx, 0.1)
+    finally:
+        rig.sandbox.close()
+
+
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_bulk_work_in_c_that_earns_no_credit_is_stopped_by_the_next_check(tier: str) -> None:
+    # list(range(n)) builds millions of objects in one step of fuel: the process's peak
+    # memory grew, so the next check walks everything at once.
+    source = (
+        "TABLE = {i: i * 3 for i in range(100000)}\n"
+        "junk = []\n"
+        "def on_tick(ctx, dt):\n"
+        "    junk.append(list(range(1000000)))\n"
+    )
+    rig = make_rig(limits=Limits(fuel=3_000_000, timeout_ms=5_000, memory_mb=32), tier=tier)
+    try:
+        module = rig.load(source)
+        ctx = _mod_ctx(rig)
+        with pytest.raises(MemoryLimitExceeded):
+            for _ in range(8):
+                rig.sandbox.call(module, "on_tick", ctx, 0.1)
+    finally:
+        rig.sandbox.close()
