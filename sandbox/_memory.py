@@ -16,8 +16,8 @@ finishing; a finished pass starts the next one on a later call. Data a mod adds 
 container the current pass has already looked at is counted by the next pass, so growth is
 caught within about one pass, and a bomb that grows in big steps much sooner: big
 allocations earn the walk credit, every single value is bounded by the allocation guards as
-it is made, and when the process's peak resident memory has grown by a quarter of the limit
-the next check walks everything at once (:meth:`RetainedWalk.grown`: bulk work done in C,
+it is made, and when the process's memory has grown by a quarter of the limit the next
+check walks everything at once (:meth:`RetainedWalk.grown`: bulk work done in C,
 ``list(range(n))``, earns no credit by itself). The process tier adds the OS's own
 address-space limit as a backstop.
 
@@ -29,6 +29,7 @@ keeps one cursor per container it is inside, not a queue of elements.
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -79,19 +80,29 @@ class RetainedWalk:
         self._seen: set[int] = set()
         self._total = 0
         self._states: dict[int, dict[str, Any]] = {}
-        self._peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        #: The memory figure :meth:`grown` watches: the process's peak resident size by
+        #: default (a host shares its process among mods, and the peak only moves when the
+        #: process as a whole needs more); a worker of its own sets :func:`resident_bytes`.
+        self.measure: Callable[[], int] = peak_bytes
+        self._mark = self.measure()
+
+    def watch(self, measure: Callable[[], int]) -> None:
+        """Measure growth (:meth:`grown`) on ``measure`` from now on."""
+        self.measure = measure
+        self._mark = measure()
 
     def grown(self) -> bool:
-        """Whether the process's peak resident memory grew by a quarter of the limit since
-        the last time this said so: then something (this mod, most likely) built a lot at
-        once, in C work that earns no credit (``list(range(n))``, ``str.split``), and the
-        next check should be a whole walk, not a chunk. One ``getrusage`` call; the peak
-        only grows, so a mod that reuses its memory never triggers it twice.
+        """Whether the process's memory (:attr:`measure`) grew by a quarter of the limit
+        since the last time this said so (or since its lowest point): then something built a
+        lot at once, in C work that earns no credit (``list(range(n))``, ``str.split``), and
+        the next check should be a whole walk, not a chunk. One system call.
         """
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        if peak - self._peak < self.limit // PEAK_SHARE:
+        now = self.measure()
+        if now < self._mark:
+            self._mark = now
+        if now - self._mark < self.limit // PEAK_SHARE:
             return False
-        self._peak = peak
+        self._mark = now
         return True
 
     def earn(self, visits: int) -> bool:
@@ -203,6 +214,22 @@ class RetainedWalk:
         return used
 
 
+def peak_bytes() -> int:
+    """The peak resident size of this process, in bytes (``getrusage``)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def resident_bytes() -> int:
+    """The current resident size of this process, in bytes (``/proc/self/statm``; the peak
+    where ``/proc`` cannot tell)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return peak_bytes()
+
+
+_PAGE: Final = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _SEQ: Final = 0
 _KEYS: Final = 1
 _VALUES: Final = 2

@@ -147,6 +147,11 @@ class RestrictedSandbox(ScriptSandbox):
         return result
 
     @property
+    def retained(self) -> RetainedWalk:
+        """The incremental walk that measures what the mod keeps (see ``_memory.py``)."""
+        return self._retained
+
+    @property
     def fuel_used(self) -> int:
         """Fuel the last call (or module body) used: the same on every run for the same input."""
         return self._meter.used()
