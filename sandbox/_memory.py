@@ -16,10 +16,11 @@ finishing; a finished pass starts the next one on a later call. Data a mod adds 
 container the current pass has already looked at is counted by the next pass, so growth is
 caught within about one pass, and a bomb that grows in big steps much sooner: big
 allocations earn the walk credit, every single value is bounded by the allocation guards as
-it is made, and when the process's memory has grown by a quarter of the limit the next
-check walks everything at once (:meth:`RetainedWalk.grown`: bulk work done in C,
-``list(range(n))``, earns no credit by itself). The process tier adds the OS's own
-address-space limit as a backstop.
+it is made, and in process, when the host's peak memory has grown by a quarter of the limit,
+the next check walks everything at once (:meth:`RetainedWalk.grown`: bulk work done in C,
+``list(range(n))``, earns no credit by itself). In the process tier the OS's address-space
+limit does that job: a worker's walk is only ever incremental, so accounting never holds a
+call past its deadline.
 
 Cost per visit is one ``getsizeof`` and, only for objects referenced from more than one
 place, one set lookup: a value held once cannot be met twice in a pass, so the walk remembers
@@ -29,7 +30,6 @@ keeps one cursor per container it is inside, not a queue of elements.
 
 from __future__ import annotations
 
-import os
 import resource
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -80,26 +80,26 @@ class RetainedWalk:
         self._seen: set[int] = set()
         self._total = 0
         self._states: dict[int, dict[str, Any]] = {}
-        #: The memory figure :meth:`grown` watches: the process's peak resident size by
-        #: default (a host shares its process among mods, and the peak only moves when the
-        #: process as a whole needs more); a worker of its own sets :func:`resident_bytes`.
-        self.measure: Callable[[], int] = peak_bytes
-        self._mark = self.measure()
+        #: The memory figure :meth:`grown` watches: the process's peak resident size (the
+        #: peak only moves when the process as a whole needs more memory). A process-tier
+        #: worker sets None: there the OS bounds such growth (``RLIMIT_AS``).
+        self.measure: Callable[[], int] | None = peak_bytes
+        self._mark = peak_bytes()
 
-    def watch(self, measure: Callable[[], int]) -> None:
-        """Measure growth (:meth:`grown`) on ``measure`` from now on."""
+    def watch(self, measure: Callable[[], int] | None) -> None:
+        """Measure growth (:meth:`grown`) on ``measure`` from now on (None: never)."""
         self.measure = measure
-        self._mark = measure()
+        self._mark = 0 if measure is None else measure()
 
     def grown(self) -> bool:
         """Whether the process's memory (:attr:`measure`) grew by a quarter of the limit
-        since the last time this said so (or since its lowest point): then something built a
-        lot at once, in C work that earns no credit (``list(range(n))``, ``str.split``), and
-        the next check should be a whole walk, not a chunk. One system call.
+        since the last time this said so: then something built a lot at once, in C work that
+        earns no credit (``list(range(n))``, ``str.split``), and the next check should be a
+        whole walk, not a chunk. One system call.
         """
+        if self.measure is None:
+            return False
         now = self.measure()
-        if now < self._mark:
-            self._mark = now
         if now - self._mark < self.limit // PEAK_SHARE:
             return False
         self._mark = now
@@ -219,17 +219,6 @@ def peak_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def resident_bytes() -> int:
-    """The current resident size of this process, in bytes (``/proc/self/statm``; the peak
-    where ``/proc`` cannot tell)."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return peak_bytes()
-
-
-_PAGE: Final = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _SEQ: Final = 0
 _KEYS: Final = 1
 _VALUES: Final = 2

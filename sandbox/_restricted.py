@@ -17,6 +17,7 @@ the memory limit, a big-int division). The process tier (``_process.py``) can.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import compress
 from types import CodeType
 from typing import Any, ClassVar, Final
@@ -88,6 +89,9 @@ class RestrictedSandbox(ScriptSandbox):
         self._namespaces: list[dict[str, Any]] = []
         self._generation = self._meter.generation
         self._retained = RetainedWalk(self._guards.max_bytes)
+        #: Called before a call's share of the retained-memory walk (a process-tier worker
+        #: stops the call's clock there: the walk is accounting, not the script's time).
+        self.accounting_started: Callable[[], None] | None = None
 
     # -- the interface -------------------------------------------------------------------------
     def load(self, path: str, source: str) -> ScriptModule:
@@ -217,6 +221,8 @@ class RestrictedSandbox(ScriptSandbox):
 
     def _check_retained(self, path: str, ctx: Any) -> None:
         limit = self._guards.max_bytes
+        if self.accounting_started is not None:
+            self.accounting_started()
         walk = self._retained
         walk.note_state(ctx)
         kept = walk.step(self._roots, whole=walk.grown())

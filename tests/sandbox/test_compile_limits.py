@@ -6,6 +6,8 @@ compiles for both), and the sandbox keeps working afterwards.
 
 from __future__ import annotations
 
+import inspect
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -141,3 +143,19 @@ def test_right_nested_chains_compile_to_code_linear_in_their_depth(
 
 def _nested_code(code: Any) -> list[Any]:
     return [c for c in code.co_consts if hasattr(c, "co_code")]
+
+
+def test_the_compilers_own_recursion_limit_is_a_compile_limit_not_a_crash() -> None:
+    # Whatever passes the scan but still exhausts the compiler's recursion (a host calling
+    # check_script from deep in its own stack) is refused, never raised.
+    source = "x = (\n" + "-\n" * 90 + "1)\n"
+    limit = sys.getrecursionlimit()
+    depth = len(inspect.stack(0))
+    sys.setrecursionlimit(depth + 60)
+    try:
+        check = check_script(source, "recursing.py")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert not check.ok
+    assert check.errors[0].limit
+    assert "nested too deeply" in check.errors[0].message

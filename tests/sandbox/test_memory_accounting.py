@@ -207,23 +207,21 @@ def test_growth_inside_a_dict_that_changes_size_every_tick_is_stopped(tier: str)
         rig.sandbox.close()
 
 
-def test_bulk_work_in_c_that_earns_no_credit_is_stopped_by_the_next_check() -> None:
-    # list(range(n)) builds millions of objects in one step of fuel: the worker's memory
-    # grew, so the next check walks everything at once (a test process's own peak is
-    # whatever earlier tests left, so the in-process trigger is tested on its own below).
-    tier = "process"
+def test_bulk_work_in_c_is_stopped_by_the_address_space_limit_in_the_process_tier() -> None:
+    # list(range(n)) builds millions of objects in one step of fuel, earning the walk no
+    # credit: in the process tier the worker's address-space limit stops it.
     source = (
         "TABLE = {i: i * 3 for i in range(100000)}\n"
         "junk = []\n"
         "def on_tick(ctx, dt):\n"
         "    junk.append(list(range(1000000)))\n"
     )
-    rig = make_rig(limits=Limits(fuel=3_000_000, timeout_ms=5_000, memory_mb=32), tier=tier)
+    rig = make_rig(limits=Limits(fuel=3_000_000, timeout_ms=5_000, memory_mb=32), tier="process")
     try:
         module = rig.load(source)
         ctx = _mod_ctx(rig)
         with pytest.raises(MemoryLimitExceeded):
-            for _ in range(8):
+            for _ in range(12):
                 rig.sandbox.call(module, "on_tick", ctx, 0.1)
     finally:
         rig.sandbox.close()
@@ -236,11 +234,12 @@ def test_memory_growth_turns_the_next_check_into_a_whole_walk() -> None:
     assert not walk.grown()
     memory[0] += 3 << 20  # under a quarter of the limit
     assert not walk.grown()
-    memory[0] -= 10 << 20  # freed: growth counts from the lowest point
-    assert not walk.grown()
-    memory[0] += 4 << 20
+    memory[0] += 1 << 20
     assert walk.grown()
     assert not walk.grown()  # said once per growth
+    walk.watch(None)
+    memory[0] += 100 << 20
+    assert not walk.grown()
     data = [[i] for i in range(20_000)]
     walk.earn(CHUNK)
     assert walk.step(lambda: [data]) is None and walk.passes == 0
