@@ -134,6 +134,7 @@ class RetainedWalk:
         :returns: None while within the limit; otherwise the bytes counted so far (the pass
             is then forgotten: the next one starts afresh).
         """
+        self.credit = min(self.credit, MAX_CREDIT)
         if whole:
             self._stack.clear()
             self.credit = sys.maxsize

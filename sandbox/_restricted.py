@@ -41,6 +41,7 @@ from ._fuel import Meter
 from ._guards import NUMBERS, Guards
 from ._memory import (
     BYTES_PER_VISIT,
+    CHUNK,
     ENTITY_CALL_CREDIT,
     FUEL_PER_VISIT,
     MOD_CALL_CREDIT,
@@ -135,18 +136,15 @@ class RestrictedSandbox(ScriptSandbox):
             # The script swallowed a signal (``finally: return``): still a fault.
             raise self._fault(module.path, meter._tripped)
         # The retained-memory walk is paid for by the call's work (see _memory.py).
-        earned = (meter._issued - meter._left() - meter._start) // FUEL_PER_VISIT
-        guards = self._guards
-        if guards.big_call == meter.calls:
-            earned += guards.big_bytes // BYTES_PER_VISIT
-        if self._retained.earn(
-            earned
-            + (
-                MOD_CALL_CREDIT
-                if not args or getattr(args[0], "entity", True) is None
-                else ENTITY_CALL_CREDIT
-            )
-        ):
+        walk = self._retained
+        walk.credit += (meter._issued - meter._left() - meter._start) // FUEL_PER_VISIT + (
+            MOD_CALL_CREDIT
+            if not args or getattr(args[0], "entity", True) is None
+            else ENTITY_CALL_CREDIT
+        )
+        if self._guards.big_call == meter.calls:
+            walk.credit += self._guards.big_bytes // BYTES_PER_VISIT
+        if walk.credit >= CHUNK:
             self._check_retained(module.path, args[0] if args else None)
         return result
 
