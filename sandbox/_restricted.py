@@ -283,7 +283,8 @@ def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
     """The code of a script that passed :func:`check_script`.
 
     :raises ScriptRejected: ``SANDBOX_FORBIDDEN`` with the first problem's line, and every
-        problem in ``details``.
+        problem in ``details``; ``SANDBOX_COMPILE_LIMIT`` when the source is over a compile
+        cap (``_source_limits``).
     """
     if check.ok and check.code is not None:
         return check.code
