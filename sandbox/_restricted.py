@@ -48,7 +48,7 @@ from ._memory import (
     RetainedWalk,
 )
 from ._signals import LimitSignal, MemorySignal
-from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES
+from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_TOKENS
 
 _SIGNAL_FAULTS: Final[dict[str, type[ScriptFault]]] = {
     "SANDBOX_FUEL_EXHAUSTED": FuelExhausted,
@@ -312,10 +312,10 @@ def compile_limit(mod_id: str, path: str, line: int | None, message: str) -> Scr
         mod_id=mod_id,
         file=path,
         line=line,
-        hint=f"keep scripts under {MAX_SOURCE_BYTES // 1024} KiB, lines under "
-        f"{MAX_LINE_CHARS} characters and nesting under {MAX_NESTING} levels: split long "
-        "expressions with intermediate variables, and put large data in assets read with "
-        "ctx.fs.read",
+        hint=f"keep scripts under {MAX_SOURCE_BYTES // 1024} KiB and {MAX_TOKENS} tokens, "
+        f"lines under {MAX_LINE_CHARS} characters and nesting under {MAX_NESTING} levels: "
+        "split long expressions with intermediate variables, big scripts into several, and "
+        "put large data in assets read with ctx.fs.read",
     )
     rejected.code = DiagnosticCode.SANDBOX_COMPILE_LIMIT
     return rejected

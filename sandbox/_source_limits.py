@@ -10,6 +10,7 @@ checks (cheapest first):
   every later step;
 - the length of each physical line (:data:`MAX_LINE_CHARS`), so no diagnostic ever quotes a
   megabyte;
+- the number of tokens (:data:`MAX_TOKENS`), which bounds the work of the Python-level passes;
 - the nesting depth (:data:`MAX_NESTING`), measured by a flat scan of the tokens that itself
   never recurses: open brackets, indentation and an upper bound of the operators, trailers
   (``.name``, calls, subscripts) and keywords (``lambda``, ``not``, ``if``/``else`` ...) that
@@ -34,6 +35,10 @@ MAX_LINE_CHARS: Final = 16 * 1024
 #: The deepest nesting of blocks, brackets and operators in a script (the host compiles far
 #: deeper; the margin keeps the compiler's own recursion well away from its limits).
 MAX_NESTING: Final = 100
+#: The most tokens a script may have: the sandbox's passes over the syntax tree run in Python
+#: at a few microseconds per node, so this, not the byte size, bounds the compile time (a
+#: script at the cap compiles in about a second, a few on a loaded machine).
+MAX_TOKENS: Final = 32_768
 
 #: Tokens that end an operand run at their bracket level without nesting anything.
 _RESETS: Final = frozenset(
@@ -76,7 +81,7 @@ def source_problem(source: str) -> SourceProblem | None:
     line = _long_line(source)
     if line is not None:
         return SourceProblem(line, f"a line is longer than {MAX_LINE_CHARS} characters")
-    return _nesting_problem(source)
+    return _token_problem(source)
 
 
 def _long_line(source: str) -> int | None:
@@ -92,18 +97,25 @@ def _long_line(source: str) -> int | None:
         start, number = end + 1, number + 1
 
 
-def _nesting_problem(source: str) -> SourceProblem | None:
-    """The first point where the nesting bound passes :data:`MAX_NESTING`."""
+def _token_problem(source: str) -> SourceProblem | None:
+    """The first point where the tokens pass :data:`MAX_TOKENS` or the nesting bound passes
+    :data:`MAX_NESTING`."""
     # One counter per open level: brackets, and a lambda's parameter list (its defaults can
     # nest further lambdas between commas). depth = open levels + operators counted in them.
     levels: list[str] = []
     counts = [0]
-    indent = 0
+    indent = count = 0
     previous: tokenize.TokenInfo | None = None
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
     try:
         for token in tokens:
             kind, text = token.type, token.string
+            if kind not in (tokenize.NL, tokenize.COMMENT):
+                count += 1
+                if count > MAX_TOKENS:
+                    return SourceProblem(
+                        token.start[0], f"the script has more than {MAX_TOKENS} tokens"
+                    )
             if kind == tokenize.INDENT:
                 indent += 1
             elif kind == tokenize.DEDENT:

@@ -16,7 +16,7 @@ import pytest
 from host_api import DiagnosticCode, Limits
 from sandbox import MAX_SOURCE_BYTES, ScriptRejected, check_script, create_sandbox
 from sandbox._corpus import COMPILE_BOMBS
-from sandbox._source_limits import MAX_LINE_CHARS, MAX_NESTING, source_problem
+from sandbox._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_TOKENS, source_problem
 
 from .conftest import make_rig
 
@@ -80,7 +80,7 @@ def test_the_nesting_scan_refuses_before_the_compiler_would_fail(shape: str) -> 
 
 
 def test_ordinary_code_of_moderate_nesting_and_long_tables_compiles() -> None:
-    rows = ",\n".join(f"    (-{i}, {i}.5, 'k{i}', {{'a': [{i}, -{i}]}})" for i in range(3000))
+    rows = ",\n".join(f"    (-{i}, {i}.5, 'k{i}', {{'a': [{i}, -{i}]}})" for i in range(1500))
     source = (
         f"TABLE = [\n{rows}\n]\n"
         "def f(a, b, c, d, e):\n"
@@ -90,6 +90,16 @@ def test_ordinary_code_of_moderate_nesting_and_long_tables_compiles() -> None:
     assert len(source) < MAX_SOURCE_BYTES
     check = check_script(source, "table.py")
     assert check.ok, check.errors
+
+
+def test_the_token_cap_bounds_the_work_of_the_compile_passes() -> None:
+    line = "x = a * b + c * d - e\n"  # 12 tokens, newline included
+    at_cap = line * (MAX_TOKENS // 12)
+    assert check_script(at_cap, "at-cap.py").ok
+    over = check_script(at_cap + line, "over.py")
+    assert over.errors[0].limit and str(MAX_TOKENS) in over.errors[0].message
+    commented = ("#\n\n" * MAX_TOKENS) + at_cap
+    assert check_script(commented, "comments.py").ok  # comments and blank lines are free
 
 
 def test_size_and_line_caps_name_the_limit() -> None:
