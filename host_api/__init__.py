@@ -70,6 +70,7 @@ __all__ = [
     "StorageQuotaExceeded",
     "TickLimiter",
     "UnknownKey",
+    "UnsafeFile",
     "Vec3",
     "WorldPort",
     "any_error",
@@ -80,6 +81,7 @@ __all__ = [
     "parse_json_text",
     "parse_manifest",
     "parse_specifier",
+    "read_regular",
     "wit_structure",
     "write_atomically",
 ]
@@ -113,6 +115,8 @@ from ._errors import ModhostError as ModhostError
 from ._errors import ModHostInternalError as ModHostInternalError
 from ._errors import PolicyError as PolicyError
 from ._fs import FileAccessDenied as FileAccessDenied
+from ._fs import UnsafeFile as UnsafeFile
+from ._fs import read_regular as read_regular
 from ._gameplay import BUTTON_NAMES as BUTTON_NAMES
 from ._gameplay import KEY_NAMES as KEY_NAMES
 from ._gameplay import MOUSE_BUTTONS as MOUSE_BUTTONS

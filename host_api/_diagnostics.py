@@ -38,6 +38,9 @@ class DiagnosticCode(StrEnum):
     SANDBOX_MEMORY_LIMIT = "SANDBOX_MEMORY_LIMIT"
     SANDBOX_RECURSION_LIMIT = "SANDBOX_RECURSION_LIMIT"
     SANDBOX_ERROR = "SANDBOX_ERROR"
+    #: A script's source is over a compile cap (size, line length, nesting), or too complex
+    #: for the compiler: refused before it runs, like SANDBOX_FORBIDDEN.
+    SANDBOX_COMPILE_LIMIT = "SANDBOX_COMPILE_LIMIT"
     WASM_TRAP = "WASM_TRAP"
     CAPABILITY_DENIED = "CAPABILITY_DENIED"
     MOD_QUARANTINED = "MOD_QUARANTINED"

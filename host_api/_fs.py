@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ._diagnostics import DiagnosticCode
-from ._errors import ModFault
+from ._errors import ModFault, ModhostError
 
 
 class FileAccessDenied(ModFault):
@@ -40,18 +40,69 @@ def read_inside(root: Path, relative: Any, *, mod_id: str, max_bytes: int) -> by
     if target != root and root not in target.parents:
         raise deny("the path leaves the mod folder")
     try:
-        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+        return read_regular(target, max_bytes=max_bytes)
+    except UnsafeFile as exc:
+        raise deny(exc.message) from None
     except OSError as exc:
         raise deny(f"cannot open ({exc.strerror})") from None
+
+
+class UnsafeFile(ModhostError):
+    """A file a step would read is a FIFO, socket, device or link, or over its size cap."""
+
+    code = DiagnosticCode.PACKAGE_UNSAFE
+
+
+def read_regular(path: Path, *, max_bytes: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``max_bytes``; never opens
+    anything else, never follows a link, never reads past the cap.
+
+    ``lstat`` decides before anything is opened (opening a FIFO blocks until a writer comes;
+    a device can be endless); the open itself is non-blocking and refuses links, so a file
+    swapped for something else in between is still refused, by ``fstat``.
+
+    :raises UnsafeFile: not a regular file, or larger than ``max_bytes``.
+    :raises OSError: missing or unreadable.
+    """
+    _check_regular(os.lstat(path), max_bytes)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise deny("not a regular file")
-        if info.st_size > max_bytes:
-            raise deny(f"larger than {max_bytes} bytes")
-        data = os.read(fd, max_bytes + 1)
-        if len(data) > max_bytes:
-            raise deny(f"larger than {max_bytes} bytes")
-        return data
+        _check_regular(os.fstat(fd), max_bytes)
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
     finally:
         os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise UnsafeFile(f"larger than {max_bytes} bytes", details={"limit": max_bytes})
+    return data
+
+
+def _check_regular(info: os.stat_result, max_bytes: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeFile(
+            f"not a regular file ({_kind(info.st_mode)})",
+            hint="mod folders hold regular files only: remove the link, FIFO, socket or device",
+        )
+    if info.st_size > max_bytes:
+        raise UnsafeFile(f"larger than {max_bytes} bytes", details={"limit": max_bytes})
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"

@@ -27,8 +27,11 @@ from pydantic import (
 from ._capabilities import ALL_CAPABILITIES
 from ._diagnostics import Diagnostic, DiagnosticCode
 from ._errors import ManifestInvalid, ManifestNotFound
+from ._fs import UnsafeFile, read_regular
 
 MANIFEST_FILE: Final = "mod.toml"
+#: The largest ``mod.toml`` read (checked on ``lstat`` data before it is opened).
+MAX_MANIFEST_BYTES: Final = 256 * 1024
 MOD_ID_PATTERN: Final = r"^[a-z][a-z0-9-]{1,62}$"
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+([-.+]?[0-9A-Za-z.]+)?$")
 
@@ -273,7 +276,7 @@ def load_manifest(mod_dir: Path) -> Manifest:
     :raises ManifestInvalid: the file is unreadable or invalid.
     """
     path = mod_dir / MANIFEST_FILE
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink() and not path.exists():
         raise ManifestNotFound(
             f"no {MANIFEST_FILE} in {mod_dir}",
             mod_id=mod_dir.name,
@@ -281,7 +284,15 @@ def load_manifest(mod_dir: Path) -> Manifest:
             "'modhost new mod ID' scaffolds one",
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, max_bytes=MAX_MANIFEST_BYTES).decode("utf-8")
+    except UnsafeFile as exc:
+        raise ManifestInvalid(
+            f"cannot read {MANIFEST_FILE}: {exc.message}",
+            mod_id=mod_dir.name,
+            file=MANIFEST_FILE,
+            hint=f"{MANIFEST_FILE} must be a regular file of at most {MAX_MANIFEST_BYTES} bytes",
+            code=DiagnosticCode.PACKAGE_UNSAFE,
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestInvalid(
             f"cannot read {MANIFEST_FILE}: {exc}",

@@ -39,10 +39,13 @@ from host_api import (
     ModhostError,
     ModStorage,
     ScriptContext,
+    UnsafeFile,
     grant,
+    read_regular,
 )
 from resolver import ModCandidate
 from sandbox import (
+    MAX_SOURCE_BYTES,
     ComponentRuntime,
     ScriptModule,
     ScriptRejected,
@@ -335,7 +338,16 @@ def _read_script(folder: Path, relative: str) -> str:
             hint="keep scripts inside the mod folder (no symlinks out of it)",
         )
     try:
-        return path.read_text(encoding="utf-8")
+        return read_regular(path, max_bytes=MAX_SOURCE_BYTES).decode("utf-8")
+    except UnsafeFile as exc:
+        too_big = "limit" in exc.details
+        raise ModhostError(
+            f"cannot read script '{relative}': {exc.message}",
+            code=DiagnosticCode.SANDBOX_COMPILE_LIMIT if too_big else exc.code,
+            hint=f"keep scripts under {MAX_SOURCE_BYTES // 1024} KiB (put data in assets)"
+            if too_big
+            else exc.hint,
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ModhostError(
             f"cannot read script '{relative}': {exc}",

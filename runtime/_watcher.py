@@ -45,6 +45,7 @@ import errno
 import hashlib
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Iterable
@@ -141,7 +142,9 @@ def open_for_writing(path: Path) -> bool:
     if setlease is None:
         return False
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return False  # never open a FIFO, socket, device or link
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return False  # gone or unreadable: the reload reports it if it matters
     try:
@@ -171,7 +174,7 @@ class _Pending:
 
     def complete(self) -> bool:
         """Whether no file of the batch is still being written."""
-        return not any(open_for_writing(p) for p in self.files if p.is_file())
+        return not any(open_for_writing(p) for p in self.files)
 
     def vanished(self, mods_dir: Path) -> bool:
         """Whether a file (not a whole mod folder) of the batch is missing right now."""
@@ -338,7 +341,9 @@ def folder_fingerprint(folder: Path) -> bytes | None:
     Two equal fingerprints mean a reload would load the same thing, so a save that changed
     nothing (or only touched a temp file) reloads nothing. Files up to
     :data:`HASHED_BYTES` count by content; bigger ones (assets) by size and modification
-    time, so a folder with large assets is not read in full on every save.
+    time, so a folder with large assets is not read in full on every save. Anything that is
+    not a regular file (a FIFO, socket, device or link) counts by its ``lstat`` data only and
+    is never opened: opening a FIFO would block until something writes to it.
     """
     if not folder.is_dir():
         return None
@@ -346,10 +351,22 @@ def folder_fingerprint(folder: Path) -> bytes | None:
     for path in watched_files(folder):
         with contextlib.suppress(OSError):
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
-            stat = path.stat()
-            if stat.st_size > HASHED_BYTES:
-                digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode() + b"\0")
-                continue
-            data = path.read_bytes()
-            digest.update(len(data).to_bytes(8, "little") + data)
+            digest.update(_file_digest(path))
     return digest.digest()
+
+
+def _file_digest(path: Path) -> bytes:
+    """What one file contributes to a fingerprint (see :func:`folder_fingerprint`)."""
+    info = path.lstat()
+    if not stat.S_ISREG(info.st_mode) or info.st_size > HASHED_BYTES:
+        return f"{info.st_mode}:{info.st_size}:{info.st_mtime_ns}".encode() + b"\0"
+    # O_NOFOLLOW | O_NONBLOCK: if the file was swapped for a link or a FIFO since the lstat,
+    # the open fails or returns at once instead of following or blocking.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return f"{info.st_mode}:{info.st_size}:{info.st_mtime_ns}".encode() + b"\0"
+        data = os.read(fd, HASHED_BYTES + 1)
+    finally:
+        os.close(fd)
+    return len(data).to_bytes(8, "little") + data

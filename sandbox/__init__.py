@@ -13,6 +13,7 @@ __all__ = [
     "ATTACKS",
     "COMPONENT_ATTACKS",
     "HOOKS",
+    "MAX_SOURCE_BYTES",
     "ArtifactCache",
     "Attack",
     "AuditResult",
@@ -74,6 +75,7 @@ from ._factory import create_sandbox as create_sandbox
 from ._figures import HookFigures as HookFigures
 from ._process import ProcessSandbox as ProcessSandbox
 from ._restricted import RestrictedSandbox as RestrictedSandbox
+from ._source_limits import MAX_SOURCE_BYTES as MAX_SOURCE_BYTES
 from ._wasm_cache import ArtifactCache as ArtifactCache
 from ._wasm_component import WasmComponent as WasmComponent
 from ._wasm_component import load_component as load_component

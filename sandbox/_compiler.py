@@ -21,6 +21,7 @@ import ast
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from types import CodeType
 from typing import Any, Final
 
@@ -30,6 +31,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer
 from ._builtins import IMPORTABLE, MATH_CHECKED, MATH_NAMES, REFUSED
 from ._guards import GUARDED_METHODS
 from ._names import forbidden_attribute
+from ._source_limits import source_problem
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class ScriptProblem:
 
     line: int | None
     message: str
+    #: True when the script broke a compile cap (``SANDBOX_COMPILE_LIMIT``), not a rule.
+    limit: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,27 +61,54 @@ class ScriptCheck:
 _LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
 
 
-@functools.lru_cache(maxsize=256)
 def check_script(source: str, path: str = "<script>") -> ScriptCheck:
     """Check and compile ``source``; collect every problem instead of raising.
 
-    Cached (a pure function of its arguments; code objects are immutable and each sandbox
-    runs them in its own namespace): a hot reload recompiles every dependent of an edited
-    mod, and only the edited script is new.
+    The compile caps (``_source_limits``) come first, so neither the parser nor the cache
+    ever holds a source over them. Then cached (a pure function of its arguments; code
+    objects are immutable and each sandbox runs them in its own namespace): a hot reload
+    recompiles every dependent of an edited mod, and only the edited script is new.
 
     :param source: the script text.
     :param path: its path relative to the mod folder (shown in tracebacks and diagnostics).
     """
-    result = compile_restricted_exec(source, filename=path, policy=_Checker)
+    too_big = source_problem(source)
+    if too_big is not None:
+        return ScriptCheck(None, (ScriptProblem(too_big.line, too_big.message, limit=True),))
+    return _checked(source, path)
+
+
+@functools.lru_cache(maxsize=256)
+def _checked(source: str, path: str) -> ScriptCheck:
+    try:
+        result = compile_restricted_exec(source, filename=path, policy=_Checker)
+    except (RecursionError, MemoryError) as exc:
+        # Past the nesting scan, only the compiler's own limits: still the script's fault.
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too complex"
+        return ScriptCheck(None, (ScriptProblem(None, f"the script is {what} to compile", True),))
+    except (SyntaxError, ValueError, OverflowError) as exc:
+        # Raised past RestrictedPython's own handling (null bytes, literals over a limit).
+        line = exc.lineno if isinstance(exc, SyntaxError) else None
+        return ScriptCheck(None, (ScriptProblem(line, _short(f"{type(exc).__name__}: {exc}")),))
     problems = []
     for text in result.errors:
         m = _LINE.match(text)
         if m:
-            problems.append(ScriptProblem(int(m.group(1)), m.group(2).strip()))
+            problems.append(ScriptProblem(int(m.group(1)), _short(m.group(2).strip())))
         else:
-            problems.append(ScriptProblem(_syntax_line(text), text))
+            problems.append(ScriptProblem(_syntax_line(text), _short(text)))
     code = result.code if not problems else None
     return ScriptCheck(code, tuple(problems), tuple(result.warnings))
+
+
+#: Characters of a problem's message kept (a syntax error quotes the script's own line).
+MAX_PROBLEM_CHARS: Final = 300
+
+
+def _short(text: str) -> str:
+    if len(text) <= MAX_PROBLEM_CHARS:
+        return text
+    return text[:MAX_PROBLEM_CHARS] + f"... ({len(text)} characters)"
 
 
 def _syntax_line(text: str) -> int | None:
@@ -212,6 +243,7 @@ TYPE: Final = "_type_"
 NUMBERS: Final = "_NUM_"
 FLOAT: Final = "_float_"
 MATH: Final = "_math_"
+LOOP_RANGE: Final = "_lrange_"
 GUARD_NAMES: Final[dict[type[ast.operator], str]] = {
     ast.Add: "_add_",
     ast.Mult: "_mul_",
@@ -268,7 +300,7 @@ class _Instrumenter(ast.NodeTransformer):
     def visit_For(self, node: ast.For) -> Any:
         """Fuel: one unit per iteration, pulled in C (``compress(iterable, fuel)``)."""
         self.generic_visit(node)
-        node.iter = _call(COMPRESS, node.iter, _name(FUEL))
+        node.iter = _call(COMPRESS, _loop_range(node.iter), _name(FUEL))
         return node
 
     def visit_While(self, node: ast.While) -> Any:
@@ -284,7 +316,7 @@ class _Instrumenter(ast.NodeTransformer):
         self._no_walrus -= 1
         node.target = self.visit(node.target)
         node.ifs = [self.visit(test) for test in node.ifs]
-        node.iter = _call(COMPRESS, node.iter, _name(FUEL))
+        node.iter = _call(COMPRESS, _loop_range(node.iter), _name(FUEL))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
@@ -322,7 +354,9 @@ class _Instrumenter(ast.NodeTransformer):
             return node  # number + anything is a number or a TypeError
         if op in (ast.Mult, ast.Pow) and (_is_float(node.left) or _is_float(node.right)):
             return node  # float * anything is a number or a TypeError
-        if self._no_walrus or op is ast.LShift:
+        if self._no_walrus or op is ast.LShift or _larger_than(node.right, MAX_COPIED_NODES):
+            # The fast path below writes the right operand twice: copying a big one (a
+            # right-nested chain, ``a ** (b ** (c ** ...))``) would double the code per level.
             return ast.copy_location(_call(guard, node.left, node.right), node)
         # (_t_ OP right) if type(_t_ := left) is fast else guard(_t_, right)
         fast_types = _name(FLOAT) if op in (ast.Mult, ast.Pow) else _name(NUMBERS)
@@ -422,6 +456,31 @@ class _Instrumenter(ast.NodeTransformer):
         node.conversion = -1
         node.format_spec = None
         return node
+
+
+#: The largest right operand (in syntax-tree nodes) the numeric fast path copies.
+MAX_COPIED_NODES: Final = 64
+
+
+def _larger_than(node: ast.AST, limit: int) -> bool:
+    """Whether ``node``'s subtree has more than ``limit`` nodes (looks at ``limit + 1`` at most)."""
+    return next(islice(ast.walk(node), limit, None), None) is not None
+
+
+def _loop_range(iterable: ast.expr) -> ast.expr:
+    """``range(...)`` iterated by a loop becomes ``_lrange_(range, ...)``: the range object
+    never reaches the script, each item costs fuel, so its length is CPU, never memory (the
+    ``range`` builtin caps the length of ranges a script can hand to C consumers like
+    ``list``). ``_lrange_`` calls ``range`` itself when the script rebound the name."""
+    if (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "range"
+        and not iterable.keywords
+        and not any(isinstance(a, ast.Starred) for a in iterable.args)
+    ):
+        return ast.copy_location(_call(LOOP_RANGE, iterable.func, *iterable.args), iterable)
+    return iterable
 
 
 def _has_slice_store(target: ast.expr) -> bool:

@@ -6,6 +6,7 @@
     └── SandboxError                       root of this package
         ├── SandboxClosed                  using a closed sandbox (a host bug)
         ├── ScriptRejected (+ModFault)     SANDBOX_FORBIDDEN: refused before running
+        │                                  (SANDBOX_COMPILE_LIMIT: over a compile cap)
         └── ScriptFault (+ModFault)        the mod faulted while running
             ├── ScriptRaised               SANDBOX_ERROR
             ├── FuelExhausted              SANDBOX_FUEL_EXHAUSTED

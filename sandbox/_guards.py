@@ -78,7 +78,9 @@ class Guards:
     def __init__(self, memory_mb: int, meter: Meter) -> None:
         self.max_bytes = memory_mb * 1024 * 1024
         self.meter = meter
-        self._big = 0
+        #: Bytes of big allocations in the call ``big_call`` (they also pay for the
+        #: retained-memory walk after it).
+        self.big_bytes = 0
         #: The meter's number of the last call that made a big allocation (-1: none yet). The
         #: in-process tier's hot path compares it with ``meter.calls`` directly.
         self.big_call = -1
@@ -99,10 +101,10 @@ class Guards:
             raise self._over(nbytes, what)
         if nbytes >= BIG_ALLOCATION:
             if self.big_call != self.meter.calls:
-                self.big_call, self._big = self.meter.calls, 0
-            self._big += nbytes
-            if self._big > self.max_bytes:
-                raise self._over(self._big, f"{what} (big allocations in this call, in total)")
+                self.big_call, self.big_bytes = self.meter.calls, 0
+            self.big_bytes += nbytes
+            if self.big_bytes > self.max_bytes:
+                raise self._over(self.big_bytes, f"{what} (big allocations in this call, in total)")
 
     def _int_bits(self, bits: int, what: str) -> None:
         if bits > MAX_INT_BITS:

@@ -7,9 +7,9 @@ Limits (see the package docs for what each costs):
 - allocations go through :class:`Guards` before they happen;
 - recursion is the interpreter's own ``RecursionError``, reported as
   ``SANDBOX_RECURSION_LIMIT`` (the host's stack is never exhausted: Python raises first);
-- retained memory (module data and ``ctx.state``) is measured after every call that made a
-  big allocation (256 KiB or more), after every mod-script call and module body, and every
-  :data:`MEMORY_SAMPLE_EVERY` entity calls (growth in small pieces is bounded by fuel).
+- retained memory (module data and ``ctx.state``) is measured by an incremental walk that
+  each call pays for in proportion to its work (``_memory.py``): keeping data costs nothing
+  per call, changing it costs in proportion to the change.
 
 What this tier cannot do is interrupt one long C-level operation (sorting a list the size of
 the memory limit, a big-int division). The process tier (``_process.py``) can.
@@ -17,13 +17,14 @@ the memory limit, a big-int division). The process tier (``_process.py``) can.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import compress
 from types import CodeType
 from typing import Any, ClassVar, Final
 
-from host_api import HostCallFailed, Limits, ModhostError
+from host_api import DiagnosticCode, HostCallFailed, Limits, ModhostError
 
-from ._builtins import build_builtins, math_namespace
+from ._builtins import build_builtins, loop_range, math_namespace
 from ._compiler import ScriptCheck, check_script
 from ._engine import HOOKS, ScriptModule, ScriptSandbox
 from ._errors import (
@@ -38,11 +39,16 @@ from ._errors import (
 )
 from ._fuel import Meter
 from ._guards import NUMBERS, Guards
-from ._memory import retained_bytes
+from ._memory import (
+    BYTES_PER_VISIT,
+    CHUNK,
+    ENTITY_CALL_CREDIT,
+    FUEL_PER_VISIT,
+    MOD_CALL_CREDIT,
+    RetainedWalk,
+)
 from ._signals import LimitSignal, MemorySignal
-
-#: Calls between two measurements of the memory a mod keeps.
-MEMORY_SAMPLE_EVERY: Final = 64
+from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_TOKENS
 
 _SIGNAL_FAULTS: Final[dict[str, type[ScriptFault]]] = {
     "SANDBOX_FUEL_EXHAUSTED": FuelExhausted,
@@ -80,9 +86,13 @@ class RestrictedSandbox(ScriptSandbox):
         self._guards = Guards(limits.memory_mb, self._meter)
         self._builtins = build_builtins(self._guards)
         self._math = math_namespace(self._guards)
+        self._loop_range = loop_range(self._builtins["range"])
         self._namespaces: list[dict[str, Any]] = []
         self._generation = self._meter.generation
-        self._calls = 0
+        self._retained = RetainedWalk(self._guards.max_bytes)
+        #: Called before a call's share of the retained-memory walk (a process-tier worker
+        #: stops the call's clock there: the walk is accounting, not the script's time).
+        self.accounting_started: Callable[[], None] | None = None
 
     # -- the interface -------------------------------------------------------------------------
     def load(self, path: str, source: str) -> ScriptModule:
@@ -100,6 +110,7 @@ class RestrictedSandbox(ScriptSandbox):
         namespace = self._namespace(path)
         self._namespaces.append(namespace)
         self._run(path, exec, code, namespace)
+        self._retained.earn(MOD_CALL_CREDIT + self._meter.used() // FUEL_PER_VISIT)
         self._check_retained(path, None)
         hooks = frozenset(h for h in HOOKS if callable(namespace.get(h)))
         return ScriptModule(path=path, hooks=hooks, handle=namespace)
@@ -124,18 +135,26 @@ class RestrictedSandbox(ScriptSandbox):
         if meter._tripped is not None:
             # The script swallowed a signal (``finally: return``): still a fault.
             raise self._fault(module.path, meter._tripped)
-        self._calls = calls = self._calls + 1
-        if (
-            not calls % MEMORY_SAMPLE_EVERY
-            or self._guards.big_call == meter.calls
-            or not args
-            or getattr(args[0], "entity", True) is None
-        ):
+        # The retained-memory walk is paid for by the call's work (see _memory.py).
+        walk = self._retained
+        walk.credit += (meter._issued - meter._left() - meter._start) // FUEL_PER_VISIT + (
+            MOD_CALL_CREDIT
+            if not args or getattr(args[0], "entity", True) is None
+            else ENTITY_CALL_CREDIT
+        )
+        if self._guards.big_call == meter.calls:
+            walk.credit += self._guards.big_bytes // BYTES_PER_VISIT
+        if walk.credit >= CHUNK:
             self._check_retained(module.path, args[0] if args else None)
         return result
 
     def fuel_mark(self) -> int:
         return self._meter.spent()
+
+    @property
+    def retained(self) -> RetainedWalk:
+        """The incremental walk that measures what the mod keeps (see ``_memory.py``)."""
+        return self._retained
 
     @property
     def fuel_used(self) -> int:
@@ -146,6 +165,7 @@ class RestrictedSandbox(ScriptSandbox):
         for namespace in self._namespaces:
             namespace.clear()
         self._namespaces.clear()
+        self._retained.reset()
         super().close()
 
     # -- internals -----------------------------------------------------------------------------
@@ -172,6 +192,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_fmt_": g.fmt,
             "_gm_": g.method,
             "_deny_slice_": _deny_slice,
+            "_lrange_": self._loop_range,
         }
 
     def _run(self, path: str, fn: Any, *args: Any) -> Any:
@@ -196,16 +217,17 @@ class RestrictedSandbox(ScriptSandbox):
         for namespace in self._namespaces:
             namespace["_fuel_"] = self._meter.stream
 
+    def _roots(self) -> list[Any]:
+        return [v for ns in self._namespaces for k, v in ns.items() if not k.startswith("_")]
+
     def _check_retained(self, path: str, ctx: Any) -> None:
         limit = self._guards.max_bytes
-        roots: list[Any] = [
-            v for ns in self._namespaces for k, v in ns.items() if not k.startswith("_")
-        ]
-        state = getattr(ctx, "state", None)
-        if type(state) is dict:
-            roots.append(state)
-        kept = retained_bytes(roots, limit)
-        if kept > limit:
+        if self.accounting_started is not None:
+            self.accounting_started()
+        walk = self._retained
+        walk.note_state(ctx)
+        kept = walk.step(self._roots, whole=walk.grown())
+        if kept is not None:
             signal = MemorySignal(
                 f"the mod keeps more than its memory limit ({limit} bytes) in module data "
                 "and ctx.state",
@@ -264,13 +286,16 @@ def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
     """The code of a script that passed :func:`check_script`.
 
     :raises ScriptRejected: ``SANDBOX_FORBIDDEN`` with the first problem's line, and every
-        problem in ``details``.
+        problem in ``details``; ``SANDBOX_COMPILE_LIMIT`` when the source is over a compile
+        cap (``_source_limits``).
     """
     if check.ok and check.code is not None:
         return check.code
     first = check.errors[0] if check.errors else None
     message = first.message if first else "could not compile"
     more = len(check.errors) - 1
+    if first is not None and first.limit:
+        raise compile_limit(mod_id, path, first.line, message)
     raise ScriptRejected(
         # The file and line travel as fields (rendered once, as "(path:line)").
         message + (f" (and {more} more problem{'s' * (more > 1)})" if more > 0 else ""),
@@ -281,6 +306,22 @@ def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
         "introspection attributes, imports other than math, classes ...) or fix the syntax",
         details={"problems": [{"line": p.line, "message": p.message} for p in check.errors]},
     )
+
+
+def compile_limit(mod_id: str, path: str, line: int | None, message: str) -> ScriptRejected:
+    """``SANDBOX_COMPILE_LIMIT``: the script is over a compile cap (see ``_source_limits``)."""
+    rejected = ScriptRejected(
+        message,
+        mod_id=mod_id,
+        file=path,
+        line=line,
+        hint=f"keep scripts under {MAX_SOURCE_BYTES // 1024} KiB and {MAX_TOKENS} tokens, "
+        f"lines under {MAX_LINE_CHARS} characters and nesting under {MAX_NESTING} levels: "
+        "split long expressions with intermediate variables, big scripts into several, and "
+        "put large data in assets read with ctx.fs.read",
+    )
+    rejected.code = DiagnosticCode.SANDBOX_COMPILE_LIMIT
+    return rejected
 
 
 #: Characters of an exception's text kept in a diagnostic (a script controls that text).

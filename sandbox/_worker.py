@@ -129,6 +129,11 @@ def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None
     """Apply the mod's OS limits, then answer the host until close."""
     _limit_resources(limits)
     sandbox = RestrictedSandbox(mod_id, limits)
+    # Bulk growth in C is the address-space limit's job here; a whole walk of the mod's
+    # data inside a call would count against the call's deadline and get the worker killed.
+    sandbox.retained.watch(None)
+    # The walk a call pays for runs after the script returned: on the post-call clock.
+    sandbox.accounting_started = lambda: _started(progress, POST_CALL)
     modules: dict[str, Any] = {}
     api = _RemoteAPI(conn, mod_id, progress, limits.timeout_ms)
     batches = 0

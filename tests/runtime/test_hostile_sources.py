@@ -1,0 +1,55 @@
+"""A mod whose script would crash the compiler: the host reports it and keeps running.
+
+End to end, through ``modhost run`` in a real process, in both tiers: the hostile mod is
+``failed`` with ``SANDBOX_COMPILE_LIMIT`` (line and hint), the other mod ticks.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sandbox._corpus import COMPILE_BOMBS
+
+MakeMod = Callable[..., Path]
+
+RUN = [sys.executable, "-m", "runtime", "run"]
+TICKER = "def on_tick(ctx, dt):\n    ctx.state['n'] = ctx.state.get('n', 0) + 1\n"
+#: The issue's payload (100,000 nested operators on one line) and one spread over lines.
+BOMBS = [b for b in COMPILE_BOMBS if b.name.endswith(("binop-line", "lambdas", "fstring"))]
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_a_compile_bomb_fails_its_mod_and_the_host_keeps_ticking(
+    make_mod: MakeMod, mods_dir: Path, tier: str
+) -> None:
+    (mods_dir.parent / "modhost.toml").write_text(f'[sandbox]\ntier = "{tier}"\n', "utf-8")
+    for i, bomb in enumerate(BOMBS):
+        make_mod(f"deep-{i}", scripts={"main.py": ""})
+        (mods_dir / f"deep-{i}" / "scripts" / "main.py").write_text(bomb.source, "utf-8")
+    make_mod("steady", scripts={"main.py": TICKER})
+    done = subprocess.run(
+        [*RUN, "--mods", str(mods_dir), "--headless", "--ticks", "10", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    report = json.loads(done.stdout)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert report["ticks"] == 10
+    assert report["mods"]["steady"]["state"] == "running"
+    for i in range(len(BOMBS)):
+        mod = report["mods"][f"deep-{i}"]
+        assert mod["state"] == "failed"
+        (diagnostic,) = [d for d in mod["diagnostics"] if d["severity"] == "error"]
+        assert diagnostic["code"] == "SANDBOX_COMPILE_LIMIT"
+        assert diagnostic["file"] == "scripts/main.py"
+        assert diagnostic["line"] is not None
+        assert "nesting" in diagnostic["hint"]
+    assert "Traceback" not in done.stderr

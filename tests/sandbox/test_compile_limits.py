@@ -1,0 +1,171 @@
+"""Compile caps: sources that would crash or stall the compiler are refused before parsing.
+
+Each refusal is ``SANDBOX_COMPILE_LIMIT`` with the line and a hint, in both tiers (the host
+compiles for both), and the sandbox keeps working afterwards.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from host_api import DiagnosticCode, Limits
+from sandbox import MAX_SOURCE_BYTES, ScriptRejected, check_script, create_sandbox
+from sandbox._corpus import COMPILE_BOMBS
+from sandbox._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_TOKENS, source_problem
+
+from .conftest import make_rig
+
+#: One nested construct per kind, ``n`` levels deep, spread over short lines.
+SHAPES: dict[str, Callable[[int], str]] = {
+    "binop": lambda n: "x = (\n" + "1 +\n" * n + "1)\n",
+    "power": lambda n: "x = (\n" + "2 **\n" * n + "1)\n",
+    "unary": lambda n: "x = (\n" + "-\n" * n + "1)\n",
+    "not": lambda n: "x = (\n" + "not\n" * n + "True)\n",
+    "parens": lambda n: "x = " + "(\n" * n + "1" + ")\n" * n,
+    "brackets": lambda n: "x = " + "[\n" * n + "]\n" * n,
+    "dicts": lambda n: "x = " + "{1:\n" * n + "1" + "}\n" * n,
+    "lambdas": lambda n: "f = (\n" + "lambda:\n" * n + "1)\n",
+    "lambda-defaults": lambda n: "f = (\n" + "lambda a, b=\n" * n + "0" + ": 0\n" * n + ")\n",
+    "comprehensions": lambda n: "x = " + "[y for y in\n" * n + "[1]" + "]\n" * n,
+    "attributes": lambda n: "x = (a\n" + ".b\n" * n + ")\n",
+    "calls": lambda n: "x = (f\n" + "()\n" * n + ")\n",
+    "subscripts": lambda n: "x = (a\n" + "[0]\n" * n + ")\n",
+    "ifexp": lambda n: "x = (\n" + "1 if a else\n" * n + "1)\n",
+    "fstring": lambda n: "x = f'''{" + "-\n" * n + "1}'''\n",
+    "blocks": lambda n: (
+        "".join(" " * i + "if x:\n" for i in range(40)) + " " * 40 + "y = (\n" + "-\n" * n + "1)\n"
+    ),
+}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_compile_bombs_are_refused_with_line_and_hint_in_both_tiers(tier: str) -> None:
+    rig = make_rig("deep-mod", tier=tier)
+    try:
+        for bomb in COMPILE_BOMBS:
+            with pytest.raises(ScriptRejected) as info:
+                rig.sandbox.load("scripts/deep.py", bomb.source)
+            error = info.value
+            assert error.code == DiagnosticCode.SANDBOX_COMPILE_LIMIT, bomb.name
+            assert error.mod_id == "deep-mod"
+            assert error.file == "scripts/deep.py"
+            assert "KiB" in error.hint and str(MAX_NESTING) in error.hint
+            assert len(error.message) < 200  # never quotes the source back
+            if "huge-literal" not in bomb.name:
+                assert error.line is not None and error.line >= 1, bomb.name
+        # The sandbox (and, in the process tier, its worker) kept working throughout.
+        ok = rig.load("def on_tick(ctx, dt):\n    return 7\n", path="scripts/ok.py")
+        assert rig.tick(ok) == 7
+    finally:
+        rig.sandbox.close()
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_the_nesting_scan_refuses_before_the_compiler_would_fail(shape: str) -> None:
+    build = SHAPES[shape]
+    deepest = max(n for n in range(1, 400) if source_problem(build(n)) is None)
+    assert deepest < 400, "the scan must refuse long before the compiler's own limits"
+    # Everything the scan lets through compiles without the compiler's own limits tripping.
+    check = check_script(build(deepest), f"{shape}.py")
+    assert not any(p.limit for p in check.errors), check.errors
+    too_deep = check_script(build(deepest + 1), f"{shape}-deeper.py")
+    assert too_deep.errors[0].limit
+    assert "nests" in too_deep.errors[0].message
+
+
+def test_ordinary_code_of_moderate_nesting_and_long_tables_compiles() -> None:
+    rows = ",\n".join(f"    (-{i}, {i}.5, 'k{i}', {{'a': [{i}, -{i}]}})" for i in range(1500))
+    source = (
+        f"TABLE = [\n{rows}\n]\n"
+        "def f(a, b, c, d, e):\n"
+        "    return a + b * c - (d / e) ** 2 + (a if b > c else -c) + f'{a.real:>8.2f}{b!r}'\n"
+        "g = lambda x, y=lambda z: -z: y(x) + 1\n"
+    )
+    assert len(source) < MAX_SOURCE_BYTES
+    check = check_script(source, "table.py")
+    assert check.ok, check.errors
+
+
+def test_the_token_cap_bounds_the_work_of_the_compile_passes() -> None:
+    line = "x = a * b + c * d - e\n"  # 12 tokens, newline included
+    at_cap = line * (MAX_TOKENS // 12)
+    assert check_script(at_cap, "at-cap.py").ok
+    over = check_script(at_cap + line, "over.py")
+    assert over.errors[0].limit and str(MAX_TOKENS) in over.errors[0].message
+    commented = ("#\n\n" * MAX_TOKENS) + at_cap
+    assert check_script(commented, "comments.py").ok  # comments and blank lines are free
+
+
+def test_size_and_line_caps_name_the_limit() -> None:
+    big = check_script("x = 1\n" * (MAX_SOURCE_BYTES // 6 + 1), "big.py")
+    assert big.errors[0].limit and "KiB" in big.errors[0].message
+    wide = check_script("x = 1\ny = '" + "a" * MAX_LINE_CHARS + "'\n", "wide.py")
+    assert wide.errors[0].limit and wide.errors[0].line == 2
+    multibyte = check_script("x = '" + "é" * (MAX_SOURCE_BYTES // 2) + "'\n", "utf8.py")
+    assert multibyte.errors[0].limit  # counted in UTF-8 bytes, not characters
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("x = 1\x00\n", "null bytes"),
+        ("x = " + "9" * 5000 + "\n", "4300"),
+    ],
+)
+def test_sources_the_parser_refuses_past_restrictedpython_are_problems(
+    source: str, fragment: str
+) -> None:
+    check = check_script(source, "odd.py")
+    assert not check.ok
+    assert fragment in check.errors[0].message
+    with pytest.raises(ScriptRejected) as info:
+        create_sandbox("odd", Limits(), tier="inprocess").load("odd.py", source)
+    assert info.value.code == DiagnosticCode.SANDBOX_FORBIDDEN
+
+
+@pytest.mark.parametrize(
+    "chain",
+    [
+        lambda n: "x = (\n" + "2 **\n" * n + "1)\n",
+        lambda n: "x = " + "a * (" * n + "1" + ")" * n + "\n",
+        lambda n: "x = " + "a + (" * n + "1" + ")" * n + "\n",
+    ],
+    ids=["power", "mul", "add"],
+)
+def test_right_nested_chains_compile_to_code_linear_in_their_depth(
+    chain: Callable[[int], str],
+) -> None:
+    # The numeric fast path writes the right operand twice; copying a right-nested chain
+    # at every level would double the code per level (2**90 at the nesting cap).
+    def size(n: int) -> int:
+        check = check_script(chain(n), f"chain{n}.py")
+        assert check.code is not None, check.errors
+        return sum(len(c.co_code) for c in (check.code, *_nested_code(check.code)))
+
+    assert size(44) < 3 * size(22)
+
+
+def _nested_code(code: Any) -> list[Any]:
+    return [c for c in code.co_consts if hasattr(c, "co_code")]
+
+
+def test_the_compilers_own_recursion_limit_is_a_compile_limit_not_a_crash() -> None:
+    # Whatever passes the scan but still exhausts the compiler's recursion (a host calling
+    # check_script from deep in its own stack) is refused, never raised.
+    source = "x = (\n" + "-\n" * 90 + "1)\n"
+    limit = sys.getrecursionlimit()
+    depth = len(inspect.stack(0))
+    sys.setrecursionlimit(depth + 60)
+    try:
+        check = check_script(source, "recursing.py")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert not check.ok
+    assert check.errors[0].limit
+    assert "nested too deeply" in check.errors[0].message

@@ -1,0 +1,247 @@
+"""Retained-memory accounting: keeping data is free, growing it past the limit is stopped.
+
+The walk over a mod's data is incremental and paid for by each call's work (``_memory.py``);
+these tests hold it to that in both tiers, and check what it counts.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from host_api import DiagnosticCode, Limits, ScriptContext
+from sandbox import MemoryLimitExceeded, ScriptFault
+from sandbox._memory import CHUNK, RetainedWalk, retained_bytes
+
+from .conftest import make_rig
+
+#: A mod that builds a lookup table in its module body and reads one entry per tick.
+TABLE_MOD = """
+TABLE = {{i: i * 3 for i in range({n})}}
+def on_tick(ctx, dt):
+    ctx.state["v"] = TABLE[ctx.tick % {n}] if ctx.tick is not None else 0
+    return len(TABLE)
+"""
+GROWING = """
+junk = []
+def on_tick(ctx, dt):
+    junk.append("x" * 1000000)
+    return len(junk)
+"""
+BIG_LIMITS = Limits(fuel=3_000_000, timeout_ms=5_000, memory_mb=64)
+
+
+def _mod_ctx(rig) -> ScriptContext:  # type: ignore[no-untyped-def]
+    # A mod script's ctx: no entity (the call that runs once per tick for the whole mod).
+    return ScriptContext(rig.api, {}, None)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_a_mod_holding_a_400k_entry_table_loads_and_ticks_in_both_tiers(tier: str) -> None:
+    rig = make_rig(limits=BIG_LIMITS, tier=tier)
+    try:
+        module = rig.load(TABLE_MOD.format(n=400_000), path="scripts/table.py")
+        ctx = _mod_ctx(rig)
+        for _ in range(30):
+            assert rig.sandbox.call(module, "on_tick", ctx, 0.1) == 400_000
+    finally:
+        rig.sandbox.close()
+
+
+def test_the_walk_a_call_pays_for_does_not_grow_with_the_data_kept() -> None:
+    visits = {}
+    for n in (1_000, 400_000):
+        rig = make_rig(limits=BIG_LIMITS)
+        module = rig.load(TABLE_MOD.format(n=n))
+        walk = rig.sandbox._retained  # type: ignore[attr-defined]
+        ctx = _mod_ctx(rig)
+        before = walk.visits
+        for _ in range(50):
+            rig.sandbox.call(module, "on_tick", ctx, 0.1)
+        visits[n] = walk.visits - before
+        rig.sandbox.close()
+    # A small mod finishes a pass per tick; the big one walks a chunk per tick, never more.
+    assert visits[400_000] <= 50 * (CHUNK + 16)
+    assert visits[400_000] <= 2 * visits[1_000] + 50 * CHUNK
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_growth_past_the_limit_is_still_stopped_next_to_a_big_table(tier: str) -> None:
+    rig = make_rig(limits=BIG_LIMITS, tier=tier)
+    try:
+        module = rig.load(TABLE_MOD.format(n=100_000) + GROWING, path="scripts/grow.py")
+        ctx = _mod_ctx(rig)
+        with pytest.raises(MemoryLimitExceeded) as info:
+            for _ in range(400):
+                rig.sandbox.call(module, "on_tick", ctx, 0.1)
+        assert info.value.code == DiagnosticCode.SANDBOX_MEMORY_LIMIT
+        assert "keeps more than its memory limit" in info.value.message
+    finally:
+        rig.sandbox.close()
+
+
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_a_module_body_keeping_too_much_is_stopped_at_load(tier: str) -> None:
+    rig = make_rig(limits=Limits(fuel=3_000_000, timeout_ms=5_000, memory_mb=4), tier=tier)
+    try:
+        with pytest.raises(ScriptFault) as info:
+            rig.load(TABLE_MOD.format(n=400_000), path="scripts/table.py")
+        assert info.value.code == DiagnosticCode.SANDBOX_MEMORY_LIMIT
+    finally:
+        rig.sandbox.close()
+
+
+# -- what the walk counts ----------------------------------------------------------------------
+def test_shared_values_count_once_and_cycles_end() -> None:
+    row = [1.5] * 100
+    shared = {"a": row, "b": row}
+    assert retained_bytes([shared], 1 << 30) < retained_bytes([{"a": row, "b": list(row)}], 1 << 30)
+    loop: list[object] = []
+    loop.append(loop)
+    assert 0 < retained_bytes([loop, {"x": loop}], 1 << 30) < 1000
+
+
+def test_a_finished_incremental_pass_counts_what_one_walk_counts() -> None:
+    data = {"rows": [[i, str(i), float(i)] for i in range(5_000)], "name": "x" * 1000}
+    expected = retained_bytes([data], 1 << 30)
+    walk = RetainedWalk(1 << 30)
+    steps = 0
+    while walk.passes == 0:
+        walk.earn(CHUNK)
+        assert walk.step(lambda: [data]) is None
+        steps += 1
+    assert steps > 10  # spread over many calls, not done at once
+    assert walk.last_total == expected
+
+
+def test_the_walk_stops_past_the_limit_and_starts_afresh() -> None:
+    big = ["y" * 10_000 for _ in range(100)]
+    walk = RetainedWalk(100_000)
+    walk.earn(CHUNK)
+    over = walk.step(lambda: [big])
+    assert over is not None and over > 100_000
+    assert walk.credit == 0 and walk.passes == 0
+    small = RetainedWalk(1 << 20)
+    small.earn(CHUNK)
+    assert small.step(lambda: [big]) is None and small.passes == 1
+
+
+# -- a loop's range is CPU, not memory (issue 17) -------------------------------------------
+LAZY = """
+def count():
+    for i in range(10**7):
+        yield i
+G = count()
+def on_tick(ctx, dt):
+    firsts = [next(G) for _ in range(3)]
+    total = sum(x for x in range(100000))
+    evens = [x for x in range(10**12) if x < 4]  # runs out of fuel, never allocates 8 TB
+    return firsts, total
+"""
+
+
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_ranges_a_loop_iterates_cost_fuel_not_memory(tier: str) -> None:
+    rig = make_rig(limits=Limits(fuel=1_000_000, timeout_ms=5_000), tier=tier)
+    try:
+        module = rig.load(LAZY.replace("    evens = [x for x in range(10**12) if x < 4]", ""))
+        assert rig.tick(module) == ([0, 1, 2], sum(range(100000)))
+        assert rig.tick(module) == ([3, 4, 5], sum(range(100000)))
+        endless = rig.load(LAZY, path="scripts/endless.py")
+        with pytest.raises(ScriptFault) as info:
+            rig.tick(endless)
+        assert info.value.code in ("SANDBOX_FUEL_EXHAUSTED", "SANDBOX_TIMEOUT")
+    finally:
+        rig.sandbox.close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return list(range(10**8))",
+        "r = range(10**8)\nfor i in r:\n    pass",
+        "return [*range(10**8)]",
+        "return set(range(10**8))",
+    ],
+)
+def test_ranges_that_reach_a_script_or_a_c_consumer_stay_capped(body: str) -> None:
+    rig = make_rig(limits=Limits(timeout_ms=5_000))
+    source = "def on_tick(ctx, dt):\n" + "".join(f"    {line}\n" for line in body.splitlines())
+    module = rig.load(source)
+    with pytest.raises(MemoryLimitExceeded):
+        rig.tick(module)
+    rig.sandbox.close()
+
+
+def test_a_script_that_rebinds_range_keeps_its_own() -> None:
+    rig = make_rig()
+    module = rig.load(
+        "def on_tick(ctx, dt):\n"
+        "    range = lambda n: [n, n]\n"
+        "    return [x for x in range(10**9)]\n"
+    )
+    assert rig.tick(module) == [10**9, 10**9]
+    rig.sandbox.close()
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_growth_inside_a_dict_that_changes_size_every_tick_is_stopped(tier: str) -> None:
+    # The walk's cursor in a dict that changed size carries on from about the same place.
+    source = (
+        "TABLE = {i: i * 3 for i in range(100000)}\n"
+        "d = {}\n"
+        "def on_tick(ctx, dt):\n"
+        "    d[len(d)] = 'x' * 200000\n"
+        "    TABLE[-len(d)] = 1\n"
+    )
+    rig = make_rig(limits=Limits(fuel=3_000_000, timeout_ms=5_000, memory_mb=32), tier=tier)
+    try:
+        module = rig.load(source)
+        ctx = _mod_ctx(rig)
+        with pytest.raises(MemoryLimitExceeded):
+            for _ in range(1000):
+                rig.sandbox.call(module, "on_tick", ctx, 0.1)
+    finally:
+        rig.sandbox.close()
+
+
+def test_bulk_work_in_c_is_stopped_by_the_address_space_limit_in_the_process_tier() -> None:
+    # list(range(n)) builds millions of objects in one step of fuel, earning the walk no
+    # credit: in the process tier the worker's address-space limit stops it.
+    source = (
+        "TABLE = {i: i * 3 for i in range(100000)}\n"
+        "junk = []\n"
+        "def on_tick(ctx, dt):\n"
+        "    junk.append(list(range(1000000)))\n"
+    )
+    rig = make_rig(limits=Limits(fuel=3_000_000, timeout_ms=5_000, memory_mb=32), tier="process")
+    try:
+        module = rig.load(source)
+        ctx = _mod_ctx(rig)
+        with pytest.raises(MemoryLimitExceeded):
+            for _ in range(12):
+                rig.sandbox.call(module, "on_tick", ctx, 0.1)
+    finally:
+        rig.sandbox.close()
+
+
+def test_memory_growth_turns_the_next_check_into_a_whole_walk() -> None:
+    memory = [100 << 20]
+    walk = RetainedWalk(16 << 20)
+    walk.watch(lambda: memory[0])
+    assert not walk.grown()
+    memory[0] += 3 << 20  # under a quarter of the limit
+    assert not walk.grown()
+    memory[0] += 1 << 20
+    assert walk.grown()
+    assert not walk.grown()  # said once per growth
+    walk.watch(None)
+    memory[0] += 100 << 20
+    assert not walk.grown()
+    data = [[i] for i in range(20_000)]
+    walk.earn(CHUNK)
+    assert walk.step(lambda: [data]) is None and walk.passes == 0
+    assert walk.step(lambda: [data], whole=True) is None and walk.passes == 1
+    assert walk.last_total == retained_bytes([data], 1 << 30)
