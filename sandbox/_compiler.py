@@ -27,9 +27,17 @@ from typing import Any, Final
 from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
-from ._builtins import IMPORTABLE, MATH_CHECKED, MATH_NAMES, REFUSED
+from ._builtins import REFUSED
 from ._guards import GUARDED_METHODS
-from ._names import forbidden_attribute
+from ._names import (
+    CLASS_DUNDERS,
+    REFUSED_DUNDERS,
+    forbidden_attribute,
+    is_dunder,
+    is_injected,
+    is_private,
+)
+from ._stdlib import MODULES
 
 
 @dataclass(frozen=True)
@@ -86,15 +94,27 @@ def _syntax_line(text: str) -> int | None:
 
 
 # -- pass 1: static rules ----------------------------------------------------------------------
+#: Injected helpers the checker inserts (pass 2 inserts more; see the list below).
+OWN: Final = "_own_"
+DUNDER: Final = "_dunder_"
+CLASS_OF: Final = "_ctype_"
+IMPORT: Final = "_import_"
+
+
 class _Checker(RestrictingNodeTransformer):
-    """RestrictedPython's node allow-list and name rules, plus ours; no run-time guards."""
+    """RestrictedPython's node allow-list and name rules, plus ours; no run-time guards
+    except on private attributes and special-method reads (see ``_classes``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._stored: set[str] = set()
+        self._future_annotations = False
+        #: Nesting of the statement being visited: "module", "class" or "function".
+        self._scope: list[str] = ["module"]
 
     def visit_Module(self, node: ast.Module) -> Any:
         """Allow a module; collect the names it binds, check it, then instrument it."""
+        node.body = [stmt for stmt in node.body if not self._is_future(stmt)]
         self._stored = _bound_names(node)
         node = self.node_contents_visit(node)
         if not self.errors:
@@ -102,20 +122,57 @@ class _Checker(RestrictingNodeTransformer):
             ast.fix_missing_locations(node)
         return node
 
+    def _is_future(self, stmt: ast.stmt) -> bool:
+        """``from __future__ import ...`` is a compiler flag: noted, then dropped."""
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            self._future_annotations |= any(a.name == "annotations" for a in stmt.names)
+            return True
+        return False
+
+    def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
+        """Deny the sandbox's injected names (underscores at both ends); allow ``_x``."""
+        if name is None or name == "_" or not is_injected(name):
+            return
+        self.error(
+            node,
+            f'"{name}" is a reserved name (names with underscores at both ends belong to the '
+            "sandbox); rename it, e.g. to " + f'"{name.strip("_") or "value"}"',
+        )
+
     def visit_Name(self, node: ast.Name) -> Any:
-        """Deny underscored and refused names (unless the script binds the name itself)."""
+        """Deny refused builtins (unless the script binds the name) and injected names;
+        allow reading ``__name__``."""
         if node.id in REFUSED and node.id not in self._stored:
             self.error(node, f'"{node.id}" is not available: {REFUSED[node.id]}')
+            return node
+        if node.id in READABLE_NAMES and isinstance(node.ctx, ast.Load):
             return node
         self.check_name(node, node.id)
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
-        """Allow attribute access by any name the rules let through, with no run-time guard."""
-        why = forbidden_attribute(node.attr)
+        """Allow attribute access by any name the rules let through; route private names
+        and special-method reads through their run-time checks."""
+        name = node.attr
+        why = forbidden_attribute(name)
+        load = isinstance(node.ctx, ast.Load)
+        if why is not None and load and name == "__class__":
+            return ast.copy_location(_call(CLASS_OF, self.visit(node.value)), node)
+        if why is not None and load and name in CLASS_DUNDERS:
+            value = self.visit(node.value)
+            if _is_super_call(value):
+                node.value = value
+                return node
+            return ast.copy_location(_call(DUNDER, value, ast.Constant(name)), node)
+        if why is None and is_dunder(name) and not load:
+            why = f'"{name}" may only be read; set it in the class body instead'
         if why is not None:
             self.error(node, why)
-        return self.node_contents_visit(node)
+            return node
+        node = self.node_contents_visit(node)
+        if is_private(name):
+            node.value = ast.copy_location(_call(OWN, node.value), node.value)
+        return node
 
     def visit_Subscript(self, node: ast.Subscript) -> Any:
         """Allow subscripts unguarded: every reachable container is the script's or a copy."""
@@ -133,34 +190,153 @@ class _Checker(RestrictingNodeTransformer):
         """Allow augmented assignment to names, items and attributes (growth is guarded)."""
         return self.node_contents_visit(node)
 
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> Any:
+        """Allow annotated assignment; under ``from __future__ import annotations`` a module-
+        or class-level annotation is kept as its source text, as Python keeps it."""
+        if self._future_annotations and self._scope[-1] != "function":
+            text = ast.unparse(node.annotation)
+            node.annotation = ast.copy_location(ast.Constant(text), node.annotation)
+        return self.node_contents_visit(node)
+
     def visit_Call(self, node: ast.Call) -> Any:
-        """Allow calls; deny ``getattr``/``hasattr`` with a literal forbidden name."""
+        """Allow calls; deny ``type()`` with three arguments and the attribute builtins with a
+        literal forbidden name."""
         func = node.func
-        if isinstance(func, ast.Name) and func.id in ("getattr", "hasattr") and len(node.args) > 1:
+        if isinstance(func, ast.Name) and func.id == "type" and len(node.args) == 3:
+            if "type" not in self._stored:
+                self.error(
+                    node,
+                    "type() with three arguments builds a class at run time; "
+                    "write a class statement instead",
+                )
+        if isinstance(func, ast.Name) and func.id in _NAMED_ATTRIBUTE and len(node.args) > 1:
             name = node.args[1]
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 why = forbidden_attribute(name.value)
                 if why is not None:
-                    self.error(node, why)
+                    self.error(node, f"{func.id}(): {why}")
         return self.node_contents_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        """Allow function definitions with checked names (no print collector)."""
-        self.check_name(node, node.name)
+        """Allow function definitions (no print collector); annotations are dropped (Python
+        only stores them)."""
+        if not (self._scope[-1] == "class" and is_dunder(node.name)):
+            self.check_name(node, node.name)
+        self.check_function_argument_names(node)
+        _drop_annotations(node.args)
+        node.returns = None
+        self._scope.append("function")
+        try:
+            return self.node_contents_visit(node)
+        finally:
+            self._scope.pop()
+
+    def visit_Lambda(self, node: ast.Lambda) -> Any:
+        """Allow lambdas with checked argument names."""
         self.check_function_argument_names(node)
         return self.node_contents_visit(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> Any:
-        """Deny classes: metaclasses, descriptors and dunder methods are escape routes."""
-        self.error(node, "class definitions are not allowed in scripts; use dicts and functions")
+        """Allow classes: no class keywords (``metaclass=``), and only the special methods
+        of ``CLASS_DUNDERS`` in the body (the rest are refused with their reason)."""
+        self.check_name(node, node.name)
+        for keyword in node.keywords:
+            if keyword.arg == "metaclass":
+                self.error(
+                    node,
+                    f"class {node.name}: metaclasses are not allowed (they run code whenever a "
+                    "class is built or used); use a plain class or a decorator instead",
+                )
+            else:
+                self.error(
+                    node,
+                    f"class {node.name}: class keyword {keyword.arg or '**'}= is not allowed; "
+                    "write a plain class statement",
+                )
+        for stmt in node.body:
+            self._check_class_member(node.name, stmt)
+        self._scope.append("class")
+        try:
+            return self.node_contents_visit(node)
+        finally:
+            self._scope.pop()
+
+    def _check_class_member(self, cls: str, stmt: ast.stmt) -> None:
+        names: list[tuple[str, ast.AST]] = []
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.append((stmt.name, stmt))
+        elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        names.append((sub.id, sub))
+        for name, where in names:
+            if not is_dunder(name):
+                continue
+            if name in REFUSED_DUNDERS:
+                self.error(where, f"class {cls}: {name} is not allowed: {REFUSED_DUNDERS[name]}")
+            elif name not in CLASS_DUNDERS:
+                self.error(
+                    where,
+                    f"class {cls}: {name} is not among the special methods scripts may define "
+                    "(comparisons, arithmetic, containers, __init__, __repr__ ...); use an "
+                    "ordinary method name",
+                )
+            elif name == "__match_args__" and not _plain_names(stmt):
+                self.error(
+                    where,
+                    f"class {cls}: __match_args__ must be a literal tuple of public attribute "
+                    'names, e.g. ("x", "y")',
+                )
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> Any:
+        """Allow ``nonlocal``: it rebinds a name of an enclosing function, nothing more."""
+        for name in node.names:
+            self.check_name(node, name)
+        return node
+
+    def visit_Match(self, node: ast.AST) -> Any:
+        """Allow ``match``; class patterns may name public attributes only (checked below)."""
+        return self.node_contents_visit(node)
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> Any:
+        """Allow class patterns whose keyword attributes are public names."""
+        for name in node.kwd_attrs:
+            why = forbidden_attribute(name)
+            if why is None and name.startswith("_"):
+                why = f'"{name}": patterns may match public attributes only'
+            if why is not None:
+                self.error(node, why)
+        return self.node_contents_visit(node)
+
+    def _allow(self, node: ast.AST) -> Any:
+        return self.node_contents_visit(node)
+
+    visit_match_case = _allow
+    visit_MatchValue = _allow
+    visit_MatchSingleton = _allow
+    visit_MatchSequence = _allow
+    visit_MatchStar = _allow
+    visit_MatchAs = _allow
+    visit_MatchOr = _allow
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> Any:
+        """Allow mapping patterns (``**rest`` binds a checked name)."""
+        self.check_name(node, node.rest)
+        return self.node_contents_visit(node)
 
     def visit_With(self, node: ast.With) -> Any:
         """Deny ``with``: no reachable object is a context manager worth entering."""
-        self.error(node, "with statements are not allowed in scripts")
+        self.error(
+            node,
+            "with statements are not allowed in scripts (no reachable object is a context "
+            "manager); use try/finally instead",
+        )
 
     def visit_TryStar(self, node: ast.AST) -> Any:
         """Deny ``try/except*``: exception groups can smuggle out uncatchable signals."""
-        self.error(node, "try/except* (exception groups) is not allowed in scripts")
+        self.error(node, "try/except* (exception groups) is not allowed in scripts; use try/except")
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
         """Allow handlers; a bare ``except:`` becomes ``except Exception:``."""
@@ -170,20 +346,63 @@ class _Checker(RestrictingNodeTransformer):
         return self.node_contents_visit(node)
 
     def visit_Import(self, node: ast.Import) -> Any:
-        """Allow importing only the modules scripts may use (``math``)."""
+        """Allow importing only the sandbox's standard-library modules."""
         for alias in node.names:
-            if alias.name not in IMPORTABLE:
-                self.error(node, f'import of "{alias.name}" is not allowed (only: math)')
+            if alias.name not in MODULES:
+                self.error(node, _no_module(alias.name))
         return self.check_import_names(node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
-        """Allow ``from math import name``; deny every other module."""
-        if node.module not in IMPORTABLE or node.level:
-            self.error(node, f'import from "{node.module}" is not allowed (only: math)')
+        """Allow ``from M import name`` for the sandbox's modules and the names they offer."""
+        module = node.module or ""
+        if module not in MODULES or node.level:
+            self.error(node, _no_module("." * node.level + module))
+            return node
         for alias in node.names:
-            if alias.name != "*" and alias.name not in (*MATH_NAMES, *MATH_CHECKED):
-                self.error(node, f'math has no "{alias.name}" in scripts')
+            if alias.name == "*":
+                self.error(node, f'"from {module} import *" is not allowed; name what you import')
+            elif alias.name not in MODULES[module]:
+                self.error(
+                    node,
+                    f'{module} has no "{alias.name}" in scripts (see the README\'s standard '
+                    "library section for what each module offers)",
+                )
         return self.check_import_names(node)
+
+
+#: Builtins that take an attribute name as their second argument.
+_NAMED_ATTRIBUTE: Final = frozenset({"getattr", "hasattr", "setattr", "delattr"})
+#: Dunder names a script may read as plain names.
+READABLE_NAMES: Final = frozenset({"__name__"})
+
+
+def _no_module(name: str) -> str:
+    return (
+        f'import of "{name}" is not allowed; scripts may import only: '
+        + ", ".join(sorted(MODULES))
+        + " (files, the clock, the network and the interpreter are reached through ctx or not "
+        "at all)"
+    )
+
+
+def _is_super_call(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+    )
+
+
+def _plain_names(stmt: ast.stmt) -> bool:
+    value = getattr(stmt, "value", None)
+    return isinstance(value, ast.Tuple | ast.List) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) and not e.value.startswith("_")
+        for e in value.elts
+    )
+
+
+def _drop_annotations(args: ast.arguments) -> None:
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        if arg is not None:
+            arg.annotation = None
 
 
 def _bound_names(tree: ast.AST) -> set[str]:
@@ -211,7 +430,6 @@ COMPRESS: Final = "_fz_"
 TYPE: Final = "_type_"
 NUMBERS: Final = "_NUM_"
 FLOAT: Final = "_float_"
-MATH: Final = "_math_"
 GUARD_NAMES: Final[dict[type[ast.operator], str]] = {
     ast.Add: "_add_",
     ast.Mult: "_mul_",
@@ -240,9 +458,9 @@ def _fuel_step() -> ast.Expr:
     return ast.Expr(_call(NEXT, _name(FUEL)))
 
 
-def _bind(alias: ast.alias, value: ast.expr, at: ast.stmt) -> ast.Assign:
-    """``<alias's local name> = value``, on the line of the import ``at``."""
-    return ast.copy_location(ast.Assign([_name(alias.asname or alias.name, store=True)], value), at)
+def _bind(local: str, value: ast.expr, at: ast.stmt) -> ast.Assign:
+    """``local = value``, on the line of the import ``at``."""
+    return ast.copy_location(ast.Assign([_name(local, store=True)], value), at)
 
 
 def _is_number(node: ast.expr) -> bool:
@@ -300,13 +518,20 @@ class _Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_Import(self, node: ast.Import) -> Any:
-        """``import math [as m]`` binds the sandbox's own ``math`` namespace."""
-        return [_bind(alias, _name(MATH), node) for alias in node.names]
+        """``import m [as n]`` binds the sandbox's own namespace of ``m`` (``import a.b``
+        binds ``a``, as Python does)."""
+        out = []
+        for alias in node.names:
+            module = alias.name if alias.asname else alias.name.split(".")[0]
+            local = alias.asname or module
+            out.append(_bind(local, _call(IMPORT, ast.Constant(module)), node))
+        return out
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
-        """``from math import f`` binds ``f`` from the sandbox's own ``math`` namespace."""
+        """``from m import f [as g]`` binds ``f`` from the sandbox's own namespace of ``m``."""
+        module = _call(IMPORT, ast.Constant(node.module))
         return [
-            _bind(alias, ast.Attribute(_name(MATH), alias.name, ast.Load()), node)
+            _bind(alias.asname or alias.name, ast.Attribute(module, alias.name, ast.Load()), node)
             for alias in node.names
         ]
 

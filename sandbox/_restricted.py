@@ -17,13 +17,15 @@ the memory limit, a big-int division). The process tier (``_process.py``) can.
 
 from __future__ import annotations
 
+import builtins
 from itertools import compress
 from types import CodeType
 from typing import Any, ClassVar, Final
 
 from host_api import HostCallFailed, Limits, ModhostError
 
-from ._builtins import build_builtins, math_namespace
+from ._builtins import EXCEPTIONS, Printer, build_builtins
+from ._classes import GuestTypes
 from ._compiler import ScriptCheck, check_script
 from ._engine import HOOKS, ScriptModule, ScriptSandbox
 from ._errors import (
@@ -39,7 +41,9 @@ from ._errors import (
 from ._fuel import Meter
 from ._guards import NUMBERS, Guards
 from ._memory import retained_bytes
+from ._names import is_injected
 from ._signals import LimitSignal, MemorySignal
+from ._stdlib import Kit, Modules
 
 #: Calls between two measurements of the memory a mod keeps.
 MEMORY_SAMPLE_EVERY: Final = 64
@@ -78,8 +82,10 @@ class RestrictedSandbox(ScriptSandbox):
         super().__init__(mod_id, limits)
         self._meter = Meter(limits.fuel, limits.timeout_ms)
         self._guards = Guards(limits.memory_mb, self._meter)
-        self._builtins = build_builtins(self._guards)
-        self._math = math_namespace(self._guards)
+        self._guest = GuestTypes(self._meter, (getattr(builtins, n) for n in EXCEPTIONS))
+        self._printer = Printer()
+        self._builtins = build_builtins(self._guards, self._guest, self._printer)
+        self._modules = Modules(Kit(mod_id, self._guards, self._guest))
         self._namespaces: list[dict[str, Any]] = []
         self._generation = self._meter.generation
         self._calls = 0
@@ -115,12 +121,18 @@ class RestrictedSandbox(ScriptSandbox):
         meter.begin()
         if meter.generation != self._generation:
             self._sync_streams()
+        printer = self._printer
+        printer.ctx = args[0] if args else None
         try:
+            if printer.pending:
+                printer.flush()
             result = fn(*args)
         except (LimitSignal, Exception) as exc:
             raise self._fault(module.path, exc) from None
         except HostCallFailed as bug:
             raise bug.original from None
+        finally:
+            printer.ctx = None
         if meter._tripped is not None:
             # The script swallowed a signal (``finally: return``): still a fault.
             raise self._fault(module.path, meter._tripped)
@@ -157,7 +169,10 @@ class RestrictedSandbox(ScriptSandbox):
             "_type_": type,
             "_NUM_": NUMBERS,
             "_float_": float,
-            "_math_": self._math,
+            "_import_": self._modules,
+            "_own_": self._guest.own,
+            "_dunder_": self._guest.dunder,
+            "_ctype_": self._guest.type_of,
             "_slice_": slice,
             "_add_": g.add,
             "_mul_": g.mul,
@@ -196,11 +211,22 @@ class RestrictedSandbox(ScriptSandbox):
     def _check_retained(self, path: str, ctx: Any) -> None:
         limit = self._guards.max_bytes
         roots: list[Any] = [
-            v for ns in self._namespaces for k, v in ns.items() if not k.startswith("_")
+            v for ns in self._namespaces for k, v in ns.items() if not is_injected(k)
         ]
         state = getattr(ctx, "state", None)
         if type(state) is dict:
             roots.append(state)
+            foreign = _foreign_value(state)
+            if foreign is not None:
+                raise ScriptRaised(
+                    f"ctx.state holds a {foreign} object: ctx.state keeps plain data only",
+                    mod_id=self.mod_id,
+                    file=path,
+                    hint="store numbers, strings, lists, tuples and dicts in ctx.state (e.g. "
+                    "dataclasses.asdict(obj) or a tuple of the fields) and rebuild your objects "
+                    "from them",
+                    details={"type": foreign},
+                )
         kept = retained_bytes(roots, limit)
         if kept > limit:
             signal = MemorySignal(
@@ -257,6 +283,37 @@ class RestrictedSandbox(ScriptSandbox):
         return fault
 
 
+#: Types ``ctx.state`` may hold (exact types: subclasses are the script's own classes).
+_STATE_LEAVES: Final = frozenset({str, bytes, int, float, bool, complex, type(None)})
+_STATE_CONTAINERS: Final = frozenset({list, tuple, set, frozenset})
+
+
+def _foreign_value(state: dict[str, Any]) -> str | None:
+    """The type name of the first value in ``state`` that is not plain data (None: all plain).
+
+    Plain data never runs script code when the host copies, compares or sends it (a reload's
+    snapshot, the process tier's pipe). Iterative, and visits each container once.
+    """
+    stack: list[Any] = [state]
+    seen: set[int] = set()
+    while stack:
+        value = stack.pop()
+        t = type(value)
+        if t in _STATE_LEAVES:
+            continue
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if t is dict:
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif t in _STATE_CONTAINERS:
+            stack.extend(value)
+        else:
+            return t.__name__
+    return None
+
+
 def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
     """The code of a script that passed :func:`check_script`.
 
@@ -285,13 +342,28 @@ MAX_MESSAGE: Final = 500
 
 
 def _describe(exc: BaseException) -> str:
-    try:
-        text = str(exc)
-    except Exception:  # a failing __str__ of some value the script raised with
-        text = "<unprintable>"
+    # Never str() the exception: its class or an argument may be the script's own, and a
+    # script's __str__/__repr__ must not run on the host after the call.
+    args = exc.args
+    if len(args) == 1:
+        text = _plain_text(args[0], str)
+    else:
+        text = "(" + ", ".join(_plain_text(a, repr) for a in args) + ")"
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE] + f"... ({len(text)} characters)"
     return f"{type(exc).__name__}: {text}"
+
+
+#: Argument types whose str()/repr() is the builtin one (an exact type check, not isinstance).
+_PLAIN_TEXT: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_text(value: Any, how: Any) -> str:
+    if type(value) in _PLAIN_TEXT:
+        if type(value) is int and value.bit_length() > 4000:
+            return f"<int of {value.bit_length()} bits>"
+        return str(how(value))
+    return f"<{type(value).__name__} object>"
 
 
 def _is_digit_limit(exc: BaseException) -> bool:
