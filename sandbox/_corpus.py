@@ -187,7 +187,11 @@ ESCAPES: Final[tuple[Attack, ...]] = (
         "type(name, bases, dict) builds a class",
         _tick("return type('X', (), {})"),
     ),
-    _escape("object-root", "object: the root every walk starts from", _tick("return object")),
+    _escape(
+        "object-root",
+        "object: the root every walk starts from, to its subclasses",
+        _tick("return object.__subclasses__()"),
+    ),
     _escape("vars", "vars(ctx)", _tick("return vars(ctx)")),
     _escape("dir", "dir(ctx)", _tick("return dir(ctx)")),
     _escape("globals", "globals()", _tick("return globals()")),
@@ -207,7 +211,11 @@ ESCAPES: Final[tuple[Attack, ...]] = (
     _escape("eval", "eval() of a string", _tick("return eval('1')")),
     _escape("compile", "compile()", _tick("return compile('1', 'x', 'eval')")),
     _escape("open", "open() a host file", _tick("return open('/etc/passwd')")),
-    _escape("class", "a class with dunder methods", "class X:\n    pass\n" + _tick("return X")),
+    _escape(
+        "class",
+        "a class with an attribute hook (__getattr__)",
+        "class X:\n    def __getattr__(self, name):\n        return name\n" + _tick("return X"),
+    ),
     _escape("metaclass", "a metaclass", "class M(type):\n    pass\n" + _tick("return M")),
     _escape("function-globals", "a function's __globals__", _tick("return on_tick.__globals__")),
     _escape(
