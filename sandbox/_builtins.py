@@ -104,7 +104,8 @@ REFUSED: Final[dict[str, str]] = {
     "input": "there is no terminal",
     "breakpoint": "there is no debugger",
     "help": "there is no terminal",
-    "id": "object addresses differ between runs (not deterministic); use `is` or give objects an explicit key",
+    "id": "object addresses differ between runs (not deterministic); use `is` or give "
+    "objects an explicit key",
     "memoryview": "raw memory views are not available",
     "bytearray": "mutable byte buffers are not available; use bytes",
     "aiter": "async is not available",
@@ -215,8 +216,7 @@ def _one_argument_iter(guards: Guards) -> Any:
         if sentinel:
             raise guards.meter.trip(
                 ForbiddenSignal(
-                    "iter(callable, sentinel) loops in C without fuel; write a while loop "
-                    "instead"
+                    "iter(callable, sentinel) loops in C without fuel; write a while loop instead"
                 )
             )
         return _py.iter(obj)

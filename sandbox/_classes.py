@@ -42,6 +42,7 @@ class GuestTypes:
     """
 
     def __init__(self, meter: Meter, exceptions: Iterable[type]) -> None:
+        exceptions = tuple(exceptions)
         self.meter = meter
         #: ids of the script's classes (kept alive by ``_keep``, so an id is never reused).
         self._ids: set[int] = set()

@@ -37,7 +37,7 @@ from ._names import (
     is_injected,
     is_private,
 )
-from ._stdlib import MODULES
+from ._stdlib import MODULES, missing_name
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,8 @@ class _Checker(RestrictingNodeTransformer):
         super().__init__(*args, **kwargs)
         self._stored: set[str] = set()
         self._future_annotations = False
+        #: Local names bound by ``import m`` (to the module's name).
+        self._imports: dict[str, str] = {}
         #: Nesting of the statement being visited: "module", "class" or "function".
         self._scope: list[str] = ["module"]
 
@@ -156,6 +158,9 @@ class _Checker(RestrictingNodeTransformer):
         name = node.attr
         why = forbidden_attribute(name)
         load = isinstance(node.ctx, ast.Load)
+        module = self._imports.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        if module is not None and why is None and name not in MODULES[module]:
+            why = missing_name(module, name)
         if why is not None and load and name == "__class__":
             return ast.copy_location(_call(CLASS_OF, self.visit(node.value)), node)
         if why is not None and load and name in CLASS_DUNDERS:
@@ -202,13 +207,13 @@ class _Checker(RestrictingNodeTransformer):
         """Allow calls; deny ``type()`` with three arguments and the attribute builtins with a
         literal forbidden name."""
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "type" and len(node.args) == 3:
-            if "type" not in self._stored:
-                self.error(
-                    node,
-                    "type() with three arguments builds a class at run time; "
-                    "write a class statement instead",
-                )
+        three = isinstance(func, ast.Name) and func.id == "type" and len(node.args) == 3
+        if three and "type" not in self._stored:
+            self.error(
+                node,
+                "type() with three arguments builds a class at run time; "
+                "write a class statement instead",
+            )
         if isinstance(func, ast.Name) and func.id in _NAMED_ATTRIBUTE and len(node.args) > 1:
             name = node.args[1]
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
@@ -350,6 +355,10 @@ class _Checker(RestrictingNodeTransformer):
         for alias in node.names:
             if alias.name not in MODULES:
                 self.error(node, _no_module(alias.name))
+            elif alias.asname:
+                self._imports[alias.asname] = alias.name
+            else:
+                self._imports[alias.name.split(".")[0]] = alias.name.split(".")[0]
         return self.check_import_names(node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
@@ -362,11 +371,7 @@ class _Checker(RestrictingNodeTransformer):
             if alias.name == "*":
                 self.error(node, f'"from {module} import *" is not allowed; name what you import')
             elif alias.name not in MODULES[module]:
-                self.error(
-                    node,
-                    f'{module} has no "{alias.name}" in scripts (see the README\'s standard '
-                    "library section for what each module offers)",
-                )
+                self.error(node, missing_name(module, alias.name))
         return self.check_import_names(node)
 
 

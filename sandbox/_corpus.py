@@ -81,9 +81,12 @@ def _abuse(
     expect: str,
     *,
     capabilities: frozenset[str] = ALL_CAPABILITIES,
+    ticks: int = 1,
 ) -> Attack:
     """``api.<name>``: an API misuse, refused by the host API (held ``capabilities``)."""
-    return _attack(f"api.{name}", "api-abuse", summary, source, expect, capabilities=capabilities)
+    return _attack(
+        f"api.{name}", "api-abuse", summary, source, expect, capabilities=capabilities, ticks=ticks
+    )
 
 
 def _tick(body: str) -> str:
@@ -544,5 +547,12 @@ API_ABUSE: Final[tuple[Attack, ...]] = (
     ),
 )
 
+
+def _language_attacks() -> tuple[Attack, ...]:
+    from ._corpus_language import LANGUAGE_ATTACKS  # it builds on the helpers above
+
+    return LANGUAGE_ATTACKS
+
+
 #: The whole built-in corpus, in report order.
-ATTACKS: Final[tuple[Attack, ...]] = ESCAPES + RESOURCES + API_ABUSE
+ATTACKS: Final[tuple[Attack, ...]] = ESCAPES + RESOURCES + API_ABUSE + _language_attacks()

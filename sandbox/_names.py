@@ -47,8 +47,18 @@ FORBIDDEN_ATTRIBUTES: Final[frozenset[str]] = frozenset(
 READABLE_DUNDERS: Final[frozenset[str]] = frozenset({"__name__", "__qualname__", "__doc__"})
 
 _BINARY: Final = (
-    "add sub mul matmul truediv floordiv mod divmod pow lshift rshift and or xor".split()
-)
+    "add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "divmod", "pow", "lshift",
+    "rshift", "and", "or", "xor",
+)  # fmt: skip
+_OTHER_DUNDERS: Final = (
+    "init", "new", "post_init", "repr", "str", "format", "bool", "hash",
+    "eq", "ne", "lt", "le", "gt", "ge",
+    "len", "iter", "next", "reversed", "contains", "missing",
+    "getitem", "setitem", "delitem", "call",
+    "neg", "pos", "abs", "invert", "round", "trunc", "floor", "ceil",
+    "int", "float", "complex", "index",
+    "slots", "match_args", "doc",
+)  # fmt: skip
 
 #: Special methods a script's class may define: comparisons, arithmetic, containers,
 #: conversions and construction. Each runs only when the script's own code uses the object
@@ -58,13 +68,7 @@ CLASS_DUNDERS: Final[frozenset[str]] = frozenset(
         *(f"__{op}__" for op in _BINARY),
         *(f"__r{op}__" for op in _BINARY),
         *(f"__i{op}__" for op in _BINARY if op != "divmod"),
-        *"__init__ __new__ __post_init__ __repr__ __str__ __format__ __bool__ __hash__".split(),
-        *"__eq__ __ne__ __lt__ __le__ __gt__ __ge__".split(),
-        *"__len__ __iter__ __next__ __reversed__ __contains__ __missing__".split(),
-        *"__getitem__ __setitem__ __delitem__ __call__".split(),
-        *"__neg__ __pos__ __abs__ __invert__ __round__ __trunc__ __floor__ __ceil__".split(),
-        *"__int__ __float__ __complex__ __index__".split(),
-        *"__slots__ __match_args__ __doc__ __module__ __qualname__".split(),
+        *(f"__{name}__" for name in _OTHER_DUNDERS),
     }
 )
 
@@ -155,4 +159,3 @@ def is_private(name: str) -> bool:
 def is_injected(name: str) -> bool:
     """A name only the sandbox may bind: underscores at both ends (``_fuel_``, ``__x__``)."""
     return len(name) > 1 and name.startswith("_") and name.endswith("_")
-

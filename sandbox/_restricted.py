@@ -82,7 +82,7 @@ class RestrictedSandbox(ScriptSandbox):
         super().__init__(mod_id, limits)
         self._meter = Meter(limits.fuel, limits.timeout_ms)
         self._guards = Guards(limits.memory_mb, self._meter)
-        self._guest = GuestTypes(self._meter, (getattr(builtins, n) for n in EXCEPTIONS))
+        self._guest = GuestTypes(self._meter, [getattr(builtins, n) for n in EXCEPTIONS])
         self._printer = Printer()
         self._builtins = build_builtins(self._guards, self._guest, self._printer)
         self._modules = Modules(Kit(mod_id, self._guards, self._guest))

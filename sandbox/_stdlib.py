@@ -25,8 +25,8 @@ import bisect as _bisect
 import cmath as _cmath
 import copy as _copy
 import functools as _functools
-import heapq as _heapq
 import hashlib
+import heapq as _heapq
 import itertools as _it
 import math as _math
 import operator as _operator
@@ -40,7 +40,7 @@ from types import FunctionType, SimpleNamespace
 from typing import Any, Final
 
 from ._classes import GuestTypes
-from ._guards import GUARDED_METHODS, ITEM_BYTES, MAX_INT_BITS, Guards
+from ._guards import GUARDED_METHODS, ITEM_BYTES, Guards
 from ._names import forbidden_attribute, is_dunder
 from ._signals import ForbiddenSignal
 from ._stdlib_types import TYPE_MODULES, TYPE_NAMES
@@ -478,6 +478,31 @@ MODULES: Final[dict[str, frozenset[str]]] = {
     "copy": frozenset({"copy", "deepcopy"}),
     **TYPE_NAMES,
 }
+
+
+#: Names left out of a module on purpose, with the reason a script author reads.
+LEFT_OUT: Final[dict[str, str]] = {
+    "random.SystemRandom": "it reads the OS's entropy (not reproducible); use random.Random(seed)",
+    "random.seed()": "seeding from the clock is not reproducible",
+    "string.Formatter": "it walks attributes inside format strings; use f-strings",
+    "string.Template": "its patterns are regular expressions a script controls; use f-strings",
+    "functools.singledispatch": "it walks the class hierarchy; dispatch with isinstance()",
+    "functools.partialmethod": "use a method that calls the function",
+    "dataclasses.make_dataclass": "it builds classes from a namespace dict; write a class",
+    "typing.get_type_hints": "it evaluates annotation strings; annotations are inert here",
+    "itertools.batched": "not in this Python version",
+}
+
+
+def missing_name(module: str, name: str) -> str:
+    """The refusal for ``module.name`` not offered to scripts."""
+    why = LEFT_OUT.get(f"{module}.{name}")
+    if why is not None:
+        return f"{module}.{name} is left out of the sandbox: {why}"
+    return (
+        f'{module} has no "{name}" in scripts (the README\'s standard library section lists '
+        "what each module offers)"
+    )
 
 
 class Modules:

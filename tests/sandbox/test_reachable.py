@@ -11,6 +11,7 @@ are checked at run time and refused on every object but the script's own.)
 
 from __future__ import annotations
 
+import builtins
 import types
 from typing import Any
 
@@ -37,12 +38,13 @@ def _roots() -> list[Any]:
     ctx = ScriptContext(api, {"k": [1]}, entity)
     meter = Meter(100_000, 1000)
     guards = Guards(16, meter)
-    guest = GuestTypes(meter, (getattr(__builtins__, n, ValueError) for n in EXCEPTIONS))
+    guest = GuestTypes(meter, [getattr(builtins, n) for n in EXCEPTIONS])
     modules = Modules(Kit("probe", guards, guest))
-    values: list[Any] = [ctx, *(modules(name) for name in MODULES), entity, 1, 1.5, "s", b"b", [1], (1,),
-                         {"a": 1}, {1}, frozenset({1}), range(3), slice(1, 2), None, True,
-                         (x for x in [1]), iter([1]), lambda: 0, ValueError("x"),
-                         ctx.world.query()]  # fmt: skip
+    values: list[Any] = [*(modules(name) for name in MODULES)]
+    values += [ctx, entity, 1, 1.5, "s", b"b", [1], (1,),
+               {"a": 1}, {1}, frozenset({1}), range(3), slice(1, 2), None, True,
+               (x for x in [1]), iter([1]), lambda: 0, ValueError("x"),
+               ctx.world.query()]  # fmt: skip
     values += list(build_builtins(guards, guest, Printer()).values())
     return values
 
