@@ -149,6 +149,8 @@ class _Checker(RestrictingNodeTransformer):
             return node
         if node.id in READABLE_NAMES and isinstance(node.ctx, ast.Load):
             return node
+        if self._scope[-1] == "class" and node.id in CLASS_DUNDERS:
+            return node  # a special method of the class being defined (checked there)
         self.check_name(node, node.id)
         return node
 

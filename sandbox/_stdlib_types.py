@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import collections as _collections
 import collections.abc as _abc
+import contextlib
 import dataclasses as _dataclasses
 import enum as _enum
+import sys
 import typing as _typing
 from collections.abc import Callable, Iterator
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -227,7 +229,8 @@ def _dataclasses_ns(kit: Kit) -> SimpleNamespace:
     def dataclass(cls: Any = None, /, **options: Any) -> Any:
         def wrap(c: Any) -> Any:
             kit.guest.own(c)
-            return kit.guest.adopt(_dataclasses.dataclass(c, **options))
+            with _module_stub(c.__module__):
+                return kit.guest.adopt(_dataclasses.dataclass(c, **options))
 
         return wrap if cls is None else wrap(cls)
 
@@ -260,6 +263,27 @@ def _dataclasses_ns(kit: Kit) -> SimpleNamespace:
         InitVar=_Hint("InitVar"),
         KW_ONLY=_dataclasses.KW_ONLY,
     )
+
+
+@contextlib.contextmanager
+def _module_stub(name: str) -> Iterator[None]:
+    """A stand-in module for a script while ``dataclass`` processes one of its classes.
+
+    ``dataclasses`` reads string annotations (``from __future__ import annotations``) by
+    looking ``ClassVar`` and ``InitVar`` up in the class's module, from ``sys.modules``. A
+    script is no module: for the length of the call it gets a stub holding just those two
+    names (never the script's namespace), then the stub is gone.
+    """
+    if name in sys.modules:  # pragma: no cover - a script's path is never a module's name
+        raise ValueError(name)
+    stub = ModuleType(name)
+    stub.ClassVar = _typing.ClassVar  # type: ignore[attr-defined]
+    stub.InitVar = _dataclasses.InitVar  # type: ignore[attr-defined]
+    sys.modules[name] = stub
+    try:
+        yield
+    finally:
+        del sys.modules[name]
 
 
 TYPE_MODULES: Final[dict[str, Callable[[Kit], SimpleNamespace]]] = {
