@@ -99,6 +99,7 @@ OWN: Final = "_own_"
 DUNDER: Final = "_dunder_"
 CLASS_OF: Final = "_ctype_"
 IMPORT: Final = "_import_"
+STR_FORMAT: Final = "_strfmt_"
 
 
 class _Checker(RestrictingNodeTransformer):
@@ -163,6 +164,10 @@ class _Checker(RestrictingNodeTransformer):
         module = self._imports.get(node.value.id) if isinstance(node.value, ast.Name) else None
         if module is not None and why is None and name not in MODULES[module]:
             why = missing_name(module, name)
+        if load and name in ("format", "format_map"):
+            return ast.copy_location(
+                _call(STR_FORMAT, self.visit(node.value), ast.Constant(name)), node
+            )
         if why is not None and load and name == "__class__":
             return ast.copy_location(_call(CLASS_OF, self.visit(node.value)), node)
         if why is not None and load and name in CLASS_DUNDERS:

@@ -217,6 +217,21 @@ LANGUAGE_ESCAPES: Final[tuple[Attack, ...]] = (
         _tick("return f'{ctx._api}'"),
     ),
     _escape(
+        "format-private",
+        "str.format reading a private host attribute",
+        _tick("return '{0._api}'.format(ctx)"),
+    ),
+    _escape(
+        "format-unbound-walk",
+        "str.format_map walking to a function's globals",
+        _tick("return str.format_map('{f.__globals__}', {'f': on_tick})"),
+    ),
+    _escape(
+        "format-on-host",
+        "a format method of a non-str object",
+        _tick("return ctx.format"),
+    ),
+    _escape(
         "string-formatter",
         "string.Formatter's attribute traversal",
         _tick("import string\nreturn string.Formatter().vformat('{0.__class__}', [ctx], {})"),
@@ -358,6 +373,18 @@ LANGUAGE_RESOURCES: Final[tuple[Attack, ...]] = (
             "raise E('x')",
         ),
         ERROR,
+    ),
+    _resource(
+        "format-width",
+        "str.format with a nested width of 10**9",
+        _tick("return '{:>{w}}'.format('x', w=10**9)"),
+        MEMORY,
+    ),
+    _resource(
+        "format-repeat",
+        "str.format repeating one big argument many times",
+        _tick("return ('{0}' * 2000).format('x' * 100000)"),
+        MEMORY,
     ),
     _resource(
         "print-huge",

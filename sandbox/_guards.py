@@ -19,7 +19,7 @@ from itertools import compress
 from typing import Any, Final
 
 from ._fuel import Meter
-from ._signals import MemorySignal
+from ._signals import ForbiddenSignal, MemorySignal
 
 #: The largest int a script may build (about 30,000 decimal digits).
 MAX_INT_BITS: Final = 100_000
@@ -204,6 +204,10 @@ class Guards:
             value = str(value)
         elif conversion == 97:
             value = ascii(value)
+        if "{" in spec or "}" in spec:
+            # A spec is never a template: braces here are a format string smuggled past the
+            # compiler (f"{x:{spec}}" then .format()).
+            raise self.meter.trip(ForbiddenSignal("a format spec may not contain { or }"))
         for digits in _SPEC_NUMBERS.findall(spec):
             if len(digits) > 6 or int(digits) > MAX_WIDTH:
                 raise self._over(int(digits[:12]), "format spec width")

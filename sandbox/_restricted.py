@@ -38,6 +38,7 @@ from ._errors import (
     ScriptRejected,
     ScriptTimeout,
 )
+from ._format import StrFormat
 from ._fuel import Meter
 from ._guards import NUMBERS, Guards
 from ._memory import retained_bytes
@@ -84,6 +85,7 @@ class RestrictedSandbox(ScriptSandbox):
         self._guards = Guards(limits.memory_mb, self._meter)
         self._guest = GuestTypes(self._meter, [getattr(builtins, n) for n in EXCEPTIONS])
         self._printer = Printer()
+        self._strfmt = StrFormat(self._guards)
         self._builtins = build_builtins(self._guards, self._guest, self._printer)
         self._modules = Modules(Kit(mod_id, self._guards, self._guest))
         self._namespaces: list[dict[str, Any]] = []
@@ -173,6 +175,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_own_": self._guest.own,
             "_dunder_": self._guest.dunder,
             "_ctype_": self._guest.type_of,
+            "_strfmt_": self._strfmt,
             "_slice_": slice,
             "_add_": g.add,
             "_mul_": g.mul,
