@@ -140,7 +140,7 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     table["hasattr"] = _guarded_hasattr(guards, guest)
     table["setattr"] = _guarded_setattr(guards, guest)
     table["delattr"] = _guarded_delattr(guards, guest)
-    table["type"] = guest.type_of
+    table["type"] = _stand_in(type, guest.type_of)
     table["__build_class__"] = guest.build_class
     table["iter"] = _one_argument_iter(guards)
     table["format"] = _guarded_format(guards)
@@ -246,13 +246,40 @@ def _guarded_range(guards: Guards) -> Any:
     return range
 
 
+class _GuardedType(type):
+    """Metaclass of a builtin type's stand-in whose constructor checks sizes first: calling
+    it builds the real type, ``isinstance`` and class attributes (``bytes.fromhex``) answer
+    for the real type."""
+
+    _real: type
+    _make: Any
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls._make(*args, **kwargs)
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls._real)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return issubclass(sub, cls._real)
+
+    def __getattr__(cls, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(cls._real, name)
+
+
+def _stand_in(real: type, make: Any) -> Any:
+    return _GuardedType(real.__name__, (), {"_real": real, "_make": staticmethod(make)})
+
+
 def _guarded_bytes(guards: Guards) -> Any:
-    def bytes(source: Any = b"", *args: Any) -> Any:
+    def make(source: Any = b"", *args: Any, **kwargs: Any) -> bytes:
         if type(source) is int:
             guards._check(source, "bytes(n)")
-        return _py.bytes(source, *args)
+        return _py.bytes(source, *args, **kwargs)
 
-    return bytes
+    return _stand_in(bytes, make)
 
 
 def _forbidden(name: Any) -> ForbiddenSignal | None:

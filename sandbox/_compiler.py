@@ -518,9 +518,9 @@ class _Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        """Fuel: one unit per call (``next(fuel)`` first in the body)."""
+        """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring)."""
         self.generic_visit(node)
-        node.body.insert(0, _fuel_step())
+        node.body.insert(1 if ast.get_docstring(node, clean=False) is not None else 0, _fuel_step())
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
