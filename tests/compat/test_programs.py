@@ -1,0 +1,35 @@
+"""Real-style pure-Python programs run unchanged in the sandbox and print what Python prints.
+
+Each file in ``programs/`` is ordinary Python (classes, dataclasses, enums, generators, type
+hints, f-strings, the allowed standard library). It runs as a mod script's module body; its
+``print()`` lines reach the mod's log. Every file runs in the in-process tier, and every
+fourth one in the process tier too (a worker process costs a second or so).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.compat.harness import PROGRAMS, run_plain, run_sandboxed
+
+
+def test_the_corpus_is_big_enough() -> None:
+    assert len(PROGRAMS) >= 40
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
+def test_program_prints_the_same_in_the_sandbox(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    expected = run_plain(source)
+    assert expected, "a corpus program must print something to compare"
+    assert run_sandboxed(source) == expected
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("path", PROGRAMS[::4], ids=lambda p: p.stem)
+def test_program_prints_the_same_in_the_process_tier(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert run_sandboxed(source, tier="process") == run_plain(source)
