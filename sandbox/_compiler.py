@@ -491,8 +491,31 @@ class _Instrumenter(ast.NodeTransformer):
     """Adds fuel to loops, comprehensions and calls; guards the operations that grow values."""
 
     def __init__(self) -> None:
-        #: >0 while inside a comprehension's iterable (no ``:=`` allowed there).
+        #: >0 while inside a comprehension's iterable, or a comprehension directly in a class
+        #: body (no ``:=`` allowed there).
         self._no_walrus = 0
+        #: True while visiting a class body (not a function nested in it).
+        self._class_body = False
+
+    def _scoped(self, node: ast.AST, class_body: bool) -> ast.AST:
+        outer, self._class_body = self._class_body, class_body
+        try:
+            return self.generic_visit(node)
+        finally:
+            self._class_body = outer
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> Any:
+        """A class body: comprehensions directly in it may not use ``:=``."""
+        return self._scoped(node, True)
+
+    def _comprehension(self, node: ast.AST) -> Any:
+        self._no_walrus += self._class_body
+        try:
+            return self.generic_visit(node)
+        finally:
+            self._no_walrus -= self._class_body
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
 
     # -- fuel --------------------------------------------------------------------------------
     def visit_For(self, node: ast.For) -> Any:
@@ -519,13 +542,13 @@ class _Instrumenter(ast.NodeTransformer):
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
         """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring)."""
-        self.generic_visit(node)
+        self._scoped(node, False)
         node.body.insert(1 if ast.get_docstring(node, clean=False) is not None else 0, _fuel_step())
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
         """Fuel: one unit per call (``body if next(fuel) else None``)."""
-        self.generic_visit(node)
+        self._scoped(node, False)
         node.body = ast.IfExp(_call(NEXT, _name(FUEL)), node.body, ast.Constant(None))
         return node
 
@@ -561,12 +584,13 @@ class _Instrumenter(ast.NodeTransformer):
             return node  # float * anything is a number or a TypeError
         if self._no_walrus or op is ast.LShift:
             return ast.copy_location(_call(guard, node.left, node.right), node)
-        # (_t_ OP right) if type(_t_ := left) is fast else guard(_t_, right)
-        fast_types = _name(FLOAT) if op in (ast.Mult, ast.Pow) else _name(NUMBERS)
+        if op in (ast.Mult, ast.Pow):
+            return ast.copy_location(_numeric_fast_path(node, guard), node)
+        # (_t_ OP right) if type(_t_ := left) in (float, int) else guard(_t_, right)
         test = ast.Compare(
             _call(TYPE, ast.NamedExpr(_name("_t_", store=True), node.left)),
-            [ast.Is() if op in (ast.Mult, ast.Pow) else ast.In()],
-            [fast_types],
+            [ast.In()],
+            [_name(NUMBERS)],
         )
         fast = ast.BinOp(_name("_t_"), node.op, node.right)
         slow = _call(guard, _name("_t_"), node.right)
@@ -659,6 +683,73 @@ class _Instrumenter(ast.NodeTransformer):
         node.conversion = -1
         node.format_spec = None
         return node
+
+
+#: ``*`` and ``**`` run inline (no guard call) when both operands are numbers and, for two
+#: ints, both are small enough that the result stays under ``MAX_INT_BITS``:
+#: ``|a|, |b| < _MB_`` (2**(MAX_INT_BITS // 2)) for ``*``; ``|a| < _PB_`` (2**1000) and
+#: ``|b| < _PE_`` (100) for ``**``. Anything else (sequences, big ints) takes the guard.
+_NUMERIC_TEST: Final = (
+    "(_type_(_t_) in _MN_) & (_type_(_u_ := R) in _MN_) and (_type_(_t_) is not _int_ or "
+    "_type_(_u_) is not _int_ or (_N{B} < _t_ < {B} and _N{E} < _u_ < {E}))"
+)
+_BOUNDS: Final[dict[type[ast.operator], tuple[str, str]]] = {
+    ast.Mult: ("_MB_", "_MB_"),
+    ast.Pow: ("_PB_", "_PE_"),
+}
+
+
+def _numeric_fast_path(node: ast.BinOp, guard: str) -> ast.expr:
+    """``left OP right`` for ``*``/``**``: inline for numbers of bounded size, else the guard.
+
+    A float on the left takes the shortest path (one type check) when ``right`` is simple
+    enough to appear twice in the tree (only one copy ever runs); otherwise both operands
+    are bound once, in Python's evaluation order, to temporaries named after the node's
+    nesting height (``_t2_``, ``_u2_``): operations nested inside use lower heights, so they
+    never overwrite this node's operands.
+    """
+    bound, exponent = _BOUNDS[type(node.op)]
+    height = 1 + max((_TEMP_HEIGHT.get(n.id, 0) for n in ast.walk(node) if isinstance(n, ast.Name)),
+                     default=0)  # fmt: skip
+    t, u = f"_t{height}_", f"_u{height}_"
+    _TEMP_HEIGHT.setdefault(t, height)
+    _TEMP_HEIGHT.setdefault(u, height)
+    text = _NUMERIC_TEST.format(B=bound, E=exponent).replace("_t_", t).replace("_u_", u)
+    test = _Substitute(node.right).visit(ast.parse(text, mode="eval").body)
+    general = ast.IfExp(
+        test, ast.BinOp(_name(t), node.op, _name(u)), _call(guard, _name(t), _name(u))
+    )
+    bind_left = ast.NamedExpr(_name(t, store=True), node.left)
+    if _simple(node.right):
+        is_float = ast.Compare(_call(TYPE, bind_left), [ast.Is()], [_name(FLOAT)])
+        return ast.IfExp(is_float, ast.BinOp(_name(t), node.op, node.right), general)
+    # Bind the left operand first: (_tN_ := left, general)[1] keeps the evaluation order.
+    return ast.Subscript(ast.Tuple([bind_left, general], ast.Load()), ast.Constant(1), ast.Load())
+
+
+#: Temporary names of the inline numeric path, by nesting height.
+_TEMP_HEIGHT: dict[str, int] = {}
+
+
+class _Substitute(ast.NodeTransformer):
+    """Replace the placeholder name ``R`` with an expression."""
+
+    def __init__(self, value: ast.expr) -> None:
+        self._value = value
+
+    def visit_Name(self, node: ast.Name) -> Any:
+        return self._value if node.id == "R" else node
+
+
+_SIMPLE_NODES: Final = (
+    ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Load, ast.UnaryOp, ast.USub,
+    ast.UAdd,
+)  # fmt: skip
+
+
+def _simple(node: ast.expr) -> bool:
+    """An operand with no calls or assignments (safe to appear twice in the tree)."""
+    return all(isinstance(n, _SIMPLE_NODES) for n in ast.walk(node))
 
 
 def _has_slice_store(target: ast.expr) -> bool:

@@ -40,11 +40,17 @@ from ._errors import (
 )
 from ._format import StrFormat
 from ._fuel import Meter
-from ._guards import NUMBERS, Guards
+from ._guards import MAX_INT_BITS, NUMBERS, Guards
 from ._memory import retained_bytes
 from ._names import is_injected
 from ._signals import LimitSignal, MemorySignal
 from ._stdlib import Kit, Modules
+
+#: Operand types and bounds of the inline ``*``/``**`` path (see ``_compiler``).
+_NUMERIC_TYPES: Final = frozenset({int, float, complex})
+_MUL_BOUND: Final = 1 << (MAX_INT_BITS // 2)
+_POW_BASE: Final = 1 << 1000
+_POW_EXPONENT: Final = 100
 
 #: Calls between two measurements of the memory a mod keeps.
 MEMORY_SAMPLE_EVERY: Final = 64
@@ -171,6 +177,14 @@ class RestrictedSandbox(ScriptSandbox):
             "_type_": type,
             "_NUM_": NUMBERS,
             "_float_": float,
+            "_int_": int,
+            "_MN_": _NUMERIC_TYPES,
+            "_MB_": _MUL_BOUND,
+            "_N_MB_": -_MUL_BOUND,
+            "_PB_": _POW_BASE,
+            "_N_PB_": -_POW_BASE,
+            "_PE_": _POW_EXPONENT,
+            "_N_PE_": -_POW_EXPONENT,
             "_import_": self._modules,
             "_own_": self._guest.own,
             "_dunder_": self._guest.dunder,
