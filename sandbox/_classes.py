@@ -18,7 +18,9 @@ everything else:
 from __future__ import annotations
 
 import builtins as _py
+from collections import deque
 from collections.abc import Callable, Iterable
+from types import MappingProxyType, MemberDescriptorType
 from typing import Any, Final
 
 from ._fuel import Meter
@@ -123,8 +125,58 @@ class GuestTypes:
             raise self._forbid(f'"{name}" of {_describe(obj)} is not available')
         return getattr(obj, name)
 
+    def contents(self, obj: Any) -> list[Any] | None:
+        """What ``obj`` holds, for the retained-memory walk: the values of a script object's
+        attributes and slots, the items of a builtin container subclass or of a
+        standard-library container (``Counter``, ``deque`` ...), read through the builtin
+        types' own C-level methods so that no script method runs. None: not the script's."""
+        t = type(obj)
+        held: list[Any] = []
+        for base, read in _BUILTIN_CONTENTS:
+            if isinstance(obj, base):
+                held.extend(read(obj))
+        if id(t) in self._ids or id(obj) in self._ids:
+            attributes = getattr(obj, "__dict__", None)
+            if type(attributes) is dict:
+                held.extend(dict.values(attributes))
+            elif type(attributes) is MappingProxyType:
+                held.extend(attributes.values())
+            held.extend(slot_values(obj))
+        elif not held:
+            return None
+        return held
+
     def _forbid(self, message: str) -> ForbiddenSignal:
         return self.meter.trip(ForbiddenSignal(message))  # type: ignore[return-value]
+
+
+def _dict_items(obj: Any) -> list[Any]:
+    return [*dict.keys(obj), *dict.values(obj)]
+
+
+#: Builtin containers and how to read one without calling a subclass's methods.
+_BUILTIN_CONTENTS: Final = (
+    (dict, _dict_items),
+    (list, list.__iter__),
+    (tuple, tuple.__iter__),
+    (set, set.__iter__),
+    (frozenset, frozenset.__iter__),
+    (deque, deque.__iter__),
+)
+
+
+def slot_values(obj: Any) -> list[Any]:
+    """The filled slots of ``obj``, read through the slot descriptors (no properties run)."""
+    out = []
+    for cls in type(obj).__mro__:
+        for name in cls.__dict__.get("__slots__", ()):
+            descriptor = cls.__dict__.get(name)
+            if type(descriptor) is MemberDescriptorType:
+                try:
+                    out.append(descriptor.__get__(obj, cls))
+                except AttributeError:
+                    continue
+    return out
 
 
 def _describe(obj: Any) -> str:

@@ -387,6 +387,27 @@ LANGUAGE_RESOURCES: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "retained-in-object",
+        "memory kept in attributes of the script's own objects, tick after tick",
+        _cls(
+            "class Keep:\n    pass\nK = Keep()\nK.data = []",
+            "K.data.append('x' * 200000)",
+        ),
+        MEMORY,
+        ticks=200,
+    ),
+    _resource(
+        "retained-in-slots-deque",
+        "memory kept in slots and a collections.deque, tick after tick",
+        _cls(
+            "from collections import deque\nclass Keep:\n    __slots__ = ('d',)\n"
+            "K = Keep()\nK.d = deque()",
+            "K.d.append('x' * 200000)",
+        ),
+        MEMORY,
+        ticks=200,
+    ),
+    _resource(
         "print-huge",
         "print() of a string the size of the memory limit",
         _tick("print('x' * (15 * 1024 * 1024), 'y' * (15 * 1024 * 1024))"),

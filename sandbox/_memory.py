@@ -8,7 +8,7 @@ functions are counted; builtins and host objects are not (they are not the mod's
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import FunctionType
 from typing import Any, Final
 
@@ -17,11 +17,17 @@ _CONTAINERS: Final = (dict, list, tuple, set, frozenset)
 _LEAVES: Final = (str, bytes, int, float, bool, complex, type(None))
 
 
-def retained_bytes(roots: Iterable[Any], limit: int) -> int:
+def retained_bytes(
+    roots: Iterable[Any],
+    limit: int,
+    contents: Callable[[Any], Iterable[Any] | None] | None = None,
+) -> int:
     """Approximate bytes reachable from ``roots`` through script data; stops past ``limit``.
 
     :param roots: values to start from (module globals, state dicts).
     :param limit: the walk returns as soon as the total passes this many bytes.
+    :param contents: for any other object, what it holds when it is the script's own (its
+        classes' instances, standard-library containers), or None to skip it.
     """
     seen: set[int] = set()
     stack = list(roots)
@@ -48,6 +54,11 @@ def retained_bytes(roots: Iterable[Any], limit: int) -> int:
             stack.extend(obj.__defaults__ or ())
             stack.extend((obj.__kwdefaults__ or {}).values())
             stack.extend(c.cell_contents for c in obj.__closure__ or () if _filled(c))
+        elif contents is not None:
+            held = contents(obj)
+            if held is not None:
+                total += getsize(obj)
+                stack.extend(held)
     return total
 
 

@@ -244,7 +244,7 @@ class RestrictedSandbox(ScriptSandbox):
                     "from them",
                     details={"type": foreign},
                 )
-        kept = retained_bytes(roots, limit)
+        kept = retained_bytes(roots, limit, self._guest.contents)
         if kept > limit:
             signal = MemorySignal(
                 f"the mod keeps more than its memory limit ({limit} bytes) in module data "

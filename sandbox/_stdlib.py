@@ -39,9 +39,9 @@ from itertools import compress
 from types import FunctionType, SimpleNamespace
 from typing import Any, Final
 
-from ._classes import GuestTypes
+from ._classes import GuestTypes, slot_values
 from ._guards import GUARDED_METHODS, ITEM_BYTES, Guards
-from ._names import forbidden_attribute, is_dunder
+from ._names import forbidden_attribute
 from ._signals import ForbiddenSignal
 from ._stdlib_types import TYPE_MODULES, TYPE_NAMES
 
@@ -421,7 +421,7 @@ def _copy_ns(kit: Kit) -> SimpleNamespace:
                 )
             if deep and not isinstance(obj, type):
                 stack.extend(getattr(obj, "__dict__", {}).values())
-                stack.extend(_slot_values(obj))
+                stack.extend(slot_values(obj))
 
     def copy(x: Any) -> Any:
         check(x, deep=False)
@@ -436,15 +436,6 @@ def _copy_ns(kit: Kit) -> SimpleNamespace:
 
 _ATOMS: Final = frozenset({int, float, complex, bool, str, bytes, type(None), range, slice})
 _CONTAINERS: Final = frozenset({list, tuple, dict, set, frozenset})
-
-
-def _slot_values(obj: Any) -> list[Any]:
-    out = []
-    for cls in type(obj).__mro__:
-        for name in cls.__dict__.get("__slots__", ()):
-            if not is_dunder(name) and hasattr(obj, name):
-                out.append(getattr(obj, name))
-    return out
 
 
 # -- the registry -----------------------------------------------------------------------------
