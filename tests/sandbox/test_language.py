@@ -198,7 +198,8 @@ def test_injected_names_stay_reserved() -> None:
 def test_type_reveals_only_the_scripts_classes_and_builtin_values(rig: Rig) -> None:
     module = rig.load(
         "class A:\n    pass\n"
-        "def on_tick(ctx, dt):\n    return type(A()) is A, type(1.5) is float, isinstance(A, type)\n"
+        "def on_tick(ctx, dt):\n"
+        "    return type(A()) is A, type(1.5) is float, isinstance(A, type)\n"
         "def on_event(ctx, e):\n    return type(ctx.world)\n"
     )
     assert rig.tick(module) == (True, True, True)
