@@ -32,7 +32,7 @@ BIG_ALLOCATION: Final = 256 * 1024
 ITEM_BYTES: Final = 8
 
 #: Types whose in-place and binary operators the compiled fast path may run unguarded.
-NUMBERS: Final = (float, int)
+NUMBERS: Final = (float, int, complex)
 
 _SPEC_NUMBERS = re.compile(r"\d+")
 _PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
