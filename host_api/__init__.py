@@ -65,6 +65,7 @@ __all__ = [
     "Vec3",
     "WorldPort",
     "any_error",
+    "foreign_type",
     "grant",
     "load_manifest",
     "load_policy",
@@ -126,6 +127,7 @@ from ._rate import TickLimiter as TickLimiter
 from ._storage import ModStorage as ModStorage
 from ._storage import StorageQuotaExceeded as StorageQuotaExceeded
 from ._values import BadArgument as BadArgument
+from ._values import foreign_type as foreign_type
 from ._version import HOST_API_VERSION as HOST_API_VERSION
 from ._wit import WIT_EXPORTS as WIT_EXPORTS
 from ._wit import WIT_HOST_FUNCTIONS as WIT_HOST_FUNCTIONS

@@ -40,6 +40,7 @@ from host_api import (
     ModFault,
     ModhostError,
     ScriptContext,
+    foreign_type,
 )
 
 from ._errors import ScriptFault, ScriptRejected
@@ -194,7 +195,25 @@ def _one_call(
         value = sandbox.call(module, hook, ctx, *args)
     except ScriptFault as exc:
         fault = fault_data(exc)
+    foreign = foreign_type(value) or foreign_type(state)
+    if foreign is not None:
+        # Pickling a script's object would run its methods (a list subclass's __iter__)
+        # outside the call: refuse it before the results are pickled.
+        return _not_plain(foreign, module.path), None, None, [], module.path
     return fault, value, state, api.ops, module.path
+
+
+def _not_plain(foreign: str, path: str) -> FaultData:
+    return {
+        "cls": "ScriptRaised",
+        "code": "SANDBOX_ERROR",
+        "message": f"ctx.state and return values must be plain data (a {foreign} object)",
+        "hint": "keep numbers, strings, lists, tuples and dicts in ctx.state; rebuild your "
+        "objects from them",
+        "file": path,
+        "line": None,
+        "details": {"type": foreign},
+    }
 
 
 def _pickled_results(results: list[Any]) -> bytes:
