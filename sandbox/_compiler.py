@@ -81,11 +81,29 @@ def check_script(source: str, path: str = "<script>") -> ScriptCheck:
     for text in result.errors:
         m = _LINE.match(text)
         if m:
-            problems.append(ScriptProblem(int(m.group(1)), m.group(2).strip()))
+            problems.append(ScriptProblem(int(m.group(1)), _with_hint(m.group(2).strip())))
         else:
             problems.append(ScriptProblem(_syntax_line(text), text))
     code = result.code if not problems else None
     return ScriptCheck(code, tuple(problems), tuple(result.warnings))
+
+
+#: What to write instead of the constructs RestrictedPython's own checks refuse.
+_NODE_HINTS: Final[dict[str, str]] = {
+    "AsyncFunctionDef": "async def is not available in scripts; write a plain def (hooks run "
+    "once per tick, there is no event loop)",
+    "AsyncFor": "async for is not available in scripts; use a for loop",
+    "AsyncWith": "async with is not available in scripts; use try/finally",
+    "Await": "await is not available in scripts; call the function directly",
+}
+_NOT_ALLOWED: Final = re.compile(r"^(\w+) statements are not allowed\.$")
+
+
+def _with_hint(message: str) -> str:
+    m = _NOT_ALLOWED.match(message)
+    if m is None:
+        return message
+    return _NODE_HINTS.get(m.group(1), f"{m.group(1)} is not available in scripts")
 
 
 def _syntax_line(text: str) -> int | None:
@@ -388,7 +406,22 @@ _NAMED_ATTRIBUTE: Final = frozenset({"getattr", "hasattr", "setattr", "delattr"}
 READABLE_NAMES: Final = frozenset({"__name__"})
 
 
+#: Why some often-imported modules are not offered, and what to use instead.
+_MODULE_REFUSALS: Final[dict[str, str]] = {
+    "re": "a backtracking match cannot be interrupted in the in-process tier, so one "
+    "catastrophic pattern would stall the host; use str methods (split, find, startswith)",
+    "time": "there is no clock (scripts must be deterministic); use ctx.tick and dt",
+    "datetime": "there is no clock (scripts must be deterministic); use ctx.tick and dt",
+    "json": "payloads and ctx.state are already plain data; read files with ctx.fs.read_text",
+    "fractions": "not offered; use int arithmetic or math.gcd",
+    "decimal": "not offered; use int arithmetic in fixed units",
+}
+
+
 def _no_module(name: str) -> str:
+    why = _MODULE_REFUSALS.get(name.split(".")[0])
+    if why is not None:
+        return f'import of "{name}" is not allowed: {why}'
     return (
         f'import of "{name}" is not allowed; scripts may import only: '
         + ", ".join(sorted(MODULES))

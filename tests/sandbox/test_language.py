@@ -311,3 +311,20 @@ def test_a_refused_class_is_a_load_time_diagnostic(rig: Rig) -> None:
     with pytest.raises(ScriptRejected) as info:
         rig.load("x = 1\nclass A(metaclass=type):\n    pass\n")
     assert info.value.code == "SANDBOX_FORBIDDEN" and info.value.line == 2
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import re\n", 'import of "re" is not allowed: a backtracking match cannot be'),
+        ("async def f():\n    pass\n", "async def is not available in scripts; write a plain def"),
+        ("x = 1\ny = x.__dict__\n", '"__dict__" is an invalid attribute name'),
+        ("t = type('X', (), {})\n", "type() with three arguments builds a class at run time"),
+    ],
+)
+def test_refusals_say_what_to_write_instead(source: str, expected: str) -> None:
+    [(line, message)] = _problems(source)
+    assert line == len(source.splitlines()) or source.startswith("async")
+    assert line is not None
+    assert message.startswith(expected)
+    assert "instead" in message or "use " in message or "write " in message
