@@ -204,6 +204,7 @@ def _print(guards: Guards, printer: Printer) -> Any:
         end = "\n" if end is None else end
         if type(sep) is not str or type(end) is not str:
             raise TypeError("print(): sep and end must be str")
+        guards.meter.burn(len(values))
         text = sep.join([str(v) for v in values]) + end
         guards._check(len(text), "print()")
         printer.write(text[:MAX_PRINT])

@@ -376,6 +376,10 @@ def _statistics_ns(kit: Kit) -> SimpleNamespace:
     class NormalDist(_statistics.NormalDist):
         """A sandbox-local ``statistics.NormalDist`` (``samples`` is size-checked)."""
 
+        @classmethod
+        def from_samples(cls, data: Any) -> Any:
+            return super().from_samples(kit.items(data))
+
         def samples(self, n: int, *, seed: Any = None) -> list[float]:
             kit.guards._check(n * ITEM_BYTES, "NormalDist.samples")
             kit.guards.meter.burn(n)

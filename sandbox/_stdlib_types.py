@@ -153,11 +153,30 @@ MAX_FIELDS: Final = 255
 
 
 def _collections_ns(kit: Kit) -> SimpleNamespace:
+    burn = kit.guards.meter.burn
+
+    def _charged(name: str) -> Callable[..., Any]:
+        # Counter's arithmetic and updates loop in Python over both operands: charge one
+        # unit of fuel per key first, so a huge counter cannot stall a call.
+        method = getattr(_collections.Counter, name)
+
+        def charged(self: Any, *args: Any, **kwargs: Any) -> Any:
+            burn(len(self) + sum(len(a) for a in args if isinstance(a, dict)) + len(kwargs))
+            return method(self, *args, **kwargs)
+
+        charged.__name__ = name
+        return charged
+
     class Counter(_collections.Counter):  # type: ignore[type-arg]
-        """A sandbox-local ``Counter``: ``elements()`` is metered (counts can be huge)."""
+        """A sandbox-local ``Counter``: ``elements()`` is metered (counts can be huge) and the
+        Python-level methods are charged per key."""
 
         def elements(self) -> Iterator[Any]:
             return kit.metered(super().elements())
+
+    for name in ("update", "subtract", "__add__", "__sub__", "__or__", "__and__", "__neg__",
+                 "__pos__", "__iadd__", "__isub__", "__ior__", "__iand__", "total"):  # fmt: skip
+        setattr(Counter, name, _charged(name))
 
     class ChainMap(_collections.ChainMap):  # type: ignore[type-arg]
         """A sandbox-local ``ChainMap``."""
