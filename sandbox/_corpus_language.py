@@ -237,6 +237,11 @@ LANGUAGE_ESCAPES: Final[tuple[Attack, ...]] = (
         _tick("import string\nreturn string.Formatter().vformat('{0.__class__}', [ctx], {})"),
     ),
     _escape(
+        "index-stand-in",
+        "an object whose __index__ stands in for a huge count ('x' * obj)",
+        _cls("class N:\n    def __index__(self):\n        return 10**10", "return 'x' * N()"),
+    ),
+    _escape(
         "mangled-injected-name",
         "name mangling in a class named _ to reach an injected name",
         "class _:\n    def f(self):\n        return __fuel_\n" + _tick("return _().f()"),
@@ -406,6 +411,33 @@ LANGUAGE_RESOURCES: Final[tuple[Attack, ...]] = (
         ),
         MEMORY,
         ticks=200,
+    ),
+    _resource(
+        "translate-mapping",
+        "str.translate with a script mapping answering every character with 1 MB",
+        _cls(
+            "class M:\n    def __getitem__(self, k):\n        return 'y' * 1000000",
+            "return ('x' * 1000).translate(M())",
+        ),
+        ERROR,
+    ),
+    _resource(
+        "format-map-mapping",
+        "str.format_map with a script mapping answering every field with 1 MB",
+        _cls(
+            "class M:\n    def __getitem__(self, k):\n        return 'y' * 1000000",
+            "return ('{a}' * 1000).format_map(M())",
+        ),
+        ERROR,
+    ),
+    _resource(
+        "percent-mapping",
+        "'%(a)s' formatting with a script mapping answering with 1 MB",
+        _cls(
+            "class M:\n    def __getitem__(self, k):\n        return 'y' * 1000000",
+            "return ('%(a)s' * 1000) % M()",
+        ),
+        ERROR,
     ),
     _resource(
         "print-huge",

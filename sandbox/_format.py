@@ -70,7 +70,10 @@ class StrFormat:
         """``template.format_map(mapping)``, checked."""
         if type(template) is not str:
             raise TypeError("format_map() needs a str")
-        values = list(mapping.values()) if type(mapping) is dict else []
+        if type(mapping) is not dict:
+            # A script's mapping could answer each field with a huge value, unmeasured.
+            raise TypeError("format_map() takes a dict in scripts")
+        values = list(mapping.values())
         self._charge(template, values)
         return self._formatter.vformat(template, (), mapping)
 

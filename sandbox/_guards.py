@@ -155,6 +155,9 @@ class Guards:
 
     def _check_percent(self, fmt: str | bytes, args: Any) -> None:
         text = fmt if isinstance(fmt, str) else fmt.decode("latin-1")
+        if "%(" in text and type(args) is not dict:
+            # A script's mapping could answer each key with a huge value, unmeasured.
+            raise TypeError("'%' with %(name) fields takes a dict in scripts")
         items = args if type(args) is tuple else (args,)
         if type(args) is dict:
             items = tuple(args.values())
@@ -306,6 +309,9 @@ def _check_replace(g: Guards, obj: Any, old: Any = "", new: Any = "", *rest: Any
 
 
 def _check_translate(g: Guards, obj: Any, table: Any = None, *_: Any, **__: Any) -> None:
+    if table is not None and type(table) not in (dict, bytes):
+        # A script's mapping could answer each character with a huge string.
+        raise TypeError("translate() takes a dict (or bytes) table in scripts")
     if type(table) is dict:
         widest = max((_size(v) for v in table.values()), default=1)
         g._check(len(obj) * max(widest, 1), "translate")

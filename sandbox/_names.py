@@ -56,7 +56,7 @@ _OTHER_DUNDERS: Final = (
     "len", "iter", "next", "reversed", "contains", "missing",
     "getitem", "setitem", "delitem", "call",
     "neg", "pos", "abs", "invert", "round", "trunc", "floor", "ceil",
-    "int", "float", "complex", "index",
+    "int", "float", "complex",
     "slots", "match_args", "doc",
 )  # fmt: skip
 
@@ -117,6 +117,11 @@ REFUSED_DUNDERS: Final[dict[str, str]] = {
     **dict.fromkeys(
         ("__sizeof__", "__fspath__", "__buffer__", "__release_buffer__", "__length_hint__"),
         "the host's size and buffer checks must see the builtin behaviour",
+    ),
+    **dict.fromkeys(
+        ("__index__", "__bytes__"),
+        "it lets an object stand in for an int or bytes where the sandbox checks sizes "
+        "('x' * obj, bytes(obj)); convert explicitly with int(obj) or bytes(...)",
     ),
 }
 
