@@ -97,6 +97,8 @@ class GuestTypes:
         """``obj`` for ``obj._x``: only the script's classes and instances have private names."""
         if id(type(obj)) in self._ids or id(obj) in self._ids:
             return obj
+        if type(obj) is super and self.is_own(obj.__self__):
+            return obj  # super()._helper() inside the script's own class
         raise self._forbid(
             f"private attributes (names starting with '_') of {_describe(obj)} are not "
             "available; only your own classes' objects have them"
