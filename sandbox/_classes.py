@@ -18,6 +18,8 @@ everything else:
 from __future__ import annotations
 
 import builtins as _py
+import functools
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from types import MappingProxyType, MemberDescriptorType
@@ -46,9 +48,10 @@ class GuestTypes:
     def __init__(self, meter: Meter, exceptions: Iterable[type]) -> None:
         exceptions = tuple(exceptions)
         self.meter = meter
-        #: ids of the script's classes (kept alive by ``_keep``, so an id is never reused).
+        #: ids of the script's live classes; a class's weak reference drops its id when the
+        #: class is collected (so a class statement run every tick does not pile up).
         self._ids: set[int] = set()
-        self._keep: list[type] = []
+        self._refs: dict[int, weakref.ref[Any]] = {}
         #: ids of the types ``type()`` may return besides the script's own.
         self._visible: set[int] = {id(t) for t in (*VALUE_TYPES, *exceptions)}
         #: ids of the objects a class may name as a base besides the script's own classes.
@@ -58,10 +61,15 @@ class GuestTypes:
     # -- registration ----------------------------------------------------------------------
     def adopt(self, cls: Any) -> Any:
         """Record ``cls`` as the script's own class (classes the stdlib builds for it)."""
-        if id(cls) not in self._ids:
-            self._ids.add(id(cls))
-            self._keep.append(cls)
+        key = id(cls)
+        if key not in self._ids:
+            self._ids.add(key)
+            self._refs[key] = weakref.ref(cls, functools.partial(self._forget, key))
         return cls
+
+    def _forget(self, key: int, _: Any) -> None:
+        self._ids.discard(key)
+        self._refs.pop(key, None)
 
     def allow_base(self, *bases: Any) -> None:
         """Let scripts inherit from ``bases`` (sandbox-local stdlib classes) and see them."""

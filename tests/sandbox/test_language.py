@@ -328,3 +328,16 @@ def test_refusals_say_what_to_write_instead(source: str, expected: str) -> None:
     assert line is not None
     assert message.startswith(expected)
     assert "instead" in message or "use " in message or "write " in message
+
+
+def test_classes_built_every_call_do_not_pile_up(rig: Rig) -> None:
+    import gc
+
+    module = rig.load(
+        "def on_tick(ctx, dt):\n    class Tmp:\n        def _x(self):\n            return 1\n"
+        "    return Tmp()._x()\n"
+    )
+    for _ in range(50):
+        assert rig.tick(module) == 1
+    gc.collect()
+    assert len(rig.sandbox._guest._ids) <= 1  # type: ignore[attr-defined]
