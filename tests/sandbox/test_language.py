@@ -341,3 +341,29 @@ def test_classes_built_every_call_do_not_pile_up(rig: Rig) -> None:
         assert rig.tick(module) == 1
     gc.collect()
     assert len(rig.sandbox._guest._ids) <= 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.timeout(60)
+def test_the_process_tier_refuses_script_objects_in_state_before_pickling() -> None:
+    rig = make_rig(tier="process")
+    try:
+        module = rig.load(
+            "class Bag(list):\n    def __iter__(self):\n        while True:\n            pass\n"
+            "def on_tick(ctx, dt):\n    ctx.state['bag'] = Bag([1])\n    return 1\n"
+        )
+        with pytest.raises(ScriptFault) as info:
+            rig.tick(module)
+    finally:
+        rig.sandbox.close()
+    assert info.value.code == "SANDBOX_ERROR"
+    assert "must be plain data (a Bag object)" in info.value.message
+
+
+def test_classes_and_stdlib_run_the_same_in_the_process_tier() -> None:
+    rig = make_rig(tier="process")
+    try:
+        assert rig.tick(rig.load(CLASSES))[:7] == [
+            "Child('ann', 3)", True, 1, True, "BOB", "hearts", "BLUE",
+        ]  # fmt: skip
+    finally:
+        rig.sandbox.close()
