@@ -722,10 +722,16 @@ class _Instrumenter(ast.NodeTransformer):
 #: ints, both are small enough that the result stays under ``MAX_INT_BITS``:
 #: ``|a|, |b| < _MB_`` (2**(MAX_INT_BITS // 2)) for ``*``; ``|a| < _PB_`` (2**1000) and
 #: ``|b| < _PE_`` (100) for ``**``. Anything else (sequences, big ints) takes the guard.
-_NUMERIC_TEST: Final = (
-    "(_type_(_t_) in _MN_) & (_type_(_u_ := R) in _MN_) and (_type_(_t_) is not _int_ or "
-    "_type_(_u_) is not _int_ or (_N{B} < _t_ < {B} and _N{E} < _u_ < {E}))"
+_INT_BOUNDS: Final = (
+    "(_type_(_t_) is not _int_ or _type_(_u_) is not _int_ or "
+    "(_N{B} < _t_ < {B} and _N{E} < _u_ < {E}))"
 )
+#: Both operands numbers of bounded size; binds ``_u_`` (the right operand) first.
+_BIND_RIGHT_TEST: Final = "_type_(_u_ := R) in _MN_ and _type_(_t_) in _MN_ and " + _INT_BOUNDS
+#: The same, with both operands already bound.
+_BOUND_TEST: Final = "_type_(_t_) in _MN_ and _type_(_u_) in _MN_ and " + _INT_BOUNDS
+#: A float times a number: binds both operands, in order (``&`` evaluates both sides).
+_FLOAT_TEST: Final = "(_type_(_t_ := L) is _float_) & (_type_(_u_ := R) in _MN_)"
 _BOUNDS: Final[dict[type[ast.operator], tuple[str, str]]] = {
     ast.Mult: ("_MB_", "_MB_"),
     ast.Pow: ("_PB_", "_PE_"),
@@ -735,11 +741,11 @@ _BOUNDS: Final[dict[type[ast.operator], tuple[str, str]]] = {
 def _numeric_fast_path(node: ast.BinOp, guard: str) -> ast.expr:
     """``left OP right`` for ``*``/``**``: inline for numbers of bounded size, else the guard.
 
-    A float on the left takes the shortest path (one type check) when ``right`` is simple
-    enough to appear twice in the tree (only one copy ever runs); otherwise both operands
-    are bound once, in Python's evaluation order, to temporaries named after the node's
-    nesting height (``_t2_``, ``_u2_``): operations nested inside use lower heights, so they
-    never overwrite this node's operands.
+    A float on the left takes the shortest path. When ``right`` is simple enough to appear
+    twice in the tree (only one copy ever runs) that is one type check; otherwise both
+    operands are bound once, in Python's evaluation order. Temporaries are named after the
+    node's nesting height (``_t2_``, ``_u2_``): operations nested inside use lower heights,
+    so they never overwrite this node's operands.
     """
     bound, exponent = _BOUNDS[type(node.op)]
     height = 1 + max((_TEMP_HEIGHT.get(n.id, 0) for n in ast.walk(node) if isinstance(n, ast.Name)),
@@ -747,17 +753,21 @@ def _numeric_fast_path(node: ast.BinOp, guard: str) -> ast.expr:
     t, u = f"_t{height}_", f"_u{height}_"
     _TEMP_HEIGHT.setdefault(t, height)
     _TEMP_HEIGHT.setdefault(u, height)
-    text = _NUMERIC_TEST.format(B=bound, E=exponent).replace("_t_", t).replace("_u_", u)
-    test = _Substitute(node.right).visit(ast.parse(text, mode="eval").body)
-    general = ast.IfExp(
-        test, ast.BinOp(_name(t), node.op, _name(u)), _call(guard, _name(t), _name(u))
-    )
-    bind_left = ast.NamedExpr(_name(t, store=True), node.left)
+
+    def test(template: str) -> ast.expr:
+        text = template.format(B=bound, E=exponent).replace("_t_", t).replace("_u_", u)
+        return _Substitute(node.left, node.right).visit(ast.parse(text, mode="eval").body)
+
+    fast = ast.BinOp(_name(t), node.op, _name(u))
+    slow = _call(guard, _name(t), _name(u))
     if _simple(node.right):
-        is_float = ast.Compare(_call(TYPE, bind_left), [ast.Is()], [_name(FLOAT)])
+        is_float = ast.Compare(
+            _call(TYPE, ast.NamedExpr(_name(t, store=True), node.left)), [ast.Is()], [_name(FLOAT)]
+        )
+        general = ast.IfExp(test(_BIND_RIGHT_TEST), fast, slow)
         return ast.IfExp(is_float, ast.BinOp(_name(t), node.op, node.right), general)
-    # Bind the left operand first: (_tN_ := left, general)[1] keeps the evaluation order.
-    return ast.Subscript(ast.Tuple([bind_left, general], ast.Load()), ast.Constant(1), ast.Load())
+    general = ast.IfExp(test(_BOUND_TEST), fast, slow)
+    return ast.IfExp(test(_FLOAT_TEST), ast.BinOp(_name(t), node.op, _name(u)), general)
 
 
 #: Temporary names of the inline numeric path, by nesting height.
@@ -765,13 +775,13 @@ _TEMP_HEIGHT: dict[str, int] = {}
 
 
 class _Substitute(ast.NodeTransformer):
-    """Replace the placeholder name ``R`` with an expression."""
+    """Replace the placeholder names ``L`` and ``R`` with the operands."""
 
-    def __init__(self, value: ast.expr) -> None:
-        self._value = value
+    def __init__(self, left: ast.expr, right: ast.expr) -> None:
+        self._values = {"L": left, "R": right}
 
     def visit_Name(self, node: ast.Name) -> Any:
-        return self._value if node.id == "R" else node
+        return self._values.get(node.id, node)
 
 
 _SIMPLE_NODES: Final = (
