@@ -615,9 +615,9 @@ class _Instrumenter(ast.NodeTransformer):
             return node  # number + anything is a number or a TypeError
         if op in (ast.Mult, ast.Pow) and (_is_float(node.left) or _is_float(node.right)):
             return node  # float * anything is a number or a TypeError
-        if self._no_walrus or op is ast.LShift:
+        if self._no_walrus:
             return ast.copy_location(_call(guard, node.left, node.right), node)
-        if op in (ast.Mult, ast.Pow):
+        if op in _BOUNDS:
             return ast.copy_location(_numeric_fast_path(node, guard), node)
         # (_t_ OP right) if type(_t_ := left) in (float, int) else guard(_t_, right)
         test = ast.Compare(
@@ -718,10 +718,11 @@ class _Instrumenter(ast.NodeTransformer):
         return node
 
 
-#: ``*`` and ``**`` run inline (no guard call) when both operands are numbers and, for two
-#: ints, both are small enough that the result stays under ``MAX_INT_BITS``:
+#: ``*``, ``**`` and ``<<`` run inline (no guard call) when both operands are numbers and,
+#: for two ints, both are small enough that the result stays under ``MAX_INT_BITS``:
 #: ``|a|, |b| < _MB_`` (2**(MAX_INT_BITS // 2)) for ``*``; ``|a| < _PB_`` (2**1000) and
-#: ``|b| < _PE_`` (100) for ``**``. Anything else (sequences, big ints) takes the guard.
+#: ``|b| < _PE_`` (100) for ``**``; ``|a| < _MB_`` and ``|b| < _SE_`` (MAX_INT_BITS // 2)
+#: for ``<<``. Anything else (sequences, big ints) takes the guard.
 _INT_BOUNDS: Final = (
     "(_type_(_t_) is not _int_ or _type_(_u_) is not _int_ or "
     "(_N{B} < _t_ < {B} and _N{E} < _u_ < {E}))"
@@ -735,6 +736,7 @@ _FLOAT_TEST: Final = "(_type_(_t_ := L) is _float_) & (_type_(_u_ := R) in _MN_)
 _BOUNDS: Final[dict[type[ast.operator], tuple[str, str]]] = {
     ast.Mult: ("_MB_", "_MB_"),
     ast.Pow: ("_PB_", "_PE_"),
+    ast.LShift: ("_MB_", "_SE_"),
 }
 
 

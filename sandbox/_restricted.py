@@ -185,6 +185,8 @@ class RestrictedSandbox(ScriptSandbox):
             "_N_PB_": -_POW_BASE,
             "_PE_": _POW_EXPONENT,
             "_N_PE_": -_POW_EXPONENT,
+            "_SE_": MAX_INT_BITS // 2,
+            "_N_SE_": -(MAX_INT_BITS // 2),
             "_import_": self._modules,
             "_own_": self._guest.own,
             "_dunder_": self._guest.dunder,
