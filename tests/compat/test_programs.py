@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.compat.harness import PROGRAMS, run_plain, run_sandboxed
+from tests.compat.harness import BENCHMARKS, PROGRAMS, run_plain, run_sandboxed
 
 
 def test_the_corpus_is_big_enough() -> None:
@@ -33,3 +33,14 @@ def test_program_prints_the_same_in_the_sandbox(path: Path) -> None:
 def test_program_prints_the_same_in_the_process_tier(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     assert run_sandboxed(source, tier="process") == run_plain(source)
+
+
+def test_there_are_enough_benchmarks() -> None:
+    assert len(BENCHMARKS) >= 25
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("path", BENCHMARKS, ids=lambda p: p.stem)
+def test_benchmark_compiles_and_runs_with_the_same_result(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert run_sandboxed(source) == run_plain(source)
