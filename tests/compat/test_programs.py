@@ -3,7 +3,9 @@
 Each file in ``programs/`` is ordinary Python (classes, dataclasses, enums, generators, type
 hints, f-strings, the allowed standard library). It runs as a mod script's module body; its
 ``print()`` lines reach the mod's log. Every file runs in the in-process tier, and every
-fourth one in the process tier too (a worker process costs a second or so).
+fourth one in the process tier too (a worker process costs a second or so). The files in
+``benchmarks/`` (timed by ``benchmarks/bench_compat.py``) are checked the same way at the
+small size their module body prints.
 """
 
 from __future__ import annotations
