@@ -27,6 +27,7 @@ from typing import Any, Final
 from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
+from ._arith import INLINE_BOUNDS, numeric_fast_path
 from ._builtins import REFUSED
 from ._guards import GUARDED_METHODS
 from ._names import (
@@ -617,8 +618,8 @@ class _Instrumenter(ast.NodeTransformer):
             return node  # float * anything is a number or a TypeError
         if self._no_walrus:
             return ast.copy_location(_call(guard, node.left, node.right), node)
-        if op in _BOUNDS:
-            return ast.copy_location(_numeric_fast_path(node, guard), node)
+        if op in INLINE_BOUNDS:
+            return ast.copy_location(numeric_fast_path(node, guard), node)
         # (_t_ OP right) if type(_t_ := left) in (float, int) else guard(_t_, right)
         test = ast.Compare(
             _call(TYPE, ast.NamedExpr(_name("_t_", store=True), node.left)),
@@ -716,85 +717,6 @@ class _Instrumenter(ast.NodeTransformer):
         node.conversion = -1
         node.format_spec = None
         return node
-
-
-#: ``*``, ``**`` and ``<<`` run inline (no guard call) when both operands are numbers and,
-#: for two ints, both are small enough that the result stays under ``MAX_INT_BITS``:
-#: ``|a|, |b| < _MB_`` (2**(MAX_INT_BITS // 2)) for ``*``; ``|a| < _PB_`` (2**1000) and
-#: ``|b| < _PE_`` (100) for ``**``; ``|a| < _MB_`` and ``|b| < _SE_`` (MAX_INT_BITS // 2)
-#: for ``<<``. Anything else (sequences, big ints) takes the guard.
-_INT_BOUNDS: Final = (
-    "(_type_(_t_) is not _int_ or _type_(_u_) is not _int_ or "
-    "(_N{B} < _t_ < {B} and _N{E} < _u_ < {E}))"
-)
-#: Both operands numbers of bounded size; binds ``_u_`` (the right operand) first.
-_BIND_RIGHT_TEST: Final = "_type_(_u_ := R) in _MN_ and _type_(_t_) in _MN_ and " + _INT_BOUNDS
-#: The same, with both operands already bound.
-_BOUND_TEST: Final = "_type_(_t_) in _MN_ and _type_(_u_) in _MN_ and " + _INT_BOUNDS
-#: A float times a number: binds both operands, in order (``&`` evaluates both sides).
-_FLOAT_TEST: Final = "(_type_(_t_ := L) is _float_) & (_type_(_u_ := R) in _MN_)"
-_BOUNDS: Final[dict[type[ast.operator], tuple[str, str]]] = {
-    ast.Mult: ("_MB_", "_MB_"),
-    ast.Pow: ("_PB_", "_PE_"),
-    ast.LShift: ("_MB_", "_SE_"),
-}
-
-
-def _numeric_fast_path(node: ast.BinOp, guard: str) -> ast.expr:
-    """``left OP right`` for ``*``/``**``: inline for numbers of bounded size, else the guard.
-
-    A float on the left takes the shortest path. When ``right`` is simple enough to appear
-    twice in the tree (only one copy ever runs) that is one type check; otherwise both
-    operands are bound once, in Python's evaluation order. Temporaries are named after the
-    node's nesting height (``_t2_``, ``_u2_``): operations nested inside use lower heights,
-    so they never overwrite this node's operands.
-    """
-    bound, exponent = _BOUNDS[type(node.op)]
-    height = 1 + max((_TEMP_HEIGHT.get(n.id, 0) for n in ast.walk(node) if isinstance(n, ast.Name)),
-                     default=0)  # fmt: skip
-    t, u = f"_t{height}_", f"_u{height}_"
-    _TEMP_HEIGHT.setdefault(t, height)
-    _TEMP_HEIGHT.setdefault(u, height)
-
-    def test(template: str) -> ast.expr:
-        text = template.format(B=bound, E=exponent).replace("_t_", t).replace("_u_", u)
-        return _Substitute(node.left, node.right).visit(ast.parse(text, mode="eval").body)
-
-    fast = ast.BinOp(_name(t), node.op, _name(u))
-    slow = _call(guard, _name(t), _name(u))
-    if _simple(node.right):
-        is_float = ast.Compare(
-            _call(TYPE, ast.NamedExpr(_name(t, store=True), node.left)), [ast.Is()], [_name(FLOAT)]
-        )
-        general = ast.IfExp(test(_BIND_RIGHT_TEST), fast, slow)
-        return ast.IfExp(is_float, ast.BinOp(_name(t), node.op, node.right), general)
-    general = ast.IfExp(test(_BOUND_TEST), fast, slow)
-    return ast.IfExp(test(_FLOAT_TEST), ast.BinOp(_name(t), node.op, _name(u)), general)
-
-
-#: Temporary names of the inline numeric path, by nesting height.
-_TEMP_HEIGHT: dict[str, int] = {}
-
-
-class _Substitute(ast.NodeTransformer):
-    """Replace the placeholder names ``L`` and ``R`` with the operands."""
-
-    def __init__(self, left: ast.expr, right: ast.expr) -> None:
-        self._values = {"L": left, "R": right}
-
-    def visit_Name(self, node: ast.Name) -> Any:
-        return self._values.get(node.id, node)
-
-
-_SIMPLE_NODES: Final = (
-    ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Load, ast.UnaryOp, ast.USub,
-    ast.UAdd,
-)  # fmt: skip
-
-
-def _simple(node: ast.expr) -> bool:
-    """An operand with no calls or assignments (safe to appear twice in the tree)."""
-    return all(isinstance(n, _SIMPLE_NODES) for n in ast.walk(node))
 
 
 def _has_slice_store(target: ast.expr) -> bool:
