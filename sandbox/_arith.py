@@ -42,8 +42,10 @@ INLINE_BOUNDS: Final[dict[type[ast.operator], tuple[str, str]]] = {
 }
 
 
-def numeric_fast_path(node: ast.BinOp, guard: str) -> ast.expr:
-    """``left OP right`` for ``*``/``**``: inline for numbers of bounded size, else the guard.
+def numeric_fast_path(node: ast.BinOp, guard: str, inplace: str | None = None) -> ast.expr:
+    """``left OP right`` for ``*``/``**``/``<<``: inline for numbers of bounded size, else
+    ``guard(left, right)``, or ``_iop_(inplace, left, right)`` for an augmented assignment
+    (``inplace`` is its operator, ``"*="``: a list is then repeated in place).
 
     A float on the left takes the shortest path. When ``right`` is simple enough to appear
     twice in the tree (only one copy ever runs) that is one type check; otherwise both
@@ -60,7 +62,11 @@ def numeric_fast_path(node: ast.BinOp, guard: str) -> ast.expr:
         return _Substitute(node.left, node.right).visit(ast.parse(text, mode="eval").body)
 
     fast = ast.BinOp(_load(t), node.op, _load(u))
-    slow = _invoke(guard, _load(t), _load(u))
+    slow = (
+        _invoke(guard, _load(t), _load(u))
+        if inplace is None
+        else _invoke("_iop_", ast.Constant(inplace), _load(t), _load(u))
+    )
     if _simple(node.right):
         is_float = ast.Compare(
             _invoke("_type_", ast.NamedExpr(_load(t, store=True), node.left)),

@@ -674,6 +674,8 @@ class _Instrumenter(ast.NodeTransformer):
         value: ast.expr,
         fast_types: ast.expr,
     ) -> ast.expr:
+        if type(op) in INLINE_BOUNDS:
+            return numeric_fast_path(ast.BinOp(current, op, value), "", inplace=text.value)
         # (_av_ OP value) if type(_av_ := current) in fast_types else _iop_("OP=", _av_, value)
         test = ast.Compare(
             _call(TYPE, ast.NamedExpr(_name("_av_", store=True), current)),
