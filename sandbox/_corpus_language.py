@@ -16,6 +16,7 @@ from ._corpus import (
     MEMORY,
     Attack,
     _abuse,
+    _attack,
     _escape,
     _resource,
     _tick,
@@ -119,6 +120,13 @@ LANGUAGE_ESCAPES: Final[tuple[Attack, ...]] = (
         "enum-metaclass",
         "the enum metaclass through type()",
         _cls("from enum import Enum\nclass C(Enum):\n    A = 1", "return type(C)('D', 'x y')"),
+    ),
+    _attack(
+        "escape.enum-functional-del",
+        "escape",
+        "the functional Enum API defining __del__ from a dict",
+        _tick("import enum\nE = enum.Enum('E', {'A': 1, '__del__': print})\nreturn E.A"),
+        ERROR,
     ),
     _escape(
         "enum-members-dunder",

@@ -228,11 +228,22 @@ def _enum_ns(kit: Kit) -> SimpleNamespace:
         pass
 
     bases = (Enum, IntEnum, Flag, IntFlag, StrEnum)
+    for base in bases:
+        # The functional form (Enum("Name", {...})) builds a class from a dict, where special
+        # names such as __del__ would become methods unchecked: only class statements.
+        base._create_ = classmethod(_no_functional_enum)  # type: ignore[attr-defined]
     kit.guest.allow_base(*bases)
     return SimpleNamespace(
         Enum=Enum, IntEnum=IntEnum, Flag=Flag, IntFlag=IntFlag, StrEnum=StrEnum, auto=auto,
         unique=_enum.unique,
     )  # fmt: skip
+
+
+def _no_functional_enum(cls: Any, *_: Any, **__: Any) -> Any:
+    raise TypeError(
+        "the functional Enum API (Enum('Name', ...)) is not available in scripts; "
+        "write a class statement"
+    )
 
 
 # -- dataclasses ------------------------------------------------------------------------------
