@@ -74,6 +74,7 @@ __all__ = [
     "Vec3",
     "WorldPort",
     "any_error",
+    "foreign_type",
     "grant",
     "load_manifest",
     "load_policy",
@@ -145,6 +146,7 @@ from ._storage import StorageQuotaExceeded as StorageQuotaExceeded
 from ._values import MAX_PAYLOAD_BYTES as MAX_PAYLOAD_BYTES
 from ._values import BadArgument as BadArgument
 from ._values import PayloadTooLarge as PayloadTooLarge
+from ._values import foreign_type as foreign_type
 from ._values import parse_json_text as parse_json_text
 from ._version import HOST_API_VERSION as HOST_API_VERSION
 from ._wit import WIT_EXPORT_SIGNATURES as WIT_EXPORT_SIGNATURES

@@ -20,6 +20,7 @@ from typing import Any, Final, final
 from ._api import HostAPI
 from ._capabilities import Capability
 from ._errors import ModhostError
+from ._values import PLAIN_SCALARS, check_plain
 from ._world_port import EntityView, Vec3
 
 #: Exceptions a host call may pass to the script unchanged.
@@ -91,6 +92,7 @@ class EntityHandle:
             if self._write and _finite_floats(value):
                 self._world.set_position(self._id, value)  # type: ignore[union-attr]
             else:
+                _plain(self._api.set_position, (value,))
                 self._api.set_position(self._id, value)
         except _PASS:
             raise
@@ -107,6 +109,7 @@ class EntityHandle:
             if self._write and _finite_floats(value):
                 self._world.set_velocity(self._id, value)  # type: ignore[union-attr]
             else:
+                _plain(self._api.set_velocity, (value,))
                 self._api.set_velocity(self._id, value)
         except _PASS:
             raise
@@ -116,6 +119,15 @@ class EntityHandle:
     @property
     def tags(self) -> tuple[str, ...]:
         return self._view().tags
+
+
+def _plain(call: Any, args: tuple[Any, ...]) -> None:
+    for arg in args:
+        if type(arg) not in PLAIN_SCALARS:
+            api = getattr(call, "__self__", None)
+            name = getattr(call, "__name__", "a host call")
+            check_plain(args, mod_id=getattr(api, "mod_id", ""), what=f"ctx ({name})")
+            return
 
 
 def _finite_floats(value: Any) -> bool:
@@ -135,7 +147,11 @@ def _finite_floats(value: Any) -> bool:
 
 
 def _host(call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a host call; host bugs become :class:`HostCallFailed` (mod faults pass through)."""
+    """Run a host call; host bugs become :class:`HostCallFailed` (mod faults pass through).
+
+    Arguments must be plain data: the host never runs a script's own methods.
+    """
+    _plain(call, args)
     try:
         return call(*args, **kwargs)
     except _PASS:
@@ -200,6 +216,7 @@ class EventsFacade:
         self._source = source_entity
 
     def emit(self, name: Any, payload: Any = None) -> None:
+        _plain(self._api.emit, (name, payload))
         try:
             self._api.emit(name, payload, source_entity=self._source)
         except _PASS:

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from ._diagnostics import DiagnosticCode
 from ._errors import ModFault
-from ._world_port import JSONValue, Vec3
+from ._world_port import EntityView, JSONValue, Vec3
 
 #: Caps on a JSON-like value a mod hands the host (event and timer payloads, stored values),
 #: whether it comes as Python objects (scripts) or as JSON text (components). Checked before
@@ -139,6 +139,57 @@ def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
         )
 
     return walk(value, 0)
+
+
+#: Types a host call takes as they are; containers of them are walked (exact types only).
+PLAIN_SCALARS: Final = frozenset({str, int, float, bool, bytes, type(None)})
+_PLAIN_CONTAINERS: Final = frozenset({list, tuple, dict, set, frozenset})
+
+
+def foreign_type(value: Any) -> str | None:
+    """The type name of the first value in ``value`` that is not plain data (None: all plain).
+
+    Plain data is exact ``None``/``bool``/``int``/``float``/``str``/``bytes`` and lists,
+    tuples, dicts and sets of it (plus the host's own entity views). A script's own classes,
+    even subclasses of ``int`` or ``list``, are not: the host would run their methods (a
+    ``__float__``, an ``__iter__``, a ``__repr__``) while it checks or copies them. At most
+    :data:`MAX_ITEMS` values are looked at; what lies beyond is left to the call's own checks.
+    """
+    stack = [value]
+    budget = MAX_ITEMS
+    while stack and budget > 0:
+        budget -= 1
+        v = stack.pop()
+        t = type(v)
+        if t in PLAIN_SCALARS:
+            continue
+        if t is dict:
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif t in _PLAIN_CONTAINERS:
+            stack.extend(v)
+        elif t is not EntityView:
+            return t.__name__
+    return None
+
+
+def check_plain(args: tuple[Any, ...], *, mod_id: str, what: str) -> None:
+    """Refuse a host call whose arguments are not plain data (see :func:`foreign_type`).
+
+    :raises BadArgument: an argument holds a script object.
+    """
+    for arg in args:
+        if type(arg) in PLAIN_SCALARS:
+            continue
+        foreign = foreign_type(arg)
+        if foreign is not None:
+            raise BadArgument(
+                f"{what} got a {foreign} object: host calls take plain data only",
+                mod_id=mod_id,
+                hint="pass numbers, strings, lists, tuples and dicts (e.g. (v.x, v.y, v.z) "
+                "or dataclasses.asdict(obj) instead of the object)",
+                details={"type": foreign},
+            )
 
 
 def check_name(value: Any, *, mod_id: str, what: str) -> str:

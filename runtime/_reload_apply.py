@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from host_api import Diagnostic, ModhostError
+from host_api import Diagnostic, ModhostError, foreign_type
 
 from ._mods import ModInstance
 from ._prepare import Preparation
@@ -293,8 +293,10 @@ def forget(host: Host, mod_id: str) -> None:
 
 
 def _copy(value: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of a ``ctx.state`` dict (a shallow one if something in it cannot be
-    copied, e.g. an object a script stored that refuses ``deepcopy``)."""
+    """A deep copy of a ``ctx.state`` dict (a shallow one if something in it is not plain
+    data, e.g. a script's own object: deep-copying it would run its methods on the host)."""
+    if foreign_type(value) is not None:
+        return dict(value)
     try:
         return copy.deepcopy(value)
     except Exception:

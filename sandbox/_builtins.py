@@ -7,12 +7,11 @@ that rebinds ``len`` or sets an attribute on the ``math`` namespace changes only
 from __future__ import annotations
 
 import builtins as _py
-import math as _math
-from types import SimpleNamespace
 from typing import Any, Final
 
+from ._classes import GuestTypes
 from ._guards import GUARDED_METHODS, Guards
-from ._names import forbidden_attribute
+from ._names import forbidden_attribute, is_dunder, is_private
 from ._signals import ForbiddenSignal
 
 #: Builtins handed over as they are: pure functions and value types over bounded input.
@@ -49,6 +48,11 @@ PLAIN: Final[tuple[str, ...]] = (
     "oct",
     "ascii",
     "complex",
+    "object",  # the root class: its dunders are unreachable, so it leads nowhere
+    "property",
+    "staticmethod",
+    "classmethod",
+    "super",  # only special methods of CLASS_DUNDERS are read through it
 )
 
 #: Builtins that consume a whole iterable in C: each item burns a unit of fuel.
@@ -73,43 +77,46 @@ EXCEPTIONS: Final[tuple[str, ...]] = (
     "TypeError",
     "ValueError",
     "ZeroDivisionError",
+    "UnboundLocalError",
+    "FloatingPointError",
+    "UnicodeError",
+    "EOFError",
+    "ImportError",
+    "ModuleNotFoundError",
+    "IndentationError",
+    "SyntaxError",
+    "Warning",
+    "UserWarning",
+    "DeprecationWarning",
+    "RuntimeWarning",
 )
 
 #: Names refused at load time, each with the reason a script author reads.
 REFUSED: Final[dict[str, str]] = {
-    "type": "type() reaches the class hierarchy and builds classes; use isinstance()",
-    "object": "object is the root every escape walks from",
-    "super": "classes are not available in scripts",
-    "vars": "vars() exposes namespaces",
-    "dir": "dir() lists interpreter internals",
-    "globals": "globals() exposes the module namespace",
-    "locals": "locals() exposes frames",
-    "compile": "no code may be compiled at run time",
-    "exec": "no code may be compiled at run time",
-    "eval": "no code may be compiled at run time",
+    "vars": "vars() exposes namespaces; read the attributes you need",
+    "dir": "dir() lists interpreter internals; keep a list of the names you need",
+    "globals": "globals() exposes the module namespace; use a module-level dict",
+    "locals": "locals() exposes frames; build a dict of the values you need",
+    "compile": "no code may be compiled at run time; write the code in the script",
+    "exec": "no code may be compiled at run time; write the code in the script",
+    "eval": "no code may be compiled at run time; write the code in the script",
     "open": "files are read with ctx.fs.read()",
     "input": "there is no terminal",
     "breakpoint": "there is no debugger",
     "help": "there is no terminal",
-    "id": "object addresses differ between runs (not deterministic)",
+    "id": "object addresses differ between runs (not deterministic); use `is` or give "
+    "objects an explicit key",
     "memoryview": "raw memory views are not available",
     "bytearray": "mutable byte buffers are not available; use bytes",
-    "setattr": "attributes are set with plain assignment",
-    "delattr": "attributes are deleted with del",
-    "classmethod": "classes are not available in scripts",
-    "staticmethod": "classes are not available in scripts",
-    "property": "classes are not available in scripts",
-    "iter": "iter(callable, sentinel) loops in C without fuel; use a for loop",
     "aiter": "async is not available",
     "anext": "async is not available",
-    "print": "scripts write log lines with ctx.log()",
-    "printed": "scripts write log lines with ctx.log()",
-    "BaseException": "only Exception and its subclasses may be caught",
+    "printed": "print() writes to the mod's log; there is no printed buffer",
+    "BaseException": "only Exception and its subclasses may be caught; catch Exception",
     "BaseExceptionGroup": "exception groups are not available",
     "ExceptionGroup": "exception groups are not available",
-    "GeneratorExit": "only Exception and its subclasses may be caught",
-    "KeyboardInterrupt": "only Exception and its subclasses may be caught",
-    "SystemExit": "only Exception and its subclasses may be caught",
+    "GeneratorExit": "only Exception and its subclasses may be caught; catch Exception",
+    "KeyboardInterrupt": "only Exception and its subclasses may be caught; catch Exception",
+    "SystemExit": "only Exception and its subclasses may be caught; catch Exception",
     "quit": "scripts cannot stop the host",
     "exit": "scripts cannot stop the host",
     "copyright": "not available",
@@ -117,20 +124,11 @@ REFUSED: Final[dict[str, str]] = {
     "license": "not available",
 }
 
-#: ``math`` functions offered through ``import math`` (all bounded float or small-int work).
-MATH_NAMES: Final[tuple[str, ...]] = (
-    "acos", "asin", "atan", "atan2", "ceil", "copysign", "cos", "cosh", "degrees", "dist",
-    "e", "erf", "exp", "fabs", "floor", "fmod", "gcd", "hypot", "inf", "isclose", "isfinite",
-    "isinf", "isnan", "isqrt", "log", "log10", "log2", "modf", "nan", "pi", "radians",
-    "remainder", "sin", "sinh", "sqrt", "tan", "tanh", "tau", "trunc",
-)  # fmt: skip
-#: ``math`` functions offered with a size check first (their result grows with ``n``).
-MATH_CHECKED: Final[tuple[str, ...]] = ("factorial", "comb", "perm")
-#: The modules ``import`` may name.
-IMPORTABLE: Final[frozenset[str]] = frozenset({"math"})
+#: Characters one ``print()`` may write (a line longer than the log keeps is cut there).
+MAX_PRINT: Final = 64 * 1024
 
 
-def build_builtins(guards: Guards) -> dict[str, Any]:
+def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[str, Any]:
     """The ``__builtins__`` mapping of one sandbox's scripts."""
     table: dict[str, Any] = {name: getattr(_py, name) for name in PLAIN + EXCEPTIONS}
     for name in EAGER:
@@ -138,37 +136,102 @@ def build_builtins(guards: Guards) -> dict[str, Any]:
     table["range"] = _guarded_range(guards)
     table["pow"] = guards.pow
     table["bytes"] = _guarded_bytes(guards)
-    table["getattr"] = _guarded_getattr(guards)
-    table["hasattr"] = _guarded_hasattr(guards)
+    table["getattr"] = _guarded_getattr(guards, guest)
+    table["hasattr"] = _guarded_hasattr(guards, guest)
+    table["setattr"] = _guarded_setattr(guards, guest)
+    table["delattr"] = _guarded_delattr(guards, guest)
+    table["type"] = _stand_in(type, guest.type_of)
+    table["__build_class__"] = guest.build_class
+    table["iter"] = _one_argument_iter(guards)
+    table["format"] = _guarded_format(guards)
+    table["print"] = _print(guards, printer)
     table["None"] = None
     table["True"] = True
     table["False"] = False
+    table["NotImplemented"] = NotImplemented
+    table["Ellipsis"] = Ellipsis
     return table
 
 
-def math_namespace(guards: Guards) -> SimpleNamespace:
-    """A per-sandbox ``math``: the bounded functions, plus the size-checked :data:`MATH_CHECKED`."""
-    ns = SimpleNamespace(**{name: getattr(_math, name) for name in MATH_NAMES})
+class Printer:
+    """Where ``print()`` goes: the mod's log, through the ``ctx`` of the running call
+    (``ctx.log``: the ``log`` capability and its per-tick budget apply). Lines printed while
+    no call has a ``ctx`` (a module body) wait for the next call that has one.
 
-    def factorial(n: int) -> int:
-        _small(guards, n, "math.factorial")
-        return _math.factorial(n)
+    :param max_pending: lines kept while waiting (older ones are dropped).
+    """
 
-    def comb(n: int, k: int) -> int:
-        _small(guards, n, "math.comb")
-        return _math.comb(n, k)
+    def __init__(self, max_pending: int = 100) -> None:
+        #: The ``ctx`` of the call running now (None: a module body or no ``ctx``).
+        self.ctx: Any = None
+        self.pending: list[str] = []
+        self._partial = ""
+        self._max = max_pending
 
-    def perm(n: int, k: int | None = None) -> int:
-        _small(guards, n, "math.perm")
-        return _math.perm(n, k)
+    def write(self, text: str) -> None:
+        """Add ``text``; every completed line goes to the log."""
+        text = self._partial + text
+        *lines, self._partial = text.split("\n")
+        self._partial = self._partial[:MAX_PRINT]
+        for line in lines:
+            self._line(line)
 
-    ns.factorial, ns.comb, ns.perm = factorial, comb, perm
-    return ns
+    def flush(self) -> None:
+        """Send the lines that waited (and an unfinished line) through the current ``ctx``."""
+        if self._partial:
+            line, self._partial = self._partial, ""
+            self._line(line)
+        if self.ctx is not None and self.pending:
+            lines, self.pending = self.pending, []
+            for line in lines:
+                self.ctx.log(line)
+
+    def _line(self, line: str) -> None:
+        log = getattr(self.ctx, "log", None)
+        if log is not None:
+            log(line)
+        else:
+            self.pending.append(line)
+            del self.pending[: -self._max]
 
 
-def _small(guards: Guards, n: Any, what: str) -> None:
-    if type(n) is int and n > 5000:
-        guards._int_bits(n * 12, what)
+def _print(guards: Guards, printer: Printer) -> Any:
+    def print(*values: Any, sep: Any = None, end: Any = None, file: Any = None,
+              flush: bool = False) -> None:  # fmt: skip
+        if file is not None:
+            raise TypeError("print(file=...) is not available: print() writes to the mod's log")
+        sep = " " if sep is None else sep
+        end = "\n" if end is None else end
+        if type(sep) is not str or type(end) is not str:
+            raise TypeError("print(): sep and end must be str")
+        guards.meter.burn(len(values))
+        text = sep.join([str(v) for v in values]) + end
+        guards._check(len(text), "print()")
+        printer.write(text[:MAX_PRINT])
+
+    return print
+
+
+def _one_argument_iter(guards: Guards) -> Any:
+    def iter(obj: Any, *sentinel: Any) -> Any:
+        if sentinel:
+            raise guards.meter.trip(
+                ForbiddenSignal(
+                    "iter(callable, sentinel) loops in C without fuel; write a while loop instead"
+                )
+            )
+        return _py.iter(obj)
+
+    return iter
+
+
+def _guarded_format(guards: Guards) -> Any:
+    def format(value: Any, spec: Any = "") -> str:
+        if type(spec) is not str:
+            raise TypeError("format() spec must be str")
+        return guards.fmt(value, spec, -1)
+
+    return format
 
 
 def _guarded_range(guards: Guards) -> Any:
@@ -198,13 +261,40 @@ def loop_range(guarded: Any) -> Any:
     return lrange
 
 
+class _GuardedType(type):
+    """Metaclass of a builtin type's stand-in whose constructor checks sizes first: calling
+    it builds the real type, ``isinstance`` and class attributes (``bytes.fromhex``) answer
+    for the real type."""
+
+    _real: type
+    _make: Any
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls._make(*args, **kwargs)
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls._real)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return issubclass(sub, cls._real)
+
+    def __getattr__(cls, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(cls._real, name)
+
+
+def _stand_in(real: type, make: Any) -> Any:
+    return _GuardedType(real.__name__, (), {"_real": real, "_make": staticmethod(make)})
+
+
 def _guarded_bytes(guards: Guards) -> Any:
-    def bytes(source: Any = b"", *args: Any) -> Any:
+    def make(source: Any = b"", *args: Any, **kwargs: Any) -> bytes:
         if type(source) is int:
             guards._check(source, "bytes(n)")
-        return _py.bytes(source, *args)
+        return _py.bytes(source, *args, **kwargs)
 
-    return bytes
+    return _stand_in(bytes, make)
 
 
 def _forbidden(name: Any) -> ForbiddenSignal | None:
@@ -214,11 +304,19 @@ def _forbidden(name: Any) -> ForbiddenSignal | None:
     return None if why is None else ForbiddenSignal(f"getattr(): {why}", attribute=name)
 
 
-def _guarded_getattr(guards: Guards) -> Any:
+def _checked(guards: Guards, guest: GuestTypes, obj: Any, name: Any, *, store: bool) -> Any:
+    """``obj`` when the script may touch ``obj.name`` (raises the sandbox's refusal)."""
+    signal = _forbidden(name)
+    if signal is None and store and is_dunder(name):
+        signal = ForbiddenSignal(f'"{name}" may only be set in the class body', attribute=name)
+    if signal is not None:
+        raise guards.meter.trip(signal)
+    return guest.own(obj) if is_private(name) else obj
+
+
+def _guarded_getattr(guards: Guards, guest: GuestTypes) -> Any:
     def getattr(obj: Any, name: Any, *default: Any) -> Any:
-        signal = _forbidden(name)
-        if signal is not None:
-            raise guards.meter.trip(signal)
+        obj = _checked(guards, guest, obj, name, store=False)
         if name in GUARDED_METHODS:
             return guards.method(obj, name)
         return _py.getattr(obj, name, *default)
@@ -226,11 +324,22 @@ def _guarded_getattr(guards: Guards) -> Any:
     return getattr
 
 
-def _guarded_hasattr(guards: Guards) -> Any:
+def _guarded_hasattr(guards: Guards, guest: GuestTypes) -> Any:
     def hasattr(obj: Any, name: Any) -> bool:
-        signal = _forbidden(name)
-        if signal is not None:
-            raise guards.meter.trip(signal)
-        return _py.hasattr(obj, name)
+        return _py.hasattr(_checked(guards, guest, obj, name, store=False), name)
 
     return hasattr
+
+
+def _guarded_setattr(guards: Guards, guest: GuestTypes) -> Any:
+    def setattr(obj: Any, name: Any, value: Any) -> None:
+        _py.setattr(_checked(guards, guest, obj, name, store=True), name, value)
+
+    return setattr
+
+
+def _guarded_delattr(guards: Guards, guest: GuestTypes) -> Any:
+    def delattr(obj: Any, name: Any) -> None:
+        _py.delattr(_checked(guards, guest, obj, name, store=True), name)
+
+    return delattr

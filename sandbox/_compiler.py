@@ -28,10 +28,19 @@ from typing import Any, Final
 from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
-from ._builtins import IMPORTABLE, MATH_CHECKED, MATH_NAMES, REFUSED
+from ._arith import INLINE_BOUNDS, numeric_fast_path
+from ._builtins import REFUSED
 from ._guards import GUARDED_METHODS
-from ._names import forbidden_attribute
+from ._names import (
+    CLASS_DUNDERS,
+    REFUSED_DUNDERS,
+    forbidden_attribute,
+    is_dunder,
+    is_injected,
+    is_private,
+)
 from ._source_limits import source_problem
+from ._stdlib import MODULES, missing_name
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,7 @@ def _checked(source: str, path: str) -> ScriptCheck:
     for text in result.errors:
         m = _LINE.match(text)
         if m:
-            problems.append(ScriptProblem(int(m.group(1)), _short(m.group(2).strip())))
+            problems.append(ScriptProblem(int(m.group(1)), _short(_with_hint(m.group(2).strip()))))
         else:
             problems.append(ScriptProblem(_syntax_line(text), _short(text)))
     code = result.code if not problems else None
@@ -111,21 +120,54 @@ def _short(text: str) -> str:
     return text[:MAX_PROBLEM_CHARS] + f"... ({len(text)} characters)"
 
 
+#: What to write instead of the constructs RestrictedPython's own checks refuse.
+_NODE_HINTS: Final[dict[str, str]] = {
+    "AsyncFunctionDef": "async def is not available in scripts; write a plain def (hooks run "
+    "once per tick, there is no event loop)",
+    "AsyncFor": "async for is not available in scripts; use a for loop",
+    "AsyncWith": "async with is not available in scripts; use try/finally",
+    "Await": "await is not available in scripts; call the function directly",
+}
+_NOT_ALLOWED: Final = re.compile(r"^(\w+) statements are not allowed\.$")
+
+
+def _with_hint(message: str) -> str:
+    m = _NOT_ALLOWED.match(message)
+    if m is None:
+        return message
+    return _NODE_HINTS.get(m.group(1), f"{m.group(1)} is not available in scripts")
+
+
 def _syntax_line(text: str) -> int | None:
     m = re.search(r"line (\d+)", text)
     return int(m.group(1)) if m else None
 
 
 # -- pass 1: static rules ----------------------------------------------------------------------
+#: Injected helpers the checker inserts (pass 2 inserts more; see the list below).
+OWN: Final = "_own_"
+DUNDER: Final = "_dunder_"
+CLASS_OF: Final = "_ctype_"
+IMPORT: Final = "_import_"
+STR_FORMAT: Final = "_strfmt_"
+
+
 class _Checker(RestrictingNodeTransformer):
-    """RestrictedPython's node allow-list and name rules, plus ours; no run-time guards."""
+    """RestrictedPython's node allow-list and name rules, plus ours; no run-time guards
+    except on private attributes and special-method reads (see ``_classes``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._stored: set[str] = set()
+        self._future_annotations = False
+        #: Local names bound by ``import m`` (to the module's name).
+        self._imports: dict[str, str] = {}
+        #: Nesting of the statement being visited: "module", "class" or "function".
+        self._scope: list[str] = ["module"]
 
     def visit_Module(self, node: ast.Module) -> Any:
         """Allow a module; collect the names it binds, check it, then instrument it."""
+        node.body = [stmt for stmt in node.body if not self._is_future(stmt)]
         self._stored = _bound_names(node)
         node = self.node_contents_visit(node)
         if not self.errors:
@@ -133,20 +175,66 @@ class _Checker(RestrictingNodeTransformer):
             ast.fix_missing_locations(node)
         return node
 
+    def _is_future(self, stmt: ast.stmt) -> bool:
+        """``from __future__ import ...`` is a compiler flag: noted, then dropped."""
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            self._future_annotations |= any(a.name == "annotations" for a in stmt.names)
+            return True
+        return False
+
+    def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
+        """Deny the sandbox's injected names (underscores at both ends); allow ``_x``."""
+        if name is None or name == "_" or not is_injected(name):
+            return
+        self.error(
+            node,
+            f'"{name}" is a reserved name (names with underscores at both ends belong to the '
+            "sandbox); rename it, e.g. to " + f'"{name.strip("_") or "value"}"',
+        )
+
     def visit_Name(self, node: ast.Name) -> Any:
-        """Deny underscored and refused names (unless the script binds the name itself)."""
+        """Deny refused builtins (unless the script binds the name) and injected names;
+        allow reading ``__name__``."""
         if node.id in REFUSED and node.id not in self._stored:
             self.error(node, f'"{node.id}" is not available: {REFUSED[node.id]}')
             return node
+        if node.id in READABLE_NAMES and isinstance(node.ctx, ast.Load):
+            return node
+        if self._scope[-1] == "class" and node.id in CLASS_DUNDERS:
+            return node  # a special method of the class being defined (checked there)
         self.check_name(node, node.id)
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
-        """Allow attribute access by any name the rules let through, with no run-time guard."""
-        why = forbidden_attribute(node.attr)
+        """Allow attribute access by any name the rules let through; route private names
+        and special-method reads through their run-time checks."""
+        name = node.attr
+        why = forbidden_attribute(name)
+        load = isinstance(node.ctx, ast.Load)
+        module = self._imports.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        if module is not None and why is None and name not in MODULES[module]:
+            why = missing_name(module, name)
+        if load and name in ("format", "format_map"):
+            return ast.copy_location(
+                _call(STR_FORMAT, self.visit(node.value), ast.Constant(name)), node
+            )
+        if why is not None and load and name == "__class__":
+            return ast.copy_location(_call(CLASS_OF, self.visit(node.value)), node)
+        if why is not None and load and name in CLASS_DUNDERS:
+            value = self.visit(node.value)
+            if _is_super_call(value):
+                node.value = value
+                return node
+            return ast.copy_location(_call(DUNDER, value, ast.Constant(name)), node)
+        if why is None and is_dunder(name) and not load:
+            why = f'"{name}" may only be read; set it in the class body instead'
         if why is not None:
             self.error(node, why)
-        return self.node_contents_visit(node)
+            return node
+        node = self.node_contents_visit(node)
+        if is_private(name):
+            node.value = ast.copy_location(_call(OWN, node.value), node.value)
+        return node
 
     def visit_Subscript(self, node: ast.Subscript) -> Any:
         """Allow subscripts unguarded: every reachable container is the script's or a copy."""
@@ -164,34 +252,153 @@ class _Checker(RestrictingNodeTransformer):
         """Allow augmented assignment to names, items and attributes (growth is guarded)."""
         return self.node_contents_visit(node)
 
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> Any:
+        """Allow annotated assignment; under ``from __future__ import annotations`` a module-
+        or class-level annotation is kept as its source text, as Python keeps it."""
+        if self._future_annotations and self._scope[-1] != "function":
+            text = ast.unparse(node.annotation)
+            node.annotation = ast.copy_location(ast.Constant(text), node.annotation)
+        return self.node_contents_visit(node)
+
     def visit_Call(self, node: ast.Call) -> Any:
-        """Allow calls; deny ``getattr``/``hasattr`` with a literal forbidden name."""
+        """Allow calls; deny ``type()`` with three arguments and the attribute builtins with a
+        literal forbidden name."""
         func = node.func
-        if isinstance(func, ast.Name) and func.id in ("getattr", "hasattr") and len(node.args) > 1:
+        three = isinstance(func, ast.Name) and func.id == "type" and len(node.args) == 3
+        if three and "type" not in self._stored:
+            self.error(
+                node,
+                "type() with three arguments builds a class at run time; "
+                "write a class statement instead",
+            )
+        if isinstance(func, ast.Name) and func.id in _NAMED_ATTRIBUTE and len(node.args) > 1:
             name = node.args[1]
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 why = forbidden_attribute(name.value)
                 if why is not None:
-                    self.error(node, why)
+                    self.error(node, f"{func.id}(): {why}")
         return self.node_contents_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        """Allow function definitions with checked names (no print collector)."""
-        self.check_name(node, node.name)
+        """Allow function definitions (no print collector); annotations are dropped (Python
+        only stores them)."""
+        if not (self._scope[-1] == "class" and is_dunder(node.name)):
+            self.check_name(node, node.name)
+        self.check_function_argument_names(node)
+        _drop_annotations(node.args)
+        node.returns = None
+        self._scope.append("function")
+        try:
+            return self.node_contents_visit(node)
+        finally:
+            self._scope.pop()
+
+    def visit_Lambda(self, node: ast.Lambda) -> Any:
+        """Allow lambdas with checked argument names."""
         self.check_function_argument_names(node)
         return self.node_contents_visit(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> Any:
-        """Deny classes: metaclasses, descriptors and dunder methods are escape routes."""
-        self.error(node, "class definitions are not allowed in scripts; use dicts and functions")
+        """Allow classes: no class keywords (``metaclass=``), and only the special methods
+        of ``CLASS_DUNDERS`` in the body (the rest are refused with their reason)."""
+        self.check_name(node, node.name)
+        for keyword in node.keywords:
+            if keyword.arg == "metaclass":
+                self.error(
+                    node,
+                    f"class {node.name}: metaclasses are not allowed (they run code whenever a "
+                    "class is built or used); use a plain class or a decorator instead",
+                )
+            else:
+                self.error(
+                    node,
+                    f"class {node.name}: class keyword {keyword.arg or '**'}= is not allowed; "
+                    "write a plain class statement",
+                )
+        for stmt in node.body:
+            self._check_class_member(node.name, stmt)
+        self._scope.append("class")
+        try:
+            return self.node_contents_visit(node)
+        finally:
+            self._scope.pop()
+
+    def _check_class_member(self, cls: str, stmt: ast.stmt) -> None:
+        names: list[tuple[str, ast.AST]] = []
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.append((stmt.name, stmt))
+        elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        names.append((sub.id, sub))
+        for name, where in names:
+            if not is_dunder(name):
+                continue
+            if name in REFUSED_DUNDERS:
+                self.error(where, f"class {cls}: {name} is not allowed: {REFUSED_DUNDERS[name]}")
+            elif name not in CLASS_DUNDERS:
+                self.error(
+                    where,
+                    f"class {cls}: {name} is not among the special methods scripts may define "
+                    "(comparisons, arithmetic, containers, __init__, __repr__ ...); use an "
+                    "ordinary method name",
+                )
+            elif name == "__match_args__" and not _plain_names(stmt):
+                self.error(
+                    where,
+                    f"class {cls}: __match_args__ must be a literal tuple of public attribute "
+                    'names, e.g. ("x", "y")',
+                )
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> Any:
+        """Allow ``nonlocal``: it rebinds a name of an enclosing function, nothing more."""
+        for name in node.names:
+            self.check_name(node, name)
+        return node
+
+    def visit_Match(self, node: ast.AST) -> Any:
+        """Allow ``match``; class patterns may name public attributes only (checked below)."""
+        return self.node_contents_visit(node)
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> Any:
+        """Allow class patterns whose keyword attributes are public names."""
+        for name in node.kwd_attrs:
+            why = forbidden_attribute(name)
+            if why is None and name.startswith("_"):
+                why = f'"{name}": patterns may match public attributes only'
+            if why is not None:
+                self.error(node, why)
+        return self.node_contents_visit(node)
+
+    def _allow(self, node: ast.AST) -> Any:
+        return self.node_contents_visit(node)
+
+    visit_match_case = _allow
+    visit_MatchValue = _allow
+    visit_MatchSingleton = _allow
+    visit_MatchSequence = _allow
+    visit_MatchStar = _allow
+    visit_MatchAs = _allow
+    visit_MatchOr = _allow
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> Any:
+        """Allow mapping patterns (``**rest`` binds a checked name)."""
+        self.check_name(node, node.rest)
+        return self.node_contents_visit(node)
 
     def visit_With(self, node: ast.With) -> Any:
         """Deny ``with``: no reachable object is a context manager worth entering."""
-        self.error(node, "with statements are not allowed in scripts")
+        self.error(
+            node,
+            "with statements are not allowed in scripts (no reachable object is a context "
+            "manager); use try/finally instead",
+        )
 
     def visit_TryStar(self, node: ast.AST) -> Any:
         """Deny ``try/except*``: exception groups can smuggle out uncatchable signals."""
-        self.error(node, "try/except* (exception groups) is not allowed in scripts")
+        self.error(node, "try/except* (exception groups) is not allowed in scripts; use try/except")
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
         """Allow handlers; a bare ``except:`` becomes ``except Exception:``."""
@@ -201,20 +408,78 @@ class _Checker(RestrictingNodeTransformer):
         return self.node_contents_visit(node)
 
     def visit_Import(self, node: ast.Import) -> Any:
-        """Allow importing only the modules scripts may use (``math``)."""
+        """Allow importing only the sandbox's standard-library modules."""
         for alias in node.names:
-            if alias.name not in IMPORTABLE:
-                self.error(node, f'import of "{alias.name}" is not allowed (only: math)')
+            if alias.name not in MODULES:
+                self.error(node, _no_module(alias.name))
+            elif alias.asname:
+                self._imports[alias.asname] = alias.name
+            else:
+                self._imports[alias.name.split(".")[0]] = alias.name.split(".")[0]
         return self.check_import_names(node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
-        """Allow ``from math import name``; deny every other module."""
-        if node.module not in IMPORTABLE or node.level:
-            self.error(node, f'import from "{node.module}" is not allowed (only: math)')
+        """Allow ``from M import name`` for the sandbox's modules and the names they offer."""
+        module = node.module or ""
+        if module not in MODULES or node.level:
+            self.error(node, _no_module("." * node.level + module))
+            return node
         for alias in node.names:
-            if alias.name != "*" and alias.name not in (*MATH_NAMES, *MATH_CHECKED):
-                self.error(node, f'math has no "{alias.name}" in scripts')
+            if alias.name == "*":
+                self.error(node, f'"from {module} import *" is not allowed; name what you import')
+            elif alias.name not in MODULES[module]:
+                self.error(node, missing_name(module, alias.name))
         return self.check_import_names(node)
+
+
+#: Builtins that take an attribute name as their second argument.
+_NAMED_ATTRIBUTE: Final = frozenset({"getattr", "hasattr", "setattr", "delattr"})
+#: Dunder names a script may read as plain names.
+READABLE_NAMES: Final = frozenset({"__name__"})
+
+
+#: Why some often-imported modules are not offered, and what to use instead.
+_MODULE_REFUSALS: Final[dict[str, str]] = {
+    "re": "a backtracking match cannot be interrupted in the in-process tier, so one "
+    "catastrophic pattern would stall the host; use str methods (split, find, startswith)",
+    "time": "there is no clock (scripts must be deterministic); use ctx.tick and dt",
+    "datetime": "there is no clock (scripts must be deterministic); use ctx.tick and dt",
+    "json": "payloads and ctx.state are already plain data; read files with ctx.fs.read_text",
+    "fractions": "not offered; use int arithmetic or math.gcd",
+    "decimal": "not offered; use int arithmetic in fixed units",
+}
+
+
+def _no_module(name: str) -> str:
+    why = _MODULE_REFUSALS.get(name.split(".")[0])
+    if why is not None:
+        return f'import of "{name}" is not allowed: {why}'
+    return (
+        f'import of "{name}" is not allowed; scripts may import only: '
+        + ", ".join(sorted(MODULES))
+        + " (files, the clock, the network and the interpreter are reached through ctx or not "
+        "at all)"
+    )
+
+
+def _is_super_call(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+    )
+
+
+def _plain_names(stmt: ast.stmt) -> bool:
+    value = getattr(stmt, "value", None)
+    return isinstance(value, ast.Tuple | ast.List) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) and not e.value.startswith("_")
+        for e in value.elts
+    )
+
+
+def _drop_annotations(args: ast.arguments) -> None:
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        if arg is not None:
+            arg.annotation = None
 
 
 def _bound_names(tree: ast.AST) -> set[str]:
@@ -242,7 +507,6 @@ COMPRESS: Final = "_fz_"
 TYPE: Final = "_type_"
 NUMBERS: Final = "_NUM_"
 FLOAT: Final = "_float_"
-MATH: Final = "_math_"
 LOOP_RANGE: Final = "_lrange_"
 GUARD_NAMES: Final[dict[type[ast.operator], str]] = {
     ast.Add: "_add_",
@@ -272,9 +536,9 @@ def _fuel_step() -> ast.Expr:
     return ast.Expr(_call(NEXT, _name(FUEL)))
 
 
-def _bind(alias: ast.alias, value: ast.expr, at: ast.stmt) -> ast.Assign:
-    """``<alias's local name> = value``, on the line of the import ``at``."""
-    return ast.copy_location(ast.Assign([_name(alias.asname or alias.name, store=True)], value), at)
+def _bind(local: str, value: ast.expr, at: ast.stmt) -> ast.Assign:
+    """``local = value``, on the line of the import ``at``."""
+    return ast.copy_location(ast.Assign([_name(local, store=True)], value), at)
 
 
 def _is_number(node: ast.expr) -> bool:
@@ -293,8 +557,31 @@ class _Instrumenter(ast.NodeTransformer):
     """Adds fuel to loops, comprehensions and calls; guards the operations that grow values."""
 
     def __init__(self) -> None:
-        #: >0 while inside a comprehension's iterable (no ``:=`` allowed there).
+        #: >0 while inside a comprehension's iterable, or a comprehension directly in a class
+        #: body (no ``:=`` allowed there).
         self._no_walrus = 0
+        #: True while visiting a class body (not a function nested in it).
+        self._class_body = False
+
+    def _scoped(self, node: ast.AST, class_body: bool) -> ast.AST:
+        outer, self._class_body = self._class_body, class_body
+        try:
+            return self.generic_visit(node)
+        finally:
+            self._class_body = outer
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> Any:
+        """A class body: comprehensions directly in it may not use ``:=``."""
+        return self._scoped(node, True)
+
+    def _comprehension(self, node: ast.AST) -> Any:
+        self._no_walrus += self._class_body
+        try:
+            return self.generic_visit(node)
+        finally:
+            self._no_walrus -= self._class_body
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
 
     # -- fuel --------------------------------------------------------------------------------
     def visit_For(self, node: ast.For) -> Any:
@@ -320,25 +607,32 @@ class _Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        """Fuel: one unit per call (``next(fuel)`` first in the body)."""
-        self.generic_visit(node)
-        node.body.insert(0, _fuel_step())
+        """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring)."""
+        self._scoped(node, False)
+        node.body.insert(1 if ast.get_docstring(node, clean=False) is not None else 0, _fuel_step())
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
         """Fuel: one unit per call (``body if next(fuel) else None``)."""
-        self.generic_visit(node)
+        self._scoped(node, False)
         node.body = ast.IfExp(_call(NEXT, _name(FUEL)), node.body, ast.Constant(None))
         return node
 
     def visit_Import(self, node: ast.Import) -> Any:
-        """``import math [as m]`` binds the sandbox's own ``math`` namespace."""
-        return [_bind(alias, _name(MATH), node) for alias in node.names]
+        """``import m [as n]`` binds the sandbox's own namespace of ``m`` (``import a.b``
+        binds ``a``, as Python does)."""
+        out = []
+        for alias in node.names:
+            module = alias.name if alias.asname else alias.name.split(".")[0]
+            local = alias.asname or module
+            out.append(_bind(local, _call(IMPORT, ast.Constant(module)), node))
+        return out
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
-        """``from math import f`` binds ``f`` from the sandbox's own ``math`` namespace."""
+        """``from m import f [as g]`` binds ``f`` from the sandbox's own namespace of ``m``."""
+        module = _call(IMPORT, ast.Constant(node.module))
         return [
-            _bind(alias, ast.Attribute(_name(MATH), alias.name, ast.Load()), node)
+            _bind(alias.asname or alias.name, ast.Attribute(module, alias.name, ast.Load()), node)
             for alias in node.names
         ]
 
@@ -354,16 +648,19 @@ class _Instrumenter(ast.NodeTransformer):
             return node  # number + anything is a number or a TypeError
         if op in (ast.Mult, ast.Pow) and (_is_float(node.left) or _is_float(node.right)):
             return node  # float * anything is a number or a TypeError
-        if self._no_walrus or op is ast.LShift or _larger_than(node.right, MAX_COPIED_NODES):
-            # The fast path below writes the right operand twice: copying a big one (a
-            # right-nested chain, ``a ** (b ** (c ** ...))``) would double the code per level.
+        if self._no_walrus:
             return ast.copy_location(_call(guard, node.left, node.right), node)
-        # (_t_ OP right) if type(_t_ := left) is fast else guard(_t_, right)
-        fast_types = _name(FLOAT) if op in (ast.Mult, ast.Pow) else _name(NUMBERS)
+        if op in INLINE_BOUNDS:
+            return ast.copy_location(numeric_fast_path(node, guard), node)
+        if _larger_than(node.right, MAX_COPIED_NODES):
+            # The path below writes the right operand twice: copying a big one (a right-nested
+            # chain, ``a + (b + (c + ...))``) would double the code per level.
+            return ast.copy_location(_call(guard, node.left, node.right), node)
+        # (_t_ OP right) if type(_t_ := left) in (float, int) else guard(_t_, right)
         test = ast.Compare(
             _call(TYPE, ast.NamedExpr(_name("_t_", store=True), node.left)),
-            [ast.Is() if op in (ast.Mult, ast.Pow) else ast.In()],
-            [fast_types],
+            [ast.In()],
+            [_name(NUMBERS)],
         )
         fast = ast.BinOp(_name("_t_"), node.op, node.right)
         slow = _call(guard, _name("_t_"), node.right)
@@ -413,6 +710,8 @@ class _Instrumenter(ast.NodeTransformer):
         value: ast.expr,
         fast_types: ast.expr,
     ) -> ast.expr:
+        if type(op) in INLINE_BOUNDS:
+            return numeric_fast_path(ast.BinOp(current, op, value), "", inplace=text.value)
         # (_av_ OP value) if type(_av_ := current) in fast_types else _iop_("OP=", _av_, value)
         test = ast.Compare(
             _call(TYPE, ast.NamedExpr(_name("_av_", store=True), current)),

@@ -84,9 +84,12 @@ def _abuse(
     expect: str | tuple[str, ...],
     *,
     capabilities: frozenset[str] = ALL_CAPABILITIES,
+    ticks: int = 1,
 ) -> Attack:
     """``api.<name>``: an API misuse, refused by the host API (held ``capabilities``)."""
-    return _attack(f"api.{name}", "api-abuse", summary, source, expect, capabilities=capabilities)
+    return _attack(
+        f"api.{name}", "api-abuse", summary, source, expect, capabilities=capabilities, ticks=ticks
+    )
 
 
 def _tick(body: str) -> str:
@@ -190,7 +193,11 @@ ESCAPES: Final[tuple[Attack, ...]] = (
         "type(name, bases, dict) builds a class",
         _tick("return type('X', (), {})"),
     ),
-    _escape("object-root", "object: the root every walk starts from", _tick("return object")),
+    _escape(
+        "object-root",
+        "object: the root every walk starts from, to its subclasses",
+        _tick("return object.__subclasses__()"),
+    ),
     _escape("vars", "vars(ctx)", _tick("return vars(ctx)")),
     _escape("dir", "dir(ctx)", _tick("return dir(ctx)")),
     _escape("globals", "globals()", _tick("return globals()")),
@@ -210,7 +217,11 @@ ESCAPES: Final[tuple[Attack, ...]] = (
     _escape("eval", "eval() of a string", _tick("return eval('1')")),
     _escape("compile", "compile()", _tick("return compile('1', 'x', 'eval')")),
     _escape("open", "open() a host file", _tick("return open('/etc/passwd')")),
-    _escape("class", "a class with dunder methods", "class X:\n    pass\n" + _tick("return X")),
+    _escape(
+        "class",
+        "a class with an attribute hook (__getattr__)",
+        "class X:\n    def __getattr__(self, name):\n        return name\n" + _tick("return X"),
+    ),
     _escape("metaclass", "a metaclass", "class M(type):\n    pass\n" + _tick("return M")),
     _escape("function-globals", "a function's __globals__", _tick("return on_tick.__globals__")),
     _escape(
@@ -586,5 +597,14 @@ API_ABUSE: Final[tuple[Attack, ...]] = (
     ),
 )
 
+
+def _language_attacks() -> tuple[Attack, ...]:
+    from ._corpus_language import LANGUAGE_ATTACKS  # it builds on the helpers above
+
+    return LANGUAGE_ATTACKS
+
+
 #: The whole built-in corpus, in report order.
-ATTACKS: Final[tuple[Attack, ...]] = ESCAPES + RESOURCES + COMPILE_BOMBS + API_ABUSE
+ATTACKS: Final[tuple[Attack, ...]] = (
+    ESCAPES + RESOURCES + COMPILE_BOMBS + API_ABUSE + _language_attacks()
+)

@@ -19,7 +19,7 @@ from itertools import compress
 from typing import Any, Final
 
 from ._fuel import Meter
-from ._signals import MemorySignal
+from ._signals import ForbiddenSignal, MemorySignal
 
 #: The largest int a script may build (about 30,000 decimal digits).
 MAX_INT_BITS: Final = 100_000
@@ -32,7 +32,7 @@ BIG_ALLOCATION: Final = 256 * 1024
 ITEM_BYTES: Final = 8
 
 #: Types whose in-place and binary operators the compiled fast path may run unguarded.
-NUMBERS: Final = (float, int)
+NUMBERS: Final = (float, int, complex)
 
 _SPEC_NUMBERS = re.compile(r"\d+")
 _PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
@@ -157,6 +157,9 @@ class Guards:
 
     def _check_percent(self, fmt: str | bytes, args: Any) -> None:
         text = fmt if isinstance(fmt, str) else fmt.decode("latin-1")
+        if "%(" in text and type(args) is not dict:
+            # A script's mapping could answer each key with a huge value, unmeasured.
+            raise TypeError("'%' with %(name) fields takes a dict in scripts")
         items = args if type(args) is tuple else (args,)
         if type(args) is dict:
             items = tuple(args.values())
@@ -206,6 +209,10 @@ class Guards:
             value = str(value)
         elif conversion == 97:
             value = ascii(value)
+        if "{" in spec or "}" in spec:
+            # A spec is never a template: braces here are a format string smuggled past the
+            # compiler (f"{x:{spec}}" then .format()).
+            raise self.meter.trip(ForbiddenSignal("a format spec may not contain { or }"))
         for digits in _SPEC_NUMBERS.findall(spec):
             if len(digits) > 6 or int(digits) > MAX_WIDTH:
                 raise self._over(int(digits[:12]), "format spec width")
@@ -304,6 +311,9 @@ def _check_replace(g: Guards, obj: Any, old: Any = "", new: Any = "", *rest: Any
 
 
 def _check_translate(g: Guards, obj: Any, table: Any = None, *_: Any, **__: Any) -> None:
+    if table is not None and type(table) not in (dict, bytes):
+        # A script's mapping could answer each character with a huge string.
+        raise TypeError("translate() takes a dict (or bytes) table in scripts")
     if type(table) is dict:
         widest = max((_size(v) for v in table.values()), default=1)
         g._check(len(obj) * max(widest, 1), "translate")

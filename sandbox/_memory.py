@@ -80,6 +80,12 @@ class RetainedWalk:
         self._seen: set[int] = set()
         self._total = 0
         self._states: dict[int, dict[str, Any]] = {}
+        #: For an object of no type the walk knows, what it holds when it is the script's
+        #: own (its classes' instances, standard-library containers), or None to skip it.
+        self.contents: Callable[[Any], Iterable[Any] | None] | None = None
+        #: The type name of a value found inside a ``ctx.state`` that is not plain data (the
+        #: host copies and sends states, so they hold plain data only); None when none was.
+        self.foreign: str | None = None
         #: The memory figure :meth:`grown` watches: the process's peak resident size (the
         #: peak only moves when the process as a whole needs more memory). A process-tier
         #: worker sets None: there the OS bounds such growth (``RLIMIT_AS``).
@@ -124,6 +130,7 @@ class RetainedWalk:
         self._total = 0
         self._states.clear()
         self.credit = 0
+        self.foreign = None
 
     def step(self, roots: Callable[[], Iterable[Any]], *, whole: bool = False) -> int | None:
         """Spend the credit walking; the bytes counted if the pass went past the limit.
@@ -157,8 +164,10 @@ class RetainedWalk:
         return None
 
     def _start(self, roots: Callable[[], Iterable[Any]]) -> None:
-        first = [*roots(), *self._states.values()]
-        self._stack.append(_cursor(first, _SEQ))
+        # States are walked last (the stack's top is walked first) and strictly: anything in
+        # them but plain data is reported in :attr:`foreign`.
+        self._stack.append(_cursor(list(self._states.values()), _SEQ, strict=True))
+        self._stack.append(_cursor(list(roots()), _SEQ))
         self._states.clear()
         self._seen.clear()
         self._total = 0
@@ -170,7 +179,7 @@ class RetainedWalk:
         never the containers' elements: a queue of a big table's 800,000 elements would be a
         list the garbage collector traverses on every full collection.
         """
-        stack, seen, limit = self._stack, self._seen, self.limit
+        stack, seen, limit, contents = self._stack, self._seen, self.limit, self.contents
         getsize, refcount = sys.getsizeof, sys.getrefcount
         total = self._total
         used = 0
@@ -188,6 +197,7 @@ class RetainedWalk:
                 continue
             cursor[3] += 1
             used += 1
+            strict = cursor[4]
             if refcount(obj) > _HELD_ONCE:
                 key = id(obj)
                 if key in seen:
@@ -199,17 +209,25 @@ class RetainedWalk:
             elif t is dict:
                 total += getsize(obj)
                 if obj:
-                    stack.append(_cursor(obj, _VALUES))
-                    stack.append(_cursor(obj, _KEYS))
+                    stack.append(_cursor(obj, _VALUES, strict=strict))
+                    stack.append(_cursor(obj, _KEYS, strict=strict))
             elif t in _CONTAINERS:
                 total += getsize(obj)
                 if obj:
-                    stack.append(_cursor(obj, _SEQ))
+                    stack.append(_cursor(obj, _SEQ, strict=strict))
+            elif strict:
+                self.foreign = t.__name__
+                break
             elif t is FunctionType:
                 total += getsize(obj)
                 held = [*(obj.__defaults__ or ()), *(obj.__kwdefaults__ or {}).values()]
                 held += [c.cell_contents for c in obj.__closure__ or () if _filled(c)]
                 stack.append(_cursor(held, _SEQ))
+            elif contents is not None:
+                inside = contents(obj)
+                if inside is not None:
+                    total += getsize(obj)
+                    stack.append(_cursor(list(inside), _SEQ))
         self._total = total
         self.visits += used
         return used
@@ -230,17 +248,25 @@ _ITERATORS: Final[tuple[Callable[[Any], Iterator[Any]], ...]] = (
 )
 
 
-def _cursor(container: Any, how: int) -> list[Any]:
-    """[iterator, container, how it is iterated, elements taken so far]."""
-    return [_ITERATORS[how](container), container, how, 0]
+def _cursor(container: Any, how: int, *, strict: bool = False) -> list[Any]:
+    """[iterator, container, how it is iterated, elements taken so far, whether everything
+    below must be plain data]."""
+    return [_ITERATORS[how](container), container, how, 0, strict]
 
 
-def retained_bytes(roots: Iterable[Any], limit: int) -> int:
+def retained_bytes(
+    roots: Iterable[Any],
+    limit: int,
+    contents: Callable[[Any], Iterable[Any] | None] | None = None,
+) -> int:
     """Bytes reachable from ``roots`` through script data, in one go; stops past ``limit``.
 
     The whole walk at once (tests and tools); sandboxes use :class:`RetainedWalk`.
+
+    :param contents: see :attr:`RetainedWalk.contents`.
     """
     walk = RetainedWalk(limit)
+    walk.contents = contents
     walk.credit = sys.maxsize
     listed = list(roots)
     walk._start(lambda: listed)

@@ -17,6 +17,7 @@ the memory limit, a big-int division). The process tier (``_process.py``) can.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from itertools import compress
 from types import CodeType
@@ -24,7 +25,8 @@ from typing import Any, ClassVar, Final
 
 from host_api import DiagnosticCode, HostCallFailed, Limits, ModhostError
 
-from ._builtins import build_builtins, loop_range, math_namespace
+from ._builtins import EXCEPTIONS, Printer, build_builtins, loop_range
+from ._classes import GuestTypes
 from ._compiler import ScriptCheck, check_script
 from ._engine import HOOKS, ScriptModule, ScriptSandbox
 from ._errors import (
@@ -37,8 +39,9 @@ from ._errors import (
     ScriptRejected,
     ScriptTimeout,
 )
+from ._format import StrFormat
 from ._fuel import Meter
-from ._guards import NUMBERS, Guards
+from ._guards import MAX_INT_BITS, NUMBERS, Guards
 from ._memory import (
     BYTES_PER_VISIT,
     CHUNK,
@@ -47,8 +50,16 @@ from ._memory import (
     MOD_CALL_CREDIT,
     RetainedWalk,
 )
+from ._names import is_injected
 from ._signals import LimitSignal, MemorySignal
 from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_TOKENS
+from ._stdlib import Kit, Modules
+
+#: Operand types and bounds of the inline ``*``/``**`` path (see ``_compiler``).
+_NUMERIC_TYPES: Final = frozenset({int, float, complex})
+_MUL_BOUND: Final = 1 << (MAX_INT_BITS // 2)
+_POW_BASE: Final = 1 << 1000
+_POW_EXPONENT: Final = 100
 
 _SIGNAL_FAULTS: Final[dict[str, type[ScriptFault]]] = {
     "SANDBOX_FUEL_EXHAUSTED": FuelExhausted,
@@ -84,12 +95,16 @@ class RestrictedSandbox(ScriptSandbox):
         super().__init__(mod_id, limits)
         self._meter = Meter(limits.fuel, limits.timeout_ms)
         self._guards = Guards(limits.memory_mb, self._meter)
-        self._builtins = build_builtins(self._guards)
-        self._math = math_namespace(self._guards)
+        self._guest = GuestTypes(self._meter, [getattr(builtins, n) for n in EXCEPTIONS])
+        self._printer = Printer()
+        self._strfmt = StrFormat(self._guards)
+        self._builtins = build_builtins(self._guards, self._guest, self._printer)
+        self._modules = Modules(Kit(mod_id, self._guards, self._guest))
         self._loop_range = loop_range(self._builtins["range"])
         self._namespaces: list[dict[str, Any]] = []
         self._generation = self._meter.generation
         self._retained = RetainedWalk(self._guards.max_bytes)
+        self._retained.contents = self._guest.contents
         #: Called before a call's share of the retained-memory walk (a process-tier worker
         #: stops the call's clock there: the walk is accounting, not the script's time).
         self.accounting_started: Callable[[], None] | None = None
@@ -126,12 +141,18 @@ class RestrictedSandbox(ScriptSandbox):
         meter.begin()
         if meter.generation != self._generation:
             self._sync_streams()
+        printer = self._printer
+        printer.ctx = args[0] if args else None
         try:
+            if printer.pending:
+                printer.flush()
             result = fn(*args)
         except (LimitSignal, Exception) as exc:
             raise self._fault(module.path, exc) from None
         except HostCallFailed as bug:
             raise bug.original from None
+        finally:
+            printer.ctx = None
         if meter._tripped is not None:
             # The script swallowed a signal (``finally: return``): still a fault.
             raise self._fault(module.path, meter._tripped)
@@ -180,7 +201,21 @@ class RestrictedSandbox(ScriptSandbox):
             "_type_": type,
             "_NUM_": NUMBERS,
             "_float_": float,
-            "_math_": self._math,
+            "_int_": int,
+            "_MN_": _NUMERIC_TYPES,
+            "_MB_": _MUL_BOUND,
+            "_N_MB_": -_MUL_BOUND,
+            "_PB_": _POW_BASE,
+            "_N_PB_": -_POW_BASE,
+            "_PE_": _POW_EXPONENT,
+            "_N_PE_": -_POW_EXPONENT,
+            "_SE_": MAX_INT_BITS // 2,
+            "_N_SE_": -(MAX_INT_BITS // 2),
+            "_import_": self._modules,
+            "_own_": self._guest.own,
+            "_dunder_": self._guest.dunder,
+            "_ctype_": self._guest.type_of,
+            "_strfmt_": self._strfmt,
             "_slice_": slice,
             "_add_": g.add,
             "_mul_": g.mul,
@@ -218,7 +253,7 @@ class RestrictedSandbox(ScriptSandbox):
             namespace["_fuel_"] = self._meter.stream
 
     def _roots(self) -> list[Any]:
-        return [v for ns in self._namespaces for k, v in ns.items() if not k.startswith("_")]
+        return [v for ns in self._namespaces for k, v in ns.items() if not is_injected(k)]
 
     def _check_retained(self, path: str, ctx: Any) -> None:
         limit = self._guards.max_bytes
@@ -227,6 +262,18 @@ class RestrictedSandbox(ScriptSandbox):
         walk = self._retained
         walk.note_state(ctx)
         kept = walk.step(self._roots, whole=walk.grown())
+        if walk.foreign is not None:
+            foreign = walk.foreign
+            walk.reset()
+            raise ScriptRaised(
+                f"ctx.state holds a {foreign} object: ctx.state keeps plain data only",
+                mod_id=self.mod_id,
+                file=path,
+                hint="store numbers, strings, lists, tuples and dicts in ctx.state (e.g. "
+                "dataclasses.asdict(obj) or a tuple of the fields) and rebuild your objects "
+                "from them",
+                details={"type": foreign},
+            )
         if kept is not None:
             signal = MemorySignal(
                 f"the mod keeps more than its memory limit ({limit} bytes) in module data "
@@ -282,6 +329,7 @@ class RestrictedSandbox(ScriptSandbox):
         return fault
 
 
+#: Types ``ctx.state`` may hold (exact types: subclasses are the script's own classes).
 def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
     """The code of a script that passed :func:`check_script`.
 
@@ -329,13 +377,28 @@ MAX_MESSAGE: Final = 500
 
 
 def _describe(exc: BaseException) -> str:
-    try:
-        text = str(exc)
-    except Exception:  # a failing __str__ of some value the script raised with
-        text = "<unprintable>"
+    # Never str() the exception: its class or an argument may be the script's own, and a
+    # script's __str__/__repr__ must not run on the host after the call.
+    args = exc.args
+    if len(args) == 1:
+        text = _plain_text(args[0], str)
+    else:
+        text = "(" + ", ".join(_plain_text(a, repr) for a in args) + ")"
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE] + f"... ({len(text)} characters)"
     return f"{type(exc).__name__}: {text}"
+
+
+#: Argument types whose str()/repr() is the builtin one (an exact type check, not isinstance).
+_PLAIN_TEXT: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_text(value: Any, how: Any) -> str:
+    if type(value) in _PLAIN_TEXT:
+        if type(value) is int and value.bit_length() > 4000:
+            return f"<int of {value.bit_length()} bits>"
+        return str(how(value))
+    return f"<{type(value).__name__} object>"
 
 
 def _is_digit_limit(exc: BaseException) -> bool:

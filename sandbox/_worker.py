@@ -40,6 +40,7 @@ from host_api import (
     ModFault,
     ModhostError,
     ScriptContext,
+    foreign_type,
 )
 
 from ._errors import ScriptFault, ScriptRejected
@@ -210,6 +211,11 @@ def _one_call(
         value = sandbox.call(module, hook, ctx, *args)
     except ScriptFault as exc:
         fault = fault_data(exc)
+    foreign = foreign_type(value) or foreign_type(state)
+    if foreign is not None:
+        # Pickling a script's object would run its methods (a list subclass's __iter__)
+        # outside the call: refuse it before the results are pickled.
+        return _not_plain(foreign, module.path), None, None, [], module.path
     return fault, value, state, api.ops, module.path
 
 
@@ -252,6 +258,19 @@ def _add(totals: dict[tuple[str, str], list[int]], key: tuple[str, str], *figure
     entry = totals.setdefault(key, [0, 0, 0])
     for i, value in enumerate(figures):
         entry[i] += value
+
+
+def _not_plain(foreign: str, path: str) -> FaultData:
+    return {
+        "cls": "ScriptRaised",
+        "code": "SANDBOX_ERROR",
+        "message": f"ctx.state and return values must be plain data (a {foreign} object)",
+        "hint": "keep numbers, strings, lists, tuples and dicts in ctx.state; rebuild your "
+        "objects from them",
+        "file": path,
+        "line": None,
+        "details": {"type": foreign},
+    }
 
 
 def _pickled_results(results: list[Any], figures: Any = None) -> bytes:

@@ -111,7 +111,7 @@ def test_a_pool_without_spares_starts_workers_on_demand() -> None:
 def test_a_rejected_script_never_reaches_a_worker(pool: WorkerPool) -> None:
     box = ProcessSandbox("bad", Limits(timeout_ms=2000), pool=pool)
     with pytest.raises(Exception) as info:
-        box.load("scripts/bad.py", "x = ().__class__\n")
+        box.load("scripts/bad.py", "x = ().__dict__\n")
     assert getattr(info.value, "code", None) == "SANDBOX_FORBIDDEN"
     assert box.pid is None and pool.taken == 0
     box.close()

@@ -3,26 +3,32 @@
 The in-process tier does not wrap attribute access (``_getattr_``), subscripts (``_getitem_``),
 iteration (``_getiter_``) or writes (``_write_``). That is safe only if every public attribute
 of every object a script can reach is itself harmless. This test walks them: starting from
-the builtins and ``ctx``, it follows every attribute name the compiler allows and checks that
-none yields a frame, code object, module, function globals, class hierarchy root or a host
-object that is not a ``ctx`` facade.
+the builtins, every standard-library namespace and ``ctx``, it follows every public attribute
+name the compiler allows and checks that none yields a frame, code object, module, function
+globals, class hierarchy root or a host object that is not a ``ctx`` facade. (Private names
+are checked at run time and refused on every object but the script's own.)
 """
 
 from __future__ import annotations
 
+import builtins
 import types
 from typing import Any
 
 from host_api import EntityView, Limits, ScriptContext
 from host_api.testing import recording_api
-from sandbox._builtins import build_builtins, math_namespace
+from sandbox._builtins import EXCEPTIONS, Printer, build_builtins
+from sandbox._classes import GuestTypes
 from sandbox._fuel import Meter
 from sandbox._guards import Guards
 from sandbox._names import forbidden_attribute
+from sandbox._stdlib import MODULES, Kit, Modules
 
 #: Types a walk may end on: values, the script's own kinds of objects, and our facades.
 SAFE_MODULES = {"builtins", "host_api._ctx", "host_api._world_port", "sandbox._guards",
-                "sandbox._builtins", "types", "math"}  # fmt: skip
+                "sandbox._builtins", "types", "math", "sandbox._stdlib",
+                "sandbox._stdlib_types", "sandbox._classes", "functools", "collections",
+                "enum", "typing", "itertools", "operator", "dataclasses"}  # fmt: skip
 DANGEROUS = (types.FrameType, types.CodeType, types.ModuleType, types.TracebackType)
 
 
@@ -30,12 +36,16 @@ def _roots() -> list[Any]:
     api, world, _ = recording_api()
     entity = world.add("probe")
     ctx = ScriptContext(api, {"k": [1]}, entity)
-    guards = Guards(16, Meter(1000, 1000))
-    values: list[Any] = [ctx, math_namespace(guards), entity, 1, 1.5, "s", b"b", [1], (1,),
-                         {"a": 1}, {1}, frozenset({1}), range(3), slice(1, 2), None, True,
-                         (x for x in [1]), iter([1]), lambda: 0, ValueError("x"),
-                         ctx.world.query()]  # fmt: skip
-    values += list(build_builtins(guards).values())
+    meter = Meter(100_000, 1000)
+    guards = Guards(16, meter)
+    guest = GuestTypes(meter, [getattr(builtins, n) for n in EXCEPTIONS])
+    modules = Modules(Kit("probe", guards, guest))
+    values: list[Any] = [*(modules(name) for name in MODULES)]
+    values += [ctx, entity, 1, 1.5, "s", b"b", [1], (1,),
+               {"a": 1}, {1}, frozenset({1}), range(3), slice(1, 2), None, True,
+               (x for x in [1]), iter([1]), lambda: 0, ValueError("x"),
+               ctx.world.query()]  # fmt: skip
+    values += list(build_builtins(guards, guest, Printer()).values())
     return values
 
 
@@ -56,7 +66,7 @@ def test_no_public_attribute_leads_to_interpreter_or_host_internals() -> None:
         module = getattr(type(obj), "__module__", "builtins")
         assert module in SAFE_MODULES, (path, module)
         for name in dir(obj):
-            if forbidden_attribute(name) is not None:
+            if forbidden_attribute(name) is not None or name.startswith("_"):
                 continue
             try:
                 value = getattr(obj, name)
@@ -70,7 +80,7 @@ def test_facades_hide_the_host_api() -> None:
     api, world, _ = recording_api()
     ctx = ScriptContext(api, {}, world.add("probe"))
     for facade in (ctx, ctx.world, ctx.events, ctx.fs, ctx.random, ctx.entity, ctx.storage):
-        public = {n for n in dir(facade) if forbidden_attribute(n) is None}
+        public = {n for n in dir(facade) if forbidden_attribute(n) is None and n[0] != "_"}
         for name in public:
             value = getattr(facade, name, None)
             assert value is not api

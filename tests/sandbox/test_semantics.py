@@ -135,8 +135,8 @@ def test_check_script_reports_every_problem_with_its_line() -> None:
     result = check_script(
         "import os\n"
         "def on_tick(ctx, dt):\n"
-        "    x = ctx._api\n"
-        "    y = type(x)\n"
+        "    x = ctx.__dict__\n"
+        "    y = type('X', (), x)\n"
         "    return x.gi_frame\n",
         "scripts/bad.py",
     )

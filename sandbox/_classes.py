@@ -1,0 +1,196 @@
+"""The script's own classes: which bases they may have, and what ``type()`` may reveal.
+
+A script may define ordinary classes (see :data:`_names.CLASS_DUNDERS` for the special methods
+it may give them). At run time this module keeps the line between the script's objects and
+everything else:
+
+- :meth:`GuestTypes.build_class` (the script's ``__build_class__``) lets a class inherit only
+  from the script's own classes, the builtin value and exception types, and the sandbox-local
+  classes of the standard-library namespaces; it records every class it builds;
+- :meth:`GuestTypes.own` guards every private attribute (``obj._x``): allowed on the
+  script's objects only, so ``ctx._api`` stays out of reach;
+- :meth:`GuestTypes.type_of` is the script's ``type()``: one argument, and only for the
+  script's classes and builtin value types. Host classes are never handed out, so a script
+  cannot monkey-patch a class the host or another mod uses;
+- :meth:`GuestTypes.dunder` guards ``x.__init__``-style reads of special methods.
+"""
+
+from __future__ import annotations
+
+import builtins as _py
+import functools
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterable
+from types import MappingProxyType, MemberDescriptorType
+from typing import Any, Final
+
+from ._fuel import Meter
+from ._names import CLASS_DUNDERS
+from ._signals import ForbiddenSignal
+
+#: Builtin types ``type()`` reveals and a class may inherit from (besides exceptions).
+VALUE_TYPES: Final[tuple[type, ...]] = (
+    object, int, float, complex, bool, str, bytes, tuple, list, dict, set, frozenset,
+    type(None), range, slice, type(NotImplemented), type(...),
+)  # fmt: skip
+#: Types ``type()`` reveals but a class may not inherit from (``bool`` cannot be subclassed).
+_NOT_BASES: Final = frozenset({bool, type(None), range, slice, type(NotImplemented), type(...)})
+
+
+class GuestTypes:
+    """The classes one sandbox's scripts built, and the classes they may build on.
+
+    :param meter: the sandbox's meter (refusals are recorded as the call's fault).
+    :param exceptions: the exception classes the scripts' builtins offer.
+    """
+
+    def __init__(self, meter: Meter, exceptions: Iterable[type]) -> None:
+        exceptions = tuple(exceptions)
+        self.meter = meter
+        #: ids of the script's live classes; a class's weak reference drops its id when the
+        #: class is collected (so a class statement run every tick does not pile up).
+        self._ids: set[int] = set()
+        self._refs: dict[int, weakref.ref[Any]] = {}
+        #: ids of the types ``type()`` may return besides the script's own.
+        self._visible: set[int] = {id(t) for t in (*VALUE_TYPES, *exceptions)}
+        #: ids of the objects a class may name as a base besides the script's own classes.
+        self._bases: set[int] = {id(t) for t in (*VALUE_TYPES, *exceptions) if t not in _NOT_BASES}
+        self._keep_bases: list[Any] = []
+
+    # -- registration ----------------------------------------------------------------------
+    def adopt(self, cls: Any) -> Any:
+        """Record ``cls`` as the script's own class (classes the stdlib builds for it)."""
+        key = id(cls)
+        if key not in self._ids:
+            self._ids.add(key)
+            self._refs[key] = weakref.ref(cls, functools.partial(self._forget, key))
+        return cls
+
+    def _forget(self, key: int, _: Any) -> None:
+        self._ids.discard(key)
+        self._refs.pop(key, None)
+
+    def allow_base(self, *bases: Any) -> None:
+        """Let scripts inherit from ``bases`` (sandbox-local stdlib classes) and see them."""
+        for base in bases:
+            self._bases.add(id(base))
+            self._keep_bases.append(base)
+            if isinstance(base, type):
+                self._visible.add(id(base))
+
+    def is_own(self, obj: Any) -> bool:
+        """True for the script's classes and their instances."""
+        return id(type(obj)) in self._ids or id(obj) in self._ids
+
+    # -- the script's builtins -------------------------------------------------------------
+    def build_class(self, func: Callable[..., Any], name: str, *bases: Any, **kw: Any) -> Any:
+        """``__build_class__``: a ``class`` statement, checked bases, no keywords."""
+        if kw:
+            raise self._forbid(
+                f"class {name}: class keywords ({', '.join(kw)}) are not allowed; "
+                "write a plain class statement"
+            )
+        ids, allowed = self._ids, self._bases
+        for base in bases:
+            if id(base) not in ids and id(base) not in allowed:
+                raise self._forbid(
+                    f"class {name} may not inherit from {_describe(base)}: inherit from your "
+                    "own classes, object, the builtin value and exception types, or the "
+                    "sandbox's enum/typing/collections classes"
+                )
+        return self.adopt(_py.__build_class__(func, name, *bases))
+
+    def own(self, obj: Any) -> Any:
+        """``obj`` for ``obj._x``: only the script's classes and instances have private names."""
+        if id(type(obj)) in self._ids or id(obj) in self._ids:
+            return obj
+        if type(obj) is super and self.is_own(obj.__self__):
+            return obj  # super()._helper() inside the script's own class
+        raise self._forbid(
+            f"private attributes (names starting with '_') of {_describe(obj)} are not "
+            "available; only your own classes' objects have them"
+        )
+
+    def type_of(self, *args: Any) -> Any:
+        """``type(x)``: the class of the script's objects and of builtin values only."""
+        if len(args) != 1:
+            raise self._forbid(
+                "type() with three arguments builds classes at run time; write a class statement"
+            )
+        t = type(args[0])
+        if id(t) in self._ids or id(t) in self._visible:
+            return t
+        raise self._forbid(
+            f"type() of {_describe(args[0])} is not available (host and interpreter classes "
+            "stay hidden); use isinstance() or type(x).__name__ on your own objects"
+        )
+
+    def dunder(self, obj: Any, name: str) -> Any:
+        """``obj.__init__`` and the other special methods of :data:`CLASS_DUNDERS`, read from
+        the script's classes and instances and from builtin values only."""
+        if name not in CLASS_DUNDERS or not (
+            self.is_own(obj) or id(type(obj)) in self._visible or id(obj) in self._visible
+        ):
+            raise self._forbid(f'"{name}" of {_describe(obj)} is not available')
+        return getattr(obj, name)
+
+    def contents(self, obj: Any) -> list[Any] | None:
+        """What ``obj`` holds, for the retained-memory walk: the values of a script object's
+        attributes and slots, the items of a builtin container subclass or of a
+        standard-library container (``Counter``, ``deque`` ...), read through the builtin
+        types' own C-level methods so that no script method runs. None: not the script's."""
+        t = type(obj)
+        held: list[Any] = []
+        for base, read in _BUILTIN_CONTENTS:
+            if isinstance(obj, base):
+                held.extend(read(obj))
+        if id(t) in self._ids or id(obj) in self._ids:
+            attributes = getattr(obj, "__dict__", None)
+            if type(attributes) is dict:
+                held.extend(dict.values(attributes))
+            elif type(attributes) is MappingProxyType:
+                held.extend(attributes.values())
+            held.extend(slot_values(obj))
+        elif not held:
+            return None
+        return held
+
+    def _forbid(self, message: str) -> ForbiddenSignal:
+        return self.meter.trip(ForbiddenSignal(message))  # type: ignore[return-value]
+
+
+def _dict_items(obj: Any) -> list[Any]:
+    return [*dict.keys(obj), *dict.values(obj)]
+
+
+#: Builtin containers and how to read one without calling a subclass's methods.
+_BUILTIN_CONTENTS: Final = (
+    (dict, _dict_items),
+    (list, list.__iter__),
+    (tuple, tuple.__iter__),
+    (set, set.__iter__),
+    (frozenset, frozenset.__iter__),
+    (deque, deque.__iter__),
+)
+
+
+def slot_values(obj: Any) -> list[Any]:
+    """The filled slots of ``obj``, read through the slot descriptors (no properties run)."""
+    out = []
+    for cls in type(obj).__mro__:
+        for name in cls.__dict__.get("__slots__", ()):
+            descriptor = cls.__dict__.get(name)
+            if type(descriptor) is MemberDescriptorType:
+                try:
+                    out.append(descriptor.__get__(obj, cls))
+                except AttributeError:
+                    continue
+    return out
+
+
+def _describe(obj: Any) -> str:
+    """A short, safe description (never calls the object's own ``repr``)."""
+    if isinstance(obj, type):
+        return f"class {obj.__name__}"
+    return f"a {type(obj).__name__} object"

@@ -1,0 +1,332 @@
+"""The type-building modules a script may import: ``typing``, ``collections``,
+``collections.abc``, ``enum`` and ``dataclasses`` (see ``_stdlib`` for the rules).
+
+Type hints are inert here: ``typing`` names are placeholders that accept subscripts and
+``|`` (so ``List[int]`` and ``Optional[Node]`` evaluate where Python evaluates them) but lead
+nowhere. The ``collections.abc`` names are sandbox-local classes whose ``isinstance`` asks
+the real abstract class. Every class-building helper (``dataclass``, ``namedtuple``,
+``NamedTuple``, ``Enum``) records the classes it builds as the script's own.
+"""
+
+from __future__ import annotations
+
+import collections as _collections
+import collections.abc as _abc
+import contextlib
+import dataclasses as _dataclasses
+import enum as _enum
+import sys
+import typing as _typing
+from collections.abc import Callable, Iterator
+from types import ModuleType, SimpleNamespace
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from ._stdlib import Kit
+
+
+class _Hint:
+    """An inert type hint: subscript it, ``|`` it, call it (``NewType``): it stays a hint."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __getitem__(self, _: Any) -> _Hint:
+        return _Hint(self.name)
+
+    def __or__(self, _: Any) -> _Hint:
+        return _Hint(self.name)
+
+    __ror__ = __or__
+
+    def __call__(self, *args: Any, **_: Any) -> Any:
+        # NewType("UserId", int)(5) and TypeVar("T") both end up here.
+        return args[0] if len(args) == 1 else _Hint(self.name)
+
+    def __repr__(self) -> str:
+        return f"typing.{self.name}"
+
+
+class _AbcView(type):
+    """Metaclass of the sandbox-local ``collections.abc`` classes: ``isinstance(x, Iterable)``
+    asks the real abstract class; a script's subclass of one is an ordinary class."""
+
+    _real: type
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        if "_real" in cls.__dict__:
+            return isinstance(obj, cls.__dict__["_real"])
+        return type.__instancecheck__(cls, obj)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        if "_real" in cls.__dict__:
+            return issubclass(sub, cls.__dict__["_real"])
+        return type.__subclasscheck__(cls, sub)
+
+    def __getitem__(cls, _: Any) -> Any:
+        return cls
+
+
+ABC_NAMES: Final = tuple(
+    n for n in _abc.__all__ if not n.startswith(("Async", "Await", "Coroutine", "Buffer"))
+)
+
+
+def _abc_ns(kit: Kit) -> SimpleNamespace:
+    ns = SimpleNamespace()
+    for name in ABC_NAMES:
+        view = _AbcView(name, (), {"_real": getattr(_abc, name), "__slots__": ()})
+        kit.guest.allow_base(view)
+        setattr(ns, name, view)
+    return ns
+
+
+class _Generic:
+    """Base of the sandbox-local ``Generic`` and ``Protocol``: ``Generic[T]`` is the class."""
+
+    __slots__ = ()
+
+    def __class_getitem__(cls, _: Any) -> Any:
+        return cls
+
+
+_REAL_TYPING: Final = ("ClassVar",)
+_DECORATORS: Final = (
+    "final", "overload", "no_type_check", "runtime_checkable", "dataclass_transform",
+    "no_type_check_decorator", "type_check_only",
+)  # fmt: skip
+TYPING_NAMES: Final = frozenset(
+    {
+        *(n for n in _typing.__all__ if n not in ("get_type_hints", "ForwardRef")),
+        "TYPE_CHECKING",
+    }
+)
+
+
+def _typing_ns(kit: Kit) -> SimpleNamespace:
+    abc = kit.modules("collections.abc")
+    ns = SimpleNamespace()
+    for name in TYPING_NAMES:
+        setattr(ns, name, getattr(abc, name, None) or _Hint(name))
+    for name in _REAL_TYPING:
+        setattr(ns, name, getattr(_typing, name))
+    for name in _DECORATORS:
+        setattr(ns, name, _identity)
+    ns.TYPE_CHECKING = False
+    ns.cast = lambda _type, value: value
+    ns.NamedTuple = _class_maker(_typing.NamedTuple, _typing._NamedTuple)  # type: ignore[attr-defined]
+    ns.TypedDict = _class_maker(_typing.TypedDict, _typing._TypedDict)  # type: ignore[attr-defined]
+    ns.assert_type = lambda value, _type: value
+    ns.reveal_type = lambda value: value
+    ns.get_args = lambda _: ()
+    ns.get_origin = lambda _: None
+    ns.Generic = type("Generic", (_Generic,), {"__slots__": ()})
+    ns.Protocol = type("Protocol", (_Generic,), {"__slots__": ()})
+    kit.guest.allow_base(ns.Generic, ns.Protocol, ns.NamedTuple, ns.TypedDict)
+    return ns
+
+
+def _class_maker(real: Any, base: Any) -> Any:
+    """A per-sandbox stand-in for ``NamedTuple``/``TypedDict`` (functions a class statement
+    may name as its base: their ``__mro_entries__`` picks the real machinery)."""
+
+    def maker(*args: Any, **kwargs: Any) -> Any:
+        return real(*args, **kwargs)
+
+    maker.__name__ = maker.__qualname__ = real.__name__
+    maker.__mro_entries__ = lambda bases: (base,)  # type: ignore[attr-defined]
+    return maker
+
+
+def _identity(fn: Any = None, *_: Any, **__: Any) -> Any:
+    return fn if fn is not None else _identity
+
+
+# -- collections ------------------------------------------------------------------------------
+COLLECTIONS_NAMES: Final = frozenset(
+    {"ChainMap", "Counter", "OrderedDict", "defaultdict", "deque", "namedtuple", "abc"}
+)
+#: Most fields a ``namedtuple`` may have (its class is generated from source text).
+MAX_FIELDS: Final = 255
+
+
+def _collections_ns(kit: Kit) -> SimpleNamespace:
+    burn = kit.guards.meter.burn
+
+    def _charged(name: str) -> Callable[..., Any]:
+        # Counter's arithmetic and updates loop in Python over both operands: charge one
+        # unit of fuel per key first, so a huge counter cannot stall a call.
+        method = getattr(_collections.Counter, name)
+
+        def charged(self: Any, *args: Any, **kwargs: Any) -> Any:
+            burn(len(self) + sum(len(a) for a in args if isinstance(a, dict)) + len(kwargs))
+            return method(self, *args, **kwargs)
+
+        charged.__name__ = name
+        return charged
+
+    class Counter(_collections.Counter):  # type: ignore[type-arg]
+        """A sandbox-local ``Counter``: ``elements()`` is metered (counts can be huge) and the
+        Python-level methods are charged per key."""
+
+        def elements(self) -> Iterator[Any]:
+            return kit.metered(super().elements())
+
+    for name in ("update", "subtract", "__add__", "__sub__", "__or__", "__and__", "__neg__",
+                 "__pos__", "__iadd__", "__isub__", "__ior__", "__iand__", "total"):  # fmt: skip
+        setattr(Counter, name, _charged(name))
+
+    class ChainMap(_collections.ChainMap):  # type: ignore[type-arg]
+        """A sandbox-local ``ChainMap``."""
+
+    def namedtuple(typename: Any, field_names: Any, *, rename: bool = False,
+                   defaults: Any = None, module: Any = None) -> Any:  # fmt: skip
+        names = field_names.replace(",", " ").split() if type(field_names) is str else field_names
+        names = kit.items(names)
+        if len(names) > MAX_FIELDS:
+            raise kit.forbid(f"namedtuple with {len(names)} fields (at most {MAX_FIELDS})")
+        cls = _collections.namedtuple(typename, names, rename=rename, defaults=defaults)
+        return kit.guest.adopt(cls)
+
+    kit.guest.allow_base(Counter, ChainMap, _collections.OrderedDict, _collections.defaultdict,
+                         _collections.deque)  # fmt: skip
+    return SimpleNamespace(
+        ChainMap=ChainMap,
+        Counter=Counter,
+        OrderedDict=_collections.OrderedDict,
+        defaultdict=_collections.defaultdict,
+        deque=_collections.deque,
+        namedtuple=namedtuple,
+    )
+
+
+# -- enum -------------------------------------------------------------------------------------
+ENUM_NAMES: Final = frozenset({"Enum", "IntEnum", "Flag", "IntFlag", "StrEnum", "auto", "unique"})
+
+
+def _enum_ns(kit: Kit) -> SimpleNamespace:
+    # Fresh, member-less subclasses per sandbox: the enum machinery (its metaclass included)
+    # stays the host's, but a script can only touch its own copies.
+    class Enum(_enum.Enum):
+        pass
+
+    class IntEnum(_enum.IntEnum):
+        pass
+
+    class Flag(_enum.Flag):
+        pass
+
+    class IntFlag(_enum.IntFlag):
+        pass
+
+    class StrEnum(_enum.StrEnum):
+        pass
+
+    class auto(_enum.auto):
+        pass
+
+    bases = (Enum, IntEnum, Flag, IntFlag, StrEnum)
+    for base in bases:
+        # The functional form (Enum("Name", {...})) builds a class from a dict, where special
+        # names such as __del__ would become methods unchecked: only class statements.
+        base._create_ = classmethod(_no_functional_enum)  # type: ignore[attr-defined]
+    kit.guest.allow_base(*bases)
+    return SimpleNamespace(
+        Enum=Enum, IntEnum=IntEnum, Flag=Flag, IntFlag=IntFlag, StrEnum=StrEnum, auto=auto,
+        unique=_enum.unique,
+    )  # fmt: skip
+
+
+def _no_functional_enum(cls: Any, *_: Any, **__: Any) -> Any:
+    raise TypeError(
+        "the functional Enum API (Enum('Name', ...)) is not available in scripts; "
+        "write a class statement"
+    )
+
+
+# -- dataclasses ------------------------------------------------------------------------------
+DATACLASSES_NAMES: Final = frozenset(
+    {"dataclass", "field", "fields", "asdict", "astuple", "replace", "is_dataclass",
+     "FrozenInstanceError", "MISSING", "InitVar", "KW_ONLY"}
+)  # fmt: skip
+
+
+def _dataclasses_ns(kit: Kit) -> SimpleNamespace:
+    copy = kit.modules("copy")
+
+    def dataclass(cls: Any = None, /, **options: Any) -> Any:
+        def wrap(c: Any) -> Any:
+            kit.guest.own(c)
+            with _module_stub(c.__module__):
+                return kit.guest.adopt(_dataclasses.dataclass(c, **options))
+
+        return wrap if cls is None else wrap(cls)
+
+    def asdict(obj: Any, *, dict_factory: Callable[..., Any] = dict) -> Any:
+        copy.deepcopy(obj)  # the same check: plain data and the script's own objects
+        return _dataclasses.asdict(obj, dict_factory=dict_factory)
+
+    def astuple(obj: Any, *, tuple_factory: Callable[..., Any] = tuple) -> Any:
+        copy.deepcopy(obj)
+        return _dataclasses.astuple(obj, tuple_factory=tuple_factory)
+
+    def fields(obj: Any) -> Any:
+        kit.guest.own(obj)
+        return _dataclasses.fields(obj)
+
+    def replace(obj: Any, /, **changes: Any) -> Any:
+        kit.guest.own(obj)
+        return _dataclasses.replace(obj, **changes)
+
+    return SimpleNamespace(
+        dataclass=dataclass,
+        field=_dataclasses.field,
+        fields=fields,
+        asdict=asdict,
+        astuple=astuple,
+        replace=replace,
+        is_dataclass=_dataclasses.is_dataclass,
+        FrozenInstanceError=_dataclasses.FrozenInstanceError,
+        MISSING=_dataclasses.MISSING,
+        InitVar=_Hint("InitVar"),
+        KW_ONLY=_dataclasses.KW_ONLY,
+    )
+
+
+@contextlib.contextmanager
+def _module_stub(name: str) -> Iterator[None]:
+    """A stand-in module for a script while ``dataclass`` processes one of its classes.
+
+    ``dataclasses`` reads string annotations (``from __future__ import annotations``) by
+    looking ``ClassVar`` and ``InitVar`` up in the class's module, from ``sys.modules``. A
+    script is no module: for the length of the call it gets a stub holding just those two
+    names (never the script's namespace), then the stub is gone.
+    """
+    if name in sys.modules:  # pragma: no cover - a script's path is never a module's name
+        raise ValueError(name)
+    stub = ModuleType(name)
+    stub.ClassVar = _typing.ClassVar  # type: ignore[attr-defined]
+    stub.InitVar = _dataclasses.InitVar  # type: ignore[attr-defined]
+    sys.modules[name] = stub
+    try:
+        yield
+    finally:
+        del sys.modules[name]
+
+
+TYPE_MODULES: Final[dict[str, Callable[[Kit], SimpleNamespace]]] = {
+    "typing": _typing_ns,
+    "collections": _collections_ns,
+    "collections.abc": _abc_ns,
+    "enum": _enum_ns,
+    "dataclasses": _dataclasses_ns,
+}
+TYPE_NAMES: Final[dict[str, frozenset[str]]] = {
+    "typing": TYPING_NAMES,
+    "collections": COLLECTIONS_NAMES,
+    "collections.abc": frozenset(ABC_NAMES),
+    "enum": ENUM_NAMES,
+    "dataclasses": DATACLASSES_NAMES,
+}

@@ -1,0 +1,71 @@
+"""Run a pure-Python file as plain Python and inside a sandbox, and capture what it prints.
+
+Shared by ``tests/compat`` and ``benchmarks/bench_compat.py``. A file runs unchanged: in the
+sandbox, its module body runs as a mod script's module body and its ``print()`` lines go to
+the mod's log, collected from a :class:`host_api.testing.FakeWorld`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+from host_api import Limits, ScriptContext
+from host_api.testing import recording_api
+from sandbox import ScriptSandbox, create_sandbox
+
+HERE = Path(__file__).parent
+PROGRAMS = sorted((HERE / "programs").glob("*.py"))
+BENCHMARKS = sorted((HERE / "benchmarks").glob("*.py"))
+#: Generous limits: the corpus checks what runs, not how much a tick may do.
+LIMITS = Limits(fuel=2_000_000_000, memory_mb=256, timeout_ms=60_000)
+#: The hook a benchmark run appends: ``dt`` carries the benchmark's size.
+BENCH_HOOK = "\n\ndef on_tick(ctx, dt):\n    return run(int(dt))\n"
+_FLUSH = "def on_tick(ctx, dt):\n    pass\n"
+
+
+def run_plain(source: str, name: str = "compat") -> list[str]:
+    """The lines ``source`` prints when run as ordinary Python (module ``__name__`` not main)."""
+    out = io.StringIO()
+    module = types.ModuleType(name)
+    sys.modules[name] = module  # dataclasses looks string annotations up in the module
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(source, name, "exec"), module.__dict__)
+    finally:
+        del sys.modules[name]
+    return out.getvalue().splitlines()
+
+
+class Sandboxed:
+    """One file loaded into a fresh sandbox of ``tier``; ``lines`` is what it printed."""
+
+    def __init__(self, source: str, *, tier: str = "inprocess", path: str = "scripts/prog.py"):
+        self.api, self.world, _ = recording_api("compat")
+        self.sandbox: ScriptSandbox = create_sandbox("compat", LIMITS, tier=tier)
+        self.ctx = ScriptContext(self.api, {}, None)
+        self.module = self.sandbox.load(path, source)
+        self._flush = self.sandbox.load("scripts/flush.py", _FLUSH)
+
+    def lines(self) -> list[str]:
+        self.sandbox.call(self._flush, "on_tick", self.ctx, 0.0)
+        return [text for _, text in self.world.logs]
+
+    def call(self, *args: Any) -> Any:
+        return self.sandbox.call(self.module, "on_tick", self.ctx, *args)
+
+    def close(self) -> None:
+        self.sandbox.close()
+
+
+def run_sandboxed(source: str, *, tier: str = "inprocess") -> list[str]:
+    """The lines ``source`` prints in a sandbox of ``tier``."""
+    box = Sandboxed(source, tier=tier)
+    try:
+        return box.lines()
+    finally:
+        box.close()
