@@ -1,0 +1,95 @@
+"""What every request handler works with: the configuration, per-thread stores, limits.
+
+The store is not thread-safe (one connection), and FastAPI runs plain handlers on a thread
+pool, so each pool thread opens its own store on first use; all are closed at shutdown.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from .._errors import StoreConfigError
+from .._gates import Gate
+from .._market import Marketplace
+from .._open import open_store
+from .._package import DEFAULT_LIMITS, PackageLimits
+from .._store import MarketStore
+from ._accounts import Accounts
+from ._ratelimit import RateLimiter, RateLimits
+
+#: Roles that see every submission (authors see their own).
+STAFF: Final = frozenset({"reviewer", "maintainer"})
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How a marketplace server runs.
+
+    :param store_url: the store (``sqlite:///...`` or ``postgresql://...``).
+    :param gates: the validation gates; the contract's five when None.
+    """
+
+    store_url: str
+    gates: Sequence[Gate] | None = None
+    package_limits: PackageLimits = DEFAULT_LIMITS
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    #: Mark session cookies ``Secure`` (off only for plain-HTTP loopback development).
+    secure_cookies: bool = True
+    #: Longest a web session lives, in seconds.
+    session_ttl_s: int = 8 * 3600
+
+
+@dataclass
+class Handle:
+    """One thread's store, the marketplace over it, and the accounts in it."""
+
+    store: MarketStore
+    market: Marketplace
+    accounts: Accounts
+
+
+class ServerContext:
+    """Shared by every request of one app: configuration, limiter, per-thread handles."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.limiter = RateLimiter(config.rate_limits)
+        self._local = threading.local()
+        self._opened: list[MarketStore] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def handle(self) -> Handle:
+        """This thread's handle, opened on first use.
+
+        :raises StoreConfigError: the store cannot be opened, or is not a SQL store.
+        """
+        found: Handle | None = getattr(self._local, "handle", None)
+        if found is not None:
+            return found
+        store = open_store(self.config.store_url)
+        with self._lock:
+            if self._closed:
+                store.close()
+                raise StoreConfigError("the server is shutting down", hint="retry later")
+            self._opened.append(store)
+        market = Marketplace(store, gates=self.config.gates, limits=self.config.package_limits)
+        try:
+            accounts = Accounts(store)
+        except StoreConfigError:
+            store.close()
+            raise
+        found = Handle(store, market, accounts)
+        self._local.handle = found
+        return found
+
+    def close(self) -> None:
+        """Close every store any thread opened. Idempotent."""
+        with self._lock:
+            self._closed = True
+            opened, self._opened = self._opened, []
+        for store in opened:
+            store.close()

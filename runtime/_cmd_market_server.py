@@ -1,0 +1,252 @@
+"""``modhost market serve | login | logout | whoami | account | token``, and ``--server``.
+
+The marketplace as a service: ``serve`` runs the HTTP server over a store; the rest manage
+identities, either on the server (``--server URL``, with the saved token) or, for the first
+maintainer account, directly in a local store.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from marketplace import Marketplace, open_store
+from marketplace.client import MarketClient, config_path, token_for, update_server
+from marketplace.server import Accounts, ServerConfig, serve
+
+from ._cli_common import JSON_OPTION, console, print_json, usage_error
+from ._cmd_market import StoreOpt, _diagnosed, market_app
+from ._market_target import remote_url, set_server
+
+ServerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        help="Marketplace server URL (http(s)://...); default $MODHOST_MARKET_URL when it is one.",
+    ),
+]
+NameOpt = Annotated[str, typer.Option("--name", help="The account name.")]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+DaysOpt = Annotated[float, typer.Option("--days", help="Token lifetime in days.", min=0.001)]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``--server`` to ``modhost market`` and the server commands to its group."""
+    market_app.callback()(_market_options)
+    market_app.command("serve")(serve_cmd)
+    market_app.command("login")(login_cmd)
+    market_app.command("logout")(logout_cmd)
+    market_app.command("whoami")(whoami_cmd)
+    market_app.command("account-add")(account_add_cmd)
+    market_app.command("token-issue")(token_issue_cmd)
+    market_app.command("token-list")(token_list_cmd)
+    market_app.command("token-revoke")(token_revoke_cmd)
+
+
+def _market_options(server: ServerOpt = None) -> None:
+    """Package, submit, review, publish and install mods (locally, or on a server)."""
+    set_server(server)
+
+
+def _server(explicit: str | None) -> str:
+    if explicit:
+        set_server(explicit)
+    url = remote_url()
+    if url is None:
+        usage_error("say which server with --server URL (or MODHOST_MARKET_URL=http(s)://...)")
+    return url
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("password", hide_input=True))
+
+
+def _client(url: str, *, anonymous: bool = False) -> MarketClient:
+    token = None if anonymous else token_for(url)
+    if token is None and not anonymous:
+        usage_error(f"not logged in to {url}: run 'modhost market login --server {url}'")
+    return MarketClient(url, token)
+
+
+def _say(as_json: bool, document: dict[str, Any], human: str) -> None:
+    if as_json:
+        print_json({"ok": True, **document})
+    else:
+        console.print(human)
+
+
+def serve_cmd(
+    store: StoreOpt = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8080,
+) -> None:
+    """Run the marketplace server (JSON API under /api/v1) over a store."""
+    with _diagnosed(False), open_store(store) as opened:
+        url = opened.url  # resolves the default store and fails early on a bad URL
+    console.print(f"marketplace on http://{host}:{port} over {url} (API: /api/v1/docs)")
+    serve(ServerConfig(store_url=url, secure_cookies=host not in _LOOPBACK), host=host, port=port)
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def login_cmd(
+    name: NameOpt,
+    server: ServerOpt = None,
+    password_stdin: PasswordStdin = False,
+    days: DaysOpt = 30.0,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Log in to a server; the token is saved (mode 0600) for the commands that follow."""
+    url = _server(server)
+    password = _password(password_stdin)
+    with _diagnosed(as_json):
+        client = _client(url, anonymous=True)
+        try:
+            doc = client.call(
+                "POST", "/login", json={"name": name, "password": password, "days": days}
+            )
+        finally:
+            client.close()
+        update_server(url, {"token": doc["token"], "name": name, "expires_at": doc["expires_at"]})
+    _say(
+        as_json,
+        {
+            "server": url,
+            "name": name,
+            "expires_at": doc["expires_at"],
+            "config": str(config_path()),
+        },
+        f"logged in to {url} as {name} until {doc['expires_at'][:19]}",
+    )
+
+
+def logout_cmd(server: ServerOpt = None, as_json: bool = JSON_OPTION) -> None:
+    """Revoke the saved token on the server and forget it."""
+    url = _server(server)
+    with _diagnosed(as_json):
+        if token_for(url):
+            client = _client(url)
+            try:
+                client.call("POST", "/logout")
+            finally:
+                client.close()
+        update_server(url, {"token": None, "expires_at": None})
+    _say(as_json, {"server": url}, f"logged out of {url}")
+
+
+def whoami_cmd(server: ServerOpt = None, as_json: bool = JSON_OPTION) -> None:
+    """The account the saved token acts for, and its roles."""
+    url = _server(server)
+    with _diagnosed(as_json):
+        client = _client(url)
+        try:
+            doc = client.call("GET", "/whoami")
+        finally:
+            client.close()
+    _say(
+        as_json,
+        {"name": doc["name"], "roles": doc["roles"]},
+        f"{doc['name']}: " + (", ".join(doc["roles"]) or "no roles"),
+    )
+
+
+def account_add_cmd(
+    name: Annotated[str, typer.Argument(help="The new account's name.")],
+    role: Annotated[
+        list[str] | None, typer.Option("--role", help="Grant reviewer/maintainer too.")
+    ] = None,
+    password_stdin: PasswordStdin = False,
+    actor: Annotated[
+        str | None, typer.Option("--as", help="Local store only: the maintainer acting.")
+    ] = None,
+    store: StoreOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create an account: on the server (as the logged-in maintainer), or directly in a
+    local store (the operator's bootstrap of the first maintainer)."""
+    password = _password(password_stdin)
+    roles = list(role or [])
+    url = remote_url(store)
+    with _diagnosed(as_json):
+        if url is not None:
+            client = _client(url)
+            try:
+                client.call("POST", "/accounts", json={"name": name, "password": password})
+                for r in roles:
+                    client.call("POST", "/roles", json={"name": name, "role": r})
+            finally:
+                client.close()
+        else:
+            _add_local(store, name, password, roles, actor or name)
+    _say(as_json, {"name": name, "roles": sorted(roles)}, f"account {name} created")
+
+
+def _add_local(store: str | None, name: str, password: str, roles: list[str], actor: str) -> None:
+    with open_store(store) as opened:
+        Accounts(opened).create(name, password, actor=actor)
+        market = Marketplace(opened)
+        for r in roles:
+            market.grant_role(name, r, actor=actor)
+
+
+def token_issue_cmd(
+    name: Annotated[str, typer.Argument(help="The account the token acts for.")],
+    days: DaysOpt = 30.0,
+    label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "",
+    server: ServerOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Issue an API token (maintainers, for anyone). The secret is printed once."""
+    url = _server(server)
+    with _diagnosed(as_json):
+        client = _client(url)
+        try:
+            doc = client.call("POST", "/tokens", json={"name": name, "days": days, "label": label})
+        finally:
+            client.close()
+    doc.pop("ok", None)
+    _say(as_json, doc, f"token {doc['token_id']} for {name}: {doc['token']}")
+
+
+def token_list_cmd(
+    name: Annotated[str, typer.Argument(help="The account.")],
+    server: ServerOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """An account's tokens (never their secrets)."""
+    url = _server(server)
+    with _diagnosed(as_json):
+        client = _client(url)
+        try:
+            tokens = client.call("GET", f"/tokens/{name}")["tokens"]
+        finally:
+            client.close()
+    lines = [
+        f"{t['token_id']}  {t['label'] or '-'}  expires {t['expires_at'][:19]}"
+        + (f"  revoked {t['revoked_at'][:19]}" if t["revoked_at"] else "")
+        for t in tokens
+    ]
+    _say(as_json, {"tokens": tokens}, "\n".join(lines) or f"{name} has no tokens")
+
+
+def token_revoke_cmd(
+    token_id: Annotated[str, typer.Argument(help="The token id (token-list shows them).")],
+    server: ServerOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Revoke a token (its owner or a maintainer)."""
+    url = _server(server)
+    with _diagnosed(as_json):
+        client = _client(url)
+        try:
+            client.call("DELETE", f"/tokens/{token_id}")
+        finally:
+            client.close()
+    _say(as_json, {"revoked": token_id}, f"revoked token {token_id}")
