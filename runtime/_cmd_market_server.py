@@ -8,11 +8,19 @@ maintainer account, directly in a local store.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from marketplace import Marketplace, open_store
+from marketplace import (
+    Marketplace,
+    generate_key,
+    load_public_key,
+    load_signing_key,
+    open_store,
+    write_keypair,
+)
 from marketplace.client import MarketClient, config_path, token_for, update_server
 from marketplace.server import Accounts, ServerConfig, serve
 
@@ -31,6 +39,10 @@ NameOpt = Annotated[str, typer.Option("--name", help="The account name.")]
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
+#: Where ``serve`` keeps the market key unless told otherwise (beside the default store).
+DEFAULT_MARKET_KEY = Path(".modhost") / "market" / "market.key"
+#: Where ``serve`` keeps the market key unless told otherwise (beside the default store).
+DEFAULT_MARKET_KEY = Path(".modhost") / "market" / "market.key"
 DaysOpt = Annotated[float, typer.Option("--days", help="Token lifetime in days.", min=0.001)]
 
 
@@ -45,6 +57,7 @@ def register(app: typer.Typer) -> None:
     market_app.command("token-issue")(token_issue_cmd)
     market_app.command("token-list")(token_list_cmd)
     market_app.command("token-revoke")(token_revoke_cmd)
+    market_app.command("trust-market")(trust_market_cmd)
 
 
 def _market_options(server: ServerOpt = None) -> None:
@@ -85,12 +98,26 @@ def serve_cmd(
     store: StoreOpt = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8080,
+    market_key: Annotated[
+        Path,
+        typer.Option(
+            "--market-key",
+            help="The market's Ed25519 key that signs the index (created, with its .pub, "
+            "when missing).",
+        ),
+    ] = DEFAULT_MARKET_KEY,
 ) -> None:
     """Run the marketplace server (JSON API under /api/v1) over a store."""
-    with _diagnosed(False), open_store(store) as opened:
-        url = opened.url  # resolves the default store and fails early on a bad URL
+    with _diagnosed(False):
+        with open_store(store) as opened:
+            url = opened.url  # resolves the default store and fails early on a bad URL
+        if not market_key.exists():
+            write_keypair(generate_key(), market_key.parent, market_key.stem)
+        key = load_signing_key(market_key)
     console.print(f"marketplace on http://{host}:{port} over {url} (API: /api/v1/docs)")
-    serve(ServerConfig(store_url=url, secure_cookies=host not in _LOOPBACK), host=host, port=port)
+    console.print(f"market key {key.key_id}: players trust {market_key.with_suffix('.pub')}")
+    config = ServerConfig(store_url=url, secure_cookies=host not in _LOOPBACK, market_key=key)
+    serve(config, host=host, port=port)
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -234,6 +261,21 @@ def token_list_cmd(
         for t in tokens
     ]
     _say(as_json, {"tokens": tokens}, "\n".join(lines) or f"{name} has no tokens")
+
+
+def trust_market_cmd(
+    public_key: Annotated[Path, typer.Argument(help="The market's public key (.pub, PEM).")],
+    server: ServerOpt = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Trust whatever this market publishes: installs verify its signed index with this key."""
+    url = _server(server)
+    if not public_key.is_file():
+        usage_error(f"{public_key} is not a file")
+    with _diagnosed(as_json):
+        key = load_public_key(public_key)
+        update_server(url, {"market_key": key.to_pem(), "index_version": 0})
+    _say(as_json, {"server": url, "key_id": key.key_id}, f"trusting {url} market key {key.key_id}")
 
 
 def token_revoke_cmd(

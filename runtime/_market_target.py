@@ -14,8 +14,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Final, cast
 
-from marketplace import STORE_ENV, Marketplace, open_store
-from marketplace.client import MarketClient, RemoteMarket, token_for
+from marketplace import STORE_ENV, Marketplace, open_store, parse_public_key
+from marketplace.client import (
+    IndexTrust,
+    MarketClient,
+    RemoteMarket,
+    server_entry,
+    token_for,
+    update_server,
+)
 
 _SCHEMES: Final = ("http://", "https://")
 _server: ContextVar[str | None] = ContextVar("modhost_market_server", default=None)
@@ -34,6 +41,24 @@ def remote_url(store_url: str | None = None) -> str | None:
     return None
 
 
+def index_trust(url: str) -> IndexTrust | None:
+    """The market key trusted for ``url`` ('trust-market') and the newest index version
+    seen there; each newer verified index raises that floor (rollback protection)."""
+    entry = server_entry(url)
+    if not entry.get("market_key"):
+        return None
+
+    def seen(version: int) -> None:
+        if version > int(server_entry(url).get("index_version", 0)):
+            update_server(url, {"index_version": version})
+
+    return IndexTrust(
+        key=parse_public_key(str(entry["market_key"]), source=f"the market key of {url}"),
+        min_version=int(entry.get("index_version", 0)),
+        on_verified=seen,
+    )
+
+
 @contextmanager
 def open_market(store_url: str | None) -> Iterator[Marketplace]:
     """A local :class:`Marketplace` over the store, or a :class:`RemoteMarket` (which has
@@ -43,7 +68,7 @@ def open_market(store_url: str | None) -> Iterator[Marketplace]:
         with open_store(store_url) as store:
             yield Marketplace(store)
         return
-    remote = RemoteMarket(MarketClient(url, token_for(url)))
+    remote = RemoteMarket(MarketClient(url, token_for(url)), index_trust(url))
     try:
         yield cast(Marketplace, remote)
     finally:

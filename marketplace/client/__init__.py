@@ -7,6 +7,7 @@ May import: the marketplace package's modules, host_api, the standard library, h
 __all__ = [
     "CONFIG_ENV",
     "TOKEN_ENV",
+    "IndexTrust",
     "MarketClient",
     "RemoteError",
     "RemoteMarket",
@@ -27,5 +28,6 @@ from ._config import update_server as update_server
 from ._http import MarketClient as MarketClient
 from ._http import RemoteError as RemoteError
 from ._http import ServerUnreachable as ServerUnreachable
+from ._remote import IndexTrust as IndexTrust
 from ._remote import RemoteMarket as RemoteMarket
 from ._remote import RemoteStore as RemoteStore

@@ -9,13 +9,18 @@ write methods refuse, because every change goes through the API.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from .._errors import MarketForbidden, SubmissionNotFound
+from host_api import DiagnosticCode
+
+from .._errors import MarketForbidden
+from .._index import IndexRejected, SignedIndex, check_package, verify_index
 from .._model import AuditRecord, AuthorKey, Finding, HistoryEntry, Submission
+from .._signing import PublicKey, parse_public_key
 from .._states import State
-from .._store import MarketStore
+from .._store import MarketStore, sha256_hex
 from ._http import MarketClient
 
 #: URL verb of each transition target (the API's ``/submissions/ID/VERB``).
@@ -61,29 +66,66 @@ def history_from_dict(data: Mapping[str, Any]) -> HistoryEntry:
     )
 
 
-class RemoteStore(MarketStore):
-    """The read side of a store, answered by a server's API."""
+@dataclass(frozen=True)
+class IndexTrust:
+    """What a client trusts of one market: its key, and the newest index version seen."""
 
-    def __init__(self, client: MarketClient) -> None:
+    key: PublicKey
+    min_version: int = 0
+    #: Called with the version of each index that verified (to persist it).
+    on_verified: Callable[[int], None] | None = None
+
+
+class RemoteStore(MarketStore):
+    """The read side of a store, answered by a server's API.
+
+    With an :class:`IndexTrust`, what is published (releases, their authors' keys, the
+    digest of each package) comes from the market's signed index, verified, and every
+    downloaded package is checked against it: this is what ``install`` reads. Without one,
+    packages cannot be downloaded through this store.
+    """
+
+    def __init__(self, client: MarketClient, trust: IndexTrust | None = None) -> None:
         self.client = client
         self.url = client.url
-        self._artifact_owner: dict[str, int] = {}
+        self.trust = trust
+        self._index: SignedIndex | None = None
 
-    def _remember(self, subs: list[Submission]) -> list[Submission]:
-        for sub in subs:
-            self._artifact_owner[sub.artifact] = sub.id
-        return subs
+    def signed_index(self) -> SignedIndex:
+        """The market's signed index, fetched and verified once per store.
+
+        :raises IndexRejected: no trusted key, or the index is altered, old or expired.
+        """
+        if self.trust is None:
+            raise IndexRejected(
+                f"no market key is trusted for {self.url}: packages from it cannot be verified",
+                hint=f"modhost market --server {self.url} trust-market MARKET_KEY.pub",
+            )
+        if self._index is None:
+            blob, _ = self.client.download("/index")
+            index = verify_index(blob, self.trust.key, min_version=self.trust.min_version)
+            if self.trust.on_verified is not None:
+                self.trust.on_verified(index.version)
+            self._index = index
+        return self._index
 
     def put_artifact(self, data: bytes) -> str:
         _read_only()
 
     def get_artifact(self, sha256: str) -> bytes:
-        """Download the package of a submission seen through this store; the bytes are
-        returned as served (callers compare them with the digest they trust)."""
-        owner = self._artifact_owner.get(sha256)
-        if owner is None:
-            raise SubmissionNotFound(f"no known submission has artifact {sha256[:16]}...")
-        data, _ = self.client.download(f"/submissions/{owner}/package")
+        """Download a package the signed index names, and check its digest against it.
+
+        :raises IndexRejected: no trusted index, or the bytes are not the named release.
+        """
+        entry = self.signed_index().entry_for(sha256)
+        if entry is None:
+            raise IndexRejected(
+                f"the signed index names no package {sha256[:16]}...",
+                code=DiagnosticCode.MARKET_INDEX_MISMATCH,
+                hint="only what the market published can be installed",
+            )
+        data, _ = self.client.download(f"/submissions/{entry.submission_id}/package")
+        check_package(self.signed_index(), entry.to_submission(), data, sha256_hex(data))
         return data
 
     def create_submission(self, **_: Any) -> Submission:
@@ -94,12 +136,16 @@ class RemoteStore(MarketStore):
 
     def get(self, submission_id: int) -> Submission:
         doc = self.client.call("GET", f"/submissions/{submission_id}")
-        return self._remember([submission_from_dict(doc["submission"])])[0]
+        return submission_from_dict(doc["submission"])
 
     def submissions(
         self, *, state: State | None = None, mod_id: str | None = None
     ) -> list[Submission]:
-        """Published ones (any caller), or the caller's visible ones of one mod."""
+        """Published ones (from the signed index when one is trusted), or the caller's
+        visible ones of one mod."""
+        if state is State.PUBLISHED and self.trust is not None:
+            entries = self.signed_index().entries
+            return [e.to_submission() for e in entries if mod_id in (None, e.mod_id)]
         if state is State.PUBLISHED:
             params = {"mod": mod_id} if mod_id else {}
             doc = self.client.call("GET", "/mods", params=params)
@@ -110,7 +156,7 @@ class RemoteStore(MarketStore):
         else:
             doc = self.client.call("GET", "/submissions")
         subs = [submission_from_dict(d) for d in doc["submissions"]]
-        return self._remember([s for s in subs if state is None or s.state == state])
+        return [s for s in subs if state is None or s.state == state]
 
     def history(self, submission_id: int) -> list[HistoryEntry]:
         doc = self.client.call("GET", f"/submissions/{submission_id}/history")
@@ -127,6 +173,10 @@ class RemoteStore(MarketStore):
         _read_only()
 
     def keys_for(self, author: str) -> list[AuthorKey]:
+        """From the signed index when one is trusted (the keys the market vouched for)."""
+        if self.trust is not None:
+            pems = self.signed_index().keys.get(author, ())
+            return [AuthorKey(author, parse_public_key(p).key_id, p, "") for p in pems]
         doc = self.client.call("GET", f"/keys/{author}")
         return [
             AuthorKey(author, str(k["key_id"]), str(k["public_key"]), str(k["added_at"]))
@@ -159,9 +209,9 @@ def _read_only() -> NoReturn:
 class RemoteMarket:
     """The :class:`Marketplace` methods the CLI uses, as API calls (``actor`` ignored)."""
 
-    def __init__(self, client: MarketClient) -> None:
+    def __init__(self, client: MarketClient, trust: IndexTrust | None = None) -> None:
         self.client = client
-        self.store = RemoteStore(client)
+        self.store = RemoteStore(client, trust)
 
     def _sub(self, doc: dict[str, Any]) -> Submission:
         return submission_from_dict(doc["submission"])

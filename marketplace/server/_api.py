@@ -9,6 +9,7 @@ the CLI's ``--json`` shape: ``{"ok": true, ...}``, or ``{"ok": false, "diagnosti
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request, Response
@@ -17,10 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .._errors import SubmissionNotFound
 from .._model import Submission
+from .._signing import SigningKey
 from .._states import State
 from ._accounts import DEFAULT_TOKEN_DAYS, MAX_PASSWORD, MAX_TOKEN_DAYS
 from ._auth import Caller, client_address, context, optional_caller, require_caller
 from ._context import Handle
+from ._index import current_index
 from ._upload import read_upload
 
 router = APIRouter(prefix="/api/v1")
@@ -353,6 +356,34 @@ def download(submission_id: int, request: Request) -> Response:
 
 
 # -- catalogue ----------------------------------------------------------------------------
+
+
+def _market_key(request: Request) -> SigningKey:
+    key = context(request).config.market_key
+    if key is None:
+        raise SubmissionNotFound(
+            "this market signs no index (it was started without a market key)",
+            hint="start it with 'modhost market serve --market-key FILE'",
+        )
+    return key
+
+
+@router.get("/index", tags=["catalogue"])
+def signed_index(request: Request) -> Response:
+    """The signed index of published releases (verify it with the market's public key)."""
+    ctx = context(request)
+    key = _market_key(request)
+    body = current_index(
+        ctx.handle().accounts.store, key, timedelta(seconds=ctx.config.index_ttl_s)
+    )
+    return Response(body, media_type="application/json")
+
+
+@router.get("/index/key", tags=["catalogue"])
+def index_key(request: Request) -> dict[str, Any]:
+    """The market's public key (compare its id with the one the operator publishes)."""
+    key = _market_key(request)
+    return _ok(key_id=key.key_id, public_key=key.public_key.to_pem())
 
 
 @router.get("/mods", tags=["catalogue"])

@@ -16,8 +16,10 @@ from .._gates import Gate
 from .._market import Marketplace
 from .._open import open_store
 from .._package import DEFAULT_LIMITS, PackageLimits
+from .._signing import SigningKey
 from .._store import MarketStore
 from ._accounts import Accounts
+from ._index import create_index_table
 from ._ratelimit import RateLimiter, RateLimits
 
 #: Roles that see every submission (authors see their own).
@@ -40,6 +42,10 @@ class ServerConfig:
     secure_cookies: bool = True
     #: Longest a web session lives, in seconds.
     session_ttl_s: int = 8 * 3600
+    #: The market's Ed25519 key, which signs the index (no index is served without one).
+    market_key: SigningKey | None = None
+    #: How long a signed index stays valid (clients refuse it after: freeze protection).
+    index_ttl_s: float = 7 * 24 * 3600
 
 
 @dataclass
@@ -79,6 +85,7 @@ class ServerContext:
         market = Marketplace(store, gates=self.config.gates, limits=self.config.package_limits)
         try:
             accounts = Accounts(store)
+            create_index_table(accounts.store)
         except StoreConfigError:
             store.close()
             raise

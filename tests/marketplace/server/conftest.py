@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 
-from marketplace import Marketplace, SigningKey, open_store
+from marketplace import Marketplace, SigningKey, generate_key, open_store
 from marketplace.server import Accounts, RateLimits, ServerConfig, create_app
 
 PASSWORDS = {
@@ -35,6 +36,8 @@ class LiveServer:
 
     url: str
     store_url: str
+    #: The market's public key file (what players trust).
+    market_pub: Path
     tokens: dict[str, str] = field(default_factory=dict)
 
     def client(self, who: str | None = None) -> httpx.Client:
@@ -90,12 +93,15 @@ ServerFactory = Callable[..., LiveServer]
 
 @pytest.fixture
 def live_server(
-    store_url: str, ada_key: SigningKey, fast_gates: list[Any]
+    store_url: str, ada_key: SigningKey, fast_gates: list[Any], tmp_path: Path
 ) -> Iterator[ServerFactory]:
     """``live_server(**config)`` starts a bootstrapped server (once per backend) and logs
     every account in."""
     bootstrap(store_url, ada_key)
     running: list[Any] = []
+    market_key = generate_key()
+    market_pub = tmp_path / "market.pub"
+    market_pub.write_text(market_key.public_key.to_pem())
 
     def start(**overrides: Any) -> LiveServer:
         config = ServerConfig(
@@ -105,12 +111,13 @@ def live_server(
                 "rate_limits", RateLimits(login=1000, submit=1000, search=1000)
             ),
             secure_cookies=False,
+            market_key=market_key,
             **overrides,
         )
         ctx = run_server(config)
         url = ctx.__enter__()
         running.append(ctx)
-        live = LiveServer(url, store_url)
+        live = LiveServer(url, store_url, market_pub)
         with open_store(store_url) as store:
             accounts = Accounts(store)
             for name in PASSWORDS:

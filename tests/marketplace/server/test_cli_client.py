@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from marketplace import pack_bytes
 from runtime._cli import build_app
 
-from .conftest import PASSWORDS, ServerFactory
+from .conftest import PASSWORDS, LiveServer, ServerFactory
 
 MakeMod = Callable[..., Path]
 
@@ -39,12 +39,14 @@ class Client:
 
 
 @pytest.fixture
-def people(
-    live_server: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, Client]:
+def live(live_server: ServerFactory, monkeypatch: pytest.MonkeyPatch) -> LiveServer:
     monkeypatch.delenv("MODHOST_MARKET_URL", raising=False)
     monkeypatch.delenv("MODHOST_MARKET_TOKEN", raising=False)
-    live = live_server()
+    return live_server()
+
+
+@pytest.fixture
+def people(live: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Client]:
     return {
         name: Client(live.url, tmp_path / "home" / name, monkeypatch)
         for name in ("ada", "rex", "mia", "player")
@@ -69,7 +71,7 @@ def test_login_saves_a_private_token(people: dict[str, Client]) -> None:
 
 
 def test_every_command_runs_against_the_server(
-    people: dict[str, Client], make_mod: MakeMod, tmp_path: Path
+    people: dict[str, Client], make_mod: MakeMod, tmp_path: Path, live: LiveServer
 ) -> None:
     ada, rex, mia, player = people["ada"], people["rex"], people["mia"], people["player"]
     for name in ("ada", "rex", "mia"):
@@ -103,6 +105,11 @@ def test_every_command_runs_against_the_server(
     assert any(r["action"] == "register-key" for r in mia("audit-log")["audit_log"])
 
     mods = tmp_path / "game" / "mods"
+    # Without the market's key nothing installs: the packages could not be verified.
+    untrusted = player("install", "coin", "--mods", str(mods), expect=1)
+    assert untrusted["diagnostics"][0]["code"] == "MARKET_INDEX_INVALID"
+    assert not mods.exists() or not any(mods.iterdir())
+    player("trust-market", str(live.market_pub))
     done = player("install", "coin", "--mods", str(mods))["installed"]
     assert [(m["mod"], m["action"]) for m in done] == [("coin", "installed")]
     assert (mods / "coin" / "mod.toml").is_file() and (mods / "coin" / "mod.sig").is_file()
