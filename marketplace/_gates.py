@@ -14,7 +14,7 @@ consistency), ``version`` (new and higher, host range, required dependencies pub
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
@@ -247,18 +247,26 @@ def run_gates(
     gates: Sequence[Gate],
     *,
     limits: PackageLimits = DEFAULT_LIMITS,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Finding]:
     """Run every gate on one package and return all findings, in gate order.
 
     The package is extracted (with :func:`safe_extract`) into a private temporary folder that
     is removed afterwards; when that is refused, gates that need files report themselves as
     not run, and the ``package`` gate's errors say why.
+
+    :param progress: called as ``progress(gate, done, total)`` before each gate runs.
     """
     with tempfile.TemporaryDirectory(prefix="modhost-gates-") as tmp:
         folder = _extracted_or_none(package, Path(tmp) / submission.mod_id, limits)
         manifest = _manifest_or_none(package, submission.mod_id)
         subject = GateSubject(submission, package, store, manifest, folder)
-        return [f for gate in gates for f in gate.run(subject)]
+        findings: list[Finding] = []
+        for done, gate in enumerate(gates):
+            if progress is not None:
+                progress(gate.name, done, len(gates))
+            findings += gate.run(subject)
+        return findings
 
 
 def _extracted_or_none(package: bytes, folder: Path, limits: PackageLimits) -> Path | None:

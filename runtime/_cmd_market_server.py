@@ -14,7 +14,10 @@ from typing import Annotated, Any
 import typer
 
 from marketplace import (
+    Gate,
     Marketplace,
+    default_gates,
+    default_store_url,
     generate_key,
     load_public_key,
     load_signing_key,
@@ -22,7 +25,7 @@ from marketplace import (
     write_keypair,
 )
 from marketplace.client import MarketClient, config_path, token_for, update_server
-from marketplace.server import Accounts, ServerConfig, serve
+from marketplace.server import Accounts, ServerConfig, WorkerSettings, run_worker, serve
 
 from ._cli_common import JSON_OPTION, console, print_json, usage_error
 from ._cmd_market import StoreOpt, _diagnosed, market_app
@@ -58,6 +61,7 @@ def register(app: typer.Typer) -> None:
     market_app.command("token-list")(token_list_cmd)
     market_app.command("token-revoke")(token_revoke_cmd)
     market_app.command("trust-market")(trust_market_cmd)
+    market_app.command("worker")(worker_cmd)
 
 
 def _market_options(server: ServerOpt = None) -> None:
@@ -106,6 +110,14 @@ def serve_cmd(
             "when missing).",
         ),
     ] = DEFAULT_MARKET_KEY,
+    gate_worker: Annotated[
+        str | None,
+        typer.Option(
+            "--gate-worker",
+            help="embedded (a worker thread in the server; default for SQLite), queue "
+            "(procrastinate on PostgreSQL, run 'market worker'; default there) or inline.",
+        ),
+    ] = None,
 ) -> None:
     """Run the marketplace server (JSON API under /api/v1) over a store."""
     with _diagnosed(False):
@@ -114,10 +126,64 @@ def serve_cmd(
         if not market_key.exists():
             write_keypair(generate_key(), market_key.parent, market_key.stem)
         key = load_signing_key(market_key)
+    mode = gate_worker or ("queue" if url.startswith("postgres") else "embedded")
+    if mode not in ("embedded", "queue", "inline"):
+        usage_error("--gate-worker is embedded, queue or inline")
     console.print(f"marketplace on http://{host}:{port} over {url} (API: /api/v1/docs)")
     console.print(f"market key {key.key_id}: players trust {market_key.with_suffix('.pub')}")
-    config = ServerConfig(store_url=url, secure_cookies=host not in _LOOPBACK, market_key=key)
+    console.print(f"gates run: {mode}")
+    config = ServerConfig(
+        store_url=url,
+        secure_cookies=host not in _LOOPBACK,
+        market_key=key,
+        gate_worker=mode,  # type: ignore[arg-type]
+    )
     serve(config, host=host, port=port)
+
+
+def worker_cmd(
+    store: StoreOpt = None,
+    name: Annotated[
+        str, typer.Option("--name", help="This worker's name in the queue.")
+    ] = "worker",
+    once: Annotated[bool, typer.Option("--once", help="Stop when the queue is empty.")] = False,
+    gates: Annotated[
+        str | None,
+        typer.Option("--gates", help="Comma-separated gate names (default: all five)."),
+    ] = None,
+    heartbeat: Annotated[
+        float, typer.Option("--heartbeat", help="Seconds between heartbeats.")
+    ] = 5.0,
+    stalled_after: Annotated[
+        float, typer.Option("--stalled-after", help="Seconds without heartbeat = a dead worker.")
+    ] = 30.0,
+    attempts: Annotated[int, typer.Option("--attempts", min=1, help="Attempts per job.")] = 3,
+) -> None:
+    """Run validation gate jobs from the PostgreSQL store's queue (any number of workers)."""
+    url = store or default_store_url()
+    if not url.startswith(("postgresql://", "postgres://")):
+        usage_error("workers take jobs from a PostgreSQL store: --store postgresql://...")
+    settings = WorkerSettings(
+        store_url=url,
+        gates=_pick_gates(gates),
+        max_attempts=attempts,
+        stalled_after_s=stalled_after,
+        heartbeat_s=heartbeat,
+    )
+    console.print(f"gate worker {name} on {url}")
+    with _diagnosed(False):
+        run_worker(settings, name=name, once=once)
+
+
+def _pick_gates(names: str | None) -> list[Gate] | None:
+    if names is None:
+        return None
+    by_name = {g.name: g for g in default_gates()}
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown:
+        usage_error(f"unknown gate(s) {', '.join(unknown)}; gates: {', '.join(by_name)}")
+    return [by_name[n] for n in wanted]
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})

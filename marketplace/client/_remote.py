@@ -9,9 +9,10 @@ write methods refuse, because every change goes through the API.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from host_api import DiagnosticCode
 
@@ -23,6 +24,8 @@ from .._states import State
 from .._store import MarketStore, sha256_hex
 from ._http import MarketClient
 
+#: Seconds between polls while the gates of a submission run on a worker.
+POLL_S: Final = 0.5
 #: URL verb of each transition target (the API's ``/submissions/ID/VERB``).
 VERBS = {
     State.APPROVED: "approve",
@@ -209,6 +212,9 @@ def _read_only() -> NoReturn:
 class RemoteMarket:
     """The :class:`Marketplace` methods the CLI uses, as API calls (``actor`` ignored)."""
 
+    #: Longest ``request_review`` waits for gates running on workers.
+    validation_timeout_s: float = 900.0
+
     def __init__(self, client: MarketClient, trust: IndexTrust | None = None) -> None:
         self.client = client
         self.store = RemoteStore(client, trust)
@@ -227,7 +233,16 @@ class RemoteMarket:
         return self._upload(f"/submissions/{submission_id}/package", package)
 
     def request_review(self, submission_id: int, *, actor: str = "") -> Submission:
-        return self._sub(self.client.call("POST", f"/submissions/{submission_id}/review"))
+        """Enter review and wait until the gates' findings are in (a server may run them
+        on workers: the submission is "validating" meanwhile)."""
+        sub = self._sub(self.client.call("POST", f"/submissions/{submission_id}/review"))
+        deadline = time.monotonic() + self.validation_timeout_s
+        while sub.state is State.REVIEW and sub.gates_passed is None:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(POLL_S)
+            sub = self.store.get(submission_id)
+        return sub
 
     def move(
         self, submission_id: int, to_state: State, *, actor: str = "", reason: str = ""

@@ -5,7 +5,8 @@ the package's; this adds who is asking (accounts, tokens), who may see what, rat
 a streaming upload.
 
 May import: the marketplace package's modules, host_api, the standard library, fastapi,
-starlette, uvicorn and python_multipart (confined to this subpackage).
+starlette, uvicorn, python_multipart, jinja2 and procrastinate (confined to this
+subpackage).
 """
 
 __all__ = [
@@ -15,7 +16,10 @@ __all__ = [
     "RequestInvalid",
     "ServerConfig",
     "Unauthenticated",
+    "WorkerSettings",
     "create_app",
+    "job_progress",
+    "run_worker",
     "serve",
 ]
 
@@ -27,3 +31,6 @@ from ._errors import RateLimited as RateLimited
 from ._errors import RequestInvalid as RequestInvalid
 from ._errors import Unauthenticated as Unauthenticated
 from ._ratelimit import RateLimits as RateLimits
+from ._workers import WorkerSettings as WorkerSettings
+from ._workers import job_progress as job_progress
+from ._workers import run_worker as run_worker

@@ -25,6 +25,7 @@ from ._auth import Caller, client_address, context, optional_caller, require_cal
 from ._context import Handle
 from ._index import current_index
 from ._upload import read_upload
+from ._workers import job_progress
 
 router = APIRouter(prefix="/api/v1")
 
@@ -271,8 +272,21 @@ async def revise(submission_id: int, request: Request) -> dict[str, Any]:
 @router.post("/submissions/{submission_id}/review", tags=["submissions"])
 def request_review(submission_id: int, request: Request) -> dict[str, Any]:
     """``draft`` -> ``review``; runs the validation gates."""
+    ctx = context(request)
     handle, caller = _session(request)
-    return _ok(submission=handle.market.request_review(submission_id, actor=caller.name).to_dict())
+    if ctx.jobs is None:
+        sub = handle.market.request_review(submission_id, actor=caller.name)
+        return _ok(submission=sub.to_dict())
+    sub = handle.market.request_review(submission_id, actor=caller.name, defer_gates=True)
+    ctx.jobs.enqueue(handle.accounts.store, sub.id, sub.revision)
+    return _ok(submission=sub.to_dict(), validation=_validation(handle, sub))
+
+
+def _validation(handle: Handle, sub: Submission) -> dict[str, Any] | None:
+    """Progress of the gates while a submission is "validating" (review, no findings yet)."""
+    if sub.state is not State.REVIEW or sub.gates_passed is not None:
+        return None
+    return job_progress(handle.store, sub.id, sub.revision) or {"status": "queued"}
 
 
 @router.post("/submissions/{submission_id}/{action}", tags=["submissions"])
@@ -310,8 +324,8 @@ def my_submissions(request: Request) -> dict[str, Any]:
 @router.get("/submissions/{submission_id}", tags=["submissions"])
 def show(submission_id: int, request: Request) -> dict[str, Any]:
     """Manifest, findings, file diff and history of a submission the caller may see."""
-    handle, _, _ = visible(request, submission_id)
-    return _ok(**handle.market.show(submission_id))
+    handle, sub, _ = visible(request, submission_id)
+    return _ok(**handle.market.show(submission_id), validation=_validation(handle, sub))
 
 
 @router.get("/submissions/{submission_id}/history", tags=["submissions"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 from .._errors import StoreConfigError
 from .._gates import Gate
@@ -21,6 +21,13 @@ from .._store import MarketStore
 from ._accounts import Accounts
 from ._index import create_index_table
 from ._ratelimit import RateLimiter, RateLimits
+from ._workers import (
+    EmbeddedGates,
+    GateJobs,
+    QueuedGates,
+    WorkerSettings,
+    create_jobs_table,
+)
 
 #: Roles that see every submission (authors see their own).
 STAFF: Final = frozenset({"reviewer", "maintainer"})
@@ -46,6 +53,12 @@ class ServerConfig:
     market_key: SigningKey | None = None
     #: How long a signed index stays valid (clients refuse it after: freeze protection).
     index_ttl_s: float = 7 * 24 * 3600
+    #: Where the gates run when a submission enters review: ``inline`` (in the request),
+    #: ``embedded`` (a worker thread in this process) or ``queue`` (procrastinate on the
+    #: PostgreSQL store, for ``modhost market worker`` processes).
+    gate_worker: Literal["inline", "embedded", "queue"] = "inline"
+    #: Attempts per gate job before it is recorded as a gate failure.
+    gate_attempts: int = 3
 
 
 @dataclass
@@ -63,6 +76,7 @@ class ServerContext:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.limiter = RateLimiter(config.rate_limits)
+        self.jobs = _gate_jobs(config)
         self._local = threading.local()
         self._opened: list[MarketStore] = []
         self._lock = threading.Lock()
@@ -86,6 +100,7 @@ class ServerContext:
         try:
             accounts = Accounts(store)
             create_index_table(accounts.store)
+            create_jobs_table(accounts.store)
         except StoreConfigError:
             store.close()
             raise
@@ -94,9 +109,29 @@ class ServerContext:
         return found
 
     def close(self) -> None:
-        """Close every store any thread opened. Idempotent."""
+        """Stop the gate jobs and close every store any thread opened. Idempotent."""
+        if self.jobs is not None:
+            self.jobs.close()
         with self._lock:
             self._closed = True
             opened, self._opened = self._opened, []
         for store in opened:
             store.close()
+
+
+def worker_settings(config: ServerConfig) -> WorkerSettings:
+    """The gate job settings a server's configuration implies."""
+    return WorkerSettings(
+        store_url=config.store_url,
+        gates=config.gates,
+        limits=config.package_limits,
+        max_attempts=config.gate_attempts,
+    )
+
+
+def _gate_jobs(config: ServerConfig) -> GateJobs | None:
+    if config.gate_worker == "embedded":
+        return EmbeddedGates(worker_settings(config))
+    if config.gate_worker == "queue":
+        return QueuedGates(worker_settings(config))
+    return None

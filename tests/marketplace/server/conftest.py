@@ -106,7 +106,7 @@ def live_server(
     def start(**overrides: Any) -> LiveServer:
         config = ServerConfig(
             store_url=store_url,
-            gates=fast_gates,
+            gates=overrides.pop("gates", fast_gates),
             rate_limits=overrides.pop(
                 "rate_limits", RateLimits(login=1000, submit=1000, search=1000)
             ),
