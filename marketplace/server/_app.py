@@ -22,6 +22,7 @@ from host_api import Diagnostic, DiagnosticCode, ModhostError
 from ._api import router
 from ._context import ServerConfig, ServerContext
 from ._errors import RateLimited, http_status
+from ._web import web
 
 API_VERSION = "v1"
 _log = logging.getLogger("modhost.market.server")
@@ -48,6 +49,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     )
     app.state.ctx = ctx
     app.include_router(router)
+    app.include_router(web)
     app.add_exception_handler(ModhostError, _modhost_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Exception, _internal_error)

@@ -1,8 +1,9 @@
 """Who is asking: the one place a request's credential becomes an actor name.
 
-A request proves who it is with ``Authorization: Bearer <token>`` (the CLI, scripts) or a
-web session cookie (the portal, see :mod:`._web`). Nothing a client sends names the actor
-directly: there is no ``--as`` over HTTP.
+An API request proves who it is with ``Authorization: Bearer <token>`` (the CLI, scripts);
+cookies are never accepted here, so the JSON API needs no CSRF defence (the portal's
+session cookie is read only by :mod:`._web`, whose forms carry CSRF tokens). Nothing a
+client sends names the actor directly: there is no ``--as`` over HTTP.
 """
 
 from __future__ import annotations
@@ -56,14 +57,9 @@ def optional_caller(request: Request, handle: Handle) -> Caller | None:
         downgraded to anonymous).
     """
     token = bearer_token(request)
-    name: str | None = None
-    if token is not None:
-        name = handle.accounts.owner_of(token)
-    else:
-        session = getattr(request.state, "session_user", None)
-        name = session if isinstance(session, str) else None
-    if name is None:
+    if token is None:
         return None
+    name = handle.accounts.owner_of(token)
     return Caller(name, handle.store.roles_of(name))
 
 

@@ -19,6 +19,7 @@ from .._package import DEFAULT_LIMITS, PackageLimits
 from .._signing import SigningKey
 from .._store import MarketStore
 from ._accounts import Accounts
+from ._changelog import create_changelog_table
 from ._index import create_index_table
 from ._ratelimit import RateLimiter, RateLimits
 from ._workers import (
@@ -101,6 +102,7 @@ class ServerContext:
             accounts = Accounts(store)
             create_index_table(accounts.store)
             create_jobs_table(accounts.store)
+            create_changelog_table(accounts.store)
         except StoreConfigError:
             store.close()
             raise
