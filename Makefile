@@ -26,7 +26,7 @@ demo: $(STAMP)
 			--screenshot build/demo.png; \
 	fi
 
-test: $(STAMP) postgres
+test: $(STAMP) postgres browser
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The marketplace tests start their own PostgreSQL server (tests/marketplace/conftest.py);
@@ -40,6 +40,19 @@ postgres:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else \
 		echo "warning: PostgreSQL is missing and cannot be installed here; the postgres tests will skip"; \
+	fi
+
+# The portal's browser tests drive Debian's chromium through chromium-driver; install them
+# when missing and we are root on a Debian-like system (the tests skip, saying why, otherwise).
+.PHONY: browser
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium and chromium-driver for the portal's browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver >/dev/null; \
+	else \
+		echo "warning: chromium is missing and cannot be installed here; the browser tests will skip"; \
 	fi
 
 bench: $(STAMP)
