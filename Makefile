@@ -58,6 +58,12 @@ browser:
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# The marketplace server on loopback with the example mods published; prints the URL and the
+# demo accounts (public passwords). Ctrl-C stops it; the store stays in build/market-demo/.
+.PHONY: market-demo
+market-demo: $(STAMP)
+	$(BIN)/modhost market demo --dir build/market-demo --mods mods --port $${PORT:-8080}
+
 # WebAssembly example mods, rebuilt from their sources in the repo (tests check the committed
 # binaries are up to date). WAT guests: wasm-tools wraps the core module into a component
 # against wit/. Python guests: componentize-py (--stub-wasi: the host interface is the only

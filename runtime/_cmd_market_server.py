@@ -25,7 +25,15 @@ from marketplace import (
     write_keypair,
 )
 from marketplace.client import MarketClient, config_path, token_for, update_server
-from marketplace.server import Accounts, ServerConfig, WorkerSettings, run_worker, serve
+from marketplace.server import (
+    DEMO_ACCOUNTS,
+    Accounts,
+    ServerConfig,
+    WorkerSettings,
+    build_demo,
+    run_worker,
+    serve,
+)
 
 from ._cli_common import JSON_OPTION, console, print_json, usage_error
 from ._cmd_market import StoreOpt, _diagnosed, market_app
@@ -62,6 +70,7 @@ def register(app: typer.Typer) -> None:
     market_app.command("token-revoke")(token_revoke_cmd)
     market_app.command("trust-market")(trust_market_cmd)
     market_app.command("worker")(worker_cmd)
+    market_app.command("demo")(demo_cmd)
 
 
 def _market_options(server: ServerOpt = None) -> None:
@@ -139,6 +148,38 @@ def serve_cmd(
         gate_worker=mode,  # type: ignore[arg-type]
     )
     serve(config, host=host, port=port)
+
+
+def demo_cmd(
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Where the demo store and market key live.")
+    ] = Path("build") / "market-demo",
+    mods: Annotated[Path, typer.Option("--mods", help="The mods to publish.")] = Path("mods"),
+    author_key: Annotated[
+        Path, typer.Option("--author-key", help="The public key the mods are signed with.")
+    ] = Path("keys") / "demo.pub",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8080,
+) -> None:
+    """Serve a demo marketplace on loopback: the example mods published, demo accounts."""
+    store_url = f"sqlite://{(folder / 'market.db').resolve()}"
+    with _diagnosed(False):
+        key = load_public_key(author_key)
+        folders = [p for p in mods.iterdir() if (p / "mod.toml").is_file()]
+        published = build_demo(store_url, folders, key)
+        market_key = folder / "market.key"
+        if not market_key.exists():
+            write_keypair(generate_key(), folder, "market")
+        signing = load_signing_key(market_key)
+    url = f"http://127.0.0.1:{port}"
+    console.print(f"demo marketplace: [bold]{url}[/]  (published: {', '.join(published)})")
+    for account in DEMO_ACCOUNTS:
+        roles = ", ".join(account.roles) or "author/player"
+        console.print(f"  account {account.name:7} password {account.password:15} ({roles})")
+    console.print(f"  players: modhost market --server {url} trust-market {folder / 'market.pub'}")
+    config = ServerConfig(
+        store_url=store_url, secure_cookies=False, market_key=signing, gate_worker="embedded"
+    )
+    serve(config, host="127.0.0.1", port=port)
 
 
 def worker_cmd(

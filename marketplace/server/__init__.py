@@ -10,6 +10,7 @@ subpackage).
 """
 
 __all__ = [
+    "DEMO_ACCOUNTS",
     "Accounts",
     "RateLimited",
     "RateLimits",
@@ -17,6 +18,7 @@ __all__ = [
     "ServerConfig",
     "Unauthenticated",
     "WorkerSettings",
+    "build_demo",
     "create_app",
     "job_progress",
     "run_worker",
@@ -27,6 +29,8 @@ from ._accounts import Accounts as Accounts
 from ._app import create_app as create_app
 from ._app import serve as serve
 from ._context import ServerConfig as ServerConfig
+from ._demo import DEMO_ACCOUNTS as DEMO_ACCOUNTS
+from ._demo import build_demo as build_demo
 from ._errors import RateLimited as RateLimited
 from ._errors import RequestInvalid as RequestInvalid
 from ._errors import Unauthenticated as Unauthenticated
