@@ -1,7 +1,7 @@
 """Run every benchmark module in this folder (``bench_*.py``), in name order.
 
 Each module has ``main() -> None`` that prints its own table. Pass names to run a subset:
-``python -m benchmarks world resolver``.
+``python -m benchmarks world resolver`` (``-`` and ``_`` are the same: ``market-server``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 def main(argv: list[str]) -> None:
     here = Path(__file__).parent
     names = sorted(p.stem for p in here.glob("bench_*.py"))
-    wanted = [n for n in names if not argv or any(a in n for a in argv)]
+    wanted = [n for n in names if not argv or any(a.replace("-", "_") in n for a in argv)]
     if not wanted:
         print("no benchmarks match", argv)
         return
