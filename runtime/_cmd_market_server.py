@@ -8,6 +8,8 @@ maintainer account, directly in a local store.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -93,11 +95,17 @@ def _password(from_stdin: bool) -> str:
     return str(typer.prompt("password", hide_input=True))
 
 
-def _client(url: str, *, anonymous: bool = False) -> MarketClient:
+@contextmanager
+def _client(url: str, *, anonymous: bool = False) -> Iterator[MarketClient]:
+    """A client of ``url`` with the saved token (``anonymous``: without one), closed after."""
     token = None if anonymous else token_for(url)
     if token is None and not anonymous:
         usage_error(f"not logged in to {url}: run 'modhost market login --server {url}'")
-    return MarketClient(url, token)
+    client = MarketClient(url, token)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def _say(as_json: bool, document: dict[str, Any], human: str) -> None:
@@ -241,13 +249,10 @@ def login_cmd(
     url = _server(server)
     password = _password(password_stdin)
     with _diagnosed(as_json):
-        client = _client(url, anonymous=True)
-        try:
+        with _client(url, anonymous=True) as client:
             doc = client.call(
                 "POST", "/login", json={"name": name, "password": password, "days": days}
             )
-        finally:
-            client.close()
         update_server(url, {"token": doc["token"], "name": name, "expires_at": doc["expires_at"]})
     _say(
         as_json,
@@ -266,11 +271,8 @@ def logout_cmd(server: ServerOpt = None, as_json: bool = JSON_OPTION) -> None:
     url = _server(server)
     with _diagnosed(as_json):
         if token_for(url):
-            client = _client(url)
-            try:
+            with _client(url) as client:
                 client.call("POST", "/logout")
-            finally:
-                client.close()
         update_server(url, {"token": None, "expires_at": None})
     _say(as_json, {"server": url}, f"logged out of {url}")
 
@@ -278,12 +280,8 @@ def logout_cmd(server: ServerOpt = None, as_json: bool = JSON_OPTION) -> None:
 def whoami_cmd(server: ServerOpt = None, as_json: bool = JSON_OPTION) -> None:
     """The account the saved token acts for, and its roles."""
     url = _server(server)
-    with _diagnosed(as_json):
-        client = _client(url)
-        try:
-            doc = client.call("GET", "/whoami")
-        finally:
-            client.close()
+    with _diagnosed(as_json), _client(url) as client:
+        doc = client.call("GET", "/whoami")
     _say(
         as_json,
         {"name": doc["name"], "roles": doc["roles"]},
@@ -310,13 +308,10 @@ def account_add_cmd(
     url = remote_url(store)
     with _diagnosed(as_json):
         if url is not None:
-            client = _client(url)
-            try:
+            with _client(url) as client:
                 client.call("POST", "/accounts", json={"name": name, "password": password})
                 for r in roles:
                     client.call("POST", "/roles", json={"name": name, "role": r})
-            finally:
-                client.close()
         else:
             _add_local(store, name, password, roles, actor or name)
     _say(as_json, {"name": name, "roles": sorted(roles)}, f"account {name} created")
@@ -339,12 +334,8 @@ def token_issue_cmd(
 ) -> None:
     """Issue an API token (maintainers, for anyone). The secret is printed once."""
     url = _server(server)
-    with _diagnosed(as_json):
-        client = _client(url)
-        try:
-            doc = client.call("POST", "/tokens", json={"name": name, "days": days, "label": label})
-        finally:
-            client.close()
+    with _diagnosed(as_json), _client(url) as client:
+        doc = client.call("POST", "/tokens", json={"name": name, "days": days, "label": label})
     doc.pop("ok", None)
     _say(as_json, doc, f"token {doc['token_id']} for {name}: {doc['token']}")
 
@@ -356,12 +347,8 @@ def token_list_cmd(
 ) -> None:
     """An account's tokens (never their secrets)."""
     url = _server(server)
-    with _diagnosed(as_json):
-        client = _client(url)
-        try:
-            tokens = client.call("GET", f"/tokens/{name}")["tokens"]
-        finally:
-            client.close()
+    with _diagnosed(as_json), _client(url) as client:
+        tokens = client.call("GET", f"/tokens/{name}")["tokens"]
     lines = [
         f"{t['token_id']}  {t['label'] or '-'}  expires {t['expires_at'][:19]}"
         + (f"  revoked {t['revoked_at'][:19]}" if t["revoked_at"] else "")
@@ -392,10 +379,6 @@ def token_revoke_cmd(
 ) -> None:
     """Revoke a token (its owner or a maintainer)."""
     url = _server(server)
-    with _diagnosed(as_json):
-        client = _client(url)
-        try:
-            client.call("DELETE", f"/tokens/{token_id}")
-        finally:
-            client.close()
+    with _diagnosed(as_json), _client(url) as client:
+        client.call("DELETE", f"/tokens/{token_id}")
     _say(as_json, {"revoked": token_id}, f"revoked token {token_id}")

@@ -26,6 +26,7 @@ from .._errors import MarketForbidden, StoreConfigError
 from .._model import utc_now
 from .._store import MarketStore, SqlStore, Tx
 from ._errors import Unauthenticated
+from ._tables import create_tables
 
 #: scrypt cost: 16 MiB and ~50 ms per check, the interactive-login setting of RFC 7914.
 _SCRYPT: Final = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
@@ -121,10 +122,7 @@ class Accounts:
                 hint="use sqlite:///... or postgresql://...",
             )
         self.store = store
-        # The store's transactions are private to the marketplace package, which this is.
-        with store._write() as tx:
-            for ddl in SCHEMA:
-                tx.run(ddl)
+        create_tables(store, SCHEMA)
 
     # -- accounts -------------------------------------------------------------------------
 

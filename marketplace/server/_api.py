@@ -24,7 +24,7 @@ from ._accounts import DEFAULT_TOKEN_DAYS, MAX_PASSWORD, MAX_TOKEN_DAYS
 from ._auth import Caller, client_address, context, optional_caller, require_caller
 from ._context import Handle
 from ._index import current_index
-from ._upload import read_upload
+from ._upload import receive_submission
 from ._workers import job_progress
 
 router = APIRouter(prefix="/api/v1")
@@ -232,13 +232,7 @@ async def _upload(request: Request) -> tuple[bytes, dict[str, str]]:
     ctx = context(request)
     handle = await run_in_threadpool(ctx.handle)
     caller = await run_in_threadpool(require_caller, request, handle)
-    ctx.limiter.check("submit", f"acct:{caller.name}", f"addr:{client_address(request)}")
-    upload = await read_upload(
-        request.headers.get("content-type", ""),
-        request.headers.get("content-length"),
-        request.stream(),
-        max_package=ctx.config.package_limits.max_package_bytes,
-    )
+    upload = await receive_submission(request, caller.name)
     request.state.caller = caller
     return upload.package, upload.fields
 

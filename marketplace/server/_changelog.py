@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from .._store import SqlStore
+from ._tables import create_tables
 
 SCHEMA: Final = (
     "CREATE TABLE IF NOT EXISTS server_changelogs (submission_id INTEGER PRIMARY KEY,"
@@ -14,9 +15,7 @@ SCHEMA: Final = (
 
 def create_changelog_table(store: SqlStore) -> None:
     """Create the table when missing (idempotent)."""
-    with store._write() as tx:
-        for ddl in SCHEMA:
-            tx.run(ddl)
+    create_tables(store, SCHEMA)
 
 
 def save_changelog(store: SqlStore, submission_id: int, text: str) -> None:

@@ -18,6 +18,7 @@ from .._model import utc_now
 from .._signing import SigningKey
 from .._states import State
 from .._store import SqlStore
+from ._tables import create_tables
 
 SCHEMA: Final = (
     "CREATE TABLE IF NOT EXISTS server_index (version INTEGER PRIMARY KEY,"
@@ -28,9 +29,7 @@ SCHEMA: Final = (
 
 def create_index_table(store: SqlStore) -> None:
     """Create the server's index table when missing (idempotent)."""
-    with store._write() as tx:
-        for ddl in SCHEMA:
-            tx.run(ddl)
+    create_tables(store, SCHEMA)
 
 
 def current_index(store: SqlStore, key: SigningKey, ttl: timedelta) -> bytes:

@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Final
 
+from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from ._auth import client_address, context
 from ._errors import RequestInvalid
 
 #: The one file field a submission carries.
@@ -131,6 +133,23 @@ async def read_upload(
     except MultipartParseError as exc:
         raise RequestInvalid(f"the multipart body is malformed: {exc}") from exc
     return collector.finish()
+
+
+async def receive_submission(request: Request, account: str) -> Upload:
+    """The upload of a submission by ``account``: rate limited per account and address,
+    then read under the server's package cap (the one path of the API and the portal).
+
+    :raises RateLimited: too many submissions.
+    :raises RequestInvalid: see :func:`read_upload`.
+    """
+    ctx = context(request)
+    ctx.limiter.check("submit", f"acct:{account}", f"addr:{client_address(request)}")
+    return await read_upload(
+        request.headers.get("content-type", ""),
+        request.headers.get("content-length"),
+        request.stream(),
+        max_package=ctx.config.package_limits.max_package_bytes,
+    )
 
 
 def _callbacks(c: _Collector) -> dict[str, object]:

@@ -35,7 +35,7 @@ from ._auth import Caller, client_address, context
 from ._changelog import changelogs, save_changelog
 from ._context import Handle
 from ._errors import RequestInvalid, Unauthenticated, http_status
-from ._upload import read_upload
+from ._upload import receive_submission
 from ._workers import job_progress
 
 SESSION_COOKIE: Final = "mh_session"
@@ -223,18 +223,11 @@ def author_area(request: Request) -> Response:
 @web.post("/author/submit")
 async def author_submit(request: Request) -> Response:
     """Upload a package (streamed, capped) with a changelog: a new draft."""
-    ctx = context(request)
     _, caller = await run_in_threadpool(_signed_in, request)
     if caller is None:
         return _to("/login")
     try:
-        ctx.limiter.check("submit", f"acct:{caller.name}", f"addr:{client_address(request)}")
-        upload = await read_upload(
-            request.headers.get("content-type", ""),
-            request.headers.get("content-length"),
-            request.stream(),
-            max_package=ctx.config.package_limits.max_package_bytes,
-        )
+        upload = await receive_submission(request, caller.name)
         check_csrf(request, upload.fields.get("csrf"))
         changelog = upload.fields.get("changelog", "")[:MAX_CHANGELOG]
 

@@ -35,6 +35,7 @@ from .._model import Finding, utc_now
 from .._open import open_store
 from .._package import DEFAULT_LIMITS, PackageLimits
 from .._store import MarketStore, SqlStore
+from ._tables import create_tables
 
 _log = logging.getLogger("modhost.market.worker")
 
@@ -66,9 +67,7 @@ class WorkerSettings:
 
 def create_jobs_table(store: SqlStore) -> None:
     """Create the progress table when missing (idempotent)."""
-    with store._write() as tx:
-        for ddl in SCHEMA:
-            tx.run(ddl)
+    create_tables(store, SCHEMA)
 
 
 def _set_progress(store: SqlStore, submission_id: int, revision: int, **values: Any) -> None:

@@ -74,6 +74,17 @@ class Person:
     def el(self, element_id: str) -> object:
         return self.d.find_element(self.by.ID, element_id)  # type: ignore[attr-defined]
 
+    def click(self, element: object) -> None:
+        """Click something that loads a new page, and wait until the old one is gone."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        element.click()  # type: ignore[attr-defined]
+        WebDriverWait(self.d, 30).until(expected_conditions.staleness_of(element))
+
+    def press(self, element_id: str) -> None:
+        self.click(self.el(element_id))
+
     def text(self, element_id: str) -> str:
         return str(self.el(element_id).text)  # type: ignore[attr-defined]
 
@@ -81,11 +92,11 @@ class Person:
         self.go("/login")
         self.el("name").send_keys(name)  # type: ignore[attr-defined]
         self.el("password").send_keys(PASSWORDS[name])  # type: ignore[attr-defined]
-        self.el("login").click()  # type: ignore[attr-defined]
+        self.press("login")
         assert self.text("whoami") == name
 
     def logout(self) -> None:
-        self.el("logout").click()  # type: ignore[attr-defined]
+        self.press("logout")
         assert self.el("nav-login")
 
     def wait_text(self, path: str, element_id: str, wanted: str, timeout_s: float = 60) -> None:
@@ -116,11 +127,11 @@ def test_submit_review_publish_download_in_a_browser(
     person.login("ada")
     person.el("package").send_keys(str(package))  # type: ignore[attr-defined]
     person.el("changelog").send_keys("First release: coins!")  # type: ignore[attr-defined]
-    person.el("submit").click()  # type: ignore[attr-defined]
+    person.press("submit")
     rows = person.text("my-submissions")
     assert "coin" in rows and "draft" in rows
     sub_id = int(rows.splitlines()[1].split()[0])
-    person.el(f"request-review-{sub_id}").click()  # type: ignore[attr-defined]
+    person.press(f"request-review-{sub_id}")
     person.wait_text("/author", f"state-{sub_id}", "review")  # validated by the worker
     person.logout()
 
@@ -130,20 +141,20 @@ def test_submit_review_publish_download_in_a_browser(
 
     # The reviewer reads the findings and the manifest, and approves.
     person.login("rex")
-    person.el("nav-review").click()  # type: ignore[attr-defined]
-    person.el(f"open-{sub_id}").click()  # type: ignore[attr-defined]
+    person.press("nav-review")
+    person.press(f"open-{sub_id}")
     assert person.text("gates") == "All gates passed"
     assert '"id": "coin"' in person.text("manifest")
     person.el("reason").send_keys("clean and small")  # type: ignore[attr-defined]
-    person.el("action-approve").click()  # type: ignore[attr-defined]
+    person.press("action-approve")
     assert person.text("state") == "approved"
     person.logout()
 
     # The maintainer publishes.
     person.login("mia")
-    person.el("nav-maintain").click()  # type: ignore[attr-defined]
-    person.el(f"open-{sub_id}").click()  # type: ignore[attr-defined]
-    person.el("action-publish").click()  # type: ignore[attr-defined]
+    person.press("nav-maintain")
+    person.press(f"open-{sub_id}")
+    person.press("action-publish")
     assert person.text("state") == "published"
     history = person.text("history")
     assert "rex" in history and "clean and small" in history and "mia" in history
@@ -152,9 +163,9 @@ def test_submit_review_publish_download_in_a_browser(
     # A player finds it, opens its page and downloads it.
     person.go("/")
     person.el("search").send_keys("coin")  # type: ignore[attr-defined]
-    person.el("search-go").click()  # type: ignore[attr-defined]
+    person.press("search-go")
     assert "coin" in person.text("catalogue")
-    person.d.find_element(person.by.CLASS_NAME, "mod-link").click()  # type: ignore[attr-defined]
+    person.click(person.d.find_element(person.by.CLASS_NAME, "mod-link"))  # type: ignore[attr-defined]
     assert person.text("mod-name").startswith("Coin")
     assert "First release: coins!" in person.d.page_source  # type: ignore[attr-defined]
     href = person.el("download").get_attribute("href")  # type: ignore[attr-defined]

@@ -201,3 +201,22 @@ def test_a_worker_killed_mid_job_is_replaced(
     with open_store(pg_live.store_url) as store:
         progress = job_progress(store, sub["id"], sub["revision"])
     assert progress is not None and progress["attempts"] == 2 and progress["status"] == "done"
+
+
+def test_the_cli_waits_for_the_workers_findings(
+    live_server: ServerFactory,
+    make_mod: MakeMod,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from .test_cli_client import Client
+
+    monkeypatch.delenv("MODHOST_MARKET_URL", raising=False)
+    live = live_server(gate_worker="embedded", gates=[_Stuck(hold_s=1)])
+    monkeypatch.setenv("MODHOST_MARKET_TOKEN", live.tokens["ada"])
+    ada = Client(live.url, tmp_path / "ada", monkeypatch)
+    package = tmp_path / "coin.modpkg"
+    package.write_bytes(pack_bytes(make_mod("coin", "1.0.0")))
+    sub = ada("submit", str(package))["submission"]
+    reviewed = ada("request-review", str(sub["id"]))["submission"]
+    assert (reviewed["state"], reviewed["gates_passed"]) == ("review", True)
