@@ -207,6 +207,9 @@ def worker_cmd(
         float, typer.Option("--stalled-after", help="Seconds without heartbeat = a dead worker.")
     ] = 30.0,
     attempts: Annotated[int, typer.Option("--attempts", min=1, help="Attempts per job.")] = 3,
+    job_timeout: Annotated[
+        float, typer.Option("--job-timeout", help="Seconds one attempt may take.")
+    ] = 600.0,
 ) -> None:
     """Run validation gate jobs from the PostgreSQL store's queue (any number of workers)."""
     url = store or default_store_url()
@@ -218,6 +221,7 @@ def worker_cmd(
         max_attempts=attempts,
         stalled_after_s=stalled_after,
         heartbeat_s=heartbeat,
+        job_timeout_s=job_timeout,
     )
     console.print(f"gate worker {name} on {url}")
     with _diagnosed(False):

@@ -60,6 +60,8 @@ class ServerConfig:
     gate_worker: Literal["inline", "embedded", "queue"] = "inline"
     #: Attempts per gate job before it is recorded as a gate failure.
     gate_attempts: int = 3
+    #: Longest one attempt may take (embedded worker) before it is abandoned.
+    gate_timeout_s: float = 600.0
 
 
 @dataclass
@@ -128,6 +130,7 @@ def worker_settings(config: ServerConfig) -> WorkerSettings:
         gates=config.gates,
         limits=config.package_limits,
         max_attempts=config.gate_attempts,
+        job_timeout_s=config.gate_timeout_s,
     )
 
 

@@ -9,7 +9,8 @@ Two queues run the same job function (:func:`run_gate_job`):
 
 A job that raises is retried up to ``max_attempts`` times; a worker that dies mid-job
 (killed, machine lost) stops sending heartbeats, and another worker retries its job once the
-heartbeat is ``stalled_after_s`` old. When the attempts are spent, the job records a gate
+heartbeat is ``stalled_after_s`` old; an attempt that runs longer than ``job_timeout_s`` is
+abandoned and counts as failed. When the attempts are spent, the job records a gate
 failure (``MARKET_GATE_UNAVAILABLE``) instead of findings. Until findings are in, the
 submission is in ``review`` with ``gates_passed`` None ("validating"), and
 :func:`job_progress` says which gate runs. Recording is a compare-and-set on the
@@ -23,9 +24,9 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from host_api import DiagnosticCode
 
@@ -38,6 +39,7 @@ from .._store import MarketStore, SqlStore
 from ._tables import create_tables
 
 _log = logging.getLogger("modhost.market.worker")
+_T = TypeVar("_T")
 
 TASK_NAME: Final = "modhost_gates"
 QUEUE_NAME: Final = "modhost-gates"
@@ -63,6 +65,8 @@ class WorkerSettings:
     #: A worker whose heartbeat is older than this is dead; its job is retried.
     stalled_after_s: float = 30.0
     heartbeat_s: float = 5.0
+    #: Longest one attempt at a job may take before it is abandoned (and retried).
+    job_timeout_s: float = 600.0
 
 
 def create_jobs_table(store: SqlStore) -> None:
@@ -121,7 +125,10 @@ def run_gate_job(
             _set_progress(store, submission_id, revision, gate=gate, done=done, total=total)
 
         try:
-            done = market.run_deferred_gates(submission_id, revision, progress=progress)
+            done = _within(
+                settings.job_timeout_s,
+                lambda: market.run_deferred_gates(submission_id, revision, progress=progress),
+            )
         except Exception as exc:
             if attempt < settings.max_attempts:
                 _set_progress(store, submission_id, revision, status="retrying", error=str(exc))
@@ -130,6 +137,35 @@ def run_gate_job(
             return record_failure(store, settings, submission_id, revision, str(exc), attempt)
         _set_progress(store, submission_id, revision, status="done")
         return "skipped" if done is None else "recorded"
+
+
+def _within(timeout_s: float, work: Callable[[], _T]) -> _T:
+    """Run ``work`` in a helper thread and give up waiting after ``timeout_s``.
+
+    A thread cannot be killed: an attempt that overruns is abandoned. It cannot record
+    anything late by mistake: the caller closes its store right after (its next database
+    call fails), and a recording that still lands first is a real, complete gate run, which
+    the compare-and-set lets through once.
+
+    :raises TimeoutError: ``work`` did not finish in time.
+    """
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # re-raised in the caller's thread below
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="modhost-gate-attempt", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        raise TimeoutError(f"the gates took longer than {timeout_s:g} s")
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def record_failure(

@@ -121,6 +121,21 @@ def test_a_job_that_keeps_failing_becomes_a_gate_failure(
         assert job_progress(store, sub["id"], sub["revision"])["status"] == "failed"  # type: ignore[index]
 
 
+def test_a_job_that_times_out_is_retried_then_fails(
+    live_server: ServerFactory, make_mod: MakeMod
+) -> None:
+    live = live_server(
+        gate_worker="embedded", gates=[_Stuck(hold_s=30)], gate_attempts=2, gate_timeout_s=0.5
+    )
+    sub = _review(live, pack_bytes(make_mod("coin", "1.0.0")))["submission"]
+    shown = _wait_findings(live, sub["id"])
+    finding = shown["submission"]["findings"][0]
+    assert (
+        finding["code"] == "MARKET_GATE_UNAVAILABLE" and "longer than 0.5 s" in finding["message"]
+    )
+    assert "2 attempt(s)" in finding["message"] and len(_gate_rows(shown)) == 1
+
+
 # -- procrastinate workers on PostgreSQL (real processes) --------------------------------
 
 
