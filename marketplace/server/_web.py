@@ -35,6 +35,7 @@ from ._auth import Caller, client_address, context
 from ._changelog import changelogs, save_changelog
 from ._context import Handle
 from ._errors import RequestInvalid, Unauthenticated, http_status
+from ._screenshots import read_screenshot, screenshot_names
 from ._upload import receive_submission
 from ._workers import job_progress
 
@@ -143,14 +144,34 @@ def mod_page(request: Request, mod_id: str) -> Response:
     versions = list(reversed(handle.market.published(mod_id)))
     if not versions:
         return _error(request, caller, SubmissionNotFound(f"no published mod '{mod_id}'"))
+    package = handle.store.get_artifact(versions[0].artifact)
     return _page(
         request,
         "mod.html",
         caller,
         latest=versions[0],
+        screenshots=[n.removeprefix("screenshots/") for n in screenshot_names(package)],
         versions=versions,
         changelogs=changelogs(handle.accounts.store, [s.id for s in versions]),
         base_url=str(request.base_url).rstrip("/"),
+    )
+
+
+@web.get("/mods/{mod_id}/{submission_id}/screenshots/{name}")
+def screenshot(request: Request, mod_id: str, submission_id: int, name: str) -> Response:
+    """A screenshot from a published package (checked to be a PNG or JPEG)."""
+    handle = context(request).handle()
+    sub = handle.store.get(submission_id)
+    found = None
+    if sub.mod_id == mod_id and sub.state is State.PUBLISHED:
+        found = read_screenshot(handle.store.get_artifact(sub.artifact), f"screenshots/{name}")
+    if found is None:
+        return Response(status_code=404)
+    data, media = found
+    return Response(
+        data,
+        media_type=media,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=3600"},
     )
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from PIL import Image
 
-from marketplace import pack_bytes
+from marketplace import SigningKey, pack_bytes, sign_mod
 
 from .conftest import PASSWORDS, LiveServer, ServerFactory
+from .test_api import _publish
 
 MakeMod = Callable[..., Path]
 
@@ -96,3 +99,27 @@ def test_unpublished_submissions_stay_private(
     with _browser(live) as rex:
         _login(rex, "rex")
         assert "secret-mod" in rex.get(f"/submissions/{sub['id']}").text
+
+
+def test_screenshots_are_served_only_as_real_images(
+    live_server: ServerFactory, make_mod: MakeMod, ada_key: SigningKey
+) -> None:
+    live = live_server()
+    folder = make_mod("coin", "1.0.0", key=None)
+    (folder / "screenshots").mkdir()
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 170, 20)).save(image, format="PNG")
+    (folder / "screenshots" / "shiny.png").write_bytes(image.getvalue())
+    (folder / "screenshots" / "evil.png").write_text("<script>alert(document.cookie)</script>")
+    sign_mod(folder, ada_key)
+    published = _publish(live, pack_bytes(folder))
+    base = f"/mods/coin/{published['id']}/screenshots"
+    with _browser(live) as http:
+        page = http.get("/mods/coin").text
+        assert f'src="{base}/shiny.png"' in page
+        shiny = http.get(f"{base}/shiny.png")
+        assert shiny.status_code == 200 and shiny.content == image.getvalue()
+        assert shiny.headers["content-type"] == "image/png"
+        assert shiny.headers["x-content-type-options"] == "nosniff"
+        assert http.get(f"{base}/evil.png").status_code == 404  # not really a PNG
+        assert http.get(f"/mods/coin/{published['id']}/screenshots/mod.toml").status_code == 404
