@@ -3,6 +3,9 @@
 The marketplace as a service: ``serve`` runs the HTTP server over a store; the rest manage
 identities, either on the server (``--server URL``, with the saved token) or, for the first
 maintainer account, directly in a local store.
+
+``marketplace.server`` (fastapi, uvicorn) and ``marketplace.client`` (httpx) are imported
+inside the commands that use them, so every other ``modhost`` command starts without them.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -26,20 +29,13 @@ from marketplace import (
     open_store,
     write_keypair,
 )
-from marketplace.client import MarketClient, config_path, token_for, update_server
-from marketplace.server import (
-    DEMO_ACCOUNTS,
-    Accounts,
-    ServerConfig,
-    WorkerSettings,
-    build_demo,
-    run_worker,
-    serve,
-)
 
 from ._cli_common import JSON_OPTION, console, print_json, usage_error
 from ._cmd_market import StoreOpt, _diagnosed, market_app
 from ._market_target import remote_url, set_server
+
+if TYPE_CHECKING:
+    from marketplace.client import MarketClient
 
 ServerOpt = Annotated[
     str | None,
@@ -98,6 +94,8 @@ def _password(from_stdin: bool) -> str:
 @contextmanager
 def _client(url: str, *, anonymous: bool = False) -> Iterator[MarketClient]:
     """A client of ``url`` with the saved token (``anonymous``: without one), closed after."""
+    from marketplace.client import MarketClient, token_for
+
     token = None if anonymous else token_for(url)
     if token is None and not anonymous:
         usage_error(f"not logged in to {url}: run 'modhost market login --server {url}'")
@@ -137,6 +135,8 @@ def serve_cmd(
     ] = None,
 ) -> None:
     """Run the marketplace server (JSON API under /api/v1) over a store."""
+    from marketplace.server import ServerConfig, serve
+
     with _diagnosed(False):
         with open_store(store) as opened:
             url = opened.url  # resolves the default store and fails early on a bad URL
@@ -169,6 +169,8 @@ def demo_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8080,
 ) -> None:
     """Serve a demo marketplace on loopback: the example mods published, demo accounts."""
+    from marketplace.server import DEMO_ACCOUNTS, ServerConfig, build_demo, serve
+
     store_url = f"sqlite://{(folder / 'market.db').resolve()}"
     with _diagnosed(False):
         key = load_public_key(author_key)
@@ -212,6 +214,8 @@ def worker_cmd(
     ] = 600.0,
 ) -> None:
     """Run validation gate jobs from the PostgreSQL store's queue (any number of workers)."""
+    from marketplace.server import WorkerSettings, run_worker
+
     url = store or default_store_url()
     if not url.startswith(("postgresql://", "postgres://")):
         usage_error("workers take jobs from a PostgreSQL store: --store postgresql://...")
@@ -250,6 +254,8 @@ def login_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Log in to a server; the token is saved (mode 0600) for the commands that follow."""
+    from marketplace.client import config_path, update_server
+
     url = _server(server)
     password = _password(password_stdin)
     with _diagnosed(as_json):
@@ -272,6 +278,8 @@ def login_cmd(
 
 def logout_cmd(server: ServerOpt = None, as_json: bool = JSON_OPTION) -> None:
     """Revoke the saved token on the server and forget it."""
+    from marketplace.client import token_for, update_server
+
     url = _server(server)
     with _diagnosed(as_json):
         if token_for(url):
@@ -322,6 +330,8 @@ def account_add_cmd(
 
 
 def _add_local(store: str | None, name: str, password: str, roles: list[str], actor: str) -> None:
+    from marketplace.server import Accounts
+
     with open_store(store) as opened:
         Accounts(opened).create(name, password, actor=actor)
         market = Marketplace(opened)
@@ -367,6 +377,8 @@ def trust_market_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Trust whatever this market publishes: installs verify its signed index with this key."""
+    from marketplace.client import update_server
+
     url = _server(server)
     if not public_key.is_file():
         usage_error(f"{public_key} is not a file")

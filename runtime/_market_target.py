@@ -12,17 +12,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Final, cast
+from typing import TYPE_CHECKING, Final, cast
 
 from marketplace import STORE_ENV, Marketplace, open_store, parse_public_key
-from marketplace.client import (
-    IndexTrust,
-    MarketClient,
-    RemoteMarket,
-    server_entry,
-    token_for,
-    update_server,
-)
+
+if TYPE_CHECKING:
+    from marketplace.client import IndexTrust
 
 _SCHEMES: Final = ("http://", "https://")
 _server: ContextVar[str | None] = ContextVar("modhost_market_server", default=None)
@@ -44,6 +39,8 @@ def remote_url(store_url: str | None = None) -> str | None:
 def index_trust(url: str) -> IndexTrust | None:
     """The market key trusted for ``url`` ('trust-market') and the newest index version
     seen there; each newer verified index raises that floor (rollback protection)."""
+    from marketplace.client import IndexTrust, server_entry, update_server
+
     entry = server_entry(url)
     if not entry.get("market_key"):
         return None
@@ -68,6 +65,9 @@ def open_market(store_url: str | None) -> Iterator[Marketplace]:
         with open_store(store_url) as store:
             yield Marketplace(store)
         return
+    # httpx is imported only when a server is used: local commands start without it.
+    from marketplace.client import MarketClient, RemoteMarket, token_for
+
     remote = RemoteMarket(MarketClient(url, token_for(url)), index_trust(url))
     try:
         yield cast(Marketplace, remote)
