@@ -109,6 +109,7 @@ class Person:
             time.sleep(0.3)
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # one backend is enough
 def test_submit_review_publish_download_in_a_browser(
     browser: object,
     live_server: ServerFactory,
@@ -116,8 +117,6 @@ def test_submit_review_publish_download_in_a_browser(
     make_mod: MakeMod,
     tmp_path: Path,
 ) -> None:
-    if not store_url.startswith("sqlite"):
-        pytest.skip("one backend is enough for the browser walk-through")
     live: LiveServer = live_server(gate_worker="embedded")
     package = tmp_path / "coin-1.0.0.modpkg"
     package.write_bytes(pack_bytes(make_mod("coin", "1.0.0")))

@@ -139,10 +139,14 @@ def test_a_job_that_times_out_is_retried_then_fails(
 # -- procrastinate workers on PostgreSQL (real processes) --------------------------------
 
 
+#: Queued gate jobs live in PostgreSQL: these tests run on that backend only.
+on_postgres = pytest.mark.parametrize(
+    "store_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
 @pytest.fixture
-def pg_live(live_server: ServerFactory, store_url: str) -> LiveServer:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("queued gate jobs live in PostgreSQL")
+def pg_live(live_server: ServerFactory) -> LiveServer:
     return live_server(gate_worker="queue")
 
 
@@ -171,7 +175,7 @@ def workers(store_url: str, tmp_path: Path) -> Iterator[Callable[..., subprocess
                 proc.wait()
 
 
-@pytest.mark.postgres
+@on_postgres
 def test_two_workers_race_and_each_job_is_recorded_once(
     pg_live: LiveServer,
     workers: Callable[..., subprocess.Popen[bytes]],
@@ -192,7 +196,7 @@ def test_two_workers_race_and_each_job_is_recorded_once(
     assert dict(rows) == {"succeeded": 6}
 
 
-@pytest.mark.postgres
+@on_postgres
 def test_a_worker_killed_mid_job_is_replaced(
     pg_live: LiveServer,
     workers: Callable[..., subprocess.Popen[bytes]],
