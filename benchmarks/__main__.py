@@ -11,10 +11,18 @@ import sys
 from pathlib import Path
 
 
+def _matching(names: list[str], arg: str) -> list[str]:
+    """The module an argument names exactly ('market' is not 'market-server'), else every
+    module containing it."""
+    key = arg.replace("-", "_")
+    exact = [n for n in names if n == f"bench_{key}"]
+    return exact or [n for n in names if key in n]
+
+
 def main(argv: list[str]) -> None:
     here = Path(__file__).parent
     names = sorted(p.stem for p in here.glob("bench_*.py"))
-    wanted = [n for n in names if not argv or any(a.replace("-", "_") in n for a in argv)]
+    wanted = names if not argv else sorted({n for a in argv for n in _matching(names, a)})
     if not wanted:
         print("no benchmarks match", argv)
         return
