@@ -26,7 +26,7 @@ demo: $(STAMP)
 			--screenshot build/demo.png; \
 	fi
 
-test: $(STAMP) postgres
+test: $(STAMP) postgres browser
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The marketplace tests start their own PostgreSQL server (tests/marketplace/conftest.py);
@@ -42,6 +42,19 @@ postgres:
 		echo "warning: PostgreSQL is missing and cannot be installed here; the postgres tests will skip"; \
 	fi
 
+# The portal's browser tests drive Debian's chromium through chromium-driver; install them
+# when missing and we are root on a Debian-like system (the tests skip, saying why, otherwise).
+.PHONY: browser
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium and chromium-driver for the portal's browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver >/dev/null; \
+	else \
+		echo "warning: chromium is missing and cannot be installed here; the browser tests will skip"; \
+	fi
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
@@ -49,6 +62,11 @@ bench: $(STAMP)
 .PHONY: bench-check
 bench-check: $(STAMP)
 	$(BIN)/python -m benchmarks --check
+# The marketplace server on loopback with the example mods published; prints the URL and the
+# demo accounts (public passwords). Ctrl-C stops it; the store stays in build/market-demo/.
+.PHONY: market-demo
+market-demo: $(STAMP)
+	$(BIN)/modhost market demo --dir build/market-demo --mods mods --port $${PORT:-8080}
 
 # WebAssembly example mods, rebuilt from their sources in the repo (tests check the committed
 # binaries are up to date). WAT guests: wasm-tools wraps the core module into a component

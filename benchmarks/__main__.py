@@ -2,7 +2,8 @@
 
 Each module has ``main()`` that prints its own table; a module that returns
 ``{name: ratio}`` has those ratios compared with ``benchmarks/baseline.json`` (see
-:mod:`benchmarks._check`). Pass names to run a subset: ``python -m benchmarks world resolver``.
+:mod:`benchmarks._check`). Pass names to run a subset: ``python -m benchmarks world resolver``
+(``-`` and ``_`` are the same: ``market-server``; an exact name selects only that module).
 
 ``--check``: run only the benchmarks that report ratios (or the named ones) and exit 1 when a
 ratio regressed by more than its threshold. ``--record``: write the measured ratios as the new
@@ -21,6 +22,14 @@ from benchmarks._check import judge, load_baseline, record
 RATIO_MODULES = ("bench_profile", "bench_world")
 
 
+def _matching(names: list[str], arg: str) -> list[str]:
+    """The module an argument names exactly ('market' is not 'market-server'), else every
+    module containing it."""
+    key = arg.replace("-", "_")
+    exact = [n for n in names if n == f"bench_{key}"]
+    return exact or [n for n in names if key in n]
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     write = "--record" in argv
@@ -29,7 +38,9 @@ def main(argv: list[str]) -> int:
     names = sorted(p.stem for p in here.glob("bench_*.py"))
     if (check or write) and not names_asked:
         names = [n for n in names if n in RATIO_MODULES]
-    wanted = [n for n in names if not names_asked or any(a in n for a in names_asked)]
+    wanted = (
+        names if not names_asked else sorted({n for a in names_asked for n in _matching(names, a)})
+    )
     if not wanted:
         print("no benchmarks match", names_asked)
         return 2

@@ -23,6 +23,8 @@ __all__ = [
     "Gate",
     "GateSubject",
     "HistoryEntry",
+    "IndexEntry",
+    "IndexRejected",
     "InstallFailed",
     "InstalledMod",
     "InvalidTransition",
@@ -51,6 +53,7 @@ __all__ = [
     "SignatureRollback",
     "SignatureStatus",
     "SignatureUntrusted",
+    "SignedIndex",
     "SigningError",
     "SigningKey",
     "SigningKeyInvalid",
@@ -91,7 +94,9 @@ __all__ = [
     "require_safe",
     "run_gates",
     "safe_extract",
+    "sign_index",
     "sign_mod",
+    "verify_index",
     "verify_mod",
     "write_keypair",
 ]
@@ -120,6 +125,11 @@ from ._gates import ManifestGate as ManifestGate
 from ._gates import PackageGate as PackageGate
 from ._gates import VersionGate as VersionGate
 from ._gates import run_gates as run_gates
+from ._index import IndexEntry as IndexEntry
+from ._index import IndexRejected as IndexRejected
+from ._index import SignedIndex as SignedIndex
+from ._index import sign_index as sign_index
+from ._index import verify_index as verify_index
 from ._install import InstalledMod as InstalledMod
 from ._install import PublishedReleases as PublishedReleases
 from ._install import install as install

@@ -13,7 +13,7 @@ consistency), ``version`` (new and higher, host range, required dependencies pub
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
@@ -252,6 +252,7 @@ def run_gates(
     *,
     limits: PackageLimits = DEFAULT_LIMITS,
     staging: Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Finding]:
     """Run every gate on one package and return all findings, in gate order.
 
@@ -259,6 +260,8 @@ def run_gates(
     ``staging`` (:func:`default_staging_dir` when None) that is removed afterwards, or by the
     next command if this one is killed; when extraction is refused, gates that need files
     report themselves as not run, and the ``package`` gate's errors say why.
+
+    :param progress: called as ``progress(gate, done, total)`` before each gate runs.
     """
     root = staging or default_staging_dir()
     with work_folder(root, "gates") as tmp:
@@ -266,7 +269,12 @@ def run_gates(
         fault_point("gates-extracted")
         manifest = _manifest_or_none(package, submission.mod_id)
         subject = GateSubject(submission, package, store, manifest, folder, root)
-        return [f for gate in gates for f in gate.run(subject)]
+        findings: list[Finding] = []
+        for done, gate in enumerate(gates):
+            if progress is not None:
+                progress(gate.name, done, len(gates))
+            findings += gate.run(subject)
+        return findings
 
 
 def _extracted_or_none(package: bytes, folder: Path, limits: PackageLimits) -> Path | None:

@@ -19,7 +19,7 @@ import io
 import re
 import tomllib
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -28,6 +28,7 @@ from packaging.version import Version
 from host_api import MANIFEST_FILE, DiagnosticCode, ManifestInvalid
 
 from ._errors import (
+    ConcurrentUpdate,
     InvalidTransition,
     MarketForbidden,
     PackageUnsafe,
@@ -61,6 +62,8 @@ from ._store import Guard, MarketStore
 _ID: Final = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 #: Open submissions (draft, review, changes requested) one author may hold at once.
 DEFAULT_MAX_OPEN: Final = 20
+#: The history's actor for findings that deferred gates recorded.
+GATES_ACTOR: Final = "(gates)"
 
 
 def default_gates() -> list[Gate]:
@@ -147,10 +150,19 @@ class Marketplace:
             new_package=(artifact, version, manifest),
         )
 
-    def request_review(self, submission_id: int, *, actor: str) -> Submission:
-        """``draft`` -> ``review``: runs every gate and records the findings."""
+    def request_review(
+        self, submission_id: int, *, actor: str, defer_gates: bool = False
+    ) -> Submission:
+        """``draft`` -> ``review``: runs every gate and records the findings.
+
+        :param defer_gates: enter ``review`` at once with the gates not run yet
+            (``gates_passed`` None: "validating"); a worker runs them later and records the
+            findings with :meth:`record_gates`. Approval waits for them.
+        """
         sub = self.store.get(submission_id)
         self._check(sub, State.REVIEW, actor, "")
+        if defer_gates:
+            return self._commit(sub, State.REVIEW, actor, "review requested; gates queued")
         findings = run_gates(
             sub,
             self.store.get_artifact(sub.artifact),
@@ -160,6 +172,49 @@ class Marketplace:
             staging=self.staging,
         )
         return self._commit(sub, State.REVIEW, actor, "review requested", findings=findings)
+
+    def run_deferred_gates(
+        self,
+        submission_id: int,
+        revision: int,
+        *,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> Submission | None:
+        """Run the gates a deferred review queued and record their findings.
+
+        Idempotent: returns None (and records nothing) when the submission is no longer the
+        validating ``review`` at ``revision`` (findings already in, or it moved on), so a
+        job that runs twice records its findings once.
+        """
+        sub = self.store.get(submission_id)
+        if not _validating(sub, revision):
+            return None
+        data = self.store.get_artifact(sub.artifact)
+        findings = run_gates(
+            sub, data, self.store, self.gates, limits=self.limits, progress=progress
+        )
+        return self.record_gates(submission_id, revision, findings)
+
+    def record_gates(
+        self, submission_id: int, revision: int, findings: Sequence[Finding]
+    ) -> Submission | None:
+        """Record gate findings on a validating review (compare-and-set on ``revision``);
+        None when they were already recorded or the submission moved on."""
+        sub = self.store.get(submission_id)
+        if not _validating(sub, revision):
+            return None
+        try:
+            return self.store.transition(
+                submission_id,
+                expected_state=State.REVIEW,
+                expected_revision=revision,
+                to_state=State.REVIEW,
+                actor=GATES_ACTOR,
+                reason="gates finished",
+                findings=findings,
+            )
+        except ConcurrentUpdate:
+            return None
 
     # -- reviewer and maintainer ----------------------------------------------------------
 
@@ -396,6 +451,10 @@ def _version_guard(sub: Submission) -> Guard:
         _raise_late(sub, newest_taken(others, sub, Version(sub.version), gate="publish"))
 
     return guard
+
+
+def _validating(sub: Submission, revision: int) -> bool:
+    return sub.state is State.REVIEW and sub.revision == revision and sub.gates_passed is None
 
 
 def _validation_failed(sub: Submission) -> ValidationFailed:

@@ -27,6 +27,7 @@ COMMAND_MODULES: Final[tuple[str, ...]] = (
     "runtime._cmd_schema",
     "runtime._cmd_signing",
     "runtime._cmd_market",
+    "runtime._cmd_market_server",
     "runtime._cmd_sandbox",
 )
 

@@ -31,7 +31,6 @@ from marketplace import (
     Submission,
     as_market_error,
     install,
-    open_store,
     pack_bytes,
     parse_request,
     read_package,
@@ -46,6 +45,7 @@ from ._cli_common import (
     print_json,
     usage_error,
 )
+from ._market_target import open_market, remote_url
 
 USER_ENV: Final = "MODHOST_USER"
 
@@ -79,6 +79,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _actor(value: str | None) -> str:
+    if remote_url() is not None:
+        return ""  # a server takes the actor from the login token, never from the client
     actor = (value or os.environ.get(USER_ENV, "")).strip()
     if not actor:
         usage_error(f"say who is acting with --as NAME (or set {USER_ENV})")
@@ -125,8 +127,8 @@ def _run(
     reported as in :func:`_diagnosed` (exit 1); a usage error raised in ``action`` exits 2.
     Returns the result, so a command can still pick its exit code from it.
     """
-    with _diagnosed(as_json), open_store(store_url) as store:
-        result = action(Marketplace(store))
+    with _diagnosed(as_json), open_market(store_url) as market:
+        result = action(market)
     if as_json:
         print_json({"ok": True, **document(result)})
     else:

@@ -7,7 +7,16 @@ import types
 
 import pytest
 
-PACKAGES = ["host_api", "host_api.testing", "sandbox", "resolver", "marketplace", "runtime"]
+PACKAGES = [
+    "host_api",
+    "host_api.testing",
+    "sandbox",
+    "resolver",
+    "marketplace",
+    "marketplace.server",
+    "marketplace.client",
+    "runtime",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

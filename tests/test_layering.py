@@ -29,6 +29,24 @@ CONFINED: dict[str, set[str]] = {
     "direct": {"runtime"},
     "watchfiles": {"runtime"},
     "cryptography": {"marketplace"},
+    "fastapi": {"marketplace"},
+    "starlette": {"marketplace"},
+    "uvicorn": {"marketplace"},
+    "python_multipart": {"marketplace"},
+    "jinja2": {"marketplace"},
+    "procrastinate": {"marketplace"},
+    "httpx": {"marketplace"},
+}
+
+#: Libraries confined further, to one subpackage (a folder under the repository root).
+CONFINED_TO_FOLDER: dict[str, str] = {
+    "fastapi": "marketplace/server",
+    "starlette": "marketplace/server",
+    "uvicorn": "marketplace/server",
+    "python_multipart": "marketplace/server",
+    "jinja2": "marketplace/server",
+    "procrastinate": "marketplace/server",
+    "httpx": "marketplace/client",
 }
 
 
@@ -67,6 +85,17 @@ def test_imports_flow_one_way(package: str, path: Path) -> None:
             assert package in CONFINED[module], (
                 f"{path.relative_to(ROOT)}:{line} imports {module}, confined to "
                 f"{sorted(CONFINED[module])}"
+            )
+
+
+@pytest.mark.parametrize("library", sorted(CONFINED_TO_FOLDER))
+def test_server_libraries_stay_in_their_subpackage(library: str) -> None:
+    folder = ROOT / CONFINED_TO_FOLDER[library]
+    for _, path in _modules():
+        if any(m == library for m, _, _ in _imports(path)):
+            assert folder in path.parents, (
+                f"{path.relative_to(ROOT)} imports {library}, confined to "
+                f"{CONFINED_TO_FOLDER[library]}/"
             )
 
 
