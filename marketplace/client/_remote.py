@@ -186,6 +186,10 @@ class RemoteStore(MarketStore):
             for k in doc["keys"]
         ]
 
+    def open_submissions(self, author: str) -> int:
+        # The quota is the server's to enforce, at submit, inside its own transaction.
+        _read_only()
+
     def grant_role(self, name: str, role: str, *, actor: str) -> None:
         _read_only()
 
