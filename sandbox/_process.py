@@ -228,13 +228,16 @@ class ProcessSandbox(ScriptSandbox):
         ]
         api = next((c._api for c in ctxs if c is not None), None)
         self._drop_pending()
-        conn = self._ensure_worker()
         calls = [
             (module.path, hook, *_wire_call(ctx, args))
             for ctx, (module, hook, args) in zip(ctxs, batch, strict=True)
         ]
         tick = api.tick if api is not None else 0
+        self._stuck = 0
         try:
+            # Inside the try: restarting a dead worker reloads the mod's scripts, and a reload
+            # that runs past its limit is this batch's fault, not the host's.
+            conn = self._ensure_worker()
             granted = tuple(api.granted) if api is not None else ()
             self._send(conn, ("batch", tick, granted, calls))
             results = self._serve(conn, api, ctxs)
