@@ -28,6 +28,9 @@ MAX_WIDTH: Final = 100_000
 #: Allocations at least this big (256 KiB) also count against a per-call total (memory_mb): many big
 #: values that are each under the limit cannot add up past it within one call.
 BIG_ALLOCATION: Final = 256 * 1024
+#: Allocations at least this big (4 KiB) pay for the retained-memory walk after the call: a mod
+#: that keeps what it allocates pays for the walk that finds it, whatever the process's peak.
+WALK_ALLOCATION: Final = 4 * 1024
 #: Bytes charged per item of a list, tuple, set or dict.
 ITEM_BYTES: Final = 8
 
@@ -78,10 +81,13 @@ class Guards:
     def __init__(self, memory_mb: int, meter: Meter) -> None:
         self.max_bytes = memory_mb * 1024 * 1024
         self.meter = meter
-        #: Bytes of big allocations in the call ``big_call`` (they also pay for the
-        #: retained-memory walk after it).
+        #: Bytes of big allocations in the call ``big_call``.
         self.big_bytes = 0
-        #: The meter's number of the last call that made a big allocation (-1: none yet). The
+        #: Bytes of allocations of at least :data:`WALK_ALLOCATION` in the call ``big_call``
+        #: (they pay for the retained-memory walk after it).
+        self.walk_bytes = 0
+        #: The meter's number of the last call that made an allocation of at least
+        #: :data:`WALK_ALLOCATION` (-1: none yet). The
         #: in-process tier's hot path compares it with ``meter.calls`` directly.
         self.big_call = -1
 
@@ -99,9 +105,12 @@ class Guards:
     def _check(self, nbytes: int, what: str) -> None:
         if nbytes > self.max_bytes:
             raise self._over(nbytes, what)
-        if nbytes >= BIG_ALLOCATION:
+        if nbytes >= WALK_ALLOCATION:
             if self.big_call != self.meter.calls:
-                self.big_call, self.big_bytes = self.meter.calls, 0
+                self.big_call, self.big_bytes, self.walk_bytes = self.meter.calls, 0, 0
+            self.walk_bytes += nbytes
+            if nbytes < BIG_ALLOCATION:
+                return
             self.big_bytes += nbytes
             if self.big_bytes > self.max_bytes:
                 raise self._over(self.big_bytes, f"{what} (big allocations in this call, in total)")

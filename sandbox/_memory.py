@@ -48,7 +48,7 @@ ENTITY_CALL_CREDIT: Final = CHUNK // 64
 PEAK_SHARE: Final = 4
 #: Units of fuel that earn one visit.
 FUEL_PER_VISIT: Final = 4
-#: Bytes of big allocations (see ``_guards.BIG_ALLOCATION``) that earn one visit: as many
+#: Bytes of allocations (see ``_guards.WALK_ALLOCATION``) that earn one visit: as many
 #: visits as the smallest objects (about 32 bytes) those bytes could have held.
 BYTES_PER_VISIT: Final = 32
 #: Credit kept at most between calls (a burst of cheap calls cannot save up a long stall).

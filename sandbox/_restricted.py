@@ -164,7 +164,7 @@ class RestrictedSandbox(ScriptSandbox):
             else ENTITY_CALL_CREDIT
         )
         if self._guards.big_call == meter.calls:
-            walk.credit += self._guards.big_bytes // BYTES_PER_VISIT
+            walk.credit += self._guards.walk_bytes // BYTES_PER_VISIT
         if walk.credit >= CHUNK:
             self._check_retained(module.path, args[0] if args else None)
         return result

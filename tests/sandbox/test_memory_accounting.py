@@ -245,3 +245,25 @@ def test_memory_growth_turns_the_next_check_into_a_whole_walk() -> None:
     assert walk.step(lambda: [data]) is None and walk.passes == 0
     assert walk.step(lambda: [data], whole=True) is None and walk.passes == 1
     assert walk.last_total == retained_bytes([data], 1 << 30)
+
+
+@pytest.mark.timeout(120)
+def test_growth_is_stopped_when_the_host_peak_was_reached_earlier() -> None:
+    # A long-running host has long since reached its peak resident size, so growth that reuses
+    # freed memory never looks like new growth; medium allocations must pay for the walk.
+    source = (
+        "TABLE = {i: i * 3 for i in range(100000)}\n"
+        "d = {}\n"
+        "def on_tick(ctx, dt):\n"
+        "    d[len(d)] = 'x' * 200000\n"
+    )
+    rig = make_rig(limits=Limits(fuel=3_000_000, timeout_ms=5_000, memory_mb=32))
+    try:
+        module = rig.load(source)
+        rig.sandbox.retained.watch(None)  # no whole walks: only what calls earn
+        ctx = _mod_ctx(rig)
+        with pytest.raises(MemoryLimitExceeded):
+            for _ in range(400):
+                rig.sandbox.call(module, "on_tick", ctx, 0.1)
+    finally:
+        rig.sandbox.close()
