@@ -195,7 +195,7 @@ def _diagnostic_for(error: Any, mod_id: str, line_of: dict[str, int]) -> Diagnos
     loc = tuple(error["loc"])
     dotted = ".".join(str(p) for p in loc) or "(top level)"
     kind = error["type"]
-    hint = "see the mod.toml contract in the README (modhost schema prints the JSON Schema)"
+    hint = "see docs/writing-mods/mod-folder.md (modhost schema prints the JSON Schema)"
     if kind == "extra_forbidden":
         key = str(loc[-1])
         message = f"unknown key '{dotted}'"

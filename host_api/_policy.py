@@ -136,7 +136,7 @@ class BudgetThresholds(_Section):
     startup_ms: _Ms | None = None
 
 
-#: The operator stances ``preset = ...`` names (README, "Performance budgets").
+#: The operator stances ``preset = ...`` names (docs/operating/profiling.md, "Performance budgets").
 BUDGET_PRESETS: Final[dict[str, tuple[BudgetThresholds, BudgetAction]]] = {
     "balanced": (
         BudgetThresholds(
@@ -255,13 +255,13 @@ def load_policy(path: Path | None) -> HostPolicy:
         raise PolicyError(
             f"policy {path}: {where}: {first['msg']}",
             file=str(path),
-            hint="see 'Host policy' in the README for the keys modhost.toml accepts",
+            hint="see docs/operating/policy.md for the keys modhost.toml accepts",
         ) from exc
     unknown = set(policy.capabilities.grant) - {c.value for c in Capability}
     if unknown:
         raise PolicyError(
             f"policy {path}: unknown capabilities {sorted(unknown)}",
             file=str(path),
-            hint="use capability names from the README",
+            hint="use capability names from docs/operating/policy.md",
         )
     return policy

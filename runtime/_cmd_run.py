@@ -60,7 +60,9 @@ SCREENSHOT_OPTION = typer.Option(
 )
 
 INPUT_OPTION = typer.Option(
-    None, "--input", help="Play timed input events from this JSON-lines file (see README)."
+    None,
+    "--input",
+    help="Play timed input events from this JSON-lines file (see docs/writing-mods/gameplay.md).",
 )
 RECORD_OPTION = typer.Option(
     None, "--record", help="Record seed, mods and input to this file for 'modhost replay'."

@@ -16,7 +16,7 @@ that mod. Rules every namespace follows:
 - nothing reaches a module object, a function's globals or a host class.
 
 :data:`MODULES` lists every name each module offers (the compiler refuses any other name at
-load time); the README's "Standard library" section says what was left out, and why.
+load time); the "Standard library" section of docs/security.md says what was left out, and why.
 """
 
 from __future__ import annotations
@@ -495,8 +495,8 @@ def missing_name(module: str, name: str) -> str:
     if why is not None:
         return f"{module}.{name} is left out of the sandbox: {why}"
     return (
-        f'{module} has no "{name}" in scripts (the README\'s standard library section lists '
-        "what each module offers)"
+        f'{module} has no "{name}" in scripts (the standard library section of '
+        "docs/security.md lists what each module offers)"
     )
 
 
