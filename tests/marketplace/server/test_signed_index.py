@@ -20,6 +20,7 @@ import pytest
 
 from marketplace import IndexRejected, generate_key, pack_bytes, sign_index, verify_index
 
+from ..conftest import run_modhost
 from .conftest import LiveServer, ServerFactory
 from .test_api import _publish
 from .test_cli_client import Client
@@ -226,3 +227,30 @@ def test_verify_index_checks_each_property() -> None:
     assert forged.value.code == "MARKET_INDEX_INVALID"
     with pytest.raises(IndexRejected):
         verify_index(b"not json", key.public_key)
+
+
+def test_an_install_from_a_trusted_market_loads_under_strict(
+    live_server: ServerFactory,
+    make_mod: MakeMod,
+    mirror_for: Callable[[LiveServer], Mirror],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Trusting the market's key is the only trust step: the author keys the verified index
+    # vouched for are recorded with the installed mods, so a strict host loads them.
+    live = live_server()
+    _publish(live, pack_bytes(make_mod("coin", "1.0.0")))
+    mirror_for(live)  # no mirror in the way; the fixture only clears the environment
+    game = tmp_path / "game"
+    (game / "mods").mkdir(parents=True)
+    (game / "modhost.toml").write_text('[signing]\nmode = "strict"\n')
+    player = _player(live.url, live, tmp_path, monkeypatch)
+    player("install", "coin", "--mods", str(game / "mods"))
+    ran = run_modhost(
+        "run", "--headless", "--ticks", "5", "--json", "--strict", "--mods", "mods", cwd=game
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    report = json.loads(ran.stdout)
+    assert report["mods"]["coin"]["state"] == "running"
+    verified = run_modhost("verify", "mods/coin", "--json", cwd=game)
+    assert json.loads(verified.stdout)["vouched_by"]["market"].startswith("http://127.0.0.1")
