@@ -68,6 +68,10 @@ def _window_module() -> str:
     return os.environ.get(WINDOW_MODULE_ENV) or WINDOW_MODULE
 
 
+#: Frames drawn while a window's framebuffer cannot be read back yet, before giving up.
+READBACK_TRIES: Final = 5
+
+
 class PandaPresenter:
     """Renders :class:`FrameSnapshot`s with Panda3D into a window or an offscreen buffer.
 
@@ -162,7 +166,13 @@ class PandaPresenter:
             self._drawn = True
         path = Path(path)
         image = PNMImage()
-        if not self._output.get_screenshot(image):
+        for _ in range(READBACK_TRIES):
+            if self._output.get_screenshot(image):
+                break
+            # A window the X server has not mapped yet (a busy machine) has no framebuffer to
+            # read: draw again rather than fail the whole run's screenshot.
+            self._engine.render_frame()
+        else:
             raise _screenshot_failed(path, f"could not read back the {self.mode} framebuffer")
         # The software framebuffer's alpha is not quite 1; a screenshot is an opaque picture.
         image.remove_alpha()
