@@ -9,6 +9,6 @@ May import: every other modhost package, numpy, rich, typer, watchfiles, panda3d
 
 __all__ = ["Host", "ReloadResult", "main"]
 
-from ._cli import main as main
-from ._host import Host as Host
-from ._reload import ReloadResult as ReloadResult
+from .cli._cli import main as main
+from .core._host import Host as Host
+from .reload._reload import ReloadResult as ReloadResult

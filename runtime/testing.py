@@ -36,10 +36,10 @@ import pytest
 
 from host_api import Diagnostic, EntityView, HostPolicy, load_policy
 
-from ._events import Event
-from ._host import Host
-from ._input import InputType, load_input_file
-from ._reload import ReloadResult
+from .core._events import Event
+from .core._host import Host
+from .gameplay._input import InputType, load_input_file
+from .reload._reload import ReloadResult
 
 
 class Game:

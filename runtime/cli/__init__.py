@@ -1,0 +1,4 @@
+"""runtime.cli: the ``modhost`` command line (Typer), one module per command group.
+
+May import: every other runtime subpackage, every other modhost package, rich, typer.
+"""
