@@ -36,10 +36,9 @@ import pytest
 
 from host_api import Diagnostic, EntityView, HostPolicy, load_policy
 
-from .core._events import Event
-from .core._host import Host
-from .gameplay._input import InputType, load_input_file
-from .reload._reload import ReloadResult
+from .core import Event, Host
+from .gameplay import InputType, load_input_file
+from .reload import ReloadResult
 
 
 class Game:

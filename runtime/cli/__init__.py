@@ -2,3 +2,9 @@
 
 May import: every other runtime subpackage, every other modhost package, rich, typer.
 """
+
+__all__ = [
+    "main",
+]
+
+from ._cli import main as main

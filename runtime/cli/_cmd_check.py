@@ -8,10 +8,16 @@ import typer
 
 from host_api import Diagnostic, DiagnosticCode, HostPolicy, any_error
 
-from ..core._mods import ModLoadFailed, load_mod
-from ..core._prepare import Preparation, prepare
-from ..core._report import CheckReport, ModState, ModSummary
-from ..core._world import World
+from ..core import (
+    CheckReport,
+    ModLoadFailed,
+    ModState,
+    ModSummary,
+    Preparation,
+    World,
+    load_mod,
+    prepare,
+)
 from ._cli_common import JSON_OPTION, console, finish, print_diagnostics, print_json
 from ._cmd_options import (
     MODS_OPTION,

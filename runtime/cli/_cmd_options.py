@@ -18,6 +18,7 @@ from host_api import (
     load_policy,
 )
 
+from ..profile import TraceFanout, open_trace
 from ._cli_common import usage_error
 
 MODS_OPTION = typer.Option(
@@ -129,3 +130,12 @@ def choose_policy(mods_dir: Path, policy_file: Path | None) -> PolicyChoice:
         return PolicyChoice(load_policy(path), base_dir)
     except PolicyError as exc:
         return PolicyChoice(None, base_dir, (exc.to_diagnostic(),))
+
+
+def open_trace_or_exit(json_path: Path | None, csv_path: Path | None) -> TraceFanout | None:
+    """:func:`open_trace` for the CLI: a file that cannot be created is a usage error (exit 2),
+    before the world runs."""
+    try:
+        return open_trace(json_path, csv_path)
+    except OSError as exc:
+        usage_error(f"trace file cannot be written: {exc.strerror or exc} ({exc.filename})")

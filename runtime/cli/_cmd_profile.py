@@ -13,16 +13,15 @@ import typer
 
 from host_api import any_error
 
-from ..core._host import Host
-from ..core._scheduler import DEFAULT_HZ
-from ..profile._profile_report import Hotspot, ProfileReport, build_profile
-from ..profile._trace import open_trace_or_exit
+from ..core import DEFAULT_HZ, Host
+from ..profile import Hotspot, ProfileReport, build_profile
 from ._cli_common import JSON_OPTION, console, finish, print_diagnostics, print_json, usage_error
 from ._cmd_options import (
     MODS_OPTION,
     POLICY_OPTION,
     STRICT_OPTION,
     choose_policy,
+    open_trace_or_exit,
     require_mods_dir,
     require_writable,
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from ..replay._replay import ReplayReport, replay
+from ..replay import ReplayReport, replay
 from ._cli_common import JSON_OPTION, console, finish, print_diagnostics, print_json, usage_error
 from ._cmd_options import MODS_OPTION, POLICY_OPTION, choose_policy, require_mods_dir
 

@@ -17,16 +17,11 @@ import typer
 
 from host_api import Diagnostic, DiagnosticCode, ModhostError, any_error
 
-from ..core._frame import Presenter, PresentMode
-from ..core._host import Host
-from ..core._report import RunReport
-from ..core._scheduler import DEFAULT_HZ
-from ..gameplay._heap import settle_heap
-from ..profile._profile_overlay import TOGGLE_KEY, ProfileOverlay
-from ..profile._profile_report import TrendWatcher
-from ..profile._trace import TraceFanout, open_trace_or_exit
-from ..reload._reload import ReloadResult
-from ..replay._replay import RunIO
+from ..core import DEFAULT_HZ, Host, Presenter, PresentMode, RunReport
+from ..gameplay import settle_heap
+from ..profile import TOGGLE_KEY, ProfileOverlay, TraceFanout, TrendWatcher
+from ..reload import ReloadResult
+from ..replay import RunIO
 from ._cli_common import (
     JSON_OPTION,
     console,
@@ -43,6 +38,7 @@ from ._cmd_options import (
     STRICT_OPTION,
     PolicyChoice,
     choose_policy,
+    open_trace_or_exit,
     require_mods_dir,
     require_writable,
     strict_failed,
@@ -283,7 +279,7 @@ def _run_watching(
 
     Every reload is printed (on stderr under ``--json``) and shown on the overlay.
     """
-    from ..reload._watcher import ModWatcher
+    from ..reload import ModWatcher
 
     host = ticking.host
     try:
@@ -372,7 +368,7 @@ def _closed_by_user(presenter: Presenter | None) -> bool:
 
 def _open_presenter(mode: PresentMode, extra: list[Diagnostic]) -> Presenter | None:
     try:
-        from ..present._presentation import open_presenter
+        from ..present import open_presenter
     except ImportError as exc:
         extra.append(_render_problem(f"rendering is not available in this build: {exc}"))
         return None

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print the JSON Schema of mod.toml, for editors that validate TOML."""
         if profile:
-            from ..profile._profile_report import profile_json_schema
+            from ..profile import profile_json_schema
 
             print_json(profile_json_schema())
             return

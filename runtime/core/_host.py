@@ -46,7 +46,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -62,19 +62,19 @@ from host_api import (
 from marketplace import record_loaded_mod
 from sandbox import ComponentRuntime, HookFigures, ScriptModule
 
-from ..gameplay._gameplay import Gameplay, GameplayStages
-from ..profile._budgets import BudgetChecker
-from ..profile._profile import Profiler
-from ..reload._reload import Reloader, ReloadResult
 from ._discovery import discover
 from ._events import MAX_EVENTS_PER_TICK, Event, for_receiver
 from ._faults import FaultLedger
+from ._features import installed
 from ._frame import FrameSnapshot, Presenter
 from ._mods import ModInstance, ModLoadFailed, StartedLoad, load_mod, start_load
 from ._prepare import Preparation, plan_discovery
 from ._report import ModReport, ModState, RunReport, Timings
 from ._scheduler import DEFAULT_HZ, Scheduler, Stage
 from ._world import World
+
+if TYPE_CHECKING:
+    from ..reload import ReloadResult
 
 #: Log lines kept per mod for the report.
 LOG_LINES_KEPT: Final = 20
@@ -123,15 +123,18 @@ class Host:
         self._log_sink = log
         self._audit = audit
         self.world: Final = World(log=self._on_log)
-        #: Input, timers, HUD and colliders (runtime.gameplay._gameplay).
-        self.gameplay: Final = Gameplay(self.world, lambda d: self._diagnostics.append(d))
-        gameplay_stages = GameplayStages(self, self.gameplay)
+        features = installed()
+        self._features: Final = features
+        self._diagnostics: list[Diagnostic] = []
+        gameplay, gameplay_stages = features.gameplay(self)
+        #: Input, timers, HUD and colliders (runtime.gameplay), installed through the hooks.
+        self.gameplay: Final = gameplay
         on = self.policy.profile.enabled if profile is None else profile
         # Budgets read the profiler's figures; a trace is written by it.
         on = on or self.policy.budgets.enabled or trace is not None
         #: Per-tick, per-mod and per-hook accounting (None when profiling is off).
         self.profiler: Final = (
-            Profiler(hz=hz, windows_s=self.policy.profile.windows_s, trace=trace) if on else None
+            features.profiler(hz, self.policy.profile.windows_s, trace) if on else None
         )
         self.scheduler: Final = Scheduler(
             hz=hz,
@@ -160,7 +163,6 @@ class Host:
         self._entity_state: dict[str, dict[int, dict[str, Any]]] = {}
         self._unseen: dict[str, list[int]] = {}
         self._logs: dict[str, deque[str]] = {}
-        self._diagnostics: list[Diagnostic] = []
         self._mod_ns: dict[str, int] = {}
         self._presenter: Presenter | None = None
         self._present_every = 1
@@ -169,7 +171,7 @@ class Host:
         #: Per component export: calls so far and the fuel its last sampled call used.
         self._export_fuel: dict[tuple[int, str], tuple[int, int]] = {}
         self._closed = False
-        self._reloader = Reloader(self)
+        self._reloader = features.reloader(self)
         #: Mods whose loads were started ahead (loading_ahead), not yet loaded.
         self._started: dict[str, StartedLoad] = {}
         base = base_dir if base_dir is not None else mods_dir.resolve().parent
@@ -211,7 +213,7 @@ class Host:
                 self.load_mod(mod_id)
         self._reloader.remember()
         if self.policy.budgets.enabled:
-            BudgetChecker(self).attach()
+            self._features.attach_budgets(self)
         return prep
 
     def loading_ahead(self, order: Iterable[str]) -> Generator[str, None, None]:

@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from host_api import Collider, RayHit, Vec3
 
-from ..core._world import World
+from ..core import World
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

@@ -40,16 +40,14 @@ from host_api import (
     Vec3,
 )
 
-from ..core._events import Event, copy_payload, for_receiver
-from ..core._world import World
+from ..core import Event, World, copy_payload, for_receiver
 from ._collisions import MAX_CANDIDATES, MAX_CONTACTS, Colliders, Contact, within_radius
 from ._hud import Hud
 from ._input import InputState
 from ._timers import Timer, Timers
 
 if TYPE_CHECKING:
-    from ..core._host import Host
-    from ..core._mods import ModInstance
+    from ..core import Host, ModInstance
 
 #: The ``event.source`` of events the host makes (input, collisions).
 HOST_SOURCE = "host"

@@ -33,11 +33,11 @@ from panda3d.core import (
     WindowProperties,
 )
 
+from ._errors import PresentationUnavailable
 from ._panda_batch import Batch
 from ._panda_camera import VIEW_DIRECTION
 from ._panda_lights import add_lights
 from ._panda_models import Template
-from ._presentation import PresentationUnavailable
 
 #: Side of an impostor picture in pixels (a power of two, for mipmaps).
 PICTURE_PX = 64

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from panda3d.core import GeomNode, NodePath, OrthographicLens, TextNode
 
-from ..core._frame import FrameSnapshot
+from ..core import FrameSnapshot
 
 #: Text height as a fraction of the screen's half-height.
 TEXT_SCALE = 0.075

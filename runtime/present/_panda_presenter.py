@@ -39,14 +39,14 @@ from panda3d.core import (
 )
 from panda3d.core import Filename as PandaFilename
 
-from ..core._frame import FrameSnapshot, PresentMode
+from ..core import FrameSnapshot, PresentMode
+from ._errors import PresentationUnavailable, PresenterClosed, ScreenshotFailed
 from ._panda_camera import Framing
 from ._panda_config import apply_config, drop_native_noise, quiet_display
 from ._panda_impostor import ImpostorBaker
 from ._panda_kinds import style_for
 from ._panda_overlay import Overlay
 from ._panda_scene import Scene
-from ._presentation import PresentationUnavailable, PresenterClosed, ScreenshotFailed
 
 #: Horizontal field of view of the 3D camera, degrees.
 FOV_DEG: Final = 50.0

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from panda3d.core import NodePath
 
-from ..core._frame import FrameSnapshot
+from ..core import FrameSnapshot
 from ._panda_batch import Batch
 from ._panda_camera import ELEVATION_DEG
 from ._panda_faces import bold_face

@@ -12,12 +12,7 @@ never loads Panda3D. The decision of which output to open is made here, up front
   way it reports one ``PRESENTATION_FALLBACK`` info diagnostic and no Panda3D error lines, and
   the returned presenter's ``mode`` is ``"offscreen"``.
 
-Exceptions (all below :class:`host_api.ModhostError`)::
-
-    PresentationError
-    ├── PresentationUnavailable   PRESENTATION_UNAVAILABLE: no renderer at all
-    ├── ScreenshotFailed          SCREENSHOT_FAILED: the PNG could not be written
-    └── PresenterClosed           HOST_INTERNAL_ERROR: a closed presenter was used (host bug)
+The exceptions it raises live in ``_errors`` (the Panda3D modules raise them too).
 """
 
 from __future__ import annotations
@@ -26,36 +21,24 @@ import os
 import sys
 from collections.abc import Callable
 
-from host_api import Diagnostic, DiagnosticCode, ModhostError
+from host_api import Diagnostic, DiagnosticCode
 
-from ..core._frame import Presenter, PresentMode
+from ..core import Presenter, PresentMode
+from ._errors import (
+    PresentationError as PresentationError,
+)
+from ._errors import (
+    PresentationUnavailable as PresentationUnavailable,
+)
+from ._errors import (
+    PresenterClosed as PresenterClosed,
+)
+from ._errors import (
+    ScreenshotFailed as ScreenshotFailed,
+)
 
 #: Receives the info diagnostics opening a presenter produces (the fallback note).
 Reporter = Callable[[Diagnostic], None]
-
-
-class PresentationError(ModhostError):
-    """Root of the presentation errors."""
-
-    code = DiagnosticCode.PRESENTATION_UNAVAILABLE
-
-
-class PresentationUnavailable(PresentationError):
-    """No renderer could be opened, not even the offscreen software one."""
-
-    code = DiagnosticCode.PRESENTATION_UNAVAILABLE
-
-
-class ScreenshotFailed(PresentationError):
-    """The screenshot could not be read back or written to the path given."""
-
-    code = DiagnosticCode.SCREENSHOT_FAILED
-
-
-class PresenterClosed(PresentationError):
-    """A closed presenter was drawn to or asked for a screenshot: a bug in the caller."""
-
-    code = DiagnosticCode.HOST_INTERNAL_ERROR
 
 
 def display_available(environ: dict[str, str] | os._Environ[str] | None = None) -> bool:

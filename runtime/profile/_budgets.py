@@ -24,7 +24,7 @@ from host_api import Diagnostic, DiagnosticCode
 from ._profile import HOST_SIDE
 
 if TYPE_CHECKING:
-    from ..core._host import Host
+    from ..core import Host
 
 _RUNG: Final[dict[str, int]] = {"warn": 0, "throttle": 1, "quarantine": 2}
 

@@ -33,7 +33,7 @@ from typing import Any, Final, Protocol
 
 import numpy as np
 
-from ..core._scheduler import STAGE_ORDER, Stage
+from ..core import STAGE_ORDER, Stage
 
 #: Distinct event names counted; later names share one ``(other)`` bucket.
 MAX_EVENT_NAMES: Final = 256

@@ -20,7 +20,7 @@ import numpy as np
 from ._profile import HOST_SIDE
 
 if TYPE_CHECKING:
-    from ..core._host import Host
+    from ..core import Host
 
 TOGGLE_KEY: Final = "f3"
 GRAPH_SECONDS: Final = 4

@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from host_api import Diagnostic
 
-from ..core._scheduler import STAGE_ORDER
+from ..core import STAGE_ORDER
 from ._profile import HOST_SIDE, HookTotal, Profiler
 
 if TYPE_CHECKING:
-    from ..core._host import Host
+    from ..core import Host
 
 PROFILE_SCHEMA_VERSION: Final = 1
 

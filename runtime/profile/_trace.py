@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import IO, Any, Final
 
-from ..core._scheduler import STAGE_ORDER
+from ..core import STAGE_ORDER
 from ._profile import HookSample
 
 #: Events written per trace before it is cut short (about 150 MB of JSON).
@@ -229,17 +229,6 @@ def open_trace(json_path: Path | None, csv_path: Path | None) -> TraceFanout | N
             table.close()
         raise
     return TraceFanout(trace, table)
-
-
-def open_trace_or_exit(json_path: Path | None, csv_path: Path | None) -> TraceFanout | None:
-    """:func:`open_trace` for the CLI: a file that cannot be created is a usage error (exit 2),
-    before the world runs."""
-    from ..cli._cli_common import usage_error
-
-    try:
-        return open_trace(json_path, csv_path)
-    except OSError as exc:
-        usage_error(f"trace file cannot be written: {exc.strerror or exc} ({exc.filename})")
 
 
 def _ms(ns: int) -> str:

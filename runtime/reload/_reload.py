@@ -58,14 +58,12 @@ from typing import TYPE_CHECKING, Final
 from host_api import Diagnostic, DiagnosticCode, Manifest
 from resolver import ModCandidate
 
-from ..core._discovery import Discovery, discover, mod_folders
-from ..core._mods import ModInstance
-from ..core._prepare import Preparation, plan_discovery
+from ..core import Discovery, ModInstance, Preparation, discover, mod_folders, plan_discovery
 from ._reload_apply import Checkpoint, ReloadFailed, Transaction, dedupe_tail, forget, replace_items
 from ._watcher import folder_fingerprint
 
 if TYPE_CHECKING:
-    from ..core._host import Host
+    from ..core import Host
 
 #: Reload results kept for the overlay and tools (:attr:`Reloader.history`).
 HISTORY: Final = 20

@@ -18,12 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from host_api import Diagnostic, ModhostError, foreign_type
 
-from ..core._mods import ModInstance
-from ..core._prepare import Preparation
-from ..core._world import WorldCheckpoint
+from ..core import ModInstance, Preparation, WorldCheckpoint
 
 if TYPE_CHECKING:
-    from ..core._host import Host
+    from ..core import Host
 
 
 class ReloadFailed(ModhostError):

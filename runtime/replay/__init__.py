@@ -3,3 +3,13 @@
 May import: runtime.core, runtime.gameplay, runtime.present (its panda-free key tables),
 host_api.
 """
+
+__all__ = [
+    "ReplayReport",
+    "RunIO",
+    "replay",
+]
+
+from ._replay import ReplayReport as ReplayReport
+from ._replay import RunIO as RunIO
+from ._replay import replay as replay

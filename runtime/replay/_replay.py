@@ -39,9 +39,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from host_api import Diagnostic, DiagnosticCode, HostPolicy, ModhostError
 from marketplace import hash_mod_folder
 
-from ..core._host import Host
-from ..core._scheduler import Stage
-from ..gameplay._input import InputEvent, InputFileInvalid, check_event, load_input_file
+from ..core import Host, Stage
+from ..gameplay import InputEvent, InputFileInvalid, check_event, load_input_file
 
 FORMAT: Final = "modhost-replay"
 VERSION: Final = 1
@@ -521,7 +520,7 @@ class RunIO:
         window = getattr(presenter, "_output", None)
         if window is None:
             return
-        from ..present._panda_input import WindowInput
+        from ..present import WindowInput
 
         source = WindowInput(window)
         state, world = self._host.gameplay.input, self._host.world
