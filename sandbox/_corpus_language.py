@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._corpus import (
+from ._corpus_attack import (
     CPU,
     DENIED,
     ERROR,

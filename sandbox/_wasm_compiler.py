@@ -77,7 +77,7 @@ def compile_out_of_process(binary: bytes, *, host_memory: bool) -> bytes:
     """The serialized artifact of component ``binary``, compiled in a child under limits.
 
     :param host_memory: the host engine allocates memories itself (a code-generation setting
-        the child must match, see ``_wasm_engine.engine_config``).
+        the child must match, see ``_wasm_config.engine_config``).
     :raises CompileRefused: not a valid component.
     :raises CompileOverLimit: the compile hit a limit (the child is gone).
     """
@@ -132,7 +132,7 @@ def _main(argv: list[str]) -> int:
     import wasmtime
     from wasmtime.component import Component
 
-    from ._wasm_engine import engine_config
+    from ._wasm_config import engine_config
 
     engine = wasmtime.Engine(engine_config(host_memory=memory == "host-memory"))
     try:

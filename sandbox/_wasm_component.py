@@ -31,7 +31,8 @@ from ._wasm_compiler import CompileOverLimit
 from ._wasm_engine import MAX_COMPONENT_BYTES, ComponentFileRefused, WasmEngine
 from ._wasm_errors import CompileLimitExceeded, ComponentLoadFailed, translate_trap
 from ._wasm_fast import FastExport, WallClock, address
-from ._wasm_host import HostBindings, HostCallTimeout, build_linker
+from ._wasm_host import HostBindings, HostCallTimeout
+from ._wasm_link import build_linker
 from ._wasm_memory import MemoryBudget, MemoryOwner
 from ._wasm_types import check_exports, check_imports
 

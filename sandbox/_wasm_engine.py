@@ -22,27 +22,12 @@ from wasmtime.component import Component
 
 from ._errors import SandboxClosed
 from ._wasm_cache import ArtifactCache
+from ._wasm_config import MAX_WASM_STACK as MAX_WASM_STACK
+from ._wasm_config import engine_config as engine_config
 from ._wasm_memory import SUPPORTED, host_memory
 
 #: Milliseconds between epoch ticks; a deadline of ``timeout_ms`` is this many ticks or more.
 EPOCH_INTERVAL_MS: Final = 1.0
-#: Bytes of native stack wasm code may use (a bounded stack turns runaway recursion into a
-#: clean "call stack exhausted" trap). Language-runtime guests need the headroom.
-MAX_WASM_STACK: Final = 1024 * 1024
-
-
-def engine_config(*, host_memory: bool) -> wasmtime.Config:
-    """The engine settings that shape generated code, shared with the compiler child
-    (``_wasm_compiler``): an artifact only deserializes into an engine configured alike."""
-    config = wasmtime.Config()
-    config.consume_fuel = True
-    config.epoch_interruption = True
-    config.max_wasm_stack = MAX_WASM_STACK
-    config.wasm_component_model = True
-    if host_memory:
-        # Copy-on-write memory images need wasmtime's own mmap memories (see HostMemory).
-        config.memory_init_cow = False
-    return config
 
 
 def wasmtime_version() -> str:

@@ -16,12 +16,10 @@ import json
 from collections.abc import Callable
 from typing import Any, Final, Protocol, final
 
-from wasmtime import Engine
-from wasmtime.component import Linker, Record, Variant
+from wasmtime.component import Record, Variant
 
 from host_api import (
     WIT_HOST_FUNCTIONS,
-    WIT_HOST_INTERFACE,
     EntityView,
     HostAPI,
     ModFault,
@@ -229,31 +227,3 @@ def _maybe_entity(view: EntityView | None) -> Record | None:
 
 def _none(_: object) -> None:
     return None
-
-
-def build_linker(
-    engine: Engine, bindings: HostBindings, *, wasi: bool, fast: bool
-) -> tuple[Linker, object]:
-    """A linker defining the host interface for one mod instance (and WASI if granted).
-
-    Never ``define_unknown_imports_as_traps``: a component importing anything else fails to
-    instantiate (and is reported by name before that, see ``check_imports``).
-
-    :param fast: register raw C callbacks (``_wasm_fast``) instead of ``add_func``.
-    :returns: the linker, and an object that must live as long as it (the raw handlers).
-    """
-    linker = Linker(engine)
-    keep: object = None
-    with linker.root() as root, root.add_instance(WIT_HOST_INTERFACE) as host:
-        from ._wasm_fast import add_fast_functions
-
-        if fast:
-            keep = add_fast_functions(host, bindings)
-        else:
-            for name, fn in bindings.functions().items():
-                if name not in RAW_ONLY_RESULTS:
-                    host.add_func(name, fn)
-            keep = add_fast_functions(host, bindings, only=RAW_ONLY_RESULTS)
-    if wasi:
-        linker.add_wasip2()
-    return linker, keep
