@@ -134,6 +134,12 @@ SUBPACKAGES: dict[str, dict[str, set[str]]] = {
         "replay": {"core", "gameplay", "present"},
         "cli": {"core", "gameplay", "profile", "reload", "replay", "present"},
     },
+    "sandbox": {
+        "base": set(),
+        "python": {"base"},
+        "wasm": {"base"},
+        "audit": {"base", "python", "wasm"},
+    },
 }
 
 

@@ -26,7 +26,7 @@ from host_api import (
     Limits,
 )
 
-from ._errors import SandboxClosed
+from ..base import SandboxClosed
 from ._wasm_compiler import CompileOverLimit
 from ._wasm_engine import MAX_COMPONENT_BYTES, ComponentFileRefused, WasmEngine
 from ._wasm_errors import CompileLimitExceeded, ComponentLoadFailed, translate_trap

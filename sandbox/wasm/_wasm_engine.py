@@ -20,7 +20,7 @@ from typing import Final, final
 import wasmtime
 from wasmtime.component import Component
 
-from ._errors import SandboxClosed
+from ..base import SandboxClosed
 from ._wasm_cache import ArtifactCache
 from ._wasm_config import MAX_WASM_STACK as MAX_WASM_STACK
 from ._wasm_config import engine_config as engine_config

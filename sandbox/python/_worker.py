@@ -43,7 +43,7 @@ from host_api import (
     foreign_type,
 )
 
-from ._errors import ScriptFault, ScriptRejected
+from ..base import ScriptFault, ScriptRejected
 from ._fuel import GC_PAUSES
 from ._restricted import RestrictedSandbox
 

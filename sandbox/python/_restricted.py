@@ -25,20 +25,22 @@ from typing import Any, ClassVar, Final
 
 from host_api import DiagnosticCode, HostCallFailed, Limits, ModhostError
 
-from ._builtins import EXCEPTIONS, Printer, build_builtins, loop_range
-from ._classes import GuestTypes
-from ._compiler import ScriptCheck, check_script
-from ._engine import HOOKS, ScriptModule, ScriptSandbox
-from ._errors import (
+from ..base import (
+    HOOKS,
     ForbiddenAccess,
     FuelExhausted,
     MemoryLimitExceeded,
     RecursionLimitExceeded,
     ScriptFault,
+    ScriptModule,
     ScriptRaised,
     ScriptRejected,
+    ScriptSandbox,
     ScriptTimeout,
 )
+from ._builtins import EXCEPTIONS, Printer, build_builtins, loop_range
+from ._classes import GuestTypes
+from ._compiler import ScriptCheck, check_script
 from ._format import StrFormat
 from ._fuel import Meter
 from ._guards import MAX_INT_BITS, NUMBERS, Guards

@@ -2,7 +2,7 @@
 
 Compiling is work a component's author controls: 180 KB of nested blocks with results take
 cranelift half a minute and nearly 2 GB. So the host never compiles a component of more than
-:data:`IN_PROCESS_MAX` bytes itself: a child process (``python -m sandbox._wasm_compiler``)
+:data:`IN_PROCESS_MAX` bytes itself: a child process (``python -m sandbox.wasm._wasm_compiler``)
 builds an engine with the host's code-generation settings, compiles under ``RLIMIT_AS`` and
 ``RLIMIT_CPU`` and writes the serialized artifact; the host deserializes it (milliseconds).
 A child that runs out of memory or CPU time, or past the wall-clock timeout, is
@@ -85,7 +85,7 @@ def compile_out_of_process(binary: bytes, *, host_memory: bool) -> bytes:
     with tempfile.TemporaryDirectory(prefix="modhost-compile-") as tmp:
         source, target = Path(tmp) / "in.wasm", Path(tmp) / "out.cwasm"
         source.write_bytes(binary)
-        args = [sys.executable, "-m", "sandbox._wasm_compiler", str(source), str(target)]
+        args = [sys.executable, "-m", "sandbox.wasm._wasm_compiler", str(source), str(target)]
         args += ["host-memory" if host_memory else "wasmtime-memory"]
         args += [str(limits.memory_bytes), str(limits.cpu_seconds)]
         try:

@@ -37,10 +37,17 @@ from host_api import (
     ScriptContext,
 )
 
-from . import _errors
+from .. import base
+from ..base import (
+    MemoryLimitExceeded,
+    ScriptFault,
+    ScriptModule,
+    ScriptRaised,
+    ScriptRejected,
+    ScriptSandbox,
+    ScriptTimeout,
+)
 from ._compiler import check_script
-from ._engine import ScriptModule, ScriptSandbox
-from ._errors import ScriptFault, ScriptRaised, ScriptRejected, ScriptTimeout
 from ._fuel import kill_margin, wall_limit
 from ._pool import WorkerPool, default_pool
 from ._restricted import compiled
@@ -419,7 +426,7 @@ class ProcessSandbox(ScriptSandbox):
     def _crashed(self) -> ScriptFault:
         code = self._proc.exitcode if self._proc is not None else None
         self._stop_worker(kill=True)
-        return _errors.MemoryLimitExceeded(
+        return MemoryLimitExceeded(
             f"the mod's worker process died (exit code {code}), most likely over its "
             f"address-space limit ({self.limits.memory_mb} MB of script data)",
             mod_id=self.mod_id,
@@ -428,7 +435,7 @@ class ProcessSandbox(ScriptSandbox):
         )
 
     def _rebuild(self, data: dict[str, Any], path: str) -> ScriptFault | ScriptRejected:
-        cls = getattr(_errors, data["cls"], None)
+        cls = getattr(base, data["cls"], None)
         if not (isinstance(cls, type) and issubclass(cls, ScriptFault | ScriptRejected)):
             cls = ScriptRaised
         fault = cls(

@@ -21,7 +21,7 @@ from typing import Final, Literal
 
 from host_api import WIT_HOST_SIGNATURES
 
-from ._wasm_text import WORLD_EXPORTS, component
+from ..wasm import WORLD_EXPORTS, component
 
 ComponentAttackClass = Literal["abi", "api-abuse", "resource", "load"]
 #: How the attack's file is made: component text, or a hostile file of another kind.

@@ -17,11 +17,10 @@ from pathlib import Path
 from host_api import Diagnostic, Limits, ModhostError, ScriptContext
 from host_api.testing import recording_api
 
+from ..python import create_sandbox
+from ..wasm import WasmEngine, load_component
 from ._corpus import ATTACKS, Attack, AttackClass
-from ._factory import create_sandbox
-from ._wasm_component import load_component
 from ._wasm_corpus import COMPONENT_ATTACKS, ComponentAttack
-from ._wasm_engine import WasmEngine
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from host_api import Limits
 
-from ._engine import ScriptSandbox
+from ..base import ScriptSandbox
 
 Tier = Literal["inprocess", "process"]
 #: Tier names as they appear in ``[sandbox] tier`` and in reports.

@@ -8,7 +8,7 @@
     │   ├── CompileLimitExceeded          WASM_COMPILE_LIMIT: compile time, memory, file size
     │   └── UnknownImport                 WASM_UNKNOWN_IMPORT: imports outside world `mod`
     │       └── ImportTypeMismatch        ... or a host function under another type
-    └── ScriptFault (sandbox._errors)     a call trapped or hit a limit:
+    └── ScriptFault (sandbox.base._errors)     a call trapped or hit a limit:
         FuelExhausted, ScriptTimeout, MemoryLimitExceeded, RecursionLimitExceeded, GuestTrap
 
 :func:`translate_trap` is the boundary: every ``wasmtime.WasmtimeError`` raised by a guest call
@@ -22,7 +22,7 @@ from typing import Any
 
 from host_api import DiagnosticCode, ModFault
 
-from ._errors import (
+from ..base import (
     FuelExhausted,
     GuestTrap,
     MemoryLimitExceeded,

@@ -64,7 +64,7 @@ def _context() -> Any:
         import multiprocessing
 
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sandbox._worker"])
+        ctx.set_forkserver_preload(["sandbox.python._worker"])
         _CONTEXT = ctx
     return _CONTEXT
 
@@ -321,7 +321,7 @@ def _main_not_rerun() -> Iterator[None]:
     A forkserver child re-executes the parent's main *file* unless ``__main__`` has a spec;
     for the ``modhost`` console script that means importing the whole CLI (hundreds of ms)
     in every worker. A spec named ``__main__`` tells the child to leave main alone; the
-    worker needs nothing from it (its entry point is ``sandbox._worker``).
+    worker needs nothing from it (its entry point is ``sandbox.python._worker``).
     """
     main = sys.modules.get("__main__")
     patch = main is not None and getattr(main, "__spec__", None) is None
