@@ -17,7 +17,7 @@ next paced tick and running it). Target: p95 under 100 ms (the AstraWeave plan's
 
 Both sandbox tiers are measured: ``inprocess`` and ``process`` (the policy default, a
 worker process per mod; every reloaded mod takes a warm spare worker from the pool, see
-``sandbox/_pool.py``).
+``sandbox/python/_pool.py``).
 
 Baseline, measured in the same run: a cold start of the same folder (``Host`` + ``load``),
 what a restart would cost instead of a reload.

@@ -140,6 +140,8 @@ SUBPACKAGES: dict[str, dict[str, set[str]]] = {
         "wasm": {"base"},
         "audit": {"base", "python", "wasm"},
     },
+    # The submission flow and install stay at the root; server/ and client/ sit above it.
+    "marketplace": {"signing": set(), "store": set()},
 }
 
 

@@ -9,7 +9,7 @@ KEY-----``), the formats ``openssl genpkey -algorithm ed25519`` and ``openssl pk
 write. A key id is the first 32 hex digits (128 bits) of the SHA-256 of the raw public key.
 
 ``cryptography.exceptions.InvalidSignature`` is translated to
-:class:`~marketplace._sigerrors.SignatureInvalid` here, in :func:`verify_raw`, and nowhere else.
+:class:`SignatureInvalid` here, in :func:`verify_raw`, and nowhere else.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ that must stop (``sign`` with a bad key, a folder that cannot be hashed)::
                                           is unreadable (a host problem, not the mod's)
 
 ``cryptography.exceptions.InvalidSignature`` becomes :class:`SignatureInvalid` in exactly one
-place, :func:`marketplace._signing.verify_raw`.
+place, :func:`marketplace.signing._signing.verify_raw`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 This is the policy-free layer: :func:`verify_mod` answers *valid*, *invalid*, *untrusted* or
 *missing* for a given set of trusted keys (the marketplace passes an author's registered key;
-the host passes the keys of its policy through :mod:`marketplace._trust`). It collects the
+the host passes the keys of its policy through :mod:`marketplace.signing._trust`). It collects the
 problem as data and never raises for anything a mod can cause.
 """
 

@@ -22,13 +22,13 @@ for the accepted-versions file.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._model import utc_now
 from ._sigerrors import TrustConfigError
 from ._statefile import locked, read_capped, write_state
 
@@ -116,7 +116,7 @@ class VouchedKeys:
                 author=author,
                 market=market,
                 mods=mods,
-                added_at=old.added_at if old else utc_now(),
+                added_at=old.added_at if old else _utc_now(),
             )
             if new != old:
                 records[key_id] = new
@@ -140,3 +140,8 @@ def vouched_path(data_dir: Path) -> Path:
 def keys_for_mod(records: Mapping[str, VouchedKey], mod_id: str) -> frozenset[str]:
     """The key ids vouched for on ``mod_id``."""
     return frozenset(k for k, v in records.items() if mod_id in v.mods)
+
+
+def _utc_now() -> str:
+    """The current time as the store writes it (ISO-8601 UTC, microseconds)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
