@@ -27,8 +27,9 @@ from sandbox.python._stdlib import MODULES, Kit, Modules
 #: Types a walk may end on: values, the script's own kinds of objects, and our facades.
 SAFE_MODULES = {"builtins", "host_api._ctx", "host_api._world_port", "sandbox.python._guards",
                 "sandbox.python._builtins", "types", "math", "sandbox.python._stdlib",
-                "sandbox.python._stdlib_types", "sandbox.python._classes", "functools", "collections",
-                "enum", "typing", "itertools", "operator", "dataclasses"}  # fmt: skip
+                "sandbox.python._stdlib_types", "sandbox.python._classes", "functools",
+                "collections", "enum", "typing", "itertools", "operator",
+                "dataclasses"}  # fmt: skip
 DANGEROUS = (types.FrameType, types.CodeType, types.ModuleType, types.TracebackType)
 
 
