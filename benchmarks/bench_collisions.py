@@ -24,9 +24,9 @@ import numpy as np
 from benchmarks._timing import best_of
 from host_api import Collider, HostPolicy
 from runtime import Host
-from runtime._collisions import Colliders
-from runtime._replay import Recorder
-from runtime._world import World
+from runtime.core._world import World
+from runtime.gameplay._collisions import Colliders
+from runtime.replay._replay import Recorder
 
 SIZES = (1_000, 10_000)
 TICKS = 50

@@ -1,6 +1,6 @@
 """Hot reload: latency from a file write to the first tick running the new code, and memory.
 
-The world runs as ``modhost run --watch`` runs it: a real :class:`~runtime._watcher.ModWatcher`
+The world runs as ``modhost run --watch`` runs it: a real ``ModWatcher``
 on a temporary ``mods/`` folder, ticks paced at 60 Hz, changes reloaded between ticks. Each
 sample saves a file the way an editor does (temp file, rename) and measures, with the clock
 read outside the mods, until the end of the first tick after the reload (for the script
@@ -17,7 +17,7 @@ next paced tick and running it). Target: p95 under 100 ms (the AstraWeave plan's
 
 Both sandbox tiers are measured: ``inprocess`` and ``process`` (the policy default, a
 worker process per mod; every reloaded mod takes a warm spare worker from the pool, see
-``sandbox/_pool.py``).
+``sandbox/python/_pool.py``).
 
 Baseline, measured in the same run: a cold start of the same folder (``Host`` + ``load``),
 what a restart would cost instead of a reload.
@@ -45,8 +45,8 @@ from pathlib import Path
 
 from host_api import HostPolicy
 from runtime import Host
-from runtime._heap import settle_heap
-from runtime._watcher import ModWatcher
+from runtime.gameplay._heap import settle_heap
+from runtime.reload._watcher import ModWatcher
 
 #: Samples per edit, per sandbox tier.
 SAMPLES = {"inprocess": (60, 60), "process": (60, 60)}

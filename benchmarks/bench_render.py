@@ -33,9 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks._timing import best_of
-from runtime._frame import FrameSnapshot
-from runtime._panda_presenter import WINDOW_MODULE, WINDOW_MODULE_ENV, PandaPresenter
-from runtime._presentation import open_presenter
+from runtime.core._frame import FrameSnapshot
+from runtime.present._panda_presenter import WINDOW_MODULE, WINDOW_MODULE_ENV, PandaPresenter
+from runtime.present._presentation import open_presenter
 
 SIZE = (960, 540)
 KINDS = ("wanderer", "coin", "guard", "wall", "crate")

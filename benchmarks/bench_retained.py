@@ -14,7 +14,7 @@ import time
 from host_api import Limits, ScriptContext
 from host_api.testing import recording_api
 from sandbox import create_sandbox
-from sandbox._memory import retained_bytes
+from sandbox.python._memory import retained_bytes
 
 from ._timing import best_of
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from host_api import ALL_CAPABILITIES, HostAPI, Limits, ScriptContext, grant
-from runtime._world import World
+from runtime.core._world import World
 from sandbox import ScriptFault, ScriptModule, create_sandbox
 
 ARITHMETIC = """

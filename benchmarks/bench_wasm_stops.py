@@ -25,8 +25,8 @@ from statistics import median
 from host_api import WIT_HOST_SIGNATURES, Limits, ModhostError
 from host_api.testing import FakeWorld, recording_api
 from sandbox import COMPONENT_ATTACKS, WasmComponent, WasmEngine
-from sandbox._audit import run_component_attack
-from sandbox._wasm_text import component
+from sandbox.audit._audit import run_component_attack
+from sandbox.wasm._wasm_text import component
 
 TIMEOUT_MS = 20
 LIMITS = Limits(fuel=10_000_000_000, memory_mb=16, timeout_ms=TIMEOUT_MS)

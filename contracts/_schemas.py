@@ -20,7 +20,7 @@ _MAX_DEPTH = 12
 
 def _sources() -> dict[str, tuple[Direction, Callable[[], dict[str, Any]]]]:
     from host_api import HostPolicy, manifest_json_schema
-    from runtime._report import CheckReport, RunReport
+    from runtime.core._report import CheckReport, RunReport
 
     return {
         "mod-toml": ("input", manifest_json_schema),

@@ -50,7 +50,7 @@ def _command_section(command: Any, path: list[str], parent: Any) -> list[str]:
 
 
 def cli_page() -> str:
-    from runtime._cli import build_app
+    from runtime.cli._cli import build_app
 
     command = typer.main.get_command(build_app())
     intro = [
@@ -104,7 +104,7 @@ def wit_page() -> str:
 
 def pages() -> dict[str, str]:
     from host_api import HostPolicy, manifest_json_schema
-    from runtime._report import CheckReport, RunReport
+    from runtime.core._report import CheckReport, RunReport
 
     return {
         "reference/cli.md": cli_page(),

@@ -61,7 +61,7 @@ class DiagnosticCode(StrEnum):
     WASM_UNKNOWN_IMPORT = "WASM_UNKNOWN_IMPORT"
     # The sandbox security suite (modhost sandbox audit): an attack was not stopped.
     SANDBOX_AUDIT_FAILED = "SANDBOX_AUDIT_FAILED"
-    # Presentation (runtime/_presentation.py).
+    # Presentation (runtime/present/_presentation.py).
     PRESENTATION_FALLBACK = "PRESENTATION_FALLBACK"
     PRESENTATION_UNAVAILABLE = "PRESENTATION_UNAVAILABLE"
     SCREENSHOT_FAILED = "SCREENSHOT_FAILED"

@@ -27,7 +27,7 @@ class _Section(BaseModel):
 
 
 class SigningPolicy(_Section):
-    """``[signing]``: which signatures a mod needs to load (see ``marketplace._trust``)."""
+    """``[signing]``: which signatures a mod needs to load (see ``marketplace.signing._trust``)."""
 
     #: ``strict``: unsigned, invalid or untrusted mods do not load; ``dev``: they load with a
     #: warning. Links in a mod folder and rollbacks are refused under both.

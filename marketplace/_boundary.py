@@ -13,7 +13,7 @@ import sqlite3
 import zipfile
 import zlib
 
-from ._errors import MarketError, MarketIOFailed, PackageUnsafe
+from .store import MarketError, MarketIOFailed, PackageUnsafe
 
 
 def as_market_error(exc: BaseException) -> MarketError | None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from host_api import DiagnosticCode
 
 from ._gates import GateSubject, skipped
-from ._model import Finding
-from ._signing import parse_public_key
-from ._sigverify import verify_mod
+from .signing import parse_public_key, verify_mod
+from .store import Finding
 
 
 class SignatureGate:

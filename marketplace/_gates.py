@@ -30,12 +30,9 @@ from host_api import (
     parse_specifier,
 )
 
-from ._errors import PackageUnsafe
-from ._model import Finding, Submission
 from ._package import DEFAULT_LIMITS, PackageLimits, inspect_package, read_member, safe_extract
 from ._staging import default_staging_dir, fault_point, work_folder
-from ._states import State
-from ._store import TAKEN_STATES, MarketStore
+from .store import TAKEN_STATES, Finding, MarketStore, PackageUnsafe, State, Submission
 
 #: Host API versions this marketplace accepts mods for (the ``host`` range must admit one).
 SUPPORTED_HOST_VERSIONS: Final[tuple[Version, ...]] = (HOST_API_VERSION,)

@@ -29,11 +29,8 @@ from typing import Any, Final
 
 from host_api import DiagnosticCode
 
-from ._errors import MarketError
-from ._model import Submission
-from ._sigerrors import SignatureInvalid
-from ._signing import PublicKey, SigningKey, verify_raw
-from ._states import State
+from .signing import PublicKey, SignatureInvalid, SigningKey, verify_raw
+from .store import MarketError, State, Submission
 
 INDEX_FORMAT: Final = 1
 #: Manifest keys an index keeps: what version selection and install read.

@@ -49,16 +49,26 @@ from host_api import (
 )
 from resolver import Release, ReleaseProvider, select_versions
 
-from ._errors import InstallFailed, MarketBusy, PackageUnsafe
-from ._model import Submission
 from ._package import PACKAGE_SUFFIX, safe_extract
-from ._signing import PublicKey, parse_public_key
-from ._sigverify import verify_mod
 from ._staging import exclusive, fault_point
-from ._states import State
-from ._store import MarketStore, sha256_hex
-from ._trust import SignatureChecker
-from ._vouched import VouchedKeys, market_name, vouched_path
+from .signing import (
+    PublicKey,
+    SignatureChecker,
+    VouchedKeys,
+    market_name,
+    parse_public_key,
+    verify_mod,
+    vouched_path,
+)
+from .store import (
+    InstallFailed,
+    MarketBusy,
+    MarketStore,
+    PackageUnsafe,
+    State,
+    Submission,
+    sha256_hex,
+)
 
 #: ``progress(step, done, total)``; step is ``"download"``, ``"verify"`` or ``"install"``.
 InstallProgress = Callable[[str, int, int], None]

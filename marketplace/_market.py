@@ -27,14 +27,6 @@ from packaging.version import Version
 
 from host_api import MANIFEST_FILE, DiagnosticCode, ManifestInvalid
 
-from ._errors import (
-    ConcurrentUpdate,
-    InvalidTransition,
-    MarketForbidden,
-    PackageUnsafe,
-    QuotaExceeded,
-    ValidationFailed,
-)
 from ._gate_signature import SignatureGate
 from ._gates import (
     Gate,
@@ -45,7 +37,6 @@ from ._gates import (
     run_gates,
     version_not_newer,
 )
-from ._model import Finding, HistoryEntry, Submission
 from ._package import (
     DEFAULT_LIMITS,
     PackageLimits,
@@ -54,10 +45,25 @@ from ._package import (
     require_safe,
     stream_entry,
 )
-from ._signing import parse_public_key
 from ._smoke import SmokeGate
-from ._states import GRANTABLE_ROLES, Rule, State, check_transition
-from ._store import Guard, MarketStore
+from .signing import parse_public_key
+from .store import (
+    GRANTABLE_ROLES,
+    ConcurrentUpdate,
+    Finding,
+    Guard,
+    HistoryEntry,
+    InvalidTransition,
+    MarketForbidden,
+    MarketStore,
+    PackageUnsafe,
+    QuotaExceeded,
+    Rule,
+    State,
+    Submission,
+    ValidationFailed,
+    check_transition,
+)
 
 _ID: Final = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 #: Open submissions (draft, review, changes requested) one author may hold at once.

@@ -36,8 +36,7 @@ from typing import Final
 
 from host_api import MANIFEST_FILE, DiagnosticCode
 
-from ._errors import PackageUnsafe
-from ._model import Finding
+from .store import Finding, PackageUnsafe
 
 PACKAGE_SUFFIX: Final = ".modpkg"
 #: Zip timestamps are fixed so the same folder always packs to the same bytes (and digest).

@@ -27,13 +27,10 @@ from packaging.version import Version
 
 from host_api import POLICY_FILE, DiagnosticCode, Manifest, parse_specifier
 
-from ._errors import PackageUnsafe
 from ._gates import GateSubject, skipped
-from ._model import Finding, Submission
 from ._package import safe_extract
 from ._staging import default_staging_dir, work_folder
-from ._states import State
-from ._store import MarketStore
+from .store import Finding, MarketStore, PackageUnsafe, State, Submission
 
 #: Ticks the smoke run simulates ("a few hundred").
 SMOKE_TICKS: Final = 300

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from ._errors import MarketIOFailed
+from .store import MarketIOFailed
 
 #: Environment variable naming the staging root (default: a per-user folder in the system
 #: temporary folder).

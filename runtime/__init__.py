@@ -9,6 +9,8 @@ May import: every other modhost package, numpy, rich, typer, watchfiles, panda3d
 
 __all__ = ["Host", "ReloadResult", "main"]
 
-from ._cli import main as main
-from ._host import Host as Host
-from ._reload import ReloadResult as ReloadResult
+# Plugs gameplay, hot reload and profiling into the core's hooks before any Host is built.
+from . import _wiring  # noqa: F401
+from .cli import main as main
+from .core import Host as Host
+from .reload import ReloadResult as ReloadResult

@@ -36,10 +36,9 @@ import pytest
 
 from host_api import Diagnostic, EntityView, HostPolicy, load_policy
 
-from ._events import Event
-from ._host import Host
-from ._input import InputType, load_input_file
-from ._reload import ReloadResult
+from .core import Event, Host
+from .gameplay import InputType, load_input_file
+from .reload import ReloadResult
 
 
 class Game:

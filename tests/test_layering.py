@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,5 +116,130 @@ def test_panda3d_is_imported_lazily() -> None:
             if module in ("panda3d", "direct"):
                 assert not top or path.name.startswith("_panda"), (
                     f"{path.relative_to(ROOT)}:{line} imports {module} at module level; "
-                    "only runtime/_panda*.py modules (imported lazily) may"
+                    "only runtime/present/_panda*.py modules (imported lazily) may"
                 )
+
+
+# -- inside the packages: subpackages per concern, no import circles ------------------------
+
+#: Per package, the sibling subpackages each subpackage may import. The package root (its
+#: ``__init__`` and the modules beside it) may import every subpackage; none imports the root.
+SUBPACKAGES: dict[str, dict[str, set[str]]] = {
+    "runtime": {
+        "core": set(),
+        "gameplay": {"core"},
+        "reload": {"core"},
+        "profile": {"core"},
+        "present": {"core"},
+        "replay": {"core", "gameplay", "present"},
+        "cli": {"core", "gameplay", "profile", "reload", "replay", "present"},
+    },
+    "sandbox": {
+        "base": set(),
+        "python": {"base"},
+        "wasm": {"base"},
+        "audit": {"base", "python", "wasm"},
+    },
+    # The submission flow and install stay at the root; server/ and client/ sit above it.
+    "marketplace": {"signing": set(), "store": set()},
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES: dict[str, Path] = {_module_name(p): p for _, p in _modules()}
+
+
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """Ids of the nodes under ``if TYPE_CHECKING:`` (annotations only, never run)."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return skip
+
+
+def _internal_imports(name: str, *, annotations: bool) -> list[tuple[str, int]]:
+    """(modhost module, line) for each import of ``name``, function-level ones included;
+    ``from pkg import submodule`` counts as importing the submodule, not the package."""
+    path = MODULES[name]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = set() if annotations else _type_checking_only(tree)
+    here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            found += [(a.name, node.lineno) for a in node.names if a.name in MODULES]
+        elif isinstance(node, ast.ImportFrom):
+            base = here[: len(here) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            subs = [f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in MODULES]
+            found += [(s, node.lineno) for s in subs]
+            if len(subs) < len(node.names) and module in MODULES:
+                found.append((module, node.lineno))
+    return found
+
+
+def test_no_import_cycles_between_modules() -> None:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(MODULES)
+    for name in MODULES:
+        graph.add_edges_from((name, t) for t, _ in _internal_imports(name, annotations=False))
+    graph.remove_edges_from(nx.selfloop_edges(graph))
+    cycles = sorted(nx.simple_cycles(graph), key=len)
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c + c[:1]) for c in cycles[:5])
+
+
+def _subpackage(name: str) -> str | None:
+    """The subpackage a module belongs to (None for the package root)."""
+    parts = name.split(".")
+    if len(parts) < 2 or parts[1] not in SUBPACKAGES.get(parts[0], {}):
+        return None
+    return parts[1]
+
+
+def _in_subpackages() -> list[str]:
+    return sorted(n for n in MODULES if _subpackage(n) is not None)
+
+
+@pytest.mark.parametrize("name", _in_subpackages())
+def test_subpackages_import_in_one_direction(name: str) -> None:
+    package, own = name.split(".")[0], _subpackage(name)
+    assert own is not None
+    for target, line in _internal_imports(name, annotations=False):
+        if target.split(".")[0] != package:
+            continue
+        other = _subpackage(target)
+        assert other is not None, f"{name}:{line} imports the package root ({target})"
+        assert other == own or other in SUBPACKAGES[package][own], (
+            f"{name}:{line} imports {target}; {package}.{own} may import only "
+            f"{sorted(SUBPACKAGES[package][own])}"
+        )
+
+
+def test_subpackage_map_is_complete() -> None:
+    for package, subs in SUBPACKAGES.items():
+        on_disk = {p.parent.name for p in (ROOT / package).glob("*/__init__.py")}
+        assert on_disk <= set(subs) | {"server", "client"}, package
+        for own, allowed in subs.items():
+            assert allowed <= set(subs) - {own}, (package, own)
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_reaches_into_another_subpackage(name: str) -> None:
+    """Subpackages are used through their ``__init__``: their underscored modules are theirs."""
+    own = name.split(".")[:-1] if MODULES[name].name != "__init__.py" else name.split(".")
+    for target, line in _internal_imports(name, annotations=True):
+        parts = target.split(".")
+        private = next((i for i, p in enumerate(parts) if p.startswith("_")), None)
+        if private is None or private < 2:
+            continue  # a package's own root modules, or a public module
+        owner = parts[:private]
+        assert own[: len(owner)] == owner, (
+            f"{name}:{line} imports {target}: use {'.'.join(owner)} (its __init__) instead"
+        )

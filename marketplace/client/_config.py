@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from host_api import write_atomically
 
-from .._errors import StoreConfigError
+from ..store import StoreConfigError
 
 CONFIG_ENV: Final = "MODHOST_CONFIG_DIR"
 #: A token given in the environment wins over the file (CI, scripts).

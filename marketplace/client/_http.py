@@ -15,7 +15,7 @@ import httpx
 
 from host_api import Diagnostic, DiagnosticCode
 
-from .._errors import MarketError
+from ..store import MarketError
 
 #: The largest answer read (a package is capped far below this by the server).
 MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024

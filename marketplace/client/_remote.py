@@ -16,12 +16,19 @@ from typing import Any, Final, NoReturn
 
 from host_api import DiagnosticCode
 
-from .._errors import MarketForbidden
 from .._index import IndexRejected, SignedIndex, check_package, verify_index
-from .._model import AuditRecord, AuthorKey, Finding, HistoryEntry, Submission
-from .._signing import PublicKey, parse_public_key
-from .._states import State
-from .._store import MarketStore, sha256_hex
+from ..signing import PublicKey, parse_public_key
+from ..store import (
+    AuditRecord,
+    AuthorKey,
+    Finding,
+    HistoryEntry,
+    MarketForbidden,
+    MarketStore,
+    State,
+    Submission,
+    sha256_hex,
+)
 from ._http import MarketClient
 
 #: Seconds between polls while the gates of a submission run on a worker.

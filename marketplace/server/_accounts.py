@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from .._errors import MarketForbidden, StoreConfigError
-from .._model import utc_now
-from .._store import MarketStore, SqlStore, Tx
+from ..store import MarketForbidden, MarketStore, SqlStore, StoreConfigError, Tx, utc_now
 from ._errors import Unauthenticated
 from ._tables import create_tables
 

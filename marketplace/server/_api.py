@@ -16,10 +16,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._errors import SubmissionNotFound
-from .._model import Submission
-from .._signing import SigningKey
-from .._states import State
+from ..signing import SigningKey
+from ..store import State, Submission, SubmissionNotFound
 from ._accounts import DEFAULT_TOKEN_DAYS, MAX_PASSWORD, MAX_TOKEN_DAYS
 from ._auth import Caller, client_address, context, optional_caller, require_caller
 from ._context import Handle

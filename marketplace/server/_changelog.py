@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .._store import SqlStore
+from ..store import SqlStore
 from ._tables import create_tables
 
 SCHEMA: Final = (

@@ -11,13 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from .._errors import StoreConfigError
 from .._gates import Gate
 from .._market import Marketplace
-from .._open import open_store
 from .._package import DEFAULT_LIMITS, PackageLimits
-from .._signing import SigningKey
-from .._store import MarketStore
+from ..signing import SigningKey
+from ..store import MarketStore, StoreConfigError, open_store
 from ._accounts import Accounts
 from ._changelog import create_changelog_table
 from ._index import create_index_table

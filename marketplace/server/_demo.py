@@ -14,10 +14,9 @@ from typing import Final
 from .._gate_signature import SignatureGate
 from .._gates import ManifestGate, PackageGate, VersionGate
 from .._market import Marketplace
-from .._open import open_store
 from .._package import pack_bytes
-from .._signing import PublicKey
-from .._states import State
+from ..signing import PublicKey
+from ..store import State, open_store
 from ._accounts import Accounts
 
 

@@ -16,7 +16,7 @@ from typing import Final
 
 from host_api import DiagnosticCode
 
-from .._errors import MarketError
+from ..store import MarketError
 
 
 class Unauthenticated(MarketError):

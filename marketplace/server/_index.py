@@ -14,10 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from .._index import index_content, sign_index
-from .._model import utc_now
-from .._signing import SigningKey
-from .._states import State
-from .._store import SqlStore
+from ..signing import SigningKey
+from ..store import SqlStore, State, utc_now
 from ._tables import create_tables
 
 SCHEMA: Final = (

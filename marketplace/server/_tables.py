@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .._store import SqlStore
+from ..store import SqlStore
 
 
 def create_tables(store: SqlStore, ddl: Iterable[str]) -> None:

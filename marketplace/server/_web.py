@@ -27,9 +27,7 @@ from fastapi.templating import Jinja2Templates
 
 from host_api import ModhostError
 
-from .._errors import SubmissionNotFound
-from .._model import Submission
-from .._states import State
+from ..store import State, Submission, SubmissionNotFound
 from ._api import ACTIONS, can_see
 from ._auth import Caller, client_address, context
 from ._changelog import changelogs, save_changelog

@@ -32,10 +32,8 @@ from host_api import DiagnosticCode
 
 from .._gates import Gate
 from .._market import Marketplace
-from .._model import Finding, utc_now
-from .._open import open_store
 from .._package import DEFAULT_LIMITS, PackageLimits
-from .._store import MarketStore, SqlStore
+from ..store import Finding, MarketStore, SqlStore, open_store, utc_now
 from ._tables import create_tables
 
 _log = logging.getLogger("modhost.market.worker")

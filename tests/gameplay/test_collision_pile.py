@@ -14,8 +14,8 @@ import numpy as np
 
 from host_api import Collider, DiagnosticCode
 from runtime import Host
-from runtime._collisions import MAX_CONTACTS, Colliders
-from runtime._world import World
+from runtime.core._world import World
+from runtime.gameplay._collisions import MAX_CONTACTS, Colliders
 
 from ..conftest import MakeMod
 

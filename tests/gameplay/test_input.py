@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from host_api import DiagnosticCode
 from runtime import Host
-from runtime._cli import build_app
-from runtime._input import InputFileInvalid, InputState, parse_input_lines
+from runtime.cli._cli import build_app
+from runtime.gameplay._input import InputFileInvalid, InputState, parse_input_lines
 
 from .conftest import write_input
 

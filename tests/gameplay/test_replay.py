@@ -9,7 +9,7 @@ import pytest
 
 from host_api import DiagnosticCode
 from runtime import Host
-from runtime._replay import Frame, RunIO, load_replay, replay
+from runtime.replay._replay import Frame, RunIO, load_replay, replay
 
 from .conftest import write_input
 
@@ -188,7 +188,7 @@ def test_frames_round_trip() -> None:
 def _cli(*args: str) -> tuple[int, str]:
     from typer.testing import CliRunner
 
-    from runtime._cli import build_app
+    from runtime.cli._cli import build_app
 
     result = CliRunner().invoke(build_app(), list(args))
     if result.exception is not None and not isinstance(result.exception, SystemExit):

@@ -8,7 +8,7 @@ import pytest
 
 from host_api import DiagnosticCode
 from runtime import Host
-from runtime._timers import MAX_TIMERS_PER_MOD, Timers
+from runtime.gameplay._timers import MAX_TIMERS_PER_MOD, Timers
 
 CAPS = ("world.read", "world.write", "world.spawn", "log", "timers", "ui.write")
 
@@ -171,8 +171,8 @@ def test_hud_items_and_camera_target_reach_the_frame(make_mod, mods_dir: Path) -
 
 
 def test_hud_shows_in_an_offscreen_screenshot(make_mod, mods_dir: Path, tmp_path: Path) -> None:
-    from runtime._panda_overlay import hud_lines
-    from runtime._presentation import open_presenter
+    from runtime.present._panda_overlay import hud_lines
+    from runtime.present._presentation import open_presenter
 
     make_mod("ui", scripts={"main.py": HUD}, capabilities=CAPS)
     with Host(mods_dir) as host, open_presenter("offscreen", size=(320, 180)) as presenter:

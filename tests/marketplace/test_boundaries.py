@@ -25,7 +25,7 @@ from marketplace import (
 )
 from marketplace._install import STAGING_NAME
 from marketplace._staging import exclusive
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 MakeMod = Callable[..., Path]
 

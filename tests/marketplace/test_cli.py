@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from marketplace import SigningKey
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 MakeMod = Callable[..., Path]
 

@@ -34,7 +34,7 @@ from marketplace import (
     read_package,
     safe_extract,
 )
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 from .conftest import store_directly
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 #: Burns about 20,000 fuel per call: the hotspot every test expects to find first.
 SLOW = """\

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runtime._profile import STARTUP_STEPS
-from runtime._profile_report import PROFILE_SCHEMA_VERSION, ProfileReport
-from runtime._scheduler import STAGE_ORDER
+from runtime.core._scheduler import STAGE_ORDER
+from runtime.profile._profile import STARTUP_STEPS
+from runtime.profile._profile_report import PROFILE_SCHEMA_VERSION, ProfileReport
 
 Cli = Any  # the conftest fixture: cli(*args) -> Outcome
 

@@ -10,11 +10,11 @@ import pytest
 
 from host_api import Limits
 from runtime import Host
-from runtime._input import InputEvent
-from runtime._profile import MAX_EVENT_NAMES, Profiler
-from runtime._profile_overlay import TOGGLE_KEY, ProfileOverlay, graph, panel_lines
-from runtime._profile_report import TrendWatcher, trend_windows
-from runtime._scheduler import STAGE_ORDER, Stage
+from runtime.core._scheduler import STAGE_ORDER, Stage
+from runtime.gameplay._input import InputEvent
+from runtime.profile._profile import MAX_EVENT_NAMES, Profiler
+from runtime.profile._profile_overlay import TOGGLE_KEY, ProfileOverlay, graph, panel_lines
+from runtime.profile._profile_report import TrendWatcher, trend_windows
 from sandbox import HookFigures, ProcessSandbox, RestrictedSandbox, ScriptSandbox
 
 # Without a ctx argument the process tier makes one up and passes the others after it.

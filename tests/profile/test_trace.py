@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from runtime._scheduler import STAGE_ORDER
+from runtime.core._scheduler import STAGE_ORDER
 
 Cli = Any  # the conftest fixture: cli(*args) -> Outcome
 
@@ -72,7 +72,7 @@ def test_trace_has_a_track_per_stage_and_mod_and_hook_slices(
 
 def test_reloads_are_instants_in_the_trace(slow_world: Path, tmp_path: Path) -> None:
     from runtime import Host
-    from runtime._trace import open_trace
+    from runtime.profile._trace import open_trace
 
     sink = open_trace(tmp_path / "r.json", None)
     assert sink is not None

@@ -16,7 +16,7 @@ import pytest
 from host_api import HostPolicy, load_policy
 from marketplace import SigningKey, generate_key, write_keypair
 from runtime import Host, ReloadResult
-from runtime._watcher import ModWatcher
+from runtime.reload._watcher import ModWatcher
 
 #: How long a test waits for something that should happen in milliseconds before failing.
 WAIT_S = 30.0

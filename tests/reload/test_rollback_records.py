@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from marketplace import sign_mod
-from marketplace._rollback import state_path
+from marketplace.signing._rollback import state_path
 from runtime import Host
 
 from .conftest import MakeMod, StrictSigning, rolled_back, write

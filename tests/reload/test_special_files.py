@@ -27,7 +27,7 @@ from host_api import (
     read_regular,
 )
 from host_api._fs import read_inside
-from runtime._watcher import folder_fingerprint
+from runtime.reload._watcher import folder_fingerprint
 
 from .conftest import WAIT_S, MakeMod, write
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import runtime._watcher as watcher_module
+import runtime.reload._watcher as watcher_module
 from runtime import Host
-from runtime._watcher import (
+from runtime.reload._watcher import (
     HASHED_BYTES,
     ModWatcher,
     folder_fingerprint,

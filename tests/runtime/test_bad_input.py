@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from runtime import Host
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 GOOD = "def on_tick(ctx, dt):\n    ctx.log('tick %d' % ctx.tick)\n"
 

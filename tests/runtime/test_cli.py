@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 REPO = Path(__file__).resolve().parents[2]
 REPO_MODS = REPO / "mods"

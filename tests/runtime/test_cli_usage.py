@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 from ..conftest import MakeMod
 

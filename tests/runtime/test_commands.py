@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime._world import World
+from runtime.core._world import World
 
 ORIGIN = (0.0, 0.0, 0.0)
 

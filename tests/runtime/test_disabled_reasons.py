@@ -10,7 +10,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 #: The ``make_mod`` fixture of ``tests/conftest.py``.
 MakeMod = Callable[..., Path]

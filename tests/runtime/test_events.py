@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runtime._events import EventQueue, for_receiver
+from runtime.core._events import EventQueue, for_receiver
 
 
 def test_drain_sorts_by_load_rank_then_entity_then_emission() -> None:
@@ -30,7 +30,7 @@ def test_drain_sorts_by_load_rank_then_entity_then_emission() -> None:
 
 
 def test_a_flood_beyond_the_tick_cap_is_dropped_and_counted(monkeypatch) -> None:
-    monkeypatch.setattr("runtime._events.MAX_EVENTS_PER_TICK", 3)
+    monkeypatch.setattr("runtime.core._events.MAX_EVENTS_PER_TICK", 3)
     queue = EventQueue()
     for n in range(5):
         queue.emit("noisy", None, f"e{n}", None, 1)

@@ -15,10 +15,10 @@ import pytest
 from panda3d.core import Point2
 from PIL import Image
 
-from runtime._frame import FrameSnapshot
-from runtime._panda_camera import MARGIN, Framing
-from runtime._panda_presenter import PandaPresenter
-from runtime._presentation import open_presenter
+from runtime.core._frame import FrameSnapshot
+from runtime.present._panda_camera import MARGIN, Framing
+from runtime.present._panda_presenter import PandaPresenter
+from runtime.present._presentation import open_presenter
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = (192, 108)
@@ -111,8 +111,8 @@ import sys
 from pathlib import Path
 import numpy as np
 from PIL import Image
-from runtime._frame import FrameSnapshot
-from runtime._presentation import open_presenter
+from runtime.core._frame import FrameSnapshot
+from runtime.present._presentation import open_presenter
 
 frame = FrameSnapshot(
     tick=1,

@@ -8,7 +8,7 @@ import pytest
 
 from host_api import Diagnostic, HostPolicy, load_policy
 from runtime import Host
-from runtime._report import RunReport
+from runtime.core._report import RunReport
 
 REPO_MODS = Path(__file__).resolve().parents[2] / "mods"
 
@@ -310,7 +310,7 @@ def test_snapshot_copies_the_world_with_an_overlay() -> None:
 
 
 def test_check_and_run_report_planning_identically(make_mod, mods_dir: Path) -> None:
-    from runtime._cmd_check import check_mods
+    from runtime.cli._cmd_check import check_mods
 
     make_mod("base")
     make_mod("needs-missing", extra='[dependencies]\nrequired = { "ghost" = ">=1.0" }\n')

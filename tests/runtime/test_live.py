@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from host_api import Diagnostic
-from runtime._live import BURST, INTERVAL_S, LiveDiagnostics
+from runtime.cli._live import BURST, INTERVAL_S, LiveDiagnostics
 
 
 class _Source:

@@ -17,11 +17,11 @@ from panda3d.core import Point2
 from PIL import Image
 
 from host_api import Diagnostic, DiagnosticCode
-from runtime._frame import FrameSnapshot
-from runtime._panda_camera import Framing
-from runtime._panda_kinds import FALLBACK_MODELS, KNOWN_KINDS, style_for
-from runtime._panda_presenter import PandaPresenter
-from runtime._presentation import (
+from runtime.core._frame import FrameSnapshot
+from runtime.present._panda_camera import Framing
+from runtime.present._panda_kinds import FALLBACK_MODELS, KNOWN_KINDS, style_for
+from runtime.present._panda_presenter import PandaPresenter
+from runtime.present._presentation import (
     PresenterClosed,
     ScreenshotFailed,
     display_available,
@@ -139,7 +139,7 @@ def test_known_kinds_use_wheel_models() -> None:
 
 def test_unknown_kind_looks_are_the_same_in_every_process() -> None:
     code = (
-        "from runtime._panda_kinds import style_for;"
+        "from runtime.present._panda_kinds import style_for;"
         "print([style_for(k) for k in ('crate', 'slime', 'x')])"
     )
     outs = {
@@ -272,8 +272,8 @@ def test_bad_arguments_are_caller_bugs() -> None:
 
 SCRIPT = """
 import sys, numpy as np
-from runtime._frame import FrameSnapshot
-from runtime._presentation import open_presenter
+from runtime.core._frame import FrameSnapshot
+from runtime.present._presentation import open_presenter
 with open_presenter(sys.argv[1], size=(96, 54)) as p:
     p.draw(FrameSnapshot(tick=1, ids=np.array([1], dtype=np.int64), kinds=("coin",),
                          positions=np.zeros((1, 3), dtype=np.float32)))
@@ -319,8 +319,8 @@ def test_window_fallback_prints_one_info_line_and_no_display_errors(
 
 def test_importing_the_presentation_entry_does_not_load_panda3d() -> None:
     code = (
-        "import sys, runtime, runtime._presentation, runtime._panda_kinds, "
-        "runtime._panda_camera;"
+        "import sys, runtime, runtime.present._presentation, runtime.present._panda_kinds, "
+        "runtime.present._panda_camera;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('panda3d', 'direct')))"
     )
     done = subprocess.run(

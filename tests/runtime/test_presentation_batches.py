@@ -13,12 +13,12 @@ import pytest
 from panda3d.core import GeomNode, GeomVertexReader, Point2
 from PIL import Image
 
-import runtime._panda_impostor as impostor_module
-import runtime._panda_scene as scene_module
-from runtime._frame import FrameSnapshot
-from runtime._panda_kinds import FALLBACK_MODELS
-from runtime._panda_presenter import PandaPresenter
-from runtime._presentation import open_presenter
+import runtime.present._panda_impostor as impostor_module
+import runtime.present._panda_scene as scene_module
+from runtime.core._frame import FrameSnapshot
+from runtime.present._panda_kinds import FALLBACK_MODELS
+from runtime.present._panda_presenter import PandaPresenter
+from runtime.present._presentation import open_presenter
 
 SIZE = (192, 108)
 KINDS = ("wanderer", "coin", "guard", "wall", "crate")

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from runtime._frame import FrameSnapshot
-from runtime._panda_presenter import PandaPresenter
-from runtime._presentation import open_presenter
+from runtime.core._frame import FrameSnapshot
+from runtime.present._panda_presenter import PandaPresenter
+from runtime.present._presentation import open_presenter
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "presentation_arena.png"
 CROWD_GOLDEN = GOLDEN.with_name("presentation_crowd_10k.png")

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import sys, numpy as np
-from runtime._frame import FrameSnapshot
-from runtime._presentation import open_presenter
+from runtime.core._frame import FrameSnapshot
+from runtime.present._presentation import open_presenter
 frame = FrameSnapshot(tick=3, ids=np.array([1, 2], dtype=np.int64), kinds=("ground", "guard"),
                       positions=np.zeros((2, 3), dtype=np.float32), hud={"a": "Score: 1"})
 for n in range(3):  # open and close windows repeatedly in one process
@@ -98,8 +98,8 @@ CLOSE_SCRIPT = (
     CLOSE_WINDOW
     + """
 import time, numpy as np
-from runtime._frame import FrameSnapshot
-from runtime._presentation import open_presenter
+from runtime.core._frame import FrameSnapshot
+from runtime.present._presentation import open_presenter
 frame = FrameSnapshot(tick=1, ids=np.array([1], dtype=np.int64), kinds=("wanderer",),
                       positions=np.zeros((1, 3), dtype=np.float32))
 with open_presenter("window", size=(160, 90)) as p:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime._scheduler import STAGE_ORDER, Scheduler, Stage
+from runtime.core._scheduler import STAGE_ORDER, Scheduler, Stage
 
 
 def test_stages_run_in_order_with_boundaries() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runtime._world import World
+from runtime.core._world import World
 
 ORIGIN = (0.0, 0.0, 0.0)
 

@@ -15,8 +15,8 @@ import pytest
 
 from host_api import DiagnosticCode, Limits
 from sandbox import MAX_SOURCE_BYTES, ScriptRejected, check_script, create_sandbox
-from sandbox._corpus import COMPILE_BOMBS
-from sandbox._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_TOKENS, source_problem
+from sandbox.audit._corpus import COMPILE_BOMBS
+from sandbox.python._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_TOKENS, source_problem
 
 from .conftest import make_rig
 

@@ -14,8 +14,8 @@ import pytest
 from host_api import EntityView, Limits
 from host_api.testing import FakeWorld
 from sandbox import ScriptFault, ScriptTimeout
-from sandbox._fuel import Meter, wall_limit
-from sandbox._signals import DeadlineSignal
+from sandbox.python._fuel import Meter, wall_limit
+from sandbox.python._signals import DeadlineSignal
 
 from .conftest import make_rig
 

@@ -10,7 +10,7 @@ import pytest
 
 from host_api import DiagnosticCode, Limits, ScriptContext
 from sandbox import MemoryLimitExceeded, ScriptFault
-from sandbox._memory import CHUNK, RetainedWalk, retained_bytes
+from sandbox.python._memory import CHUNK, RetainedWalk, retained_bytes
 
 from .conftest import make_rig
 

@@ -11,7 +11,7 @@ import pytest
 from host_api import Limits, ScriptContext
 from host_api.testing import recording_api
 from sandbox import ProcessSandbox, ScriptFault, ScriptTimeout
-from sandbox._pool import WorkerPool
+from sandbox.python._pool import WorkerPool
 
 STALL = (
     "def on_tick(ctx, dt):\n    data = list(range(1000000))\n"
@@ -138,7 +138,7 @@ def test_retirement_waits_while_workers_are_being_taken(
     pool: WorkerPool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Quiet means no take for QUIET_S; a long one makes "recent" hold on a slow machine.
-    monkeypatch.setattr("sandbox._pool.QUIET_S", 1.0)
+    monkeypatch.setattr("sandbox.python._pool.QUIET_S", 1.0)
     first = ProcessSandbox("first", Limits(timeout_ms=2000), pool=pool)
     first.load("scripts/s.py", "x = 1\n")
     proc = first._proc
@@ -172,8 +172,8 @@ def test_takes_that_never_stop_do_not_pile_up_retired_workers(
     pool: WorkerPool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Never quiet (a tool reloading in a tight loop): the deferral still ends.
-    monkeypatch.setattr("sandbox._pool.QUIET_S", 3600.0)
-    monkeypatch.setattr("sandbox._pool.RETIRE_DEFER_S", 0.2)
+    monkeypatch.setattr("sandbox.python._pool.QUIET_S", 3600.0)
+    monkeypatch.setattr("sandbox.python._pool.RETIRE_DEFER_S", 0.2)
     box = ProcessSandbox("looped", Limits(timeout_ms=2000), pool=pool)
     box.load("scripts/s.py", "x = 1\n")
     proc = box._proc

@@ -17,18 +17,19 @@ from typing import Any
 
 from host_api import EntityView, Limits, ScriptContext
 from host_api.testing import recording_api
-from sandbox._builtins import EXCEPTIONS, Printer, build_builtins
-from sandbox._classes import GuestTypes
-from sandbox._fuel import Meter
-from sandbox._guards import Guards
-from sandbox._names import forbidden_attribute
-from sandbox._stdlib import MODULES, Kit, Modules
+from sandbox.python._builtins import EXCEPTIONS, Printer, build_builtins
+from sandbox.python._classes import GuestTypes
+from sandbox.python._fuel import Meter
+from sandbox.python._guards import Guards
+from sandbox.python._names import forbidden_attribute
+from sandbox.python._stdlib import MODULES, Kit, Modules
 
 #: Types a walk may end on: values, the script's own kinds of objects, and our facades.
-SAFE_MODULES = {"builtins", "host_api._ctx", "host_api._world_port", "sandbox._guards",
-                "sandbox._builtins", "types", "math", "sandbox._stdlib",
-                "sandbox._stdlib_types", "sandbox._classes", "functools", "collections",
-                "enum", "typing", "itertools", "operator", "dataclasses"}  # fmt: skip
+SAFE_MODULES = {"builtins", "host_api._ctx", "host_api._world_port", "sandbox.python._guards",
+                "sandbox.python._builtins", "types", "math", "sandbox.python._stdlib",
+                "sandbox.python._stdlib_types", "sandbox.python._classes", "functools",
+                "collections", "enum", "typing", "itertools", "operator",
+                "dataclasses"}  # fmt: skip
 DANGEROUS = (types.FrameType, types.CodeType, types.ModuleType, types.TracebackType)
 
 

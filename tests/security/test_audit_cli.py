@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from host_api import HostPolicy
-from runtime._cmd_sandbox import _print_human, build_report, report_of
+from runtime.cli._cmd_sandbox import _print_human, build_report, report_of
 from sandbox import ATTACKS, COMPONENT_ATTACKS, AuditResult
 
 ROOT = Path(__file__).resolve().parents[2]

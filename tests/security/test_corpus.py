@@ -1,7 +1,7 @@
 """The attack corpus: every case is stopped, by the code it expects.
 
 Two sources of cases, one parametrised test: the built-in corpus ``modhost sandbox audit`` runs
-(``sandbox._corpus``), and the script files in ``tests/security/cases/`` (each starts with
+(``sandbox.audit._corpus``), and the script files in ``tests/security/cases/`` (each starts with
 ``# class: ...`` and ``# expect: CODE[, CODE]`` lines).
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from host_api import Limits
-from sandbox._audit import run_attack
-from sandbox._corpus import ATTACKS, Attack
+from sandbox.audit._audit import run_attack
+from sandbox.audit._corpus import ATTACKS, Attack
 
 CASES_DIR = Path(__file__).parent / "cases"
 #: Manifest-default fuel and memory; a generous timeout so that a loaded CI machine never

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from marketplace import SIGFILE_NAME, UnsafeModFolder, hash_mod_folder
-from marketplace._digest import DIGEST_HEADER, diff_files, list_mod_files
+from marketplace.signing._digest import DIGEST_HEADER, diff_files, list_mod_files
 
 
 def test_digest_follows_the_contract(make_mod) -> None:

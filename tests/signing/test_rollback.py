@@ -11,7 +11,7 @@ import pytest
 
 from host_api import HostPolicy, load_manifest
 from marketplace import AcceptedVersions, SignatureChecker, sign_mod
-from marketplace._rollback import state_path
+from marketplace.signing._rollback import state_path
 
 
 def _checker(tmp_path: Path, key, mode: str = "strict", allow: bool = False) -> SignatureChecker:  # type: ignore[no-untyped-def]

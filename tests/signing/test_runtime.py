@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from marketplace import SIGFILE_NAME, sign_mod, write_keypair
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 SCRIPT = "def on_load(ctx):\n    ctx.log('up')\n"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from marketplace import SIGFILE_NAME, SignatureInvalid, sign_mod, verify_mod
-from marketplace._sigfile import MAX_SIGFILE_BYTES, parse_sigfile
+from marketplace.signing._sigfile import MAX_SIGFILE_BYTES, parse_sigfile
 
 from .conftest import read_sigfile_json, write_sigfile_json
 

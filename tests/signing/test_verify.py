@@ -6,8 +6,8 @@ import base64
 import hashlib
 
 from marketplace import SIGFILE_NAME, sign_mod, verify_mod
-from marketplace._digest import digest_of
-from marketplace._sigfile import SigFile
+from marketplace.signing._digest import digest_of
+from marketplace.signing._sigfile import SigFile
 
 from .conftest import read_sigfile_json, write_sigfile_json
 

@@ -18,7 +18,7 @@ from sandbox import (
     WasmEngine,
     load_component,
 )
-from sandbox._wasm_memory import SUPPORTED as HOST_MEMORY_SUPPORTED
+from sandbox.wasm._wasm_memory import SUPPORTED as HOST_MEMORY_SUPPORTED
 
 from .conftest import MakeApi
 
@@ -192,7 +192,7 @@ def test_linear_memories_are_released(
 ) -> None:
     import gc
 
-    from sandbox._wasm_memory import host_memory
+    from sandbox.wasm._wasm_memory import host_memory
 
     gc.collect()
     before = host_memory().live

@@ -1,4 +1,4 @@
-"""The component attack corpus (``sandbox._wasm_corpus``): every case is stopped by the code
+"""The component attack corpus (``sandbox.audit._wasm_corpus``): every case is stopped by the code
 it names, the host keeps running, and a well-behaved component beside it is unaffected."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from host_api import DiagnosticCode, Limits
 from host_api.testing import recording_api
 from sandbox import COMPONENT_ATTACKS, ComponentAttack, WasmEngine
-from sandbox._audit import run_component_attack
-from sandbox._wasm_text import component
+from sandbox.audit._audit import run_component_attack
+from sandbox.wasm._wasm_text import component
 
 #: Generous time, so each case is stopped by the cap it is about, not by a loaded machine.
 LIMITS = Limits(fuel=5_000_000, memory_mb=16, timeout_ms=2_000)

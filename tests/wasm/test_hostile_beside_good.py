@@ -1,6 +1,6 @@
 """Hostile component mods in the running host, beside a well-behaved one.
 
-Each hostile mod comes from the public corpus (``sandbox._wasm_corpus``). Every one ends as
+Each hostile mod comes from the public corpus (``sandbox.audit._wasm_corpus``). Every one ends as
 a diagnostic with the corpus's code; the host keeps running, and the well-behaved mod's part
 of the world (its entities, their positions and velocities) is exactly what it is when the
 mod runs alone.

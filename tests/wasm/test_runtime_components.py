@@ -79,7 +79,7 @@ def test_committed_beacon_matches_its_source(tmp_path: Path, wat_component) -> N
 
 def test_runtime_world_offers_the_bulk_port() -> None:
     from host_api import ALL_CAPABILITIES, HostAPI, grant
-    from runtime._world import World
+    from runtime.core._world import World
 
     world = World()
     for i in range(5):

@@ -11,7 +11,7 @@ import pytest
 
 from host_api import DiagnosticCode, Limits
 from sandbox import ScriptFault, WasmComponent, WasmEngine, load_component
-from sandbox._wasm_fast import WallClock
+from sandbox.wasm._wasm_fast import WallClock
 
 from .conftest import MakeApi
 
@@ -95,7 +95,7 @@ def _check_deadline(engine: WasmEngine, comp: WasmComponent) -> None:
 def test_dropped_stores_release_their_clocks(
     engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
 ) -> None:
-    from sandbox._wasm_fast import _CLOCKS
+    from sandbox.wasm._wasm_fast import _CLOCKS
 
     before = len(_CLOCKS)
     api, _ = make_api(mod_id="looper")

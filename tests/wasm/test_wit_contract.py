@@ -20,7 +20,7 @@ from host_api import (
     HostAPI,
 )
 from host_api.testing import recording_api
-from sandbox._wasm_host import HostBindings
+from sandbox.wasm._wasm_host import HostBindings
 
 from .conftest import ROOT
 
@@ -77,7 +77,7 @@ def test_wit_file_is_where_the_readme_says(resolved: dict[str, Any]) -> None:
 
 def test_results_the_stock_converters_cannot_express_are_routed(resolved: dict[str, Any]) -> None:
     """``result<option<T>, host-error>`` needs Variant tagging (T a record) or the raw path."""
-    from sandbox._wasm_host import RAW_ONLY_RESULTS, TAGGED_RESULTS
+    from sandbox.wasm._wasm_host import RAW_ONLY_RESULTS, TAGGED_RESULTS
 
     types = resolved["types"]
     (host,) = [i for i in resolved["interfaces"] if i["name"] == "host"]
@@ -128,7 +128,7 @@ def _signature(func: dict[str, Any], types: list[dict[str, Any]]) -> str:
 
 
 def test_the_types_the_host_checks_are_the_wit_types(resolved: dict[str, Any]) -> None:
-    """The load-time type check (``sandbox._wasm_types``) compares against these tables."""
+    """The load-time type check (``sandbox.wasm._wasm_types``) compares against these tables."""
     from host_api import WIT_EXPORT_SIGNATURES, WIT_HOST_SIGNATURES, WIT_TYPE_SHAPES
 
     types = resolved["types"]

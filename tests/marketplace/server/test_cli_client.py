@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from marketplace import pack_bytes
-from runtime._cli import build_app
+from runtime.cli._cli import build_app
 
 from .conftest import PASSWORDS, LiveServer, ServerFactory
 

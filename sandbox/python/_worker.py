@@ -1,0 +1,499 @@
+"""The worker side of the process tier: a :class:`RestrictedSandbox` in its own process.
+
+The host sends one message per tick (``batch``): the calls to make, in order, each with the
+entity's snapshot and state. Scripts see an ordinary ``ctx``; behind it, :class:`_RemoteAPI`
+serves the entity's own fields from the snapshot, buffers writes (moves, emits, log lines,
+despawns) into an ordered op list returned with the results, and asks the host (``rpc``) only
+for what needs the live world (queries, spawns, files, storage, randomness). The host checks
+every op again through the mod's real ``HostAPI``: it never trusts the worker.
+
+Messages (tuples over a ``multiprocessing`` pipe):
+
+- host -> worker: ``("assign", mod_id, limits)`` (first, once, never answered),
+  ``("load", scripts)`` with one ``(path, code)`` per script (its code, compiled by the host's
+  ``check_script``, marshalled; a mod's scripts travel together, in load order),
+  ``("batch", tick, granted, calls)`` with one ``(path, hook, snapshot, state, args)`` per call,
+  ``("ret", value)`` / ``("err", fault)`` answering an rpc, ``("close",)`` (the host usually
+  just closes its end instead: the worker ends at EOF as it does on ``close``).
+- worker -> host: ``("ready",)`` (first, once booted), ``("loaded", hooks)`` /
+  ``("fault", fault)`` (one per script of a ``load``, in order, each sent as soon as that
+  module body has run), ``("rpc", name, args)``,
+  ``("done", results)`` with one ``(fault | None, value, state, ops)`` per call.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import pickle
+import resource
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, Final
+
+from host_api import (
+    CapabilityDenied,
+    DiagnosticCode,
+    EntityView,
+    Limits,
+    ModFault,
+    ModhostError,
+    ScriptContext,
+    foreign_type,
+)
+
+from ..base import ScriptFault, ScriptRejected
+from ._fuel import GC_PAUSES
+from ._restricted import RestrictedSandbox
+
+#: Address space the worker may use beyond what it had after start-up, on top of memory_mb.
+AS_SLACK: Final = 96 * 1024 * 1024
+
+#: Progress marker while a call's results are pickled (not script time).
+POST_CALL: Final = -2.0
+#: Cached ``ctx`` objects a worker keeps (one per entity it ran a hook for).
+MAX_CONTEXTS: Final = 100_000
+#: Exit status of a worker that ran out of address space outside a script call.
+EXIT_MEMORY: Final = 3
+
+FaultData = dict[str, Any]
+
+
+#: The worker reads its CPU clock around one batch in this many (for the profiler's CPU
+#: share): such a read can cost tens of microseconds.
+CPU_SAMPLE_EVERY: Final = 32
+
+
+def fault_data(exc: ModhostError) -> FaultData:
+    """A fault as plain data (crosses the pipe)."""
+    return {
+        "cls": type(exc).__name__,
+        "code": str(exc.code),
+        "message": exc.message,
+        "hint": exc.hint,
+        "file": exc.file,
+        "line": exc.line,
+        "details": _plain(exc.details),
+    }
+
+
+def _plain(value: Any) -> Any:
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return repr(value)
+    return value
+
+
+def worker_main(conn: Connection, progress: Any) -> None:
+    """Entry point of a worker process: warm up, wait for a mod, then serve only that mod.
+
+    The first message names the mod (``("assign", mod_id, limits)``); until then the worker
+    is a spare of the pool (``_pool.py``) that has run no mod code.
+    """
+    _warm_up()
+    try:
+        conn.send(("ready",))
+        message = conn.recv()
+    except (EOFError, OSError):
+        return
+    if message[0] != "assign":
+        return
+    _, mod_id, limits = message
+    _serve(conn, mod_id, limits, progress)
+
+
+#: The fixed script a spare compiles and runs once, so a mod's first load finds the
+#: compiler, the builtins and the guards already warm.
+_WARM_UP = """
+def on_tick(ctx, dt):
+    total = 0
+    for i in range(8):
+        total += i * dt
+    return [total, str(total), {"k": total}]
+"""
+
+
+def _warm_up() -> None:
+    sandbox = RestrictedSandbox("spare", Limits(timeout_ms=1000))
+    try:
+        module = sandbox.load("warm-up.py", _WARM_UP)
+        sandbox.call(module, "on_tick", None, 0.5)
+    except ModhostError:  # pragma: no cover - the fixed script cannot fault
+        pass
+    finally:
+        sandbox.close()
+
+
+def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None:
+    """Apply the mod's OS limits, then answer the host until close."""
+    _limit_resources(limits)
+    sandbox = RestrictedSandbox(mod_id, limits)
+    # Bulk growth in C is the address-space limit's job here; a whole walk of the mod's
+    # data inside a call would count against the call's deadline and get the worker killed.
+    sandbox.retained.watch(None)
+    # The walk a call pays for runs after the script returned: on the post-call clock.
+    sandbox.accounting_started = lambda: _started(progress, POST_CALL)
+    modules: dict[str, Any] = {}
+    api = _RemoteAPI(conn, mod_id, progress, limits.timeout_ms)
+    batches = 0
+    while True:
+        try:
+            message = conn.recv()
+        except MemoryError:
+            # The host sent more state than the address-space limit holds.
+            os._exit(EXIT_MEMORY)
+        except EOFError:
+            return
+        kind = message[0]
+        if kind == "close":
+            return
+        if kind == "load":
+            for path, code in message[1]:
+                # Each module body runs under the same limits as a call, on its own clock.
+                _started(progress, 0)
+                try:
+                    # The host checked and compiled the script (check_script); the worker runs
+                    # it.
+                    modules[path] = sandbox.load_code(path, marshal.loads(code))
+                    reply: tuple[Any, ...] = ("loaded", sorted(modules[path].hooks))
+                except (ScriptRejected, ScriptFault) as exc:
+                    reply = ("fault", fault_data(exc))
+                progress[0] = -1.0
+                conn.send(reply)
+        elif kind == "batch":
+            _, tick, granted, calls = message
+            api.grant(frozenset(granted))
+            batches += 1
+            sample = batches % CPU_SAMPLE_EVERY == 1
+            cpu, wall = (time.thread_time_ns(), time.perf_counter_ns()) if sample else (0, 0)
+            results, totals = _timed_calls(sandbox, modules, api, tick, calls, progress)
+            ratio = None
+            if sample:
+                spent = time.perf_counter_ns() - wall
+                ratio = (time.thread_time_ns() - cpu) / spent if spent > 0 else None
+            figures = (totals, ratio)
+            # Past the scripts: the host allows the results POST_CALL_S to cross, not timeout_ms.
+            _started(progress, POST_CALL)
+            conn.send_bytes(_pickled_results(results, figures))
+            progress[0] = -1.0
+
+
+def _started(progress: Any, index: float) -> None:
+    """Record that call ``index`` starts now: wall clock and this thread's CPU clock.
+
+    The index is written last: the host reads the index first, then the clocks.
+    """
+    progress[1] = time.perf_counter()
+    progress[2] = time.thread_time()
+    progress[0] = float(index)
+
+
+def _one_call(
+    sandbox: RestrictedSandbox,
+    module: Any,
+    hook: str,
+    api: _RemoteAPI,
+    tick: int,
+    index: int,
+    call: tuple[Any, ...],
+    progress: Any,
+) -> tuple[FaultData | None, Any, Any, list[tuple[Any, ...]], str]:
+    wire_view, state, args = call
+    view = None if wire_view is None else EntityView(*wire_view)
+    api.begin(tick, view)
+    ctx = api.context(view, state)
+    _started(progress, index)
+    fault: FaultData | None = None
+    value = None
+    try:
+        value = sandbox.call(module, hook, ctx, *args)
+    except ScriptFault as exc:
+        fault = fault_data(exc)
+    foreign = foreign_type(value) or foreign_type(state)
+    if foreign is not None:
+        # Pickling a script's object would run its methods (a list subclass's __iter__)
+        # outside the call: refuse it before the results are pickled.
+        return _not_plain(foreign, module.path), None, None, [], module.path
+    return fault, value, state, api.ops, module.path
+
+
+def _timed_calls(
+    sandbox: RestrictedSandbox,
+    modules: dict[str, Any],
+    api: _RemoteAPI,
+    tick: int,
+    calls: list[tuple[Any, ...]],
+    progress: Any,
+) -> tuple[list[Any], dict[tuple[str, str], list[int]]]:
+    """Run a batch; also sum calls, wall time and fuel per (script, hook) for the profiler.
+
+    Consecutive calls of one hook are timed as one run (one clock and fuel reading per run,
+    two identity tests per call; equal names that are not the same object only split a run).
+    """
+    results = []
+    totals: dict[tuple[str, str], list[int]] = {}
+    clock, mark = time.perf_counter_ns, sandbox.fuel_mark
+    run_path: str | None = None
+    run_hook = ""
+    first = i = 0
+    started, fuel = clock(), mark()
+    for i, (path, hook, view, state, args) in enumerate(calls):
+        if path is not run_path or hook is not run_hook:
+            if run_path is not None:
+                now, spent = clock(), mark()
+                _add(totals, (run_path, run_hook), i - first, now - started, spent - fuel)
+                started, fuel = now, spent
+            run_path, run_hook, first = path, hook, i
+        results.append(
+            _one_call(sandbox, modules[path], hook, api, tick, i, (view, state, args), progress)
+        )
+    if run_path is not None:
+        _add(totals, (run_path, run_hook), i + 1 - first, clock() - started, mark() - fuel)
+    return results, totals
+
+
+def _add(totals: dict[tuple[str, str], list[int]], key: tuple[str, str], *figures: int) -> None:
+    entry = totals.setdefault(key, [0, 0, 0])
+    for i, value in enumerate(figures):
+        entry[i] += value
+
+
+def _not_plain(foreign: str, path: str) -> FaultData:
+    return {
+        "cls": "ScriptRaised",
+        "code": "SANDBOX_ERROR",
+        "message": f"ctx.state and return values must be plain data (a {foreign} object)",
+        "hint": "keep numbers, strings, lists, tuples and dicts in ctx.state; rebuild your "
+        "objects from them",
+        "file": path,
+        "line": None,
+        "details": {"type": foreign},
+    }
+
+
+def _pickled_results(results: list[Any], figures: Any = None) -> bytes:
+    """``("done", results, figures)`` pickled; results that cannot cross become faults, one
+    by one."""
+    try:
+        return pickle.dumps(("done", [r[:4] for r in results], figures))
+    except Exception:
+        return pickle.dumps(("done", [_crossable(r) for r in results], figures))
+
+
+def _crossable(result: tuple[Any, ...]) -> tuple[Any, ...]:
+    fault, value, state, ops, path = result
+    try:
+        pickle.dumps((fault, value, state, ops))
+    except Exception as exc:
+        memory = isinstance(exc, MemoryError)
+        return (
+            fault
+            or {
+                "cls": "MemoryLimitExceeded" if memory else "ScriptRaised",
+                "code": "SANDBOX_MEMORY_LIMIT" if memory else "SANDBOX_ERROR",
+                "message": "ctx.state, the return value and event payloads must be plain "
+                f"data in the process tier ({type(exc).__name__})",
+                "hint": "keep numbers, strings, lists, tuples and dicts (shallower than the "
+                "recursion limit) in ctx.state and payloads",
+                "file": path,
+                "line": None,
+                "details": {},
+            },
+            None,
+            None,
+            [],
+        )
+    return (fault, value, state, ops)
+
+
+def _limit_resources(limits: Limits) -> None:
+    """OS limits: address space (memory_mb over the start-up size), no files written."""
+    with open(f"/proc/{os.getpid()}/statm", encoding="ascii") as fh:
+        vm_bytes = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    cap = vm_bytes + limits.memory_mb * 1024 * 1024 + AS_SLACK
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+class _RemoteAPI:
+    """What the worker's ``ctx`` facades call instead of a ``HostAPI`` (see module docs)."""
+
+    def __init__(self, conn: Connection, mod_id: str, progress: Any, timeout_ms: int) -> None:
+        self.mod_id = mod_id
+        self._conn = conn
+        self._progress = progress
+        #: Seconds of host answer time a call may wait without it counting as the script's.
+        self._timeout = timeout_ms / 1000.0
+        self._excusable = self._timeout
+        self._granted: frozenset[str] = frozenset()
+        self._contexts: dict[int | None, ScriptContext] = {}
+        self._view: EntityView | None = None
+        self.tick = 0
+        self.ops: list[tuple[Any, ...]] = []
+
+    def context(self, view: EntityView | None, state: dict[str, Any]) -> ScriptContext:
+        """The ``ctx`` for an entity (or the mod), kept across calls; only its state changes."""
+        key = None if view is None else view.id
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            if len(self._contexts) > MAX_CONTEXTS:
+                self._contexts.clear()
+            ctx = self._contexts[key] = ScriptContext(self, state, view)  # type: ignore[arg-type]
+        ctx.state = state
+        return ctx
+
+    def grant(self, names: frozenset[str]) -> None:
+        """The mod's capabilities (checked here for early errors; the host checks again)."""
+        self._granted = names
+
+    def begin(self, tick: int, view: EntityView | None) -> None:
+        self.tick = tick
+        self._view = view
+        self.ops = []
+        self._excusable = self._timeout
+
+    def _require(self, capability: str, call: str) -> None:
+        if capability not in self._granted:
+            raise CapabilityDenied(capability, call, mod_id=self.mod_id)
+
+    def __getattr__(self, name: str) -> Any:
+        # Host operations without a local fast path (gameplay: input, timers, ui, colliders,
+        # raycasts) are asked of the host as they happen; the host allows only RPC_NAMES.
+        if name in RPC_NAMES:
+            return lambda *args, **kwargs: self._rpc(name, *args, **kwargs)
+        raise AttributeError(name)
+
+    def _rpc(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        self._conn.send(("rpc", name, args, kwargs))
+        kind, payload = self._conn.recv()
+        # Time the host spends answering is excused, up to one timeout per call: a busy host
+        # does not fault a script that asks little, yet a script that asks the host to work
+        # without end still stalls the tick by at most twice its timeout plus the margin.
+        excused = min(time.perf_counter() - started, self._excusable)
+        self._excusable -= excused
+        GC_PAUSES.total += excused
+        self._progress[1] += excused
+        if kind == "ret":
+            return payload
+        raise ModFault(
+            payload["message"],
+            mod_id=self.mod_id,
+            hint=payload["hint"],
+            details=payload["details"],
+            code=DiagnosticCode(payload["code"]),
+        )
+
+    # -- reads -----------------------------------------------------------------------------
+    def get_entity(self, entity_id: Any) -> EntityView | None:
+        view = self._view
+        if view is not None and entity_id == view.id and type(entity_id) is int:
+            self._require("world.read", "world.get")
+            return view
+        return self._rpc("get_entity", entity_id)  # type: ignore[no-any-return]
+
+    def query(self, kind: Any = None, tag: Any = None) -> list[EntityView]:
+        return self._rpc("query", kind, tag)  # type: ignore[no-any-return]
+
+    def read_file(self, path: Any) -> bytes:
+        return self._rpc("read_file", path)  # type: ignore[no-any-return]
+
+    def random(self) -> float:
+        return self._rpc("random")  # type: ignore[no-any-return]
+
+    def randint(self, low: Any, high: Any) -> int:
+        return self._rpc("randint", low, high)  # type: ignore[no-any-return]
+
+    def spawn(self, *args: Any) -> int:
+        return self._rpc("spawn", *args)  # type: ignore[no-any-return]
+
+    def storage_get(self, key: Any) -> Any:
+        return self._rpc("storage_get", key)
+
+    def storage_set(self, key: Any, value: Any) -> bool:
+        return self._rpc("storage_set", key, value)  # type: ignore[no-any-return]
+
+    def storage_delete(self, key: Any) -> bool:
+        return self._rpc("storage_delete", key)  # type: ignore[no-any-return]
+
+    def storage_keys(self) -> list[str]:
+        return self._rpc("storage_keys")  # type: ignore[no-any-return]
+
+    # -- buffered writes (checked again by the host when applied) ---------------------------
+    def _buffer(self, capability: str, call: str, op: tuple[Any, ...]) -> None:
+        self._require(capability, call)
+        self.ops.append(op)
+
+    def set_position(self, entity_id: Any, position: Any) -> None:
+        self._buffer("world.write", "world.set_position", ("set_position", entity_id, position))
+        self._mirror(entity_id, position=position)
+
+    def set_velocity(self, entity_id: Any, velocity: Any) -> None:
+        self._buffer("world.write", "world.set_velocity", ("set_velocity", entity_id, velocity))
+        self._mirror(entity_id, velocity=velocity)
+
+    def despawn(self, entity_id: Any) -> None:
+        self._buffer("world.spawn", "world.despawn", ("despawn", entity_id))
+
+    def emit(self, name: Any, payload: Any = None, *, source_entity: int | None = None) -> None:
+        self._buffer("events.emit", "events.emit", ("emit", name, payload, source_entity))
+
+    def log(self, message: Any) -> None:
+        self._buffer("log", "log", ("log", message if type(message) is str else repr(message)))
+
+    def _mirror(self, entity_id: Any, **fields: Any) -> None:
+        # The script reads back what it wrote, as it would in process.
+        view = self._view
+        if view is not None and entity_id == view.id:
+            try:
+                clean: dict[str, Any] = {k: tuple(float(c) for c in v) for k, v in fields.items()}
+            except (TypeError, ValueError):
+                return
+            if all(len(v) == 3 for v in clean.values()):
+                self._view = EntityView(
+                    view.id,
+                    view.kind,
+                    clean.get("position", view.position),
+                    clean.get("velocity", view.velocity),
+                    view.tags,
+                    view.owner,
+                )
+
+
+#: Host operations the worker may ask for, by name (anything else is refused).
+RPC_NAMES: Final[frozenset[str]] = frozenset(
+    {
+        "get_entity",
+        "query",
+        "read_file",
+        "random",
+        "randint",
+        "spawn",
+        "storage_get",
+        "storage_set",
+        "storage_delete",
+        "storage_keys",
+        "set_collider",
+        "raycast",
+        "within_radius",
+        "input_is_down",
+        "input_mouse",
+        "timer_after",
+        "timer_every",
+        "timer_cancel",
+        "ui_set_text",
+        "ui_clear_text",
+        "ui_camera_target",
+        "positions_of",
+        "set_positions_of",
+    }
+)
+#: Buffered ops the host applies, by name.
+OP_NAMES: Final[frozenset[str]] = frozenset(
+    {"set_position", "set_velocity", "despawn", "emit", "log"}
+)
+
+Applier = Callable[..., Any]
