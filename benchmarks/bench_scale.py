@@ -1,0 +1,191 @@
+"""Game scale end to end: N scripted entities through :class:`runtime.Host`, both tiers.
+
+A mod spawns N walkers; each walker's entity script reads its position and ``ctx.state``,
+steers toward a waypoint by setting its velocity and emits an event when it arrives. Per
+tick we read the scheduler's own stage clock (``timings.stages_ms.scripts`` of a run
+report) and the whole tick, and report p50 and p95 over the measured ticks.
+
+The baseline, measured in the same run, is the same ``on_tick`` as plain CPython over plain
+objects (an entity with ``position`` and ``velocity`` attributes, a dict for state, a list
+for events): what the logic costs with no sandbox, no host and no world around it.
+
+``python -m benchmarks scale`` runs 1,000 and 10,000 entities; ``SCALE_SIZES=1000`` picks
+sizes, ``SCALE_TICKS`` the measured ticks.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from host_api import HostPolicy
+from host_api._policy import LimitCaps, SandboxPolicy
+from runtime import Host
+from runtime.core import Stage
+
+SIZES = tuple(int(s) for s in os.environ.get("SCALE_SIZES", "1000,10000").split(","))
+TICKS = int(os.environ.get("SCALE_TICKS", "60"))
+WARM_UP = 5
+TIERS = ("inprocess", "process")
+
+WALKER = """\
+def on_tick(ctx, dt):
+    x, y, z = ctx.entity.position
+    state = ctx.state
+    tx = state.get("tx", 20.0)
+    ty = state.get("ty", 10.0)
+    dx = tx - x
+    dy = ty - y
+    if dx * dx + dy * dy < 1.0:
+        state["tx"] = -tx
+        state["ty"] = -ty
+        n = state.get("n", 0) + 1
+        state["n"] = n
+        if n % 4 == 0:
+            ctx.events.emit("arrived", {"n": n})
+    ctx.entity.velocity = (dx * 0.5, dy * 0.5, 0.0)
+"""
+
+SPAWNER = """\
+def on_tick(ctx, dt):
+    made = ctx.state.get("made", 0)
+    top = min(made + 1000, {n})
+    for i in range(made, top):
+        ctx.world.spawn("walker", position=(float(i % 100), float(i // 100), 0.0))
+    ctx.state["made"] = top
+"""
+
+MANIFEST = """\
+id = "scale"
+name = "Scale"
+version = "1.0.0"
+capabilities = ["world.read", "world.write", "world.spawn", "events.emit"]
+
+[[scripts]]
+path = "scripts/spawner.py"
+
+[[scripts]]
+entity = "walker"
+path = "scripts/walker.py"
+
+[limits]
+timeout_ms = 50
+"""
+
+
+class _Entity:
+    __slots__ = ("position", "velocity", "id")
+
+    def __init__(self, i: int) -> None:
+        self.id = i
+        self.position = (float(i % 100), float(i // 100), 0.0)
+        self.velocity = (0.0, 0.0, 0.0)
+
+
+class _Events:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Any]] = []
+
+    def emit(self, name: str, payload: Any = None) -> None:
+        self.sent.append((name, payload))
+
+
+class _Ctx:
+    __slots__ = ("entity", "state", "events")
+
+    def __init__(self, entity: _Entity, events: _Events) -> None:
+        self.entity = entity
+        self.state: dict[str, Any] = {}
+        self.events = events
+
+
+def _plain_tick_ms(n: int) -> list[float]:
+    """The walker's ``on_tick`` as plain Python over plain objects, ms per tick."""
+    namespace: dict[str, Any] = {}
+    exec(compile(WALKER, "<plain>", "exec"), namespace)
+    on_tick: Callable[..., Any] = namespace["on_tick"]
+    events = _Events()
+    ctxs = [_Ctx(_Entity(i), events) for i in range(n)]
+    samples = []
+    for _ in range(WARM_UP + TICKS):
+        start = time.perf_counter()
+        for ctx in ctxs:
+            on_tick(ctx, 1 / 60)
+        samples.append((time.perf_counter() - start) * 1e3)
+        for ctx in ctxs:  # integrate, as the world does between ticks
+            (x, y, z), (vx, vy, vz) = ctx.entity.position, ctx.entity.velocity
+            ctx.entity.position = (x + vx / 60, y + vy / 60, z + vz / 60)
+        events.sent.clear()
+    return samples[WARM_UP:]
+
+
+@contextmanager
+def _mods(n: int) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as tmp:
+        mod = Path(tmp) / "mods" / "scale"
+        (mod / "scripts").mkdir(parents=True)
+        (mod / "mod.toml").write_text(MANIFEST)
+        (mod / "scripts" / "spawner.py").write_text(SPAWNER.format(n=n))
+        (mod / "scripts" / "walker.py").write_text(WALKER)
+        yield mod.parent
+
+
+def _host_ms(mods: Path, tier: str, n: int) -> tuple[list[float], list[float], str]:
+    """Per measured tick: (scripts stage ms, whole tick ms), and the final world hash."""
+    policy = HostPolicy(
+        sandbox=SandboxPolicy(tier=tier),  # type: ignore[arg-type]
+        limits=LimitCaps(timeout_ms=50),
+    )
+    scripts, ticks = [], []
+    with Host(mods, seed=7, policy=policy) as host:
+        host.load()
+        while len(host.world) < n:
+            host.step()
+            if host.tick > n // 500 + 20:
+                raise RuntimeError(f"{tier}: the spawner stopped at {len(host.world)} entities")
+        host.step(WARM_UP)
+        stage = host.scheduler.stage_ns
+        for _ in range(TICKS):
+            before = stage[Stage.SCRIPTS]
+            start = time.perf_counter_ns()
+            host.step()
+            ticks.append((time.perf_counter_ns() - start) / 1e6)
+            scripts.append((stage[Stage.SCRIPTS] - before) / 1e6)
+        faults = [d for d in host.diagnostics if d.severity == "error"]
+        if faults:
+            raise RuntimeError(f"{tier}: {faults[0].code}: {faults[0].message}")
+        return scripts, ticks, host.world_hash()
+
+
+def _p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> dict[str, float]:
+    print(
+        f"{'entities':>8} {'tier':<10} {'scripts p50':>11} {'p95':>7} {'tick p50':>9} "
+        f"{'p95':>7} {'x plain':>8}  world hash"
+    )
+    for n in SIZES:
+        plain = statistics.median(_plain_tick_ms(n))
+        print(f"{n:>8} {'plain':<10} {plain:>11.2f} {'':>7} {'':>9} {'':>7} {1.0:>8.2f}")
+        with _mods(n) as mods:
+            for tier in TIERS:
+                scripts, ticks, digest = _host_ms(mods, tier, n)
+                print(
+                    f"{n:>8} {tier:<10} {_p(scripts, 0.5):>11.2f} {_p(scripts, 0.95):>7.2f} "
+                    f"{_p(ticks, 0.5):>9.2f} {_p(ticks, 0.95):>7.2f} "
+                    f"{_p(scripts, 0.5) / plain:>8.1f}  {digest[:12]}"
+                )
+    return {}
+
+
+if __name__ == "__main__":
+    main()
