@@ -18,6 +18,7 @@ __all__ = [
     "MAX_TAGS",
     "MOUSE_BUTTONS",
     "POLICY_FILE",
+    "SYNC_EVERY",
     "WIT_EXPORTS",
     "WIT_EXPORT_SIGNATURES",
     "WIT_HOST_FUNCTIONS",
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEvent",
     "AuditSink",
     "BadArgument",
+    "BatchClosed",
     "Budget",
     "BulkWorldPort",
     "Capability",
@@ -43,6 +45,8 @@ __all__ = [
     "Diagnostic",
     "DiagnosticCode",
     "DiagnosticSink",
+    "EntityBatch",
+    "EntityCursor",
     "EntityLimit",
     "EntityView",
     "FileAccessDenied",
@@ -96,6 +100,10 @@ from ._atomic import write_atomically as write_atomically
 from ._audit import AuditEvent as AuditEvent
 from ._audit import AuditSink as AuditSink
 from ._audit import JsonLinesAudit as JsonLinesAudit
+from ._batch import SYNC_EVERY as SYNC_EVERY
+from ._batch import BatchClosed as BatchClosed
+from ._batch import EntityBatch as EntityBatch
+from ._batch import EntityCursor as EntityCursor
 from ._bulk import BulkWorldPort as BulkWorldPort
 from ._capabilities import ALL_CAPABILITIES as ALL_CAPABILITIES
 from ._capabilities import Capability as Capability

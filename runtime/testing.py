@@ -134,6 +134,7 @@ class Game:
         """A mod's ``ctx.state`` (its mod scripts', or one entity's) as the scripts left it."""
         if entity_id is None:
             return self.host._mod_state.get(mod_id, {})
+        self.host.sync_states([mod_id])
         return self.host._entity_state.get(mod_id, {}).get(entity_id, {})
 
     @property

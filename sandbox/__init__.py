@@ -27,6 +27,7 @@ __all__ = [
     "HookFigures",
     "HostMemoryLimit",
     "ImportTypeMismatch",
+    "KindWork",
     "MemoryLimitExceeded",
     "ProcessSandbox",
     "RecursionLimitExceeded",
@@ -41,6 +42,7 @@ __all__ = [
     "ScriptRejected",
     "ScriptSandbox",
     "ScriptTimeout",
+    "TickWork",
     "UnknownImport",
     "WasmComponent",
     "WasmEngine",
@@ -61,6 +63,7 @@ from .base import ForbiddenAccess as ForbiddenAccess
 from .base import FuelExhausted as FuelExhausted
 from .base import GuestTrap as GuestTrap
 from .base import HookFigures as HookFigures
+from .base import KindWork as KindWork
 from .base import MemoryLimitExceeded as MemoryLimitExceeded
 from .base import RecursionLimitExceeded as RecursionLimitExceeded
 from .base import SandboxClosed as SandboxClosed
@@ -71,6 +74,7 @@ from .base import ScriptRaised as ScriptRaised
 from .base import ScriptRejected as ScriptRejected
 from .base import ScriptSandbox as ScriptSandbox
 from .base import ScriptTimeout as ScriptTimeout
+from .base import TickWork as TickWork
 from .python import MAX_SOURCE_BYTES as MAX_SOURCE_BYTES
 from .python import ProcessSandbox as ProcessSandbox
 from .python import RestrictedSandbox as RestrictedSandbox

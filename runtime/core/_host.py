@@ -52,6 +52,7 @@ import numpy as np
 
 from host_api import (
     AuditSink,
+    Capability,
     Diagnostic,
     DiagnosticCode,
     HostPolicy,
@@ -60,7 +61,7 @@ from host_api import (
     any_error,
 )
 from marketplace import record_loaded_mod
-from sandbox import ComponentRuntime, HookFigures, ScriptModule
+from sandbox import ComponentRuntime, HookFigures, KindWork, ScriptModule, TickWork
 
 from ._discovery import discover
 from ._events import MAX_EVENTS_PER_TICK, Event, for_receiver
@@ -71,7 +72,7 @@ from ._mods import ModInstance, ModLoadFailed, StartedLoad, load_mod, start_load
 from ._prepare import Preparation, plan_discovery
 from ._report import ModReport, ModState, RunReport, Timings
 from ._scheduler import DEFAULT_HZ, Scheduler, Stage
-from ._world import World
+from ._world import KindRows, World
 
 if TYPE_CHECKING:
     from ..reload import ReloadResult
@@ -315,9 +316,19 @@ class Host:
 
     def unload_mod(self, mod_id: str) -> None:
         """Close a mod's instance; its ``ctx.state``, ledger and logs stay with the host."""
+        self.sync_states([mod_id])
         instance = self.instances.pop(mod_id, None)
         if instance is not None:
             instance.close()
+
+    def sync_states(self, mods: Iterable[str] | None = None) -> None:
+        """Bring the host's copy of each entity's ``ctx.state`` up to date (the process
+        tier keeps the states in its workers between ticks and sends a rolling share back).
+        """
+        for mod_id in list(self.instances) if mods is None else list(mods):
+            instance = self.instances.get(mod_id)
+            if instance is not None and not instance.closed:
+                instance.sandbox.pull_states(self._entity_state.setdefault(mod_id, {}))
 
     def reload(self, mods: Iterable[str] | None = None, *, force: bool = False) -> ReloadResult:
         """Hot-reload changed mods between two ticks, with their dependents, or roll back.
@@ -517,30 +528,81 @@ class Host:
         ]
 
     def _scripts_stage(self, dt: float) -> None:
-        for instance in self._active():
-            self._timed(instance, lambda inst: self._run_scripts(inst, dt))
+        # Every mod's entity batches read the world as it was when the stage began (so the
+        # process tier's workers can all run at once and the world still comes out the same
+        # in both tiers): the kinds' rows are read before any mod runs.
+        active = self._active()
+        rows = {
+            kind: self.world.kind_rows(kind)
+            for kind in {k for i in active for k in i.entity_scripts}
+        }
+        started: list[tuple[ModInstance, TickWork]] = []
+        for instance in active:
+            work = self._tick_work(instance, dt, rows)
+            if work is not None:
+                self._timed(instance, lambda inst, w=work: inst.sandbox.start_tick(w))
+                started.append((instance, work))
+        for instance, _ in started:
+            self._timed(instance, lambda inst: self._finish_scripts(inst, rows))
 
-    def _run_scripts(self, instance: ModInstance, dt: float) -> None:
-        calls: list[tuple[ScriptModule, str, tuple[Any, ...]]] = []
+    def _tick_work(
+        self, instance: ModInstance, dt: float, rows: dict[str, KindRows]
+    ) -> TickWork | None:
+        mod_calls: list[tuple[ScriptModule, str, tuple[Any, ...]]] = []
         if instance.mod_scripts:
             ctx = self._mod_ctx(instance)
-            calls.extend((m, "on_tick", (ctx, dt)) for m in instance.mod_scripts)
+            mod_calls = [
+                (m, "on_tick", (ctx, dt)) for m in instance.mod_scripts if "on_tick" in m.hooks
+            ]
         unseen = set(self._unseen.get(instance.id, ()))
         self._unseen[instance.id] = []
+        kinds = []
         for kind, modules in instance.entity_scripts.items():
-            for entity_id in self.world.ids_of_kind(kind).tolist():
-                ctx = self._entity_ctx(instance, entity_id)
-                if ctx is None:
+            r = rows[kind]
+            if not len(r.ids):
+                continue
+            fresh = frozenset(i for i, e in enumerate(r.ids) if e in unseen) if unseen else None
+            kinds.append(
+                KindWork(
+                    kind,
+                    modules,
+                    r.ids,
+                    r.positions,
+                    r.velocities,
+                    r.tag_rows,
+                    r.tag_table,
+                    fresh or frozenset(),
+                )
+            )
+        if not mod_calls and not kinds:
+            return None
+        states = self._entity_state.setdefault(instance.id, {})
+        for entity_id in unseen:
+            # Known from now on (a reload does not announce it again), whichever tier keeps
+            # the state itself.
+            states.setdefault(entity_id, {})
+        return TickWork(mod_calls, kinds, dt, states, self.world.tick)
+
+    def _finish_scripts(self, instance: ModInstance, rows: dict[str, KindRows]) -> None:
+        work = instance.sandbox.finish_tick(lambda exc: self._fault_goes_on(instance, exc))
+        if work is None or Capability.WORLD_WRITE.value not in instance.api.granted:
+            return
+        for kind in work.kinds:
+            world_rows = rows[kind.kind].rows
+            for written, values, column in (
+                (kind.moved_rows, kind.moved, "positions"),
+                (kind.steered_rows, kind.steered, "velocities"),
+            ):
+                if not len(written):
                     continue
-                for module in modules:
-                    if entity_id in unseen and "on_spawn" in module.hooks:
-                        calls.append((module, "on_spawn", (ctx,)))
-                    if "on_tick" in module.hooks:
-                        calls.append((module, "on_tick", (ctx, dt)))
-        # One batch per mod and tick, its mod scripts first (same order as one call at a
-        # time): the process tier crosses to its worker once with every entity's state. A
-        # fault that quarantines the mod stops the batch there.
-        instance.sandbox.call_batch(calls, lambda exc: self._fault_goes_on(instance, exc))
+                # The worker is not trusted: rows in range, three finite floats each.
+                at = np.frombuffer(written, dtype=np.int64)
+                flat = np.frombuffer(values, dtype=np.float64)
+                if len(flat) != 3 * len(at):
+                    continue
+                vec = flat.reshape(-1, 3)
+                ok = (at >= 0) & (at < len(world_rows)) & np.isfinite(vec).all(axis=1)
+                self.world.write_rows(world_rows[at[ok]], **{column: vec[ok]})
 
     def _fault_goes_on(self, instance: ModInstance, exc: ModFault) -> bool:
         """Record a fault from a batch; False (stop the batch) once the mod is quarantined."""

@@ -137,8 +137,9 @@ class ModInstance:
         return ctx
 
     def forget(self, entity_id: int) -> None:
-        """Drop the cached ``ctx`` of a despawned entity."""
+        """Drop the cached ``ctx`` of a despawned entity (and what the sandbox keeps of it)."""
         self.contexts.pop(entity_id, None)
+        self.sandbox.forget(entity_id)
 
     def close(self) -> None:
         """Close components and the sandbox. Idempotent."""
@@ -268,6 +269,7 @@ def load_mod(
         components=running,
     )
     instance.notes = _listen_notes(instance)
+    sandbox.tick_api = api
     return instance
 
 

@@ -81,6 +81,19 @@ class _Interned:
 
 
 @dataclass(frozen=True)
+class KindRows:
+    """One kind's live entities at one moment (:meth:`World.kind_rows`)."""
+
+    #: Their rows in the world's columns (valid until the next stage boundary).
+    rows: npt.NDArray[np.intp]
+    ids: array[int]
+    positions: array[float]
+    velocities: array[float]
+    tag_rows: array[int]
+    tag_table: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class WorldCheckpoint:
     """The whole world at one moment, for :meth:`World.restore` (hot-reload rollback)."""
 
@@ -232,6 +245,34 @@ class World:
             self._pos[row] = position
         elif (pending := self.commands.pending_spawn(entity_id)) is not None:
             pending.position = position
+
+    # -- entity batches (the scripts stage reads a kind's rows once, writes them once) -----
+    def kind_rows(self, kind: str) -> KindRows:
+        """The live entities of ``kind`` now: their rows and copies of their columns."""
+        k = self._kinds.index.get(kind)
+        n = self._n
+        rows = np.flatnonzero(self._kind[:n] == k) if k is not None else np.zeros(0, dtype=np.intp)
+        return KindRows(
+            rows=rows,
+            ids=array("q", self._ids[rows].tobytes()),
+            positions=array("d", self._pos[rows].tobytes()),
+            velocities=array("d", self._vel[rows].tobytes()),
+            tag_rows=array("i", self._tagset[rows].astype(np.int32).tobytes()),
+            tag_table=tuple(self._tagsets.values),  # type: ignore[arg-type]
+        )
+
+    def write_rows(
+        self,
+        rows: npt.NDArray[np.intp],
+        positions: npt.NDArray[np.float64] | None = None,
+        velocities: npt.NDArray[np.float64] | None = None,
+    ) -> None:
+        """Write ``(len(rows), 3)`` positions and/or velocities to world ``rows`` (from
+        :meth:`kind_rows` of this stage: rows only move at a boundary)."""
+        if positions is not None:
+            self._pos[rows] = positions
+        if velocities is not None:
+            self._vel[rows] = velocities
 
     # -- bulk (host_api.BulkWorldPort: one host call moves every entity of a kind) ----------
     def positions_of(self, kind: str) -> tuple[array[int], array[float]]:

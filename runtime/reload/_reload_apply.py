@@ -62,6 +62,7 @@ class Checkpoint:
         """Save the host. Cost: O(entities) for the world and the state maps, plus a deep
         copy of the ``ctx.state`` of the mods in ``mods``."""
         group = [m for m in mods if m in host.instances]
+        host.sync_states(group)
         return cls(
             instances={m: host.instances[m] for m in group},
             preparation=host.preparation,

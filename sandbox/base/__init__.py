@@ -12,6 +12,7 @@ __all__ = [
     "FuelExhausted",
     "GuestTrap",
     "HookFigures",
+    "KindWork",
     "MemoryLimitExceeded",
     "RecursionLimitExceeded",
     "SandboxClosed",
@@ -22,6 +23,9 @@ __all__ = [
     "ScriptRejected",
     "ScriptSandbox",
     "ScriptTimeout",
+    "TickWork",
+    "run_kind",
+    "states_of",
 ]
 
 from ._engine import HOOKS as HOOKS
@@ -39,3 +43,7 @@ from ._errors import ScriptRaised as ScriptRaised
 from ._errors import ScriptRejected as ScriptRejected
 from ._errors import ScriptTimeout as ScriptTimeout
 from ._figures import HookFigures as HookFigures
+from ._ticks import KindWork as KindWork
+from ._ticks import TickWork as TickWork
+from ._ticks import run_kind as run_kind
+from ._ticks import states_of as states_of

@@ -17,6 +17,7 @@ from host_api import Limits, ModFault, ModhostError
 
 from ._errors import SandboxClosed
 from ._figures import HookFigures
+from ._ticks import TickWork, run_kind, states_of
 
 #: The hooks a script may define (DESIGN.md, "Entity scripts").
 HOOKS: frozenset[str] = frozenset(
@@ -53,6 +54,9 @@ class ScriptSandbox(ABC):
         self._closed = False
         #: Where per-hook figures go when the host profiles (None: nothing is recorded).
         self.figures: HookFigures | None = None
+        #: The mod's API, which entity batches run against (set by the host).
+        self.tick_api: Any = None
+        self._work: TickWork | None = None
 
     @abstractmethod
     def load(self, path: str, source: str) -> ScriptModule:
@@ -156,6 +160,64 @@ class ScriptSandbox(ABC):
                     break
         if run_module is not None:  # the last run, up to the last call made (i)
             figures.add(run_module.path, run_hook, clock() - started, mark() - fuel, i + 1 - first)
+
+    # -- a mod's tick ---------------------------------------------------------------------------
+    def start_tick(self, work: TickWork) -> None:
+        """Begin ``work`` (a mod's scripts for one tick), if the tier can run it in the
+        background; :meth:`finish_tick` completes it. The in-process tier runs everything in
+        :meth:`finish_tick`; the process tier sends it to its worker here, so every mod's
+        worker runs at once while the host collects the mods one by one, in load order.
+
+        :raises SandboxClosed: the sandbox is closed.
+        """
+        self._check_open()
+        self._work = work
+
+    def finish_tick(self, on_fault: Callable[[ModFault], bool]) -> TickWork | None:
+        """Complete the work :meth:`start_tick` began: the mod calls, then each kind's rows.
+
+        Faults go to ``on_fault`` in call order; when it returns False nothing after that
+        call runs (or is applied). Each :class:`KindWork` gets the writes its scripts made
+        through ``ctx.entity``, for the host to apply.
+
+        :returns: the work, with its writes (None if none was started).
+        """
+        work, self._work = getattr(self, "_work", None), None
+        if work is None:
+            return None
+        if work.mod_calls:
+            stopped: list[bool] = []
+
+            def note(fault: ModFault) -> bool:
+                go_on = on_fault(fault)
+                if not go_on:
+                    stopped.append(True)
+                return go_on
+
+            self.call_batch(work.mod_calls, note)
+            if stopped:
+                return work
+        for kind in work.kinds:
+            api = self.tick_api
+            batch = kind.batch(api, states_of(kind, work.states), api.granted)
+            try:
+                go_on = run_kind(self, kind, batch, work.dt, on_fault, self.figures)
+            finally:
+                batch.close()
+                kind.take_writes(batch)
+            if not go_on:
+                break
+        return work
+
+    def pull_states(self, into: dict[int, dict[str, Any]]) -> None:
+        """Bring ``into`` (the host's copy of the mod's entity states) up to date. The
+        in-process tier runs on the host's dicts themselves: nothing to do."""
+        return None
+
+    def forget(self, entity_id: int) -> None:
+        """The entity is gone: drop what the tier keeps for it (the process tier's worker
+        keeps each entity's ``ctx.state``)."""
+        return None
 
     def fuel_mark(self) -> int:
         """Fuel used by all calls so far, where the tier can tell cheaply (0 otherwise)."""

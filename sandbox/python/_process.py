@@ -22,7 +22,9 @@ from __future__ import annotations
 import dataclasses
 import marshal
 import time
+from array import array
 from collections.abc import Callable, Sequence
+from functools import partial
 from multiprocessing.connection import Connection
 from types import SimpleNamespace
 from typing import Any, ClassVar, Final
@@ -39,6 +41,7 @@ from host_api import (
 
 from .. import base
 from ..base import (
+    KindWork,
     MemoryLimitExceeded,
     ScriptFault,
     ScriptModule,
@@ -46,12 +49,15 @@ from ..base import (
     ScriptRejected,
     ScriptSandbox,
     ScriptTimeout,
+    TickWork,
 )
 from ._compiler import check_script
 from ._fuel import kill_margin, wall_limit
 from ._pool import WorkerPool, default_pool
 from ._restricted import compiled
-from ._worker import OP_NAMES, POST_CALL, RPC_NAMES, fault_data
+from ._wire import fault_data
+from ._worker import OP_NAMES, POST_CALL, RPC_NAMES
+from ._worker_kinds import plain_states
 
 #: How often the host looks at the worker's progress while waiting (seconds).
 POLL_S: Final = 0.0005
@@ -86,6 +92,12 @@ class ProcessSandbox(ScriptSandbox):
         self._pending: _PendingLoad | None = None
         #: Workers taken from the pool (1 + restarts after kills and crashes).
         self.starts = 0
+        self._tick_fault: ScriptFault | None = None
+        self._tick_conn: Connection | None = None
+        #: The worker that holds the host's copy of the entity states (seeded once).
+        self._seeded: Connection | None = None
+        #: Entities gone since the last tick (the worker drops their state).
+        self._forgotten: list[int] = []
 
     # -- the interface -------------------------------------------------------------------------
     def load(self, path: str, source: str) -> ScriptModule:
@@ -216,6 +228,116 @@ class ProcessSandbox(ScriptSandbox):
             if isinstance(outcome, ScriptFault) and not on_fault(outcome):
                 return
 
+    # -- a mod's tick in one round trip ---------------------------------------------------------
+    def start_tick(self, work: TickWork) -> None:
+        """Send the whole tick to the worker now (it runs while the host collects other
+        mods); :meth:`finish_tick` serves its rpcs and applies its results."""
+        self._check_open()
+        self._drop_pending()
+        self._work, self._tick_fault, self._tick_conn = work, None, None
+        api = self.tick_api
+        try:
+            conn = self._ensure_worker()
+            if self._seeded is not conn:
+                # A fresh worker: the host's copy of the states (rolling, see SYNC_EVERY).
+                self._send(conn, ("states", plain_states(work.states, work.states)))
+                self._seeded = conn
+            forgotten, self._forgotten = self._forgotten, []
+            calls = [(m.path, h, *_wire_call(a[0], a)) for m, h, a in work.mod_calls]
+            kinds = [_wire_kind(k) for k in work.kinds]
+            granted = tuple(api.granted) if api is not None else ()
+            self._send(conn, ("tick", work.tick, granted, calls, kinds, forgotten, work.dt))
+            self._tick_conn = conn
+        except ScriptFault as fault:
+            self._tick_fault = fault
+
+    def finish_tick(self, on_fault: Callable[[ModFault], bool]) -> TickWork | None:
+        work, self._work = self._work, None
+        if work is None:
+            return None
+        if self._tick_fault is not None or self._tick_conn is None:
+            on_fault(self._tick_fault or self._crashed())
+            return work
+        api = self.tick_api
+        self._stuck = 0
+        try:
+            reply = self._serve(self._tick_conn, api, partial(_entity_in_tick, work))
+        except ScriptFault as fault:
+            # The worker was killed (or died) in the middle: the tick's results went with
+            # it; the stuck call gets the fault. States fall back to the host's copy.
+            on_fault(fault)
+            return work
+        bug, self._host_bug = self._host_bug, None
+        if bug is not None:
+            raise bug
+        _, call_results, kind_results, _, synced = reply
+        refresh(work.states, synced)
+        for (module, _, args), result in zip(work.mod_calls, call_results, strict=True):
+            outcome = self._apply(module.path, api, args[0], result)
+            if isinstance(outcome, ScriptFault) and not on_fault(outcome):
+                return work
+        for kind, result in zip(work.kinds, kind_results, strict=True):
+            if not self._apply_kind(api, kind, result, on_fault):
+                return work
+        return work
+
+    def _apply_kind(
+        self,
+        api: HostAPI | None,
+        kind: KindWork,
+        result: tuple[Any, ...],
+        on_fault: Callable[[ModFault], bool],
+    ) -> bool:
+        stream, moved_rows, moved, steered_rows, steered = result
+        own: set[int] | None = None
+        for entry in stream if type(stream) is list else ():
+            if type(entry) is not tuple or not entry:
+                continue
+            if entry[0] == "fault":
+                data = entry[1] if len(entry) == 2 and type(entry[1]) is dict else None
+                fault = self._rebuild(data or _refusal(self.mod_id, "fault"), "")
+                if not on_fault(fault):
+                    return False
+                continue
+            if entry and entry[0] == "emit" and len(entry) == 4:
+                # The source entity must be one this batch ran for (never the worker's claim
+                # about another one).
+                own = set(kind.ids) if own is None else own
+                source = entry[3] if type(entry[3]) is int and entry[3] in own else None
+            else:
+                source = None
+            try:
+                _apply_op(api, entry, source)
+            except ModhostError as exc:
+                if not on_fault(self._rebuild(fault_data(exc), "")):
+                    return False
+            except (TypeError, ValueError):
+                # A malformed op (only a broken worker sends one): refused, like an rpc.
+                if not on_fault(self._rebuild(_refusal(self.mod_id, str(entry[0])), "")):
+                    return False
+        kind.moved_rows, kind.moved = _array("q", moved_rows), _array("d", moved)
+        kind.steered_rows, kind.steered = _array("q", steered_rows), _array("d", steered)
+        return True
+
+    def forget(self, entity_id: int) -> None:
+        self._forgotten.append(entity_id)
+
+    def pull_states(self, into: dict[int, dict[str, Any]]) -> None:
+        """Copy the worker's entity states into ``into`` (the host's copy), now.
+
+        Called before a reload and when a test reads an entity's state. A worker that does
+        not answer in time leaves ``into`` as it was.
+        """
+        if self._conn is None or self._proc is None or not self._proc.is_alive():
+            return
+        try:
+            self._send(self._conn, ("pull",))
+            message = self._wait(self._conn, deadline=self._kill_after())
+        except ScriptFault:
+            return
+        if message[0] == "states":
+            refresh(into, message[1])
+
     def close(self) -> None:
         # No ("close",) message: closing the host's end is the worker's end of input (it
         # returns on EOF), and a write that wakes the worker costs the host about a
@@ -247,7 +369,7 @@ class ProcessSandbox(ScriptSandbox):
             conn = self._ensure_worker()
             granted = tuple(api.granted) if api is not None else ()
             self._send(conn, ("batch", tick, granted, calls))
-            results = self._serve(conn, api, ctxs)
+            results = self._serve(conn, api, partial(_entity_in, ctxs))
         except ScriptFault as fault:
             # The stuck (or crashing) call gets the fault; the others' results were lost
             # with the worker and are not applied (their state stays as it was).
@@ -262,22 +384,27 @@ class ProcessSandbox(ScriptSandbox):
         ]
 
     def _serve(
-        self, conn: Connection, api: HostAPI | None, ctxs: list[ScriptContext | None]
-    ) -> list[Any]:
-        """Answer the worker's rpcs until it is done; kill it if a call runs past its limit."""
+        self, conn: Connection, api: HostAPI | None, entity_of: Callable[[int], int | None]
+    ) -> Any:
+        """Answer the worker's rpcs until it is done; kill it if a call runs past its limit.
+
+        :param entity_of: the entity the call with a given progress index runs for.
+        :returns: the worker's results (``done``: the calls' results; ``ticked``: the whole
+            reply).
+        """
         limit = self._kill_after()
         while True:
             message = self._wait(conn, deadline=limit)
-            if message[0] == "done":
-                if self.figures is not None and len(message) > 2 and message[2] is not None:
-                    self.figures.merge(*message[2])
-                return message[1]  # type: ignore[no-any-return]
+            if message[0] in ("done", "ticked"):
+                figures = message[2] if message[0] == "done" else message[3]
+                if self.figures is not None and figures is not None:
+                    self.figures.merge(*figures)
+                return message[1] if message[0] == "done" else message
             if message[0] == "rpc":
                 kwargs = message[3]
                 if "entity" in kwargs:
                     # Whose timer: the host's record of the running call, not the worker's.
-                    ctx = ctxs[max(0, min(int(self._progress[0]), len(ctxs) - 1))]
-                    kwargs["entity"] = None if ctx is None else ctx._source_entity()
+                    kwargs["entity"] = entity_of(int(self._progress[0]))
                 self._send(conn, self._rpc(api, message[1], message[2], kwargs))
 
     def _kill_after(self) -> float:
@@ -506,3 +633,53 @@ def _refusal(mod_id: str, what: str) -> dict[str, Any]:
         "line": None,
         "details": {},
     }
+
+
+def _entity_in(ctxs: list[ScriptContext | None], index: int) -> int | None:
+    ctx = ctxs[max(0, min(index, len(ctxs) - 1))] if ctxs else None
+    return None if ctx is None else ctx._source_entity()
+
+
+def _entity_in_tick(work: TickWork, index: int) -> int | None:
+    """The entity of the tick's call ``index`` (mod calls first, then each kind's rows)."""
+    index -= len(work.mod_calls)
+    for kind in work.kinds:
+        if 0 <= index < len(kind):
+            return int(kind.ids[index])
+        index -= len(kind)
+    return None
+
+
+def _wire_kind(kind: KindWork) -> tuple[Any, ...]:
+    return (
+        kind.kind,
+        [m.path for m in kind.modules],
+        kind.ids.tobytes(),
+        kind.positions.tobytes(),
+        kind.velocities.tobytes(),
+        kind.tag_rows.tobytes(),
+        kind.tag_table,
+        sorted(kind.fresh),
+    )
+
+
+def refresh(into: dict[int, dict[str, Any]], states: Any) -> None:
+    """Update the host's copy of states in place (contexts hold the dicts themselves)."""
+    if type(states) is not dict:
+        return
+    for entity_id, state in states.items():
+        if type(entity_id) is not int or type(state) is not dict:
+            continue
+        held = into.get(entity_id)
+        if held is None:
+            into[entity_id] = state
+        else:
+            held.clear()
+            held.update(state)
+
+
+def _array(code: str, data: Any) -> array[Any]:
+    out = array(code)
+    if type(data) is bytes:
+        out.frombytes(data[: len(data) - len(data) % out.itemsize])
+    return out

@@ -104,6 +104,7 @@ class RestrictedSandbox(ScriptSandbox):
         self._modules = Modules(Kit(mod_id, self._guards, self._guest))
         self._loop_range = loop_range(self._builtins["range"])
         self._namespaces: list[dict[str, Any]] = []
+        self._fixed_names: frozenset[str] = frozenset()
         self._generation = self._meter.generation
         self._retained = RetainedWalk(self._guards.max_bytes)
         self._retained.contents = self._guest.contents
@@ -194,7 +195,7 @@ class RestrictedSandbox(ScriptSandbox):
     # -- internals -----------------------------------------------------------------------------
     def _namespace(self, path: str) -> dict[str, Any]:
         g = self._guards
-        return {
+        namespace = {
             "__builtins__": self._builtins,
             "__name__": path,
             "_fuel_": self._meter.stream,
@@ -231,6 +232,8 @@ class RestrictedSandbox(ScriptSandbox):
             "_deny_slice_": _deny_slice,
             "_lrange_": self._loop_range,
         }
+        self._fixed_names = frozenset(namespace)
+        return namespace
 
     def _run(self, path: str, fn: Any, *args: Any) -> Any:
         meter = self._meter
@@ -255,7 +258,15 @@ class RestrictedSandbox(ScriptSandbox):
             namespace["_fuel_"] = self._meter.stream
 
     def _roots(self) -> list[Any]:
-        return [v for ns in self._namespaces for k, v in ns.items() if not is_injected(k)]
+        # The names every namespace starts with are skipped by a set lookup (this runs once
+        # per step of the retained-memory walk, which at game scale is several times a tick).
+        fixed = self._fixed_names
+        return [
+            v
+            for ns in self._namespaces
+            for k, v in ns.items()
+            if k not in fixed and not is_injected(k)
+        ]
 
     def _check_retained(self, path: str, ctx: Any) -> None:
         limit = self._guards.max_bytes

@@ -46,6 +46,8 @@ from host_api import (
 from ..base import ScriptFault, ScriptRejected
 from ._fuel import GC_PAUSES
 from ._restricted import RestrictedSandbox
+from ._wire import FaultData, crossable, fault_data
+from ._worker_kinds import plain_states, run_kinds, sync_share, ticked_reply
 
 #: Address space the worker may use beyond what it had after start-up, on top of memory_mb.
 AS_SLACK: Final = 96 * 1024 * 1024
@@ -57,33 +59,10 @@ MAX_CONTEXTS: Final = 100_000
 #: Exit status of a worker that ran out of address space outside a script call.
 EXIT_MEMORY: Final = 3
 
-FaultData = dict[str, Any]
-
 
 #: The worker reads its CPU clock around one batch in this many (for the profiler's CPU
 #: share): such a read can cost tens of microseconds.
 CPU_SAMPLE_EVERY: Final = 32
-
-
-def fault_data(exc: ModhostError) -> FaultData:
-    """A fault as plain data (crosses the pipe)."""
-    return {
-        "cls": type(exc).__name__,
-        "code": str(exc.code),
-        "message": exc.message,
-        "hint": exc.hint,
-        "file": exc.file,
-        "line": exc.line,
-        "details": _plain(exc.details),
-    }
-
-
-def _plain(value: Any) -> Any:
-    try:
-        pickle.dumps(value)
-    except Exception:
-        return repr(value)
-    return value
 
 
 def worker_main(conn: Connection, progress: Any) -> None:
@@ -137,6 +116,8 @@ def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None
     sandbox.accounting_started = lambda: _started(progress, POST_CALL)
     modules: dict[str, Any] = {}
     api = _RemoteAPI(conn, mod_id, progress, limits.timeout_ms)
+    #: Each entity's ``ctx.state``, kept here between ticks (the host holds a copy).
+    states: dict[int, dict[str, Any]] = {}
     batches = 0
     while True:
         try:
@@ -162,13 +143,36 @@ def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None
                     reply = ("fault", fault_data(exc))
                 progress[0] = -1.0
                 conn.send(reply)
+        elif kind == "states":
+            # The host's copy, after a restart: the worker's own (newer) copies start here.
+            states.update(message[1])
+        elif kind == "pull":
+            conn.send_bytes(pickle.dumps(("states", plain_states(states, states))))
+        elif kind == "tick":
+            _, tick, granted, calls, kinds, forgotten, dt = message
+            for entity_id in forgotten:
+                states.pop(entity_id, None)
+            api.grant(frozenset(granted))
+            batches += 1
+            sample = batches % CPU_SAMPLE_EVERY == 1
+            cpu, wall = (time.thread_time_ns(), time.perf_counter_ns()) if sample else (0, 0)
+            results, totals = _timed_calls(sandbox, modules, api, tick, calls, progress, states)
+            ran = run_kinds(sandbox, modules, api, states, (tick, dt, kinds, len(calls)), totals)
+            ratio = None
+            if sample:
+                spent = time.perf_counter_ns() - wall
+                ratio = (time.thread_time_ns() - cpu) / spent if spent > 0 else None
+            _started(progress, POST_CALL)
+            synced = plain_states(states, sync_share(kinds, ran, tick))
+            conn.send_bytes(ticked_reply(results, ran, (totals, ratio), synced))
+            progress[0] = -1.0
         elif kind == "batch":
             _, tick, granted, calls = message
             api.grant(frozenset(granted))
             batches += 1
             sample = batches % CPU_SAMPLE_EVERY == 1
             cpu, wall = (time.thread_time_ns(), time.perf_counter_ns()) if sample else (0, 0)
-            results, totals = _timed_calls(sandbox, modules, api, tick, calls, progress)
+            results, totals = _timed_calls(sandbox, modules, api, tick, calls, progress, states)
             ratio = None
             if sample:
                 spent = time.perf_counter_ns() - wall
@@ -199,9 +203,13 @@ def _one_call(
     index: int,
     call: tuple[Any, ...],
     progress: Any,
+    states: dict[int, dict[str, Any]],
 ) -> tuple[FaultData | None, Any, Any, list[tuple[Any, ...]], str]:
     wire_view, state, args = call
     view = None if wire_view is None else EntityView(*wire_view)
+    if view is not None:
+        # The worker's copy of an entity's state is the newest; the host's seeds it.
+        state = states.setdefault(view.id, state)
     api.begin(tick, view)
     ctx = api.context(view, state)
     _started(progress, index)
@@ -226,6 +234,7 @@ def _timed_calls(
     tick: int,
     calls: list[tuple[Any, ...]],
     progress: Any,
+    states: dict[int, dict[str, Any]],
 ) -> tuple[list[Any], dict[tuple[str, str], list[int]]]:
     """Run a batch; also sum calls, wall time and fuel per (script, hook) for the profiler.
 
@@ -247,7 +256,9 @@ def _timed_calls(
                 started, fuel = now, spent
             run_path, run_hook, first = path, hook, i
         results.append(
-            _one_call(sandbox, modules[path], hook, api, tick, i, (view, state, args), progress)
+            _one_call(
+                sandbox, modules[path], hook, api, tick, i, (view, state, args), progress, states
+            )
         )
     if run_path is not None:
         _add(totals, (run_path, run_hook), i + 1 - first, clock() - started, mark() - fuel)
@@ -279,33 +290,7 @@ def _pickled_results(results: list[Any], figures: Any = None) -> bytes:
     try:
         return pickle.dumps(("done", [r[:4] for r in results], figures))
     except Exception:
-        return pickle.dumps(("done", [_crossable(r) for r in results], figures))
-
-
-def _crossable(result: tuple[Any, ...]) -> tuple[Any, ...]:
-    fault, value, state, ops, path = result
-    try:
-        pickle.dumps((fault, value, state, ops))
-    except Exception as exc:
-        memory = isinstance(exc, MemoryError)
-        return (
-            fault
-            or {
-                "cls": "MemoryLimitExceeded" if memory else "ScriptRaised",
-                "code": "SANDBOX_MEMORY_LIMIT" if memory else "SANDBOX_ERROR",
-                "message": "ctx.state, the return value and event payloads must be plain "
-                f"data in the process tier ({type(exc).__name__})",
-                "hint": "keep numbers, strings, lists, tuples and dicts (shallower than the "
-                "recursion limit) in ctx.state and payloads",
-                "file": path,
-                "line": None,
-                "details": {},
-            },
-            None,
-            None,
-            [],
-        )
-    return (fault, value, state, ops)
+        return pickle.dumps(("done", [crossable(r) for r in results], figures))
 
 
 def _limit_resources(limits: Limits) -> None:
@@ -348,6 +333,20 @@ class _RemoteAPI:
     def grant(self, names: frozenset[str]) -> None:
         """The mod's capabilities (checked here for early errors; the host checks again)."""
         self._granted = names
+
+    @property
+    def granted(self) -> frozenset[str]:
+        return self._granted
+
+    def begin_batch(self, tick: int, stream: list[Any]) -> None:
+        """Entity batches: ops go to ``stream`` (tagged as ops), in call order."""
+        self.tick = tick
+        self._view = None
+        self.ops = stream
+
+    def excuse_again(self) -> None:
+        """A new call starts: it may be excused host answer time again."""
+        self._excusable = self._timeout
 
     def begin(self, tick: int, view: EntityView | None) -> None:
         self.tick = tick

@@ -1,0 +1,197 @@
+"""Entity batches: the entities of one kind a mod's scripts run for in one tick, as columns.
+
+Why columns: per-entity objects (a view, a context, a state copy, an op per write) cost more
+than the script's own logic at game scale. A batch holds the kind's ids, positions,
+velocities and tags as plain lists taken once per tick, and ``ctx.entity`` is an
+:class:`EntityCursor` (a row number into them). The host reads the lists from the world's
+numpy columns; the process tier's worker receives them as packed arrays in one message.
+
+What a script observes, in both tiers alike (so both give the same world):
+
+- ``ctx.entity`` reads the world as it was when the scripts stage began, plus the script's
+  own writes through ``ctx.entity`` (a write is read back at once);
+- ``ctx.entity.position = ...`` / ``.velocity = ...`` are recorded in the batch
+  (:attr:`EntityBatch.moved`, :attr:`EntityBatch.steered`) and applied to the world when the
+  mod's batch ends, after the capability check, as one vectorised write;
+- every other ``ctx`` call goes through the mod's API as before.
+
+One :class:`~host_api.ScriptContext` serves the whole batch: :meth:`EntityBatch.enter` points
+it at the next row (its ``entity``, ``state``, and the entity that events and timers are
+attributed to). A cursor kept past its batch refuses to read (the batch's lists are
+released when it ends), so a script cannot pin old snapshots in memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, final
+
+from ._capabilities import Capability
+from ._ctx import _PASS, HostCallFailed, ScriptContext, _finite_floats, _plain
+from ._errors import CapabilityDenied
+from ._values import check_vec3
+from ._world_port import Vec3
+
+#: Every ``SYNC_EVERY`` ticks each entity's ``ctx.state`` is copied back to the host by the
+#: process tier (a rolling share of the entities each tick), the host's copy after a worker
+#: restart.
+SYNC_EVERY: Final = 64
+
+
+class BatchClosed(LookupError):
+    """A cursor was used after its batch ended."""
+
+
+@final
+class EntityBatch:
+    """One kind's entities for one mod and tick, and the writes its scripts made.
+
+    :param kind: the entity kind.
+    :param ids: the entities, ascending id.
+    :param positions: each row's position (a list: cursor writes replace items).
+    :param velocities: each row's velocity.
+    :param tags: each row's tags.
+    :param states: each row's ``ctx.state`` dict.
+    :param granted: the mod's capabilities (reads and writes without them take the API's
+        path, which refuses and audits).
+    """
+
+    __slots__ = (
+        "api",
+        "ctx",
+        "ids",
+        "kind",
+        "moved",
+        "positions",
+        "read",
+        "states",
+        "steered",
+        "tags",
+        "velocities",
+        "write",
+    )
+
+    def __init__(
+        self,
+        api: Any,
+        kind: str,
+        ids: list[int],
+        positions: list[Vec3],
+        velocities: list[Vec3],
+        tags: list[tuple[str, ...]],
+        states: list[dict[str, Any]],
+        granted: frozenset[str] | set[str],
+    ) -> None:
+        self.api = api
+        self.kind = kind
+        self.ids = ids
+        self.positions: list[Vec3] | None = positions
+        self.velocities: list[Vec3] | None = velocities
+        self.tags = tags
+        self.states = states
+        self.read = Capability.WORLD_READ.value in granted
+        self.write = Capability.WORLD_WRITE.value in granted
+        #: Row -> the last position a script wrote through ``ctx.entity``.
+        self.moved: dict[int, Vec3] = {}
+        #: Row -> the last velocity a script wrote through ``ctx.entity``.
+        self.steered: dict[int, Vec3] = {}
+        self.ctx = ScriptContext(api, {}, None)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def enter(self, row: int) -> ScriptContext:
+        """The batch's ``ctx``, pointed at ``row``."""
+        ctx = self.ctx
+        ctx.entity = EntityCursor(self, row)  # type: ignore[assignment]
+        ctx.state = self.states[row]
+        entity_id = self.ids[row]
+        ctx.events._source = entity_id
+        ctx.timers._entity = entity_id
+        return ctx
+
+    def close(self) -> None:
+        """End the batch: cursors kept by scripts stop reading; the writes stay."""
+        self.positions = None
+        self.velocities = None
+        self.ctx.entity = None
+        self.ctx.state = {}
+
+
+@final
+class EntityCursor:
+    """``ctx.entity`` in a batch: id, kind, position, velocity, tags of one row."""
+
+    __slots__ = ("_batch", "_row")
+
+    def __init__(self, batch: EntityBatch, row: int) -> None:
+        self._batch = batch
+        self._row = row
+
+    @property
+    def id(self) -> int:
+        return self._batch.ids[self._row]
+
+    @property
+    def kind(self) -> str:
+        return self._batch.kind
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        self._readable()
+        return self._batch.tags[self._row]
+
+    @property
+    def position(self) -> Vec3:
+        return self._readable().positions[self._row]  # type: ignore[index]
+
+    @position.setter
+    def position(self, value: Any) -> None:
+        batch = self._writable(value, "set_position")
+        value = value if _finite_floats(value) else self._checked(value, "position")
+        batch.positions[self._row] = value  # type: ignore[index]
+        batch.moved[self._row] = value
+
+    @property
+    def velocity(self) -> Vec3:
+        return self._readable().velocities[self._row]  # type: ignore[index]
+
+    @velocity.setter
+    def velocity(self, value: Any) -> None:
+        batch = self._writable(value, "set_velocity")
+        value = value if _finite_floats(value) else self._checked(value, "velocity")
+        batch.velocities[self._row] = value  # type: ignore[index]
+        batch.steered[self._row] = value
+
+    def _readable(self) -> EntityBatch:
+        batch = self._batch
+        if not batch.read:
+            self._through_api("get_entity", self.id)
+            raise CapabilityDenied("world.read", "world.get", mod_id=batch.api.mod_id)
+        if batch.positions is None:
+            raise BatchClosed("ctx.entity can only be used during the call it was given to")
+        return batch
+
+    def _writable(self, value: Any, call: str) -> EntityBatch:
+        batch = self._batch
+        if not batch.write:
+            # The API refuses (and audits the refusal) as it would for any write.
+            _plain(getattr(batch.api, call), (value,))
+            self._through_api(call, self.id, value)
+            raise CapabilityDenied("world.write", f"world.{call}", mod_id=batch.api.mod_id)
+        if batch.positions is None:
+            raise BatchClosed("ctx.entity can only be used during the call it was given to")
+        return batch
+
+    def _checked(self, value: Any, what: str) -> Vec3:
+        batch = self._batch
+        # Never unpack a script's own object here: that would run its methods in host code.
+        _plain(getattr(batch.api, "set_" + what), (value,))
+        return check_vec3(value, mod_id=batch.api.mod_id, what=what)
+
+    def _through_api(self, call: str, *args: Any) -> Any:
+        try:
+            return getattr(self._batch.api, call)(*args)
+        except _PASS:
+            raise
+        except Exception as exc:
+            raise HostCallFailed(exc) from None

@@ -1,0 +1,193 @@
+"""One mod's scripts for one tick: its mod scripts' calls, then its entity kinds as batches.
+
+The host hands a :class:`TickWork` to the mod's sandbox in two steps
+(:meth:`ScriptSandbox.start_tick`, :meth:`ScriptSandbox.finish_tick`) so that tiers with
+workers run every mod's tick at once while the host collects them in load order. Each kind
+travels as packed columns (:class:`KindWork`): ids, positions, velocities and tag indices as
+buffers, not objects per entity; the writes scripts made through ``ctx.entity`` come back the
+same way (:attr:`KindWork.moved_rows` / :attr:`KindWork.moved` ...).
+
+:func:`run_kind` is the per-entity loop both tiers run (the process tier inside its worker),
+so the order of calls, and with it the world, is the same in both.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from time import perf_counter_ns
+from typing import TYPE_CHECKING, Any
+
+from host_api import EntityBatch, ModFault
+
+if TYPE_CHECKING:
+    from ._engine import ScriptModule, ScriptSandbox
+    from ._figures import HookFigures
+
+
+@dataclass(eq=False)
+class KindWork:
+    """One entity kind's rows for one mod and tick, as the host read them when the stage began.
+
+    :param kind: the kind.
+    :param modules: the mod's scripts for the kind, in manifest order.
+    :param ids: entity ids (``'q'``), ascending.
+    :param positions: ``x, y, z`` per row (``'d'``).
+    :param velocities: ``x, y, z`` per row (``'d'``).
+    :param tag_rows: each row's index into ``tag_table`` (``'i'``).
+    :param tag_table: the distinct tag tuples.
+    :param fresh: rows whose entity the mod has not seen yet (``on_spawn`` runs first).
+    """
+
+    kind: str
+    modules: tuple[ScriptModule, ...]
+    ids: array[int]
+    positions: array[float]
+    velocities: array[float]
+    tag_rows: array[int]
+    tag_table: tuple[tuple[str, ...], ...]
+    fresh: frozenset[int] = frozenset()
+    #: Filled by the sandbox: rows moved through ``ctx.entity.position`` and their values.
+    moved_rows: array[int] = field(default_factory=lambda: array("q"))
+    moved: array[float] = field(default_factory=lambda: array("d"))
+    #: Rows steered through ``ctx.entity.velocity`` and their values.
+    steered_rows: array[int] = field(default_factory=lambda: array("q"))
+    steered: array[float] = field(default_factory=lambda: array("d"))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def batch(self, api: Any, states: list[dict[str, Any]], granted: Any) -> EntityBatch:
+        """The rows as an :class:`EntityBatch` the scripts run over."""
+        return EntityBatch(
+            api,
+            self.kind,
+            self.ids.tolist(),
+            _triples(self.positions),
+            _triples(self.velocities),
+            _TagColumn(self.tag_rows.tolist(), self.tag_table),
+            states,
+            granted,
+        )
+
+    def take_writes(self, batch: EntityBatch) -> None:
+        """Pack the writes ``batch`` recorded into :attr:`moved_rows` ... (in row order)."""
+        self.moved_rows, self.moved = _packed(batch.moved)
+        self.steered_rows, self.steered = _packed(batch.steered)
+
+
+@dataclass(eq=False)
+class TickWork:
+    """What one mod's scripts do in one tick.
+
+    :param mod_calls: the mod scripts' calls (module, hook, args), made first.
+    :param kinds: the entity kinds, in the manifest's order.
+    :param dt: the tick's step (seconds).
+    :param states: the host's ``ctx.state`` dicts of the mod's entities by id (the
+        in-process tier runs on them; the process tier keeps its own in the worker).
+    """
+
+    mod_calls: list[tuple[ScriptModule, str, tuple[Any, ...]]]
+    kinds: list[KindWork]
+    dt: float
+    states: dict[int, dict[str, Any]]
+    tick: int = 0
+
+
+def run_kind(
+    sandbox: ScriptSandbox,
+    work: KindWork,
+    batch: EntityBatch,
+    dt: float,
+    on_fault: Callable[[ModFault], bool],
+    figures: HookFigures | None = None,
+    started: Callable[[int], None] | None = None,
+) -> bool:
+    """Each row in order: every module's ``on_spawn`` (fresh rows), then its ``on_tick``.
+
+    :param started: told each call's row before it starts (the process tier's worker marks
+        its progress with it).
+    :returns: False when ``on_fault`` stopped the batch.
+    """
+    call = sandbox.call
+    fresh = work.fresh
+    steps = [
+        (m, "on_spawn" in m.hooks, "on_tick" in m.hooks)
+        for m in work.modules
+        if "on_spawn" in m.hooks or "on_tick" in m.hooks
+    ]
+    ticking = [m for m, _, tick in steps if tick]
+    enter = batch.enter
+    clock, mark = perf_counter_ns, sandbox.fuel_mark
+    begun, fuel = (clock(), mark()) if figures is not None else (0, 0)
+    try:
+        if not fresh and len(ticking) == 1:
+            # The common case (one script per kind, nothing newly spawned): the flat loop.
+            module = ticking[0]
+            for row in range(len(batch)):
+                if started is not None:
+                    started(row)
+                try:
+                    call(module, "on_tick", enter(row), dt)
+                except ModFault as fault:
+                    if not on_fault(fault):
+                        return False
+            return True
+        for row in range(len(batch)):
+            ctx = enter(row)
+            for module, spawns, ticks in steps:
+                for hook, due in (("on_spawn", spawns and row in fresh), ("on_tick", ticks)):
+                    if not due:
+                        continue
+                    if started is not None:
+                        started(row)
+                    try:
+                        call(module, hook, *((ctx,) if hook == "on_spawn" else (ctx, dt)))
+                    except ModFault as fault:
+                        if not on_fault(fault):
+                            return False
+        return True
+    finally:
+        if figures is not None and ticking:
+            # One entry per kind's tick (the spawns are counted within it): one clock and one
+            # fuel reading per batch, not per entity.
+            figures.add(ticking[0].path, "on_tick", clock() - begun, mark() - fuel, len(batch))
+
+
+def states_of(work: KindWork, store: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row's state dict from ``store`` (new entities get an empty one)."""
+    get = store.get
+    out = []
+    for entity_id in work.ids:
+        state = get(entity_id)
+        if state is None:
+            state = store[entity_id] = {}
+        out.append(state)
+    return out
+
+
+class _TagColumn:
+    """Each row's tags, looked up in the table only when a script reads them."""
+
+    __slots__ = ("_rows", "_table")
+
+    def __init__(self, rows: list[int], table: Sequence[tuple[str, ...]]) -> None:
+        self._rows = rows
+        self._table = table
+
+    def __getitem__(self, row: int) -> tuple[str, ...]:
+        return self._table[self._rows[row]]
+
+
+def _triples(flat: array[float]) -> list[tuple[float, float, float]]:
+    values = iter(flat.tolist())
+    return list(zip(values, values, values, strict=False))
+
+
+def _packed(writes: dict[int, tuple[float, float, float]]) -> tuple[array[int], array[float]]:
+    if not writes:
+        return array("q"), array("d")
+    rows = sorted(writes)
+    return array("q", rows), array("d", chain.from_iterable(writes[r] for r in rows))
