@@ -80,7 +80,7 @@ timeout_ms = 50
 
 
 class _Entity:
-    __slots__ = ("position", "velocity", "id")
+    __slots__ = ("id", "position", "velocity")
 
     def __init__(self, i: int) -> None:
         self.id = i
@@ -97,7 +97,7 @@ class _Events:
 
 
 class _Ctx:
-    __slots__ = ("entity", "state", "events")
+    __slots__ = ("entity", "events", "state")
 
     def __init__(self, entity: _Entity, events: _Events) -> None:
         self.entity = entity
