@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any, Final, final
 
 from ._capabilities import Capability
-from ._ctx import _PASS, HostCallFailed, ScriptContext, _finite_floats, _plain
+from ._ctx import _PASS, HostCallFailed, ScriptContext, _plain
 from ._errors import CapabilityDenied
 from ._values import check_vec3
 from ._world_port import Vec3
@@ -56,6 +56,8 @@ class EntityBatch:
     """
 
     __slots__ = (
+        "_events",
+        "_timers",
         "api",
         "ctx",
         "ids",
@@ -95,6 +97,8 @@ class EntityBatch:
         #: Row -> the last velocity a script wrote through ``ctx.entity``.
         self.steered: dict[int, Vec3] = {}
         self.ctx = ScriptContext(api, {}, None)
+        self._events = self.ctx.events
+        self._timers = self.ctx.timers
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -104,9 +108,7 @@ class EntityBatch:
         ctx = self.ctx
         ctx.entity = EntityCursor(self, row)  # type: ignore[assignment]
         ctx.state = self.states[row]
-        entity_id = self.ids[row]
-        ctx.events._source = entity_id
-        ctx.timers._entity = entity_id
+        self._events._source = self._timers._entity = self.ids[row]
         return ctx
 
     def close(self) -> None:
@@ -140,27 +142,65 @@ class EntityCursor:
         self._readable()
         return self._batch.tags[self._row]
 
+    # The four accessors below are each entity script's hot path: the common case (granted,
+    # during the batch, a tuple of three finite floats) is checked inline; anything else
+    # takes the general path with its errors.
     @property
     def position(self) -> Vec3:
+        batch = self._batch
+        positions = batch.positions
+        if batch.read and positions is not None:
+            return positions[self._row]
         return self._readable().positions[self._row]  # type: ignore[index]
 
     @position.setter
     def position(self, value: Any) -> None:
+        batch = self._batch
+        positions = batch.positions
+        if batch.write and positions is not None and type(value) is tuple and len(value) == 3:
+            x, y, z = value
+            # x - x is 0.0 for finite floats, nan for inf and nan.
+            if (
+                type(x) is float
+                and type(y) is float
+                and type(z) is float
+                and x - x == 0.0
+                and y - y == 0.0
+                and z - z == 0.0
+            ):
+                positions[self._row] = batch.moved[self._row] = value
+                return
         batch = self._writable(value, "set_position")
-        value = value if _finite_floats(value) else self._checked(value, "position")
-        batch.positions[self._row] = value  # type: ignore[index]
-        batch.moved[self._row] = value
+        value = self._checked(value, "position")
+        batch.positions[self._row] = batch.moved[self._row] = value  # type: ignore[index]
 
     @property
     def velocity(self) -> Vec3:
+        batch = self._batch
+        velocities = batch.velocities
+        if batch.read and velocities is not None:
+            return velocities[self._row]
         return self._readable().velocities[self._row]  # type: ignore[index]
 
     @velocity.setter
     def velocity(self, value: Any) -> None:
+        batch = self._batch
+        velocities = batch.velocities
+        if batch.write and velocities is not None and type(value) is tuple and len(value) == 3:
+            x, y, z = value
+            if (
+                type(x) is float
+                and type(y) is float
+                and type(z) is float
+                and x - x == 0.0
+                and y - y == 0.0
+                and z - z == 0.0
+            ):
+                velocities[self._row] = batch.steered[self._row] = value
+                return
         batch = self._writable(value, "set_velocity")
-        value = value if _finite_floats(value) else self._checked(value, "velocity")
-        batch.velocities[self._row] = value  # type: ignore[index]
-        batch.steered[self._row] = value
+        value = self._checked(value, "velocity")
+        batch.velocities[self._row] = batch.steered[self._row] = value  # type: ignore[index]
 
     def _readable(self) -> EntityBatch:
         batch = self._batch

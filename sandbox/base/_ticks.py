@@ -124,8 +124,12 @@ def run_kind(
     begun, fuel = (clock(), mark()) if figures is not None else (0, 0)
     try:
         if not fresh and len(ticking) == 1:
-            # The common case (one script per kind, nothing newly spawned): the flat loop.
+            # The common case (one script per kind, nothing newly spawned): the flat loop,
+            # the tier's own where it has one.
             module = ticking[0]
+            rows = getattr(sandbox, "tick_rows", None)
+            if rows is not None:
+                return bool(rows(module, batch, dt, on_fault, started))
             for row in range(len(batch)):
                 if started is not None:
                     started(row)

@@ -313,6 +313,7 @@ class _RemoteAPI:
         #: Seconds of host answer time a call may wait without it counting as the script's.
         self._timeout = timeout_ms / 1000.0
         self._excusable = self._timeout
+        self._excused_for = -1.0
         self._granted: frozenset[str] = frozenset()
         self._contexts: dict[int | None, ScriptContext] = {}
         self._view: EntityView | None = None
@@ -344,10 +345,6 @@ class _RemoteAPI:
         self._view = None
         self.ops = stream
 
-    def excuse_again(self) -> None:
-        """A new call starts: it may be excused host answer time again."""
-        self._excusable = self._timeout
-
     def begin(self, tick: int, view: EntityView | None) -> None:
         self.tick = tick
         self._view = view
@@ -366,6 +363,10 @@ class _RemoteAPI:
         raise AttributeError(name)
 
     def _rpc(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if self._progress[0] != self._excused_for:
+            # The first rpc of a call (in a batch, calls are told apart by their index).
+            self._excused_for = self._progress[0]
+            self._excusable = self._timeout
         started = time.perf_counter()
         self._conn.send(("rpc", name, args, kwargs))
         kind, payload = self._conn.recv()

@@ -60,7 +60,7 @@ def run_kinds(
             stream.append(("fault", fault_data(fault)))
             return True
 
-        started = _marker(progress, api, offset)
+        started = _marker(progress, offset)
         begun, fuel = time.perf_counter_ns(), sandbox.fuel_mark()
         try:
             run_kind(sandbox, work, batch, dt, on_fault, None, started)
@@ -156,21 +156,20 @@ def _crossable_kind(result: KindResult) -> KindResult:
     return (safe, *writes)  # type: ignore[return-value]
 
 
-def _marker(progress: Any, api: Any, offset: int) -> Any:
-    """Marks each call's start for the host's kill check (wall clock always, the CPU clock
-    at most every :data:`CPU_MARK_S`), and lets the call be excused host time again."""
+def _marker(progress: Any, offset: int) -> Any:
+    """Marks each call's start for the host: its index always (whose call is running), the
+    clocks at most every :data:`CPU_MARK_S` (a call may so be charged up to that much of the
+    calls before it; the host's kill margin covers it)."""
     last = [0.0]
     clock, cpu = time.perf_counter, time.thread_time
-    excuse = api.excuse_again
 
     def started(row: int) -> None:
         now = clock()
         if now - last[0] > CPU_MARK_S:
             last[0] = now
             progress[2] = cpu()
-        progress[1] = now
+            progress[1] = now
         progress[0] = float(offset + row)
-        excuse()
 
     return started
 
