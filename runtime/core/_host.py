@@ -73,6 +73,7 @@ from ._prepare import Preparation, plan_discovery
 from ._report import ModReport, ModState, RunReport, Timings
 from ._scheduler import DEFAULT_HZ, Scheduler, Stage
 from ._world import KindRows, World
+from ._writes import checked_writes
 
 if TYPE_CHECKING:
     from ..reload import ReloadResult
@@ -593,16 +594,9 @@ class Host:
                 (kind.moved_rows, kind.moved, "positions"),
                 (kind.steered_rows, kind.steered, "velocities"),
             ):
-                if not len(written):
-                    continue
-                # The worker is not trusted: rows in range, three finite floats each.
-                at = np.frombuffer(written, dtype=np.int64)
-                flat = np.frombuffer(values, dtype=np.float64)
-                if len(flat) != 3 * len(at):
-                    continue
-                vec = flat.reshape(-1, 3)
-                ok = (at >= 0) & (at < len(world_rows)) & np.isfinite(vec).all(axis=1)
-                self.world.write_rows(world_rows[at[ok]], **{column: vec[ok]})
+                if len(written):
+                    at, vec = checked_writes(written, values, len(world_rows))
+                    self.world.write_rows(world_rows[at], **{column: vec})
 
     def _fault_goes_on(self, instance: ModInstance, exc: ModFault) -> bool:
         """Record a fault from a batch; False (stop the batch) once the mod is quarantined."""

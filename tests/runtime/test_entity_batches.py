@@ -1,0 +1,347 @@
+"""Entity scripts run as batches over columns: the same world in both tiers, per-entity limits,
+``ctx.entity`` as a cursor, states kept in the process tier's worker, untrusted writes."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from host_api import Diagnostic, HostPolicy
+from runtime import Host
+from runtime.core._writes import checked_writes
+from runtime.testing import Game
+from sandbox import ProcessSandbox
+
+TIERS = ("inprocess", "process")
+ALL = ("world.read", "world.write", "world.spawn", "log")
+
+HERD = """
+def on_tick(ctx, dt):
+    made = ctx.state.get("made", 0)
+    if made < 30:
+        for i in range(3):
+            ctx.world.spawn("sheep", (float(made + i), 0.0, 0.0), tags=("wool",))
+        ctx.state["made"] = made + 3
+    if ctx.tick % 7 == 0:
+        sheep = ctx.world.query("sheep")
+        if sheep:
+            ctx.world.set_position(sheep[0].id, (0.0, 5.0, 0.0))
+"""
+SHEEP = """
+def on_spawn(ctx):
+    ctx.state["home"] = ctx.entity.position[0]
+    ctx.state["r"] = ctx.random.random()
+
+def on_tick(ctx, dt):
+    x, y, z = ctx.entity.position
+    home = ctx.state["home"]
+    n = ctx.state.get("n", 0) + 1
+    ctx.state["n"] = n
+    ctx.entity.velocity = (home - x + ctx.state["r"], 1.0 - y, 0.0)
+    if n % 5 == 0 and "wool" in ctx.entity.tags:
+        ctx.events.emit("baa", {"n": n, "x": round(x, 3)})
+    if n % 11 == 0:
+        ctx.entity.position = (int(home), 0, 0)
+"""
+WOLF = """
+def on_tick(ctx, dt):
+    x, y, z = ctx.entity.position
+    if ctx.entity.id % 3 == 0:
+        vx, vy, vz = ctx.entity.velocity
+        ctx.entity.velocity = (vx * 0.5, vy * 0.5, vz)
+    if ctx.tick % 9 == 0:
+        ctx.log("wolf sees %d at %.3f" % (ctx.entity.id, x))
+"""
+
+
+def _host(mods_dir: Path, tier: str, **limits: int) -> Host:
+    policy = {"sandbox": {"tier": tier}}
+    if limits:
+        policy["limits"] = limits  # type: ignore[assignment]
+    return Host(mods_dir, seed=11, policy=HostPolicy.model_validate(policy))
+
+
+def _errors(host: Host, mod: str | None = None) -> list[Diagnostic]:
+    return [d for d in host.diagnostics if d.severity == "error" and (mod is None or d.mod == mod)]
+
+
+@pytest.fixture
+def herd(make_mod, mods_dir: Path) -> Path:  # type: ignore[no-untyped-def]
+    make_mod("herd", scripts={"main.py": HERD}, entity_scripts={"sheep": SHEEP})
+    # A second mod scripting the same kind: its writes land after the first mod's.
+    make_mod(
+        "wolf",
+        entity_scripts={"sheep": WOLF},
+        extra='[dependencies]\nsoftAfter = ["herd"]\n',
+    )
+    return mods_dir
+
+
+def test_both_tiers_make_the_same_world(herd: Path) -> None:
+    outcomes = []
+    for tier in TIERS:
+        with _host(herd, tier) as host:
+            events: list[tuple[str, object, object]] = []
+            seen = events.append
+            host.gameplay.observers.append(lambda e, seen=seen: seen((e.name, e.source, e.payload)))
+            host.load()
+            host.step(60)
+            report = host.report()
+            assert not [d for d in report.diagnostics if d.severity == "error"], tier
+            outcomes.append((host.world_hash(), events, report.mods["wolf"].log))
+    assert outcomes[0][0] == outcomes[1][0]
+    assert outcomes[0][1] == outcomes[1][1]
+    assert outcomes[0][2] == outcomes[1][2]
+    assert any(name == "baa" for name, _, _ in outcomes[0][1])
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_big_batch_of_cheap_entities_never_trips_the_time_limit(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    spawner = """
+def on_tick(ctx, dt):
+    made = ctx.state.get("made", 0)
+    for i in range(made, min(made + 50, 4000)):
+        ctx.world.spawn("dot", (float(i), 0.0, 0.0))
+    ctx.state["made"] = min(made + 50, 4000)
+"""
+    dot = """
+def on_tick(ctx, dt):
+    x, y, z = ctx.entity.position
+    ctx.state["n"] = ctx.state.get("n", 0) + 1
+    ctx.entity.velocity = (0.0, 1.0 + x * 0.0, 0.0)
+"""
+    make_mod("dots", scripts={"main.py": spawner}, entity_scripts={"dot": dot})
+    # The whole batch takes longer than 3 ms of CPU; each entity's call takes microseconds.
+    with _host(mods_dir, tier, timeout_ms=3) as host:
+        host.load()
+        host.step(82)
+        assert len(host.world) == 4000
+        assert [d.code for d in _errors(host)] == []
+        assert host.report().mods["dots"].state == "running"
+        assert np.all(host.world.velocities[:, 1] == 1.0)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_ctx_entity_reads_back_its_own_writes_and_converts_plain_numbers(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    walker = """
+def on_tick(ctx, dt):
+    ctx.entity.position = (1, 2, 3)
+    ctx.log("%r %r" % (ctx.entity.position, ctx.entity.kind))
+"""
+    make_mod(
+        "walker-mod",
+        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('walker', (0.0, 0.0, 0.0))\n"},
+        entity_scripts={"walker": walker},
+    )
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(1)
+        assert host.report().mods["walker-mod"].log == ["(1.0, 2.0, 3.0) 'walker'"]
+        assert host.world.positions.tolist() == [[1.0, 2.0, 3.0]]
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_cursor_kept_past_its_call_refuses_to_read(make_mod, mods_dir: Path, tier: str) -> None:  # type: ignore[no-untyped-def]
+    keeper = """
+kept = []
+
+def on_tick(ctx, dt):
+    if kept:
+        ctx.log("old cursor: %r" % (kept[0].position,))
+    kept.append(ctx.entity)
+"""
+    make_mod(
+        "keeper",
+        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('thing', (0.0, 0.0, 0.0))\n"},
+        entity_scripts={"thing": keeper},
+    )
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(2)
+        faults = _errors(host, "keeper")
+        assert faults and "only be used during" in faults[0].message
+        assert host.report().mods["keeper"].log == []
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    ("capabilities", "body", "code"),
+    [
+        (("world.read", "world.spawn"), "ctx.entity.position = (1.0, 0.0, 0.0)", "CAPABILITY_DENIED"),
+        (("world.write", "world.spawn", "log"), "ctx.log(str(ctx.entity.position))", "CAPABILITY_DENIED"),
+        (("world.write", "world.spawn", "log"), "ctx.log(str(ctx.entity.tags))", "CAPABILITY_DENIED"),
+        (ALL, "ctx.entity.velocity = (float('inf'), 0.0, 0.0)", "SANDBOX_ERROR"),
+        (ALL, "ctx.entity.position = (1.0, 2.0)", "SANDBOX_ERROR"),
+    ],
+)  # fmt: skip
+def test_a_cursor_write_or_read_is_checked_like_any_host_call(
+    make_mod, mods_dir: Path, tier: str, capabilities: tuple[str, ...], body: str, code: str
+) -> None:  # type: ignore[no-untyped-def]
+    make_mod(
+        "checked",
+        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('thing', (0.0, 0.0, 0.0))\n"},
+        entity_scripts={"thing": f"def on_tick(ctx, dt):\n    {body}\n"},
+        capabilities=capabilities,
+    )
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(1)
+        assert [d.code for d in _errors(host, "checked")][:1] == [code]
+        # Nothing was written: the entity stays where and as it was.
+        assert host.world.positions.tolist() == [[0.0, 0.0, 0.0]]
+        assert host.world.velocities.tolist() == [[0.0, 0.0, 0.0]]
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_script_object_written_to_the_cursor_never_runs_in_host_code(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    sneaky = """
+class Vec:
+    def __iter__(self):
+        ctx_log.append("iterated")
+        return iter((1.0, 2.0, 3.0))
+
+    def __len__(self):
+        ctx_log.append("measured")
+        return 3
+
+ctx_log = []
+
+def on_tick(ctx, dt):
+    try:
+        ctx.entity.position = Vec()
+    finally:
+        for line in ctx_log:
+            ctx.log(line)
+"""
+    make_mod(
+        "sneaky",
+        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('thing', (0.0, 0.0, 0.0))\n"},
+        entity_scripts={"thing": sneaky},
+    )
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(1)
+        assert [d.code for d in _errors(host, "sneaky")][:1] == ["SANDBOX_ERROR"]
+        assert host.report().mods["sneaky"].log == []
+        assert host.world.positions.tolist() == [[0.0, 0.0, 0.0]]
+
+
+COUNTER = """
+def on_tick(ctx, dt):
+    ctx.state["n"] = ctx.state.get("n", 0) + 1
+"""
+SPAWN_TWO = "def on_load(ctx):\n    ctx.world.spawn('c', (0.0, 0.0, 0.0))\n" + (
+    "    ctx.world.spawn('c', (1.0, 0.0, 0.0))\n"
+)
+
+
+def test_the_process_tier_keeps_states_in_its_worker_and_the_host_reads_them_on_demand(
+    make_mod, mods_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    make_mod("counter", scripts={"main.py": SPAWN_TWO}, entity_scripts={"c": COUNTER})
+    with _host(mods_dir, "process") as host:
+        host.load()
+        host.step(5)
+        game = Game(host, {})
+        assert [game.state("counter", i)["n"] for i in (1, 2)] == [5, 5]
+        # Hot reload keeps them (the host pulls them from the old worker first).
+        result = host.reload(["counter"], force=True)
+        assert result.reloaded == ("counter",)
+        host.step(2)
+        assert [game.state("counter", i)["n"] for i in (1, 2)] == [7, 7]
+
+
+def test_a_killed_worker_falls_back_to_the_hosts_copy_of_the_states(
+    make_mod, mods_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    stall = """
+def on_tick(ctx, dt):
+    ctx.state["n"] = ctx.state.get("n", 0) + 1
+    if ctx.tick == 70 and ctx.entity.id == 2:
+        # One C-level operation that outlasts the time limit: only a kill stops it.
+        data = list(range(1000000))
+        while True:
+            s = repr(data)
+"""
+    make_mod("counter", scripts={"main.py": SPAWN_TWO}, entity_scripts={"c": stall})
+    with _host(mods_dir, "process", timeout_ms=20, memory_mb=256) as host:
+        host.load()
+        starts = host.instances["counter"].sandbox.starts
+        host.step(72)
+        assert "SANDBOX_TIMEOUT" in [d.code for d in _errors(host)]
+        assert host.instances["counter"].sandbox.starts == starts + 1  # killed, restarted
+        host.step(3)
+        game = Game(host, {})
+        counts = [game.state("counter", i)["n"] for i in (1, 2)]
+        # The states went back to the host's rolling copy (at most SYNC_EVERY ticks old)
+        # and went on from there: never lost, never ahead of the ticks run.
+        assert all(60 - 64 < n <= 75 for n in counts), counts
+        assert host.report().mods["counter"].state == "running"
+
+
+def test_every_worker_gets_its_tick_before_the_host_waits_for_any(
+    make_mod, mods_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    for mod in ("mod-a", "mod-b", "mod-c"):
+        make_mod(mod, scripts={"main.py": SPAWN_TWO.replace("'c'", f"'{mod}x'")},
+                 entity_scripts={f"{mod}x": COUNTER})  # fmt: skip
+    seen: list[str] = []
+    send, serve = ProcessSandbox._send, ProcessSandbox._serve
+
+    def sending(self, conn, message):  # type: ignore[no-untyped-def]
+        if message[0] == "tick":
+            seen.append("send " + self.mod_id)
+        send(self, conn, message)
+
+    def serving(self, *args):  # type: ignore[no-untyped-def]
+        seen.append("wait " + self.mod_id)
+        return serve(self, *args)
+
+    monkeypatch.setattr(ProcessSandbox, "_send", sending)
+    monkeypatch.setattr(ProcessSandbox, "_serve", serving)
+    with _host(mods_dir, "process") as host:
+        host.load()
+        seen.clear()
+        host.step(1)
+    assert seen == [
+        "send mod-a",
+        "send mod-b",
+        "send mod-c",
+        "wait mod-a",
+        "wait mod-b",
+        "wait mod-c",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "values", "n", "kept"),
+    [
+        ([0, 2], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 3, [0, 2]),
+        ([-1, 3, 99], [1.0] * 9, 3, []),
+        ([0, 1], [float("nan"), 0.0, 0.0, 1.0, float("inf"), 0.0], 2, []),
+        ([0, 1], [1.0, 2.0, 3.0], 2, []),  # too few values: nothing is applied
+    ],
+)
+def test_writes_from_a_worker_are_checked_before_the_world_takes_them(
+    rows: list[int], values: list[float], n: int, kept: list[int]
+) -> None:
+    at, vec = checked_writes(
+        struct.pack(f"{len(rows)}q", *rows), struct.pack(f"{len(values)}d", *values), n
+    )
+    assert at.tolist() == kept
+    assert vec.shape == (len(kept), 3)
+
+
+@pytest.mark.parametrize("junk", [b"\x00" * 7, "text", None, 12])
+def test_malformed_write_buffers_are_dropped(junk: object) -> None:
+    at, vec = checked_writes(junk, b"", 4)
+    assert len(at) == 0 and vec.shape == (0, 3)
