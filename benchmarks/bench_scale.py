@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from host_api import HostPolicy
+from host_api import SYNC_EVERY, HostPolicy
 from host_api._policy import LimitCaps, SandboxPolicy
 from runtime import Host
 from runtime.core import Stage
@@ -126,14 +128,21 @@ def _plain_tick_ms(n: int) -> list[float]:
 
 
 @contextmanager
-def _mods(n: int) -> Iterator[Path]:
+def _mods(n: int, mods: int = 1, walker: str = "", spawner: str = "") -> Iterator[Path]:
+    """``mods`` copies of the walker mod, each with its own kind, ``n`` entities in all."""
     with tempfile.TemporaryDirectory() as tmp:
-        mod = Path(tmp) / "mods" / "scale"
-        (mod / "scripts").mkdir(parents=True)
-        (mod / "mod.toml").write_text(MANIFEST)
-        (mod / "scripts" / "spawner.py").write_text(SPAWNER.format(n=n))
-        (mod / "scripts" / "walker.py").write_text(WALKER)
-        yield mod.parent
+        root = Path(tmp) / "mods"
+        for m in range(mods):
+            mod_id = "scale" if mods == 1 else f"scale-{m}"
+            kind = "walker" if mods == 1 else f"walker{m}"
+            mod = root / mod_id
+            (mod / "scripts").mkdir(parents=True)
+            (mod / "mod.toml").write_text(MANIFEST.replace('"scale"', f'"{mod_id}"', 1).replace(
+                'entity = "walker"', f'entity = "{kind}"'))  # fmt: skip
+            source = (spawner or SPAWNER).format(n=n // mods).replace('"walker"', f'"{kind}"')
+            (mod / "scripts" / "spawner.py").write_text(source)
+            (mod / "scripts" / "walker.py").write_text(walker or WALKER)
+        yield root
 
 
 def _host_ms(mods: Path, tier: str, n: int) -> tuple[list[float], list[float], str]:
@@ -147,7 +156,7 @@ def _host_ms(mods: Path, tier: str, n: int) -> tuple[list[float], list[float], s
         host.load()
         while len(host.world) < n:
             host.step()
-            if host.tick > n // 500 + 20:
+            if host.tick > n // 100 + 20:
                 raise RuntimeError(f"{tier}: the spawner stopped at {len(host.world)} entities")
         host.step(WARM_UP)
         stage = host.scheduler.stage_ns
@@ -168,22 +177,76 @@ def _p(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+NOOP = "def on_tick(ctx, dt):\n    pass\n"
+#: (entities, mods): one mod at game scale, and the same load split over four mods (their
+#: process-tier workers run at once).
+CASES = (*((n, 1) for n in SIZES), (max(SIZES), 4))
+
+
+def _pss_mb(pids: list[int]) -> float:
+    """Proportional set size of ``pids`` together (MB): shared pages count once in all."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            total += sum(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+    return total / 1024
+
+
+def _memory(tier: str, n: int) -> float:
+    """PSS of a fresh host process and its workers with ``n`` walkers (MB), measured in a
+    child process so that nothing else this benchmark did is counted."""
+    code = f"import benchmarks.bench_scale as b, sys; print(b._memory_here({tier!r}, {n}))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _memory_here(tier: str, n: int) -> float:
+    policy = HostPolicy(sandbox=SandboxPolicy(tier=tier))  # type: ignore[arg-type]
+    with _mods(n) as mods, Host(mods, seed=7, policy=policy) as host:
+        host.load()
+        while len(host.world) < n:
+            host.step()
+        host.step(SYNC_EVERY + 5)  # every state has crossed back once
+        pids = [os.getpid()] + [
+            pid for i in host.instances.values() if (pid := getattr(i.sandbox, "pid", None))
+        ]
+        return _pss_mb(pids)
+
+
 def main() -> dict[str, float]:
     print(
-        f"{'entities':>8} {'tier':<10} {'scripts p50':>11} {'p95':>7} {'tick p50':>9} "
-        f"{'p95':>7} {'x plain':>8}  world hash"
+        f"{'entities':>8} {'mods':>4} {'tier':<10} {'scripts p50':>11} {'p95':>7} "
+        f"{'tick p50':>9} {'p95':>7} {'x plain':>8} {'x inproc':>8}  world hash"
     )
-    for n in SIZES:
+    for n, mods in CASES:
         plain = statistics.median(_plain_tick_ms(n))
-        print(f"{n:>8} {'plain':<10} {plain:>11.2f} {'':>7} {'':>9} {'':>7} {1.0:>8.2f}")
-        with _mods(n) as mods:
+        print(f"{n:>8} {mods:>4} {'plain':<10} {plain:>11.2f}")
+        inprocess = 0.0
+        with _mods(n, mods) as folder:
             for tier in TIERS:
-                scripts, ticks, digest = _host_ms(mods, tier, n)
+                scripts, ticks, digest = _host_ms(folder, tier, n)
+                inprocess = inprocess or _p(scripts, 0.5)
                 print(
-                    f"{n:>8} {tier:<10} {_p(scripts, 0.5):>11.2f} {_p(scripts, 0.95):>7.2f} "
-                    f"{_p(ticks, 0.5):>9.2f} {_p(ticks, 0.95):>7.2f} "
-                    f"{_p(scripts, 0.5) / plain:>8.1f}  {digest[:12]}"
+                    f"{n:>8} {mods:>4} {tier:<10} {_p(scripts, 0.5):>11.2f} "
+                    f"{_p(scripts, 0.95):>7.2f} {_p(ticks, 0.5):>9.2f} {_p(ticks, 0.95):>7.2f} "
+                    f"{_p(scripts, 0.5) / plain:>8.1f} {_p(scripts, 0.5) / inprocess:>8.2f}  "
+                    f"{digest[:12]}"
                 )
+    print()
+    n = SIZES[0]
+    with _mods(n, walker=NOOP) as folder:
+        scripts, _, _ = _host_ms(folder, "inprocess", n)
+    print(f"no-op entity hook, inprocess: {_p(scripts, 0.5) * 1e3 / n:.2f} us per entity")
+    with _mods(0, spawner=NOOP) as folder:
+        scripts, _, _ = _host_ms(folder, "process", 0)
+    print(f"no-op mod hook, process tier: {_p(scripts, 0.5) * 1e3:.1f} us per mod and tick")
+    print()
+    print(f"{'tier':<10} {'empty MB':>9} {f'{n:,} MB':>9} {'MB per 1,000 entities':>22}")
+    for tier in TIERS:
+        empty, full = _memory(tier, 0), _memory(tier, n)
+        print(f"{tier:<10} {empty:>9.1f} {full:>9.1f} {(full - empty) * 1000 / n:>22.1f}")
     return {}
 
 

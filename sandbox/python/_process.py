@@ -393,6 +393,7 @@ class ProcessSandbox(ScriptSandbox):
             reply).
         """
         limit = self._kill_after()
+        turn = time.perf_counter()
         while True:
             message = self._wait(conn, deadline=limit)
             if message[0] in ("done", "ticked"):
@@ -405,7 +406,9 @@ class ProcessSandbox(ScriptSandbox):
                 if "entity" in kwargs:
                     # Whose timer: the host's record of the running call, not the worker's.
                     kwargs["entity"] = entity_of(int(self._progress[0]))
-                self._send(conn, self._rpc(api, message[1], message[2], kwargs))
+                sent = message[4] if len(message) > 4 and type(message[4]) is float else turn
+                self._send(conn, (*self._rpc(api, message[1], message[2], kwargs),
+                                  max(0.0, turn - sent)))  # fmt: skip
 
     def _kill_after(self) -> float:
         """CPU seconds a call (or module body) may use before the host kills the worker."""

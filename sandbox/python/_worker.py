@@ -13,12 +13,18 @@ Messages (tuples over a ``multiprocessing`` pipe):
   ``("load", scripts)`` with one ``(path, code)`` per script (its code, compiled by the host's
   ``check_script``, marshalled; a mod's scripts travel together, in load order),
   ``("batch", tick, granted, calls)`` with one ``(path, hook, snapshot, state, args)`` per call,
-  ``("ret", value)`` / ``("err", fault)`` answering an rpc, ``("close",)`` (the host usually
+  ``("tick", tick, granted, calls, kinds, forgotten, dt)``: a mod's whole tick (its mod calls as
+  in ``batch``, then each entity kind as packed columns, see ``_worker_kinds.py``; the ids of
+  entities gone since), ``("states", {id: state})`` (the host's copy, to a fresh worker),
+  ``("pull",)`` (answered with ``("states", {id: state})``),
+  ``("ret", value, queued_s)`` / ``("err", fault, queued_s)`` answering an rpc (``queued_s``:
+  how long it waited for the host to come to this worker), ``("close",)`` (the host usually
   just closes its end instead: the worker ends at EOF as it does on ``close``).
 - worker -> host: ``("ready",)`` (first, once booted), ``("loaded", hooks)`` /
   ``("fault", fault)`` (one per script of a ``load``, in order, each sent as soon as that
-  module body has run), ``("rpc", name, args)``,
-  ``("done", results)`` with one ``(fault | None, value, state, ops)`` per call.
+  module body has run), ``("rpc", name, args, kwargs, sent_at)``,
+  ``("done", results)`` with one ``(fault | None, value, state, ops)`` per call,
+  ``("ticked", results, kinds, figures, synced)`` answering a ``tick``.
 """
 
 from __future__ import annotations
@@ -368,13 +374,18 @@ class _RemoteAPI:
             self._excused_for = self._progress[0]
             self._excusable = self._timeout
         started = time.perf_counter()
-        self._conn.send(("rpc", name, args, kwargs))
-        kind, payload = self._conn.recv()
+        self._conn.send(("rpc", name, args, kwargs, started))
+        kind, payload, *rest = self._conn.recv()
+        waited = time.perf_counter() - started
+        # Time the request waited for the host to come to this mod (it collects the mods'
+        # ticks one by one, in load order) is not the script's at all.
+        queued = rest[0] if rest and type(rest[0]) is float and 0.0 <= rest[0] <= waited else 0.0
         # Time the host spends answering is excused, up to one timeout per call: a busy host
         # does not fault a script that asks little, yet a script that asks the host to work
         # without end still stalls the tick by at most twice its timeout plus the margin.
-        excused = min(time.perf_counter() - started, self._excusable)
-        self._excusable -= excused
+        answering = min(waited - queued, self._excusable)
+        self._excusable -= answering
+        excused = queued + answering
         GC_PAUSES.total += excused
         self._progress[1] += excused
         if kind == "ret":
