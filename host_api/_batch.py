@@ -10,19 +10,21 @@ What a script observes, in both tiers alike (so both give the same world):
 
 - ``ctx.entity`` reads the world as it was when the scripts stage began, plus the script's
   own writes through ``ctx.entity`` (a write is read back at once);
-- ``ctx.entity.position = ...`` / ``.velocity = ...`` are recorded in the batch
-  (:attr:`EntityBatch.moved`, :attr:`EntityBatch.steered`) and applied to the world when the
-  mod's batch ends, after the capability check, as one vectorised write;
+- ``ctx.entity.position = ...`` / ``.velocity = ...`` land in the batch's copy of the column
+  and are marked (:attr:`EntityBatch.moved`, :attr:`EntityBatch.steered`); the host applies
+  them when the mod's tick ends, after the capability check, as one vectorised write;
 - every other ``ctx`` call goes through the mod's API as before.
 
 One :class:`~host_api.ScriptContext` serves the whole batch: :meth:`EntityBatch.enter` points
 it at the next row (its ``entity``, ``state``, and the entity that events and timers are
-attributed to). A cursor kept past its batch refuses to read (the batch's lists are
+attributed to). A cursor kept past its batch refuses to read (the batch's columns are
 released when it ends), so a script cannot pin old snapshots in memory.
 """
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from typing import Any, Final, final
 
 from ._capabilities import Capability
@@ -47,9 +49,9 @@ class EntityBatch:
 
     :param kind: the entity kind.
     :param ids: the entities, ascending id.
-    :param positions: each row's position (a list: cursor writes replace items).
-    :param velocities: each row's velocity.
-    :param tags: each row's tags.
+    :param positions: ``x, y, z`` per row (``'d'``); the batch writes into its own copy.
+    :param velocities: ``x, y, z`` per row (``'d'``).
+    :param tags: each row's tags (indexable by row).
     :param states: each row's ``ctx.state`` dict.
     :param granted: the mod's capabilities (reads and writes without them take the API's
         path, which refuses and audits).
@@ -76,26 +78,27 @@ class EntityBatch:
         self,
         api: Any,
         kind: str,
-        ids: list[int],
-        positions: list[Vec3],
-        velocities: list[Vec3],
-        tags: list[tuple[str, ...]],
+        ids: Sequence[int],
+        positions: array[float],
+        velocities: array[float],
+        tags: Any,
         states: list[dict[str, Any]],
         granted: frozenset[str] | set[str],
     ) -> None:
         self.api = api
         self.kind = kind
         self.ids = ids
-        self.positions: list[Vec3] | None = positions
-        self.velocities: list[Vec3] | None = velocities
+        # Writes land in these copies (read back at once) and are marked in moved/steered.
+        self.positions: array[float] | None = array("d", positions)
+        self.velocities: array[float] | None = array("d", velocities)
         self.tags = tags
         self.states = states
         self.read = Capability.WORLD_READ.value in granted
         self.write = Capability.WORLD_WRITE.value in granted
-        #: Row -> the last position a script wrote through ``ctx.entity``.
-        self.moved: dict[int, Vec3] = {}
-        #: Row -> the last velocity a script wrote through ``ctx.entity``.
-        self.steered: dict[int, Vec3] = {}
+        #: One byte per row: 1 where a script wrote the position through ``ctx.entity``.
+        self.moved = bytearray(len(ids))
+        #: One byte per row: 1 where a script wrote the velocity through ``ctx.entity``.
+        self.steered = bytearray(len(ids))
         self.ctx = ScriptContext(api, {}, None)
         self._events = self.ctx.events
         self._timers = self.ctx.timers
@@ -111,8 +114,19 @@ class EntityBatch:
         self._events._source = self._timers._entity = self.ids[row]
         return ctx
 
+    def written(self) -> tuple[bytes, bytes, bytes, bytes]:
+        """``(moved mask, positions, steered mask, velocities)`` as bytes; empty pairs where
+        nothing was written."""
+        out: list[bytes] = []
+        for mask, values in ((self.moved, self.positions), (self.steered, self.velocities)):
+            if values is not None and mask.count(1):
+                out += [bytes(mask), values.tobytes()]
+            else:
+                out += [b"", b""]
+        return out[0], out[1], out[2], out[3]
+
     def close(self) -> None:
-        """End the batch: cursors kept by scripts stop reading; the writes stay."""
+        """End the batch: cursors kept by scripts stop reading; call :meth:`written` first."""
         self.positions = None
         self.velocities = None
         self.ctx.entity = None
@@ -140,7 +154,7 @@ class EntityCursor:
     @property
     def tags(self) -> tuple[str, ...]:
         self._readable()
-        return self._batch.tags[self._row]
+        return self._batch.tags[self._row]  # type: ignore[no-any-return]
 
     # The four accessors below are each entity script's hot path: the common case (granted,
     # during the batch, a tuple of three finite floats) is checked inline; anything else
@@ -148,16 +162,17 @@ class EntityCursor:
     @property
     def position(self) -> Vec3:
         batch = self._batch
-        positions = batch.positions
-        if batch.read and positions is not None:
-            return positions[self._row]
-        return self._readable().positions[self._row]  # type: ignore[index]
+        flat = batch.positions
+        if not batch.read or flat is None:
+            flat = self._readable().positions
+        i = 3 * self._row
+        return (flat[i], flat[i + 1], flat[i + 2])  # type: ignore[index]
 
     @position.setter
     def position(self, value: Any) -> None:
         batch = self._batch
-        positions = batch.positions
-        if batch.write and positions is not None and type(value) is tuple and len(value) == 3:
+        flat = batch.positions
+        if batch.write and flat is not None and type(value) is tuple and len(value) == 3:
             x, y, z = value
             # x - x is 0.0 for finite floats, nan for inf and nan.
             if (
@@ -168,25 +183,32 @@ class EntityCursor:
                 and y - y == 0.0
                 and z - z == 0.0
             ):
-                positions[self._row] = batch.moved[self._row] = value
+                i = 3 * self._row
+                flat[i] = x
+                flat[i + 1] = y
+                flat[i + 2] = z
+                batch.moved[self._row] = 1
                 return
-        batch = self._writable(value, "set_position")
-        value = self._checked(value, "position")
-        batch.positions[self._row] = batch.moved[self._row] = value  # type: ignore[index]
+        flat = self._writable(value, "set_position").positions
+        x, y, z = self._checked(value, "position")
+        i = 3 * self._row
+        flat[i], flat[i + 1], flat[i + 2] = x, y, z  # type: ignore[index]
+        batch.moved[self._row] = 1
 
     @property
     def velocity(self) -> Vec3:
         batch = self._batch
-        velocities = batch.velocities
-        if batch.read and velocities is not None:
-            return velocities[self._row]
-        return self._readable().velocities[self._row]  # type: ignore[index]
+        flat = batch.velocities
+        if not batch.read or flat is None:
+            flat = self._readable().velocities
+        i = 3 * self._row
+        return (flat[i], flat[i + 1], flat[i + 2])  # type: ignore[index]
 
     @velocity.setter
     def velocity(self, value: Any) -> None:
         batch = self._batch
-        velocities = batch.velocities
-        if batch.write and velocities is not None and type(value) is tuple and len(value) == 3:
+        flat = batch.velocities
+        if batch.write and flat is not None and type(value) is tuple and len(value) == 3:
             x, y, z = value
             if (
                 type(x) is float
@@ -196,11 +218,17 @@ class EntityCursor:
                 and y - y == 0.0
                 and z - z == 0.0
             ):
-                velocities[self._row] = batch.steered[self._row] = value
+                i = 3 * self._row
+                flat[i] = x
+                flat[i + 1] = y
+                flat[i + 2] = z
+                batch.steered[self._row] = 1
                 return
-        batch = self._writable(value, "set_velocity")
-        value = self._checked(value, "velocity")
-        batch.velocities[self._row] = batch.steered[self._row] = value  # type: ignore[index]
+        flat = self._writable(value, "set_velocity").velocities
+        x, y, z = self._checked(value, "velocity")
+        i = 3 * self._row
+        flat[i], flat[i + 1], flat[i + 2] = x, y, z  # type: ignore[index]
+        batch.steered[self._row] = 1
 
     def _readable(self) -> EntityBatch:
         batch = self._batch

@@ -590,12 +590,12 @@ class Host:
             return
         for kind in work.kinds:
             world_rows = rows[kind.kind].rows
-            for written, values, column in (
-                (kind.moved_rows, kind.moved, "positions"),
-                (kind.steered_rows, kind.steered, "velocities"),
+            for mask, values, column in (
+                (kind.moved_mask, kind.moved, "positions"),
+                (kind.steered_mask, kind.steered, "velocities"),
             ):
-                if len(written):
-                    at, vec = checked_writes(written, values, len(world_rows))
+                if mask:
+                    at, vec = checked_writes(mask, values, len(world_rows))
                     self.world.write_rows(world_rows[at], **{column: vec})
 
     def _fault_goes_on(self, instance: ModInstance, exc: ModFault) -> bool:

@@ -203,8 +203,8 @@ class ScriptSandbox(ABC):
             try:
                 go_on = run_kind(self, kind, batch, work.dt, on_fault, self.figures)
             finally:
-                batch.close()
                 kind.take_writes(batch)
+                batch.close()
             if not go_on:
                 break
         return work

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from itertools import chain
+from dataclasses import dataclass
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
@@ -49,12 +48,14 @@ class KindWork:
     tag_rows: array[int]
     tag_table: tuple[tuple[str, ...], ...]
     fresh: frozenset[int] = frozenset()
-    #: Filled by the sandbox: rows moved through ``ctx.entity.position`` and their values.
-    moved_rows: array[int] = field(default_factory=lambda: array("q"))
-    moved: array[float] = field(default_factory=lambda: array("d"))
-    #: Rows steered through ``ctx.entity.velocity`` and their values.
-    steered_rows: array[int] = field(default_factory=lambda: array("q"))
-    steered: array[float] = field(default_factory=lambda: array("d"))
+    #: Filled by the sandbox (:meth:`take_writes`): one byte per row, 1 where a script wrote
+    #: the position through ``ctx.entity``, and the column with those writes (``'d'`` bytes);
+    #: both empty when nothing was written.
+    moved_mask: bytes = b""
+    moved: bytes = b""
+    #: The same for velocities.
+    steered_mask: bytes = b""
+    steered: bytes = b""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -64,18 +65,17 @@ class KindWork:
         return EntityBatch(
             api,
             self.kind,
-            self.ids.tolist(),
-            _triples(self.positions),
-            _triples(self.velocities),
-            _TagColumn(self.tag_rows.tolist(), self.tag_table),
+            self.ids,
+            self.positions,
+            self.velocities,
+            _TagColumn(self.tag_rows, self.tag_table),
             states,
             granted,
         )
 
     def take_writes(self, batch: EntityBatch) -> None:
-        """Pack the writes ``batch`` recorded into :attr:`moved_rows` ... (in row order)."""
-        self.moved_rows, self.moved = _packed(batch.moved)
-        self.steered_rows, self.steered = _packed(batch.steered)
+        """Keep the writes ``batch`` recorded (before it is closed)."""
+        self.moved_mask, self.moved, self.steered_mask, self.steered = batch.written()
 
 
 @dataclass(eq=False)
@@ -177,21 +177,9 @@ class _TagColumn:
 
     __slots__ = ("_rows", "_table")
 
-    def __init__(self, rows: list[int], table: Sequence[tuple[str, ...]]) -> None:
+    def __init__(self, rows: Sequence[int], table: Sequence[tuple[str, ...]]) -> None:
         self._rows = rows
         self._table = table
 
     def __getitem__(self, row: int) -> tuple[str, ...]:
         return self._table[self._rows[row]]
-
-
-def _triples(flat: array[float]) -> list[tuple[float, float, float]]:
-    values = iter(flat.tolist())
-    return list(zip(values, values, values, strict=False))
-
-
-def _packed(writes: dict[int, tuple[float, float, float]]) -> tuple[array[int], array[float]]:
-    if not writes:
-        return array("q"), array("d")
-    rows = sorted(writes)
-    return array("q", rows), array("d", chain.from_iterable(writes[r] for r in rows))

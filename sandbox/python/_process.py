@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import marshal
 import time
-from array import array
 from collections.abc import Callable, Sequence
 from functools import partial
 from multiprocessing.connection import Connection
@@ -288,7 +287,7 @@ class ProcessSandbox(ScriptSandbox):
         result: tuple[Any, ...],
         on_fault: Callable[[ModFault], bool],
     ) -> bool:
-        stream, moved_rows, moved, steered_rows, steered = result
+        stream, *writes = result
         own: set[int] | None = None
         for entry in stream if type(stream) is list else ():
             if type(entry) is not tuple or not entry:
@@ -315,8 +314,9 @@ class ProcessSandbox(ScriptSandbox):
                 # A malformed op (only a broken worker sends one): refused, like an rpc.
                 if not on_fault(self._rebuild(_refusal(self.mod_id, str(entry[0])), "")):
                     return False
-        kind.moved_rows, kind.moved = _array("q", moved_rows), _array("d", moved)
-        kind.steered_rows, kind.steered = _array("q", steered_rows), _array("d", steered)
+        if len(writes) == 4 and all(type(w) is bytes for w in writes):
+            # Checked by the host before the world takes them (the worker is not trusted).
+            kind.moved_mask, kind.moved, kind.steered_mask, kind.steered = writes
         return True
 
     def forget(self, entity_id: int) -> None:
@@ -679,10 +679,3 @@ def refresh(into: dict[int, dict[str, Any]], states: Any) -> None:
         else:
             held.clear()
             held.update(state)
-
-
-def _array(code: str, data: Any) -> array[Any]:
-    out = array(code)
-    if type(data) is bytes:
-        out.frombytes(data[: len(data) - len(data) % out.itemsize])
-    return out

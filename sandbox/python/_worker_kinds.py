@@ -35,7 +35,7 @@ def run_kinds(
     states: dict[int, dict[str, Any]],
     tick_data: tuple[int, float, list[tuple[Any, ...]], int],
     totals: dict[tuple[str, str], list[int]],
-) -> list[tuple[KindResult, list[int]]]:
+) -> list[tuple[KindResult, Any]]:
     """Run each wire kind; returns per kind its result and its ids (for the state sync)."""
     tick, dt, kinds, offset = tick_data
     progress = api._progress
@@ -53,7 +53,6 @@ def run_kinds(
         )
         stream: list[tuple[Any, ...]] = []
         api.begin_batch(tick, stream)
-        ids_list = work.ids.tolist()
         batch = work.batch(api, states_of(work, states), api.granted)
 
         def on_fault(fault: Any, stream: list[tuple[Any, ...]] = stream) -> bool:
@@ -65,27 +64,21 @@ def run_kinds(
         try:
             run_kind(sandbox, work, batch, dt, on_fault, None, started)
         finally:
-            batch.close()
             work.take_writes(batch)
+            batch.close()
         if work.modules:
             entry = totals.setdefault((work.modules[0].path, "on_tick"), [0, 0, 0])
             entry[0] += len(work)
             entry[1] += time.perf_counter_ns() - begun
             entry[2] += sandbox.fuel_mark() - fuel
         offset += len(work)
-        result = (
-            stream,
-            work.moved_rows.tobytes(),
-            work.moved.tobytes(),
-            work.steered_rows.tobytes(),
-            work.steered.tobytes(),
-        )
-        out.append((result, ids_list))
+        result = (stream, work.moved_mask, work.moved, work.steered_mask, work.steered)
+        out.append((result, work.ids))
     return out
 
 
 def sync_share(
-    kinds: list[tuple[Any, ...]], ran: list[tuple[KindResult, list[int]]], tick: int
+    kinds: list[tuple[Any, ...]], ran: list[tuple[KindResult, Any]], tick: int
 ) -> list[int]:
     """The entities whose state goes back to the host this tick (a rolling share)."""
     del kinds
@@ -105,7 +98,7 @@ def plain_states(states: dict[int, dict[str, Any]], ids: Any) -> dict[int, dict[
 
 def ticked_reply(
     results: list[Any],
-    ran: list[tuple[KindResult, list[int]]],
+    ran: list[tuple[KindResult, Any]],
     figures: Any,
     synced: dict[int, dict[str, Any]],
 ) -> bytes:
