@@ -10,7 +10,9 @@ answer) but:
 * calls exports with a pre-built ``wasmtime_component_val_t`` array and every C argument built
   once per store (:class:`FastExport`): a call is a refuel and the call, two C calls;
 * keeps the wall-clock limit with an epoch-deadline callback per store (:class:`WallClock`)
-  instead of re-arming the deadline before every call;
+  instead of re-arming the deadline before every call, and reads the real clock each time a
+  host function returns to the guest (the epoch ticker waits for the GIL while a guest keeps
+  calling into Python, so its ticks fall behind exactly then);
 * registers host functions as raw C callbacks that read arguments and write results in place
   (:func:`add_fast_functions`), with hand-written decoders for the hot functions and the stock
   converters for the rest;
@@ -37,6 +39,7 @@ from __future__ import annotations
 import ctypes
 import struct
 import sys
+import time
 from array import array
 from collections.abc import Callable
 from typing import Any, Final, Protocol, final
@@ -58,6 +61,7 @@ from host_api import (
     parse_json_text,
 )
 
+from ._wasm_engine import EPOCH_INTERVAL_MS
 from ._wasm_host import TAGGED_RESULTS, HostBindings, HostCallTimeout, HostErrorRecord
 from ._wasm_memory import new_error
 
@@ -245,13 +249,16 @@ def _trampoline(env, context, ty, args, nargs, results, nresults):  # type: igno
     clock = handler.bindings.clock
     # Time in host functions is the call's time too: past the limit, trap on the way in and
     # on the way out (a guest in straight-line code would otherwise never see its deadline).
-    if clock is not None and clock.left() <= 0:
+    # On the way in the ticks suffice (WallClock.left, inlined: the guest ran without the
+    # GIL, so the ticker kept up). On the way out the real clock decides: the ticker waits
+    # for the GIL while the guest keeps calling into Python, so its ticks fall behind then.
+    if clock is not None and clock.source.ticks - clock.started >= clock.budget:
         return new_error(TIMEOUT_MESSAGE)
     try:
         handler.fn(context, ty, args, results)
     except BaseException as exc:  # ctypes would swallow it: park, and trap the guest
         return handler.fail(exc)
-    if clock is not None and clock.left() <= 0:
+    if clock is not None and _now_ns() >= clock.wall_deadline:
         return new_error(TIMEOUT_MESSAGE)
     return 0
 
@@ -508,15 +515,34 @@ class FastExport:
     :param kinds: the parameter kinds, ``"f64"`` or ``"string"``, in order.
     :param context: the store context's address (see :func:`address`).
     :param fuel: the fuel every call starts with.
+
+    Each call sets the real deadline of the store's :class:`WallClock` (found by
+    ``context``), which host functions compare the real clock with when they return to the
+    guest. Build it after the clock's last :meth:`WallClock.restart` (the mod's own budget).
     """
 
-    __slots__ = ("_args", "_f64", "_fuel", "_func", "_last", "_n", "_params", "_strings")
+    __slots__ = (
+        "_args",
+        "_clock",
+        "_f64",
+        "_fuel",
+        "_func",
+        "_last",
+        "_n",
+        "_params",
+        "_strings",
+        "_wall_budget",
+    )
 
     def __init__(self, func: Func, kinds: tuple[str, ...], context: int, fuel: int) -> None:
         self._func = func._func  # kept alive: the call passes its address
         self._n = len(kinds)
         self._params = (Val * max(1, len(kinds)))()
         self._strings = "string" in kinds
+        clock = _BY_CONTEXT.get(context)
+        self._clock: _CallStart = clock or _CallStart()
+        #: Real nanoseconds a call may take (the clock's budget; none without a clock).
+        self._wall_budget = clock.budget * NS_PER_TICK if clock is not None else 0
         if kinds == ("f64",):
             self._params[0].kind = K_F64
         #: The f64 slot of a single-f64 export, written in place when the value changes.
@@ -544,6 +570,7 @@ class FastExport:
                 write_str(params[i], args[i])
         elif self._n:
             self._f64.value = self._last = args[0]
+        self._clock.wall_deadline = _now_ns() + self._wall_budget
         try:
             err = _SET_FUEL_UNTYPED(*self._fuel)
             if err:
@@ -561,7 +588,9 @@ class FastExport:
     def call_f64(self, value: float) -> None:
         """Refuel and call a single-``f64`` export, in one Python frame (``on-tick``: the one
         call every component gets every tick, with the same ``dt`` at a fixed step). The wall
-        clock is the store's :class:`WallClock` (stamp it first)."""
+        clock is the store's :class:`WallClock` (stamp its ticks first; the real start is
+        set here)."""
+        self._clock.wall_deadline = _now_ns() + self._wall_budget
         err = _SET_FUEL_UNTYPED(*self._fuel)
         if err:
             _raise(err)
@@ -611,9 +640,15 @@ _PACK_DEADLINE_INTO = struct.Struct("<Q").pack_into
 #: Clocks alive in some store, by the ``env`` value wasmtime passes back (removed by the
 #: store's finalizer).
 _CLOCKS: dict[int, WallClock] = {}
+#: The same clocks by their store context's address, where a :class:`FastExport` finds its own.
+_BY_CONTEXT: dict[int, WallClock] = {}
 #: The text of a wall-clock trap: ``_wasm_errors`` maps "wasm trap: interrupt" to
 #: ``SANDBOX_TIMEOUT``, the same as wasmtime's own epoch trap on the stock path.
 TIMEOUT_MESSAGE: Final = "wasm trap: interrupt (the call ran past its wall-clock limit)"
+#: The real clock calls are timed with (``perf_counter_ns``: about 50 ns, no system call).
+_now_ns: Final = time.perf_counter_ns
+#: Nanoseconds of real time per epoch tick: a call's real budget is its tick budget in ns.
+NS_PER_TICK: Final = round(EPOCH_INTERVAL_MS * 1_000_000)
 
 
 class TickSource(Protocol):
@@ -622,8 +657,18 @@ class TickSource(Protocol):
     ticks: int
 
 
+class _CallStart:
+    """Where a :class:`FastExport` without a clock sets its calls' real deadline (nothing
+    reads it)."""
+
+    __slots__ = ("wall_deadline",)
+
+    def __init__(self) -> None:
+        self.wall_deadline = 0
+
+
 @final
-class WallClock:
+class WallClock(_CallStart):
     """A store's wall-clock limit without re-arming the epoch deadline before every call.
 
     The stock path calls ``set_epoch_deadline`` before every call (a C call each time).
@@ -634,6 +679,12 @@ class WallClock:
     never fires later than ``budget`` ticks after the current call started; it may fire
     earlier (a deadline left over from an earlier call), which only costs one callback.
 
+    The ticks fall behind while the guest keeps calling into Python: the ticker thread then
+    waits for the GIL, about 5 ms per tick, so a loop of host calls ran for 3-5 times its
+    limit. Host functions therefore compare the real clock with the call's real deadline
+    when they return to the guest: ``budget`` ticks of real time after the call started
+    (:meth:`expired`).
+
     :param source: the engine whose ticker counts the ticks.
     :param budget: ticks a call may use (``WasmEngine.deadline_ticks``).
     """
@@ -641,9 +692,12 @@ class WallClock:
     __slots__ = ("_context", "budget", "deadline", "source", "started")
 
     def __init__(self, source: TickSource, budget: int) -> None:
+        super().__init__()
         self.source = source
         self.budget = budget
         self.started = source.ticks
+        #: The real time (``perf_counter_ns``) the current call's budget ends at.
+        self.wall_deadline = _now_ns() + budget * NS_PER_TICK
         #: The tick the store's epoch deadline was last set to (as this clock counts ticks);
         #: never later than ``started + budget``.
         self.deadline = self.started + budget
@@ -652,18 +706,29 @@ class WallClock:
     def stamp(self) -> None:
         """The current call starts now."""
         self.started = self.source.ticks
+        self.wall_deadline = _now_ns() + self.budget * NS_PER_TICK
 
     def left(self) -> int:
         """Ticks the current call has left (0 or less: out of time)."""
         return self.budget - (self.source.ticks - self.started)
+
+    def expired(self) -> bool:
+        """Whether the current call has used its budget, by the real clock or by the ticks."""
+        return _now_ns() >= self.wall_deadline or self.source.ticks - self.started >= self.budget
 
     def install(self, store: Any) -> None:
         """Put this clock in charge of ``store``'s epoch deadline (once per store)."""
         tag = next(_TAGS)
         _CLOCKS[tag] = self
         self._context = address(store._context())
+        _BY_CONTEXT[self._context] = self
         _SET_EPOCH_CALLBACK(address(store.ptr()), _ON_DEADLINE, tag, _FORGET_CLOCK)
         self.restart(self.budget)
+
+    def forget(self) -> None:
+        """The store is gone: a later store at the same address finds its own clock."""
+        if _BY_CONTEXT.get(self._context) is self:
+            del _BY_CONTEXT[self._context]
 
     def restart(self, budget: int) -> None:
         """Give calls from now on ``budget`` ticks, and set the store's deadline to match:
@@ -697,7 +762,9 @@ def _on_deadline(_context, env, delta, kind):  # type: ignore[no-untyped-def]
 
 @ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 def _forget_clock(env):  # type: ignore[no-untyped-def]
-    _CLOCKS.pop(env, None)
+    clock = _CLOCKS.pop(env, None)
+    if clock is not None:
+        clock.forget()
 
 
 _ON_DEADLINE = _on_deadline
