@@ -32,7 +32,7 @@ from host_api import (
 TAGGED_RESULTS: Final = frozenset({"get-entity"})
 #: Results wasmtime-py's stock converters cannot lower at all when they are an error:
 #: ``result<option<T>, host-error>`` (every value matches the untagged ``option`` case first).
-#: These go through the raw callbacks of ``_wasm_fast`` on both paths. A test derives this set
+#: These go through the raw callbacks of ``_wasm_callbacks`` on both paths. A test derives this set
 #: from the WIT.
 RAW_ONLY_RESULTS: Final = frozenset({"timer-after", "timer-every"})
 
@@ -48,7 +48,7 @@ HostFunc = Callable[..., Any]
 
 
 class CallClock(Protocol):
-    """Whether the current guest call is out of time (``_wasm_fast.WallClock``)."""
+    """Whether the current guest call is out of time (``_wasm_clock.WallClock``)."""
 
     def expired(self) -> bool:
         """The call has used its budget: by the epoch ticks, or by the real clock since the

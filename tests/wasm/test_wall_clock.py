@@ -1,5 +1,5 @@
 """The wall-clock limit per call: on the fast path an epoch callback judges each call by the tick
-it started at (``_wasm_fast.WallClock``) instead of a deadline re-armed before every call, and
+it started at (``_wasm_clock.WallClock``) instead of a deadline re-armed before every call, and
 host functions read the real clock on their way back to the guest."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from host_api import WIT_HOST_SIGNATURES, DiagnosticCode, Limits
 from sandbox import ScriptFault, WasmComponent, WasmEngine, load_component
 from sandbox.wasm import component
-from sandbox.wasm._wasm_fast import WallClock
+from sandbox.wasm._wasm_clock import WallClock
 
 from .conftest import MakeApi
 
@@ -110,7 +110,7 @@ def _check_deadline(engine: WasmEngine, comp: WasmComponent) -> None:
 def test_dropped_stores_release_their_clocks(
     engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
 ) -> None:
-    from sandbox.wasm._wasm_fast import _CLOCKS
+    from sandbox.wasm._wasm_clock import CLOCKS as _CLOCKS
 
     before = len(_CLOCKS)
     api, _ = make_api(mod_id="looper")
