@@ -122,7 +122,7 @@ class WasmEngine:
         interval = EPOCH_INTERVAL_MS / 1000
         while not self._stop.wait(interval):
             self.engine.increment_epoch()
-            # Read by the fast path's epoch callback (``_wasm_fast.WallClock``): how many ticks
+            # Read by the fast path's epoch callback (``_wasm_clock.WallClock``): how many ticks
             # a call has used, without re-arming the store's deadline before every call.
             self.ticks += 1
 

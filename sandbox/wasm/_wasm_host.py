@@ -32,7 +32,7 @@ from host_api import (
 TAGGED_RESULTS: Final = frozenset({"get-entity"})
 #: Results wasmtime-py's stock converters cannot lower at all when they are an error:
 #: ``result<option<T>, host-error>`` (every value matches the untagged ``option`` case first).
-#: These go through the raw callbacks of ``_wasm_fast`` on both paths. A test derives this set
+#: These go through the raw callbacks of ``_wasm_callbacks`` on both paths. A test derives this set
 #: from the WIT.
 RAW_ONLY_RESULTS: Final = frozenset({"timer-after", "timer-every"})
 
@@ -48,10 +48,11 @@ HostFunc = Callable[..., Any]
 
 
 class CallClock(Protocol):
-    """How long the current guest call has left (``_wasm_fast.WallClock`` and friends)."""
+    """Whether the current guest call is out of time (``_wasm_clock.WallClock``)."""
 
-    def left(self) -> int:
-        """Epoch ticks left (0 or less: the call is out of time)."""
+    def expired(self) -> bool:
+        """The call has used its budget: by the epoch ticks, or by the real clock since the
+        call started (the ticks fall behind while a guest keeps calling into Python)."""
         ...
 
 
@@ -111,9 +112,9 @@ class HostBindings:
         self.api: Final = api
         #: A Python exception raised by a host function during the current guest call.
         self.parked: BaseException | None = None
-        #: The current call's clock (``left()`` ticks until its wall-clock limit), set by the
-        #: component for each store: time spent in host functions counts against the call, so
-        #: a host function is not entered, nor returned from, past the limit.
+        #: The current call's clock, set by the component for each store: time spent in
+        #: host functions counts against the call, so a host function is not entered, nor
+        #: returned from, past the limit.
         self.clock: CallClock | None = None
         self._reported: set[tuple[str, str]] = set()
 
@@ -187,22 +188,29 @@ class HostBindings:
         out: dict[str, HostFunc] = {}
         for name, fn in table.items():
             out[name] = self._stock(name, fn)
-        # No capability, no error case: plain values.
-        out["tick"] = lambda _store: api.tick
-        out["random"] = lambda _store: api.random()
+        # No capability, no error case: plain values (timed all the same: a guest may loop
+        # on them).
+        out["tick"] = self._timed("tick", lambda: api.tick)
+        out["random"] = self._timed("random", api.random)
         assert tuple(sorted(out)) == tuple(sorted(WIT_HOST_FUNCTIONS)), "WIT drift"
         return out
 
     def out_of_time(self) -> bool:
         """Whether the current guest call has used its wall-clock budget."""
         clock = self.clock
-        return clock is not None and clock.left() <= 0
+        return clock is not None and clock.expired()
 
     def _stock(self, name: str, fn: Callable[..., Any]) -> HostFunc:
+        return self._timed(name, lambda *args: self._guard(name, lambda: fn(*args)))
+
+    def _timed(self, name: str, fn: Callable[..., Any]) -> HostFunc:
+        """``fn`` as a stock-path host function, refused on the way in and trapped on the way
+        out past the call's limit."""
+
         def call(_store: Any, *args: Any) -> Any:
             if self.out_of_time():
                 raise HostCallTimeout(name)
-            value = self._guard(name, lambda: fn(*args))
+            value = fn(*args)
             if self.out_of_time():
                 raise HostCallTimeout(name)
             return value

@@ -1,5 +1,5 @@
 """The linker one component instance is linked against: the host interface, through the raw
-callbacks of ``_wasm_fast`` or wasmtime's ``add_func``, and WASI when granted.
+callbacks of ``_wasm_callbacks`` or wasmtime's ``add_func``, and WASI when granted.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from wasmtime.component import Linker
 
 from host_api import WIT_HOST_INTERFACE
 
-from ._wasm_fast import add_fast_functions
+from ._wasm_callbacks import add_fast_functions
 from ._wasm_host import RAW_ONLY_RESULTS, HostBindings
 
 
@@ -21,7 +21,7 @@ def build_linker(
     Never ``define_unknown_imports_as_traps``: a component importing anything else fails to
     instantiate (and is reported by name before that, see ``check_imports``).
 
-    :param fast: register raw C callbacks (``_wasm_fast``) instead of ``add_func``.
+    :param fast: register raw C callbacks (``_wasm_callbacks``) instead of ``add_func``.
     :returns: the linker, and an object that must live as long as it (the raw handlers).
     """
     linker = Linker(engine)

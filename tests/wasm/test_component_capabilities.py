@@ -163,7 +163,7 @@ def test_snapshot_and_restore_carry_state_across_instances(
 def test_closing_releases_the_raw_host_callbacks(
     engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
 ) -> None:
-    from sandbox.wasm._wasm_fast import _LIVE
+    from sandbox.wasm._wasm_callbacks import LIVE as _LIVE
 
     before = len(_LIVE)
     api, _ = make_api()

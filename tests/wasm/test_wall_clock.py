@@ -1,17 +1,20 @@
 """The wall-clock limit per call: on the fast path an epoch callback judges each call by the tick
-it started at (``_wasm_fast.WallClock``) instead of a deadline re-armed before every call."""
+it started at (``_wasm_clock.WallClock``) instead of a deadline re-armed before every call, and
+host functions read the real clock on their way back to the guest."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from host_api import DiagnosticCode, Limits
+from host_api import WIT_HOST_SIGNATURES, DiagnosticCode, Limits
 from sandbox import ScriptFault, WasmComponent, WasmEngine, load_component
-from sandbox.wasm._wasm_fast import WallClock
+from sandbox.wasm import component
+from sandbox.wasm._wasm_clock import WallClock
 
 from .conftest import MakeApi
 
@@ -40,6 +43,18 @@ def test_wall_clock_counts_from_the_current_call() -> None:
     assert clock.left() == -890
     clock.budget = 2_000  # the budget of the next phase (instantiation -> the mod's limit)
     assert clock.left() == 1_105
+
+
+def test_a_call_is_out_of_time_by_its_ticks_or_by_the_real_clock() -> None:
+    source = Ticks(ticks=10)
+    clock = WallClock(source, budget=60_000)  # a minute: the real clock alone never says so here
+    assert not clock.expired()
+    source.ticks += 60_000
+    assert clock.expired()  # by the ticks
+    clock.stamp()
+    assert not clock.expired()
+    clock.wall_deadline = 0  # the real deadline has passed, however few ticks the ticker counted
+    assert clock.expired()
 
 
 def test_idle_time_between_calls_is_not_charged(
@@ -95,7 +110,7 @@ def _check_deadline(engine: WasmEngine, comp: WasmComponent) -> None:
 def test_dropped_stores_release_their_clocks(
     engine: WasmEngine, components: dict[str, Path], make_api: MakeApi
 ) -> None:
-    from sandbox.wasm._wasm_fast import _CLOCKS
+    from sandbox.wasm._wasm_clock import CLOCKS as _CLOCKS
 
     before = len(_CLOCKS)
     api, _ = make_api(mod_id="looper")
@@ -110,3 +125,45 @@ def test_dropped_stores_release_their_clocks(
             assert len(_CLOCKS) == before
         assert comp.starts == 3
     assert len(_CLOCKS) == before
+
+
+@pytest.fixture
+def stalled_engine() -> Iterator[WasmEngine]:
+    """An engine whose epoch ticker has stopped: the extreme of what a guest calling into
+    Python in a loop does to it (the ticker thread waits for the GIL, its ticks fall far behind
+    the real clock). Only the real clock can stop a call then."""
+    with WasmEngine(progress=False) as eng:
+        eng._stop.set()
+        eng._ticker.join()
+        yield eng
+
+
+#: on-tick calls ``tick`` forever; on-event calls it three times and returns.
+_HOST_CALL_LOOP = """
+  (core module $m
+    (import "env" "memory" (memory 1))
+    (import "host" "tick" (func $tick (result i64)))
+    (func (export "init"))
+    (func (export "on-tick") (param f64) (loop $l (drop (call $tick)) (br $l)))
+    (func (export "on-event") (param i32 i32 i32 i32)
+      (drop (call $tick)) (drop (call $tick)) (drop (call $tick))))
+"""
+
+
+def test_a_loop_of_host_calls_is_stopped_with_the_timeout_code(
+    stalled_engine: WasmEngine, make_api: MakeApi, fast: bool
+) -> None:
+    text = component(_HOST_CALL_LOOP, imports=WIT_HOST_SIGNATURES, lowered=("tick",))
+    api, _ = make_api(mod_id="caller")
+    compiled = stalled_engine.compile(text, name="caller")
+    with WasmComponent(
+        stalled_engine, compiled, api, limits=SHORT, file="caller.wasm", fast=fast
+    ) as comp:
+        comp.on_event("few", None)  # a few host calls inside the limit: never stopped
+        for _ in range(2):
+            with pytest.raises(ScriptFault) as info:
+                comp.on_tick(1 / 60)
+            assert info.value.to_diagnostic().code == DiagnosticCode.SANDBOX_TIMEOUT
+            assert info.value.to_diagnostic().mod == "caller"
+            comp.on_event("few", None)  # the host goes on: a fresh instance answers
+        assert comp.starts == 3

@@ -154,7 +154,7 @@ def test_a_decoder_never_reads_a_number_as_an_address() -> None:
     """Belt and braces below the load check: the fast path's decoders check each value's kind."""
     from wasmtime import _ffi as ffi
 
-    from sandbox.wasm._wasm_fast import K_U64, ValueKindMismatch, read_f32_list, read_str
+    from sandbox.wasm._wasm_values import K_U64, ValueKindMismatch, read_f32_list, read_str
 
     val = ffi.wasmtime_component_val_t()
     val.kind = K_U64
