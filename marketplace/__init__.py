@@ -125,11 +125,11 @@ from ._market import file_diff as file_diff
 from ._package import DEFAULT_LIMITS as DEFAULT_LIMITS
 from ._package import PACKAGE_SUFFIX as PACKAGE_SUFFIX
 from ._package import PackageLimits as PackageLimits
-from ._package import inspect_package as inspect_package
 from ._package import pack_bytes as pack_bytes
 from ._package import read_package as read_package
-from ._package import require_safe as require_safe
-from ._package import safe_extract as safe_extract
+from ._package_check import inspect_package as inspect_package
+from ._package_check import require_safe as require_safe
+from ._package_extract import safe_extract as safe_extract
 from ._smoke import SmokeGate as SmokeGate
 from .signing import SIGFILE_NAME as SIGFILE_NAME
 from .signing import AcceptedVersion as AcceptedVersion

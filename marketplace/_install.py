@@ -49,7 +49,8 @@ from host_api import (
 )
 from resolver import Release, ReleaseProvider, select_versions
 
-from ._package import PACKAGE_SUFFIX, safe_extract
+from ._package import PACKAGE_SUFFIX
+from ._package_extract import safe_extract
 from ._staging import exclusive, fault_point
 from .signing import (
     PublicKey,

@@ -37,14 +37,9 @@ from ._gates import (
     run_gates,
     version_not_newer,
 )
-from ._package import (
-    DEFAULT_LIMITS,
-    PackageLimits,
-    inspect_package,
-    read_member,
-    require_safe,
-    stream_entry,
-)
+from ._package import DEFAULT_LIMITS, PackageLimits
+from ._package_check import inspect_package, require_safe, stream_entry
+from ._package_extract import read_member
 from ._smoke import SmokeGate
 from .signing import parse_public_key
 from .store import (
