@@ -121,7 +121,6 @@ from ._install import parse_request as parse_request
 from ._install import recover_install as recover_install
 from ._market import Marketplace as Marketplace
 from ._market import default_gates as default_gates
-from ._market import file_diff as file_diff
 from ._package import DEFAULT_LIMITS as DEFAULT_LIMITS
 from ._package import PACKAGE_SUFFIX as PACKAGE_SUFFIX
 from ._package import PackageLimits as PackageLimits
@@ -129,6 +128,7 @@ from ._package import pack_bytes as pack_bytes
 from ._package import read_package as read_package
 from ._package_check import inspect_package as inspect_package
 from ._package_check import require_safe as require_safe
+from ._package_diff import file_diff as file_diff
 from ._package_extract import safe_extract as safe_extract
 from ._smoke import SmokeGate as SmokeGate
 from .signing import SIGFILE_NAME as SIGFILE_NAME
