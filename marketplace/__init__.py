@@ -114,11 +114,11 @@ from ._index import IndexRejected as IndexRejected
 from ._index import SignedIndex as SignedIndex
 from ._index import sign_index as sign_index
 from ._index import verify_index as verify_index
-from ._install import InstalledMod as InstalledMod
-from ._install import PublishedReleases as PublishedReleases
 from ._install import install as install
-from ._install import parse_request as parse_request
-from ._install import recover_install as recover_install
+from ._install_journal import recover_install as recover_install
+from ._install_request import PublishedReleases as PublishedReleases
+from ._install_request import parse_request as parse_request
+from ._install_stage import InstalledMod as InstalledMod
 from ._market import Marketplace as Marketplace
 from ._market import default_gates as default_gates
 from ._package import DEFAULT_LIMITS as DEFAULT_LIMITS
