@@ -25,9 +25,7 @@ from ._cli_common import (
     print_json,
     usage_error,
 )
-from ._cmd_market_browse import register_browse
-from ._cmd_market_people import register_people
-from ._cmd_market_review import register_review
+from ._market_browse import register_browse
 from ._market_common import (
     ActorOpt,
     IdArg,
@@ -38,6 +36,8 @@ from ._market_common import (
     progress_bar,
     run_submission,
 )
+from ._market_people import register_people
+from ._market_review import register_review
 
 
 def register(app: typer.Typer) -> None:
