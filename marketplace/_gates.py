@@ -30,7 +30,9 @@ from host_api import (
     parse_specifier,
 )
 
-from ._package import DEFAULT_LIMITS, PackageLimits, inspect_package, read_member, safe_extract
+from ._package import DEFAULT_LIMITS, PackageLimits
+from ._package_check import inspect_package
+from ._package_extract import read_member, safe_extract
 from ._staging import default_staging_dir, fault_point, work_folder
 from .store import TAKEN_STATES, Finding, MarketStore, PackageUnsafe, State, Submission
 

@@ -14,18 +14,13 @@ an author may hold at most ``max_open`` open submissions (``MARKET_QUOTA_EXCEEDE
 
 from __future__ import annotations
 
-import hashlib
-import io
-import re
-import tomllib
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from packaging.version import Version
 
-from host_api import MANIFEST_FILE, DiagnosticCode, ManifestInvalid
+from host_api import DiagnosticCode
 
 from ._gate_signature import SignatureGate
 from ._gates import (
@@ -33,19 +28,20 @@ from ._gates import (
     ManifestGate,
     PackageGate,
     VersionGate,
-    newest_taken,
     run_gates,
     version_not_newer,
 )
-from ._package import (
-    DEFAULT_LIMITS,
-    PackageLimits,
-    inspect_package,
-    read_member,
-    require_safe,
-    stream_entry,
-)
+from ._package import DEFAULT_LIMITS, PackageLimits
+from ._package_check import inspect_package
+from ._package_diff import file_diff
 from ._smoke import SmokeGate
+from ._submission_checks import (
+    identify_package,
+    is_validating,
+    raise_late,
+    validation_failed,
+    version_guard,
+)
 from .signing import parse_public_key
 from .store import (
     GRANTABLE_ROLES,
@@ -56,16 +52,13 @@ from .store import (
     InvalidTransition,
     MarketForbidden,
     MarketStore,
-    PackageUnsafe,
     QuotaExceeded,
     Rule,
     State,
     Submission,
-    ValidationFailed,
     check_transition,
 )
 
-_ID: Final = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 #: Open submissions (draft, review, changes requested) one author may hold at once.
 DEFAULT_MAX_OPEN: Final = 20
 #: The history's actor for findings that deferred gates recorded.
@@ -117,7 +110,7 @@ class Marketplace:
         :raises MarketForbidden: the mod belongs to another author.
         :raises QuotaExceeded: the author has ``max_open`` open submissions already.
         """
-        mod_id, version, manifest = self._identify(package)
+        mod_id, version, manifest = identify_package(package, self.limits)
         open_now = self.store.open_submissions(actor)
         if open_now >= self.max_open:  # before storing the artifact; re-checked atomically
             raise QuotaExceeded(
@@ -139,7 +132,7 @@ class Marketplace:
     def revise(self, submission_id: int, package: bytes, *, actor: str) -> Submission:
         """``changes_requested`` -> ``draft`` with a new package (the author only)."""
         sub = self.store.get(submission_id)
-        mod_id, version, manifest = self._identify(package)
+        mod_id, version, manifest = identify_package(package, self.limits)
         if mod_id != sub.mod_id:
             raise MarketForbidden(
                 f"submission {submission_id} is for {sub.mod_id}, the package is {mod_id}",
@@ -193,7 +186,7 @@ class Marketplace:
         job that runs twice records its findings once.
         """
         sub = self.store.get(submission_id)
-        if not _validating(sub, revision):
+        if not is_validating(sub, revision):
             return None
         data = self.store.get_artifact(sub.artifact)
         findings = run_gates(
@@ -207,7 +200,7 @@ class Marketplace:
         """Record gate findings on a validating review (compare-and-set on ``revision``);
         None when they were already recorded or the submission moved on."""
         sub = self.store.get(submission_id)
-        if not _validating(sub, revision):
+        if not is_validating(sub, revision):
             return None
         try:
             return self.store.transition(
@@ -265,14 +258,14 @@ class Marketplace:
                 hint=f"modhost market submit PKG --revise {sub.id}",
             )
         if rule.needs_gates_passed and not sub.gates_passed:
-            raise _validation_failed(sub)
+            raise validation_failed(sub)
         guard = None
         if to_state in (State.APPROVED, State.PUBLISHED):
             # Another version may have been approved or published since the gates ran:
             # checked now for a quick answer, and again inside the transaction that commits.
             early = version_not_newer(self.store, sub, Version(sub.version), gate="publish")
-            _raise_late(sub, early)
-            guard = _version_guard(sub)
+            raise_late(sub, early)
+            guard = version_guard(sub)
         return self._commit(sub, to_state, actor, reason, guard=guard)
 
     def _commit(
@@ -409,102 +402,3 @@ class Marketplace:
             # Why the diff is missing: a package stored before a limit it now breaks.
             "package_unsafe": [f.to_dict() for f in unsafe],
         }
-
-    # -- helpers --------------------------------------------------------------------------
-
-    def _identify(self, package: bytes) -> tuple[str, str, dict[str, Any]]:
-        require_safe(package, mod_id="(unknown)", limits=self.limits)
-        raw = read_member(package, MANIFEST_FILE)
-        if raw is None:
-            raise PackageUnsafe(
-                f"the package has no readable {MANIFEST_FILE} at its root",
-                mod_id="(unknown)",
-            )
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ManifestInvalid(
-                f"mod.toml does not parse: {exc}",
-                mod_id="(unknown)",
-                file=MANIFEST_FILE,
-                hint="fix mod.toml and pack again",
-            ) from exc
-        mod_id, version = data.get("id"), data.get("version")
-        if not isinstance(mod_id, str) or not _ID.match(mod_id) or not isinstance(version, str):
-            raise ManifestInvalid(
-                "mod.toml needs a valid id and a version string to be submitted",
-                mod_id=str(mod_id),
-                file=MANIFEST_FILE,
-                hint='set id = "my-mod" and version = "1.0.0"',
-            )
-        return mod_id, version, data
-
-
-def _raise_late(sub: Submission, late: Finding | None) -> None:
-    if late is not None:
-        raise ValidationFailed(
-            f"submission {sub.id}: {late.message}",
-            mod_id=sub.mod_id,
-            hint=late.hint,
-            details={"findings": [late.to_dict()]},
-        )
-
-
-def _version_guard(sub: Submission) -> Guard:
-    """The in-transaction version check for approve and publish."""
-
-    def guard(others: Sequence[Submission]) -> None:
-        _raise_late(sub, newest_taken(others, sub, Version(sub.version), gate="publish"))
-
-    return guard
-
-
-def _validating(sub: Submission, revision: int) -> bool:
-    return sub.state is State.REVIEW and sub.revision == revision and sub.gates_passed is None
-
-
-def _validation_failed(sub: Submission) -> ValidationFailed:
-    errors = [f for f in sub.findings if f.severity == "error"]
-    first = errors[0].to_diagnostic().message if errors else "the gates have not run"
-    return ValidationFailed(
-        f"submission {sub.id} ({sub.mod_id} {sub.version}) failed {len(errors)} gate "
-        f"check(s): {first}",
-        mod_id=sub.mod_id,
-        hint=f"request changes, or reject it; 'modhost market show {sub.id}' lists every finding",
-        details={"findings": [f.to_dict() for f in errors]},
-    )
-
-
-def file_diff(old: bytes, new: bytes) -> dict[str, list[str]]:
-    """Added, removed and changed file names between two packages (by SHA-256).
-
-    A package the ``package`` gate would refuse is not opened: it shows as having no files.
-    """
-    a, b = _hashes(old), _hashes(new)
-    return {
-        "added": sorted(b.keys() - a.keys()),
-        "removed": sorted(a.keys() - b.keys()),
-        "changed": sorted(k for k in a.keys() & b.keys() if a[k] != b[k]),
-    }
-
-
-def _hashes(package: bytes) -> dict[str, str]:
-    if any(f.code == DiagnosticCode.PACKAGE_UNSAFE for f in inspect_package(package, mod_id="")):
-        return {}
-    out: dict[str, str] = {}
-    with zipfile.ZipFile(io.BytesIO(package)) as zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            digest = hashlib.sha256()
-            for chunk in stream_entry(zf, info, mod_id=""):
-                digest.update(chunk)
-            out[info.filename] = digest.hexdigest()
-    return out
-
-
-def findings_summary(findings: Sequence[Finding]) -> str:
-    """``"2 errors, 1 warning"`` style summary for people."""
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = sum(f.severity == "warning" for f in findings)
-    return f"{errors} error(s), {warnings} warning(s)"

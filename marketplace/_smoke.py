@@ -28,7 +28,7 @@ from packaging.version import Version
 from host_api import POLICY_FILE, DiagnosticCode, Manifest, parse_specifier
 
 from ._gates import GateSubject, skipped
-from ._package import safe_extract
+from ._package_extract import safe_extract
 from ._staging import default_staging_dir, work_folder
 from .store import Finding, MarketStore, PackageUnsafe, State, Submission
 

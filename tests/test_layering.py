@@ -243,3 +243,53 @@ def test_no_module_reaches_into_another_subpackage(name: str) -> None:
         assert own[: len(owner)] == owner, (
             f"{name}:{line} imports {target}: use {'.'.join(owner)} (its __init__) instead"
         )
+
+
+# -- module size: one screen of purpose per file --------------------------------------------
+
+#: A module past this many lines holds more than one job: split it by what its parts do.
+MAX_MODULE_LINES = 450
+
+#: Modules allowed past :data:`MAX_MODULE_LINES`, each with its size when it was listed and
+#: why. Remove an entry once its module is split (a test below says when).
+LONG_MODULES: dict[str, tuple[int, str]] = {
+    # Still to be split. Each was being changed in parallel (the host's narrow interfaces to
+    # reload, the host API, the Python and WebAssembly sandboxes) when the rest was split.
+    "runtime/core/_host.py": (765, "to split; changed in parallel"),
+    "runtime/reload/_reload.py": (555, "to split; changed in parallel"),
+    "host_api/_api.py": (590, "to split; changed in parallel"),
+    "sandbox/python/_compiler.py": (792, "to split: its two AST passes, checker, instrumenter"),
+    "sandbox/python/_stdlib.py": (519, "to split: the namespaces per standard-library module"),
+    "sandbox/python/_process.py": (508, "to split; changed in parallel"),
+    "sandbox/python/_worker.py": (499, "to split; changed in parallel"),
+    "sandbox/wasm/_wasm_fast.py": (707, "to split: export calls, the wall clock, callbacks"),
+}
+
+
+def _line_count(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+@pytest.mark.parametrize(
+    ("package", "path"),
+    _modules(),
+    ids=lambda v: str(v.relative_to(ROOT)) if isinstance(v, Path) else v,
+)
+def test_modules_stay_small(package: str, path: Path) -> None:
+    name = path.relative_to(ROOT).as_posix()
+    if name in LONG_MODULES:
+        return
+    lines = _line_count(path)
+    assert lines <= MAX_MODULE_LINES, (
+        f"{name} has {lines} lines (at most {MAX_MODULE_LINES}): split it into modules with "
+        "one job each, or, for one cohesive algorithm, list it in LONG_MODULES with why"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(LONG_MODULES))
+def test_long_module_allowance_is_still_needed(name: str) -> None:
+    path = ROOT / name
+    assert path.is_file(), f"{name} is gone: remove it from LONG_MODULES"
+    assert _line_count(path) > MAX_MODULE_LINES, (
+        f"{name} is within {MAX_MODULE_LINES} lines now: remove it from LONG_MODULES"
+    )

@@ -12,7 +12,7 @@ import io
 import zipfile
 from typing import Final
 
-from .._package import read_member
+from .._package_extract import read_member
 
 FOLDER: Final = "screenshots/"
 MAX_SCREENSHOTS: Final = 8

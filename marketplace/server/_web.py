@@ -28,7 +28,7 @@ from fastapi.templating import Jinja2Templates
 from host_api import ModhostError
 
 from ..store import State, Submission, SubmissionNotFound
-from ._api import ACTIONS, can_see
+from ._api_common import ACTIONS, can_see
 from ._auth import Caller, client_address, context
 from ._changelog import changelogs, save_changelog
 from ._context import Handle

@@ -65,6 +65,7 @@ from ._model import utc_now as utc_now
 from ._open import STORE_ENV as STORE_ENV
 from ._open import default_store_url as default_store_url
 from ._open import open_store as open_store
+from ._sql import SqlStore as SqlStore
 from ._sqlite import SqliteStore as SqliteStore
 from ._states import GRANTABLE_ROLES as GRANTABLE_ROLES
 from ._states import TRANSITIONS as TRANSITIONS
@@ -75,6 +76,5 @@ from ._states import check_transition as check_transition
 from ._store import TAKEN_STATES as TAKEN_STATES
 from ._store import Guard as Guard
 from ._store import MarketStore as MarketStore
-from ._store import SqlStore as SqlStore
 from ._store import Tx as Tx
 from ._store import sha256_hex as sha256_hex

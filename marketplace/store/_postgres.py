@@ -31,7 +31,9 @@ from ._errors import (
     StoreConfigError,
     SubmissionNotFound,
 )
-from ._store import SqlStore, Tx, lock_timeout_s, sha256_hex
+from ._schema import lock_timeout_s
+from ._sql import SqlStore
+from ._store import Tx, sha256_hex
 
 #: A statement may run this many times the lock timeout before it is cancelled.
 _STATEMENT_FACTOR: Final = 4

@@ -32,7 +32,9 @@ from ._errors import (
     StoreConfigError,
     SubmissionNotFound,
 )
-from ._store import SqlStore, Tx, lock_timeout_s, sha256_hex
+from ._schema import lock_timeout_s
+from ._sql import SqlStore
+from ._store import Tx, sha256_hex
 
 #: An artifact larger than this on disk was not written by the store (read nothing of it).
 _MAX_ARTIFACT_BYTES: Final = 256 * 1024 * 1024

@@ -31,7 +31,7 @@ from marketplace import (
 )
 
 from ._cli_common import JSON_OPTION, console, print_json, usage_error
-from ._cmd_market import StoreOpt, _diagnosed, market_app
+from ._market_common import StoreOpt, diagnosed, market_app
 from ._market_target import remote_url, set_server
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def serve_cmd(
     """Run the marketplace server (JSON API under /api/v1) over a store."""
     from marketplace.server import ServerConfig, serve
 
-    with _diagnosed(False):
+    with diagnosed(False):
         with open_store(store) as opened:
             url = opened.url  # resolves the default store and fails early on a bad URL
         if not market_key.exists():
@@ -172,7 +172,7 @@ def demo_cmd(
     from marketplace.server import DEMO_ACCOUNTS, ServerConfig, build_demo, serve
 
     store_url = f"sqlite://{(folder / 'market.db').resolve()}"
-    with _diagnosed(False):
+    with diagnosed(False):
         key = load_public_key(author_key)
         folders = [p for p in mods.iterdir() if (p / "mod.toml").is_file()]
         published = build_demo(store_url, folders, key)
@@ -228,7 +228,7 @@ def worker_cmd(
         job_timeout_s=job_timeout,
     )
     console.print(f"gate worker {name} on {url}")
-    with _diagnosed(False):
+    with diagnosed(False):
         run_worker(settings, name=name, once=once)
 
 
@@ -258,7 +258,7 @@ def login_cmd(
 
     url = _server(server)
     password = _password(password_stdin)
-    with _diagnosed(as_json):
+    with diagnosed(as_json):
         with _client(url, anonymous=True) as client:
             doc = client.call(
                 "POST", "/login", json={"name": name, "password": password, "days": days}
@@ -281,7 +281,7 @@ def logout_cmd(server: ServerOpt = None, as_json: bool = JSON_OPTION) -> None:
     from marketplace.client import token_for, update_server
 
     url = _server(server)
-    with _diagnosed(as_json):
+    with diagnosed(as_json):
         if token_for(url):
             with _client(url) as client:
                 client.call("POST", "/logout")
@@ -292,7 +292,7 @@ def logout_cmd(server: ServerOpt = None, as_json: bool = JSON_OPTION) -> None:
 def whoami_cmd(server: ServerOpt = None, as_json: bool = JSON_OPTION) -> None:
     """The account the saved token acts for, and its roles."""
     url = _server(server)
-    with _diagnosed(as_json), _client(url) as client:
+    with diagnosed(as_json), _client(url) as client:
         doc = client.call("GET", "/whoami")
     _say(
         as_json,
@@ -318,7 +318,7 @@ def account_add_cmd(
     password = _password(password_stdin)
     roles = list(role or [])
     url = remote_url(store)
-    with _diagnosed(as_json):
+    with diagnosed(as_json):
         if url is not None:
             with _client(url) as client:
                 client.call("POST", "/accounts", json={"name": name, "password": password})
@@ -348,7 +348,7 @@ def token_issue_cmd(
 ) -> None:
     """Issue an API token (maintainers, for anyone). The secret is printed once."""
     url = _server(server)
-    with _diagnosed(as_json), _client(url) as client:
+    with diagnosed(as_json), _client(url) as client:
         doc = client.call("POST", "/tokens", json={"name": name, "days": days, "label": label})
     doc.pop("ok", None)
     _say(as_json, doc, f"token {doc['token_id']} for {name}: {doc['token']}")
@@ -361,7 +361,7 @@ def token_list_cmd(
 ) -> None:
     """An account's tokens (never their secrets)."""
     url = _server(server)
-    with _diagnosed(as_json), _client(url) as client:
+    with diagnosed(as_json), _client(url) as client:
         tokens = client.call("GET", f"/tokens/{name}")["tokens"]
     lines = [
         f"{t['token_id']}  {t['label'] or '-'}  expires {t['expires_at'][:19]}"
@@ -382,7 +382,7 @@ def trust_market_cmd(
     url = _server(server)
     if not public_key.is_file():
         usage_error(f"{public_key} is not a file")
-    with _diagnosed(as_json):
+    with diagnosed(as_json):
         key = load_public_key(public_key)
         update_server(url, {"market_key": key.to_pem(), "index_version": 0})
     _say(as_json, {"server": url, "key_id": key.key_id}, f"trusting {url} market key {key.key_id}")
@@ -395,6 +395,6 @@ def token_revoke_cmd(
 ) -> None:
     """Revoke a token (its owner or a maintainer)."""
     url = _server(server)
-    with _diagnosed(as_json), _client(url) as client:
+    with diagnosed(as_json), _client(url) as client:
         client.call("DELETE", f"/tokens/{token_id}")
     _say(as_json, {"revoked": token_id}, f"revoked token {token_id}")

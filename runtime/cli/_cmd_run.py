@@ -7,27 +7,18 @@ goes offscreen.
 
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from host_api import Diagnostic, DiagnosticCode, ModhostError, any_error
+from host_api import Diagnostic, any_error
 
-from ..core import DEFAULT_HZ, Host, Presenter, PresentMode, RunReport
-from ..gameplay import settle_heap
-from ..profile import TOGGLE_KEY, ProfileOverlay, TraceFanout, TrendWatcher
-from ..reload import ReloadResult
+from ..core import DEFAULT_HZ, Host, PresentMode, RunReport
+from ..profile import TOGGLE_KEY, ProfileOverlay, TraceFanout
 from ..replay import RunIO
 from ._cli_common import (
     JSON_OPTION,
-    console,
-    err_console,
     finish,
-    print_diagnostics,
     print_json,
     usage_error,
 )
@@ -45,6 +36,14 @@ from ._cmd_options import (
 )
 from ._cmd_profile import TRACE_CSV_OPTION, TRACE_OPTION
 from ._live import LiveDiagnostics, StopRequest
+from ._run_loop import Ticking, run_watching, run_window
+from ._run_output import (
+    log_printer,
+    open_presenter_or_report,
+    print_summary,
+    take_screenshot,
+    with_extra,
+)
 
 #: Ticks run when neither --ticks nor --seconds is given (4 simulated seconds).
 DEFAULT_TICKS = 4 * DEFAULT_HZ
@@ -152,7 +151,7 @@ def register(app: typer.Typer) -> None:
         if json:
             print_json(report)
         else:
-            _print_summary(report, live)
+            print_summary(report, live)
         finish(report.diagnostics)
 
 
@@ -191,12 +190,12 @@ def _run(
         policy=choice.policy,
         seed=seed,
         base_dir=choice.base_dir,
-        log=_log_printer(stderr=json),
+        log=log_printer(stderr=json),
         trace=trace,  # the host closes it
     )
     with host, StopRequest() as stop:
         if choice.policy is None:
-            return _with(host.report(), list(choice.diagnostics))
+            return with_extra(host.report(), list(choice.diagnostics))
         host.load(strict=strict)
         if trace is not None:
             trace.set_mods(list(host.load_order))
@@ -204,12 +203,12 @@ def _run(
             fatal = [d for d in host.diagnostics if d.severity == "error"]
             loaded = f"{len(host.instances)} mod(s) loaded, no tick ran"
             outcome = loaded if host.instances else NO_MOD_CODE_RAN
-            return _with(host.report(), [strict_failed(fatal, outcome)])
+            return with_extra(host.report(), [strict_failed(fatal, outcome)])
         extra: list[Diagnostic] = []
-        presenter = _open_presenter(mode, extra) if mode is not None else None
+        presenter = open_presenter_or_report(mode, extra) if mode is not None else None
         run_io = RunIO(host, input_file=io[0], record=io[1], presenter=presenter)
         if run_io.diagnostics:
-            return _with(host.report(), [*extra, *run_io.diagnostics])
+            return with_extra(host.report(), [*extra, *run_io.diagnostics])
         if presenter is not None:
             host.attach_presenter(
                 presenter,
@@ -221,244 +220,15 @@ def _run(
         # Under --json stdout is the document: faults show live only in a session people watch.
         if json and not watching:
             live = None
-        ticking = _Ticking(host, stop, live)
+        ticking = Ticking(host, stop, live)
         if watching:
-            _run_watching(ticking, presenter, ticks, extra, json=json)
+            run_watching(ticking, presenter, ticks, extra, json=json)
         elif window:
-            _run_window(ticking, presenter, ticks)
+            run_window(ticking, presenter, ticks)
         else:
             ticking.run(DEFAULT_TICKS if ticks is None else ticks)
         if live is not None:
             live.flush()
         extra += run_io.finish()
-        written = _screenshot(host, presenter, screenshot, extra)
-        return _with(host.report(screenshot=written), extra)
-
-
-class _Ticking:
-    """Steps the host one tick at a time, printing faults as they happen (``live``) and
-    stopping early when SIGTERM asked for it (``stop``)."""
-
-    def __init__(self, host: Host, stop: StopRequest, live: LiveDiagnostics | None) -> None:
-        self.host = host
-        self.stop = stop
-        self.live = live
-        self.show()
-
-    def step(self) -> bool:
-        """Run one tick; False when a stop was requested instead."""
-        if self.stop.requested:
-            return False
-        self.host.step(1)
-        self.show()
-        return True
-
-    def run(self, ticks: int) -> None:
-        """Run ``ticks`` ticks as fast as they go (a stop request ends the run early)."""
-        try:
-            for _ in range(ticks):
-                if not self.step():
-                    _print_stopped()
-                    return
-        except KeyboardInterrupt:
-            _print_stopped()
-
-    def show(self) -> None:
-        """Print the diagnostics raised since the last look (a reload's, a tick's)."""
-        if self.live is not None:
-            self.live.poll(self.host)
-
-
-def _run_watching(
-    ticking: _Ticking,
-    presenter: Presenter | None,
-    ticks: int | None,
-    extra: list[Diagnostic],
-    *,
-    json: bool,
-) -> None:
-    """``--watch``: run in real time and hot-reload what the watcher reports between ticks.
-
-    Every reload is printed (on stderr under ``--json``) and shown on the overlay.
-    """
-    from ..reload import ModWatcher
-
-    host = ticking.host
-    try:
-        watcher = ModWatcher(host.mods_dir).start()
-    except ModhostError as exc:
-        extra.append(exc.to_diagnostic())
-        return
-    from rich.markup import escape
-
-    out = err_console if json else console
-    out.print(f"[dim]watching {escape(str(host.mods_dir))} for changes (Ctrl-C to stop)[/]")
-    TrendWatcher(host, lambda line: out.print(f"[yellow]{escape(line)}[/]")).attach()
-    stopped: list[str] = []
-
-    def reload_while_waiting(seconds: float) -> None:
-        # Reload as soon as a batch arrives, not at the next tick: the reload then overlaps
-        # the wait for the tick instead of delaying it.
-        deadline = time.perf_counter() + seconds
-        if watcher.stopped is not None and not stopped:
-            stopped.append(watcher.stopped)
-            out.print(f"[yellow]the watcher stopped:[/] {escape(watcher.stopped)}; no more reloads")
-        while not ticking.stop.requested:
-            folders = watcher.wait(max(0.0, deadline - time.perf_counter()))
-            if folders:
-                result = host.reload(folders)
-                if result.changed:
-                    _print_reload(result, stderr=json)
-                ticking.show()
-            if time.perf_counter() >= deadline:
-                return
-
-    with watcher:
-        _run_window(ticking, presenter, ticks, idle=reload_while_waiting)
-
-
-def _print_reload(result: ReloadResult, *, stderr: bool) -> None:
-    """One line per reload, plus the rollback diagnostics in full."""
-    from rich.markup import escape
-
-    out = err_console if stderr else console
-    colour = "green" if result.ok else "red"
-    out.print(f"[{colour}]reload[/] {escape(result.summary())}")
-    print_diagnostics(
-        [d for d in result.diagnostics if d.code == DiagnosticCode.RELOAD_ROLLED_BACK],
-        stderr=stderr,
-    )
-
-
-def _run_window(
-    ticking: _Ticking,
-    presenter: Presenter | None,
-    ticks: int | None,
-    *,
-    idle: Callable[[float], None] = time.sleep,
-) -> None:
-    """Tick no faster than real time so people can watch; stop after ``ticks`` (None: never),
-    when the window is closed, on Ctrl-C or on SIGTERM. Pacing reads the clock here, never
-    in mods.
-
-    :param idle: waits the given seconds until the next tick is due, called after every
-        tick (with 0 when running late); ``--watch`` reloads changes in there.
-    """
-    settle_heap()
-    dt = ticking.host.scheduler.dt
-    start = time.perf_counter()
-    n = 0
-    try:
-        while (ticks is None or n < ticks) and not _closed_by_user(presenter):
-            if not ticking.step():
-                _print_stopped()
-                return
-            n += 1
-            idle(max(0.0, start + n * dt - time.perf_counter()))
-    except KeyboardInterrupt:
-        _print_stopped()
-
-
-def _print_stopped() -> None:
-    err_console.print("[dim]stopped[/]")
-
-
-def _closed_by_user(presenter: Presenter | None) -> bool:
-    """Whether the user closed the window (presenters that cannot tell say no)."""
-    return bool(getattr(presenter, "window_closed_by_user", False))
-
-
-def _open_presenter(mode: PresentMode, extra: list[Diagnostic]) -> Presenter | None:
-    try:
-        from ..present import open_presenter
-    except ImportError as exc:
-        extra.append(_render_problem(f"rendering is not available in this build: {exc}"))
-        return None
-    try:
-        presenter: Presenter = open_presenter(mode, report=extra.append)
-    except ModhostError as exc:
-        extra.append(exc.to_diagnostic())
-        return None
-    return presenter
-
-
-def _screenshot(
-    host: Host, presenter: Presenter | None, path: Path | None, extra: list[Diagnostic]
-) -> Path | None:
-    if path is None:
-        return None
-    if presenter is None:
-        extra.append(_render_problem(f"no renderer, so no screenshot was written to {path}"))
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    host.present()
-    try:
-        return presenter.screenshot(path)
-    except ModhostError as exc:
-        extra.append(exc.to_diagnostic())
-        return None
-
-
-def _render_problem(message: str) -> Diagnostic:
-    return Diagnostic(
-        code=DiagnosticCode.HOST_INTERNAL_ERROR,
-        message=message,
-        hint="run with --headless to skip rendering, or --debug for details",
-    )
-
-
-def _with(report: RunReport, extra: list[Diagnostic]) -> RunReport:
-    if not extra:
-        return report
-    return report.model_copy(update={"diagnostics": [*report.diagnostics, *extra]})
-
-
-def _log_printer(*, stderr: bool) -> Any:
-    """Mod log lines for the terminal, prefixed with the mod id (stderr under --json)."""
-    from rich.markup import escape
-
-    out = err_console if stderr else console
-
-    def printer(mod_id: str, line: str) -> None:
-        out.print(f"[cyan]\\[{mod_id}][/] {escape(line)}")
-
-    return printer
-
-
-def _print_summary(report: RunReport, live: LiveDiagnostics) -> None:
-    from rich.table import Table
-
-    # What was printed while running is not printed twice.
-    print_diagnostics(d for d in report.diagnostics if not live.shown(d))
-    from rich import box
-
-    table = Table(title="mods", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("#", "mod", "version", "state", "tier", "faults", "entities", "per tick"):
-        table.add_column(
-            column, no_wrap=True, justify="left" if column in ("mod", "state") else "right"
-        )
-    ticks = max(1, report.ticks)
-    order = {m: n for n, m in enumerate(report.load_order, start=1)}
-    for mod in sorted(report.mods.values(), key=lambda m: (order.get(m.id, 10**9), m.id)):
-        colour = {"running": "green", "quarantined": "yellow"}.get(mod.state, "red")
-        table.add_row(
-            str(order.get(mod.id, "-")),
-            mod.id,
-            mod.version or "?",
-            f"[{colour}]{mod.state}[/]",
-            mod.tier or "-",
-            str(mod.faults),
-            str(mod.entities),
-            f"{mod.time_ms * 1000 / ticks:.1f} µs",
-        )
-    console.print(table)
-    kinds = ", ".join(f"{k} {n}" for k, n in report.kinds.items()) or "none"
-    console.print(f"load order: {' -> '.join(report.load_order) or '(nothing loaded)'}")
-    console.print(
-        f"ticks: {report.ticks} (seed {report.seed}), {report.timings.per_tick_ms:.3f} ms/tick"
-    )
-    console.print(f"entities: {report.entities} ({kinds})")
-    console.print(f"world hash: {report.world_hash}")
-    if report.screenshot:
-        console.print(f"screenshot: {report.screenshot}")
-    sys.stdout.flush()
+        written = take_screenshot(host, presenter, screenshot, extra)
+        return with_extra(host.report(screenshot=written), extra)

@@ -41,9 +41,11 @@ from host_api import (
 )
 
 from ..core import Event, World, copy_payload, for_receiver
-from ._collisions import MAX_CANDIDATES, MAX_CONTACTS, Colliders, Contact, within_radius
+from ._collisions import MAX_CONTACTS, Colliders, Contact
 from ._hud import Hud
 from ._input import InputState
+from ._overlaps import MAX_CANDIDATES
+from ._queries import within_radius
 from ._timers import Timer, Timers
 
 if TYPE_CHECKING:

@@ -11,5 +11,5 @@ __all__ = [
 ]
 
 from ._replay import ReplayReport as ReplayReport
-from ._replay import RunIO as RunIO
 from ._replay import replay as replay
+from ._run_io import RunIO as RunIO

@@ -1,15 +1,7 @@
 """Record and replay: a run's seed, mod set and input, and a hash per tick to compare with.
 
 ``modhost run --record FILE`` attaches a :class:`Recorder`; ``modhost replay FILE`` runs
-:func:`replay`. A replay file is one JSON document (:class:`ReplayFile`):
-
-- ``seed``, ``hz``, ``ticks`` and the final ``world_hash`` of the recorded run;
-- ``mods``: each loaded mod's id, version and digest (SHA-256 over its files, as signing
-  computes it), in load order;
-- ``inputs``: every input event applied, with its tick (the input-file format);
-- ``frames``: one string per tick, the state at the end of that tick: for every entity in id
-  order its id, a 64-bit digest of its state (kind, owner, tags, position and velocity bit for
-  bit) and the index of its owner in ``mods``, packed little-endian, zlib-compressed, base64.
+:func:`replay`.
 
 Replaying runs the same mods with the same seed and input and compares each tick's frame
 with the recorded one. The first tick that differs is reported with the lowest entity id
@@ -17,154 +9,23 @@ whose state differs (or that exists on one side only) and the mod that owns it. 
 running, the mod set is compared: a mod that is missing, extra, or of another version or
 digest stops the replay with ``REPLAY_MODS_DIFFER`` naming it (``allow_changed_mods`` runs
 anyway, to find where the change shows).
+
+The file format is in :mod:`._file`, the per-tick frames in :mod:`._frames`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final, Literal
 
-import numpy as np
-import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from host_api import Diagnostic, DiagnosticCode, HostPolicy, ModhostError
-from marketplace import hash_mod_folder
+from host_api import Diagnostic, DiagnosticCode, HostPolicy
 
 from ..core import Host, Stage
-from ..gameplay import InputEvent, InputFileInvalid, check_event, load_input_file
-
-FORMAT: Final = "modhost-replay"
-VERSION: Final = 1
-
-U64 = npt.NDArray[np.uint64]
-_MUL: Final = np.uint64(0x9E3779B97F4A7C15)
-_MUL2: Final = np.uint64(0xBF58476D1CE4E5B9)
-
-
-class ReplayFileInvalid(ModhostError):
-    """A replay file that cannot be read, or is not a modhost replay."""
-
-    code = DiagnosticCode.REPLAY_FILE_INVALID
-
-
-class RecordedMod(BaseModel):
-    """One mod of the recorded run."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    version: str | None
-    digest: str
-
-
-class ReplayFile(BaseModel):
-    """The replay document (see the module docstring)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    format: Literal["modhost-replay"] = FORMAT
-    version: Literal[1] = VERSION
-    seed: int
-    hz: int = Field(gt=0)
-    ticks: int = Field(ge=0)
-    world_hash: str
-    mods: list[RecordedMod]
-    #: The sandbox tier scripts ran in (tiers may order a script's writes differently).
-    tier: str | None = None
-    inputs: list[InputEvent]
-    frames: list[str]
-
-
-@dataclass(frozen=True)
-class Frame:
-    """The state at the end of one tick: ids ascending, their digests and owner indices."""
-
-    ids: npt.NDArray[np.int64]
-    digests: U64
-    owners: npt.NDArray[np.int32]
-
-    def encode(self) -> str:
-        raw = (
-            len(self.ids).to_bytes(8, "little")
-            + self.ids.astype("<i8").tobytes()
-            + self.digests.astype("<u8").tobytes()
-            + self.owners.astype("<i4").tobytes()
-        )
-        return base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
-
-    @classmethod
-    def decode(cls, text: str) -> Frame:
-        """:raises ValueError: not a frame."""
-        try:
-            raw = zlib.decompress(base64.b64decode(text, validate=True))
-        except (binascii.Error, zlib.error) as exc:
-            raise ValueError(f"frame is not base64 zlib data ({exc})") from None
-        n = int.from_bytes(raw[:8], "little")
-        if len(raw) != 8 + 20 * n:
-            raise ValueError("frame has the wrong length")
-        ids = np.frombuffer(raw, "<i8", n, 8).astype(np.int64)
-        digests = np.frombuffer(raw, "<u8", n, 8 + 8 * n).astype(np.uint64)
-        owners = np.frombuffer(raw, "<i4", n, 8 + 16 * n).astype(np.int32)
-        return cls(ids, digests, owners)
-
-
-@lru_cache(maxsize=256)
-def _name_hashes(names: tuple[object, ...]) -> U64:
-    """A stable 64-bit hash per interned name (tuples of tags joined), independent of
-    interning order. Cached: the name tables rarely change from one tick to the next."""
-    out = np.zeros(max(1, len(names)), dtype=np.uint64)
-    for i, name in enumerate(names):
-        text = "\x1f".join(name) if isinstance(name, tuple) else str(name)
-        out[i] = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-    return out
-
-
-def _mix(h: U64, v: U64) -> U64:
-    """One round of a splitmix-style mix (uint64 arrays wrap silently)."""
-    h = (h ^ v) * _MUL
-    return (h ^ (h >> np.uint64(31))) * _MUL2
-
-
-def frame_of(host: Host, mod_index: dict[str, int]) -> Frame:
-    """The current world as a :class:`Frame`. Cost: O(entities), vectorised, plus one
-    blake2b per distinct kind, owner and tag set."""
-    world = host.world
-    ids = world.ids.copy()
-    labels = world.labels()
-    h = _mix(np.full(len(ids), 0x6D6F64686F7374, dtype=np.uint64), ids.astype(np.uint64))
-    for name in ("kind", "owner", "tags"):
-        codes, names = labels[name]
-        h = _mix(h, _name_hashes(names)[codes])
-    # + 0.0 folds -0.0 into 0.0, as world_hash does.
-    for column in (world.positions + 0.0, world.velocities + 0.0):
-        bits = np.ascontiguousarray(column, dtype="<f8").view(np.uint64)
-        for axis in range(3):
-            h = _mix(h, bits[:, axis])
-    owner_codes, owner_names = labels["owner"]
-    table = np.array([mod_index.get(str(o), -1) for o in owner_names] or [-1], dtype=np.int32)
-    return Frame(ids, h, table[owner_codes])
-
-
-def mod_set(host: Host) -> list[RecordedMod]:
-    """The loaded mods, in load order, with version and digest of their folders."""
-    prep = host.preparation
-    out = []
-    for mod_id in host.load_order:
-        candidate = None if prep is None else prep.candidates.get(mod_id)
-        if candidate is None:
-            continue
-        digest = hash_mod_folder(candidate.folder, mod_id=mod_id).digest
-        out.append(RecordedMod(id=mod_id, version=candidate.manifest.version, digest=digest))
-    return out
+from ..gameplay import InputEvent
+from ._file import Frame, RecordedMod, ReplayFile, ReplayFileInvalid, load_replay
+from ._frames import Divergence, KindsBefore, first_difference, frame_of, mod_set
 
 
 class Recorder:
@@ -219,63 +80,6 @@ class Recorder:
         return path
 
 
-def load_replay(path: Path) -> ReplayFile:
-    """Read and check a replay file.
-
-    :raises ReplayFileInvalid: unreadable, not JSON, not a modhost replay, a bad input event
-        or frame, or frames that do not match ``ticks``.
-    """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise _invalid(path, f"cannot read it as JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise _invalid(path, f'it is not a {FORMAT} file (no "format": "{FORMAT}")')
-    try:
-        doc = ReplayFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise _invalid(path, f"{where}: {first['msg']}") from None
-    try:
-        for event in doc.inputs:
-            check_event(event, where=str(path))
-    except InputFileInvalid as exc:
-        raise _invalid(path, exc.message) from None
-    if len(doc.frames) != doc.ticks:
-        raise _invalid(path, f"{len(doc.frames)} frames for {doc.ticks} ticks")
-    for tick, text in enumerate(doc.frames, start=1):
-        try:
-            Frame.decode(text)
-        except ValueError as exc:
-            raise _invalid(path, f"frame of tick {tick}: {exc}") from None
-    return doc
-
-
-def _invalid(path: Path, reason: str) -> ReplayFileInvalid:
-    return ReplayFileInvalid(
-        f"replay file {path}: {reason}",
-        hint="record one with 'modhost run --record FILE'",
-        file=str(path),
-    )
-
-
-class Divergence(BaseModel):
-    """Where a replay first differed from its recording."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    tick: int
-    #: The lowest entity id whose state differs.
-    entity: int
-    #: Its kind (from the replay, or None if it exists only in the recording).
-    kind: str | None
-    #: The mod that owns it.
-    mod: str | None
-    #: ``state`` (both have it), ``missing`` (recording only) or ``extra`` (replay only).
-    difference: Literal["state", "missing", "extra"]
-
-
 class ReplayReport(BaseModel):
     """``modhost replay --json``."""
 
@@ -313,42 +117,6 @@ def compare_mods(recorded: list[RecordedMod], current: list[RecordedMod]) -> dic
         elif a.digest != b.digest:
             changed[mod_id] = "same version, different files (digest differs)"
     return changed
-
-
-def first_difference(
-    recorded: Frame,
-    now: Frame,
-    tick: int,
-    mods: list[RecordedMod],
-    kind_of: Callable[[int], Any],
-    kind_before: Callable[[int], str | None] = lambda entity: None,
-) -> Divergence | None:
-    """The lowest-id difference between two frames of ``tick``, or None if they are equal.
-
-    :param kind_of: the replay's entity view by id (None when it does not exist now).
-    :param kind_before: an entity's kind at the end of the tick before, for one the replay
-        despawned in ``tick`` (the recording keeps digests, not kinds).
-    """
-    if np.array_equal(recorded.ids, now.ids) and np.array_equal(recorded.digests, now.digests):
-        return None
-    all_ids = np.union1d(recorded.ids, now.ids)
-    for entity in all_ids.tolist():  # stops at the first difference: the lowest id
-        r = np.searchsorted(recorded.ids, entity)
-        n = np.searchsorted(now.ids, entity)
-        in_r = r < len(recorded.ids) and recorded.ids[r] == entity
-        in_n = n < len(now.ids) and now.ids[n] == entity
-        if in_r and in_n and recorded.digests[r] == now.digests[n]:
-            continue
-        owner = int(recorded.owners[r]) if in_r else int(now.owners[n])
-        view = kind_of(entity)
-        return Divergence(
-            tick=tick,
-            entity=int(entity),
-            kind=kind_before(int(entity)) if view is None else view.kind,
-            mod=mods[owner].id if 0 <= owner < len(mods) else (view.owner if view else None),
-            difference="state" if in_r and in_n else ("missing" if in_r else "extra"),
-        )
-    return None
 
 
 def replay(
@@ -408,7 +176,7 @@ def _run_and_compare(host: Host, doc: ReplayFile) -> Divergence | None:
     host.gameplay.input.queue(doc.inputs)
     index = {m.id: i for i, m in enumerate(doc.mods)}
     for tick in range(1, doc.ticks + 1):
-        before = _KindsBefore(host)
+        before = KindsBefore(host)
         host.step(1)
         recorded = Frame.decode(doc.frames[tick - 1])
         now = frame_of(host, index)
@@ -416,21 +184,6 @@ def _run_and_compare(host: Host, doc: ReplayFile) -> Divergence | None:
         if found is not None:
             return found
     return None
-
-
-class _KindsBefore:
-    """The replay world's entity kinds as they were when it was made: for an entity that is
-    gone after the next tick, so ``diverged.kind`` still names it. Cost: O(entities) copies."""
-
-    def __init__(self, host: Host) -> None:
-        self._ids = host.world.ids.copy()
-        self._codes, self._names = host.world.labels()["kind"]
-
-    def __call__(self, entity: int) -> str | None:
-        at = int(np.searchsorted(self._ids, entity))
-        if at < len(self._ids) and self._ids[at] == entity:
-            return str(self._names[self._codes[at]])
-        return None
 
 
 def _changed_diagnostics(changed: dict[str, str], *, stop: bool) -> list[Diagnostic]:
@@ -481,63 +234,3 @@ def _diverged_diagnostic(d: Divergence) -> Diagnostic:
         "iteration over sets) or for a change since the recording",
         details=d.model_dump(),
     )
-
-
-class RunIO:
-    """What ``modhost run --input FILE --record FILE`` (and a window's keyboard) add to a run.
-
-    Create it after ``host.load()``; it queues the input file, starts the recorder and, for a
-    window, polls the keyboard and mouse once per tick (events land on the next tick, so a
-    recording of a window run replays headless). :attr:`diagnostics` holds a bad input file;
-    the caller should not run then. :meth:`finish` writes the recording.
-
-    :param presenter: the run's presenter, if any (only a window is read).
-    """
-
-    def __init__(
-        self,
-        host: Host,
-        *,
-        input_file: Path | None,
-        record: Path | None,
-        presenter: object | None = None,
-    ) -> None:
-        self._host = host
-        self._record = record
-        self.diagnostics: list[Diagnostic] = []
-        if input_file is not None:
-            try:
-                host.gameplay.input.queue(load_input_file(input_file))
-            except InputFileInvalid as exc:
-                self.diagnostics.append(exc.to_diagnostic())
-        self._recorder = Recorder(host) if record is not None and not self.diagnostics else None
-        if getattr(presenter, "mode", None) == "window":
-            self._attach_window(presenter)
-
-    def _attach_window(self, presenter: object) -> None:
-        # The presenter keeps its Panda3D window private; reading input is the one other
-        # thing that needs it, and only here, in a window run.
-        window = getattr(presenter, "_output", None)
-        if window is None:
-            return
-        from ..present import WindowInput
-
-        source = WindowInput(window)
-        state, world = self._host.gameplay.input, self._host.world
-
-        def poll(dt: float) -> None:
-            for kind, key, x, y in source.poll():
-                xy = {"x": x, "y": y} if kind == "mouse_move" else {}
-                state.queue_now(world.tick + 1, kind, key, **xy)  # type: ignore[arg-type]
-
-        self._host.scheduler.add(Stage.INPUT, poll)
-
-    def finish(self) -> list[Diagnostic]:
-        """Write the recording, if any; problems come back as diagnostics."""
-        if self._recorder is None or self._record is None:
-            return []
-        try:
-            self._recorder.write(self._record)
-        except ReplayFileInvalid as exc:
-            return [exc.to_diagnostic()]
-        return []

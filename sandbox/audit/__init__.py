@@ -16,6 +16,6 @@ __all__ = [
 from ._audit import AuditResult as AuditResult
 from ._audit import run_audit as run_audit
 from ._corpus import ATTACKS as ATTACKS
-from ._corpus import Attack as Attack
+from ._corpus_attack import Attack as Attack
 from ._wasm_corpus import COMPONENT_ATTACKS as COMPONENT_ATTACKS
 from ._wasm_corpus import ComponentAttack as ComponentAttack

@@ -19,7 +19,8 @@ from host_api.testing import recording_api
 
 from ..python import create_sandbox
 from ..wasm import WasmEngine, load_component
-from ._corpus import ATTACKS, Attack, AttackClass
+from ._corpus import ATTACKS
+from ._corpus_attack import Attack, AttackClass
 from ._wasm_corpus import COMPONENT_ATTACKS, ComponentAttack
 
 

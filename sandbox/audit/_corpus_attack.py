@@ -90,3 +90,8 @@ def _tick(body: str) -> str:
     """An ``on_tick`` whose body is ``body`` (indented for it)."""
     lines = dedent(body).strip().splitlines()
     return "def on_tick(ctx, dt):\n" + "\n".join("    " + line for line in lines) + "\n"
+
+
+def _cls(body: str, tick: str) -> str:
+    """A script with a module-level preamble ``body`` and an ``on_tick`` running ``tick``."""
+    return body.strip() + "\n" + _tick(tick)

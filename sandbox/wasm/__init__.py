@@ -24,13 +24,13 @@ __all__ = [
 
 from ._wasm_cache import ArtifactCache as ArtifactCache
 from ._wasm_component import WasmComponent as WasmComponent
-from ._wasm_component import load_component as load_component
 from ._wasm_engine import WasmEngine as WasmEngine
 from ._wasm_errors import CompileLimitExceeded as CompileLimitExceeded
 from ._wasm_errors import ComponentLoadFailed as ComponentLoadFailed
 from ._wasm_errors import HostMemoryLimit as HostMemoryLimit
 from ._wasm_errors import ImportTypeMismatch as ImportTypeMismatch
 from ._wasm_errors import UnknownImport as UnknownImport
+from ._wasm_load import load_component as load_component
 from ._wasm_runtime import ComponentRuntime as ComponentRuntime
 from ._wasm_text import WORLD_EXPORTS as WORLD_EXPORTS
 from ._wasm_text import component as component

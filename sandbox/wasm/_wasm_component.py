@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from pathlib import Path
 from typing import Any, Final, final
 
 import wasmtime
@@ -27,13 +26,21 @@ from host_api import (
 )
 
 from ..base import SandboxClosed
-from ._wasm_compiler import CompileOverLimit
-from ._wasm_engine import MAX_COMPONENT_BYTES, ComponentFileRefused, WasmEngine
-from ._wasm_errors import CompileLimitExceeded, ComponentLoadFailed, translate_trap
+from ._wasm_engine import WasmEngine
+from ._wasm_errors import ComponentLoadFailed, translate_trap
 from ._wasm_fast import FastExport, WallClock, address
 from ._wasm_host import HostBindings, HostCallTimeout
 from ._wasm_link import build_linker
 from ._wasm_memory import MemoryBudget, MemoryOwner
+from ._wasm_store_limits import (
+    INSTANTIATE_FUEL,
+    INSTANTIATE_TIMEOUT_MS,
+    MAX_INSTANCES,
+    MAX_MEMORIES,
+    MAX_TABLES,
+    memory_budget,
+    table_elements,
+)
 from ._wasm_types import check_exports, check_imports
 
 #: Parameter kinds of the exports the fast path calls (world ``mod``).
@@ -42,44 +49,6 @@ _EXPORT_PARAMS: Final[dict[str, tuple[str, ...]]] = {
     "on-tick": ("f64",),
     "on-event": ("string", "string"),
 }
-
-#: Per-store caps beyond linear memory (a language runtime uses a few dozen core instances).
-#: Tables count against ``memory_mb`` too: an instance may hold at most MAX_TABLES tables of
-#: at most :func:`table_elements` elements each, and that worst case (8 bytes an element) is
-#: taken off the mod's linear-memory budget up front (:func:`table_reserve`).
-TABLE_ELEMENTS: Final = 100_000
-MAX_INSTANCES: Final = 100
-MAX_TABLES: Final = 20
-#: Bytes one table element may take (a funcref) in wasmtime.
-TABLE_ELEMENT_BYTES: Final = 8
-#: At most this fraction (1/n) of ``memory_mb`` goes to tables; the rest is linear memory.
-TABLE_SHARE: Final = 8
-MAX_MEMORIES: Final = 20
-#: Floors for instantiation (before ``init``): it copies the component's data segments into
-#: host-allocated memories through metered code (a componentize-py guest: about 11 million
-#: fuel and tens of milliseconds) and runs start functions. Every later call has the mod's own
-#: limits.
-INSTANTIATE_FUEL: Final = 200_000_000
-INSTANTIATE_TIMEOUT_MS: Final = 2_000
-
-
-def table_elements(memory_bytes: int) -> int:
-    """Elements one table may have under a ``memory_mb`` of ``memory_bytes`` (13,107 for
-    16 MB; 100,000 from 128 MB on; componentize-py and -js guests use under 8,000)."""
-    share = memory_bytes // TABLE_SHARE
-    return max(1, min(TABLE_ELEMENTS, share // (TABLE_ELEMENT_BYTES * MAX_TABLES)))
-
-
-def table_reserve(memory_bytes: int) -> int:
-    """Bytes the tables of one component instance may take at most (off ``memory_mb``)."""
-    return MAX_TABLES * table_elements(memory_bytes) * TABLE_ELEMENT_BYTES
-
-
-def memory_budget(memory_mb: int, components: int = 1) -> MemoryBudget:
-    """The linear-memory budget of a mod with ``components`` components: ``memory_mb`` less
-    what their tables may take, so memories and tables together stay within ``memory_mb``."""
-    total = memory_mb * 1024 * 1024
-    return MemoryBudget(cap=max(0, total - components * table_reserve(total)))
 
 
 @final
@@ -354,66 +323,3 @@ class WasmComponent:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def load_component(
-    engine: WasmEngine,
-    path: Path,
-    api: HostAPI,
-    *,
-    limits: Limits,
-    file: str,
-    wasi: bool = False,
-    fast: bool = True,
-    budget: MemoryBudget | None = None,
-) -> WasmComponent:
-    """Compile (through the cache) and start the component at ``path`` for ``api``'s mod.
-
-    :raises ComponentLoadFailed: unreadable, not a regular file, or invalid component;
-        missing exports.
-    :raises CompileLimitExceeded: the file is too large, or compiling it hit its limits.
-    :raises UnknownImport: imports outside world ``mod``.
-    :raises ScriptFault: ``init`` trapped or hit a limit.
-    """
-    try:
-        component = engine.compile_file(path)
-    except ComponentFileRefused as exc:
-        cls = CompileLimitExceeded if exc.too_large else ComponentLoadFailed
-        raise cls(
-            f"{file} is refused before reading: {exc}",
-            mod_id=api.mod_id,
-            file=file,
-            hint="a component is a regular file inside the mod folder, at most "
-            f"{MAX_COMPONENT_BYTES} bytes",
-        ) from None
-    except CompileOverLimit as exc:
-        raise CompileLimitExceeded(
-            f"{file}: {exc}",
-            mod_id=api.mod_id,
-            file=file,
-            hint="the component is too expensive to compile (deeply nested code?); build it "
-            "with a standard toolchain",
-            details={
-                "memory_bytes": exc.limits.memory_bytes,
-                "cpu_seconds": exc.limits.cpu_seconds,
-                "wall_seconds": exc.limits.wall_seconds,
-            },
-        ) from None
-    except OSError as exc:
-        raise ComponentLoadFailed(
-            f"cannot read {file}: {exc.strerror}",
-            mod_id=api.mod_id,
-            file=file,
-            hint="check the [[components]] path in mod.toml",
-        ) from exc
-    except wasmtime.WasmtimeError as exc:
-        raise ComponentLoadFailed(
-            f"{file} is not a valid WebAssembly component: {str(exc).strip().splitlines()[0]}",
-            mod_id=api.mod_id,
-            file=file,
-            hint="build it against wit/ with a component toolchain (componentize-py, "
-            "wasm-tools component new ...)",
-        ) from exc
-    return WasmComponent(
-        engine, component, api, limits=limits, file=file, wasi=wasi, fast=fast, budget=budget
-    )

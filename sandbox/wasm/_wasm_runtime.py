@@ -13,9 +13,11 @@ from typing import Final, final
 
 from host_api import HostAPI, Limits, Manifest, ModFault
 
-from ._wasm_component import WasmComponent, load_component, memory_budget
+from ._wasm_component import WasmComponent
 from ._wasm_engine import WasmEngine
 from ._wasm_errors import ComponentLoadFailed, HostMemoryLimit
+from ._wasm_load import load_component
+from ._wasm_store_limits import memory_budget
 
 
 @final

@@ -12,7 +12,9 @@ from host_api import Collider, ColliderInvalid, DiagnosticCode
 from host_api.testing import recording_api
 from runtime import Host
 from runtime.core._world import World
-from runtime.gameplay._collisions import Colliders, overlapping_pairs, within_radius
+from runtime.gameplay._collisions import Colliders
+from runtime.gameplay._overlaps import overlapping_pairs
+from runtime.gameplay._queries import within_radius
 
 
 def _brute_force(centres: np.ndarray, half: np.ndarray, is_box: np.ndarray) -> set[tuple[int, int]]:

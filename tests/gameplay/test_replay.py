@@ -9,7 +9,8 @@ import pytest
 
 from host_api import DiagnosticCode
 from runtime import Host
-from runtime.replay._replay import Frame, RunIO, load_replay, replay
+from runtime.replay import RunIO, replay
+from runtime.replay._file import Frame, load_replay
 
 from .conftest import write_input
 

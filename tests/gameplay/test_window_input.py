@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.replay._replay import replay
+from runtime.replay import replay
 
 ROOT = Path(__file__).resolve().parents[2]
 

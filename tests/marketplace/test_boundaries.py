@@ -23,7 +23,7 @@ from marketplace import (
     open_store,
     pack_bytes,
 )
-from marketplace._install import STAGING_NAME
+from marketplace._install_journal import STAGING_NAME
 from marketplace._staging import exclusive
 from runtime.cli._cli import build_app
 

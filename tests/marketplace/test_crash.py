@@ -28,7 +28,7 @@ CHILD = textwrap.dedent(
     import os, sys, time
     from pathlib import Path
     from marketplace import Marketplace, State, open_store
-    from marketplace.store._store import SqlStore
+    from marketplace.store._sql import SqlStore
 
     url, sid, marker = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     original = SqlStore._append_history

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.audit._corpus import COMPILE_BOMBS
+from sandbox.audit._corpus_compile import COMPILE_BOMBS
 
 MakeMod = Callable[..., Path]
 

@@ -15,7 +15,7 @@ import pytest
 
 from host_api import DiagnosticCode, Limits
 from sandbox import MAX_SOURCE_BYTES, ScriptRejected, check_script, create_sandbox
-from sandbox.audit._corpus import COMPILE_BOMBS
+from sandbox.audit._corpus_compile import COMPILE_BOMBS
 from sandbox.python._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_TOKENS, source_problem
 
 from .conftest import make_rig

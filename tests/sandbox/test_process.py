@@ -16,8 +16,8 @@ from sandbox import (
     ScriptRejected,
     ScriptTimeout,
 )
+from sandbox.audit import ATTACKS
 from sandbox.audit._audit import run_attack
-from sandbox.audit._corpus import ATTACKS
 
 from .conftest import Rig, make_rig
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from host_api import Limits
+from sandbox.audit import ATTACKS, Attack
 from sandbox.audit._audit import run_attack
-from sandbox.audit._corpus import ATTACKS, Attack
 
 CASES_DIR = Path(__file__).parent / "cases"
 #: Manifest-default fuel and memory; a generous timeout so that a loaded CI machine never

@@ -217,7 +217,7 @@ def test_oversized_host_call_arguments_are_cut_or_refused_before_work(
 def test_tables_count_against_memory_mb(engine: WasmEngine, make_api: MakeApi) -> None:
     """Tables take at most an eighth of memory_mb, reserved off the memories' budget: a table
     one element larger than that share allows does not start; with more memory_mb it does."""
-    from sandbox.wasm._wasm_component import MAX_TABLES, table_elements, table_reserve
+    from sandbox.wasm._wasm_store_limits import MAX_TABLES, table_elements, table_reserve
 
     mb16 = 16 * 1024 * 1024
     assert table_reserve(mb16) == MAX_TABLES * table_elements(mb16) * 8 <= mb16 // 8

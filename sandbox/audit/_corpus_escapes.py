@@ -1,0 +1,170 @@
+"""Escapes: scripts that try to reach the interpreter or the host past ``ctx`` (introspection,
+imports, dynamic code, frames, format strings, rebinding injected names). Every one is
+refused (``SANDBOX_FORBIDDEN``), at load or at run time."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ._corpus_attack import Attack, _escape, _tick
+
+ESCAPES: Final[tuple[Attack, ...]] = (
+    _escape(
+        "subclass-walk",
+        "().__class__.__bases__[0].__subclasses__()",
+        _tick("return ().__class__.__bases__[0].__subclasses__()"),
+    ),
+    _escape("mro-method", "int.mro() reaches object", _tick("return int.mro()[-1]")),
+    _escape(
+        "generator-frame",
+        "generator gi_frame -> f_back -> f_globals",
+        _tick("g = (x for x in [1])\nreturn g.gi_frame.f_back.f_globals"),
+    ),
+    _escape(
+        "generator-code",
+        "generator gi_code -> co_consts",
+        _tick("g = (x for x in [1])\nreturn g.gi_code"),
+    ),
+    _escape(
+        "yieldfrom",
+        "gi_yieldfrom of a delegating generator",
+        _tick(
+            "def inner():\n    yield 1\ndef outer():\n    yield from inner()\n"
+            "g = outer()\nnext(g)\nreturn g.gi_yieldfrom"
+        ),
+    ),
+    _escape("coroutine", "async def / cr_frame", "async def on_tick(ctx, dt):\n    return 1\n"),
+    _escape(
+        "format-attr",
+        "str.format attribute walk {0.__class__}",
+        _tick("return '{0.__class__.__mro__}'.format(ctx)"),
+    ),
+    _escape(
+        "format-map",
+        "str.format_map attribute walk",
+        _tick("return '{x.__globals__}'.format_map({'x': on_tick})"),
+    ),
+    _escape(
+        "format-unbound",
+        "str.format reached as an unbound method",
+        _tick("f = str.format\nreturn f('{0.__class__}', ctx)"),
+    ),
+    _escape(
+        "format-getattr",
+        "format reached through getattr with a computed name",
+        _tick("f = getattr('{0.__class__}', 'for' + 'mat')\nreturn f(ctx)"),
+    ),
+    _escape(
+        "getattr-dunder",
+        "getattr with a computed dunder name",
+        _tick("return getattr(ctx, '__cl' + 'ass__')"),
+    ),
+    _escape(
+        "getattr-private",
+        "getattr(ctx, '_api') to reach the HostAPI",
+        _tick("return getattr(ctx, '_api')"),
+    ),
+    _escape(
+        "getattr-private-computed",
+        "getattr with a computed private name",
+        _tick("name = ''.join(['_', 'a', 'p', 'i'])\nreturn getattr(ctx.world, name)"),
+    ),
+    _escape(
+        "hasattr-probe", "hasattr probing a dunder", _tick("return hasattr(ctx, '__' + 'dict__')")
+    ),
+    _escape(
+        "ctx-private",
+        "ctx._api._world: the real world behind the facade",
+        _tick("return ctx._api._world"),
+    ),
+    _escape("entity-private", "ctx.entity._api", _tick("return ctx.entity._api")),
+    _escape(
+        "traceback-frame",
+        "exception __traceback__.tb_frame",
+        _tick("try:\n    1 / 0\nexcept Exception as e:\n    return e.__traceback__.tb_frame"),
+    ),
+    _escape(
+        "tb-frame-attr",
+        "tb_frame spelled without dunders",
+        _tick("try:\n    1 / 0\nexcept Exception as e:\n    t = e.args\n    return t.tb_frame"),
+    ),
+    _escape(
+        "try-star",
+        "try/except* (exception groups)",
+        _tick("try:\n    pass\nexcept* Exception as g:\n    return g"),
+    ),
+    _escape(
+        "catch-base",
+        "except BaseException to swallow limit signals",
+        _tick("try:\n    while True:\n        pass\nexcept BaseException:\n    return 1"),
+    ),
+    _escape(
+        "type-three-args",
+        "type(name, bases, dict) builds a class",
+        _tick("return type('X', (), {})"),
+    ),
+    _escape(
+        "object-root",
+        "object: the root every walk starts from, to its subclasses",
+        _tick("return object.__subclasses__()"),
+    ),
+    _escape("vars", "vars(ctx)", _tick("return vars(ctx)")),
+    _escape("dir", "dir(ctx)", _tick("return dir(ctx)")),
+    _escape("globals", "globals()", _tick("return globals()")),
+    _escape("locals", "locals()", _tick("return locals()")),
+    _escape("builtins-dict", "__builtins__['open']", _tick("return __builtins__['open']")),
+    _escape("dunder-import", "__import__('os')", _tick("return __import__('os')")),
+    _escape("import", "import os", "import os\n" + _tick("return os")),
+    _escape(
+        "import-from",
+        "from subprocess import run",
+        "from subprocess import run\n" + _tick("return run"),
+    ),
+    _escape(
+        "import-in-function", "import sys inside a hook", _tick("import sys\nreturn sys.modules")
+    ),
+    _escape("exec", "exec() of a string", _tick("exec('x = 1')")),
+    _escape("eval", "eval() of a string", _tick("return eval('1')")),
+    _escape("compile", "compile()", _tick("return compile('1', 'x', 'eval')")),
+    _escape("open", "open() a host file", _tick("return open('/etc/passwd')")),
+    _escape(
+        "class",
+        "a class with an attribute hook (__getattr__)",
+        "class X:\n    def __getattr__(self, name):\n        return name\n" + _tick("return X"),
+    ),
+    _escape("metaclass", "a metaclass", "class M(type):\n    pass\n" + _tick("return M")),
+    _escape("function-globals", "a function's __globals__", _tick("return on_tick.__globals__")),
+    _escape(
+        "func-globals-alias",
+        "func_globals spelled the Python 2 way",
+        _tick("return on_tick.func_globals"),
+    ),
+    _escape("code-object", "__code__.co_consts", _tick("return (lambda: 0).__code__")),
+    _escape(
+        "fstring-dunder", "an attribute walk inside an f-string", _tick("return f'{ctx.__class__}'")
+    ),
+    _escape(
+        "match-class-pattern",
+        "match/case class patterns read attributes",
+        _tick("match ctx:\n    case object(__class__=c):\n        return c"),
+    ),
+    _escape(
+        "fullwidth-underscore",
+        "fullwidth underscores normalise to dunders",
+        _tick("return ctx.\uff3f\uff3fclass\uff3f\uff3f"),
+    ),
+    _escape(
+        "rebind-fuel",
+        "rebind the injected fuel counter",
+        _tick("_fuel_ = iter([True] * 10)\nwhile True:\n    pass"),
+    ),
+    _escape("walrus-fuel", "rebind the fuel counter with :=", _tick("(_fuel_ := 0)")),
+    _escape("with-statement", "with statements (__enter__/__exit__)", _tick("with ctx:\n    pass")),
+    _escape("setattr", "setattr() on the facade", _tick("setattr(ctx, '_api', 1)")),
+    _escape("breakpoint", "breakpoint()", _tick("breakpoint()")),
+    _escape(
+        "iter-sentinel",
+        "iter(callable, sentinel): a C loop without fuel",
+        _tick("return sum(iter(int, 1))"),
+    ),
+)
