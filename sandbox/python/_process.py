@@ -53,7 +53,7 @@ from ..base import (
 from ._compiler import check_script
 from ._fuel import kill_margin, wall_limit
 from ._pool import WorkerPool, default_pool
-from ._restricted import compiled
+from ._rejections import compiled
 from ._wire import fault_data
 from ._worker import OP_NAMES, POST_CALL, RPC_NAMES
 from ._worker_kinds import plain_states

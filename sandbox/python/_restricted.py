@@ -23,24 +23,19 @@ from itertools import compress
 from types import CodeType
 from typing import Any, ClassVar, Final
 
-from host_api import DiagnosticCode, HostCallFailed, Limits, ModFault, ModhostError
+from host_api import HostCallFailed, Limits, ModFault
 
 from ..base import (
     HOOKS,
-    ForbiddenAccess,
-    FuelExhausted,
-    MemoryLimitExceeded,
-    RecursionLimitExceeded,
     ScriptFault,
     ScriptModule,
     ScriptRaised,
-    ScriptRejected,
     ScriptSandbox,
-    ScriptTimeout,
 )
 from ._builtins import EXCEPTIONS, Printer, build_builtins, loop_range
 from ._classes import GuestTypes
-from ._compiler import ScriptCheck, check_script
+from ._compiler import check_script
+from ._faults import script_fault
 from ._format import StrFormat
 from ._fuel import Meter
 from ._guards import MAX_INT_BITS, NUMBERS, Guards
@@ -53,8 +48,8 @@ from ._memory import (
     RetainedWalk,
 )
 from ._names import is_injected
+from ._rejections import compiled
 from ._signals import LimitSignal, MemorySignal
-from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_TOKENS
 from ._stdlib import Kit, Modules
 
 #: Operand types and bounds of the inline ``*``/``**`` path (see ``_compiler``).
@@ -62,26 +57,6 @@ _NUMERIC_TYPES: Final = frozenset({int, float, complex})
 _MUL_BOUND: Final = 1 << (MAX_INT_BITS // 2)
 _POW_BASE: Final = 1 << 1000
 _POW_EXPONENT: Final = 100
-
-_SIGNAL_FAULTS: Final[dict[str, type[ScriptFault]]] = {
-    "SANDBOX_FUEL_EXHAUSTED": FuelExhausted,
-    "SANDBOX_TIMEOUT": ScriptTimeout,
-    "SANDBOX_MEMORY_LIMIT": MemoryLimitExceeded,
-    "SANDBOX_FORBIDDEN": ForbiddenAccess,
-}
-_HINTS: Final[dict[str, str]] = {
-    "SANDBOX_FUEL_EXHAUSTED": "the hook did too much work in one call: bound its loops, spread "
-    "work over ticks, or raise [limits] fuel in mod.toml (the host policy caps it)",
-    "SANDBOX_TIMEOUT": "the hook used more than its CPU time limit: do less per call, or raise "
-    "[limits] timeout_ms in mod.toml (the host policy caps it)",
-    "SANDBOX_MEMORY_LIMIT": "the script builds or keeps values larger than its memory limit: "
-    "keep ctx.state and module data small, or raise [limits] memory_mb",
-    "SANDBOX_FORBIDDEN": "scripts may not reach interpreter internals or names starting "
-    "with '_'; use only ctx and the documented builtins",
-    "SANDBOX_RECURSION_LIMIT": "the script recursed too deeply: use a loop instead",
-    "SANDBOX_ERROR": "fix the script; the host keeps running and counts this against "
-    "the mod's fault budget",
-}
 
 
 class RestrictedSandbox(ScriptSandbox):
@@ -357,137 +332,7 @@ class RestrictedSandbox(ScriptSandbox):
             raise self._fault(path, signal)
 
     def _fault(self, path: str, exc: BaseException) -> ScriptFault:
-        signal = self._meter.tripped or (exc if isinstance(exc, LimitSignal) else None)
-        line = _script_line(path, exc)
-        if signal is not None:
-            code = str(signal.code)
-            cls = _SIGNAL_FAULTS.get(code, ScriptRaised)
-            return cls(
-                signal.message,
-                mod_id=self.mod_id,
-                file=path,
-                line=line,
-                hint=_HINTS.get(code, _HINTS["SANDBOX_ERROR"]),
-                details=dict(signal.details),
-            )
-        if isinstance(exc, RecursionError):
-            return RecursionLimitExceeded(
-                f"calls nested too deeply: {exc}",
-                mod_id=self.mod_id,
-                file=path,
-                line=line,
-                hint=_HINTS["SANDBOX_RECURSION_LIMIT"],
-            )
-        if isinstance(exc, MemoryError) or _is_digit_limit(exc):
-            return MemoryLimitExceeded(
-                _describe(exc),
-                mod_id=self.mod_id,
-                file=path,
-                line=line,
-                hint=_HINTS["SANDBOX_MEMORY_LIMIT"],
-            )
-        fault = ScriptRaised(
-            _describe(exc),
-            mod_id=self.mod_id,
-            file=path,
-            line=line,
-            hint=_HINTS["SANDBOX_ERROR"],
-            details={"exception": type(exc).__name__},
-        )
-        if isinstance(exc, ModhostError):
-            # A host-API error (CapabilityDenied, BadArgument) keeps its own code and hint.
-            fault.code = exc.code
-            fault.hint = exc.hint or fault.hint
-            fault.details.update(exc.details)
-        return fault
-
-
-#: Types ``ctx.state`` may hold (exact types: subclasses are the script's own classes).
-def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
-    """The code of a script that passed :func:`check_script`.
-
-    :raises ScriptRejected: ``SANDBOX_FORBIDDEN`` with the first problem's line, and every
-        problem in ``details``; ``SANDBOX_COMPILE_LIMIT`` when the source is over a compile
-        cap (``_source_limits``).
-    """
-    if check.ok and check.code is not None:
-        return check.code
-    first = check.errors[0] if check.errors else None
-    message = first.message if first else "could not compile"
-    more = len(check.errors) - 1
-    if first is not None and first.limit:
-        raise compile_limit(mod_id, path, first.line, message)
-    raise ScriptRejected(
-        # The file and line travel as fields (rendered once, as "(path:line)").
-        message + (f" (and {more} more problem{'s' * (more > 1)})" if more > 0 else ""),
-        mod_id=mod_id,
-        file=path,
-        line=first.line if first else None,
-        hint="remove the construct the sandbox forbids (names starting with '_', "
-        "introspection attributes, imports other than math, classes ...) or fix the syntax",
-        details={"problems": [{"line": p.line, "message": p.message} for p in check.errors]},
-    )
-
-
-def compile_limit(mod_id: str, path: str, line: int | None, message: str) -> ScriptRejected:
-    """``SANDBOX_COMPILE_LIMIT``: the script is over a compile cap (see ``_source_limits``)."""
-    rejected = ScriptRejected(
-        message,
-        mod_id=mod_id,
-        file=path,
-        line=line,
-        hint=f"keep scripts under {MAX_SOURCE_BYTES // 1024} KiB and {MAX_TOKENS} tokens, "
-        f"lines under {MAX_LINE_CHARS} characters and nesting under {MAX_NESTING} levels: "
-        "split long expressions with intermediate variables, big scripts into several, and "
-        "put large data in assets read with ctx.fs.read",
-    )
-    rejected.code = DiagnosticCode.SANDBOX_COMPILE_LIMIT
-    return rejected
-
-
-#: Characters of an exception's text kept in a diagnostic (a script controls that text).
-MAX_MESSAGE: Final = 500
-
-
-def _describe(exc: BaseException) -> str:
-    # Never str() the exception: its class or an argument may be the script's own, and a
-    # script's __str__/__repr__ must not run on the host after the call.
-    args = exc.args
-    if len(args) == 1:
-        text = _plain_text(args[0], str)
-    else:
-        text = "(" + ", ".join(_plain_text(a, repr) for a in args) + ")"
-    if len(text) > MAX_MESSAGE:
-        text = text[:MAX_MESSAGE] + f"... ({len(text)} characters)"
-    return f"{type(exc).__name__}: {text}"
-
-
-#: Argument types whose str()/repr() is the builtin one (an exact type check, not isinstance).
-_PLAIN_TEXT: Final = frozenset({str, int, float, bool, type(None)})
-
-
-def _plain_text(value: Any, how: Any) -> str:
-    if type(value) in _PLAIN_TEXT:
-        if type(value) is int and value.bit_length() > 4000:
-            return f"<int of {value.bit_length()} bits>"
-        return str(how(value))
-    return f"<{type(value).__name__} object>"
-
-
-def _is_digit_limit(exc: BaseException) -> bool:
-    return isinstance(exc, ValueError) and "integer string conversion" in str(exc)
-
-
-def _script_line(path: str, exc: BaseException) -> int | None:
-    # Walk the traceback by hand: traceback.extract_tb would look the script's relative path
-    # up on sys.path to read source lines, which is slow and reads host files.
-    line = None
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == path:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+        return script_fault(self.mod_id, path, exc, self._meter.tripped)
 
 
 def _deny_slice(value: Any) -> Any:

@@ -1,0 +1,53 @@
+"""A script the compiler refused, as the fault the host records."""
+
+from __future__ import annotations
+
+from types import CodeType
+
+from host_api import DiagnosticCode
+
+from ..base import ScriptRejected
+from ._compiler import ScriptCheck
+from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_TOKENS
+
+
+def compiled(mod_id: str, path: str, check: ScriptCheck) -> CodeType:
+    """The code of a script that passed :func:`check_script`.
+
+    :raises ScriptRejected: ``SANDBOX_FORBIDDEN`` with the first problem's line, and every
+        problem in ``details``; ``SANDBOX_COMPILE_LIMIT`` when the source is over a compile
+        cap (``_source_limits``).
+    """
+    if check.ok and check.code is not None:
+        return check.code
+    first = check.errors[0] if check.errors else None
+    message = first.message if first else "could not compile"
+    more = len(check.errors) - 1
+    if first is not None and first.limit:
+        raise compile_limit(mod_id, path, first.line, message)
+    raise ScriptRejected(
+        # The file and line travel as fields (rendered once, as "(path:line)").
+        message + (f" (and {more} more problem{'s' * (more > 1)})" if more > 0 else ""),
+        mod_id=mod_id,
+        file=path,
+        line=first.line if first else None,
+        hint="remove the construct the sandbox forbids (names starting with '_', "
+        "introspection attributes, imports other than math, classes ...) or fix the syntax",
+        details={"problems": [{"line": p.line, "message": p.message} for p in check.errors]},
+    )
+
+
+def compile_limit(mod_id: str, path: str, line: int | None, message: str) -> ScriptRejected:
+    """``SANDBOX_COMPILE_LIMIT``: the script is over a compile cap (see ``_source_limits``)."""
+    rejected = ScriptRejected(
+        message,
+        mod_id=mod_id,
+        file=path,
+        line=line,
+        hint=f"keep scripts under {MAX_SOURCE_BYTES // 1024} KiB and {MAX_TOKENS} tokens, "
+        f"lines under {MAX_LINE_CHARS} characters and nesting under {MAX_NESTING} levels: "
+        "split long expressions with intermediate variables, big scripts into several, and "
+        "put large data in assets read with ctx.fs.read",
+    )
+    rejected.code = DiagnosticCode.SANDBOX_COMPILE_LIMIT
+    return rejected
