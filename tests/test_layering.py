@@ -260,8 +260,6 @@ LONG_MODULES: dict[str, tuple[int, str]] = {
     "host_api/_api.py": (590, "to split; changed in parallel"),
     "sandbox/python/_compiler.py": (792, "to split: its two AST passes, checker, instrumenter"),
     "sandbox/python/_stdlib.py": (519, "to split: the namespaces per standard-library module"),
-    "sandbox/python/_process.py": (681, "to split; changed in parallel"),
-    "sandbox/python/_worker.py": (510, "to split; changed in parallel"),
 }
 
 

@@ -25,12 +25,9 @@ import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from multiprocessing.connection import Connection
-from types import SimpleNamespace
 from typing import Any, ClassVar, Final
 
 from host_api import (
-    DiagnosticCode,
-    EntityView,
     HostAPI,
     Limits,
     ModFault,
@@ -38,25 +35,28 @@ from host_api import (
     ScriptContext,
 )
 
-from .. import base
 from ..base import (
-    KindWork,
-    MemoryLimitExceeded,
     ScriptFault,
     ScriptModule,
-    ScriptRaised,
     ScriptRejected,
     ScriptSandbox,
     ScriptTimeout,
-    TickWork,
 )
 from ._compiler import check_script
 from ._fuel import kill_margin, wall_limit
 from ._pool import WorkerPool, default_pool
+from ._process_faults import crashed, killed, rebuilt
+from ._process_tick import TickRoundTrip
+from ._process_wire import (
+    apply_op,
+    entity_in,
+    refusal,
+    wire_call,
+)
 from ._rejections import compiled
+from ._remote_api import RPC_NAMES
 from ._wire import fault_data
-from ._worker import OP_NAMES, POST_CALL, RPC_NAMES
-from ._worker_kinds import plain_states
+from ._worker import POST_CALL
 
 #: How often the host looks at the worker's progress while waiting (seconds).
 POLL_S: Final = 0.0005
@@ -66,7 +66,7 @@ POST_CALL_S: Final = 2.0
 START_TIMEOUT_S: Final = 30.0
 
 
-class ProcessSandbox(ScriptSandbox):
+class ProcessSandbox(TickRoundTrip, ScriptSandbox):
     """Scripts run in a worker process with OS limits; the host kills it at the deadline.
 
     :param mod_id: the mod whose scripts this sandbox runs.
@@ -227,117 +227,6 @@ class ProcessSandbox(ScriptSandbox):
             if isinstance(outcome, ScriptFault) and not on_fault(outcome):
                 return
 
-    # -- a mod's tick in one round trip ---------------------------------------------------------
-    def start_tick(self, work: TickWork) -> None:
-        """Send the whole tick to the worker now (it runs while the host collects other
-        mods); :meth:`finish_tick` serves its rpcs and applies its results."""
-        self._check_open()
-        self._drop_pending()
-        self._work, self._tick_fault, self._tick_conn = work, None, None
-        api = self.tick_api
-        try:
-            conn = self._ensure_worker()
-            if self._seeded is not conn:
-                # A fresh worker: the host's copy of the states (rolling, see SYNC_EVERY).
-                self._send(conn, ("states", plain_states(work.states, work.states)))
-                self._seeded = conn
-            forgotten, self._forgotten = self._forgotten, []
-            calls = [(m.path, h, *_wire_call(a[0], a)) for m, h, a in work.mod_calls]
-            kinds = [_wire_kind(k) for k in work.kinds]
-            granted = tuple(api.granted) if api is not None else ()
-            self._send(conn, ("tick", work.tick, granted, calls, kinds, forgotten, work.dt))
-            self._tick_conn = conn
-        except ScriptFault as fault:
-            self._tick_fault = fault
-
-    def finish_tick(self, on_fault: Callable[[ModFault], bool]) -> TickWork | None:
-        work, self._work = self._work, None
-        if work is None:
-            return None
-        if self._tick_fault is not None or self._tick_conn is None:
-            on_fault(self._tick_fault or self._crashed())
-            return work
-        api = self.tick_api
-        self._stuck = 0
-        try:
-            reply = self._serve(self._tick_conn, api, partial(_entity_in_tick, work))
-        except ScriptFault as fault:
-            # The worker was killed (or died) in the middle: the tick's results went with
-            # it; the stuck call gets the fault. States fall back to the host's copy.
-            on_fault(fault)
-            return work
-        bug, self._host_bug = self._host_bug, None
-        if bug is not None:
-            raise bug
-        _, call_results, kind_results, _, synced = reply
-        refresh(work.states, synced)
-        for (module, _, args), result in zip(work.mod_calls, call_results, strict=True):
-            outcome = self._apply(module.path, api, args[0], result)
-            if isinstance(outcome, ScriptFault) and not on_fault(outcome):
-                return work
-        for kind, result in zip(work.kinds, kind_results, strict=True):
-            if not self._apply_kind(api, kind, result, on_fault):
-                return work
-        return work
-
-    def _apply_kind(
-        self,
-        api: HostAPI | None,
-        kind: KindWork,
-        result: tuple[Any, ...],
-        on_fault: Callable[[ModFault], bool],
-    ) -> bool:
-        stream, *writes = result
-        own: set[int] | None = None
-        for entry in stream if type(stream) is list else ():
-            if type(entry) is not tuple or not entry:
-                continue
-            if entry[0] == "fault":
-                data = entry[1] if len(entry) == 2 and type(entry[1]) is dict else None
-                fault = self._rebuild(data or _refusal(self.mod_id, "fault"), "")
-                if not on_fault(fault):
-                    return False
-                continue
-            if entry and entry[0] == "emit" and len(entry) == 4:
-                # The source entity must be one this batch ran for (never the worker's claim
-                # about another one).
-                own = set(kind.ids) if own is None else own
-                source = entry[3] if type(entry[3]) is int and entry[3] in own else None
-            else:
-                source = None
-            try:
-                _apply_op(api, entry, source)
-            except ModhostError as exc:
-                if not on_fault(self._rebuild(fault_data(exc), "")):
-                    return False
-            except (TypeError, ValueError):
-                # A malformed op (only a broken worker sends one): refused, like an rpc.
-                if not on_fault(self._rebuild(_refusal(self.mod_id, str(entry[0])), "")):
-                    return False
-        if len(writes) == 4 and all(type(w) is bytes for w in writes):
-            # Checked by the host before the world takes them (the worker is not trusted).
-            kind.moved_mask, kind.moved, kind.steered_mask, kind.steered = writes
-        return True
-
-    def forget(self, entity_id: int) -> None:
-        self._forgotten.append(entity_id)
-
-    def pull_states(self, into: dict[int, dict[str, Any]]) -> None:
-        """Copy the worker's entity states into ``into`` (the host's copy), now.
-
-        Called before a reload and when a test reads an entity's state. A worker that does
-        not answer in time leaves ``into`` as it was.
-        """
-        if self._conn is None or self._proc is None or not self._proc.is_alive():
-            return
-        try:
-            self._send(self._conn, ("pull",))
-            message = self._wait(self._conn, deadline=self._kill_after())
-        except ScriptFault:
-            return
-        if message[0] == "states":
-            refresh(into, message[1])
-
     def close(self) -> None:
         # No ("close",) message: closing the host's end is the worker's end of input (it
         # returns on EOF), and a write that wakes the worker costs the host about a
@@ -358,7 +247,7 @@ class ProcessSandbox(ScriptSandbox):
         api = next((c._api for c in ctxs if c is not None), None)
         self._drop_pending()
         calls = [
-            (module.path, hook, *_wire_call(ctx, args))
+            (module.path, hook, *wire_call(ctx, args))
             for ctx, (module, hook, args) in zip(ctxs, batch, strict=True)
         ]
         tick = api.tick if api is not None else 0
@@ -369,7 +258,7 @@ class ProcessSandbox(ScriptSandbox):
             conn = self._ensure_worker()
             granted = tuple(api.granted) if api is not None else ()
             self._send(conn, ("batch", tick, granted, calls))
-            results = self._serve(conn, api, partial(_entity_in, ctxs))
+            results = self._serve(conn, api, partial(entity_in, ctxs))
         except ScriptFault as fault:
             # The stuck (or crashing) call gets the fault; the others' results were lost
             # with the worker and are not applied (their state stays as it was).
@@ -472,7 +361,7 @@ class ProcessSandbox(ScriptSandbox):
         self, api: HostAPI | None, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[str, Any]:
         if api is None or name not in RPC_NAMES or set(kwargs) - {"entity"}:
-            return ("err", _refusal(self.mod_id, name))
+            return ("err", refusal(self.mod_id, name))
         try:
             return ("ret", getattr(api, name)(*args, **kwargs))
         except ModhostError as exc:
@@ -481,7 +370,7 @@ class ProcessSandbox(ScriptSandbox):
             # A host bug: the script gets a refusal now; the host re-raises the original once
             # the batch is back (a host bug surfaces as itself, never as the mod's fault).
             self._host_bug = self._host_bug or exc
-            return ("err", _refusal(self.mod_id, name))
+            return ("err", refusal(self.mod_id, name))
 
     def _apply(self, path: str, api: HostAPI | None, ctx: ScriptContext | None, result: Any) -> Any:
         fault_raw, value, state, ops = result
@@ -491,7 +380,7 @@ class ProcessSandbox(ScriptSandbox):
         source = ctx._source_entity() if ctx is not None else None
         try:
             for op in ops:
-                _apply_op(api, op, source)
+                apply_op(api, op, source)
         except ModhostError as exc:
             if fault_raw is None:
                 fault_raw = fault_data(exc)
@@ -537,47 +426,15 @@ class ProcessSandbox(ScriptSandbox):
 
     def _killed(self, clock: str) -> ScriptTimeout:
         self._stop_worker(kill=True)
-        timeout = self.limits.timeout_ms
-        if clock == "cpu":
-            what = f"used more than its CPU time limit ({timeout} ms) plus margin"
-        else:
-            what = (
-                f"took longer than its wall-clock backstop "
-                f"({wall_limit(timeout) * 1000:g} ms for a {timeout} ms limit)"
-            )
-        return ScriptTimeout(
-            f"the call {what} in work the script's meter cannot interrupt; its worker "
-            "process was killed",
-            mod_id=self.mod_id,
-            hint="do less per call; the mod's scripts restart in a fresh worker",
-            details={"tier": self.tier, "killed": True, "clock": clock},
-        )
+        return killed(self.mod_id, self.limits.timeout_ms, clock)
 
     def _crashed(self) -> ScriptFault:
         code = self._proc.exitcode if self._proc is not None else None
         self._stop_worker(kill=True)
-        return MemoryLimitExceeded(
-            f"the mod's worker process died (exit code {code}), most likely over its "
-            f"address-space limit ({self.limits.memory_mb} MB of script data)",
-            mod_id=self.mod_id,
-            hint="keep ctx.state and module data smaller, or raise [limits] memory_mb",
-            details={"tier": self.tier, "exitcode": code},
-        )
+        return crashed(self.mod_id, self.limits.memory_mb, code)
 
-    def _rebuild(self, data: dict[str, Any], path: str) -> ScriptFault | ScriptRejected:
-        cls = getattr(base, data["cls"], None)
-        if not (isinstance(cls, type) and issubclass(cls, ScriptFault | ScriptRejected)):
-            cls = ScriptRaised
-        fault = cls(
-            data["message"],
-            mod_id=self.mod_id,
-            hint=data["hint"],
-            file=data.get("file") or path,
-            line=data.get("line"),
-            details=dict(data.get("details") or {}),
-        )
-        fault.code = DiagnosticCode(data["code"])
-        return fault
+    def _rebuild(self, data: Any, path: str) -> ScriptFault | ScriptRejected:
+        return rebuilt(self.mod_id, data, path)
 
 
 @dataclasses.dataclass
@@ -589,93 +446,3 @@ class _PendingLoad:
     batch: list[tuple[int, str, bytes]]
     #: The pipe of the worker the ``load`` message was sent to (None: not sent).
     sent_to: Connection | None = None
-
-
-def _wire_call(ctx: ScriptContext | None, args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """One call as plain data: the entity's snapshot, its state, the other arguments."""
-    if ctx is None:
-        return (None, {}, tuple(_plain_arg(a) for a in args))
-    view = ctx._entity_view()
-    # A plain tuple: pickling a slotted dataclass goes through dataclasses.fields(), 10x slower.
-    wire = None if view is None else (
-        view.id, view.kind, view.position, view.velocity, view.tags, view.owner
-    )  # fmt: skip
-    rest = args[1:]
-    if rest and all(type(a) is float for a in rest):
-        return (wire, ctx.state, rest)
-    return (wire, ctx.state, tuple(_plain_arg(a) for a in rest))
-
-
-def _plain_arg(value: Any) -> Any:
-    # Host records (events) cross as simple namespaces: the worker never imports runtime code.
-    if dataclasses.is_dataclass(value) and not isinstance(value, type | EntityView):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return SimpleNamespace(**fields)
-    return value
-
-
-def _apply_op(api: HostAPI | None, op: tuple[Any, ...], source: int | None) -> None:
-    if api is None or not op or op[0] not in OP_NAMES:
-        return
-    name, *args = op
-    if name == "emit":
-        # The source entity is the host's record of who called, never the worker's claim.
-        event, payload, _ = args
-        api.emit(event, payload, source_entity=source)
-    else:
-        getattr(api, name)(*args)
-
-
-def _refusal(mod_id: str, what: str) -> dict[str, Any]:
-    return {
-        "cls": "ScriptRaised",
-        "code": "SANDBOX_ERROR",
-        "message": f"host operation refused: {what}",
-        "hint": "scripts reach the host only through ctx",
-        "file": None,
-        "line": None,
-        "details": {},
-    }
-
-
-def _entity_in(ctxs: list[ScriptContext | None], index: int) -> int | None:
-    ctx = ctxs[max(0, min(index, len(ctxs) - 1))] if ctxs else None
-    return None if ctx is None else ctx._source_entity()
-
-
-def _entity_in_tick(work: TickWork, index: int) -> int | None:
-    """The entity of the tick's call ``index`` (mod calls first, then each kind's rows)."""
-    index -= len(work.mod_calls)
-    for kind in work.kinds:
-        if 0 <= index < len(kind):
-            return int(kind.ids[index])
-        index -= len(kind)
-    return None
-
-
-def _wire_kind(kind: KindWork) -> tuple[Any, ...]:
-    return (
-        kind.kind,
-        [m.path for m in kind.modules],
-        kind.ids.tobytes(),
-        kind.positions.tobytes(),
-        kind.velocities.tobytes(),
-        kind.tag_rows.tobytes(),
-        kind.tag_table,
-        sorted(kind.fresh),
-    )
-
-
-def refresh(into: dict[int, dict[str, Any]], states: Any) -> None:
-    """Update the host's copy of states in place (contexts hold the dicts themselves)."""
-    if type(states) is not dict:
-        return
-    for entity_id, state in states.items():
-        if type(entity_id) is not int or type(state) is not dict:
-            continue
-        held = into.get(entity_id)
-        if held is None:
-            into[entity_id] = state
-        else:
-            held.clear()
-            held.update(state)

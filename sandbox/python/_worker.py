@@ -1,7 +1,7 @@
 """The worker side of the process tier: a :class:`RestrictedSandbox` in its own process.
 
 The host sends one message per tick (``batch``): the calls to make, in order, each with the
-entity's snapshot and state. Scripts see an ordinary ``ctx``; behind it, :class:`_RemoteAPI`
+entity's snapshot and state. Scripts see an ordinary ``ctx``; behind it, :class:`RemoteAPI`
 serves the entity's own fields from the snapshot, buffers writes (moves, emits, log lines,
 despawns) into an ordered op list returned with the results, and asks the host (``rpc``) only
 for what needs the live world (queries, spawns, files, storage, randomness). The host checks
@@ -34,23 +34,18 @@ import os
 import pickle
 import resource
 import time
-from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Final
 
 from host_api import (
-    CapabilityDenied,
-    DiagnosticCode,
     EntityView,
     Limits,
-    ModFault,
     ModhostError,
-    ScriptContext,
     foreign_type,
 )
 
 from ..base import ScriptFault, ScriptRejected
-from ._fuel import GC_PAUSES
+from ._remote_api import RemoteAPI
 from ._restricted import RestrictedSandbox
 from ._wire import FaultData, crossable, fault_data
 from ._worker_kinds import plain_states, run_kinds, sync_share, ticked_reply
@@ -60,8 +55,6 @@ AS_SLACK: Final = 96 * 1024 * 1024
 
 #: Progress marker while a call's results are pickled (not script time).
 POST_CALL: Final = -2.0
-#: Cached ``ctx`` objects a worker keeps (one per entity it ran a hook for).
-MAX_CONTEXTS: Final = 100_000
 #: Exit status of a worker that ran out of address space outside a script call.
 EXIT_MEMORY: Final = 3
 
@@ -121,7 +114,7 @@ def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None
     # The walk a call pays for runs after the script returned: on the post-call clock.
     sandbox.accounting_started = lambda: _started(progress, POST_CALL)
     modules: dict[str, Any] = {}
-    api = _RemoteAPI(conn, mod_id, progress, limits.timeout_ms)
+    api = RemoteAPI(conn, mod_id, progress, limits.timeout_ms)
     #: Each entity's ``ctx.state``, kept here between ticks (the host holds a copy).
     states: dict[int, dict[str, Any]] = {}
     batches = 0
@@ -204,7 +197,7 @@ def _one_call(
     sandbox: RestrictedSandbox,
     module: Any,
     hook: str,
-    api: _RemoteAPI,
+    api: RemoteAPI,
     tick: int,
     index: int,
     call: tuple[Any, ...],
@@ -236,7 +229,7 @@ def _one_call(
 def _timed_calls(
     sandbox: RestrictedSandbox,
     modules: dict[str, Any],
-    api: _RemoteAPI,
+    api: RemoteAPI,
     tick: int,
     calls: list[tuple[Any, ...]],
     progress: Any,
@@ -307,204 +300,3 @@ def _limit_resources(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-class _RemoteAPI:
-    """What the worker's ``ctx`` facades call instead of a ``HostAPI`` (see module docs)."""
-
-    def __init__(self, conn: Connection, mod_id: str, progress: Any, timeout_ms: int) -> None:
-        self.mod_id = mod_id
-        self._conn = conn
-        self._progress = progress
-        #: Seconds of host answer time a call may wait without it counting as the script's.
-        self._timeout = timeout_ms / 1000.0
-        self._excusable = self._timeout
-        self._excused_for = -1.0
-        self._granted: frozenset[str] = frozenset()
-        self._contexts: dict[int | None, ScriptContext] = {}
-        self._view: EntityView | None = None
-        self.tick = 0
-        self.ops: list[tuple[Any, ...]] = []
-
-    def context(self, view: EntityView | None, state: dict[str, Any]) -> ScriptContext:
-        """The ``ctx`` for an entity (or the mod), kept across calls; only its state changes."""
-        key = None if view is None else view.id
-        ctx = self._contexts.get(key)
-        if ctx is None:
-            if len(self._contexts) > MAX_CONTEXTS:
-                self._contexts.clear()
-            ctx = self._contexts[key] = ScriptContext(self, state, view)  # type: ignore[arg-type]
-        ctx.state = state
-        return ctx
-
-    def grant(self, names: frozenset[str]) -> None:
-        """The mod's capabilities (checked here for early errors; the host checks again)."""
-        self._granted = names
-
-    @property
-    def granted(self) -> frozenset[str]:
-        return self._granted
-
-    def begin_batch(self, tick: int, stream: list[Any]) -> None:
-        """Entity batches: ops go to ``stream`` (tagged as ops), in call order."""
-        self.tick = tick
-        self._view = None
-        self.ops = stream
-
-    def begin(self, tick: int, view: EntityView | None) -> None:
-        self.tick = tick
-        self._view = view
-        self.ops = []
-        self._excusable = self._timeout
-
-    def _require(self, capability: str, call: str) -> None:
-        if capability not in self._granted:
-            raise CapabilityDenied(capability, call, mod_id=self.mod_id)
-
-    def __getattr__(self, name: str) -> Any:
-        # Host operations without a local fast path (gameplay: input, timers, ui, colliders,
-        # raycasts) are asked of the host as they happen; the host allows only RPC_NAMES.
-        if name in RPC_NAMES:
-            return lambda *args, **kwargs: self._rpc(name, *args, **kwargs)
-        raise AttributeError(name)
-
-    def _rpc(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        if self._progress[0] != self._excused_for:
-            # The first rpc of a call (in a batch, calls are told apart by their index).
-            self._excused_for = self._progress[0]
-            self._excusable = self._timeout
-        started = time.perf_counter()
-        self._conn.send(("rpc", name, args, kwargs, started))
-        kind, payload, *rest = self._conn.recv()
-        waited = time.perf_counter() - started
-        # Time the request waited for the host to come to this mod (it collects the mods'
-        # ticks one by one, in load order) is not the script's at all.
-        queued = rest[0] if rest and type(rest[0]) is float and 0.0 <= rest[0] <= waited else 0.0
-        # Time the host spends answering is excused, up to one timeout per call: a busy host
-        # does not fault a script that asks little, yet a script that asks the host to work
-        # without end still stalls the tick by at most twice its timeout plus the margin.
-        answering = min(waited - queued, self._excusable)
-        self._excusable -= answering
-        excused = queued + answering
-        GC_PAUSES.total += excused
-        self._progress[1] += excused
-        if kind == "ret":
-            return payload
-        raise ModFault(
-            payload["message"],
-            mod_id=self.mod_id,
-            hint=payload["hint"],
-            details=payload["details"],
-            code=DiagnosticCode(payload["code"]),
-        )
-
-    # -- reads -----------------------------------------------------------------------------
-    def get_entity(self, entity_id: Any) -> EntityView | None:
-        view = self._view
-        if view is not None and entity_id == view.id and type(entity_id) is int:
-            self._require("world.read", "world.get")
-            return view
-        return self._rpc("get_entity", entity_id)  # type: ignore[no-any-return]
-
-    def query(self, kind: Any = None, tag: Any = None) -> list[EntityView]:
-        return self._rpc("query", kind, tag)  # type: ignore[no-any-return]
-
-    def read_file(self, path: Any) -> bytes:
-        return self._rpc("read_file", path)  # type: ignore[no-any-return]
-
-    def random(self) -> float:
-        return self._rpc("random")  # type: ignore[no-any-return]
-
-    def randint(self, low: Any, high: Any) -> int:
-        return self._rpc("randint", low, high)  # type: ignore[no-any-return]
-
-    def spawn(self, *args: Any) -> int:
-        return self._rpc("spawn", *args)  # type: ignore[no-any-return]
-
-    def storage_get(self, key: Any) -> Any:
-        return self._rpc("storage_get", key)
-
-    def storage_set(self, key: Any, value: Any) -> bool:
-        return self._rpc("storage_set", key, value)  # type: ignore[no-any-return]
-
-    def storage_delete(self, key: Any) -> bool:
-        return self._rpc("storage_delete", key)  # type: ignore[no-any-return]
-
-    def storage_keys(self) -> list[str]:
-        return self._rpc("storage_keys")  # type: ignore[no-any-return]
-
-    # -- buffered writes (checked again by the host when applied) ---------------------------
-    def _buffer(self, capability: str, call: str, op: tuple[Any, ...]) -> None:
-        self._require(capability, call)
-        self.ops.append(op)
-
-    def set_position(self, entity_id: Any, position: Any) -> None:
-        self._buffer("world.write", "world.set_position", ("set_position", entity_id, position))
-        self._mirror(entity_id, position=position)
-
-    def set_velocity(self, entity_id: Any, velocity: Any) -> None:
-        self._buffer("world.write", "world.set_velocity", ("set_velocity", entity_id, velocity))
-        self._mirror(entity_id, velocity=velocity)
-
-    def despawn(self, entity_id: Any) -> None:
-        self._buffer("world.spawn", "world.despawn", ("despawn", entity_id))
-
-    def emit(self, name: Any, payload: Any = None, *, source_entity: int | None = None) -> None:
-        self._buffer("events.emit", "events.emit", ("emit", name, payload, source_entity))
-
-    def log(self, message: Any) -> None:
-        self._buffer("log", "log", ("log", message if type(message) is str else repr(message)))
-
-    def _mirror(self, entity_id: Any, **fields: Any) -> None:
-        # The script reads back what it wrote, as it would in process.
-        view = self._view
-        if view is not None and entity_id == view.id:
-            try:
-                clean: dict[str, Any] = {k: tuple(float(c) for c in v) for k, v in fields.items()}
-            except (TypeError, ValueError):
-                return
-            if all(len(v) == 3 for v in clean.values()):
-                self._view = EntityView(
-                    view.id,
-                    view.kind,
-                    clean.get("position", view.position),
-                    clean.get("velocity", view.velocity),
-                    view.tags,
-                    view.owner,
-                )
-
-
-#: Host operations the worker may ask for, by name (anything else is refused).
-RPC_NAMES: Final[frozenset[str]] = frozenset(
-    {
-        "get_entity",
-        "query",
-        "read_file",
-        "random",
-        "randint",
-        "spawn",
-        "storage_get",
-        "storage_set",
-        "storage_delete",
-        "storage_keys",
-        "set_collider",
-        "raycast",
-        "within_radius",
-        "input_is_down",
-        "input_mouse",
-        "timer_after",
-        "timer_every",
-        "timer_cancel",
-        "ui_set_text",
-        "ui_clear_text",
-        "ui_camera_target",
-        "positions_of",
-        "set_positions_of",
-    }
-)
-#: Buffered ops the host applies, by name.
-OP_NAMES: Final[frozenset[str]] = frozenset(
-    {"set_position", "set_velocity", "despawn", "emit", "log"}
-)
-
-Applier = Callable[..., Any]
