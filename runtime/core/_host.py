@@ -585,7 +585,11 @@ class Host:
         return TickWork(mod_calls, kinds, dt, states, self.world.tick)
 
     def _finish_scripts(self, instance: ModInstance, rows: dict[str, KindRows]) -> None:
-        work = instance.sandbox.finish_tick(lambda exc: self._fault_goes_on(instance, exc))
+        self.world.defer_writes()
+        try:
+            work = instance.sandbox.finish_tick(lambda exc: self._fault_goes_on(instance, exc))
+        finally:
+            self.world.apply_deferred()
         if work is None or Capability.WORLD_WRITE.value not in instance.api.granted:
             return
         for kind in work.kinds:

@@ -7,7 +7,9 @@ stable and a row is found through a dict. Spawns and despawns go through a
 :class:`~runtime.core._commands.CommandBuffer` and land in :meth:`World.apply_commands`, which the
 scheduler calls at each stage boundary.
 
-Position and velocity writes apply immediately (the writer order is itself deterministic).
+Position and velocity writes apply immediately, except while a mod's scripts run in the
+scripts stage (:meth:`World.defer_writes`): then they land when the mod's tick ends, so a
+mod's reads see the world as its tick began whatever the tier.
 
 :func:`World.world_hash` is SHA-256 over the canonical state: tick, next id, and for every
 entity in id order its id, kind, owner, tags, position and velocity. Interned indices are
@@ -104,6 +106,8 @@ class World:
         self._kinds = Interned()
         self._owners = Interned()
         self._tagsets = Interned()
+        #: Position (True) and velocity writes held back while a mod's scripts run.
+        self._deferred: list[tuple[bool, int, Vec3]] | None = None
 
     # -- clock -----------------------------------------------------------------------------
     @property
@@ -198,6 +202,9 @@ class World:
 
     def set_position(self, entity_id: int, position: Vec3) -> None:
         """Move a live or pending entity; unknown ids are ignored (it may have despawned)."""
+        if self._deferred is not None:
+            self._deferred.append((True, entity_id, position))
+            return
         row = self._row.get(entity_id)
         if row is not None:
             self._pos[row] = position
@@ -205,6 +212,21 @@ class World:
             pending.position = position
 
     # -- entity batches (the scripts stage reads a kind's rows once, writes them once) -----
+    def defer_writes(self) -> None:
+        """Hold position and velocity writes back until :meth:`apply_deferred`: during a
+        mod's scripts, so that its own reads see the world as its tick began in both tiers
+        (the process tier's worker sends its writes back only when the tick is done)."""
+        self._deferred = []
+
+    def apply_deferred(self) -> None:
+        """Apply the writes held back since :meth:`defer_writes`, in order."""
+        pending, self._deferred = self._deferred, None
+        for is_position, entity_id, value in pending or ():
+            if is_position:
+                self.set_position(entity_id, value)
+            else:
+                self.set_velocity(entity_id, value)
+
     def kind_rows(self, kind: str) -> KindRows:
         """The live entities of ``kind`` now: their rows and copies of their columns."""
         k = self._kinds.index.get(kind)
@@ -261,6 +283,9 @@ class World:
 
     def set_velocity(self, entity_id: int, velocity: Vec3) -> None:
         """Set a live or pending entity's velocity; unknown ids are ignored."""
+        if self._deferred is not None:
+            self._deferred.append((False, entity_id, velocity))
+            return
         row = self._row.get(entity_id)
         if row is not None:
             self._vel[row] = velocity

@@ -148,14 +148,15 @@ def replay(
         host.load()
         changed = compare_mods(doc.mods, mod_set(host))
         extra = _changed_diagnostics(changed, stop=not allow_changed_mods)
-        if doc.tier is not None and doc.tier != host.policy.sandbox.tier:
-            extra.append(_tier_diagnostic(doc.tier, host.policy.sandbox.tier))
         diverged = None
         ran = not changed or allow_changed_mods
         if ran:
             diverged = _run_and_compare(host, doc)
         if diverged is not None:
             extra.append(_diverged_diagnostic(diverged))
+            if doc.tier is not None and doc.tier != host.policy.sandbox.tier:
+                # Both tiers make the same world; a time limit is where they may differ.
+                extra.append(_tier_diagnostic(doc.tier, host.policy.sandbox.tier))
         # Not replayed: there is no replayed world whose hash could be compared.
         world_hash = host.world_hash() if ran else ""
         return ReplayReport(
@@ -211,9 +212,9 @@ def _tier_diagnostic(recorded: str, now: str) -> Diagnostic:
     return Diagnostic(
         code=DiagnosticCode.REPLAY_MODS_DIFFER,
         severity="warning",
-        message=f"recorded with the '{recorded}' sandbox tier, replayed with '{now}': "
-        "the run may diverge",
-        hint=f'replay under a policy with [sandbox] tier = "{recorded}"',
+        message=f"recorded with the '{recorded}' sandbox tier, replayed with '{now}': both "
+        "tiers make the same world, except where a call ran into its time limit",
+        hint=f'replay under a policy with [sandbox] tier = "{recorded}" to rule that out',
         details={"recorded_tier": recorded, "tier": now},
     )
 

@@ -221,15 +221,39 @@ def test_record_and_replay_from_the_command_line(
     assert code == 2
 
 
-def test_a_replay_under_another_sandbox_tier_is_flagged(
+def test_a_replay_under_the_other_sandbox_tier_gives_the_same_world(
     recording: tuple[Path, str], mods_dir: Path
 ) -> None:
     from host_api import HostPolicy
 
-    path, _ = recording
+    path, world_hash = recording
     recorded = load_replay(path).tier
     other = "process" if recorded == "inprocess" else "inprocess"
     policy = HostPolicy.model_validate({"sandbox": {"tier": other}})
     report = replay(path, mods_dir, policy=policy)
+    assert report.same, report.diagnostics
+    assert report.world_hash == world_hash
+    assert not [d for d in report.diagnostics if "recorded_tier" in d.details]
+
+
+def test_a_diverged_replay_under_the_other_tier_names_both_tiers(
+    recording: tuple[Path, str], game_mod: Path, mods_dir: Path
+) -> None:
+    from host_api import HostPolicy
+
+    path, _ = recording
+    ball = game_mod / "scripts" / "ball.py"
+    ball.write_text(
+        ball.read_text() + "\nbase_tick = on_tick\n\ndef on_tick(ctx, dt):\n"
+        "    base_tick(ctx, dt)\n"
+        "    if ctx.tick == 50:\n"
+        "        ctx.entity.velocity = (0.0, 0.0, 0.0)\n",
+        encoding="utf-8",
+    )
+    recorded = load_replay(path).tier
+    other = "process" if recorded == "inprocess" else "inprocess"
+    policy = HostPolicy.model_validate({"sandbox": {"tier": other}})
+    report = replay(path, mods_dir, policy=policy, allow_changed_mods=True)
+    assert not report.same
     (diag,) = [d for d in report.diagnostics if d.details.get("recorded_tier") == recorded]
-    assert diag.severity == "warning" and other in diag.message
+    assert diag.severity == "warning" and other in diag.message and "time limit" in diag.message

@@ -347,3 +347,31 @@ def test_writes_from_a_worker_are_checked_before_the_world_takes_them(
 def test_malformed_write_buffers_are_dropped(junk: object) -> None:
     at, vec = checked_writes(junk, junk, 4)
     assert len(at) == 0 and vec.shape == (0, 3)
+
+
+MOVER = """
+def on_load(ctx):
+    ctx.world.spawn("box", (0.0, 0.0, 0.0))
+    ctx.world.spawn("box", (5.0, 0.0, 0.0))
+"""
+BOX = """
+def on_tick(ctx, dt):
+    other = 2 if ctx.entity.id == 1 else 1
+    seen = ctx.world.get(other).position[0]
+    ctx.log("%d sees %g" % (ctx.entity.id, seen))
+    ctx.world.set_position(other, (seen + 1.0, 0.0, 0.0))
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_mods_reads_see_the_world_as_its_tick_began_in_both_tiers(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    # Entity 1 moves entity 2 through ctx.world; entity 2's script, later in the same tick,
+    # still reads where 2 was when the tick began (in a worker it could not see it either).
+    make_mod("boxes", scripts={"main.py": MOVER}, entity_scripts={"box": BOX})
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(2)
+        assert host.report().mods["boxes"].log == ["1 sees 5", "2 sees 0", "1 sees 6", "2 sees 1"]
+        assert host.world.positions[:, 0].tolist() == [2.0, 7.0]
