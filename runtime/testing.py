@@ -133,9 +133,9 @@ class Game:
     def state(self, mod_id: str, entity_id: int | None = None) -> dict[str, Any]:
         """A mod's ``ctx.state`` (its mod scripts', or one entity's) as the scripts left it."""
         if entity_id is None:
-            return self.host._mod_state.get(mod_id, {})
+            return self.host._book.mod_state.get(mod_id, {})
         self.host.sync_states([mod_id])
-        return self.host._entity_state.get(mod_id, {}).get(entity_id, {})
+        return self.host._book.entity_state.get(mod_id, {}).get(entity_id, {})
 
     @property
     def hud(self) -> dict[str, str]:

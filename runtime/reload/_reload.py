@@ -63,7 +63,7 @@ from ._reload_apply import Checkpoint, ReloadFailed, Transaction, dedupe_tail, f
 from ._watcher import folder_fingerprint
 
 if TYPE_CHECKING:
-    from ..core import Host
+    from ..core import Host, ReloadPort
 
 #: Reload results kept for the overlay and tools (:attr:`Reloader.history`).
 HISTORY: Final = 20
@@ -148,10 +148,13 @@ class Reloader:
     """Reload transactions for one :class:`~runtime.Host` (see the module docstring).
 
     :param host: the host whose mods it reloads.
+    :param port: what a reload rewrites of the host (its per-mod records) and uses of it.
     """
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, port: ReloadPort) -> None:
         self._host = host
+        self._port = port
+        self._book = port.book
         #: Fingerprint of each folder as last handled (loaded, or tried and rolled back).
         self._seen: dict[str, bytes | None] = {}
         #: Fingerprint of the folder each running mod was loaded from.
@@ -168,7 +171,7 @@ class Reloader:
 
     def changed_folders(self, scan: _Scan | None = None) -> set[str]:
         """Folders whose content differs from what was last handled (new and deleted too)."""
-        scan = scan or _Scan(self._host)
+        scan = scan or _Scan(self._host, self._port.base_dir)
         names = {f.name for f in scan.folders()} | set(self._seen)
         return {n for n in names if scan.print(n) != self._seen.get(n)}
 
@@ -189,7 +192,7 @@ class Reloader:
         """Reload what changed; see :meth:`runtime.Host.reload` for the contract."""
         start = time.perf_counter()
         host = self._host
-        scan = _Scan(host)
+        scan = _Scan(host, self._port.base_dir)
         if names is None:
             folders = self.changed_folders(scan)
         else:
@@ -254,9 +257,9 @@ class Reloader:
         if failures:
             outcome.fail(self._rolled_back(group, failures, running))
             return
-        checkpoint = Checkpoint.take(host, group.mods)
+        checkpoint = Checkpoint.take(host, self._book, group.mods)
         try:
-            loaded = Transaction(host, group.mods, prep, checkpoint).run()
+            loaded = Transaction(host, self._port, group.mods, prep, checkpoint).run()
         except ReloadFailed as exc:
             self._undo(group, checkpoint)
             outcome.fail(self._rolled_back(group, exc.causes, running))
@@ -267,7 +270,7 @@ class Reloader:
             raise
         self._commit(group, prep, checkpoint, scan)
         gone = [m for m in checkpoint.instances if m not in host.instances]
-        new_diags = host._diagnostics[checkpoint.diagnostics :]
+        new_diags = self._book.diagnostics[checkpoint.diagnostics :]
         outcome.ok(loaded, checkpoint.instances, gone, new_diags)
 
     # -- planning --------------------------------------------------------------------------
@@ -337,12 +340,12 @@ class Reloader:
     def _commit(
         self, group: _Group, prep: Preparation, checkpoint: Checkpoint, scan: _Scan
     ) -> None:
-        host = self._host
+        host, book = self._host, self._book
         for mod_id, old in checkpoint.instances.items():
-            host._diagnostics.extend(old.api.drain_diagnostics())
+            book.diagnostics.extend(old.api.drain_diagnostics())
             old.close()
             if mod_id not in host.instances:
-                forget(host, mod_id)
+                forget(host, book, mod_id)
                 self._loaded.pop(mod_id, None)
         for mod_id in group.mods:
             instance = host.instances.get(mod_id)
@@ -351,21 +354,21 @@ class Reloader:
                 if instance is not checkpoint.instances.get(mod_id):
                     host.record_accepted(instance)  # the reload commits: now it counts
             elif (state := prep.states.get(mod_id)) == "failed" or state == "disabled":
-                host._states[mod_id] = state
+                book.states[mod_id] = state
             candidate = prep.candidates.get(mod_id)
             if candidate is not None:
-                host._versions[mod_id] = candidate.manifest.version
-        for mod_id in [m for m in host._states if m not in prep.candidates]:
+                book.versions[mod_id] = candidate.manifest.version
+        for mod_id in [m for m in book.states if m not in prep.candidates]:
             if mod_id not in host.instances:
-                forget(host, mod_id)  # a failed or disabled mod whose folder is gone
-        replace_items(host._order, [*prep.order, *(m for m in host._order if m not in prep.order)])
+                forget(host, book, mod_id)  # a failed or disabled mod whose folder is gone
+        replace_items(book.order, [*prep.order, *(m for m in book.order if m not in prep.order)])
         live = set(host.world.ids.tolist())
         for mod_id in group.mods:
-            states = host._entity_state.get(mod_id)
+            states = book.entity_state.get(mod_id)
             if states:
                 for entity_id in [e for e in states if e not in live]:
                     del states[entity_id]
-        dedupe_tail(host._diagnostics, checkpoint.diagnostics)
+        dedupe_tail(book.diagnostics, checkpoint.diagnostics)
 
     def _undo(self, group: _Group, checkpoint: Checkpoint) -> None:
         host = self._host
@@ -374,7 +377,7 @@ class Reloader:
             if instance is not None and checkpoint.instances.get(mod_id) is not instance:
                 instance.close()
                 host.instances.pop(mod_id)
-        checkpoint.restore(host)
+        checkpoint.restore(host, self._book)
 
     def _rolled_back(
         self, group: _Group, causes: Iterable[Diagnostic], running: set[str]
@@ -403,7 +406,7 @@ class Reloader:
                 "tick": self._host.world.tick,
             },
         )
-        self._host._diagnostics.append(diag)
+        self._book.diagnostics.append(diag)
         return tuple(attempted), diag
 
 
@@ -411,8 +414,9 @@ class _Scan:
     """What one reload reads from disk: fingerprints and discovery verdicts, each of a
     folder computed at most once per reload."""
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, base_dir: Path | None) -> None:
         self._host = host
+        self._base_dir = base_dir
         self._verdicts: dict[str, _Verdict | None] = {}
         self._prints: dict[str, bytes | None] = {}
         self._folders: list[Path] | None = None
@@ -442,7 +446,7 @@ class _Scan:
         folder = host.mods_dir / name
         if not folder.is_dir():
             return None
-        found = discover(host.mods_dir, host.policy, base_dir=host._base_dir, only={name})
+        found = discover(host.mods_dir, host.policy, base_dir=self._base_dir, only={name})
         if not found.candidates and not found.failed:
             return None
         return _Verdict(folder, found)
