@@ -41,6 +41,7 @@ __all__ = [
     "mod_folders",
     "plan_discovery",
     "prepare",
+    "script_state",
 ]
 
 from ._book import ModBook as ModBook
@@ -59,6 +60,7 @@ from ._frame import FrameSnapshot as FrameSnapshot
 from ._frame import Presenter as Presenter
 from ._frame import PresentMode as PresentMode
 from ._host import Host as Host
+from ._host import script_state as script_state
 from ._mods import ModInstance as ModInstance
 from ._mods import ModLoadFailed as ModLoadFailed
 from ._mods import load_mod as load_mod

@@ -423,3 +423,13 @@ class Host:
         self._book.log(mod_id, line)
         if self._log_sink is not None:
             self._log_sink(mod_id, line)
+
+
+def script_state(host: Host, mod_id: str, entity_id: int | None = None) -> dict[str, Any]:
+    """A mod's ``ctx.state`` as its scripts left it: its mod scripts', or one entity's
+    (brought up to date from the process tier first). The live dict, for test harnesses
+    (``runtime.testing``); empty when the mod or entity has none."""
+    if entity_id is None:
+        return host._book.mod_state.get(mod_id, {})
+    host.sync_states([mod_id])
+    return host._book.entity_state.get(mod_id, {}).get(entity_id, {})
