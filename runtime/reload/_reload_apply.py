@@ -1,6 +1,8 @@
 """Applying one planned reload group, and undoing it: the mechanics under ``_reload``.
 
-:class:`Checkpoint` saves everything a reload may change on the :class:`~runtime.Host`;
+:class:`Checkpoint` saves everything a reload may change on the :class:`~runtime.Host` and in
+its per-mod records (:class:`~runtime.core.ModBook`, handed over in the reload's
+:class:`~runtime.core.ReloadPort`);
 :class:`Transaction` detaches the old instances, unloads deleted mods and loads the group in
 load order through :meth:`Host.load_mod` (carrying components' snapshots, unseen entities and
 ``on_reload`` over for mods that were running). A failure raises :class:`ReloadFailed`, and
