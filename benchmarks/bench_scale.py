@@ -178,6 +178,8 @@ def _p(samples: list[float], q: float) -> float:
 
 
 NOOP = "def on_tick(ctx, dt):\n    pass\n"
+#: Mods ticking at once for the process tier's per-mod cost (their round trips overlap).
+NOOP_MODS = 8
 #: (entities, mods): one mod at game scale, and the same load split over four mods (their
 #: process-tier workers run at once).
 CASES = (*((n, 1) for n in SIZES), (max(SIZES), 4))
@@ -239,9 +241,13 @@ def main() -> dict[str, float]:
     with _mods(n, walker=NOOP) as folder:
         scripts, _, _ = _host_ms(folder, "inprocess", n)
     print(f"no-op entity hook, inprocess: {_p(scripts, 0.5) * 1e3 / n:.2f} us per entity")
-    with _mods(0, spawner=NOOP) as folder:
-        scripts, _, _ = _host_ms(folder, "process", 0)
-    print(f"no-op mod hook, process tier: {_p(scripts, 0.5) * 1e3:.1f} us per mod and tick")
+    for mods in (1, NOOP_MODS):
+        with _mods(0, mods, spawner=NOOP) as folder:
+            scripts, _, _ = _host_ms(folder, "process", 0)
+        print(
+            f"no-op mod hook, process tier, {mods} mod{'s' * (mods > 1)}: "
+            f"{_p(scripts, 0.5) * 1e3 / mods:.1f} us per mod and tick"
+        )
     print()
     print(f"{'tier':<10} {'empty MB':>9} {f'{n:,} MB':>9} {'MB per 1,000 entities':>22}")
     for tier in TIERS:

@@ -92,9 +92,6 @@ __all__ = [
 ]
 
 from ._api import MAX_LOG_LINE as MAX_LOG_LINE
-from ._api import MAX_TAGS as MAX_TAGS
-from ._api import DiagnosticSink as DiagnosticSink
-from ._api import EntityLimit as EntityLimit
 from ._api import HostAPI as HostAPI
 from ._atomic import write_atomically as write_atomically
 from ._audit import AuditEvent as AuditEvent
@@ -144,9 +141,12 @@ from ._manifest import load_manifest as load_manifest
 from ._manifest import manifest_json_schema as manifest_json_schema
 from ._manifest import parse_manifest as parse_manifest
 from ._manifest import parse_specifier as parse_specifier
+from ._meter import DiagnosticSink as DiagnosticSink
 from ._policy import POLICY_FILE as POLICY_FILE
 from ._policy import HostPolicy as HostPolicy
 from ._policy import load_policy as load_policy
+from ._quota import MAX_TAGS as MAX_TAGS
+from ._quota import EntityLimit as EntityLimit
 from ._rate import Budget as Budget
 from ._rate import TickLimiter as TickLimiter
 from ._storage import ModStorage as ModStorage

@@ -8,7 +8,9 @@ argument.
 Chatty operations (``log``, ``events.emit``, ``storage``) are metered per tick by a
 :class:`TickLimiter`: a flood is throttled with one ``MOD_THROTTLED`` warning, not a crash.
 Diagnostics the API raises without raising (throttling) go to ``report`` or, without one, wait
-in :meth:`HostAPI.drain_diagnostics`.
+in :meth:`HostAPI.drain_diagnostics` (:mod:`host_api._meter`). The checks on what comes in
+live beside the values they check (:mod:`host_api._values`, ``_gameplay``, ``_bulk``), and the
+per-mod entity caps in :mod:`host_api._quota`.
 """
 
 from __future__ import annotations
@@ -16,31 +18,32 @@ from __future__ import annotations
 import json
 import random as _random
 from array import array
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, NoReturn, final
 
-from ._audit import AuditEvent, AuditSink, Outcome, now
-from ._bulk import positions_of, set_positions_of
+from ._audit import AuditSink
+from ._bulk import as_float32, check_flat, positions_of, set_positions_of
 from ._capabilities import Capability, CapabilitySet
-from ._diagnostics import Diagnostic, DiagnosticCode
-from ._errors import CapabilityDenied, ModFault
+from ._diagnostics import Diagnostic
+from ._errors import CapabilityDenied
 from ._gameplay import (
     MAX_RAY,
     GameplayPort,
     RayHit,
     check_button,
+    check_camera_target,
     check_collider,
     check_distance,
     check_hud_text,
+    check_ray,
     check_ticks,
+    check_timer_id,
 )
+from ._meter import CallMeter, DiagnosticSink
+from ._quota import EntityQuota, tag_list
 from ._rate import TickLimiter
 from ._storage import ModStorage
 from ._values import (
-    BadArgument,
-    PayloadTooLarge,
-    all_finite_f32,
     check_entity_id,
     check_name,
     check_storage_key,
@@ -49,29 +52,10 @@ from ._values import (
 )
 from ._world_port import EntityView, JSONValue, WorldPort
 
-#: Where diagnostics raised without an exception go (the runtime's per-mod collector).
-DiagnosticSink = Callable[[Diagnostic], None]
-
 #: Bytes a single ``fs.read`` may return.
 MAX_FILE_READ: Final = 1024 * 1024
 #: Characters kept of a single log line.
 MAX_LOG_LINE: Final = 1000
-#: Tags one entity may carry (``MOD_PAYLOAD_LIMIT`` beyond).
-MAX_TAGS: Final = 32
-#: Live entities one mod may own (``MOD_ENTITY_LIMIT`` beyond): the cost of many host
-#: operations grows with the world, and the world is shared.
-MAX_ENTITIES_PER_MOD: Final = 20_000
-#: Spawns one mod may make in one tick (``MOD_ENTITY_LIMIT`` beyond).
-MAX_SPAWNS_PER_TICK: Final = 2_000
-#: Entities of one mod with a collider at once (``MOD_ENTITY_LIMIT`` beyond): contact
-#: detection costs grow with the colliders in a pile.
-MAX_COLLIDERS_PER_MOD: Final = 2_000
-
-
-class EntityLimit(ModFault):
-    """A mod asked for more entities, spawns or colliders than its documented cap."""
-
-    code = DiagnosticCode.MOD_ENTITY_LIMIT
 
 
 @final
@@ -93,16 +77,12 @@ class HostAPI:
     """
 
     __slots__ = (
-        "_audit",
-        "_colliders",
-        "_counts",
         "_gameplay",
         "_granted",
-        "_limiter",
+        "_meter",
         "_mod_root",
-        "_pending",
+        "_quota",
         "_random",
-        "_report",
         "_storage",
         "_world",
         "capability_calls",
@@ -126,20 +106,15 @@ class HostAPI:
         self._granted = granted
         self._world = world
         self._mod_root = mod_root.resolve()
-        self._audit = audit
         self._random = _random.Random(f"{seed}:{granted.mod_id}")
         self._storage = storage
-        self._limiter = limiter if limiter is not None else TickLimiter()
-        self._report = report
-        self._pending: list[Diagnostic] = []
+        #: Audit records, per-tick metering, and diagnostics raised without raising.
+        self._meter = CallMeter(granted.mod_id, world, audit, limiter, report)
         self._gameplay = gameplay
         #: Granted host calls so far, per capability (the profiler reads it; never reset).
         self.capability_calls: dict[str, int] = {}
-        #: [tick of the spawn count, spawns this tick, entities owned (an upper bound: it is
-        #: recounted from the world at the cap), tick of the last recount]
-        self._counts = [-1, 0, 0, -1]
-        #: Ids this mod gave a collider (an upper bound, recounted at the cap).
-        self._colliders: set[int] = set()
+        #: Entities, spawns per tick and colliders against the per-mod caps.
+        self._quota = EntityQuota(world, granted.mod_id)
 
     @property
     def granted(self) -> CapabilitySet:
@@ -161,50 +136,19 @@ class HostAPI:
 
     def _deny(self, capability: Capability, call: str) -> NoReturn:
         """Audit the denial and raise :class:`CapabilityDenied`."""
-        self._record(capability.value, call, "denied")
+        self._meter.record(capability.value, call, "denied")
         raise CapabilityDenied(capability.value, call, mod_id=self.mod_id)
-
-    def _record(self, capability: str, call: str, outcome: Outcome) -> None:
-        if self._audit is not None:
-            self._audit(AuditEvent(now(), self._world.tick, self.mod_id, capability, call, outcome))
-
-    def _metered(self, kind: str, call: str, nbytes: int) -> bool:
-        """Charge one call against the per-tick budget; False means drop it (throttled)."""
-        verdict = self._limiter.charge(kind, nbytes, self._world.tick)
-        if verdict is True:
-            return True
-        if verdict is False:
-            self._record(kind, call, "throttled")
-            self._emit_diagnostic(
-                Diagnostic(
-                    code=DiagnosticCode.MOD_THROTTLED,
-                    severity="warning",
-                    message=f"{call} flooded: calls over the per-tick budget of '{kind}' are "
-                    f"dropped until tick {self._world.tick + 1}",
-                    mod=self.mod_id,
-                    hint=f"call {call} less often, or with less data, in one tick",
-                    details={"capability": kind, "call": call, "tick": self._world.tick},
-                )
-            )
-        return False
 
     def note(self, diagnostic: Diagnostic) -> None:
         """Report a diagnostic about this mod without raising (e.g. a component's denied call
         answered with an error value). Goes to ``report``, or waits for
         :meth:`drain_diagnostics`.
         """
-        self._emit_diagnostic(diagnostic)
-
-    def _emit_diagnostic(self, diagnostic: Diagnostic) -> None:
-        if self._report is not None:
-            self._report(diagnostic)
-        else:
-            self._pending.append(diagnostic)
+        self._meter.emit(diagnostic)
 
     def drain_diagnostics(self) -> list[Diagnostic]:
         """Diagnostics raised without an exception since the last call (when no ``report``)."""
-        out, self._pending = self._pending, []
-        return out
+        return self._meter.drain()
 
     # -- log -------------------------------------------------------------------------------
     def log(self, message: Any) -> None:
@@ -215,7 +159,7 @@ class HostAPI:
         self.require(Capability.LOG, "log")
         text = str(message) if type(message) is str else repr(message)
         text = text[:MAX_LOG_LINE]
-        if self._metered(Capability.LOG.value, "log", len(text)):
+        if self._meter.metered(Capability.LOG.value, "log", len(text)):
             self._world.log(self.mod_id, text)
 
     # -- world -----------------------------------------------------------------------------
@@ -261,15 +205,9 @@ class HostAPI:
         """
         self.require(Capability.WORLD_SPAWN, "world.spawn")
         m = self.mod_id
-        tag_seq = _as_sequence(tags, m)
-        if len(tag_seq) > MAX_TAGS:
-            raise PayloadTooLarge(
-                f"an entity may have at most {MAX_TAGS} tags ({len(tag_seq)} given)",
-                mod_id=m,
-                hint="use fewer tags; keep per-entity data in ctx.state",
-                details={"what": "tags", "limit": MAX_TAGS},
-            )
-        self._charge_spawn()
+        tag_seq = tag_list(tags, m)
+        quota = self._quota
+        quota.charge_spawn()
         tag_tuple = tuple(check_name(t, mod_id=m, what="tag") for t in tag_seq)
         checked = check_collider(collider, mod_id=m)
         port = None if checked is None else self._port("world.spawn", Capability.WORLD_SPAWN)
@@ -280,49 +218,11 @@ class HostAPI:
             check_vec3(velocity, mod_id=m, what="velocity"),
             tag_tuple,
         )
-        self._counts[2] += 1
+        quota.spawned()
         if port is not None:
-            self._charge_collider(entity_id)
+            quota.charge_collider(entity_id)
             port.set_collider(m, entity_id, checked)
         return entity_id
-
-    def _charge_spawn(self) -> None:
-        """Count one spawn against :data:`MAX_SPAWNS_PER_TICK` and
-        :data:`MAX_ENTITIES_PER_MOD` (recounting the mod's entities at most once a tick, when
-        the running count reaches the cap)."""
-        counts, tick = self._counts, self._world.tick
-        if counts[0] != tick:
-            counts[0], counts[1] = tick, 0
-        if counts[1] >= MAX_SPAWNS_PER_TICK:
-            raise self._limit(f"at most {MAX_SPAWNS_PER_TICK} spawns per tick", "spawns")
-        if counts[2] >= MAX_ENTITIES_PER_MOD and counts[3] != tick:
-            counts[3] = tick
-            count = getattr(self._world, "count_owned", None)
-            if count is not None:
-                counts[2] = int(count(self.mod_id))
-        if counts[2] >= MAX_ENTITIES_PER_MOD:
-            raise self._limit(f"at most {MAX_ENTITIES_PER_MOD} live entities", "entities")
-        counts[1] += 1
-
-    def _charge_collider(self, entity_id: int) -> None:
-        colliders = self._colliders
-        if entity_id in colliders:
-            return
-        if len(colliders) >= MAX_COLLIDERS_PER_MOD:
-            # Drop ids that are gone (despawned by anyone) before refusing.
-            world = self._world
-            colliders.intersection_update([i for i in colliders if world.get(i) is not None])
-        if len(colliders) >= MAX_COLLIDERS_PER_MOD:
-            raise self._limit(f"at most {MAX_COLLIDERS_PER_MOD} colliders", "colliders")
-        colliders.add(entity_id)
-
-    def _limit(self, what: str, kind: str) -> EntityLimit:
-        return EntityLimit(
-            f"a mod may have {what}",
-            mod_id=self.mod_id,
-            hint="despawn entities you no longer need; spread spawns over ticks",
-            details={"limit": kind},
-        )
 
     def set_collider(self, entity_id: Any, collider: Any) -> None:
         """Give an entity this mod owns a collider, or remove it with None. Needs
@@ -338,9 +238,9 @@ class HostAPI:
         checked = check_collider(collider, mod_id=self.mod_id)
         eid = check_entity_id(entity_id, mod_id=self.mod_id)
         if checked is None:
-            self._colliders.discard(eid)
+            self._quota.drop_collider(eid)
         else:
-            self._charge_collider(eid)
+            self._quota.charge_collider(eid)
         port.set_collider(self.mod_id, eid, checked)
 
     def raycast(self, origin: Any, direction: Any, max_distance: Any = 100.0) -> list[RayHit]:
@@ -350,15 +250,7 @@ class HostAPI:
         :raises BadArgument: a zero direction or a distance outside [0, MAX_RAY].
         """
         port = self._port("world.raycast", Capability.WORLD_READ)
-        m = self.mod_id
-        o = check_vec3(origin, mod_id=m, what="origin")
-        dx, dy, dz = check_vec3(direction, mod_id=m, what="direction")
-        length = (dx * dx + dy * dy + dz * dz) ** 0.5
-        if length == 0.0:
-            raise BadArgument("direction must not be zero", mod_id=m, hint="aim the ray")
-        d = (dx / length, dy / length, dz / length)
-        limit = check_distance(max_distance, mod_id=m, what="max_distance", limit=MAX_RAY)
-        return port.raycast(o, d, limit)
+        return port.raycast(*check_ray(origin, direction, max_distance, mod_id=self.mod_id))
 
     def within_radius(self, centre: Any, radius: Any, kind: Any = None) -> list[int]:
         """Ids of entities (of ``kind``, if given) within ``radius`` of ``centre``, ascending.
@@ -427,11 +319,7 @@ class HostAPI:
     def timer_cancel(self, timer_id: Any) -> bool:
         """Cancel one of this mod's timers; True when it was pending. Needs ``timers``."""
         port = self._port("timers.cancel", Capability.TIMERS)
-        if type(timer_id) is not int:
-            raise BadArgument(
-                "timer id must be an int", mod_id=self.mod_id, hint="pass what after() returned"
-            )
-        return port.timer_cancel(self.mod_id, timer_id)
+        return port.timer_cancel(self.mod_id, check_timer_id(timer_id, mod_id=self.mod_id))
 
     def ui_set_text(self, key: Any, text: Any) -> None:
         """Show ``text`` on the HUD under ``key`` (items are drawn in key order, across mods
@@ -449,13 +337,7 @@ class HostAPI:
         """Point the camera at an entity id (followed), an (x, y, z) point, or None (frame
         every entity). Needs ``ui.write``."""
         port = self._port("ui.camera_target", Capability.UI_WRITE)
-        m = self.mod_id
-        if target is None:
-            port.camera_target(m, None)
-        elif type(target) is int:
-            port.camera_target(m, check_entity_id(target, mod_id=m))
-        else:
-            port.camera_target(m, check_vec3(target, mod_id=m, what="camera target"))
+        port.camera_target(self.mod_id, check_camera_target(target, mod_id=self.mod_id))
 
     # -- events ----------------------------------------------------------------------------
     def emit(self, name: Any, payload: Any = None, *, source_entity: int | None = None) -> None:
@@ -468,7 +350,7 @@ class HostAPI:
         checked_name = check_name(name, mod_id=self.mod_id, what="event name")
         body = copy_json(payload, mod_id=self.mod_id, what="event payload")
         size = len(checked_name) + len(json.dumps(body))
-        if self._metered(Capability.EVENTS_EMIT.value, "events.emit", size):
+        if self._meter.metered(Capability.EVENTS_EMIT.value, "events.emit", size):
             self._world.emit(self.mod_id, source_entity, checked_name, body)
 
     # -- bulk ------------------------------------------------------------------------------
@@ -491,19 +373,9 @@ class HostAPI:
         """
         self.require(Capability.WORLD_WRITE, "world.set_positions_of")
         checked_kind = check_name(kind, mod_id=self.mod_id, what="kind")
-        flat = _as_float32(positions, self.mod_id)
+        flat = as_float32(positions, self.mod_id)
         ids, _ = positions_of(self._world, checked_kind)
-        if len(flat) != 3 * len(ids):
-            raise BadArgument(
-                f"positions has {len(flat)} floats; {len(ids)} entities of kind "
-                f"'{checked_kind}' need {3 * len(ids)}",
-                mod_id=self.mod_id,
-                hint="read positions_of(kind) in the same tick and write back as many floats",
-            )
-        if not all_finite_f32(flat):
-            raise BadArgument(
-                "positions must be finite", mod_id=self.mod_id, hint="avoid inf and nan"
-            )
+        check_flat(flat, len(ids), checked_kind, self.mod_id)
         return set_positions_of(self._world, ids, flat, checked_kind)
 
     # -- storage ---------------------------------------------------------------------------
@@ -529,17 +401,17 @@ class HostAPI:
         checked_key = check_storage_key(key, mod_id=self.mod_id)
         body = copy_json(value, mod_id=self.mod_id, what="storage value")
         size = len(checked_key) + len(json.dumps(body))
-        if not self._metered(Capability.STORAGE.value, "storage.set", size):
+        if not self._meter.metered(Capability.STORAGE.value, "storage.set", size):
             return False
         store.set(checked_key, body)
-        self._record(Capability.STORAGE.value, "storage.set", "allowed")
+        self._meter.record(Capability.STORAGE.value, "storage.set", "allowed")
         return True
 
     def storage_delete(self, key: Any) -> bool:
         """Remove ``key``; True when it existed. Needs ``storage``; metered like a write."""
         store = self._store("storage.delete")
         checked_key = check_storage_key(key, mod_id=self.mod_id)
-        if not self._metered(Capability.STORAGE.value, "storage.delete", len(checked_key)):
+        if not self._meter.metered(Capability.STORAGE.value, "storage.delete", len(checked_key)):
             return False
         return store.delete(checked_key)
 
@@ -554,7 +426,7 @@ class HostAPI:
         from ._fs import read_inside
 
         data = read_inside(self._mod_root, relative, mod_id=self.mod_id, max_bytes=MAX_FILE_READ)
-        self._record(Capability.FS_READ.value, "fs.read", "allowed")
+        self._meter.record(Capability.FS_READ.value, "fs.read", "allowed")
         return data
 
     # -- randomness ------------------------------------------------------------------------
@@ -565,26 +437,3 @@ class HostAPI:
     def randint(self, low: int, high: int) -> int:
         """An int in [low, high] from the mod's seeded stream."""
         return self._random.randint(int(low), int(high))
-
-
-def _as_float32(value: Any, mod_id: str) -> array[float]:
-    """Accept an ``array('f')``, a float32 memoryview, or a list of floats; copy it."""
-    if type(value) is array and value.typecode == "f":
-        return array("f", value)  # a copy (one memcpy)
-    if type(value) is memoryview and value.format == "f" and value.ndim == 1:
-        return array("f", value.tobytes())
-    if type(value) is list and all(type(v) is float or type(v) is int for v in value):
-        return array("f", value)
-    raise BadArgument(
-        "positions must be flat float32 values (x, y, z per entity)",
-        mod_id=mod_id,
-        hint="pass the array positions_of returned, or a list of floats",
-    )
-
-
-def _as_sequence(value: Any, mod_id: str) -> tuple[Any, ...]:
-    if type(value) in (list, tuple):
-        return tuple(value)
-    raise BadArgument(
-        "tags must be a list or tuple of strings", mod_id=mod_id, hint="pass tags=['a', 'b']"
-    )

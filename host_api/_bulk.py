@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from typing import Any, Protocol, runtime_checkable
 
+from ._values import BadArgument, all_finite_f32
 from ._world_port import WorldPort
 
 
@@ -57,3 +58,36 @@ def set_positions_of(world: WorldPort, ids: array[int], positions: array[float],
             entity_id, (positions[3 * i], positions[3 * i + 1], positions[3 * i + 2])
         )
     return len(ids)
+
+
+def as_float32(value: Any, mod_id: str) -> array[float]:
+    """Accept an ``array('f')``, a float32 memoryview, or a list of floats; copy it.
+
+    :raises BadArgument: anything else.
+    """
+    if type(value) is array and value.typecode == "f":
+        return array("f", value)  # a copy (one memcpy)
+    if type(value) is memoryview and value.format == "f" and value.ndim == 1:
+        return array("f", value.tobytes())
+    if type(value) is list and all(type(v) is float or type(v) is int for v in value):
+        return array("f", value)
+    raise BadArgument(
+        "positions must be flat float32 values (x, y, z per entity)",
+        mod_id=mod_id,
+        hint="pass the array positions_of returned, or a list of floats",
+    )
+
+
+def check_flat(flat: array[float], count: int, kind: str, mod_id: str) -> None:
+    """``flat`` holds finite ``x, y, z`` for exactly the ``count`` entities of ``kind``.
+
+    :raises BadArgument: a length other than ``3 * count``, or a value that is not finite.
+    """
+    if len(flat) != 3 * count:
+        raise BadArgument(
+            f"positions has {len(flat)} floats; {count} entities of kind '{kind}' need {3 * count}",
+            mod_id=mod_id,
+            hint="read positions_of(kind) in the same tick and write back as many floats",
+        )
+    if not all_finite_f32(flat):
+        raise BadArgument("positions must be finite", mod_id=mod_id, hint="avoid inf and nan")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol
 
 from ._diagnostics import DiagnosticCode
-from ._values import BadArgument
+from ._values import BadArgument, check_entity_id, check_vec3
 from ._world_port import JSONValue, Vec3
 
 #: Keyboard key names mods and input files use (lower case; Panda3D's names where they exist).
@@ -203,6 +203,25 @@ def check_ticks(value: Any, *, mod_id: str, what: str) -> int:
     return value
 
 
+def check_timer_id(value: Any, *, mod_id: str) -> int:
+    """A timer id, as ``timers.after`` / ``timers.every`` returned it."""
+    if type(value) is not int:
+        raise BadArgument(
+            "timer id must be an int", mod_id=mod_id, hint="pass what after() returned"
+        )
+    return value
+
+
+def check_camera_target(value: Any, *, mod_id: str) -> int | Vec3 | None:
+    """A camera target: an entity id (followed), an (x, y, z) point, or None (frame every
+    entity)."""
+    if value is None:
+        return None
+    if type(value) is int:
+        return check_entity_id(value, mod_id=mod_id)
+    return check_vec3(value, mod_id=mod_id, what="camera target")
+
+
 def check_hud_text(value: Any, *, mod_id: str) -> str:
     """HUD text: a str, cut to :data:`MAX_HUD_TEXT` characters."""
     if type(value) is not str:
@@ -221,3 +240,20 @@ def check_distance(value: Any, *, mod_id: str, what: str, limit: float) -> float
             hint=f"pass {what} in world units",
         )
     return float(value)
+
+
+def check_ray(
+    origin: Any, direction: Any, max_distance: Any, *, mod_id: str
+) -> tuple[Vec3, Vec3, float]:
+    """A ray: its origin, its direction normalised, and its length.
+
+    :raises BadArgument: a zero direction or a distance outside [0, :data:`MAX_RAY`].
+    """
+    o = check_vec3(origin, mod_id=mod_id, what="origin")
+    dx, dy, dz = check_vec3(direction, mod_id=mod_id, what="direction")
+    length = (dx * dx + dy * dy + dz * dz) ** 0.5
+    if length == 0.0:
+        raise BadArgument("direction must not be zero", mod_id=mod_id, hint="aim the ray")
+    d = (dx / length, dy / length, dz / length)
+    limit = check_distance(max_distance, mod_id=mod_id, what="max_distance", limit=MAX_RAY)
+    return o, d, limit

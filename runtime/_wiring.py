@@ -5,17 +5,22 @@ The one place that knows every feature: the core depends only on the hooks it de
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from .core import Features, Host, install
+from host_api import Diagnostic
+
+from .core import Features, Host, ModCalls, World, install
 from .gameplay import Gameplay, GameplayStages
 from .profile import BudgetChecker, Profiler
 from .reload import Reloader
 
 
-def _gameplay(host: Host) -> tuple[Gameplay, GameplayStages]:
-    gameplay = Gameplay(host.world, lambda d: host._diagnostics.append(d))
-    return gameplay, GameplayStages(host, gameplay)
+def _gameplay(
+    world: World, calls: ModCalls, report: Callable[[Diagnostic], None]
+) -> tuple[Gameplay, GameplayStages]:
+    gameplay = Gameplay(world, report)
+    return gameplay, GameplayStages(calls, gameplay)
 
 
 def _profiler(hz: int, windows_s: tuple[float, ...], trace: Any) -> Profiler:

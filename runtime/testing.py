@@ -36,7 +36,7 @@ import pytest
 
 from host_api import Diagnostic, EntityView, HostPolicy, load_policy
 
-from .core import Event, Host
+from .core import Event, Host, script_state
 from .gameplay import InputType, load_input_file
 from .reload import ReloadResult
 
@@ -132,10 +132,7 @@ class Game:
 
     def state(self, mod_id: str, entity_id: int | None = None) -> dict[str, Any]:
         """A mod's ``ctx.state`` (its mod scripts', or one entity's) as the scripts left it."""
-        if entity_id is None:
-            return self.host._mod_state.get(mod_id, {})
-        self.host.sync_states([mod_id])
-        return self.host._entity_state.get(mod_id, {}).get(entity_id, {})
+        return script_state(self.host, mod_id, entity_id)
 
     @property
     def hud(self) -> dict[str, str]:

@@ -18,6 +18,8 @@ __all__ = [
     "Features",
     "FrameSnapshot",
     "Host",
+    "ModBook",
+    "ModCalls",
     "ModInstance",
     "ModLoadFailed",
     "ModState",
@@ -25,6 +27,7 @@ __all__ = [
     "Preparation",
     "PresentMode",
     "Presenter",
+    "ReloadPort",
     "RunReport",
     "Stage",
     "StageHooks",
@@ -38,8 +41,10 @@ __all__ = [
     "mod_folders",
     "plan_discovery",
     "prepare",
+    "script_state",
 ]
 
+from ._book import ModBook as ModBook
 from ._discovery import Discovery as Discovery
 from ._discovery import discover as discover
 from ._discovery import mod_folders as mod_folders
@@ -47,12 +52,15 @@ from ._events import Event as Event
 from ._events import copy_payload as copy_payload
 from ._events import for_receiver as for_receiver
 from ._features import Features as Features
+from ._features import ModCalls as ModCalls
+from ._features import ReloadPort as ReloadPort
 from ._features import StageHooks as StageHooks
 from ._features import install as install
 from ._frame import FrameSnapshot as FrameSnapshot
 from ._frame import Presenter as Presenter
 from ._frame import PresentMode as PresentMode
 from ._host import Host as Host
+from ._host import script_state as script_state
 from ._mods import ModInstance as ModInstance
 from ._mods import ModLoadFailed as ModLoadFailed
 from ._mods import load_mod as load_mod

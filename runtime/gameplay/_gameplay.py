@@ -19,8 +19,9 @@ produce, through the host's own call path (faults, timing and the fault ladder a
     owner mod's components get the same as ``on_event("collision" | "trigger.enter" |
     "trigger.exit", json)``.
 
-Every event delivered here (and every bus event, see ``Host._events_stage``) is passed to
-:attr:`Gameplay.observers`, which is how ``runtime.testing`` and the recorder see them.
+Every event delivered here (and every bus event, see :mod:`runtime.core._events_stage`) is
+passed to :attr:`Gameplay.observers`, which is how ``runtime.testing`` and the recorder see
+them.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from ._queries import within_radius
 from ._timers import Timer, Timers
 
 if TYPE_CHECKING:
-    from ..core import Host, ModInstance
+    from ..core import ModCalls, ModInstance
 
 #: The ``event.source`` of events the host makes (input, collisions).
 HOST_SOURCE = "host"
@@ -137,73 +138,76 @@ class Gameplay:
 
 
 class GameplayStages:
-    """The ``input`` and ``collisions`` stages of one host (see the module docstring)."""
+    """The ``input`` and ``collisions`` stages of one host (see the module docstring).
 
-    def __init__(self, host: Host, gameplay: Gameplay) -> None:
-        self._host = host
+    :param calls: the running mods and the host's path into their code.
+    :param gameplay: the parts whose events the stages deliver.
+    """
+
+    def __init__(self, calls: ModCalls, gameplay: Gameplay) -> None:
+        self._calls = calls
         self._gameplay = gameplay
 
     # -- input and timers -----------------------------------------------------------------
     def input_stage(self, dt: float) -> None:
-        host, gameplay = self._host, self._gameplay
-        tick = host.world.tick
+        calls, gameplay = self._calls, self._gameplay
+        tick = calls.world.tick
         self._prune()
         delivered = gameplay.input.begin_tick(tick)
         if delivered:
-            receivers = [i for i in host._active() if Capability.INPUT_READ.value in i.api.granted]
+            receivers = [i for i in calls.active() if Capability.INPUT_READ.value in i.api.granted]
             ids: dict[str, list[int]] = {}
             for item in delivered:
                 event = Event(item.name, item.event.payload(), HOST_SOURCE, None, tick)
                 gameplay.observe(event)
                 for instance in receivers:
-                    if not host._ledgers[instance.id].quarantined:
-                        host._timed(instance, partial(host._deliver, event=event, ids=ids))
+                    if not calls.quarantined(instance.id):
+                        calls.timed(instance, partial(calls.deliver, event=event, ids=ids))
         for timer in gameplay.timers.due(tick):
             self._fire(timer, tick)
 
     def _prune(self) -> None:
         """Forget timers and HUD items of mods that are no longer loaded (deleted folders)."""
-        gameplay, instances = self._gameplay, self._host.instances
+        gameplay, instances = self._gameplay, self._calls.instances
         gone = (gameplay.timers.mods() | gameplay.hud.mods()) - instances.keys()
         for mod_id in sorted(gone):
             gameplay.forget_mod(mod_id)
 
     def _fire(self, timer: Timer, tick: int) -> None:
-        host = self._host
-        instance = host.instances.get(timer.mod)
-        if instance is None or not host._ledgers[timer.mod].runs_on(tick):
+        calls = self._calls
+        instance = calls.instances.get(timer.mod)
+        if instance is None or not calls.runs_on(timer.mod, tick):
             return
         event = Event(timer.name, copy_payload(timer.payload), timer.mod, timer.entity, tick)
         self._gameplay.observe(event)
-        host._timed(instance, lambda inst: self._to_owner(inst, timer.entity, event))
+        calls.timed(instance, lambda inst: self._to_owner(inst, timer.entity, event))
 
     def _to_owner(self, instance: ModInstance, entity: int | None, event: Event) -> None:
         """Deliver ``event`` to one entity's scripts of ``instance`` (or its mod scripts),
         then to its components."""
-        host = self._host
+        calls = self._calls
         if entity is None:
             modules = [m for m in instance.mod_scripts if "on_event" in m.hooks]
-            ctx = host._mod_ctx(instance) if modules else None
+            ctx = calls.mod_ctx(instance) if modules else None
         else:
-            view = host.world.get(entity)
+            view = calls.world.get(entity)
             scripted = () if view is None else instance.entity_scripts.get(view.kind, ())
             modules = [m for m in scripted if "on_event" in m.hooks]
-            ctx = host._entity_ctx(instance, entity) if modules else None
+            ctx = calls.entity_ctx(instance, entity) if modules else None
         if ctx is not None:
             for module in modules:
-                host._call(instance, module, "on_event", ctx, for_receiver(event))
+                calls.call(instance, module, "on_event", ctx, for_receiver(event))
         self._to_components(instance, event)
 
     def _to_components(self, instance: ModInstance, event: Event) -> None:
         for component in instance.components:
             payload = copy_payload(event.payload)
-            self._host._guard(instance, partial(component.on_event, event.name, payload))
+            self._calls.guard(instance, partial(component.on_event, event.name, payload))
 
     # -- collisions -----------------------------------------------------------------------
     def collisions_stage(self, dt: float) -> None:
-        host = self._host
         colliders = self._gameplay.colliders
-        changes = colliders.step(host.world)
+        changes = colliders.step(self._calls.world)
         if colliders.crowded is not None:
             self._crowded(colliders.crowded)
         if not (changes.ended or changes.began):
@@ -216,7 +220,7 @@ class GameplayStages:
 
     def _crowded(self, entity_id: int) -> None:
         """Warn the mod whose entity is at the centre of a pile, once per run."""
-        view = self._host.world.get(entity_id)
+        view = self._calls.world.get(entity_id)
         owner = None if view is None else view.owner
         told = self._gameplay.crowded_mods
         if owner is None or owner in told:
@@ -239,7 +243,7 @@ class GameplayStages:
         a, b = contact.a, contact.b
         for entity_id in (a, b):
             if entity_id not in views:
-                views[entity_id] = self._host.world.get(entity_id)
+                views[entity_id] = self._calls.world.get(entity_id)
         if not (contact.a_trigger or contact.b_trigger):
             if name == "trigger.enter":
                 self._collide(a, b, views)
@@ -253,7 +257,7 @@ class GameplayStages:
                     "other": other,
                     "kind": None if other_view is None else other_view.kind,
                 }
-                event = Event(name, payload, HOST_SOURCE, other, self._host.world.tick)
+                event = Event(name, payload, HOST_SOURCE, other, self._calls.world.tick)
                 self._gameplay.observe(event)
                 self._to_entity(trigger, views, event, None)
 
@@ -262,7 +266,7 @@ class GameplayStages:
         if view is None or other_view is None:
             return
         payload = {"entity": entity, "other": other, "kind": other_view.kind}
-        event = Event("collision", payload, HOST_SOURCE, other, self._host.world.tick)
+        event = Event("collision", payload, HOST_SOURCE, other, self._calls.world.tick)
         self._gameplay.observe(event)
         self._to_entity(entity, views, event, other_view)
 
@@ -276,16 +280,16 @@ class GameplayStages:
         """``on_collision(ctx, other)`` (``other`` given) or ``on_event(ctx, event)`` on
         every mod's scripts of the entity's kind, in load order; then the owner's components
         get ``on_event``."""
-        host = self._host
+        calls = self._calls
         view = views[entity]
         assert view is not None
         hook = "on_event" if other is None else "on_collision"
-        for instance in host._active():
-            if host._ledgers[instance.id].quarantined:
+        for instance in calls.active():
+            if calls.quarantined(instance.id):
                 continue
             modules = [m for m in instance.entity_scripts.get(view.kind, ()) if hook in m.hooks]
             if modules:
-                host._timed(instance, partial(self._call_all, modules, entity, hook, event, other))
+                calls.timed(instance, partial(self._call_all, modules, entity, hook, event, other))
             if instance.id == view.owner and instance.components:
                 self._to_components(instance, event)
 
@@ -298,11 +302,11 @@ class GameplayStages:
         other: EntityView | None,
         instance: ModInstance,
     ) -> None:
-        host = self._host
-        ctx = host._entity_ctx(instance, entity)
+        calls = self._calls
+        ctx = calls.entity_ctx(instance, entity)
         if ctx is None:
             return
         for module in modules:
             # Each receiver gets its own payload copy, as on the event bus.
             arg: Any = other if other is not None else for_receiver(event)
-            host._call(instance, module, hook, ctx, arg)
+            calls.call(instance, module, hook, ctx, arg)

@@ -13,5 +13,5 @@ __all__ = [
 ]
 
 from ._reload import Reloader as Reloader
-from ._reload import ReloadResult as ReloadResult
+from ._result import ReloadResult as ReloadResult
 from ._watcher import ModWatcher as ModWatcher

@@ -1,6 +1,8 @@
 """Applying one planned reload group, and undoing it: the mechanics under ``_reload``.
 
-:class:`Checkpoint` saves everything a reload may change on the :class:`~runtime.Host`;
+:class:`Checkpoint` saves everything a reload may change on the :class:`~runtime.Host` and in
+its per-mod records (:class:`~runtime.core.ModBook`, handed over in the reload's
+:class:`~runtime.core.ReloadPort`);
 :class:`Transaction` detaches the old instances, unloads deleted mods and loads the group in
 load order through :meth:`Host.load_mod` (carrying components' snapshots, unseen entities and
 ``on_reload`` over for mods that were running). A failure raises :class:`ReloadFailed`, and
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from host_api import Diagnostic, ModhostError, foreign_type
 
-from ..core import ModInstance, Preparation, WorldCheckpoint
+from ..core import ModBook, ModInstance, Preparation, ReloadPort, WorldCheckpoint
 
 if TYPE_CHECKING:
     from ..core import Host
@@ -58,28 +60,28 @@ class Checkpoint:
     snapshots: dict[tuple[str, int], bytes] = field(default_factory=dict)
 
     @classmethod
-    def take(cls, host: Host, mods: Iterable[str]) -> Checkpoint:
-        """Save the host. Cost: O(entities) for the world and the state maps, plus a deep
-        copy of the ``ctx.state`` of the mods in ``mods``."""
+    def take(cls, host: Host, book: ModBook, mods: Iterable[str]) -> Checkpoint:
+        """Save the host and its records. Cost: O(entities) for the world and the state
+        maps, plus a deep copy of the ``ctx.state`` of the mods in ``mods``."""
         group = [m for m in mods if m in host.instances]
         host.sync_states(group)
         return cls(
             instances={m: host.instances[m] for m in group},
             preparation=host.preparation,
-            order=list(host._order),
-            states=dict(host._states),
-            versions=dict(host._versions),
-            ledgers=dict(host._ledgers),
-            unseen={m: list(v) for m, v in host._unseen.items()},
-            mod_state=dict(host._mod_state),
-            entity_state={m: dict(v) for m, v in host._entity_state.items()},
-            mod_values={m: _copy(host._mod_state[m]) for m in group if m in host._mod_state},
+            order=list(book.order),
+            states=dict(book.states),
+            versions=dict(book.versions),
+            ledgers=dict(book.ledgers),
+            unseen={m: list(v) for m, v in book.unseen.items()},
+            mod_state=dict(book.mod_state),
+            entity_state={m: dict(v) for m, v in book.entity_state.items()},
+            mod_values={m: _copy(book.mod_state[m]) for m in group if m in book.mod_state},
             entity_values={
-                m: {e: _copy(s) for e, s in host._entity_state[m].items()}
+                m: {e: _copy(s) for e, s in book.entity_state[m].items()}
                 for m in group
-                if m in host._entity_state
+                if m in book.entity_state
             },
-            diagnostics=len(host._diagnostics),
+            diagnostics=len(book.diagnostics),
             world=host.world.checkpoint(),
             gameplay={name: copy.deepcopy(vars(part)) for name, part in _gameplay(host)},
         )
@@ -92,23 +94,23 @@ class Checkpoint:
         """A fresh copy of an entity's ``ctx.state`` (for ``mod_id``) before the reload."""
         return _copy(self.entity_values.get(mod_id, {}).get(entity_id, {}))
 
-    def restore(self, host: Host) -> None:
+    def restore(self, host: Host, book: ModBook) -> None:
         """Put the host back as it was at :meth:`take` (new instances must be closed first)."""
         host.instances.update(self.instances)
         host.preparation = self.preparation
-        replace_items(host._order, self.order)
-        _refill(host._states, self.states)
-        _refill(host._versions, self.versions)
-        _refill(host._ledgers, self.ledgers)
-        _refill(host._unseen, self.unseen)
-        _refill(host._mod_state, self.mod_state)
-        _refill(host._entity_state, self.entity_state)
+        replace_items(book.order, self.order)
+        _refill(book.states, self.states)
+        _refill(book.versions, self.versions)
+        _refill(book.ledgers, self.ledgers)
+        _refill(book.unseen, self.unseen)
+        _refill(book.mod_state, self.mod_state)
+        _refill(book.entity_state, self.entity_state)
         for mod_id, values in self.mod_values.items():
             _refill(self.mod_state[mod_id], values)
         for mod_id, entities in self.entity_values.items():
             for entity_id, values in entities.items():
                 _refill(self.entity_state[mod_id][entity_id], values)
-        del host._diagnostics[self.diagnostics :]
+        del book.diagnostics[self.diagnostics :]
         host.world.restore(self.world)
         for name, part in _gameplay(host):
             _refill(vars(part), copy.deepcopy(self.gameplay[name]))
@@ -117,15 +119,22 @@ class Checkpoint:
 class Transaction:
     """Apply one planned group (see ``_reload``, step 3). Raises, never reports.
 
+    :param port: the host's records, contexts and stage boundary.
     :param mods: the group: every mod the reload loads again, loads, or unloads.
     :param prep: the plan to load them with (it becomes ``host.preparation``).
     :param checkpoint: taken just before; holds the old instances and the state copies.
     """
 
     def __init__(
-        self, host: Host, mods: set[str], prep: Preparation, checkpoint: Checkpoint
+        self,
+        host: Host,
+        port: ReloadPort,
+        mods: set[str],
+        prep: Preparation,
+        checkpoint: Checkpoint,
     ) -> None:
         self.host = host
+        self.port = port
         self.mods = mods
         self.prep = prep
         self.checkpoint = checkpoint
@@ -173,26 +182,26 @@ class Transaction:
         for view in host.world.query():
             if view.owner in doomed:
                 host.world.despawn(view.id)
-        host._boundary(None)
+        self.port.boundary()
 
     def _load(self, mod_id: str, old: ModInstance | None) -> None:
-        host = self.host
-        mark = len(host._diagnostics)
+        host, book = self.host, self.port.book
+        mark = len(book.diagnostics)
         if old is not None:
             # A reload starts a fresh fault ledger: fixing the bug is how a mod leaves
             # quarantine. The old ledger is in the checkpoint for a rollback.
-            host._ledgers.pop(mod_id, None)
+            book.ledgers.pop(mod_id, None)
         # Not recorded for rollback protection yet: the reload may still roll back
         # (Reloader._commit records what it keeps).
         instance = host.load_mod(mod_id, on_load=old is None, record=False)
         if instance is None:
-            raise ReloadFailed(mod_id, [d for d in host._diagnostics[mark:] if d.mod == mod_id])
+            raise ReloadFailed(mod_id, [d for d in book.diagnostics[mark:] if d.mod == mod_id])
         if old is not None:
             self._carry_over(mod_id, old, instance)
 
     def _carry_over(self, mod_id: str, old: ModInstance, new: ModInstance) -> None:
         """Components' snapshots, unseen entities and ``on_reload`` for a reloaded mod."""
-        host, checkpoint = self.host, self.checkpoint
+        host, checkpoint, port = self.host, self.checkpoint, self.port
         self._restore_components(mod_id, old, new)
         # Entities this mod's scripts have not met yet get on_spawn on the next tick: the
         # ones still pending before the reload, those of kinds it newly scripts, and those
@@ -201,10 +210,10 @@ class Transaction:
         for kind in new.entity_scripts:
             ids = host.world.ids_of_kind(kind).tolist()
             unseen.update(ids if kind not in old.entity_scripts else set(ids) - self._existed)
-        host._unseen[mod_id] = sorted(unseen)
+        port.book.unseen[mod_id] = sorted(unseen)
         for module in new.mod_scripts:
             if "on_reload" in module.hooks:
-                ctx = host._mod_ctx(new)
+                ctx = port.calls.mod_ctx(new)
                 self._call(new, module, ctx, checkpoint.old_mod_state(mod_id))
         for kind, modules in new.entity_scripts.items():
             hooked = [m for m in modules if "on_reload" in m.hooks]
@@ -214,12 +223,12 @@ class Transaction:
             for entity_id in host.world.ids_of_kind(kind).tolist():
                 if entity_id in unseen:
                     continue  # it meets the new code through on_spawn instead
-                ctx = host._entity_ctx(new, entity_id)
+                ctx = port.calls.entity_ctx(new, entity_id)
                 for module in hooked:
                     old_state = checkpoint.old_entity_state(mod_id, entity_id)
                     calls.append((module, "on_reload", (ctx, old_state)))
             self._call_batch(new, calls)
-        host._boundary(None)
+        port.boundary()
 
     def _restore_components(self, mod_id: str, old: ModInstance, new: ModInstance) -> None:
         for n, component in enumerate(new.components):
@@ -272,23 +281,12 @@ def _gameplay(host: Host) -> list[tuple[str, object]]:
     return [("timers", gameplay.timers), ("hud", gameplay.hud), ("colliders", gameplay.colliders)]
 
 
-def forget(host: Host, mod_id: str) -> None:
+def forget(host: Host, book: ModBook, mod_id: str) -> None:
     """Remove every trace of an unloaded mod from the host (nothing of it stays reachable):
-    its state, ledger, log and timings here, its timers and HUD items in ``host.gameplay``."""
+    its state, ledger, log and timings in ``book``, its timers and HUD items in
+    ``host.gameplay``."""
     host.gameplay.forget_mod(mod_id)
-    for table in (
-        host._states,
-        host._versions,
-        host._ledgers,
-        host._mod_state,
-        host._entity_state,
-        host._unseen,
-        host._logs,
-        host._mod_ns,
-    ):
-        table.pop(mod_id, None)
-    if mod_id in host._order:
-        host._order.remove(mod_id)
+    book.forget(mod_id)
 
 
 def _copy(value: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,12 @@ from host_api import (
     PayloadTooLarge,
     parse_json_text,
 )
-from host_api._api import MAX_COLLIDERS_PER_MOD, MAX_ENTITIES_PER_MOD, MAX_SPAWNS_PER_TICK, MAX_TAGS
+from host_api._quota import (
+    MAX_COLLIDERS_PER_MOD,
+    MAX_ENTITIES_PER_MOD,
+    MAX_SPAWNS_PER_TICK,
+    MAX_TAGS,
+)
 from host_api._values import MAX_DEPTH
 from host_api.testing import FakeWorld, recording_api
 

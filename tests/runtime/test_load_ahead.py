@@ -41,7 +41,7 @@ def test_mods_still_load_and_run_on_load_in_load_order(make_mod, mods_dir: Path)
         assert report.load_order == list(CHAIN)
         assert {report.mods[m].state for m in CHAIN} == {"running"}
         assert _load_lines(host) == [f"on_load {m} at 0" for m in CHAIN]
-        assert host._started == {}
+        assert host._loader.started == {}
 
 
 def test_a_module_body_fault_ahead_is_reported_for_its_own_mod(make_mod, mods_dir: Path) -> None:
@@ -64,9 +64,9 @@ def test_starts_not_loaded_are_released(make_mod, mods_dir: Path) -> None:
         order = list(CHAIN)
         with contextlib.closing(host.loading_ahead(order)) as ahead:
             assert next(ahead) == "m-a"
-            started = dict(host._started)
+            started = dict(host._loader.started)
             assert set(started) == set(CHAIN)
-        assert host._started == {}
+        assert host._loader.started == {}
         assert all(s.sandbox.closed for s in started.values())
 
 
@@ -84,7 +84,7 @@ def test_a_reload_that_fails_midway_releases_the_mods_started_after_it(
         result = host.reload()
         assert set(result.rolled_back) == set(CHAIN)
         assert result.rolled_back and result.diagnostics[0].code == "RELOAD_ROLLED_BACK"
-        assert host._started == {}
+        assert host._loader.started == {}
         # The previous versions run on: every mod, with its old workers.
         host.step(1)
         assert {host.report().mods[m].state for m in CHAIN} == {"running"}
