@@ -21,14 +21,13 @@ import ast
 import functools
 import re
 from dataclasses import dataclass, field
-from itertools import islice
 from types import CodeType
 from typing import Any, Final
 
 from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
-from ._arith import INLINE_BOUNDS, numeric_fast_path
+from ._arith import fast_path, safe_without_guard
 from ._builtins import REFUSED
 from ._guards import GUARDED_METHODS
 from ._names import (
@@ -504,9 +503,6 @@ def _bound_names(tree: ast.AST) -> set[str]:
 FUEL: Final = "_fuel_"
 NEXT: Final = "_next_"
 COMPRESS: Final = "_fz_"
-TYPE: Final = "_type_"
-NUMBERS: Final = "_NUM_"
-FLOAT: Final = "_float_"
 LOOP_RANGE: Final = "_lrange_"
 GUARD_NAMES: Final[dict[type[ast.operator], str]] = {
     ast.Add: "_add_",
@@ -539,18 +535,6 @@ def _fuel_step() -> ast.Expr:
 def _bind(local: str, value: ast.expr, at: ast.stmt) -> ast.Assign:
     """``local = value``, on the line of the import ``at``."""
     return ast.copy_location(ast.Assign([_name(local, store=True)], value), at)
-
-
-def _is_number(node: ast.expr) -> bool:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        node = node.operand
-    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
-
-
-def _is_float(node: ast.expr) -> bool:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        node = node.operand
-    return isinstance(node, ast.Constant) and type(node.value) is float
 
 
 class _Instrumenter(ast.NodeTransformer):
@@ -640,52 +624,30 @@ class _Instrumenter(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> Any:
         """Guard the growing operators; numbers take an inline fast path, no call."""
         self.generic_visit(node)
-        op = type(node.op)
-        guard = GUARD_NAMES.get(op)
-        if guard is None:
+        guard = GUARD_NAMES.get(type(node.op))
+        if guard is None or safe_without_guard(node):
             return node
-        if op is ast.Add and (_is_number(node.left) or _is_number(node.right)):
-            return node  # number + anything is a number or a TypeError
-        if op in (ast.Mult, ast.Pow) and (_is_float(node.left) or _is_float(node.right)):
-            return node  # float * anything is a number or a TypeError
         if self._no_walrus:
             return ast.copy_location(_call(guard, node.left, node.right), node)
-        if op in INLINE_BOUNDS:
-            return ast.copy_location(numeric_fast_path(node, guard), node)
-        if _larger_than(node.right, MAX_COPIED_NODES):
-            # The path below writes the right operand twice: copying a big one (a right-nested
-            # chain, ``a + (b + (c + ...))``) would double the code per level.
-            return ast.copy_location(_call(guard, node.left, node.right), node)
-        # (_t_ OP right) if type(_t_ := left) in (float, int) else guard(_t_, right)
-        test = ast.Compare(
-            _call(TYPE, ast.NamedExpr(_name("_t_", store=True), node.left)),
-            [ast.In()],
-            [_name(NUMBERS)],
-        )
-        fast = ast.BinOp(_name("_t_"), node.op, node.right)
-        slow = _call(guard, _name("_t_"), node.right)
-        return ast.copy_location(ast.IfExp(test, fast, slow), node)
+        return ast.copy_location(fast_path(node, lambda a, b: _call(guard, a, b)), node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         """Guard ``+=``, ``*=``, ``**=``, ``<<=``, ``%=`` (target evaluated once, in place)."""
         self.generic_visit(node)
         op = type(node.op)
-        if op not in OP_TEXT or (op is ast.Add and _is_number(node.value)):
+        target = node.target
+        if op not in OP_TEXT or safe_without_guard(ast.BinOp(_name("_"), node.op, node.value)):
             return node
         text = ast.Constant(OP_TEXT[op])
-        target = node.target
-        if op is ast.LShift:
-            fast_types: ast.expr = ast.Tuple([], ast.Load())
-        elif op in (ast.Mult, ast.Pow):
-            fast_types = ast.Tuple([_name(FLOAT)], ast.Load())
-        else:
-            fast_types = _name(NUMBERS)
+
+        def inplace(current: ast.expr) -> ast.expr:
+            # list += / *= stay in place (the guard does ``a += b``); numbers are immutable.
+            operation = ast.BinOp(current, node.op, node.value)
+            return fast_path(operation, lambda a, b: _call("_iop_", text, a, b))
+
         if isinstance(target, ast.Name):
-            current = _name(target.id)
-            return ast.copy_location(
-                ast.Assign([target], self._inplace(current, node.op, text, node.value, fast_types)),
-                node,
-            )
+            value = inplace(_name(target.id))
+            return ast.copy_location(ast.Assign([target], value), node)
         prelude: list[ast.stmt] = [ast.Assign([_name("_ao_", store=True)], target.value)]
         if isinstance(target, ast.Subscript):
             key = target.slice
@@ -699,28 +661,8 @@ class _Instrumenter(ast.NodeTransformer):
             assert isinstance(target, ast.Attribute)
             load = ast.Attribute(_name("_ao_"), target.attr, ast.Load())
             store = ast.Attribute(_name("_ao_"), target.attr, ast.Store())
-        assign = ast.Assign([store], self._inplace(load, node.op, text, node.value, fast_types))
+        assign = ast.Assign([store], inplace(load))
         return [ast.copy_location(s, node) for s in (*prelude, assign)]
-
-    @staticmethod
-    def _inplace(
-        current: ast.expr,
-        op: ast.operator,
-        text: ast.Constant,
-        value: ast.expr,
-        fast_types: ast.expr,
-    ) -> ast.expr:
-        if type(op) in INLINE_BOUNDS:
-            return numeric_fast_path(ast.BinOp(current, op, value), "", inplace=text.value)
-        # (_av_ OP value) if type(_av_ := current) in fast_types else _iop_("OP=", _av_, value)
-        test = ast.Compare(
-            _call(TYPE, ast.NamedExpr(_name("_av_", store=True), current)),
-            [ast.In()],
-            [fast_types],
-        )
-        fast = ast.BinOp(_name("_av_"), op, value)
-        slow = _call("_iop_", text, _name("_av_"), value)
-        return ast.IfExp(test, fast, slow)
 
     def visit_Assign(self, node: ast.Assign) -> Any:
         """Guard slice assignment: the target may grow only up to the memory limit."""
@@ -755,15 +697,6 @@ class _Instrumenter(ast.NodeTransformer):
         node.conversion = -1
         node.format_spec = None
         return node
-
-
-#: The largest right operand (in syntax-tree nodes) the numeric fast path copies.
-MAX_COPIED_NODES: Final = 64
-
-
-def _larger_than(node: ast.AST, limit: int) -> bool:
-    """Whether ``node``'s subtree has more than ``limit`` nodes (looks at ``limit + 1`` at most)."""
-    return next(islice(ast.walk(node), limit, None), None) is not None
 
 
 def _loop_range(iterable: ast.expr) -> ast.expr:

@@ -38,12 +38,13 @@ from ..base import (
     ScriptSandbox,
     ScriptTimeout,
 )
+from ._arith import ARITH_GLOBALS
 from ._builtins import EXCEPTIONS, Printer, build_builtins, loop_range
 from ._classes import GuestTypes
 from ._compiler import ScriptCheck, check_script
 from ._format import StrFormat
 from ._fuel import Meter
-from ._guards import MAX_INT_BITS, NUMBERS, Guards
+from ._guards import Guards
 from ._memory import (
     BYTES_PER_VISIT,
     CHUNK,
@@ -56,12 +57,6 @@ from ._names import is_injected
 from ._signals import LimitSignal, MemorySignal
 from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_TOKENS
 from ._stdlib import Kit, Modules
-
-#: Operand types and bounds of the inline ``*``/``**`` path (see ``_compiler``).
-_NUMERIC_TYPES: Final = frozenset({int, float, complex})
-_MUL_BOUND: Final = 1 << (MAX_INT_BITS // 2)
-_POW_BASE: Final = 1 << 1000
-_POW_EXPONENT: Final = 100
 
 _SIGNAL_FAULTS: Final[dict[str, type[ScriptFault]]] = {
     "SANDBOX_FUEL_EXHAUSTED": FuelExhausted,
@@ -200,19 +195,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_fuel_": self._meter.stream,
             "_next_": next,
             "_fz_": compress,
-            "_type_": type,
-            "_NUM_": NUMBERS,
-            "_float_": float,
-            "_int_": int,
-            "_MN_": _NUMERIC_TYPES,
-            "_MB_": _MUL_BOUND,
-            "_N_MB_": -_MUL_BOUND,
-            "_PB_": _POW_BASE,
-            "_N_PB_": -_POW_BASE,
-            "_PE_": _POW_EXPONENT,
-            "_N_PE_": -_POW_EXPONENT,
-            "_SE_": MAX_INT_BITS // 2,
-            "_N_SE_": -(MAX_INT_BITS // 2),
+            **ARITH_GLOBALS,
             "_import_": self._modules,
             "_own_": self._guest.own,
             "_dunder_": self._guest.dunder,
