@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from ._corpus_arith import ARITH_ATTACKS
 from ._corpus_attack import COMPILE as COMPILE
 from ._corpus_attack import CPU as CPU
 from ._corpus_attack import DENIED as DENIED
@@ -529,5 +530,5 @@ API_ABUSE: Final[tuple[Attack, ...]] = (
 
 #: The whole built-in corpus, in report order.
 ATTACKS: Final[tuple[Attack, ...]] = (
-    ESCAPES + RESOURCES + COMPILE_BOMBS + API_ABUSE + LANGUAGE_ATTACKS
+    ESCAPES + RESOURCES + COMPILE_BOMBS + API_ABUSE + LANGUAGE_ATTACKS + ARITH_ATTACKS
 )

@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from ._guards import MAX_INT_BITS
+from ._guards import ITEM_BYTES, MAX_INT_BITS, WALK_ALLOCATION
 
 #: The operand types of the inline path of ``+`` and ``%`` (bound as ``_NUM_``).
 NUMBER_TYPES: Final = frozenset({int, float, complex})
@@ -53,6 +53,9 @@ ARITH_GLOBALS: Final[dict[str, Any]] = {
     "_float_": float,
     "_int_": int,
     "_NUM_": NUMBER_TYPES,
+    "_list_": list,
+    "_len_": len,
+    "_LT_": frozenset({list, tuple}),
 }
 
 #: Builds the guard call from the two (bound) operands.
@@ -150,6 +153,20 @@ def fast_path(node: ast.BinOp, slow: Slow) -> ast.expr:
         "(_type_(T := L) is _float_) & ((U := R) is not _NUM_) or (V := _type_(U)) and " + both_ints
     )
     return choose(test, t, u, B=bl, E=br)
+
+
+#: Slice assignment between a list and a list or tuple of fewer items than this (in total)
+#: needs no guard: the guard would neither refuse it nor count it (under ``WALK_ALLOCATION``).
+SMALL_SLICE: Final = WALK_ALLOCATION // ITEM_BYTES
+
+
+def slice_fast_path(target: str, value: ast.expr) -> ast.expr:
+    """The value of ``target[i:j] = value``: ``value`` itself when ``target`` is a list and
+    ``value`` a list or tuple small enough, else ``_grow_(target, value)`` (the size check)."""
+    test = "_type_(_sv_ := R) in _LT_ and _type_(A) is _list_ and _len_(A) + _len_(_sv_) < S"
+    values = {"R": value, "A": _load(target), "S": ast.Constant(SMALL_SLICE)}
+    check = _Substitute(values, {}).visit(ast.parse(test, mode="eval").body)
+    return ast.IfExp(check, _load("_sv_"), _invoke("_grow_", _load(target), _load("_sv_")))
 
 
 def _copy(node: ast.expr) -> ast.expr:

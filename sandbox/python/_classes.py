@@ -22,7 +22,7 @@ import functools
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
-from types import MappingProxyType, MemberDescriptorType
+from types import FunctionType, MappingProxyType, MemberDescriptorType, MethodType
 from typing import Any, Final
 
 from ._fuel import Meter
@@ -36,6 +36,15 @@ VALUE_TYPES: Final[tuple[type, ...]] = (
 )  # fmt: skip
 #: Types ``type()`` reveals but a class may not inherit from (``bool`` cannot be subclassed).
 _NOT_BASES: Final = frozenset({bool, type(None), range, slice, type(NotImplemented), type(...)})
+
+
+#: The special methods of the operators that can grow a value (routed through the allocation
+#: guards when written as operators): not readable from builtin values and types.
+_GROWING: Final = frozenset(
+    f"__{prefix}{op}__"
+    for op in ("add", "mul", "pow", "lshift", "mod")
+    for prefix in ("", "r", "i")
+)
 
 
 class GuestTypes:
@@ -133,7 +142,15 @@ class GuestTypes:
             self.is_own(obj) or id(type(obj)) in self._visible or id(obj) in self._visible
         ):
             raise self._forbid(f'"{name}" of {_describe(obj)} is not available')
-        return getattr(obj, name)
+        value = getattr(obj, name)
+        if name in _GROWING and not isinstance(value, FunctionType | MethodType):
+            # int.__mul__, str.__mul__ (also inherited by a script's subclass) would run the
+            # operator past its allocation guard; the script's own methods are Python code.
+            raise self._forbid(
+                f'"{name}" of {_describe(obj)} is not available: it would skip the size check '
+                "of the operator; write the operator itself (a * b), or operator.mul(a, b)"
+            )
+        return value
 
     def contents(self, obj: Any) -> list[Any] | None:
         """What ``obj`` holds, for the retained-memory walk: the values of a script object's

@@ -27,7 +27,7 @@ from typing import Any, Final
 from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
-from ._arith import fast_path, safe_without_guard
+from ._arith import fast_path, safe_without_guard, slice_fast_path
 from ._builtins import REFUSED
 from ._guards import GUARDED_METHODS
 from ._names import (
@@ -677,7 +677,7 @@ class _Instrumenter(ast.NodeTransformer):
             return node
         obj = ast.Assign([_name("_ao_", store=True)], target.value)
         target.value = _name("_ao_")
-        node.value = _call("_grow_", _name("_ao_"), node.value)
+        node.value = slice_fast_path("_ao_", node.value)
         return [ast.copy_location(obj, node), node]
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
