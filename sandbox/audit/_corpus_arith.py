@@ -80,7 +80,7 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         "a str subclass whose __len__ says 0, doubled by '+'",
         _cls(
             "class S(str):\n    def __len__(self):\n        return 0",
-            "x = S('x' * 1000000)\nfor i in range(40):\n    x = S(x + x)",
+            "x = S('x' * 4000000)\nfor i in range(40):\n    x = S(x + x)",
         ),
         MEMORY,
     ),
@@ -99,7 +99,10 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
     _resource(
         "slice-assign-doubling",
         "a list doubled by slice assignment (small at first, on the inline path)",
-        _tick("x = [1, 2, 3]\nwhile True:\n    x[:0] = x"),
+        _tick(
+            "x = [1, 2, 3]\nwhile len(x) < 1000:\n    x[:0] = x\n"
+            "x = x * 200\nwhile True:\n    x[:0] = x"
+        ),
         MEMORY,
     ),
     _attack(

@@ -36,6 +36,8 @@ WALK_ALLOCATION: Final = 4 * 1024
 ITEM_BYTES: Final = 8
 
 
+#: The builtin types ``*`` repeats (a script's own ``__mul__`` is metered Python code).
+_REPEATABLE: Final = (str, bytes, bytearray, list, tuple, deque)
 #: Number types whose product with anything cannot be a repetition.
 _INEXACT: Final = frozenset({float, complex})
 
@@ -172,16 +174,16 @@ class Guards:
         self._check_mul(a, b)
         return a * b
 
-    def _check_mul(self, a: Any, b: Any) -> None:
+    def _check_mul(self, a: Any, b: Any, repeat: str = "sequence repetition '*'") -> None:
         if type(a) in _INEXACT or type(b) in _INEXACT:
             return  # a float or complex times anything is a number or a TypeError
         ia, ib = _exact_int(a), _exact_int(b)
         if ia is not None and ib is not None:
             self._int_bits(ia.bit_length() + ib.bit_length(), "'*'")
-        elif ib is not None:
-            self._check(_size(a) * max(ib, 0), "sequence repetition '*'")
-        elif ia is not None:
-            self._check(_size(b) * max(ia, 0), "sequence repetition '*'")
+        elif ib is not None and isinstance(a, _REPEATABLE):
+            self._check(_size(a) * max(ib, 0), repeat)
+        elif ia is not None and isinstance(b, _REPEATABLE):
+            self._check(_size(b) * max(ia, 0), repeat)
 
     def pow(self, a: Any, b: Any, m: Any = None) -> Any:
         """``a ** b`` and ``pow(a, b[, m])``: the bits of an int result."""
@@ -236,7 +238,7 @@ class Guards:
                 self._check(_size(a) + _size(b), "'+='")
             a += b
         elif op == "*=":
-            self._check_mul(a, b)
+            self._check_mul(a, b, "'*='")
             a *= b
         elif op == "**=":
             a = self.pow(a, b)
