@@ -97,6 +97,18 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "inline-concat-doubling",
+        "a string doubled by '+' (small at first, on the inline path)",
+        _tick("s = 'x'\nwhile True:\n    s = s + s"),
+        MEMORY,
+    ),
+    _resource(
+        "inline-concat-inplace-doubling",
+        "a tuple doubled by '+=' (small at first, on the inline path)",
+        _tick("t = (0,)\nwhile True:\n    t += t"),
+        MEMORY,
+    ),
+    _resource(
         "slice-assign-doubling",
         "a list doubled by slice assignment (small at first, on the inline path)",
         _tick(

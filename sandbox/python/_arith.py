@@ -7,11 +7,12 @@ compiled code, so the common case runs no Python function:
 
 - ``+`` and ``%``: the left operand is an ``int``, ``float`` or ``complex`` (a number's
   ``+``/``%`` gives a number, a ``TypeError``, or runs the script's own ``__radd__``).
-- ``*``, ``**``, ``<<``: the left operand is a ``float``; or it is an ``int`` and the right one a
-  ``float``; or both are ``int`` within bounds that keep the result under ``MAX_INT_BITS``:
-  ``|a|, |b| < 2**(MAX_INT_BITS // 2)`` for ``*``, ``|a| < 2**1000`` and ``|b| < 100`` for ``**``,
-  ``|a| < 2**(MAX_INT_BITS // 2)`` and ``|b| < MAX_INT_BITS // 2`` for ``<<``. The test compares
-  exact types (``type(x) is int``), so a ``bool`` or an ``int`` subclass takes the guard.
+- ``*``, ``**``, ``<<``: the left operand is a ``float`` or ``complex``; or it is an ``int`` and
+  the right one a ``float`` or ``complex``; or both are ``int`` within bounds that keep the
+  result under ``MAX_INT_BITS``: ``|a|, |b| < 2**(MAX_INT_BITS // 2)`` for ``*``,
+  ``|a| < 2**1000`` and ``|b| < 100`` for ``**``, ``|a| < 2**(MAX_INT_BITS // 2)`` and
+  ``|b| < MAX_INT_BITS // 2`` for ``<<``. The test compares exact types (``type(x) is int``),
+  so a ``bool`` or an ``int`` subclass takes the guard.
 
 A literal operand is folded: its type and bounds are known when the script compiles, so only
 the other operand is tested (``x * 2``, ``x ** 2``, ``i + 1`` with no check at all).
@@ -40,6 +41,10 @@ POW_EXPONENT: Final = 100
 #: ``|b|`` below this (and ``|a| < MUL_BOUND``): ``a << b`` stays under ``MAX_INT_BITS``.
 SHIFT_BOUND: Final = MAX_INT_BITS // 2
 
+#: Concatenation and slice assignment of values with fewer items than this (in total) need
+#: no guard: the guard would neither refuse them nor count them (under ``WALK_ALLOCATION``).
+SMALL_ITEMS: Final = WALK_ALLOCATION // ITEM_BYTES
+
 #: (left bound, right bound) of two ints on the inline path, per bounded operator.
 INLINE_BOUNDS: Final[dict[type[ast.operator], tuple[int, int]]] = {
     ast.Mult: (MUL_BOUND, MUL_BOUND),
@@ -50,12 +55,16 @@ INLINE_BOUNDS: Final[dict[type[ast.operator], tuple[int, int]]] = {
 #: The injected globals the inline path reads (merged into every script namespace).
 ARITH_GLOBALS: Final[dict[str, Any]] = {
     "_type_": type,
-    "_float_": float,
+    "_FC_": frozenset({float, complex}),
     "_int_": int,
     "_NUM_": NUMBER_TYPES,
     "_list_": list,
     "_len_": len,
     "_LT_": frozenset({list, tuple}),
+    # Sequences whose small '+' runs inline; in place only the immutable ones (a list's += must
+    # extend the list itself, which the guard does).
+    "_SQ_": frozenset({list, tuple, str}),
+    "_SQI_": frozenset({tuple, str}),
 }
 
 #: Builds the guard call from the two (bound) operands.
@@ -105,16 +114,20 @@ def safe_without_guard(node: ast.BinOp) -> bool:
     )
 
 
-def fast_path(node: ast.BinOp, slow: Slow) -> ast.expr:
+def fast_path(node: ast.BinOp, slow: Slow, concat: str = "") -> ast.expr:
     """``node`` (one of the guarded operators) with its inline test: the operation itself when
     the operands pass, else ``slow(left, right)`` on the same, once-evaluated operands.
 
-    Temporaries are named after the node's nesting height (``_t2_``, ``_u2_``, ``_v2_``):
+    ``concat`` (for ``+``) names the injected set of sequence types whose small
+    concatenations also run inline: two values of the same exact type with fewer than
+    :data:`SMALL_ITEMS` items together (the guard would neither refuse nor count them).
+
+    Temporaries are named after the node's nesting height (``_t2_``, ``_u2_`` ...):
     operations nested inside use lower heights, so they never overwrite this node's operands.
     """
     left, right, op = node.left, node.right, node.op
     height = 1 + max((_height(n.id) for n in ast.walk(node) if isinstance(n, ast.Name)), default=0)
-    names = {"T": f"_t{height}_", "U": f"_u{height}_", "V": f"_v{height}_"}
+    names = {key: f"_{key.lower()}{height}_" for key in "TUVW"}
 
     def expr(template: str, **extra: ast.expr | int) -> ast.expr:
         values: dict[str, ast.expr] = {"L": left, "R": right}
@@ -129,42 +142,45 @@ def fast_path(node: ast.BinOp, slow: Slow) -> ast.expr:
 
     t, u = _load(names["T"]), _load(names["U"])
     if type(op) not in INLINE_BOUNDS:  # + and %: the left operand decides
+        small = f"_type_(T) in {concat} and _len_(T) + _len_(U) < S" if concat else ""
         if _simple(right):
-            return choose("_type_(T := L) in _NUM_", t, right)
-        return choose("(_type_(T := L) in _NUM_) & ((U := R) is not _NUM_)", t, u)
+            if not small:
+                return choose("_type_(T := L) in _NUM_", t, right)
+            sequences = choose("_type_(U := R) is _type_(T) and " + small, t, u, S=SMALL_ITEMS)
+            return ast.IfExp(expr("_type_(T := L) in _NUM_"), ast.BinOp(t, op, right), sequences)
+        test = "(_type_(T := L) in _NUM_) & ((U := R) is not _NUM_)"
+        if small:
+            test += " or _type_(U) is _type_(T) and " + small
+        return choose(test, t, u, S=SMALL_ITEMS)
     bl, br = INLINE_BOUNDS[type(op)]
     lit_left, lit_right = literal(left), literal(right)
     if type(lit_right) is int:
         if abs(lit_right) >= br:
             return slow(left, right)
-        test = "_type_(T := L) is _float_ or _type_(T) is _int_ and -B < T < B"
+        test = "(W := _type_(T := L)) in _FC_ or W is _int_ and -B < T < B"
         return choose(test, t, right, B=bl)
     if type(lit_left) is int:
         if abs(lit_left) >= bl:
             return slow(left, right)
-        test = "(V := _type_(U := R)) is _float_ or V is _int_ and -E < U < E"
+        test = "(V := _type_(U := R)) in _FC_ or V is _int_ and -E < U < E"
         return choose(test, left, u, E=br)
-    both_ints = "_type_(T) is _int_ and (V is _float_ or V is _int_ and -B < T < B and -E < U < E)"
+    both_ints = "W is _int_ and (V in _FC_ or V is _int_ and -B < T < B and -E < U < E)"
     if _simple(right):
         # A float on the left (the common case of float code) takes one test.
         general = choose("(V := _type_(U := R)) and " + both_ints, t, u, B=bl, E=br)
-        return ast.IfExp(expr("_type_(T := L) is _float_"), ast.BinOp(t, op, right), general)
+        return ast.IfExp(expr("(W := _type_(T := L)) in _FC_"), ast.BinOp(t, op, right), general)
     test = (
-        "(_type_(T := L) is _float_) & ((U := R) is not _NUM_) or (V := _type_(U)) and " + both_ints
+        "((W := _type_(T := L)) in _FC_) & ((U := R) is not _NUM_) or (V := _type_(U)) and "
+        + both_ints
     )
     return choose(test, t, u, B=bl, E=br)
-
-
-#: Slice assignment between a list and a list or tuple of fewer items than this (in total)
-#: needs no guard: the guard would neither refuse it nor count it (under ``WALK_ALLOCATION``).
-SMALL_SLICE: Final = WALK_ALLOCATION // ITEM_BYTES
 
 
 def slice_fast_path(target: str, value: ast.expr) -> ast.expr:
     """The value of ``target[i:j] = value``: ``value`` itself when ``target`` is a list and
     ``value`` a list or tuple small enough, else ``_grow_(target, value)`` (the size check)."""
     test = "_type_(_sv_ := R) in _LT_ and _type_(A) is _list_ and _len_(A) + _len_(_sv_) < S"
-    values = {"R": value, "A": _load(target), "S": ast.Constant(SMALL_SLICE)}
+    values = {"R": value, "A": _load(target), "S": ast.Constant(SMALL_ITEMS)}
     check = _Substitute(values, {}).visit(ast.parse(test, mode="eval").body)
     return ast.IfExp(check, _load("_sv_"), _invoke("_grow_", _load(target), _load("_sv_")))
 
@@ -174,8 +190,8 @@ def _copy(node: ast.expr) -> ast.expr:
     return _load(node.id) if isinstance(node, ast.Name) else node
 
 
-#: The temporaries of the inline path (``_t2_``, ``_u2_``, ``_v2_``): their number is their height.
-_TEMPORARY: Final = re.compile(r"_[tuv](\d+)_")
+#: The inline path's temporaries (``_t2_``, ``_u2_``, ``_v2_``, ``_w2_``): the number is the height.
+_TEMPORARY: Final = re.compile(r"_[tuvw](\d+)_")
 
 
 def _height(name: str) -> int:

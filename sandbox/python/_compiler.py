@@ -629,7 +629,8 @@ class _Instrumenter(ast.NodeTransformer):
             return node
         if self._no_walrus:
             return ast.copy_location(_call(guard, node.left, node.right), node)
-        return ast.copy_location(fast_path(node, lambda a, b: _call(guard, a, b)), node)
+        concat = "_SQ_" if isinstance(node.op, ast.Add) else ""
+        return ast.copy_location(fast_path(node, lambda a, b: _call(guard, a, b), concat), node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         """Guard ``+=``, ``*=``, ``**=``, ``<<=``, ``%=`` (target evaluated once, in place)."""
@@ -643,7 +644,8 @@ class _Instrumenter(ast.NodeTransformer):
         def inplace(current: ast.expr) -> ast.expr:
             # list += / *= stay in place (the guard does ``a += b``); numbers are immutable.
             operation = ast.BinOp(current, node.op, node.value)
-            return fast_path(operation, lambda a, b: _call("_iop_", text, a, b))
+            concat = "_SQI_" if isinstance(node.op, ast.Add) else ""
+            return fast_path(operation, lambda a, b: _call("_iop_", text, a, b), concat)
 
         if isinstance(target, ast.Name):
             value = inplace(_name(target.id))

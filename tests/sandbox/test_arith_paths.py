@@ -121,6 +121,17 @@ deep = 1
 for k in range(3):
     deep = ((deep + 1) * (deep + 2) + (deep * 3) * (deep + (deep * (deep + 1)))) % 1000003
 print(deep)
+# concatenation below and above the inline size, in place and not
+text, items, pair = "", [], ()
+for k in range(300):
+    text += "ab"
+    items = items + [k]
+    pair = pair + (k,)
+grown = [0]
+same = grown
+for k in range(10):
+    grown += grown
+print(len(text), text[-4:], len(items), items[-2:], len(pair), len(grown), same is grown)
 t = [0, 1, 2, 3, 4]
 t[1:3] = (9, 8, 7)
 t[:0] = t
