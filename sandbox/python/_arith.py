@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from ._guards import ITEM_BYTES, MAX_INT_BITS, WALK_ALLOCATION
 
-#: The operand types of the inline path of ``+`` and ``%`` (bound as ``_NUM_``).
+#: The number types (bound as ``_NUM_``, a sentinel no script value can be).
 NUMBER_TYPES: Final = frozenset({int, float, complex})
 #: ``|a|, |b|`` below this: ``a * b`` stays under ``MAX_INT_BITS``.
 MUL_BOUND: Final = 1 << (MAX_INT_BITS // 2)
@@ -40,6 +40,12 @@ POW_BASE: Final = 1 << 1000
 POW_EXPONENT: Final = 100
 #: ``|b|`` below this (and ``|a| < MUL_BOUND``): ``a << b`` stays under ``MAX_INT_BITS``.
 SHIFT_BOUND: Final = MAX_INT_BITS // 2
+
+#: The left operand is a number (exact types; ``is`` chains are cheaper than a set lookup, and
+#: floats come first: float kernels pay the most for each check).
+_IS_NUMBER: Final = "((W := _type_(T := L)) is _float_ or W is _int_ or W is _complex_)"
+#: The left operand is a float or a complex number.
+_IS_INEXACT: Final = "((W := _type_(T := L)) is _float_ or W is _complex_)"
 
 #: Concatenation and slice assignment of values with fewer items than this (in total) need
 #: no guard: the guard would neither refuse them nor count them (under ``WALK_ALLOCATION``).
@@ -55,7 +61,8 @@ INLINE_BOUNDS: Final[dict[type[ast.operator], tuple[int, int]]] = {
 #: The injected globals the inline path reads (merged into every script namespace).
 ARITH_GLOBALS: Final[dict[str, Any]] = {
     "_type_": type,
-    "_FC_": frozenset({float, complex}),
+    "_float_": float,
+    "_complex_": complex,
     "_int_": int,
     "_NUM_": NUMBER_TYPES,
     "_list_": list,
@@ -142,37 +149,37 @@ def fast_path(node: ast.BinOp, slow: Slow, concat: str = "") -> ast.expr:
 
     t, u = _load(names["T"]), _load(names["U"])
     if type(op) not in INLINE_BOUNDS:  # + and %: the left operand decides
-        small = f"_type_(T) in {concat} and _len_(T) + _len_(U) < S" if concat else ""
+        small = f"W in {concat} and _len_(T) + _len_(U) < S" if concat else ""
         if _simple(right):
             if not small:
-                return choose("_type_(T := L) in _NUM_", t, right)
-            sequences = choose("_type_(U := R) is _type_(T) and " + small, t, u, S=SMALL_ITEMS)
-            return ast.IfExp(expr("_type_(T := L) in _NUM_"), ast.BinOp(t, op, right), sequences)
-        test = "(_type_(T := L) in _NUM_) & ((U := R) is not _NUM_)"
+                return choose(_IS_NUMBER, t, right)
+            sequences = choose("_type_(U := R) is W and " + small, t, u, S=SMALL_ITEMS)
+            return ast.IfExp(expr(_IS_NUMBER), ast.BinOp(t, op, right), sequences)
+        test = _IS_NUMBER + " & ((U := R) is not _NUM_)"
         if small:
-            test += " or _type_(U) is _type_(T) and " + small
+            test += " or _type_(U) is W and " + small
         return choose(test, t, u, S=SMALL_ITEMS)
     bl, br = INLINE_BOUNDS[type(op)]
     lit_left, lit_right = literal(left), literal(right)
     if type(lit_right) is int:
         if abs(lit_right) >= br:
             return slow(left, right)
-        test = "(W := _type_(T := L)) in _FC_ or W is _int_ and -B < T < B"
+        test = _IS_INEXACT + " or W is _int_ and -B < T < B"
         return choose(test, t, right, B=bl)
     if type(lit_left) is int:
         if abs(lit_left) >= bl:
             return slow(left, right)
-        test = "(V := _type_(U := R)) in _FC_ or V is _int_ and -E < U < E"
+        test = "(V := _type_(U := R)) is _float_ or V is _complex_ or V is _int_ and -E < U < E"
         return choose(test, left, u, E=br)
-    both_ints = "W is _int_ and (V in _FC_ or V is _int_ and -B < T < B and -E < U < E)"
+    both_ints = (
+        "W is _int_ and (V is _float_ or V is _complex_ or "
+        "V is _int_ and -B < T < B and -E < U < E)"
+    )
     if _simple(right):
         # A float on the left (the common case of float code) takes one test.
         general = choose("(V := _type_(U := R)) and " + both_ints, t, u, B=bl, E=br)
-        return ast.IfExp(expr("(W := _type_(T := L)) in _FC_"), ast.BinOp(t, op, right), general)
-    test = (
-        "((W := _type_(T := L)) in _FC_) & ((U := R) is not _NUM_) or (V := _type_(U)) and "
-        + both_ints
-    )
+        return ast.IfExp(expr(_IS_INEXACT), ast.BinOp(t, op, right), general)
+    test = _IS_INEXACT + " & ((U := R) is not _NUM_) or (V := _type_(U)) and " + both_ints
     return choose(test, t, u, B=bl, E=br)
 
 
