@@ -6,6 +6,7 @@ paths of ``_arith``).
 from __future__ import annotations
 
 import ast
+from itertools import islice
 from typing import Any, Final
 
 from ._arith import fast_path, safe_without_guard, slice_fast_path
@@ -17,6 +18,9 @@ IMPORT: Final = "_import_"
 NEXT: Final = "_next_"
 COMPRESS: Final = "_fz_"
 LOOP_RANGE: Final = "_lrange_"
+#: The real ``range``, and the sandbox's capped ``range`` builtin (the inline loop range).
+PLAIN_RANGE: Final = "_range_"
+GUARDED_RANGE: Final = "_grange_"
 GUARD_NAMES: Final[dict[type[ast.operator], str]] = {
     ast.Add: "_add_",
     ast.Mult: "_mul_",
@@ -218,7 +222,11 @@ def _loop_range(iterable: ast.expr) -> ast.expr:
     """``range(...)`` iterated by a loop becomes ``_lrange_(range, ...)``: the range object
     never reaches the script, each item costs fuel, so its length is CPU, never memory (the
     ``range`` builtin caps the length of ranges a script can hand to C consumers like
-    ``list``). ``_lrange_`` calls ``range`` itself when the script rebound the name."""
+    ``list``). ``_lrange_`` calls ``range`` itself when the script rebound the name.
+
+    When the arguments are small and hold no loop of their own, the test is written inline
+    (``_range_(a, b) if range is _grange_ else range(a, b)``, one branch runs): no Python
+    call per loop start."""
     if (
         isinstance(iterable, ast.Call)
         and isinstance(iterable.func, ast.Name)
@@ -226,8 +234,24 @@ def _loop_range(iterable: ast.expr) -> ast.expr:
         and not iterable.keywords
         and not any(isinstance(a, ast.Starred) for a in iterable.args)
     ):
-        return ast.copy_location(_call(LOOP_RANGE, iterable.func, *iterable.args), iterable)
+        args = iterable.args
+        if all(_copyable(a) for a in args):
+            ours = ast.Compare(_name("range"), [ast.Is()], [_name(GUARDED_RANGE)])
+            inline = ast.IfExp(ours, _call(PLAIN_RANGE, *args), iterable)
+            return ast.copy_location(inline, iterable)
+        return ast.copy_location(_call(LOOP_RANGE, iterable.func, *args), iterable)
     return iterable
+
+
+#: The most syntax-tree nodes of a range argument written twice by the inline loop range.
+MAX_COPIED_NODES: Final = 64
+#: Nodes that would compound the code's size when copied (they hold loops of their own).
+_LOOPS: Final = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
+
+
+def _copyable(node: ast.expr) -> bool:
+    nodes = list(islice(ast.walk(node), MAX_COPIED_NODES + 1))
+    return len(nodes) <= MAX_COPIED_NODES and not any(isinstance(n, _LOOPS) for n in nodes)
 
 
 def _has_slice_store(target: ast.expr) -> bool:

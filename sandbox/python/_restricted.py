@@ -213,6 +213,8 @@ class RestrictedSandbox(ScriptSandbox):
             "_gm_": g.method,
             "_deny_slice_": _deny_slice,
             "_lrange_": self._loop_range,
+            "_range_": range,
+            "_grange_": self._builtins["range"],
         }
 
     def _run(self, path: str, fn: Any, *args: Any) -> Any:
