@@ -44,6 +44,8 @@ SHIFT_BOUND: Final = MAX_INT_BITS // 2
 #: The left operand is a number (exact types; ``is`` chains are cheaper than a set lookup, and
 #: floats come first: float kernels pay the most for each check).
 _IS_NUMBER: Final = "((W := _type_(T := L)) is _float_ or W is _int_ or W is _complex_)"
+#: The same, ints first (``%``).
+_IS_NUMBER_INT_FIRST: Final = "((W := _type_(T := L)) is _int_ or W is _float_ or W is _complex_)"
 #: The left operand is a float or a complex number.
 _IS_INEXACT: Final = "((W := _type_(T := L)) is _float_ or W is _complex_)"
 
@@ -149,18 +151,22 @@ def fast_path(node: ast.BinOp, slow: Slow, concat: str = "") -> ast.expr:
 
     t, u = _load(names["T"]), _load(names["U"])
     if type(op) not in INLINE_BOUNDS:  # + and %: the left operand decides
+        # '%' of numbers is mostly int modulo; '+' is as often float.
+        number = _IS_NUMBER_INT_FIRST if isinstance(op, ast.Mod) else _IS_NUMBER
         small = f"W in {concat} and _len_(T) + _len_(U) < S" if concat else ""
         if _simple(right):
             if not small:
-                return choose(_IS_NUMBER, t, right)
+                return choose(number, t, right)
             sequences = choose("_type_(U := R) is W and " + small, t, u, S=SMALL_ITEMS)
-            return ast.IfExp(expr(_IS_NUMBER), ast.BinOp(t, op, right), sequences)
-        test = _IS_NUMBER + " & ((U := R) is not _NUM_)"
+            return ast.IfExp(expr(number), ast.BinOp(t, op, right), sequences)
+        test = number + " & ((U := R) is not _NUM_)"
         if small:
             test += " or _type_(U) is W and " + small
         return choose(test, t, u, S=SMALL_ITEMS)
     bl, br = INLINE_BOUNDS[type(op)]
     lit_left, lit_right = literal(left), literal(right)
+    if isinstance(op, ast.LShift):
+        return _shift_path(left, right, lit_left, lit_right, choose, slow, t, u)
     if type(lit_right) is int:
         if abs(lit_right) >= br:
             return slow(left, right)
@@ -180,6 +186,31 @@ def fast_path(node: ast.BinOp, slow: Slow, concat: str = "") -> ast.expr:
         general = choose("(V := _type_(U := R)) and " + both_ints, t, u, B=bl, E=br)
         return ast.IfExp(expr(_IS_INEXACT), ast.BinOp(t, op, right), general)
     test = _IS_INEXACT + " & ((U := R) is not _NUM_) or (V := _type_(U)) and " + both_ints
+    return choose(test, t, u, B=bl, E=br)
+
+
+def _shift_path(
+    left: ast.expr,
+    right: ast.expr,
+    lit_left: int | float | None,
+    lit_right: int | float | None,
+    choose: Callable[..., ast.expr],
+    slow: Slow,
+    t: ast.Name,
+    u: ast.Name,
+) -> ast.expr:
+    """``<<`` shifts ints only (a float or complex raises ``TypeError``, in the guard): the
+    inline test is two exact ``int`` checks and the bounds."""
+    bl, br = INLINE_BOUNDS[ast.LShift]
+    if type(lit_right) is int:
+        if not 0 <= lit_right < br:
+            return slow(left, right)
+        return choose("_type_(T := L) is _int_ and -B < T < B", t, right, B=bl)
+    if type(lit_left) is int:
+        if abs(lit_left) >= bl:
+            return slow(left, right)
+        return choose("_type_(U := R) is _int_ and -E < U < E", left, u, E=br)
+    test = "(_type_(T := L) is _int_) & (_type_(U := R) is _int_) and -B < T < B and -E < U < E"
     return choose(test, t, u, B=bl, E=br)
 
 
