@@ -177,15 +177,16 @@ def fast_path(node: ast.BinOp, slow: Slow, concat: str = "") -> ast.expr:
             return slow(left, right)
         test = "(V := _type_(U := R)) is _float_ or V is _complex_ or V is _int_ and -E < U < E"
         return choose(test, left, u, E=br)
-    both_ints = (
-        "W is _int_ and (V is _float_ or V is _complex_ or "
-        "V is _int_ and -B < T < B and -E < U < E)"
+    # Two bounded ints first (the int kernels), then an int times a float or complex.
+    ints = (
+        "(V := _type_(U{bind})) is _int_ and W is _int_ and -B < T < B and -E < U < E "
+        "or W is _int_ and (V is _float_ or V is _complex_)"
     )
     if _simple(right):
         # A float on the left (the common case of float code) takes one test.
-        general = choose("(V := _type_(U := R)) and " + both_ints, t, u, B=bl, E=br)
+        general = choose(ints.format(bind=" := R"), t, u, B=bl, E=br)
         return ast.IfExp(expr(_IS_INEXACT), ast.BinOp(t, op, right), general)
-    test = _IS_INEXACT + " & ((U := R) is not _NUM_) or (V := _type_(U)) and " + both_ints
+    test = _IS_INEXACT + " & ((U := R) is not _NUM_) or " + ints.format(bind="")
     return choose(test, t, u, B=bl, E=br)
 
 
