@@ -23,6 +23,14 @@ _LYING_INT: Final = (
     "    def bit_length(self):\n        return 1"
 )
 
+#: An int subclass that compares as small against anything.
+_SMALL_INT: Final = (
+    "class I(int):\n    def __gt__(self, o):\n        return False\n"
+    "    def __ge__(self, o):\n        return False\n"
+    "    def __lt__(self, o):\n        return True\n"
+    "    def __le__(self, o):\n        return True"
+)
+
 ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
     _resource(
         "inline-mul-bound",
@@ -86,8 +94,14 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
     ),
     _resource(
         "subclass-ljust",
-        "ljust of a str subclass, and ljust with an int subclass width",
-        _cls(_INT_SUB + "\nclass S(str):\n    pass", "return S('a').ljust(I(10**10))"),
+        "ljust of a str subclass, with a width of an int subclass that compares as small",
+        _cls(_SMALL_INT + "\nclass S(str):\n    pass", "return S('a').ljust(I(10**10))"),
+        MEMORY,
+    ),
+    _resource(
+        "subclass-getrandbits",
+        "random.getrandbits with an int subclass that compares as small",
+        _cls(_SMALL_INT, "import random\nreturn random.getrandbits(I(10**8))"),
         MEMORY,
     ),
     _resource(

@@ -103,6 +103,12 @@ def _length(value: Any) -> int:
     return len(value)
 
 
+def _as_int(value: Any) -> Any:
+    """A size a script passed, as a plain int when it is an int of any kind (else as is: the
+    comparison then raises ``TypeError`` like the builtin would)."""
+    return int.__index__(value) if isinstance(value, int) else value
+
+
 def _exact_int(value: Any) -> int | None:
     """``value`` as a plain int when it is one (``bool`` and subclasses included, read past
     any method they override), else None."""
@@ -141,6 +147,8 @@ class Guards:
         )  # type: ignore[return-value]
 
     def _check(self, nbytes: int, what: str) -> None:
+        if type(nbytes) is not int:
+            nbytes = _as_int(nbytes)  # a script's int subclass could lie in comparisons
         if nbytes > self.max_bytes:
             raise self._over(nbytes, what)
         if nbytes >= WALK_ALLOCATION:
@@ -154,6 +162,8 @@ class Guards:
                 raise self._over(self.big_bytes, f"{what} (big allocations in this call, in total)")
 
     def _int_bits(self, bits: int, what: str) -> None:
+        if type(bits) is not int:
+            bits = _as_int(bits)
         if bits > MAX_INT_BITS:
             raise self.meter.trip(
                 MemorySignal(
