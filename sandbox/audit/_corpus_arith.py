@@ -139,6 +139,16 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         FORBIDDEN,
     ),
     _attack(
+        "escape.super-operator-dunder",
+        "escape",
+        "int's __mul__ reached through super() in a subclass method",
+        _cls(
+            "class I(int):\n    def sq(self):\n        return super().__mul__(self)",
+            "return I(2**49000 * 2**9000).sq()",
+        ),
+        FORBIDDEN,
+    ),
+    _attack(
         "escape.inherited-operator-dunder",
         "escape",
         "an int subclass's inherited __mul__ called as a method",

@@ -14,6 +14,7 @@ from ._builtins import REFUSED
 from ._instrument import Instrumenter, _call
 from ._names import (
     CLASS_DUNDERS,
+    GROWING_DUNDERS,
     REFUSED_DUNDERS,
     forbidden_attribute,
     is_dunder,
@@ -27,6 +28,7 @@ OWN: Final = "_own_"
 DUNDER: Final = "_dunder_"
 CLASS_OF: Final = "_ctype_"
 STR_FORMAT: Final = "_strfmt_"
+SUPER_OPERATOR: Final = "_superop_"
 
 
 class Checker(RestrictingNodeTransformer):
@@ -99,6 +101,8 @@ class Checker(RestrictingNodeTransformer):
             return ast.copy_location(_call(CLASS_OF, self.visit(node.value)), node)
         if why is not None and load and name in CLASS_DUNDERS:
             value = self.visit(node.value)
+            if _is_super_call(value) and name in GROWING_DUNDERS:
+                return ast.copy_location(_call(SUPER_OPERATOR, value, ast.Constant(name)), node)
             if _is_super_call(value):
                 node.value = value
                 return node

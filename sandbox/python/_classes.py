@@ -26,7 +26,7 @@ from types import FunctionType, MappingProxyType, MemberDescriptorType, MethodTy
 from typing import Any, Final
 
 from ._fuel import Meter
-from ._names import CLASS_DUNDERS
+from ._names import CLASS_DUNDERS, GROWING_DUNDERS
 from ._signals import ForbiddenSignal
 
 #: Builtin types ``type()`` reveals and a class may inherit from (besides exceptions).
@@ -36,15 +36,6 @@ VALUE_TYPES: Final[tuple[type, ...]] = (
 )  # fmt: skip
 #: Types ``type()`` reveals but a class may not inherit from (``bool`` cannot be subclassed).
 _NOT_BASES: Final = frozenset({bool, type(None), range, slice, type(NotImplemented), type(...)})
-
-
-#: The special methods of the operators that can grow a value (routed through the allocation
-#: guards when written as operators): not readable from builtin values and types.
-_GROWING: Final = frozenset(
-    f"__{prefix}{op}__"
-    for op in ("add", "mul", "pow", "lshift", "mod")
-    for prefix in ("", "r", "i")
-)
 
 
 class GuestTypes:
@@ -142,10 +133,15 @@ class GuestTypes:
             self.is_own(obj) or id(type(obj)) in self._visible or id(obj) in self._visible
         ):
             raise self._forbid(f'"{name}" of {_describe(obj)} is not available')
+        return self.operator_method(obj, name)
+
+    def operator_method(self, obj: Any, name: str) -> Any:
+        """``obj.name``, refused for a growing operator's special method that is not the
+        script's own Python code: ``int.__mul__``, ``str.__mul__`` (also inherited by a script's
+        subclass, or reached through ``super()``) would run the operator past its allocation
+        guard."""
         value = getattr(obj, name)
-        if name in _GROWING and not isinstance(value, FunctionType | MethodType):
-            # int.__mul__, str.__mul__ (also inherited by a script's subclass) would run the
-            # operator past its allocation guard; the script's own methods are Python code.
+        if name in GROWING_DUNDERS and not isinstance(value, FunctionType | MethodType):
             raise self._forbid(
                 f'"{name}" of {_describe(obj)} is not available: it would skip the size check '
                 "of the operator; write the operator itself (a * b), or operator.mul(a, b)"

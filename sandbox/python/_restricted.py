@@ -199,6 +199,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_import_": self._modules,
             "_own_": self._guest.own,
             "_dunder_": self._guest.dunder,
+            "_superop_": self._guest.operator_method,
             "_ctype_": self._guest.type_of,
             "_strfmt_": self._strfmt,
             "_slice_": slice,

@@ -166,3 +166,28 @@ def test_inline_path_hands_growth_to_the_guard(source: str, expected: str) -> No
     with pytest.raises(Exception, match="SANDBOX_MEMORY_LIMIT") as caught:
         run_sandboxed(source)
     assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a = 2**49000 * 2**9000\nprint(int.__mul__(a, a))",
+        "class I(int):\n    pass\na = I(2**49000 * 2**9000)\nprint(a.__mul__(a))",
+        "class I(int):\n    def sq(self):\n        return super().__mul__(self)\n"
+        "print(I(2**49000 * 2**9000).sq())",
+    ],
+)
+def test_builtin_operator_methods_are_not_readable(source: str) -> None:
+    with pytest.raises(Exception, match="SANDBOX_FORBIDDEN") as caught:
+        run_sandboxed(source)
+    assert "skip the size check" in str(caught.value)
+
+
+def test_script_operator_methods_stay_readable() -> None:
+    source = (
+        "class A:\n    def __init__(self, v):\n        self.v = v\n"
+        "    def __add__(self, o):\n        return A(self.v + o.v)\n"
+        "class B(A):\n    def __add__(self, o):\n        return B(super().__add__(o).v * 2)\n"
+        "print((B(1) + B(2)).v, A.__add__(A(1), A(2)).v, B(3).__add__(B(4)).v)\n"
+    )
+    assert run_sandboxed(source) == run_plain(source, "operator_methods") == ["6 3 14"]
