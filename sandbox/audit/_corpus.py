@@ -10,6 +10,7 @@ script: ``on_tick(ctx, dt)`` is called once per tick for ``ticks`` ticks.
 from typing import Final
 
 from ._corpus_abuse import API_ABUSE
+from ._corpus_arith import ARITH_ATTACKS
 from ._corpus_attack import Attack
 from ._corpus_compile import COMPILE_BOMBS
 from ._corpus_escapes import ESCAPES
@@ -18,5 +19,5 @@ from ._corpus_resources import RESOURCES
 
 #: The whole built-in corpus, in report order.
 ATTACKS: Final[tuple[Attack, ...]] = (
-    ESCAPES + RESOURCES + COMPILE_BOMBS + API_ABUSE + LANGUAGE_ATTACKS
+    ESCAPES + RESOURCES + COMPILE_BOMBS + API_ABUSE + LANGUAGE_ATTACKS + ARITH_ATTACKS
 )

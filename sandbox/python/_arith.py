@@ -1,86 +1,236 @@
-"""The inline path of ``*``, ``**`` and ``<<`` in compiled scripts (see ``_compiler``).
+"""The inline path of the guarded operators in compiled scripts (see ``_compiler``).
 
-Numbers of bounded size are multiplied, raised and shifted inline, with no guard call; the
-bounds keep every result under ``MAX_INT_BITS``. Sequences, big ints and anything else take
-the allocation guard (``_mul_``, ``_pow_``, ``_lshift_``), which checks sizes first.
+``+``, ``%``, ``*``, ``**`` and ``<<`` (and their in-place forms) can grow a value faster than
+fuel counts, so each goes through an allocation guard (``_add_``, ``_mul_`` ...) unless its
+operands are numbers that cannot grow past the limits. That test is written inline in the
+compiled code, so the common case runs no Python function:
+
+- ``+`` and ``%``: the left operand is an ``int``, ``float`` or ``complex`` (a number's
+  ``+``/``%`` gives a number, a ``TypeError``, or runs the script's own ``__radd__``).
+- ``*``, ``**``, ``<<``: the left operand is a ``float`` or ``complex``; or it is an ``int`` and
+  the right one a ``float`` or ``complex``; or both are ``int`` within bounds that keep the
+  result under ``MAX_INT_BITS``: ``|a|, |b| < 2**(MAX_INT_BITS // 2)`` for ``*``,
+  ``|a| < 2**1000`` and ``|b| < 100`` for ``**``, ``|a| < 2**(MAX_INT_BITS // 2)`` and
+  ``|b| < MAX_INT_BITS // 2`` for ``<<``. The test compares exact types (``type(x) is int``),
+  so a ``bool`` or an ``int`` subclass takes the guard.
+
+A literal operand is folded: its type and bounds are known when the script compiles, so only
+the other operand is tested (``x * 2``, ``x ** 2``, ``i + 1`` with no check at all).
+
+Each operand is evaluated exactly once, in Python's order, and never copied into the tree
+twice unless it is a plain name, attribute or subscript (no calls), so nesting never grows
+the code faster than the source.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
+from ._guards import ITEM_BYTES, MAX_INT_BITS, WALK_ALLOCATION
 
-def _load(id_: str, store: bool = False) -> ast.Name:
-    return ast.Name(id_, ast.Store() if store else ast.Load())
+#: The number types (bound as ``_NUM_``, a sentinel no script value can be).
+NUMBER_TYPES: Final = frozenset({int, float, complex})
+#: ``|a|, |b|`` below this: ``a * b`` stays under ``MAX_INT_BITS``.
+MUL_BOUND: Final = 1 << (MAX_INT_BITS // 2)
+#: ``|a|`` below this and ``|b|`` below :data:`POW_EXPONENT`: ``a ** b`` stays under it.
+POW_BASE: Final = 1 << 1000
+POW_EXPONENT: Final = 100
+#: ``|b|`` below this (and ``|a| < MUL_BOUND``): ``a << b`` stays under ``MAX_INT_BITS``.
+SHIFT_BOUND: Final = MAX_INT_BITS // 2
+
+#: The left operand is a number (exact types; ``is`` chains are cheaper than a set lookup, and
+#: floats come first: float kernels pay the most for each check).
+_IS_NUMBER: Final = "((W := _type_(T := L)) is _float_ or W is _int_ or W is _complex_)"
+#: The same, ints first (``%``).
+_IS_NUMBER_INT_FIRST: Final = "((W := _type_(T := L)) is _int_ or W is _float_ or W is _complex_)"
+#: The left operand is a float or a complex number.
+_IS_INEXACT: Final = "((W := _type_(T := L)) is _float_ or W is _complex_)"
+
+#: Concatenation and slice assignment of values with fewer items than this (in total) need
+#: no guard: the guard would neither refuse them nor count them (under ``WALK_ALLOCATION``).
+SMALL_ITEMS: Final = WALK_ALLOCATION // ITEM_BYTES
+
+#: (left bound, right bound) of two ints on the inline path, per bounded operator.
+INLINE_BOUNDS: Final[dict[type[ast.operator], tuple[int, int]]] = {
+    ast.Mult: (MUL_BOUND, MUL_BOUND),
+    ast.Pow: (POW_BASE, POW_EXPONENT),
+    ast.LShift: (MUL_BOUND, SHIFT_BOUND),
+}
+
+#: The injected globals the inline path reads (merged into every script namespace).
+ARITH_GLOBALS: Final[dict[str, Any]] = {
+    "_type_": type,
+    "_float_": float,
+    "_complex_": complex,
+    "_int_": int,
+    "_NUM_": NUMBER_TYPES,
+    "_list_": list,
+    "_len_": len,
+    "_LT_": frozenset({list, tuple}),
+    # Sequences whose small '+' runs inline; in place only the immutable ones (a list's += must
+    # extend the list itself, which the guard does).
+    "_SQ_": frozenset({list, tuple, str}),
+    "_SQI_": frozenset({tuple, str}),
+}
+
+#: Builds the guard call from the two (bound) operands.
+Slow = Callable[[ast.expr, ast.expr], ast.expr]
+
+
+def _load(id_: str) -> ast.Name:
+    return ast.Name(id_, ast.Load())
 
 
 def _invoke(func: str, *args: ast.expr) -> ast.Call:
     return ast.Call(_load(func), list(args), [])
 
 
-#: ``*``, ``**`` and ``<<`` run inline (no guard call) when both operands are numbers and,
-#: for two ints, both are small enough that the result stays under ``MAX_INT_BITS``:
-#: ``|a|, |b| < _MB_`` (2**(MAX_INT_BITS // 2)) for ``*``; ``|a| < _PB_`` (2**1000) and
-#: ``|b| < _PE_`` (100) for ``**``; ``|a| < _MB_`` and ``|b| < _SE_`` (MAX_INT_BITS // 2)
-#: for ``<<``. Anything else (sequences, big ints) takes the guard.
-_INT_BOUNDS: Final = (
-    "(_type_(_t_) is not _int_ or _type_(_u_) is not _int_ or "
-    "(_N{B} < _t_ < {B} and _N{E} < _u_ < {E}))"
-)
-#: Both operands numbers of bounded size; binds ``_u_`` (the right operand) first.
-_BIND_RIGHT_TEST: Final = "_type_(_u_ := R) in _MN_ and _type_(_t_) in _MN_ and " + _INT_BOUNDS
-#: The same, with both operands already bound.
-_BOUND_TEST: Final = "_type_(_t_) in _MN_ and _type_(_u_) in _MN_ and " + _INT_BOUNDS
-#: A float times a number: binds both operands, in order (``&`` evaluates both sides).
-_FLOAT_TEST: Final = "(_type_(_t_ := L) is _float_) & (_type_(_u_ := R) in _MN_)"
-INLINE_BOUNDS: Final[dict[type[ast.operator], tuple[str, str]]] = {
-    ast.Mult: ("_MB_", "_MB_"),
-    ast.Pow: ("_PB_", "_PE_"),
-    ast.LShift: ("_MB_", "_SE_"),
-}
+def literal(node: ast.expr) -> int | float | None:
+    """The value of an ``int`` or ``float`` literal (``2``, ``-2``, ``1.5``), else None
+    (``True`` is a ``bool``, not an ``int`` here)."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign = -1 if isinstance(node.op, ast.USub) else 1
+        node = node.operand
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return sign * node.value  # type: ignore[no-any-return]
+    return None
 
 
-def numeric_fast_path(node: ast.BinOp, guard: str, inplace: str | None = None) -> ast.expr:
-    """``left OP right`` for ``*``/``**``/``<<``: inline for numbers of bounded size, else
-    ``guard(left, right)``, or ``_iop_(inplace, left, right)`` for an augmented assignment
-    (``inplace`` is its operator, ``"*="``: a list is then repeated in place).
-
-    A float on the left takes the shortest path. When ``right`` is simple enough to appear
-    twice in the tree (only one copy ever runs) that is one type check; otherwise both
-    operands are bound once, in Python's evaluation order. Temporaries are named after the
-    node's nesting height (``_t2_``, ``_u2_``): operations nested inside use lower heights,
-    so they never overwrite this node's operands.
-    """
-    bound, exponent = INLINE_BOUNDS[type(node.op)]
-    height = 1 + max((_height(n.id) for n in ast.walk(node) if isinstance(n, ast.Name)), default=0)
-    t, u = f"_t{height}_", f"_u{height}_"
-
-    def test(template: str) -> ast.expr:
-        text = template.format(B=bound, E=exponent).replace("_t_", t).replace("_u_", u)
-        return _Substitute(node.left, node.right).visit(ast.parse(text, mode="eval").body)
-
-    fast = ast.BinOp(_load(t), node.op, _load(u))
-    slow = (
-        _invoke(guard, _load(t), _load(u))
-        if inplace is None
-        else _invoke("_iop_", ast.Constant(inplace), _load(t), _load(u))
+def safe_without_guard(node: ast.BinOp) -> bool:
+    """Whether a literal operand alone proves the operation cannot grow a value: ``+`` with a
+    number literal on either side, ``%`` with one on the left, ``*``/``**``/``<<`` with a float
+    literal, or two int literals within the bounds."""
+    lit_left, lit_right = literal(node.left), literal(node.right)
+    op = type(node.op)
+    if op is ast.Add:
+        return lit_left is not None or lit_right is not None
+    if op is ast.Mod:
+        return lit_left is not None
+    if op not in INLINE_BOUNDS:
+        return False
+    if type(lit_left) is float or type(lit_right) is float:
+        return True
+    bl, br = INLINE_BOUNDS[op]
+    return (
+        type(lit_left) is int
+        and type(lit_right) is int
+        and abs(lit_left) < bl
+        and abs(lit_right) < br
     )
-    if _simple(node.right):
-        is_float = ast.Compare(
-            _invoke("_type_", ast.NamedExpr(_load(t, store=True), node.left)),
-            [ast.Is()],
-            [_load("_float_")],
-        )
-        general = ast.IfExp(test(_BIND_RIGHT_TEST), fast, slow)
-        return ast.IfExp(is_float, ast.BinOp(_load(t), node.op, node.right), general)
-    general = ast.IfExp(test(_BOUND_TEST), fast, slow)
-    return ast.IfExp(test(_FLOAT_TEST), ast.BinOp(_load(t), node.op, _load(u)), general)
 
 
-#: The temporaries of the inline path (``_t2_``, ``_u2_``): their number is their height.
-_TEMPORARY: Final = re.compile(r"_[tu](\d+)_")
+def fast_path(node: ast.BinOp, slow: Slow, concat: str = "") -> ast.expr:
+    """``node`` (one of the guarded operators) with its inline test: the operation itself when
+    the operands pass, else ``slow(left, right)`` on the same, once-evaluated operands.
+
+    ``concat`` (for ``+``) names the injected set of sequence types whose small
+    concatenations also run inline: two values of the same exact type with fewer than
+    :data:`SMALL_ITEMS` items together (the guard would neither refuse nor count them).
+
+    Temporaries are named after the node's nesting height (``_t2_``, ``_u2_`` ...):
+    operations nested inside use lower heights, so they never overwrite this node's operands.
+    """
+    left, right, op = node.left, node.right, node.op
+    height = 1 + max((_height(n.id) for n in ast.walk(node) if isinstance(n, ast.Name)), default=0)
+    names = {key: f"_{key.lower()}{height}_" for key in "TUVW"}
+
+    def expr(template: str, **extra: ast.expr | int) -> ast.expr:
+        values: dict[str, ast.expr] = {"L": left, "R": right}
+        for key, value in extra.items():
+            values[key] = value if isinstance(value, ast.expr) else ast.Constant(value)
+        tree = ast.parse(template, mode="eval").body
+        return _Substitute(values, names).visit(tree)
+
+    def choose(test: str, a: ast.expr, b: ast.expr, **bounds: int) -> ast.expr:
+        fast = ast.BinOp(a, op, b)
+        return ast.IfExp(expr(test, **bounds), fast, slow(_copy(a), _copy(b)))
+
+    t, u = _load(names["T"]), _load(names["U"])
+    if type(op) not in INLINE_BOUNDS:  # + and %: the left operand decides
+        # '%' of numbers is mostly int modulo; '+' is as often float.
+        number = _IS_NUMBER_INT_FIRST if isinstance(op, ast.Mod) else _IS_NUMBER
+        small = f"W in {concat} and _len_(T) + _len_(U) < S" if concat else ""
+        if _simple(right):
+            if not small:
+                return choose(number, t, right)
+            sequences = choose("_type_(U := R) is W and " + small, t, u, S=SMALL_ITEMS)
+            return ast.IfExp(expr(number), ast.BinOp(t, op, right), sequences)
+        test = number + " & ((U := R) is not _NUM_)"
+        if small:
+            test += " or _type_(U) is W and " + small
+        return choose(test, t, u, S=SMALL_ITEMS)
+    bl, br = INLINE_BOUNDS[type(op)]
+    lit_left, lit_right = literal(left), literal(right)
+    if isinstance(op, ast.LShift):
+        return _shift_path(left, right, lit_left, lit_right, choose, slow, t, u)
+    if type(lit_right) is int:
+        if abs(lit_right) >= br:
+            return slow(left, right)
+        test = _IS_INEXACT + " or W is _int_ and -B < T < B"
+        return choose(test, t, right, B=bl)
+    if type(lit_left) is int:
+        if abs(lit_left) >= bl:
+            return slow(left, right)
+        test = "(V := _type_(U := R)) is _float_ or V is _complex_ or V is _int_ and -E < U < E"
+        return choose(test, left, u, E=br)
+    # Two bounded ints first (the int kernels), then an int times a float or complex.
+    ints = (
+        "(V := _type_(U{bind})) is _int_ and W is _int_ and -B < T < B and -E < U < E "
+        "or W is _int_ and (V is _float_ or V is _complex_)"
+    )
+    if _simple(right):
+        # A float on the left (the common case of float code) takes one test.
+        general = choose(ints.format(bind=" := R"), t, u, B=bl, E=br)
+        return ast.IfExp(expr(_IS_INEXACT), ast.BinOp(t, op, right), general)
+    test = _IS_INEXACT + " & ((U := R) is not _NUM_) or " + ints.format(bind="")
+    return choose(test, t, u, B=bl, E=br)
+
+
+def _shift_path(
+    left: ast.expr,
+    right: ast.expr,
+    lit_left: int | float | None,
+    lit_right: int | float | None,
+    choose: Callable[..., ast.expr],
+    slow: Slow,
+    t: ast.Name,
+    u: ast.Name,
+) -> ast.expr:
+    """``<<`` shifts ints only (a float or complex raises ``TypeError``, in the guard): the
+    inline test is two exact ``int`` checks and the bounds."""
+    bl, br = INLINE_BOUNDS[ast.LShift]
+    if type(lit_right) is int:
+        if not 0 <= lit_right < br:
+            return slow(left, right)
+        return choose("_type_(T := L) is _int_ and -B < T < B", t, right, B=bl)
+    if type(lit_left) is int:
+        if abs(lit_left) >= bl:
+            return slow(left, right)
+        return choose("_type_(U := R) is _int_ and -E < U < E", left, u, E=br)
+    test = "(_type_(T := L) is _int_) & (_type_(U := R) is _int_) and -B < T < B and -E < U < E"
+    return choose(test, t, u, B=bl, E=br)
+
+
+def slice_fast_path(target: str, value: ast.expr) -> ast.expr:
+    """The value of ``target[i:j] = value``: ``value`` itself when ``target`` is a list and
+    ``value`` a list or tuple small enough, else ``_grow_(target, value)`` (the size check)."""
+    test = "_type_(_sv_ := R) in _LT_ and _type_(A) is _list_ and _len_(A) + _len_(_sv_) < S"
+    values = {"R": value, "A": _load(target), "S": ast.Constant(SMALL_ITEMS)}
+    check = _Substitute(values, {}).visit(ast.parse(test, mode="eval").body)
+    return ast.IfExp(check, _load("_sv_"), _invoke("_grow_", _load(target), _load("_sv_")))
+
+
+def _copy(node: ast.expr) -> ast.expr:
+    """A temporary is loaded again; anything else (a literal, a simple operand) is a copy."""
+    return _load(node.id) if isinstance(node, ast.Name) else node
+
+
+#: The inline path's temporaries (``_t2_``, ``_u2_``, ``_v2_``, ``_w2_``): the number is the height.
+_TEMPORARY: Final = re.compile(r"_[tuvw](\d+)_")
 
 
 def _height(name: str) -> int:
@@ -89,21 +239,30 @@ def _height(name: str) -> int:
 
 
 class _Substitute(ast.NodeTransformer):
-    """Replace the placeholder names ``L`` and ``R`` with the operands."""
+    """Replace the placeholders: ``L``/``R`` (operands), ``B``/``E`` (bounds), ``T``/``U``/``V``
+    (this node's temporaries)."""
 
-    def __init__(self, left: ast.expr, right: ast.expr) -> None:
-        self._values = {"L": left, "R": right}
+    def __init__(self, values: dict[str, ast.expr], names: dict[str, str]) -> None:
+        self._values = values
+        self._names = names
 
     def visit_Name(self, node: ast.Name) -> Any:
-        return self._values.get(node.id, node)
+        if node.id in self._values:
+            return self._values[node.id]
+        if node.id in self._names:
+            node.id = self._names[node.id]
+        return node
 
 
+#: What a simple operand is made of. A guarded operator inside it has become an ``IfExp`` or a
+#: call by now, so a ``BinOp`` left in the tree is an unguarded one (``j - 1``, ``i + 1``).
 _SIMPLE_NODES: Final = (
     ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Load, ast.UnaryOp, ast.USub,
-    ast.UAdd,
+    ast.UAdd, ast.BinOp, ast.operator,
 )  # fmt: skip
 
 
 def _simple(node: ast.expr) -> bool:
-    """An operand with no calls or assignments (safe to appear twice in the tree)."""
+    """An operand with no calls, conditionals or assignments: it may appear in two exclusive
+    branches of the tree (only one copy runs) without compounding the code's size."""
     return all(isinstance(n, _SIMPLE_NODES) for n in ast.walk(node))

@@ -22,11 +22,11 @@ import functools
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
-from types import MappingProxyType, MemberDescriptorType
+from types import FunctionType, MappingProxyType, MemberDescriptorType, MethodType
 from typing import Any, Final
 
 from ._fuel import Meter
-from ._names import CLASS_DUNDERS
+from ._names import CLASS_DUNDERS, GROWING_DUNDERS
 from ._signals import ForbiddenSignal
 
 #: Builtin types ``type()`` reveals and a class may inherit from (besides exceptions).
@@ -133,7 +133,20 @@ class GuestTypes:
             self.is_own(obj) or id(type(obj)) in self._visible or id(obj) in self._visible
         ):
             raise self._forbid(f'"{name}" of {_describe(obj)} is not available')
-        return getattr(obj, name)
+        return self.operator_method(obj, name)
+
+    def operator_method(self, obj: Any, name: str) -> Any:
+        """``obj.name``, refused for a growing operator's special method that is not the
+        script's own Python code: ``int.__mul__``, ``str.__mul__`` (also inherited by a script's
+        subclass, or reached through ``super()``) would run the operator past its allocation
+        guard."""
+        value = getattr(obj, name)
+        if name in GROWING_DUNDERS and not isinstance(value, FunctionType | MethodType):
+            raise self._forbid(
+                f'"{name}" of {_describe(obj)} is not available: it would skip the size check '
+                "of the operator; write the operator itself (a * b), or operator.mul(a, b)"
+            )
+        return value
 
     def contents(self, obj: Any) -> list[Any] | None:
         """What ``obj`` holds, for the retained-memory walk: the values of a script object's

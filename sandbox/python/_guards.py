@@ -14,6 +14,7 @@ meter cannot interrupt, so their size is capped well below memory).
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable
 from itertools import compress
 from typing import Any, Final
@@ -34,8 +35,11 @@ WALK_ALLOCATION: Final = 4 * 1024
 #: Bytes charged per item of a list, tuple, set or dict.
 ITEM_BYTES: Final = 8
 
-#: Types whose in-place and binary operators the compiled fast path may run unguarded.
-NUMBERS: Final = (float, int, complex)
+
+#: The builtin types ``*`` repeats (a script's own ``__mul__`` is metered Python code).
+_REPEATABLE: Final = (str, bytes, bytearray, list, tuple, deque)
+#: Number types whose product with anything cannot be a repetition.
+_INEXACT: Final = frozenset({float, complex})
 
 _SPEC_NUMBERS = re.compile(r"\d+")
 _PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
@@ -58,17 +62,57 @@ GUARDED_METHODS: Final[frozenset[str]] = frozenset(
 )
 
 
+#: Builtin types whose operators and methods build text of their operands' lengths.
+_TEXT: Final = (str, bytes, bytearray)
+#: Builtin containers (8 bytes an item).
+_CONTAINERS: Final = (list, tuple, dict, set, frozenset, deque)
+
+
 def _size(value: Any) -> int:
-    """Bytes a value of a sized builtin type takes, roughly (strings count characters)."""
+    """Bytes a value of a sized builtin type takes, roughly (strings count characters).
+
+    A script's subclass of a builtin is measured by the builtin's own length, never by its
+    ``__len__`` (which could lie), and an ``int`` subclass by ``int.bit_length``.
+    """
     t = type(value)
     if t is str or t is bytes or t is bytearray:
         return len(value)
     if t is int:
         return int(value.bit_length()) // 8
+    if t is list or t is tuple or t is dict:
+        return len(value) * ITEM_BYTES
+    for base in _TEXT:
+        if isinstance(value, base):
+            return base.__len__(value)  # type: ignore[no-any-return]
+    for base in _CONTAINERS:
+        if isinstance(value, base):
+            return base.__len__(value) * ITEM_BYTES  # type: ignore[no-any-return]
+    if isinstance(value, int):
+        return int.bit_length(value) // 8
     try:
         return len(value) * ITEM_BYTES
     except TypeError:
         return ITEM_BYTES
+
+
+def _length(value: Any) -> int:
+    """``len(value)``, by the builtin base's own length for a script's subclass."""
+    for base in (*_TEXT, *_CONTAINERS):
+        if isinstance(value, base):
+            return base.__len__(value)  # type: ignore[no-any-return]
+    return len(value)
+
+
+def _as_int(value: Any) -> Any:
+    """A size a script passed, as a plain int when it is an int of any kind (else as is: the
+    comparison then raises ``TypeError`` like the builtin would)."""
+    return int.__index__(value) if isinstance(value, int) else value
+
+
+def _exact_int(value: Any) -> int | None:
+    """``value`` as a plain int when it is one (``bool`` and subclasses included, read past
+    any method they override), else None."""
+    return int.__index__(value) if isinstance(value, int) else None
 
 
 class Guards:
@@ -103,6 +147,8 @@ class Guards:
         )  # type: ignore[return-value]
 
     def _check(self, nbytes: int, what: str) -> None:
+        if type(nbytes) is not int:
+            nbytes = _as_int(nbytes)  # a script's int subclass could lie in comparisons
         if nbytes > self.max_bytes:
             raise self._over(nbytes, what)
         if nbytes >= WALK_ALLOCATION:
@@ -116,6 +162,8 @@ class Guards:
                 raise self._over(self.big_bytes, f"{what} (big allocations in this call, in total)")
 
     def _int_bits(self, bits: int, what: str) -> None:
+        if type(bits) is not int:
+            bits = _as_int(bits)
         if bits > MAX_INT_BITS:
             raise self.meter.trip(
                 MemorySignal(
@@ -133,29 +181,36 @@ class Guards:
 
     def mul(self, a: Any, b: Any) -> Any:
         """``a * b``: int bit growth, or sequence repetition size."""
-        ta, tb = type(a), type(b)
-        if (ta is int or ta is bool) and (tb is int or tb is bool):
-            self._int_bits(a.bit_length() + b.bit_length(), "'*'")
-        elif tb is int or tb is bool:
-            self._check(_size(a) * max(b, 0), "sequence repetition '*'")
-        elif ta is int or ta is bool:
-            self._check(_size(b) * max(a, 0), "sequence repetition '*'")
+        self._check_mul(a, b)
         return a * b
+
+    def _check_mul(self, a: Any, b: Any, repeat: str = "sequence repetition '*'") -> None:
+        if type(a) in _INEXACT or type(b) in _INEXACT:
+            return  # a float or complex times anything is a number or a TypeError
+        ia, ib = _exact_int(a), _exact_int(b)
+        if ia is not None and ib is not None:
+            self._int_bits(ia.bit_length() + ib.bit_length(), "'*'")
+        elif ib is not None and isinstance(a, _REPEATABLE):
+            self._check(_size(a) * max(ib, 0), repeat)
+        elif ia is not None and isinstance(b, _REPEATABLE):
+            self._check(_size(b) * max(ia, 0), repeat)
 
     def pow(self, a: Any, b: Any, m: Any = None) -> Any:
         """``a ** b`` and ``pow(a, b[, m])``: the bits of an int result."""
-        if type(a) is int and type(b) is int and m is None and b > 0 and a not in (0, 1, -1):
-            self._int_bits(a.bit_length() * b, "'**'")
-        if type(b) is int and type(m) is int:
+        ia, ib, im = _exact_int(a), _exact_int(b), _exact_int(m)
+        if ia is not None and ib is not None and m is None and ib > 0 and ia not in (0, 1, -1):
+            self._int_bits(ia.bit_length() * ib, "'**'")
+        if ib is not None and im is not None:
             # Modular exponentiation is C work that grows with exponent x modulus bits: it
             # burns fuel in proportion before it runs, so it cannot stall the call.
-            self.meter.burn(abs(b).bit_length() * abs(m).bit_length() // 16)
+            self.meter.burn(ib.bit_length() * im.bit_length() // 16)
         return a**b if m is None else pow(a, b, m)
 
     def lshift(self, a: Any, b: Any) -> Any:
         """``a << b``: the bits of the result."""
-        if type(a) is int and type(b) is int and a and b > 0:
-            self._int_bits(a.bit_length() + b, "'<<'")
+        ia, ib = _exact_int(a), _exact_int(b)
+        if ia and ib is not None and ib > 0:
+            self._int_bits(ia.bit_length() + ib, "'<<'")
         return a << b
 
     def mod(self, a: Any, b: Any) -> Any:
@@ -193,7 +248,7 @@ class Guards:
                 self._check(_size(a) + _size(b), "'+='")
             a += b
         elif op == "*=":
-            self.mul(a, b) if type(a) is int else self._check(_size(a) * _count(b), "'*='")
+            self._check_mul(a, b, "'*='")
             a *= b
         elif op == "**=":
             a = self.pow(a, b)
@@ -234,7 +289,7 @@ class Guards:
         if isinstance(obj, type):
             return _Unbound(self, name, bound)
         check = _METHOD_CHECKS.get(name)
-        if check is None or type(obj) not in _SIZED_TYPES:
+        if check is None or not isinstance(obj, _SIZED_TYPES):
             return bound
         return _Checked(self, check, obj, bound)
 
@@ -252,10 +307,6 @@ class Guards:
         consume.__name__ = fn.__name__
         consume.__doc__ = fn.__doc__
         return consume
-
-
-def _count(value: Any) -> int:
-    return value if type(value) is int and value > 0 else 0
 
 
 class _Checked:
@@ -286,7 +337,7 @@ class _Unbound:
 
     def __call__(self, obj: Any = None, *args: Any, **kwargs: Any) -> Any:
         check = _METHOD_CHECKS.get(self._name)
-        if check is not None and type(obj) in _SIZED_TYPES:
+        if check is not None and isinstance(obj, _SIZED_TYPES):
             replaced = check(self._guards, obj, *args, **kwargs)
             args = args if replaced is None else replaced
         return self._bound(obj, *args, **kwargs)
@@ -300,23 +351,30 @@ def _check_join(g: Guards, sep: Any, parts: Any = (), *_: Any, **__: Any) -> tup
     return (items,)
 
 
+def _text_type(obj: Any) -> type:
+    """The builtin text type of ``obj`` (its own methods, never a subclass's overrides)."""
+    return next((t for t in _TEXT if isinstance(obj, t)), type(obj))
+
+
 def _check_width(g: Guards, obj: Any, width: Any = 0, *_: Any, **__: Any) -> None:
-    if type(width) is int:
-        g._check(max(width, 0) * (1 if type(obj) in (str, bytes) else ITEM_BYTES), "padding")
+    n = _exact_int(width)
+    if n is not None:
+        g._check(max(n, 0) * (1 if type(obj) in (str, bytes) else ITEM_BYTES), "padding")
 
 
 def _check_expandtabs(g: Guards, obj: Any, tabsize: Any = 8, *_: Any, **__: Any) -> None:
-    if type(tabsize) is int:
-        tabs = obj.count("\t" if type(obj) is str else b"\t")
-        g._check(len(obj) + tabs * max(tabsize, 0), "expandtabs")
+    n = _exact_int(tabsize)
+    if n is not None:
+        tabs = _text_type(obj).count(obj, "\t" if isinstance(obj, str) else b"\t")
+        g._check(_length(obj) + tabs * max(n, 0), "expandtabs")
 
 
 def _check_replace(g: Guards, obj: Any, old: Any = "", new: Any = "", *rest: Any, **_: Any) -> None:
     try:
-        hits = obj.count(old) if len(old) else len(obj) + 1
+        hits = _text_type(obj).count(obj, old) if _length(old) else _length(obj) + 1
     except TypeError:
         return
-    g._check(len(obj) + hits * max(_size(new) - _size(old), 0), "replace")
+    g._check(_length(obj) + hits * max(_size(new) - _size(old), 0), "replace")
 
 
 def _check_translate(g: Guards, obj: Any, table: Any = None, *_: Any, **__: Any) -> None:
@@ -325,12 +383,12 @@ def _check_translate(g: Guards, obj: Any, table: Any = None, *_: Any, **__: Any)
         raise TypeError("translate() takes a dict (or bytes) table in scripts")
     if type(table) is dict:
         widest = max((_size(v) for v in table.values()), default=1)
-        g._check(len(obj) * max(widest, 1), "translate")
+        g._check(_length(obj) * max(widest, 1), "translate")
 
 
 def _check_to_bytes(g: Guards, obj: Any, length: Any = 1, *_: Any, **kwargs: Any) -> None:
-    size = kwargs.get("length", length)
-    if type(size) is int:
+    size = _exact_int(kwargs.get("length", length))
+    if size is not None:
         g._check(size, "to_bytes")
 
 
@@ -339,7 +397,7 @@ def _check_extend(g: Guards, obj: Any, other: Any = (), *_: Any, **__: Any) -> N
 
 
 def _check_sort(g: Guards, obj: Any, *_: Any, **__: Any) -> None:
-    g.meter.burn(len(obj))
+    g.meter.burn(_length(obj))
 
 
 _METHOD_CHECKS: Final[dict[str, Any]] = {
@@ -355,4 +413,5 @@ _METHOD_CHECKS: Final[dict[str, Any]] = {
     "extend": _check_extend,
     "sort": _check_sort,
 }
-_SIZED_TYPES: Final = frozenset({str, bytes, bytearray, list, int, bool})
+#: The types whose size-taking methods are checked (a script's subclasses included).
+_SIZED_TYPES: Final = (str, bytes, bytearray, list, int)

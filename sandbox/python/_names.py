@@ -60,6 +60,14 @@ _OTHER_DUNDERS: Final = (
     "slots", "match_args", "doc",
 )  # fmt: skip
 
+#: The special methods of the operators that can grow a value (the compiler routes the
+#: operators through the allocation guards): never readable as builtin functions.
+GROWING_DUNDERS: Final[frozenset[str]] = frozenset(
+    f"__{prefix}{op}__"
+    for op in ("add", "mul", "pow", "lshift", "mod")
+    for prefix in ("", "r", "i")
+)
+
 #: Special methods a script's class may define: comparisons, arithmetic, containers,
 #: conversions and construction. Each runs only when the script's own code uses the object
 #: (the host never calls them: what crosses to the host is plain data of exact types).

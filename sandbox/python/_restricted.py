@@ -21,7 +21,7 @@ import builtins
 from collections.abc import Callable
 from itertools import compress
 from types import CodeType
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar
 
 from host_api import HostCallFailed, Limits, ModFault
 
@@ -32,13 +32,14 @@ from ..base import (
     ScriptRaised,
     ScriptSandbox,
 )
+from ._arith import ARITH_GLOBALS
 from ._builtins import EXCEPTIONS, Printer, build_builtins, loop_range
 from ._classes import GuestTypes
 from ._compiler import check_script
 from ._faults import script_fault
 from ._format import StrFormat
 from ._fuel import Meter
-from ._guards import MAX_INT_BITS, NUMBERS, Guards
+from ._guards import Guards
 from ._memory import (
     BYTES_PER_VISIT,
     CHUNK,
@@ -51,12 +52,6 @@ from ._names import is_injected
 from ._rejections import compiled
 from ._signals import LimitSignal, MemorySignal
 from ._stdlib import Kit, Modules
-
-#: Operand types and bounds of the inline ``*``/``**`` path (see ``_compiler``).
-_NUMERIC_TYPES: Final = frozenset({int, float, complex})
-_MUL_BOUND: Final = 1 << (MAX_INT_BITS // 2)
-_POW_BASE: Final = 1 << 1000
-_POW_EXPONENT: Final = 100
 
 
 class RestrictedSandbox(ScriptSandbox):
@@ -236,22 +231,11 @@ class RestrictedSandbox(ScriptSandbox):
             "_fuel_": self._meter.stream,
             "_next_": next,
             "_fz_": compress,
-            "_type_": type,
-            "_NUM_": NUMBERS,
-            "_float_": float,
-            "_int_": int,
-            "_MN_": _NUMERIC_TYPES,
-            "_MB_": _MUL_BOUND,
-            "_N_MB_": -_MUL_BOUND,
-            "_PB_": _POW_BASE,
-            "_N_PB_": -_POW_BASE,
-            "_PE_": _POW_EXPONENT,
-            "_N_PE_": -_POW_EXPONENT,
-            "_SE_": MAX_INT_BITS // 2,
-            "_N_SE_": -(MAX_INT_BITS // 2),
+            **ARITH_GLOBALS,
             "_import_": self._modules,
             "_own_": self._guest.own,
             "_dunder_": self._guest.dunder,
+            "_superop_": self._guest.operator_method,
             "_ctype_": self._guest.type_of,
             "_strfmt_": self._strfmt,
             "_slice_": slice,
@@ -266,6 +250,8 @@ class RestrictedSandbox(ScriptSandbox):
             "_gm_": g.method,
             "_deny_slice_": _deny_slice,
             "_lrange_": self._loop_range,
+            "_range_": range,
+            "_grange_": self._builtins["range"],
         }
         self._fixed_names = frozenset(namespace)
         return namespace

@@ -22,7 +22,7 @@ from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from ._stdlib import Kit
+    from ._stdlib_kit import Kit
 
 
 class _Hint:

@@ -27,7 +27,9 @@ from sandbox.python._stdlib import MODULES, Kit, Modules
 #: Types a walk may end on: values, the script's own kinds of objects, and our facades.
 SAFE_MODULES = {"builtins", "host_api._ctx", "host_api._world_port", "sandbox.python._guards",
                 "sandbox.python._builtins", "types", "math", "sandbox.python._stdlib",
-                "sandbox.python._stdlib_types", "sandbox.python._classes", "functools",
+                "sandbox.python._stdlib_types", "sandbox.python._stdlib_numbers",
+                "sandbox.python._stdlib_functional", "sandbox.python._stdlib_copy",
+                "sandbox.python._stdlib_kit", "sandbox.python._classes", "functools",
                 "collections", "enum", "typing", "itertools", "operator",
                 "dataclasses"}  # fmt: skip
 DANGEROUS = (types.FrameType, types.CodeType, types.ModuleType, types.TracebackType)

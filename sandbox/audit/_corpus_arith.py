@@ -1,0 +1,158 @@
+"""Attacks on the inline arithmetic path and the allocation guards behind it: values that
+look like numbers to a careless type test (``bool``, ``int`` subclasses, objects with their
+own operators), ints at the bounds of the inline path, builtin subclasses whose ``__len__``
+lies to the size check, and the operators' special methods read as plain functions. Part of
+the built-in corpus (``_corpus.ATTACKS``); the same helpers and codes.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ._corpus_attack import FORBIDDEN, MEMORY, Attack, _attack, _resource, _tick
+
+
+def _cls(body: str, tick: str) -> str:
+    return body.strip() + "\n" + _tick(tick)
+
+
+_INT_SUB: Final = "class I(int):\n    pass"
+_LYING_INT: Final = (
+    "class I(int):\n    def __lt__(self, o):\n        return True\n"
+    "    def __gt__(self, o):\n        return True\n"
+    "    def bit_length(self):\n        return 1"
+)
+
+#: An int subclass that compares as small against anything.
+_SMALL_INT: Final = (
+    "class I(int):\n    def __gt__(self, o):\n        return False\n"
+    "    def __ge__(self, o):\n        return False\n"
+    "    def __lt__(self, o):\n        return True\n"
+    "    def __le__(self, o):\n        return True"
+)
+
+ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
+    _resource(
+        "inline-mul-bound",
+        "two ints just over the inline '*' bound (2**50000 each)",
+        _tick("a = 2**49999 * 2\nreturn a * a"),
+        MEMORY,
+    ),
+    _resource(
+        "inline-mul-literal",
+        "a big int times an int literal, squared on",
+        _tick("x = 2**40000\nfor i in range(100):\n    x = x * 3 * x"),
+        MEMORY,
+    ),
+    _resource(
+        "inline-pow-literal-base",
+        "an int literal base with a growing exponent (2 ** n)",
+        _tick("n = 10**8\nreturn 2 ** n"),
+        MEMORY,
+    ),
+    _resource(
+        "inline-int-subclass-mul",
+        "an int subclass that lies in comparisons and bit_length, squared",
+        _cls(_LYING_INT, "x = I(2**49000 * 2**9000)\nreturn x * x"),
+        MEMORY,
+    ),
+    _resource(
+        "inline-int-subclass-pow",
+        "an int subclass raised to a huge power",
+        _cls(_INT_SUB, "return I(3) ** I(10**7)"),
+        MEMORY,
+    ),
+    _resource(
+        "inline-bool-shift",
+        "True << 10**7 (a bool is an int)",
+        _tick("return True << 10**7"),
+        MEMORY,
+    ),
+    _resource(
+        "inline-augmented-subclass",
+        "x *= an int subclass of 10**9 on a list",
+        _cls(_INT_SUB, "x = [0]\nx *= I(10**9)\nreturn len(x)"),
+        MEMORY,
+    ),
+    _resource(
+        "lying-len-list-repeat",
+        "a list subclass whose __len__ says 0, repeated 10**8 times",
+        _cls(
+            "class L(list):\n    def __len__(self):\n        return 0",
+            "return L([1]) * 10**8",
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "lying-len-str-concat",
+        "a str subclass whose __len__ says 0, doubled by '+'",
+        _cls(
+            "class S(str):\n    def __len__(self):\n        return 0",
+            "x = S('x' * 4000000)\nfor i in range(40):\n    x = S(x + x)",
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "subclass-ljust",
+        "ljust of a str subclass, with a width of an int subclass that compares as small",
+        _cls(_SMALL_INT + "\nclass S(str):\n    pass", "return S('a').ljust(I(10**10))"),
+        MEMORY,
+    ),
+    _resource(
+        "subclass-getrandbits",
+        "random.getrandbits with an int subclass that compares as small",
+        _cls(_SMALL_INT, "import random\nreturn random.getrandbits(I(10**8))"),
+        MEMORY,
+    ),
+    _resource(
+        "subclass-to-bytes",
+        "to_bytes with an int subclass length",
+        _cls(_INT_SUB, "return (1).to_bytes(I(10**10), 'big')"),
+        MEMORY,
+    ),
+    _resource(
+        "inline-concat-doubling",
+        "a string doubled by '+' (small at first, on the inline path)",
+        _tick("s = 'x'\nwhile True:\n    s = s + s"),
+        MEMORY,
+    ),
+    _resource(
+        "inline-concat-inplace-doubling",
+        "a tuple doubled by '+=' (small at first, on the inline path)",
+        _tick("t = (0,)\nwhile True:\n    t += t"),
+        MEMORY,
+    ),
+    _resource(
+        "slice-assign-doubling",
+        "a list doubled by slice assignment (small at first, on the inline path)",
+        _tick(
+            "x = [1, 2, 3]\nwhile len(x) < 1000:\n    x[:0] = x\n"
+            "x = x * 200\nwhile True:\n    x[:0] = x"
+        ),
+        MEMORY,
+    ),
+    _attack(
+        "escape.operator-dunder",
+        "escape",
+        "int.__mul__ read as a function, squaring past the '*' guard",
+        _tick("a = 2**49000 * 2**9000\nreturn int.__mul__(a, a)"),
+        FORBIDDEN,
+    ),
+    _attack(
+        "escape.super-operator-dunder",
+        "escape",
+        "int's __mul__ reached through super() in a subclass method",
+        _cls(
+            "class I(int):\n    def sq(self):\n        return super().__mul__(self)",
+            "return I(2**49000 * 2**9000).sq()",
+        ),
+        FORBIDDEN,
+    ),
+    _attack(
+        "escape.inherited-operator-dunder",
+        "escape",
+        "an int subclass's inherited __mul__ called as a method",
+        _cls(_INT_SUB, "a = I(2**49000 * 2**9000)\nreturn a.__mul__(a)"),
+        FORBIDDEN,
+    ),
+)

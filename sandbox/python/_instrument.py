@@ -1,0 +1,264 @@
+"""Pass 2 of the compiler (see ``_compiler``): adds fuel to loops, comprehensions and calls,
+and routes the operations that grow values through the allocation guards (with the inline
+paths of ``_arith``).
+"""
+
+from __future__ import annotations
+
+import ast
+from itertools import islice
+from typing import Any, Final
+
+from ._arith import fast_path, safe_without_guard, slice_fast_path
+from ._guards import GUARDED_METHODS
+
+#: Injected globals (underscored: no script can name, rebind or read them).
+FUEL: Final = "_fuel_"
+IMPORT: Final = "_import_"
+NEXT: Final = "_next_"
+COMPRESS: Final = "_fz_"
+LOOP_RANGE: Final = "_lrange_"
+#: The real ``range``, and the sandbox's capped ``range`` builtin (the inline loop range).
+PLAIN_RANGE: Final = "_range_"
+GUARDED_RANGE: Final = "_grange_"
+GUARD_NAMES: Final[dict[type[ast.operator], str]] = {
+    ast.Add: "_add_",
+    ast.Mult: "_mul_",
+    ast.Pow: "_pow_",
+    ast.LShift: "_lshift_",
+    ast.Mod: "_mod_",
+}
+OP_TEXT: Final[dict[type[ast.operator], str]] = {
+    ast.Add: "+=",
+    ast.Mult: "*=",
+    ast.Pow: "**=",
+    ast.LShift: "<<=",
+    ast.Mod: "%=",
+}
+
+
+def _name(id_: str, store: bool = False) -> ast.Name:
+    return ast.Name(id_, ast.Store() if store else ast.Load())
+
+
+def _call(func: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(_name(func), list(args), [])
+
+
+def _fuel_step() -> ast.Expr:
+    return ast.Expr(_call(NEXT, _name(FUEL)))
+
+
+def _bind(local: str, value: ast.expr, at: ast.stmt) -> ast.Assign:
+    """``local = value``, on the line of the import ``at``."""
+    return ast.copy_location(ast.Assign([_name(local, store=True)], value), at)
+
+
+class Instrumenter(ast.NodeTransformer):
+    """Adds fuel to loops, comprehensions and calls; guards the operations that grow values."""
+
+    def __init__(self) -> None:
+        #: >0 while inside a comprehension's iterable, or a comprehension directly in a class
+        #: body (no ``:=`` allowed there).
+        self._no_walrus = 0
+        #: True while visiting a class body (not a function nested in it).
+        self._class_body = False
+
+    def _scoped(self, node: ast.AST, class_body: bool) -> ast.AST:
+        outer, self._class_body = self._class_body, class_body
+        try:
+            return self.generic_visit(node)
+        finally:
+            self._class_body = outer
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> Any:
+        """A class body: comprehensions directly in it may not use ``:=``."""
+        return self._scoped(node, True)
+
+    def _comprehension(self, node: ast.AST) -> Any:
+        self._no_walrus += self._class_body
+        try:
+            return self.generic_visit(node)
+        finally:
+            self._no_walrus -= self._class_body
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+
+    # -- fuel --------------------------------------------------------------------------------
+    def visit_For(self, node: ast.For) -> Any:
+        """Fuel: one unit per iteration, pulled in C (``compress(iterable, fuel)``)."""
+        self.generic_visit(node)
+        node.iter = _call(COMPRESS, _loop_range(node.iter), _name(FUEL))
+        return node
+
+    def visit_While(self, node: ast.While) -> Any:
+        """Fuel: one unit per iteration (``next(fuel)`` first in the body)."""
+        self.generic_visit(node)
+        node.body.insert(0, _fuel_step())
+        return node
+
+    def visit_comprehension(self, node: ast.comprehension) -> Any:
+        """Fuel: one unit per step of each ``for`` clause."""
+        self._no_walrus += 1
+        node.iter = self.visit(node.iter)
+        self._no_walrus -= 1
+        node.target = self.visit(node.target)
+        node.ifs = [self.visit(test) for test in node.ifs]
+        node.iter = _call(COMPRESS, _loop_range(node.iter), _name(FUEL))
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring)."""
+        self._scoped(node, False)
+        node.body.insert(1 if ast.get_docstring(node, clean=False) is not None else 0, _fuel_step())
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> Any:
+        """Fuel: one unit per call (``body if next(fuel) else None``)."""
+        self._scoped(node, False)
+        node.body = ast.IfExp(_call(NEXT, _name(FUEL)), node.body, ast.Constant(None))
+        return node
+
+    def visit_Import(self, node: ast.Import) -> Any:
+        """``import m [as n]`` binds the sandbox's own namespace of ``m`` (``import a.b``
+        binds ``a``, as Python does)."""
+        out = []
+        for alias in node.names:
+            module = alias.name if alias.asname else alias.name.split(".")[0]
+            local = alias.asname or module
+            out.append(_bind(local, _call(IMPORT, ast.Constant(module)), node))
+        return out
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
+        """``from m import f [as g]`` binds ``f`` from the sandbox's own namespace of ``m``."""
+        module = _call(IMPORT, ast.Constant(node.module))
+        return [
+            _bind(alias.asname or alias.name, ast.Attribute(module, alias.name, ast.Load()), node)
+            for alias in node.names
+        ]
+
+    # -- growth ------------------------------------------------------------------------------
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        """Guard the growing operators; numbers take an inline fast path, no call."""
+        self.generic_visit(node)
+        guard = GUARD_NAMES.get(type(node.op))
+        if guard is None or safe_without_guard(node):
+            return node
+        if self._no_walrus:
+            return ast.copy_location(_call(guard, node.left, node.right), node)
+        concat = "_SQ_" if isinstance(node.op, ast.Add) else ""
+        return ast.copy_location(fast_path(node, lambda a, b: _call(guard, a, b), concat), node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> Any:
+        """Guard ``+=``, ``*=``, ``**=``, ``<<=``, ``%=`` (target evaluated once, in place)."""
+        self.generic_visit(node)
+        op = type(node.op)
+        target = node.target
+        if op not in OP_TEXT or safe_without_guard(ast.BinOp(_name("_"), node.op, node.value)):
+            return node
+        text = ast.Constant(OP_TEXT[op])
+
+        def inplace(current: ast.expr) -> ast.expr:
+            # list += / *= stay in place (the guard does ``a += b``); numbers are immutable.
+            operation = ast.BinOp(current, node.op, node.value)
+            concat = "_SQI_" if isinstance(node.op, ast.Add) else ""
+            return fast_path(operation, lambda a, b: _call("_iop_", text, a, b), concat)
+
+        if isinstance(target, ast.Name):
+            value = inplace(_name(target.id))
+            return ast.copy_location(ast.Assign([target], value), node)
+        prelude: list[ast.stmt] = [ast.Assign([_name("_ao_", store=True)], target.value)]
+        if isinstance(target, ast.Subscript):
+            key = target.slice
+            if isinstance(key, ast.Slice):
+                bounds = (key.lower, key.upper, key.step)
+                key = _call("_slice_", *(b or ast.Constant(None) for b in bounds))
+            prelude.append(ast.Assign([_name("_ak_", store=True)], key))
+            load: ast.expr = ast.Subscript(_name("_ao_"), _name("_ak_"), ast.Load())
+            store: ast.expr = ast.Subscript(_name("_ao_"), _name("_ak_"), ast.Store())
+        else:
+            assert isinstance(target, ast.Attribute)
+            load = ast.Attribute(_name("_ao_"), target.attr, ast.Load())
+            store = ast.Attribute(_name("_ao_"), target.attr, ast.Store())
+        assign = ast.Assign([store], inplace(load))
+        return [ast.copy_location(s, node) for s in (*prelude, assign)]
+
+    def visit_Assign(self, node: ast.Assign) -> Any:
+        """Guard slice assignment: the target may grow only up to the memory limit."""
+        self.generic_visit(node)
+        slices = [t for t in node.targets if _has_slice_store(t)]
+        if not slices:
+            return node
+        target = node.targets[0]
+        if len(node.targets) != 1 or not isinstance(target, ast.Subscript):
+            # Chained or unpacking slice assignment: keep it simple and refuse the growth path.
+            node.value = _call("_deny_slice_", node.value)
+            return node
+        obj = ast.Assign([_name("_ao_", store=True)], target.value)
+        target.value = _name("_ao_")
+        node.value = slice_fast_path("_ao_", node.value)
+        return [ast.copy_location(obj, node), node]
+
+    def visit_Attribute(self, node: ast.Attribute) -> Any:
+        """Route the size-taking methods (``join``, ``ljust`` ...) through their guard."""
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load) and node.attr in GUARDED_METHODS:
+            return ast.copy_location(_call("_gm_", node.value, ast.Constant(node.attr)), node)
+        return node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
+        """Guard f-string format specs (width and precision)."""
+        self.generic_visit(node)
+        if node.format_spec is None:
+            return node
+        spec = node.format_spec
+        node.value = _call("_fmt_", node.value, spec, ast.Constant(node.conversion))
+        node.conversion = -1
+        node.format_spec = None
+        return node
+
+
+def _loop_range(iterable: ast.expr) -> ast.expr:
+    """``range(...)`` iterated by a loop becomes ``_lrange_(range, ...)``: the range object
+    never reaches the script, each item costs fuel, so its length is CPU, never memory (the
+    ``range`` builtin caps the length of ranges a script can hand to C consumers like
+    ``list``). ``_lrange_`` calls ``range`` itself when the script rebound the name.
+
+    When the arguments are small and hold no loop of their own, the test is written inline
+    (``_range_(a, b) if range is _grange_ else range(a, b)``, one branch runs): no Python
+    call per loop start."""
+    if (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "range"
+        and not iterable.keywords
+        and not any(isinstance(a, ast.Starred) for a in iterable.args)
+    ):
+        args = iterable.args
+        if all(_copyable(a) for a in args):
+            ours = ast.Compare(_name("range"), [ast.Is()], [_name(GUARDED_RANGE)])
+            inline = ast.IfExp(ours, _call(PLAIN_RANGE, *args), iterable)
+            return ast.copy_location(inline, iterable)
+        return ast.copy_location(_call(LOOP_RANGE, iterable.func, *args), iterable)
+    return iterable
+
+
+#: The most syntax-tree nodes of a range argument written twice by the inline loop range.
+MAX_COPIED_NODES: Final = 64
+#: Nodes that would compound the code's size when copied (they hold loops of their own).
+_LOOPS: Final = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
+
+
+def _copyable(node: ast.expr) -> bool:
+    nodes = list(islice(ast.walk(node), MAX_COPIED_NODES + 1))
+    return len(nodes) <= MAX_COPIED_NODES and not any(isinstance(n, _LOOPS) for n in nodes)
+
+
+def _has_slice_store(target: ast.expr) -> bool:
+    if isinstance(target, ast.Subscript):
+        return isinstance(target.slice, ast.Slice)
+    if isinstance(target, ast.Tuple | ast.List):
+        return any(_has_slice_store(t) for t in target.elts)
+    if isinstance(target, ast.Starred):
+        return _has_slice_store(target.value)
+    return False

@@ -1,0 +1,38 @@
+"""What a standard-library module builder needs from its sandbox (see ``_stdlib``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import compress
+from types import SimpleNamespace
+from typing import Any
+
+from ._classes import GuestTypes
+from ._guards import Guards
+from ._signals import ForbiddenSignal
+
+
+@dataclass
+class Kit:
+    """What a module builder needs from its sandbox."""
+
+    mod_id: str
+    guards: Guards
+    guest: GuestTypes
+    #: The sandbox's module loader (builders that use another module ask it).
+    modules: Callable[[str], SimpleNamespace] = lambda name: SimpleNamespace()
+
+    def metered(self, iterable: Iterable[Any]) -> Iterator[Any]:
+        """``iterable``, one unit of fuel per item (pulled in C)."""
+        return compress(iterable, self.guards.meter.stream)
+
+    def items(self, iterable: Iterable[Any]) -> list[Any]:
+        """``iterable`` as a list, one unit of fuel per item (sequences are not copied)."""
+        if type(iterable) in (list, tuple):
+            self.guards.meter.burn(len(iterable))
+            return iterable  # type: ignore[return-value]
+        return list(self.metered(iterable))
+
+    def forbid(self, message: str) -> ForbiddenSignal:
+        return self.guards.meter.trip(ForbiddenSignal(message))  # type: ignore[return-value]

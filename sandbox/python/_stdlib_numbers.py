@@ -1,0 +1,172 @@
+"""The sandbox's ``math``, ``cmath``, ``random`` and ``statistics`` (see ``_stdlib`` for the
+rules every namespace follows)."""
+
+from __future__ import annotations
+
+import cmath as _cmath
+import hashlib
+import math as _math
+import random as _random
+import statistics as _statistics
+from collections.abc import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any, Final
+
+from ._guards import ITEM_BYTES
+from ._stdlib_kit import Kit
+
+# -- math, cmath ------------------------------------------------------------------------------
+MATH_PLAIN: Final[tuple[str, ...]] = (
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign",
+    "cos", "cosh", "degrees", "dist", "e", "erf", "erfc", "exp", "exp2", "expm1", "fabs",
+    "floor", "fmod", "frexp", "gamma", "gcd", "hypot", "inf", "isclose", "isfinite", "isinf",
+    "isnan", "isqrt", "ldexp", "lgamma", "log", "log10", "log1p", "log2", "modf", "nan",
+    "nextafter", "pi", "pow", "radians", "remainder", "sin", "sinh", "sqrt", "tan", "tanh",
+    "tau", "trunc", "ulp",
+)  # fmt: skip
+MATH_CHECKED: Final[tuple[str, ...]] = ("factorial", "comb", "perm", "prod", "fsum", "lcm")
+
+
+def math_ns(kit: Kit) -> SimpleNamespace:
+    g = kit.guards
+    ns = SimpleNamespace(**{n: getattr(_math, n) for n in MATH_PLAIN if hasattr(_math, n)})
+
+    def small(n: Any, what: str) -> None:
+        if type(n) is int and n > 5000:
+            g._int_bits(n * 12, what)
+
+    def factorial(n: int) -> int:
+        small(n, "math.factorial")
+        return _math.factorial(n)
+
+    def comb(n: int, k: int) -> int:
+        small(n, "math.comb")
+        return _math.comb(n, k)
+
+    def perm(n: int, k: int | None = None) -> int:
+        small(n, "math.perm")
+        return _math.perm(n, k)
+
+    def prod(iterable: Iterable[Any], *, start: Any = 1) -> Any:
+        result = start
+        for x in kit.metered(iterable):
+            result = g.mul(result, x)
+        return result
+
+    def fsum(iterable: Iterable[Any]) -> float:
+        return _math.fsum(kit.metered(iterable))
+
+    def lcm(*ints: Any) -> int:
+        g._int_bits(sum(i.bit_length() for i in ints if type(i) is int), "math.lcm")
+        return _math.lcm(*ints)
+
+    for fn in (factorial, comb, perm, prod, fsum, lcm):
+        setattr(ns, fn.__name__, fn)
+    return ns
+
+
+def cmath_ns(kit: Kit) -> SimpleNamespace:
+    return SimpleNamespace(**{n: getattr(_cmath, n) for n in dir(_cmath) if n[0] != "_"})
+
+
+# -- random -----------------------------------------------------------------------------------
+RANDOM_NAMES: Final = (
+    "Random", "betavariate", "choice", "choices", "expovariate", "gammavariate", "gauss",
+    "getrandbits", "getstate", "lognormvariate", "normalvariate", "paretovariate", "randbytes",
+    "randint", "random", "randrange", "sample", "seed", "setstate", "shuffle", "triangular",
+    "uniform", "vonmisesvariate", "weibullvariate",
+)  # fmt: skip
+
+
+def _seed_of(mod_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"script:{mod_id}".encode()).digest()[:8], "big")
+
+
+def random_ns(kit: Kit) -> SimpleNamespace:
+    g = kit.guards
+    default_seed = _seed_of(kit.mod_id)
+
+    class Random(_random.Random):
+        """A seeded generator: no seed means the mod's own seed, never the clock."""
+
+        def seed(self, a: Any = None, version: int = 2) -> None:
+            if a is not None and type(a) not in (int, float, str, bytes):
+                raise TypeError("random.seed() takes an int, float, str or bytes")
+            super().seed(default_seed if a is None else a, version)
+
+        def getrandbits(self, k: int) -> int:
+            g._int_bits(k, "random.getrandbits")
+            return super().getrandbits(k)
+
+        def randbytes(self, n: int) -> bytes:
+            g._check(n, "random.randbytes")
+            return super().randbytes(n)
+
+        def shuffle(self, x: Any) -> None:
+            g.meter.burn(len(x))
+            super().shuffle(x)
+
+        def sample(self, population: Any, k: int, *, counts: Any = None) -> list[Any]:
+            if type(k) is int:
+                g._check(k * ITEM_BYTES, "random.sample")
+                g.meter.burn(k)
+            return super().sample(population, k, counts=counts)
+
+        def choices(self, population: Any, weights: Any = None, *, cum_weights: Any = None,
+                    k: int = 1) -> list[Any]:  # fmt: skip
+            if type(k) is int:
+                g._check(k * ITEM_BYTES, "random.choices")
+                g.meter.burn(k + len(population))
+            return super().choices(population, weights, cum_weights=cum_weights, k=k)
+
+    kit.guest.allow_base(Random)
+    shared = Random()
+    ns = SimpleNamespace(Random=Random)
+    for name in RANDOM_NAMES[1:]:
+        setattr(ns, name, getattr(shared, name))
+    return ns
+
+
+# -- statistics -------------------------------------------------------------------------------
+STATISTICS_FUNCTIONS: Final = (
+    "correlation", "covariance", "fmean", "geometric_mean", "harmonic_mean",
+    "linear_regression", "mean", "median", "median_grouped", "median_high", "median_low",
+    "mode", "multimode", "pstdev", "pvariance", "quantiles", "stdev", "variance",
+)  # fmt: skip
+STATISTICS_NAMES: Final = (*STATISTICS_FUNCTIONS, "StatisticsError", "NormalDist")
+
+
+def statistics_ns(kit: Kit) -> SimpleNamespace:
+    class StatisticsError(ValueError):
+        """``statistics.StatisticsError``, raised by this sandbox's statistics functions."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            data = [kit.items(a) if not isinstance(a, int | float) else a for a in args]
+            n = kwargs.get("n")
+            if type(n) is int:
+                kit.guards._check(n * ITEM_BYTES, f"statistics.{fn.__name__}")
+            try:
+                return fn(*data, **kwargs)
+            except _statistics.StatisticsError as exc:
+                raise StatisticsError(*exc.args) from None
+
+        call.__name__ = call.__qualname__ = fn.__name__
+        return call
+
+    class NormalDist(_statistics.NormalDist):
+        """A sandbox-local ``statistics.NormalDist`` (``samples`` is size-checked)."""
+
+        @classmethod
+        def from_samples(cls, data: Any) -> Any:
+            return super().from_samples(kit.items(data))
+
+        def samples(self, n: int, *, seed: Any = None) -> list[float]:
+            kit.guards._check(n * ITEM_BYTES, "NormalDist.samples")
+            kit.guards.meter.burn(n)
+            return super().samples(n, seed=_seed_of(kit.mod_id) if seed is None else seed)
+
+    kit.guest.allow_base(StatisticsError, NormalDist)
+    ns = SimpleNamespace(**{n: wrap(getattr(_statistics, n)) for n in STATISTICS_FUNCTIONS})
+    ns.StatisticsError, ns.NormalDist = StatisticsError, NormalDist
+    return ns
