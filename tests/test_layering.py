@@ -285,12 +285,7 @@ MAX_MODULE_LINES = 450
 
 #: Modules allowed past :data:`MAX_MODULE_LINES`, each with its size when it was listed and
 #: why. Remove an entry once its module is split (a test below says when).
-LONG_MODULES: dict[str, tuple[int, str]] = {
-    # Still to be split. Each was being changed in parallel (the Python sandbox) when the
-    # rest was split.
-    "sandbox/python/_compiler.py": (792, "to split: its two AST passes, checker, instrumenter"),
-    "sandbox/python/_stdlib.py": (519, "to split: the namespaces per standard-library module"),
-}
+LONG_MODULES: dict[str, tuple[int, str]] = {}
 
 
 def _line_count(path: Path) -> int:
