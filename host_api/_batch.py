@@ -106,6 +106,11 @@ class EntityBatch:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def cursor_type(self) -> type[EntityCursor]:
+        """What :meth:`enter` puts in ``ctx.entity`` (a tier's own loop makes them itself)."""
+        return EntityCursor
+
     def enter(self, row: int) -> ScriptContext:
         """The batch's ``ctx``, pointed at ``row``."""
         ctx = self.ctx

@@ -159,20 +159,25 @@ class RestrictedSandbox(ScriptSandbox):
         if fn is None:
             return True
         meter, printer, walk, guards = self._meter, self._printer, self._retained, self._guards
-        enter, path, rebuild = batch.enter, module.path, meter._rebuild
-        # One ctx serves the whole batch (pointed at each row in turn): print() goes to it.
-        printer.ctx = batch.ctx
+        path, rebuild = module.path, meter._rebuild
+        # EntityBatch.enter, inlined (it is the loop's other half): the one ctx of the batch
+        # is pointed at each row in turn; print() goes to it.
+        ctx, cursor = batch.ctx, type_of_cursor(batch)
+        states, ids, events, timers = batch.states, batch.ids, ctx.events, ctx.timers
+        printer.ctx = ctx
+        mark = started if started is not None else _no_mark
         try:
             if printer.pending:
                 printer.flush()
             for row in range(len(batch)):
-                if started is not None:
-                    started(row)
-                ctx = enter(row)
+                mark(row)
+                ctx.entity = cursor(batch, row)
+                ctx.state = states[row]
+                events._source = timers._entity = ids[row]
                 # Meter.begin, inlined: a fresh budget for each entity's call.
                 if meter._tripped is not None:
                     rebuild()
-                meter._start = meter._issued - meter._left()
+                start = meter._start = meter._issued - meter._left()
                 meter.calls += 1
                 if meter.generation != self._generation:
                     self._sync_streams()
@@ -186,12 +191,14 @@ class RestrictedSandbox(ScriptSandbox):
                 if fault is None and meter._tripped is not None:
                     fault = self._fault(path, meter._tripped)
                 if fault is None:
-                    walk.credit += (
-                        meter._issued - meter._left() - meter._start
-                    ) // FUEL_PER_VISIT + ENTITY_CALL_CREDIT
+                    credit = walk.credit + (
+                        (meter._issued - meter._left() - start) // FUEL_PER_VISIT
+                        + ENTITY_CALL_CREDIT
+                    )
                     if guards.big_call == meter.calls:
-                        walk.credit += guards.walk_bytes // BYTES_PER_VISIT
-                    if walk.credit >= CHUNK:
+                        credit += guards.walk_bytes // BYTES_PER_VISIT
+                    walk.credit = credit
+                    if credit >= CHUNK:
                         try:
                             self._check_retained(path, ctx)
                         except ScriptFault as exc:
@@ -323,3 +330,12 @@ class RestrictedSandbox(ScriptSandbox):
 
 def _deny_slice(value: Any) -> Any:
     raise MemorySignal("slice assignment inside unpacking or chained assignment is not allowed")
+
+
+def _no_mark(row: int) -> None:
+    """No progress to mark (in process: the host's thread is the script's)."""
+
+
+def type_of_cursor(batch: Any) -> Any:
+    """The cursor class of ``batch`` (``ctx.entity``; see ``host_api.EntityCursor``)."""
+    return batch.cursor_type
