@@ -162,7 +162,7 @@ class RestrictedSandbox(ScriptSandbox):
         path, rebuild = module.path, meter._rebuild
         # EntityBatch.enter, inlined (it is the loop's other half): the one ctx of the batch
         # is pointed at each row in turn; print() goes to it.
-        ctx, cursor = batch.ctx, type_of_cursor(batch)
+        ctx, cursor = batch.ctx, batch.cursor_type
         states, ids, events, timers = batch.states, batch.ids, ctx.events, ctx.timers
         printer.ctx = ctx
         mark = started if started is not None else _no_mark
@@ -334,8 +334,3 @@ def _deny_slice(value: Any) -> Any:
 
 def _no_mark(row: int) -> None:
     """No progress to mark (in process: the host's thread is the script's)."""
-
-
-def type_of_cursor(batch: Any) -> Any:
-    """The cursor class of ``batch`` (``ctx.entity``; see ``host_api.EntityCursor``)."""
-    return batch.cursor_type
