@@ -184,11 +184,15 @@ class HookCalls:
                 continue
             if kind not in ids:
                 ids[kind] = self.world.ids_of_kind(kind).tolist()
+            # One batch per kind: the process tier crosses to its worker once per event and
+            # kind, not once per entity.
+            calls = []
             for entity_id in ids[kind]:
                 ctx = self.entity_ctx(instance, entity_id)
-                for module in listening:
-                    if ctx is not None:
-                        self.call(instance, module, "on_event", ctx, for_receiver(event))
+                if ctx is not None:
+                    calls.extend((m, "on_event", (ctx, for_receiver(event))) for m in listening)
+            if calls:
+                instance.sandbox.call_batch(calls, partial(self.fault_goes_on, instance))
         for component in instance.components:
             payload = for_receiver(event).payload
             self.export(
