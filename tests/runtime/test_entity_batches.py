@@ -375,3 +375,37 @@ def test_a_mods_reads_see_the_world_as_its_tick_began_in_both_tiers(
         host.step(2)
         assert host.report().mods["boxes"].log == ["1 sees 5", "2 sees 0", "1 sees 6", "2 sees 1"]
         assert host.world.positions[:, 0].tolist() == [2.0, 7.0]
+
+
+def test_an_event_reaches_a_kinds_entities_in_one_round_trip(
+    make_mod, mods_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    bell = """
+def on_load(ctx):
+    for i in range(20):
+        ctx.world.spawn("ear", (float(i), 0.0, 0.0))
+
+def on_tick(ctx, dt):
+    if ctx.tick == 3:
+        ctx.events.emit("ring", {"n": 1})
+"""
+    ear = """
+def on_event(ctx, event):
+    ctx.state["heard"] = ctx.state.get("heard", 0) + event.payload["n"]
+"""
+    make_mod("bell", scripts={"main.py": bell}, entity_scripts={"ear": ear})
+    batches: list[int] = []
+    real = ProcessSandbox._batch
+
+    def counted(self, batch):  # type: ignore[no-untyped-def]
+        batches.append(len(batch))
+        return real(self, batch)
+
+    monkeypatch.setattr(ProcessSandbox, "_batch", counted)
+    with _host(mods_dir, "process") as host:
+        host.load()
+        batches.clear()
+        host.step(4)
+        assert batches == [20]
+        game = Game(host, {})
+        assert [game.state("bell", i).get("heard") for i in range(1, 21)] == [1] * 20
