@@ -165,22 +165,21 @@ class RestrictedSandbox(ScriptSandbox):
         ctx, cursor = batch.ctx, batch.cursor_type
         states, ids, events, timers = batch.states, batch.ids, ctx.events, ctx.timers
         printer.ctx = ctx
-        mark = started if started is not None else _no_mark
         try:
             if printer.pending:
                 printer.flush()
             for row in range(len(batch)):
-                mark(row)
+                if started is not None:
+                    started(row)
                 ctx.entity = cursor(batch, row)
                 ctx.state = states[row]
                 events._source = timers._entity = ids[row]
                 # Meter.begin, inlined: a fresh budget for each entity's call.
                 if meter._tripped is not None:
-                    rebuild()
+                    rebuild()  # a new fuel stream: the modules are pointed at it
+                    self._sync_streams()
                 start = meter._start = meter._issued - meter._left()
                 meter.calls += 1
-                if meter.generation != self._generation:
-                    self._sync_streams()
                 fault: ScriptFault | None = None
                 try:
                     fn(ctx, dt)
@@ -330,7 +329,3 @@ class RestrictedSandbox(ScriptSandbox):
 
 def _deny_slice(value: Any) -> Any:
     raise MemorySignal("slice assignment inside unpacking or chained assignment is not allowed")
-
-
-def _no_mark(row: int) -> None:
-    """No progress to mark (in process: the host's thread is the script's)."""
