@@ -409,3 +409,29 @@ def on_event(ctx, event):
         assert batches == [20]
         game = Game(host, {})
         assert [game.state("bell", i).get("heard") for i in range(1, 21)] == [1] * 20
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_one_entity_running_out_of_fuel_leaves_the_others_their_own_budget(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    greedy = """
+def on_tick(ctx, dt):
+    ctx.state["n"] = ctx.state.get("n", 0) + 1
+    if ctx.entity.id == 3 and ctx.tick == 2:
+        while True:
+            pass
+"""
+    spawn = "def on_load(ctx):\n" + "".join(
+        f"    ctx.world.spawn('g', ({i}.0, 0.0, 0.0))\n" for i in range(6)
+    )
+    make_mod("greedy", scripts={"main.py": spawn}, entity_scripts={"g": greedy},
+             extra="[limits]\nfuel = 20000\n")  # fmt: skip
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(3)
+        assert [d.code for d in _errors(host, "greedy")] == ["SANDBOX_FUEL_EXHAUSTED"]
+        game = Game(host, {})
+        # Entity 3's second call ran out of fuel (its state change stayed); the entities
+        # after it in the same batch ran with a full budget, and so did everyone next tick.
+        assert [game.state("greedy", i)["n"] for i in range(1, 7)] == [3] * 6
