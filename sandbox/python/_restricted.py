@@ -21,7 +21,7 @@ import builtins
 from collections.abc import Callable
 from itertools import compress
 from types import CodeType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from host_api import HostCallFailed, Limits, ModFault
 
@@ -52,6 +52,11 @@ from ._names import is_injected
 from ._rejections import compiled
 from ._signals import LimitSignal, MemorySignal
 from ._stdlib import Kit, Modules
+
+#: Entity rows run between two settlements of the retained-memory walk's credit (a power of
+#: two: the loop tests ``row & SETTLE_MASK``).
+SETTLE_ROWS: Final = 64
+SETTLE_MASK: Final = SETTLE_ROWS - 1
 
 
 class RestrictedSandbox(ScriptSandbox):
@@ -165,6 +170,7 @@ class RestrictedSandbox(ScriptSandbox):
         ctx, cursor = batch.ctx, batch.cursor_type
         states, ids, events, timers = batch.states, batch.ids, ctx.events, ctx.timers
         printer.ctx = ctx
+        settled_fuel, settled_calls, last = meter.spent(), meter.calls, len(batch) - 1
         try:
             if printer.pending:
                 printer.flush()
@@ -178,7 +184,7 @@ class RestrictedSandbox(ScriptSandbox):
                 if meter._tripped is not None:
                     rebuild()  # a new fuel stream: the modules are pointed at it
                     self._sync_streams()
-                start = meter._start = meter._issued - meter._left()
+                meter._start = meter._issued - meter._left()
                 meter.calls += 1
                 fault: ScriptFault | None = None
                 try:
@@ -189,14 +195,17 @@ class RestrictedSandbox(ScriptSandbox):
                     raise bug.original from None
                 if fault is None and meter._tripped is not None:
                     fault = self._fault(path, meter._tripped)
-                if fault is None:
+                if fault is None and (row & SETTLE_MASK == SETTLE_MASK or row == last):
+                    # The retained-memory walk's credit, settled every SETTLE_ROWS calls
+                    # (the same credit as :meth:`call` gives each call, added up).
+                    spent, calls = meter.spent(), meter.calls
                     credit = walk.credit + (
-                        (meter._issued - meter._left() - start) // FUEL_PER_VISIT
-                        + ENTITY_CALL_CREDIT
+                        (spent - settled_fuel) // FUEL_PER_VISIT
+                        + (calls - settled_calls) * ENTITY_CALL_CREDIT
                     )
-                    if guards.big_call == meter.calls:
+                    if guards.big_call > settled_calls:
                         credit += guards.walk_bytes // BYTES_PER_VISIT
-                    walk.credit = credit
+                    walk.credit, settled_fuel, settled_calls = credit, spent, calls
                     if credit >= CHUNK:
                         try:
                             self._check_retained(path, ctx)

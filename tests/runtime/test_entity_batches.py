@@ -435,3 +435,25 @@ def on_tick(ctx, dt):
         # Entity 3's second call ran out of fuel (its state change stayed); the entities
         # after it in the same batch ran with a full budget, and so did everyone next tick.
         assert [game.state("greedy", i)["n"] for i in range(1, 7)] == [3] * 6
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_memory_kept_by_entity_calls_is_caught_in_a_batch(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    hoarder = """
+kept = []
+
+def on_tick(ctx, dt):
+    kept.append("x" * 20000 + str(ctx.entity.id))
+"""
+    spawn = "def on_load(ctx):\n    for i in range(100):\n        ctx.world.spawn('h', (0.0, 0.0, 0.0))\n"
+    make_mod("hoarder", scripts={"main.py": spawn}, entity_scripts={"h": hoarder},
+             extra="[limits]\nmemory_mb = 16\n")  # fmt: skip
+    with _host(mods_dir, tier) as host:
+        host.load()
+        for _ in range(60):
+            host.step()
+            if _errors(host, "hoarder"):
+                break
+        assert "SANDBOX_MEMORY_LIMIT" in [d.code for d in _errors(host, "hoarder")]
