@@ -447,7 +447,7 @@ kept = []
 def on_tick(ctx, dt):
     kept.append("x" * 20000 + str(ctx.entity.id))
 """
-    spawn = "def on_load(ctx):\n    for i in range(100):\n        ctx.world.spawn('h', (0.0, 0.0, 0.0))\n"
+    spawn = "def on_load(ctx):\n    for i in range(100):\n        ctx.world.spawn('h')\n"
     make_mod("hoarder", scripts={"main.py": spawn}, entity_scripts={"h": hoarder},
              extra="[limits]\nmemory_mb = 16\n")  # fmt: skip
     with _host(mods_dir, tier) as host:
