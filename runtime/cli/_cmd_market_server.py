@@ -51,7 +51,6 @@ PasswordStdin = Annotated[
 #: Where ``serve`` keeps the market key unless told otherwise (beside the default store).
 DEFAULT_MARKET_KEY = Path(".modhost") / "market" / "market.key"
 #: Where ``serve`` keeps the market key unless told otherwise (beside the default store).
-DEFAULT_MARKET_KEY = Path(".modhost") / "market" / "market.key"
 DaysOpt = Annotated[float, typer.Option("--days", help="Token lifetime in days.", min=0.001)]
 
 

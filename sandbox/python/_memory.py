@@ -280,3 +280,15 @@ def _filled(cell: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+#: The hint of every refusal of a script object kept where only plain data may be.
+NOT_PLAIN_HINT: Final = (
+    "store numbers, strings, lists, tuples and dicts in ctx.state (e.g. "
+    "dataclasses.asdict(obj) or a tuple of the fields) and rebuild your objects from them"
+)
+
+
+def not_plain_message(foreign: str, where: str = "ctx.state") -> str:
+    """The message refusing a ``foreign`` (script-class) object kept in ``where``."""
+    return f"{where} holds a {foreign} object: {where} keeps plain data only"

@@ -46,7 +46,9 @@ from ._memory import (
     ENTITY_CALL_CREDIT,
     FUEL_PER_VISIT,
     MOD_CALL_CREDIT,
+    NOT_PLAIN_HINT,
     RetainedWalk,
+    not_plain_message,
 )
 from ._names import is_injected
 from ._rejections import compiled
@@ -315,12 +317,10 @@ class RestrictedSandbox(ScriptSandbox):
             foreign = walk.foreign
             walk.reset()
             raise ScriptRaised(
-                f"ctx.state holds a {foreign} object: ctx.state keeps plain data only",
+                not_plain_message(foreign),
                 mod_id=self.mod_id,
                 file=path,
-                hint="store numbers, strings, lists, tuples and dicts in ctx.state (e.g. "
-                "dataclasses.asdict(obj) or a tuple of the fields) and rebuild your objects "
-                "from them",
+                hint=NOT_PLAIN_HINT,
                 details={"type": foreign},
             )
         if kept is not None:

@@ -45,6 +45,7 @@ from host_api import (
 )
 
 from ..base import ScriptFault, ScriptRejected
+from ._memory import NOT_PLAIN_HINT, not_plain_message
 from ._remote_api import RemoteAPI
 from ._restricted import RestrictedSandbox
 from ._wire import FaultData, crossable, fault_data
@@ -274,9 +275,8 @@ def _not_plain(foreign: str, path: str) -> FaultData:
     return {
         "cls": "ScriptRaised",
         "code": "SANDBOX_ERROR",
-        "message": f"ctx.state and return values must be plain data (a {foreign} object)",
-        "hint": "keep numbers, strings, lists, tuples and dicts in ctx.state; rebuild your "
-        "objects from them",
+        "message": not_plain_message(foreign, "ctx.state or the return value"),
+        "hint": NOT_PLAIN_HINT,
         "file": path,
         "line": None,
         "details": {"type": foreign},
