@@ -10,6 +10,7 @@ May import: the standard library, pydantic, packaging. Nothing else of modhost.
 __all__ = [
     "ALL_CAPABILITIES",
     "BUTTON_NAMES",
+    "DEFAULT_BUDGETS",
     "HOST_API_VERSION",
     "KEY_NAMES",
     "MANIFEST_FILE",
@@ -78,6 +79,8 @@ __all__ = [
     "Vec3",
     "WorldPort",
     "any_error",
+    "check_name",
+    "copy_json",
     "foreign_type",
     "grant",
     "load_manifest",
@@ -147,6 +150,7 @@ from ._policy import HostPolicy as HostPolicy
 from ._policy import load_policy as load_policy
 from ._quota import MAX_TAGS as MAX_TAGS
 from ._quota import EntityLimit as EntityLimit
+from ._rate import DEFAULT_BUDGETS as DEFAULT_BUDGETS
 from ._rate import Budget as Budget
 from ._rate import TickLimiter as TickLimiter
 from ._storage import ModStorage as ModStorage
@@ -154,6 +158,8 @@ from ._storage import StorageQuotaExceeded as StorageQuotaExceeded
 from ._values import MAX_PAYLOAD_BYTES as MAX_PAYLOAD_BYTES
 from ._values import BadArgument as BadArgument
 from ._values import PayloadTooLarge as PayloadTooLarge
+from ._values import check_name as check_name
+from ._values import copy_json as copy_json
 from ._values import foreign_type as foreign_type
 from ._values import parse_json_text as parse_json_text
 from ._version import HOST_API_VERSION as HOST_API_VERSION

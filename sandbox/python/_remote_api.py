@@ -13,17 +13,25 @@ from multiprocessing.connection import Connection
 from typing import Any, Final
 
 from host_api import (
+    DEFAULT_BUDGETS,
+    MAX_LOG_LINE,
     CapabilityDenied,
     DiagnosticCode,
     EntityView,
     ModFault,
+    PayloadTooLarge,
     ScriptContext,
+    check_name,
+    copy_json,
 )
 
 from ._fuel import GC_PAUSES
 
 #: Cached ``ctx`` objects a worker keeps (one per entity it ran a hook for).
 MAX_CONTEXTS: Final = 100_000
+#: Buffered host operations (world writes, despawns) one mod may make in one tick; what is
+#: over the host's own per-tick budgets (events, log lines) is dropped before it crosses.
+MAX_OPS_PER_TICK: Final = 100_000
 
 
 class RemoteAPI:
@@ -37,6 +45,9 @@ class RemoteAPI:
         self._timeout = timeout_ms / 1000.0
         self._excusable = self._timeout
         self._excused_for = -1.0
+        #: Buffered calls per capability in :attr:`_counted_tick`.
+        self._counts: dict[str, int] = {}
+        self._counted_tick = -1
         self._granted: frozenset[str] = frozenset()
         self._contexts: dict[int | None, ScriptContext] = {}
         self._view: EntityView | None = None
@@ -153,6 +164,23 @@ class RemoteAPI:
     # -- buffered writes (checked again by the host when applied) ---------------------------
     def _buffer(self, capability: str, call: str, op: tuple[Any, ...]) -> None:
         self._require(capability, call)
+        if self._counted_tick != self.tick:
+            self._counted_tick, self._counts = self.tick, {}
+        counts = self._counts
+        n = counts[capability] = counts.get(capability, 0) + 1
+        budget = DEFAULT_BUDGETS.get(capability)
+        if budget is not None and n > budget.calls + 1:
+            # The host throttles past its budget (the one call over it brings the warning):
+            # what it would drop never crosses the pipe.
+            return
+        if n > MAX_OPS_PER_TICK:
+            raise PayloadTooLarge(
+                f"more than {MAX_OPS_PER_TICK} {call} calls in one tick",
+                mod_id=self.mod_id,
+                hint="write through ctx.entity (one write per entity and tick costs nothing "
+                "extra), or spread the work over ticks",
+                details={"call": call, "limit": MAX_OPS_PER_TICK},
+            )
         self.ops.append(op)
 
     def set_position(self, entity_id: Any, position: Any) -> None:
@@ -167,10 +195,16 @@ class RemoteAPI:
         self._buffer("world.spawn", "world.despawn", ("despawn", entity_id))
 
     def emit(self, name: Any, payload: Any = None, *, source_entity: int | None = None) -> None:
-        self._buffer("events.emit", "events.emit", ("emit", name, payload, source_entity))
+        # Checked here as the host checks it, so an oversized payload fails in the script's
+        # call (as in process) and never crosses the pipe.
+        self._require("events.emit", "events.emit")
+        name = check_name(name, mod_id=self.mod_id, what="event name")
+        body = copy_json(payload, mod_id=self.mod_id, what="event payload")
+        self._buffer("events.emit", "events.emit", ("emit", name, body, source_entity))
 
     def log(self, message: Any) -> None:
-        self._buffer("log", "log", ("log", message if type(message) is str else repr(message)))
+        text = message if type(message) is str else repr(message)
+        self._buffer("log", "log", ("log", text[:MAX_LOG_LINE]))
 
     def _mirror(self, entity_id: Any, **fields: Any) -> None:
         # The script reads back what it wrote, as it would in process.

@@ -457,3 +457,59 @@ def on_tick(ctx, dt):
             if _errors(host, "hoarder"):
                 break
         assert "SANDBOX_MEMORY_LIMIT" in [d.code for d in _errors(host, "hoarder")]
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_an_event_flood_is_throttled_the_same_in_both_tiers(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    flood = """
+def on_tick(ctx, dt):
+    for i in range(3000):
+        ctx.events.emit("spam", {"i": i})
+"""
+    make_mod("flood", scripts={"main.py": flood})
+    with _host(mods_dir, tier, timeout_ms=1000) as host:
+        seen: list[str] = []
+        host.gameplay.observers.append(lambda e, seen=seen: seen.append(e.name))
+        host.load()
+        host.step(2)
+        # The host's budget (256 events a tick) holds; the rest never crossed the pipe.
+        assert seen.count("spam") == 2 * 256
+        throttled = [d for d in host.diagnostics if d.code == "MOD_THROTTLED"]
+        assert len(throttled) == 2
+
+
+@pytest.mark.parametrize("payload", ['"x" * 300000', "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]"])
+def test_an_oversized_payload_fails_in_the_scripts_call_in_the_process_tier(
+    make_mod, mods_dir: Path, payload: str
+) -> None:  # type: ignore[no-untyped-def]
+    big = f"""
+def on_tick(ctx, dt):
+    try:
+        ctx.events.emit("big", {payload})
+    except Exception:
+        ctx.log("refused in the call")
+"""
+    make_mod("bigmouth", scripts={"main.py": big})
+    with _host(mods_dir, "process") as host:
+        host.load()
+        host.step(1)
+        assert host.report().mods["bigmouth"].log == ["refused in the call"]
+
+
+def test_a_flood_of_world_writes_is_capped_in_the_worker(make_mod, mods_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    writer = """
+def on_load(ctx):
+    ctx.state["id"] = ctx.world.spawn("dot")
+
+def on_tick(ctx, dt):
+    for i in range(100001):
+        ctx.world.set_position(ctx.state["id"], (1.0, 0.0, 0.0))
+"""
+    make_mod("writer", scripts={"main.py": writer},
+             extra="[limits]\ntimeout_ms = 5000\nfuel = 5000000\n")  # fmt: skip
+    with _host(mods_dir, "process", timeout_ms=5000) as host:
+        host.load()
+        host.step(1)
+        assert [d.code for d in _errors(host, "writer")] == ["MOD_PAYLOAD_LIMIT"]
