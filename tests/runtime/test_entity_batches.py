@@ -104,25 +104,22 @@ def test_both_tiers_make_the_same_world(herd: Path) -> None:
 def test_a_big_batch_of_cheap_entities_never_trips_the_time_limit(
     make_mod, mods_dir: Path, tier: str
 ) -> None:  # type: ignore[no-untyped-def]
-    spawner = """
-def on_tick(ctx, dt):
-    made = ctx.state.get("made", 0)
-    for i in range(made, min(made + 25, 2500)):
-        ctx.world.spawn("dot", (float(i), 0.0, 0.0))
-    ctx.state["made"] = min(made + 25, 2500)
-"""
     dot = """
 def on_tick(ctx, dt):
     x, y, z = ctx.entity.position
     ctx.state["n"] = ctx.state.get("n", 0) + 1
     ctx.entity.velocity = (0.0, 1.0 + x * 0.0, 0.0)
 """
-    make_mod("dots", scripts={"main.py": spawner}, entity_scripts={"dot": dot})
+    make_mod("dots", entity_scripts={"dot": dot})
     # The whole batch takes longer than 2 ms of CPU; each entity's call takes microseconds.
+    # (The entities are put in the world by the test: spawning is not what is measured.)
     with _host(mods_dir, tier, timeout_ms=2) as host:
         host.load()
-        host.step(102)
-        assert len(host.world) == 2500
+        for i in range(5000):
+            host.world.spawn("dots", "dot", (float(i), 0.0, 0.0), (0.0, 0.0, 0.0), ())
+        host.world.apply_commands()
+        host.step(5)
+        assert len(host.world) == 5000
         assert [d.code for d in _errors(host)] == []
         assert host.report().mods["dots"].state == "running"
         assert np.all(host.world.velocities[:, 1] == 1.0)
