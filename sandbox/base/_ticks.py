@@ -5,7 +5,8 @@ The host hands a :class:`TickWork` to the mod's sandbox in two steps
 workers run every mod's tick at once while the host collects them in load order. Each kind
 travels as packed columns (:class:`KindWork`): ids, positions, velocities and tag indices as
 buffers, not objects per entity; the writes scripts made through ``ctx.entity`` come back the
-same way (:attr:`KindWork.moved_rows` / :attr:`KindWork.moved` ...).
+same way (a mask of written rows and the written column: :attr:`KindWork.moved_mask`,
+:attr:`KindWork.moved` ...).
 
 :func:`run_kind` is the per-entity loop both tiers run (the process tier inside its worker),
 so the order of calls, and with it the world, is the same in both.

@@ -163,7 +163,7 @@ def _serve(conn: Connection, mod_id: str, limits: Limits, progress: Any) -> None
                 spent = time.perf_counter_ns() - wall
                 ratio = (time.thread_time_ns() - cpu) / spent if spent > 0 else None
             _started(progress, POST_CALL)
-            synced = plain_states(states, sync_share(kinds, ran, tick))
+            synced = plain_states(states, sync_share(ran, tick))
             conn.send_bytes(ticked_reply(results, ran, (totals, ratio), synced))
             progress[0] = -1.0
         elif kind == "batch":

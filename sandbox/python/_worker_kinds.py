@@ -77,11 +77,8 @@ def run_kinds(
     return out
 
 
-def sync_share(
-    kinds: list[tuple[Any, ...]], ran: list[tuple[KindResult, Any]], tick: int
-) -> list[int]:
+def sync_share(ran: list[tuple[KindResult, Any]], tick: int) -> list[int]:
     """The entities whose state goes back to the host this tick (a rolling share)."""
-    del kinds
     slot = tick % SYNC_EVERY
     return [entity_id for _, ids in ran for entity_id in ids[slot::SYNC_EVERY]]
 
