@@ -79,7 +79,12 @@ class TickRoundTrip:
         bug, self._host_bug = self._host_bug, None
         if bug is not None:
             raise bug
-        _, call_results, kind_results, _, synced = reply
+        parts = _reply_parts(reply, work)
+        if parts is None:
+            # Only a broken worker answers out of shape: it is treated as crashed.
+            on_fault(self._crashed())
+            return work
+        call_results, kind_results, synced = parts
         refresh(work.states, synced)
         for (module, _, args), result in zip(work.mod_calls, call_results, strict=True):
             outcome = self._apply(module.path, api, args[0], result)
@@ -97,7 +102,7 @@ class TickRoundTrip:
         result: tuple[Any, ...],
         on_fault: Callable[[ModFault], bool],
     ) -> bool:
-        stream, *writes = result
+        stream, *writes = result if type(result) is tuple else ((),)
         own: set[int] | None = None
         for entry in stream if type(stream) is list else ():
             if type(entry) is not tuple or not entry:
@@ -147,3 +152,16 @@ class TickRoundTrip:
             return
         if message[0] == "states":
             refresh(into, message[1])
+
+
+def _reply_parts(reply: Any, work: TickWork) -> tuple[list[Any], list[Any], Any] | None:
+    """``(call results, kind results, synced states)`` of a ``ticked`` reply, or None when it
+    does not have the shape of one for ``work`` (one result per call and per kind)."""
+    if type(reply) is not tuple or len(reply) != 5:
+        return None
+    _, calls, kinds, _, synced = reply
+    if type(calls) is not list or len(calls) != len(work.mod_calls):
+        return None
+    if type(kinds) is not list or len(kinds) != len(work.kinds):
+        return None
+    return calls, kinds, synced
