@@ -39,6 +39,12 @@ from ._world_port import Vec3
 SYNC_EVERY: Final = 64
 
 
+#: The two columns a cursor writes, and the host call and value name of each.
+_POSITION, _VELOCITY = 0, 1
+_CALLS = ("set_position", "set_velocity")
+_WHAT = ("position", "velocity")
+
+
 class BatchClosed(LookupError):
     """A cursor was used after its batch ended."""
 
@@ -161,79 +167,57 @@ class EntityCursor:
         self._readable()
         return self._batch.tags[self._row]  # type: ignore[no-any-return]
 
-    # The four accessors below are each entity script's hot path: the common case (granted,
-    # during the batch, a tuple of three finite floats) is checked inline; anything else
-    # takes the general path with its errors.
+    # position and velocity are each entity script's hot path: the common case (granted,
+    # during the batch, a tuple of three finite floats) is checked inline in _read/_write;
+    # anything else takes the general path with its errors.
     @property
     def position(self) -> Vec3:
-        batch = self._batch
-        flat = batch.positions
-        if not batch.read or flat is None:
-            flat = self._readable().positions
-        i = 3 * self._row
-        return (flat[i], flat[i + 1], flat[i + 2])  # type: ignore[index]
+        return self._read(self._batch.positions)
 
     @position.setter
     def position(self, value: Any) -> None:
-        batch = self._batch
-        flat = batch.positions
-        if batch.write and flat is not None and type(value) is tuple and len(value) == 3:
-            x, y, z = value
-            # x - x is 0.0 for finite floats, nan for inf and nan.
-            if (
-                type(x) is float
-                and type(y) is float
-                and type(z) is float
-                and x - x == 0.0
-                and y - y == 0.0
-                and z - z == 0.0
-            ):
-                i = 3 * self._row
-                flat[i] = x
-                flat[i + 1] = y
-                flat[i + 2] = z
-                batch.moved[self._row] = 1
-                return
-        flat = self._writable(value, "set_position").positions
-        x, y, z = self._checked(value, "position")
-        i = 3 * self._row
-        flat[i], flat[i + 1], flat[i + 2] = x, y, z  # type: ignore[index]
-        batch.moved[self._row] = 1
+        self._write(value, _POSITION)
 
     @property
     def velocity(self) -> Vec3:
-        batch = self._batch
-        flat = batch.velocities
-        if not batch.read or flat is None:
-            flat = self._readable().velocities
-        i = 3 * self._row
-        return (flat[i], flat[i + 1], flat[i + 2])  # type: ignore[index]
+        return self._read(self._batch.velocities)
 
     @velocity.setter
     def velocity(self, value: Any) -> None:
-        batch = self._batch
-        flat = batch.velocities
-        if batch.write and flat is not None and type(value) is tuple and len(value) == 3:
-            x, y, z = value
-            if (
-                type(x) is float
-                and type(y) is float
-                and type(z) is float
-                and x - x == 0.0
-                and y - y == 0.0
-                and z - z == 0.0
-            ):
-                i = 3 * self._row
-                flat[i] = x
-                flat[i + 1] = y
-                flat[i + 2] = z
-                batch.steered[self._row] = 1
-                return
-        flat = self._writable(value, "set_velocity").velocities
-        x, y, z = self._checked(value, "velocity")
+        self._write(value, _VELOCITY)
+
+    def _read(self, flat: array[float] | None) -> Vec3:
+        if flat is None or not self._batch.read:
+            self._readable()
         i = 3 * self._row
-        flat[i], flat[i + 1], flat[i + 2] = x, y, z  # type: ignore[index]
-        batch.steered[self._row] = 1
+        return (flat[i], flat[i + 1], flat[i + 2])  # type: ignore[index]
+
+    def _write(self, value: Any, column: int) -> None:
+        batch = self._batch
+        flat, mask = (
+            (batch.positions, batch.moved)
+            if column == _POSITION
+            else (batch.velocities, batch.steered)
+        )
+        if not (batch.write and flat is not None and type(value) is tuple and len(value) == 3):
+            batch = self._writable(value, _CALLS[column])
+            value = self._checked(value, _WHAT[column])
+        x, y, z = value
+        # x - x is 0.0 for finite floats, nan for inf and nan.
+        if not (
+            type(x) is float
+            and type(y) is float
+            and type(z) is float
+            and x - x == 0.0
+            and y - y == 0.0
+            and z - z == 0.0
+        ):
+            x, y, z = self._checked(value, _WHAT[column])
+        i = 3 * self._row
+        flat[i] = x  # type: ignore[index]
+        flat[i + 1] = y  # type: ignore[index]
+        flat[i + 2] = z  # type: ignore[index]
+        mask[self._row] = 1
 
     def _readable(self) -> EntityBatch:
         batch = self._batch

@@ -66,6 +66,12 @@ def _host(mods_dir: Path, tier: str, **limits: int) -> Host:
     return Host(mods_dir, seed=11, policy=HostPolicy.model_validate(policy))
 
 
+def _spawning(kind: str, n: int = 1) -> dict[str, str]:
+    """A mod script that spawns ``n`` entities of ``kind`` at x = 0, 1, ... in ``on_load``."""
+    body = "".join(f"    ctx.world.spawn('{kind}', ({i}.0, 0.0, 0.0))\n" for i in range(n))
+    return {"main.py": "def on_load(ctx):\n" + body}
+
+
 def _errors(host: Host, mod: str | None = None) -> list[Diagnostic]:
     return [d for d in host.diagnostics if d.severity == "error" and (mod is None or d.mod == mod)]
 
@@ -136,7 +142,7 @@ def on_tick(ctx, dt):
 """
     make_mod(
         "walker-mod",
-        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('walker', (0.0, 0.0, 0.0))\n"},
+        scripts=_spawning("walker"),
         entity_scripts={"walker": walker},
     )
     with _host(mods_dir, tier) as host:
@@ -158,7 +164,7 @@ def on_tick(ctx, dt):
 """
     make_mod(
         "keeper",
-        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('thing', (0.0, 0.0, 0.0))\n"},
+        scripts=_spawning("thing"),
         entity_scripts={"thing": keeper},
     )
     with _host(mods_dir, tier) as host:
@@ -185,7 +191,7 @@ def test_a_cursor_write_or_read_is_checked_like_any_host_call(
 ) -> None:  # type: ignore[no-untyped-def]
     make_mod(
         "checked",
-        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('thing', (0.0, 0.0, 0.0))\n"},
+        scripts=_spawning("thing"),
         entity_scripts={"thing": f"def on_tick(ctx, dt):\n    {body}\n"},
         capabilities=capabilities,
     )
@@ -223,7 +229,7 @@ def on_tick(ctx, dt):
 """
     make_mod(
         "sneaky",
-        scripts={"main.py": "def on_load(ctx):\n    ctx.world.spawn('thing', (0.0, 0.0, 0.0))\n"},
+        scripts=_spawning("thing"),
         entity_scripts={"thing": sneaky},
     )
     with _host(mods_dir, tier) as host:
@@ -238,15 +244,12 @@ COUNTER = """
 def on_tick(ctx, dt):
     ctx.state["n"] = ctx.state.get("n", 0) + 1
 """
-SPAWN_TWO = "def on_load(ctx):\n    ctx.world.spawn('c', (0.0, 0.0, 0.0))\n" + (
-    "    ctx.world.spawn('c', (1.0, 0.0, 0.0))\n"
-)
 
 
 def test_the_process_tier_keeps_states_in_its_worker_and_the_host_reads_them_on_demand(
     make_mod, mods_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    make_mod("counter", scripts={"main.py": SPAWN_TWO}, entity_scripts={"c": COUNTER})
+    make_mod("counter", scripts=_spawning("c", 2), entity_scripts={"c": COUNTER})
     with _host(mods_dir, "process") as host:
         host.load()
         host.step(5)
@@ -271,7 +274,7 @@ def on_tick(ctx, dt):
         while True:
             s = repr(data)
 """
-    make_mod("counter", scripts={"main.py": SPAWN_TWO}, entity_scripts={"c": stall})
+    make_mod("counter", scripts=_spawning("c", 2), entity_scripts={"c": stall})
     with _host(mods_dir, "process", timeout_ms=20, memory_mb=256) as host:
         host.load()
         starts = host.instances["counter"].sandbox.starts
@@ -291,7 +294,7 @@ def test_every_worker_gets_its_tick_before_the_host_waits_for_any(
     make_mod, mods_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     for mod in ("mod-a", "mod-b", "mod-c"):
-        make_mod(mod, scripts={"main.py": SPAWN_TWO.replace("'c'", f"'{mod}x'")},
+        make_mod(mod, scripts=_spawning(f"{mod}x", 2),
                  entity_scripts={f"{mod}x": COUNTER})  # fmt: skip
     seen: list[str] = []
     send, serve = ProcessSandbox._send, ProcessSandbox._serve
@@ -419,10 +422,7 @@ def on_tick(ctx, dt):
         while True:
             pass
 """
-    spawn = "def on_load(ctx):\n" + "".join(
-        f"    ctx.world.spawn('g', ({i}.0, 0.0, 0.0))\n" for i in range(6)
-    )
-    make_mod("greedy", scripts={"main.py": spawn}, entity_scripts={"g": greedy},
+    make_mod("greedy", scripts=_spawning("g", 6), entity_scripts={"g": greedy},
              extra="[limits]\nfuel = 20000\n")  # fmt: skip
     with _host(mods_dir, tier) as host:
         host.load()
