@@ -48,7 +48,7 @@ from ._pool import WorkerPool, default_pool
 from ._process_faults import crashed, killed, rebuilt
 from ._process_tick import TickRoundTrip
 from ._process_wire import (
-    apply_op,
+    applied,
     entity_in,
     refusal,
     wire_call,
@@ -373,25 +373,7 @@ class ProcessSandbox(TickRoundTrip, ScriptSandbox):
             return ("err", refusal(self.mod_id, name))
 
     def _apply(self, path: str, api: HostAPI | None, ctx: ScriptContext | None, result: Any) -> Any:
-        if type(result) is not tuple or len(result) != 4:
-            return self._rebuild(refusal(self.mod_id, "result"), path)
-        fault_raw, value, state, ops = result
-        if ctx is not None and type(state) is dict:
-            ctx.state.clear()
-            ctx.state.update(state)
-        source = ctx._source_entity() if ctx is not None else None
-        try:
-            for op in ops if type(ops) is list else ():
-                apply_op(api, op, source)
-        except ModhostError as exc:
-            if fault_raw is None:
-                fault_raw = fault_data(exc)
-        except (TypeError, ValueError):
-            # A malformed op (only a broken worker sends one): refused, like an rpc.
-            fault_raw = fault_raw or refusal(self.mod_id, "op")
-        if fault_raw is not None:
-            return self._rebuild(fault_raw, path)
-        return value
+        return applied(self.mod_id, path, api, ctx, result)
 
     # -- the worker ----------------------------------------------------------------------------
     def _ensure_worker(self) -> Connection:

@@ -6,10 +6,12 @@ import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
-from host_api import EntityView, HostAPI, ScriptContext
+from host_api import EntityView, HostAPI, ModhostError, ScriptContext
 
 from ..base import KindWork, TickWork
+from ._process_faults import rebuilt
 from ._remote_api import OP_NAMES
+from ._wire import fault_data
 
 
 def wire_call(ctx: ScriptContext | None, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -100,3 +102,30 @@ def refresh(into: dict[int, dict[str, Any]], states: Any) -> None:
         else:
             held.clear()
             held.update(state)
+
+
+def applied(
+    mod_id: str, path: str, api: HostAPI | None, ctx: ScriptContext | None, result: Any
+) -> Any:
+    """Apply one call's result from the worker: its state to ``ctx``, its ops through
+    ``api`` in order. Returns the call's value, or its fault (a result out of shape, or an op
+    the host refused, is one)."""
+    if type(result) is not tuple or len(result) != 4:
+        return rebuilt(mod_id, refusal(mod_id, "result"), path)
+    fault_raw, value, state, ops = result
+    if ctx is not None and type(state) is dict:
+        ctx.state.clear()
+        ctx.state.update(state)
+    source = ctx._source_entity() if ctx is not None else None
+    try:
+        for op in ops if type(ops) is list else ():
+            apply_op(api, op, source)
+    except ModhostError as exc:
+        if fault_raw is None:
+            fault_raw = fault_data(exc)
+    except (TypeError, ValueError):
+        # A malformed op (only a broken worker sends one): refused, like an rpc.
+        fault_raw = fault_raw or refusal(mod_id, "op")
+    if fault_raw is not None:
+        return rebuilt(mod_id, fault_raw, path)
+    return value

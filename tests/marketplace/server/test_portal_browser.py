@@ -80,13 +80,26 @@ class Person:
         from selenium.webdriver.support.ui import WebDriverWait
 
         element.click()  # type: ignore[attr-defined]
-        WebDriverWait(self.d, 30).until(expected_conditions.staleness_of(element))
+        wait = WebDriverWait(self.d, 30)
+        wait.until(expected_conditions.staleness_of(element))
+        # A form post answers with a redirect: wait for the page it leads to, whole.
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def press(self, element_id: str) -> None:
         self.click(self.el(element_id))
 
     def text(self, element_id: str) -> str:
-        return str(self.el(element_id).text)  # type: ignore[attr-defined]
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+        for attempt in range(3):
+            try:
+                return str(self.el(element_id).text)  # type: ignore[attr-defined]
+            except (StaleElementReferenceException, WebDriverException) as exc:
+                # Found in a document the browser was still replacing: look again.
+                if attempt == 2 or "document" not in str(exc):
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
 
     def login(self, name: str) -> None:
         self.go("/login")
