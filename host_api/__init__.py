@@ -49,6 +49,7 @@ __all__ = [
     "EntityBatch",
     "EntityCursor",
     "EntityLimit",
+    "EntityRows",
     "EntityView",
     "FileAccessDenied",
     "GameplayPort",
@@ -80,6 +81,7 @@ __all__ = [
     "WorldPort",
     "any_error",
     "check_name",
+    "commit_rows",
     "copy_json",
     "foreign_type",
     "grant",
@@ -153,6 +155,8 @@ from ._quota import EntityLimit as EntityLimit
 from ._rate import DEFAULT_BUDGETS as DEFAULT_BUDGETS
 from ._rate import Budget as Budget
 from ._rate import TickLimiter as TickLimiter
+from ._rows import EntityRows as EntityRows
+from ._rows import commit_rows as commit_rows
 from ._storage import ModStorage as ModStorage
 from ._storage import StorageQuotaExceeded as StorageQuotaExceeded
 from ._values import MAX_PAYLOAD_BYTES as MAX_PAYLOAD_BYTES

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any, Final, final
 
 from ._capabilities import Capability
@@ -43,6 +44,10 @@ SYNC_EVERY: Final = 64
 _POSITION, _VELOCITY = 0, 1
 _CALLS = ("set_position", "set_velocity")
 _WHAT = ("position", "velocity")
+
+
+#: ``ctx.state`` of a system hook: its entities' states are ``rows.states``.
+_NO_STATE: Final = MappingProxyType({})
 
 
 class BatchClosed(LookupError):
@@ -123,6 +128,16 @@ class EntityBatch:
         ctx.entity = EntityCursor(self, row)  # type: ignore[assignment]
         ctx.state = self.states[row]
         self._events._source = self._timers._entity = self.ids[row]
+        return ctx
+
+    def system_ctx(self) -> ScriptContext:
+        """The batch's ``ctx`` for a system hook (``on_system``): no entity, an empty,
+        read-only ``state`` (each entity's is in ``rows.states``); events and timers are the
+        mod's own, as in a mod script."""
+        ctx = self.ctx
+        ctx.entity = None
+        ctx.state = _NO_STATE  # type: ignore[assignment]
+        self._events._source = self._timers._entity = None
         return ctx
 
     def written(self) -> tuple[bytes, bytes, bytes, bytes]:
@@ -246,9 +261,15 @@ class EntityCursor:
         return check_vec3(value, mod_id=batch.api.mod_id, what=what)
 
     def _through_api(self, call: str, *args: Any) -> Any:
-        try:
-            return getattr(self._batch.api, call)(*args)
-        except _PASS:
-            raise
-        except Exception as exc:
-            raise HostCallFailed(exc) from None
+        return through_api(self._batch, call, *args)
+
+
+def through_api(batch: EntityBatch, call: str, *args: Any) -> Any:
+    """``batch.api.<call>(*args)``: a refusal or a mod's fault passes; anything else is a host
+    bug and surfaces as one."""
+    try:
+        return getattr(batch.api, call)(*args)
+    except _PASS:
+        raise
+    except Exception as exc:
+        raise HostCallFailed(exc) from None

@@ -21,7 +21,7 @@ from ._ticks import TickWork, run_kind, states_of
 
 #: The hooks a script may define (DESIGN.md, "Entity scripts").
 HOOKS: frozenset[str] = frozenset(
-    {"on_load", "on_spawn", "on_tick", "on_event", "on_collision", "on_reload"}
+    {"on_load", "on_spawn", "on_tick", "on_system", "on_event", "on_collision", "on_reload"}
 )
 
 

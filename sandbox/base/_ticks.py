@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
-from host_api import EntityBatch, ModFault
+from host_api import EntityBatch, EntityRows, ModFault, commit_rows
 
 if TYPE_CHECKING:
     from ._engine import ScriptModule, ScriptSandbox
@@ -106,59 +106,115 @@ def run_kind(
     figures: HookFigures | None = None,
     started: Callable[[int], None] | None = None,
 ) -> bool:
-    """Each row in order: every module's ``on_spawn`` (fresh rows), then its ``on_tick``.
+    """Each row in order: every module's ``on_spawn`` (fresh rows), then its ``on_tick``;
+    then each module's system hook, ``on_system(ctx, dt, rows)``, once for the whole kind.
 
     :param started: told each call's row before it starts (the process tier's worker marks
-        its progress with it).
+        its progress with it; a system hook's call is marked as row 0).
     :returns: False when ``on_fault`` stopped the batch.
     """
-    call = sandbox.call
+    note = getattr(sandbox, "note_states", None)
+    if note is not None:
+        note(work.kind, batch.states)
     fresh = work.fresh
+    ticking = [m for m in work.modules if "on_tick" in m.hooks]
     steps = [
-        (m, "on_spawn" in m.hooks, "on_tick" in m.hooks)
+        (m, "on_spawn" in m.hooks and bool(fresh), "on_tick" in m.hooks)
         for m in work.modules
-        if "on_spawn" in m.hooks or "on_tick" in m.hooks
+        if "on_tick" in m.hooks or ("on_spawn" in m.hooks and fresh)
     ]
-    ticking = [m for m, _, tick in steps if tick]
-    enter = batch.enter
     clock, mark = perf_counter_ns, sandbox.fuel_mark
     begun, fuel = (clock(), mark()) if figures is not None else (0, 0)
     try:
-        if not fresh and len(ticking) == 1:
-            # The common case (one script per kind, nothing newly spawned): the flat loop,
-            # the tier's own where it has one.
-            module = ticking[0]
-            rows = getattr(sandbox, "tick_rows", None)
-            if rows is not None:
-                return bool(rows(module, batch, dt, on_fault, started))
-            for row in range(len(batch)):
-                if started is not None:
-                    started(row)
-                try:
-                    call(module, "on_tick", enter(row), dt)
-                except ModFault as fault:
-                    if not on_fault(fault):
-                        return False
-            return True
-        for row in range(len(batch)):
-            ctx = enter(row)
-            for module, spawns, ticks in steps:
-                for hook, due in (("on_spawn", spawns and row in fresh), ("on_tick", ticks)):
-                    if not due:
-                        continue
-                    if started is not None:
-                        started(row)
-                    try:
-                        call(module, hook, *((ctx,) if hook == "on_spawn" else (ctx, dt)))
-                    except ModFault as fault:
-                        if not on_fault(fault):
-                            return False
-        return True
+        if not _entity_calls(sandbox, work, batch, dt, on_fault, steps, started):
+            return False
     finally:
         if figures is not None and ticking:
             # One entry per kind's tick (the spawns are counted within it): one clock and one
             # fuel reading per batch, not per entity.
             figures.add(ticking[0].path, "on_tick", clock() - begun, mark() - fuel, len(batch))
+    for module in work.modules:
+        if "on_system" in module.hooks:
+            begun, fuel = (clock(), mark()) if figures is not None else (0, 0)
+            try:
+                if not run_system(sandbox, module, batch, dt, on_fault, started):
+                    return False
+            finally:
+                if figures is not None:
+                    figures.add(module.path, "on_system", clock() - begun, mark() - fuel, 1)
+    return True
+
+
+def _entity_calls(
+    sandbox: ScriptSandbox,
+    work: KindWork,
+    batch: EntityBatch,
+    dt: float,
+    on_fault: Callable[[ModFault], bool],
+    steps: list[tuple[ScriptModule, bool, bool]],
+    started: Callable[[int], None] | None,
+) -> bool:
+    """The per-entity calls of :func:`run_kind`."""
+    call, enter, fresh = sandbox.call, batch.enter, work.fresh
+    if not fresh and len(steps) == 1:
+        # The common case (one script per kind, nothing newly spawned): the flat loop,
+        # the tier's own where it has one.
+        module = steps[0][0]
+        rows = getattr(sandbox, "tick_rows", None)
+        if rows is not None:
+            return bool(rows(module, batch, dt, on_fault, started))
+        for row in range(len(batch)):
+            if started is not None:
+                started(row)
+            try:
+                call(module, "on_tick", enter(row), dt)
+            except ModFault as fault:
+                if not on_fault(fault):
+                    return False
+        return True
+    for row in range(len(batch) if steps else 0):
+        ctx = enter(row)
+        for module, spawns, ticks in steps:
+            for hook, due in (("on_spawn", spawns and row in fresh), ("on_tick", ticks)):
+                if not due:
+                    continue
+                if started is not None:
+                    started(row)
+                try:
+                    call(module, hook, *((ctx,) if hook == "on_spawn" else (ctx, dt)))
+                except ModFault as fault:
+                    if not on_fault(fault):
+                        return False
+    return True
+
+
+def run_system(
+    sandbox: ScriptSandbox,
+    module: ScriptModule,
+    batch: EntityBatch,
+    dt: float,
+    on_fault: Callable[[ModFault], bool],
+    started: Callable[[int], None] | None = None,
+) -> bool:
+    """``on_system(ctx, dt, rows)`` of ``module``: one call under the mod's per-call limits;
+    what it assigned in ``rows`` lands in the batch when it returns, all or (on a fault)
+    nothing. Returns False when ``on_fault`` stopped the batch."""
+    if not len(batch):
+        return True
+    if started is not None:
+        started(0)
+    rows = EntityRows(batch)
+    try:
+        sandbox.call(module, "on_system", batch.system_ctx(), dt, rows)
+        try:
+            commit_rows(rows)
+        except ModFault as fault:
+            # Found once the script returned: the script's file, no line.
+            fault.file = fault.file or module.path
+            raise
+    except ModFault as fault:
+        return on_fault(fault)
+    return True
 
 
 def states_of(work: KindWork, store: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:

@@ -79,7 +79,9 @@ class RetainedWalk:
         self._stack: list[list[Any]] = []
         self._seen: set[int] = set()
         self._total = 0
-        self._states: dict[int, dict[str, Any]] = {}
+        #: The states to walk next pass: ``ctx.state`` dicts by ``id(ctx)``, and each entity
+        #: batch's list of its rows' states by kind (see :meth:`note_states`).
+        self._states: dict[Any, Any] = {}
         #: For an object of no type the walk knows, what it holds when it is the script's
         #: own (its classes' instances, standard-library containers), or None to skip it.
         self.contents: Callable[[Any], Iterable[Any] | None] | None = None
@@ -122,6 +124,11 @@ class RetainedWalk:
         state = getattr(ctx, "state", None)
         if type(state) is dict:
             self._states[id(ctx)] = state
+
+    def note_states(self, kind: str, states: list[dict[str, Any]]) -> None:
+        """Count every state of an entity batch from the next pass on (the latest batch of
+        each kind): one ``ctx`` serves a whole batch, so :meth:`note_state` sees one row."""
+        self._states[("kind", kind)] = states
 
     def reset(self) -> None:
         """Forget the pass in progress (after a fault, or when the module data is dropped)."""
@@ -166,7 +173,14 @@ class RetainedWalk:
     def _start(self, roots: Callable[[], Iterable[Any]]) -> None:
         # States are walked last (the stack's top is walked first) and strictly: anything in
         # them but plain data is reported in :attr:`foreign`.
-        self._stack.append(_cursor(list(self._states.values()), _SEQ, strict=True))
+        states: list[Any] = []
+        for held in self._states.values():
+            # A batch's list is the host's, not the mod's: only the states in it count.
+            if type(held) is list:
+                states.extend(held)
+            else:
+                states.append(held)
+        self._stack.append(_cursor(states, _SEQ, strict=True))
         self._stack.append(_cursor(list(roots()), _SEQ))
         self._states.clear()
         self._seen.clear()

@@ -30,6 +30,7 @@ from ..base import (
     ScriptFault,
     ScriptModule,
     ScriptRaised,
+    ScriptRejected,
     ScriptSandbox,
 )
 from ._arith import ARITH_GLOBALS
@@ -108,6 +109,15 @@ class RestrictedSandbox(ScriptSandbox):
         self._retained.earn(MOD_CALL_CREDIT + self._meter.used() // FUEL_PER_VISIT)
         self._check_retained(path, None)
         hooks = frozenset(h for h in HOOKS if callable(namespace.get(h)))
+        if {"on_tick", "on_system"} <= hooks:
+            raise ScriptRejected(
+                "a script defines both on_tick and on_system: on_system runs once for all the "
+                "kind's entities, on_tick once per entity, so each would move them",
+                mod_id=self.mod_id,
+                file=path,
+                hint="keep one: on_system(ctx, dt, rows) for the whole kind, or "
+                "on_tick(ctx, dt) per entity (put the other in its own script)",
+            )
         return ScriptModule(path=path, hooks=hooks, handle=namespace)
 
     def call(self, module: ScriptModule, hook: str, *args: Any) -> Any:
@@ -218,6 +228,10 @@ class RestrictedSandbox(ScriptSandbox):
         finally:
             printer.ctx = None
         return True
+
+    def note_states(self, kind: str, states: list[dict[str, Any]]) -> None:
+        """Count an entity batch's states as the mod's data (the retained-memory walk)."""
+        self._retained.note_states(kind, states)
 
     def fuel_mark(self) -> int:
         return self._meter.spent()
