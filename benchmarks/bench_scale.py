@@ -54,6 +54,29 @@ def on_tick(ctx, dt):
     ctx.entity.velocity = (dx * 0.5, dy * 0.5, 0.0)
 """
 
+#: The same steering as one system hook for the whole kind (``on_system``): the rows as
+#: lists, assigned in place. Its events are the mod's own (no source entity).
+SYSTEM_WALKER = """\
+def on_system(ctx, dt, rows):
+    vel = rows.velocities
+    states = rows.states
+    emit = ctx.events.emit
+    for i, (x, y, z) in enumerate(rows.positions):
+        state = states[i]
+        tx = state.get("tx", 20.0)
+        ty = state.get("ty", 10.0)
+        dx = tx - x
+        dy = ty - y
+        if dx * dx + dy * dy < 1.0:
+            state["tx"] = -tx
+            state["ty"] = -ty
+            n = state.get("n", 0) + 1
+            state["n"] = n
+            if n % 4 == 0:
+                emit("arrived", {"n": n})
+        vel[i] = (dx * 0.5, dy * 0.5, 0.0)
+"""
+
 SPAWNER = """\
 def on_tick(ctx, dt):
     made = ctx.state.get("made", 0)
@@ -235,6 +258,18 @@ def main() -> dict[str, float]:
                     f"{_p(scripts, 0.95):>7.2f} {_p(ticks, 0.5):>9.2f} {_p(ticks, 0.95):>7.2f} "
                     f"{_p(scripts, 0.5) / plain:>8.1f} {_p(scripts, 0.5) / inprocess:>8.2f}  "
                     f"{digest[:12]}"
+                )
+    print()
+    print("the same walkers as one system hook per tick (on_system over rows):")
+    for n in SIZES:
+        plain = statistics.median(_plain_tick_ms(n))
+        with _mods(n, walker=SYSTEM_WALKER) as folder:
+            for tier in TIERS:
+                scripts, ticks, digest = _host_ms(folder, tier, n)
+                print(
+                    f"{n:>8} {1:>4} {tier:<10} {_p(scripts, 0.5):>11.2f} "
+                    f"{_p(scripts, 0.95):>7.2f} {_p(ticks, 0.5):>9.2f} {_p(ticks, 0.95):>7.2f} "
+                    f"{_p(scripts, 0.5) / plain:>8.1f} {'':>8}  {digest[:12]}"
                 )
     print()
     n = SIZES[0]

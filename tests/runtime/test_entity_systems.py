@@ -325,15 +325,15 @@ def on_system(ctx, dt, rows):
         """
 def on_tick(ctx, dt):
     junk = ctx.state.setdefault("junk", [])
-    if len(junk) < 20000:
-        junk.extend(range(400))
+    for i in range(400):
+        junk.append(i * 1000)
 """,
         """
 def on_system(ctx, dt, rows):
     for s in rows.states:
         junk = s.setdefault("junk", [])
-        if len(junk) < 20000:
-            junk.extend(range(400))
+        for i in range(400):
+            junk.append(i * 1000)
 """,
     ],
     ids=["entity", "system"],
@@ -341,8 +341,9 @@ def on_system(ctx, dt, rows):
 def test_what_entities_keep_in_their_states_counts_against_the_mod(
     make_mod, mods_dir: Path, script: str
 ) -> None:  # type: ignore[no-untyped-def]
-    # Each call adds little (and in C, earning the walk no fuel credit); the states of all
-    # 40 entities together pass the 4 MB limit within a few dozen ticks.
+    # Each entity's state grows by 400 ints a tick; the 40 states together pass the 4 MB
+    # limit within a few dozen ticks. The walk finds it by the fuel the growth paid for
+    # (not by the process's peak memory, which other work may already have raised).
     make_mod(
         "herd",
         scripts={"main.py": SPAWNER},
@@ -352,7 +353,7 @@ def test_what_entities_keep_in_their_states_counts_against_the_mod(
     )
     with _host(mods_dir, "inprocess") as host:
         host.load()
-        host.step(60)
+        host.step(120)
         codes = [d.code for d in _faults(host)]
         assert "SANDBOX_MEMORY_LIMIT" in codes, codes
         assert host.report().mods["herd"].state != "running"

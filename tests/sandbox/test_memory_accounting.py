@@ -6,6 +6,8 @@ these tests hold it to that in both tiers, and check what it counts.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from host_api import DiagnosticCode, Limits, ScriptContext
@@ -267,3 +269,42 @@ def test_growth_is_stopped_when_the_host_peak_was_reached_earlier() -> None:
                 rig.sandbox.call(module, "on_tick", ctx, 0.1)
     finally:
         rig.sandbox.close()
+
+
+def _each_object_once(roots: list[object]) -> int:
+    """The reference count: every object reachable through plain containers, once."""
+    seen: set[int] = set()
+    total, stack = 0, list(roots)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if type(obj) is dict:
+            stack += [*obj.keys(), *obj.values()]
+        elif type(obj) in (list, tuple, set, frozenset):
+            stack += list(obj)
+    return total
+
+
+def test_entity_states_count_each_object_once_whatever_they_share() -> None:
+    shared_value = float("1.5")  # one float object in some states
+    shared_key = "".join(["sha", "red"])  # one (not interned) key string in every state
+    states: list[dict[object, object]] = []
+    for i in range(300):
+        state: dict[object, object] = {"n": i * 1000, "x": float(i), shared_key: -float(i)}
+        if i % 5 == 0:
+            state[shared_key] = shared_value
+        if i % 7 == 0:
+            state["k" * 2000 + str(i)] = i  # a big key of its own
+        if i % 11 == 0:
+            state["path"] = [float(i), (i, str(i))]  # not only leaves
+        if i % 13 == 0:
+            state["twice"] = states[-1]["x"] if states else 0.0  # a value another state holds
+        states.append(state)
+    walk = RetainedWalk(10**9)
+    walk.note_states("sheep", states)
+    while walk.step(lambda: []) is None and walk._stack:
+        walk.credit = 10**6
+    assert walk.last_total == _each_object_once(states)
