@@ -20,6 +20,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from itertools import compress
+from time import perf_counter, thread_time
 from types import CodeType
 from typing import Any, ClassVar, Final
 
@@ -42,6 +43,7 @@ from ._format import StrFormat
 from ._fuel import Meter
 from ._guards import Guards
 from ._memory import (
+    BATCH_CHUNK,
     BYTES_PER_VISIT,
     CHUNK,
     ENTITY_CALL_CREDIT,
@@ -52,6 +54,7 @@ from ._memory import (
     not_plain_message,
 )
 from ._names import is_injected
+from ._progress import CPU_MARK_S, RowMarker
 from ._rejections import compiled
 from ._signals import LimitSignal, MemorySignal
 from ._stdlib import Kit, Modules
@@ -183,11 +186,23 @@ class RestrictedSandbox(ScriptSandbox):
         states, ids, events, timers = batch.states, batch.ids, ctx.events, ctx.timers
         printer.ctx = ctx
         settled_fuel, settled_calls, last = meter.spent(), meter.calls, len(batch) - 1
+        # A worker's RowMarker, inlined (a call per row costs as much as a small script).
+        marker = started if type(started) is RowMarker else None
+        if marker is not None:
+            started = None
+            progress, offset, wall, cpu = marker.progress, marker.offset, perf_counter, thread_time
         try:
             if printer.pending:
                 printer.flush()
             for row in range(len(batch)):
-                if started is not None:
+                if marker is not None:
+                    now = wall()
+                    if now - marker.last > CPU_MARK_S:
+                        marker.last = now
+                        progress[2] = cpu()
+                        progress[1] = now
+                    progress[0] = offset + row
+                elif started is not None:
                     started(row)
                 ctx.entity = cursor(batch, row)
                 ctx.state = states[row]
@@ -218,7 +233,7 @@ class RestrictedSandbox(ScriptSandbox):
                     if guards.big_call > settled_calls:
                         credit += guards.walk_bytes // BYTES_PER_VISIT
                     walk.credit, settled_fuel, settled_calls = credit, spent, calls
-                    if credit >= CHUNK:
+                    if credit >= BATCH_CHUNK:
                         try:
                             self._check_retained(path, ctx)
                         except ScriptFault as exc:

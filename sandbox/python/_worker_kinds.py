@@ -13,17 +13,13 @@ from __future__ import annotations
 import pickle
 import time
 from array import array
-from typing import Any, Final
+from typing import Any
 
 from host_api import SYNC_EVERY, foreign_type
 
 from ..base import KindWork, run_kind, states_of
+from ._progress import RowMarker
 from ._wire import crossable, fault_data
-
-#: The worker re-reads its CPU clock at a call's start at most this often (seconds): a
-#: thread-clock read costs as much as a small call. The host's kill check may so count up
-#: to this much of the previous calls' CPU time against a call; its margin covers it.
-CPU_MARK_S: Final = 0.001
 
 KindResult = tuple[list[tuple[Any, ...]], bytes, bytes, bytes, bytes]
 
@@ -59,7 +55,7 @@ def run_kinds(
             stream.append(("fault", fault_data(fault)))
             return True
 
-        started = _marker(progress, offset)
+        started = RowMarker(progress, offset)
         begun, fuel = time.perf_counter_ns(), sandbox.fuel_mark()
         try:
             run_kind(sandbox, work, batch, dt, on_fault, None, started)
@@ -144,24 +140,6 @@ def _crossable_kind(result: KindResult) -> KindResult:
             continue
         safe.append(entry)
     return (safe, *writes)  # type: ignore[return-value]
-
-
-def _marker(progress: Any, offset: int) -> Any:
-    """Marks each call's start for the host: its index always (whose call is running), the
-    clocks at most every :data:`CPU_MARK_S` (a call may so be charged up to that much of the
-    calls before it; the host's kill margin covers it)."""
-    last = [0.0]
-    clock, cpu = time.perf_counter, time.thread_time
-
-    def started(row: int) -> None:
-        now = clock()
-        if now - last[0] > CPU_MARK_S:
-            last[0] = now
-            progress[2] = cpu()
-            progress[1] = now
-        progress[0] = float(offset + row)
-
-    return started
 
 
 def _array(code: str, data: bytes) -> array[Any]:
