@@ -219,13 +219,12 @@ def run_system(
 
 def states_of(work: KindWork, store: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     """Each row's state dict from ``store`` (new entities get an empty one)."""
-    get = store.get
-    out = []
-    for entity_id in work.ids:
-        state = get(entity_id)
-        if state is None:
-            state = store[entity_id] = {}
-        out.append(state)
+    ids = work.ids
+    out: list[Any] = list(map(store.get, ids))
+    if None in out:
+        for row, state in enumerate(out):
+            if state is None:
+                out[row] = store[ids[row]] = {}
     return out
 
 

@@ -63,8 +63,11 @@ def run_kinds(
             work.take_writes(batch)
             batch.close()
         if work.modules:
-            entry = totals.setdefault((work.modules[0].path, "on_tick"), [0, 0, 0])
-            entry[0] += len(work)
+            # The kind's time goes to its first script's hook (a system hook: one call).
+            first = work.modules[0]
+            system = "on_system" in first.hooks
+            entry = totals.setdefault((first.path, "on_system" if system else "on_tick"), [0, 0, 0])
+            entry[0] += 1 if system else len(work)
             entry[1] += time.perf_counter_ns() - begun
             entry[2] += sandbox.fuel_mark() - fuel
         offset += len(work)

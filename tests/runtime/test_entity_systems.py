@@ -356,3 +356,19 @@ def test_what_entities_keep_in_their_states_counts_against_the_mod(
         host.step(120)
         codes = [d.code for d in _faults(host)]
         assert "SANDBOX_MEMORY_LIMIT" in codes, codes
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_the_profiler_counts_one_system_call_per_tick(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    _walkers(make_mod, SYSTEM)
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(12)
+        prof = host.profiler
+        assert prof is not None
+        hooks = {key[3]: figure for key, figure in prof.hooks.items() if key[0] == "herd"}
+    assert "on_tick" not in hooks
+    assert hooks["on_system"].calls == 12
+    assert hooks["on_system"].fuel > 40 * 12  # a loop step per entity and tick at least
