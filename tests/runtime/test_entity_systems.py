@@ -359,9 +359,7 @@ def test_what_entities_keep_in_their_states_counts_against_the_mod(
 
 
 @pytest.mark.parametrize("tier", TIERS)
-def test_the_profiler_counts_one_system_call_per_tick(
-    make_mod, mods_dir: Path, tier: str
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_profiler_counts_one_system_call_per_tick(make_mod, mods_dir: Path, tier: str) -> None:  # type: ignore[no-untyped-def]
     _walkers(make_mod, SYSTEM)
     with _host(mods_dir, tier) as host:
         host.load()
