@@ -3,6 +3,7 @@ in both tiers, with the same checks as writes through ``ctx.entity``."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -370,3 +371,22 @@ def test_the_profiler_counts_one_system_call_per_tick(make_mod, mods_dir: Path, 
     assert "on_tick" not in hooks
     assert hooks["on_system"].calls == 12
     assert hooks["on_system"].fuel > 40 * 12  # a loop step per entity and tick at least
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "swarm"
+
+
+def test_the_swarm_example_runs_the_same_in_both_tiers(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLE, tmp_path / "mods" / "swarm")
+    hashes = []
+    for tier in TIERS:
+        with _host(tmp_path / "mods", tier) as host:
+            host.load()
+            host.step(10)  # the hive releases 250 bees a tick
+            start = {v.id: tuple(v.position) for v in host.world.query(kind="bee")}
+            host.step(30)
+            assert not _errors(host), _errors(host)
+            moved = [v for v in host.world.query(kind="bee") if tuple(v.position) != start[v.id]]
+            assert len(start) == 2000 and len(moved) == 2000
+            hashes.append(host.world_hash())
+    assert hashes[0] == hashes[1]
