@@ -159,6 +159,43 @@ class EntityBatch:
         self.ctx.state = {}
 
 
+def _vector_column(column: int) -> property:
+    """The ``position`` (``column`` 0) or ``velocity`` property of :class:`EntityCursor`: the
+    common case (granted, during the batch, a tuple of three finite floats) inline."""
+    is_position = column == _POSITION
+
+    def read(self: EntityCursor) -> Vec3:
+        batch = self._batch
+        flat = batch.positions if is_position else batch.velocities
+        if flat is None or not batch.read:
+            self._readable()
+        i = 3 * self._row
+        return (flat[i], flat[i + 1], flat[i + 2])  # type: ignore[index]
+
+    def write(self: EntityCursor, value: Any) -> None:
+        batch = self._batch
+        flat = batch.positions if is_position else batch.velocities
+        if type(value) is tuple and len(value) == 3 and batch.write and flat is not None:
+            x, y, z = value
+            # x - x is 0.0 for finite floats, nan for inf and nan.
+            if (
+                type(x) is float
+                and type(y) is float
+                and type(z) is float
+                and (x - x) + (y - y) + (z - z) == 0.0
+            ):
+                row = self._row
+                i = 3 * row
+                flat[i] = x
+                flat[i + 1] = y
+                flat[i + 2] = z
+                (batch.moved if is_position else batch.steered)[row] = 1
+                return
+        self._slow_write(value, column)
+
+    return property(read, write)
+
+
 @final
 class EntityCursor:
     """``ctx.entity`` in a batch: id, kind, position, velocity, tags of one row."""
@@ -182,57 +219,22 @@ class EntityCursor:
         self._readable()
         return self._batch.tags[self._row]  # type: ignore[no-any-return]
 
-    # position and velocity are each entity script's hot path: the common case (granted,
-    # during the batch, a tuple of three finite floats) is checked inline in _read/_write;
-    # anything else takes the general path with its errors.
-    @property
-    def position(self) -> Vec3:
-        return self._read(self._batch.positions)
+    # position and velocity are each entity script's hot path: one Python frame per read or
+    # write (see _vector_column); anything but the common case takes _slow_write.
+    position: Vec3 = _vector_column(_POSITION)  # type: ignore[assignment]
+    velocity: Vec3 = _vector_column(_VELOCITY)  # type: ignore[assignment]
 
-    @position.setter
-    def position(self, value: Any) -> None:
-        self._write(value, _POSITION)
-
-    @property
-    def velocity(self) -> Vec3:
-        return self._read(self._batch.velocities)
-
-    @velocity.setter
-    def velocity(self, value: Any) -> None:
-        self._write(value, _VELOCITY)
-
-    def _read(self, flat: array[float] | None) -> Vec3:
-        if flat is None or not self._batch.read:
-            self._readable()
-        i = 3 * self._row
-        return (flat[i], flat[i + 1], flat[i + 2])  # type: ignore[index]
-
-    def _write(self, value: Any, column: int) -> None:
-        batch = self._batch
-        flat, mask = (
-            (batch.positions, batch.moved)
-            if column == _POSITION
-            else (batch.velocities, batch.steered)
-        )
-        if not (batch.write and flat is not None and type(value) is tuple and len(value) == 3):
-            batch = self._writable(value, _CALLS[column])
-            value = self._checked(value, _WHAT[column])
-        x, y, z = value
-        # x - x is 0.0 for finite floats, nan for inf and nan.
-        if not (
-            type(x) is float
-            and type(y) is float
-            and type(z) is float
-            and x - x == 0.0
-            and y - y == 0.0
-            and z - z == 0.0
-        ):
-            x, y, z = self._checked(value, _WHAT[column])
+    def _slow_write(self, value: Any, column: int) -> None:
+        """A write that is not a tuple of three finite floats, or not granted, or late:
+        checked (and refused) with its errors, then written."""
+        batch = self._writable(value, _CALLS[column])
+        x, y, z = self._checked(value, _WHAT[column])
+        flat = batch.positions if column == _POSITION else batch.velocities
         i = 3 * self._row
         flat[i] = x  # type: ignore[index]
         flat[i + 1] = y  # type: ignore[index]
         flat[i + 2] = z  # type: ignore[index]
-        mask[self._row] = 1
+        (batch.moved if column == _POSITION else batch.steered)[self._row] = 1
 
     def _readable(self) -> EntityBatch:
         batch = self._batch
