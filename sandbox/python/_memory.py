@@ -65,6 +65,8 @@ _HELD_ONCE: Final = 3
 #: The same, counted through ``map`` (its holder and the call's arg).
 _HELD_ONCE_MAPPED: Final = 2
 _LEAF_SET: Final = frozenset(_LEAVES)
+#: What ``sys.getsizeof`` adds to a dict's ``__sizeof__`` (its garbage-collector header).
+_DICT_HEADER: Final = sys.getsizeof({}) - {}.__sizeof__()
 #: Dicts of at most this many leaves have their values counted at once.
 _FLAT_DICT: Final = 32
 
@@ -182,26 +184,27 @@ class RetainedWalk:
     def _start(self, roots: Callable[[], Iterable[Any]]) -> None:
         # States are walked last (the stack's top is walked first) and strictly: anything in
         # them but plain data is reported in :attr:`foreign`.
-        states: list[Any] = []
+        batches: list[Any] = []
+        walked: list[Any] = []
         for held in self._states.values():
             # A batch's list is the host's, not the mod's: only the states in it count.
             if type(held) is list:
-                states.extend(held)
+                batches.extend(held)
             else:
-                states.append(held)
+                walked.append(held)
         self._states.clear()
         self._seen.clear()
         self._total = 0
-        if set(map(type, states)) == {dict}:
-            # Each state once; the empty ones (most, in a kind of cheap entities) counted
-            # in C, the others walked.
-            unique = list(dict(zip(map(id, states), states, strict=True)).values())
-            empty = list(filterfalse(None, unique))
-            self._total = sum(map(sys.getsizeof, empty))
+        if set(map(type, batches)) == {dict}:
+            # The empty states (most, in a kind of cheap entities) are counted here, in C, and
+            # remembered: the walk meets them again only if the mod also keeps them elsewhere.
+            empty = list(filterfalse(None, batches))
+            self._total = sum(map(dict.__sizeof__, empty)) + _DICT_HEADER * len(empty)
             self._seen.update(map(id, empty))
             self.visits += len(empty)
-            states = list(filter(None, unique))
-        self._stack.append(_cursor(states, _SEQ, strict=True))
+            batches = list(filter(None, batches))
+        walked += batches
+        self._stack.append(_cursor(walked, _SEQ, strict=True))
         self._stack.append(_cursor(list(roots()), _SEQ))
 
     def _walk(self, budget: int) -> int:

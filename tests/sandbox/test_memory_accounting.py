@@ -301,10 +301,18 @@ def test_entity_states_count_each_object_once_whatever_they_share() -> None:
         if i % 11 == 0:
             state["path"] = [float(i), (i, str(i))]  # not only leaves
         if i % 13 == 0:
-            state["twice"] = states[-1]["x"] if states else 0.0  # a value another state holds
+            state["twice"] = states[-1].get("x", 0.0) if states else 0.0  # another state holds it
+        if i % 3 == 0:
+            state = {}  # an empty state (counted in one step)
+        if i % 17 == 0:
+            # Emptied one by one: a dict keeps its table, so it is bigger than a new one.
+            state = {"a": 1, "b": 2}
+            del state["a"], state["b"]
         states.append(state)
+    # The mod also keeps some states in its module data: still counted once.
+    kept = [states[0], states[3], states[5], [states[6]]]
     walk = RetainedWalk(10**9)
     walk.note_states("sheep", states)
-    while walk.step(lambda: []) is None and walk._stack:
+    while walk.step(lambda: kept) is None and walk._stack:
         walk.credit = 10**6
-    assert walk.last_total == _each_object_once(states)
+    assert walk.last_total == _each_object_once([*kept, *states])
