@@ -16,6 +16,7 @@ copy (counted by the retained-memory walk like any of its data), never the batch
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from itertools import chain, compress
 from operator import is_not
 from typing import Any, Final, final
@@ -127,7 +128,7 @@ def commit_rows(rows: EntityRows) -> None:
     :raises CapabilityDenied: rows were assigned without ``world.write``.
     """
     batch = rows._open()
-    pending = []
+    pending: list[tuple[str, str, Sequence[int], array[float]]] = []
     for name, column, mask, call in _COLUMNS:
         kept = rows._lists.get(name)
         if kept is None:
@@ -140,9 +141,16 @@ def commit_rows(rows: EntityRows) -> None:
                 mod_id=batch.api.mod_id,
                 hint=f"assign rows.{name}[i] = (x, y, z); do not add or remove entries",
             )
-        changed = list(compress(range(len(given)), map(is_not, given, original)))
-        if not changed:
+        count = sum(map(is_not, given, original))
+        if not count:
             continue
+        rows_all = range(len(given))
+        # Most systems assign every row: then no list of row numbers is made.
+        changed = (
+            rows_all
+            if count == len(given)
+            else list(compress(rows_all, map(is_not, given, original)))
+        )
         if not batch.write:
             # The API refuses (and audits the refusal) as it would the first such write.
             row = changed[0]

@@ -382,7 +382,7 @@ def test_the_swarm_example_runs_the_same_in_both_tiers(tmp_path: Path) -> None:
     for tier in TIERS:
         with _host(tmp_path / "mods", tier) as host:
             host.load()
-            host.step(10)  # the hive releases 250 bees a tick
+            host.step(22)  # the hive releases 100 bees a tick
             start = {v.id: tuple(v.position) for v in host.world.query(kind="bee")}
             host.step(30)
             assert not _errors(host), _errors(host)

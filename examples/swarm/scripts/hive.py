@@ -1,6 +1,6 @@
-# The hive: releases the swarm 250 bees a tick, scattered around the origin.
+# The hive: releases the swarm 100 bees a tick, scattered around the origin.
 BEES = 2000
-PER_TICK = 250
+PER_TICK = 100
 
 
 def on_tick(ctx, dt):
