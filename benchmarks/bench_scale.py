@@ -26,10 +26,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from host_api import SYNC_EVERY, HostPolicy
+from benchmarks._timing import best_of
+from host_api import SYNC_EVERY, HostPolicy, Limits
 from host_api._policy import LimitCaps, SandboxPolicy
 from runtime import Host
 from runtime.core import Stage
+from sandbox import RestrictedSandbox
 
 SIZES = tuple(int(s) for s in os.environ.get("SCALE_SIZES", "1000,10000").split(","))
 TICKS = int(os.environ.get("SCALE_TICKS", "60"))
@@ -148,6 +150,51 @@ def _plain_tick_ms(n: int) -> list[float]:
             ctx.entity.position = (x + vx / 60, y + vy / 60, z + vz / 60)
         events.sent.clear()
     return samples[WARM_UP:]
+
+
+class _Rows:
+    """Plain lists in the shape of a system hook's ``rows``."""
+
+    def __init__(self, n: int) -> None:
+        self.positions = [(float(i % 100), float(i // 100), 0.0) for i in range(n)]
+        self.velocities = [(0.0, 0.0, 0.0)] * n
+        self.states: list[dict[str, Any]] = [{} for _ in range(n)]
+
+
+class _SystemCtx:
+    __slots__ = ("events",)
+
+    def __init__(self) -> None:
+        self.events = _Events()
+
+
+def _system_body_ms(n: int, runs: int = 7) -> tuple[float, float]:
+    """The system walker's body alone over the same ``n`` plain rows: (plain ms, sandboxed
+    ms), best of ``runs`` interleaved, in CPU time: the script's logic, without the host."""
+    namespace: dict[str, Any] = {}
+    exec(compile(SYSTEM_WALKER, "<plain>", "exec"), namespace)
+    plain_fn: Callable[..., Any] = namespace["on_system"]
+    box = RestrictedSandbox("bench", Limits(fuel=10**8, timeout_ms=10_000, memory_mb=256))
+    try:
+        module = box.load("scripts/walker.py", SYSTEM_WALKER)
+        plain_rows, boxed_rows = _Rows(n), _Rows(n)
+        plain = boxed = float("inf")
+        ctx = _SystemCtx()
+        for _ in range(runs):
+            plain = min(
+                plain, best_of(1, lambda: plain_fn(ctx, 1 / 60, plain_rows), time.thread_time)
+            )
+            boxed = min(
+                boxed,
+                best_of(
+                    1,
+                    lambda: box.call(module, "on_system", ctx, 1 / 60, boxed_rows),
+                    time.thread_time,
+                ),
+            )
+        return plain * 1e3, boxed * 1e3
+    finally:
+        box.close()
 
 
 @contextmanager
@@ -271,6 +318,12 @@ def main() -> dict[str, float]:
                     f"{_p(scripts, 0.95):>7.2f} {_p(ticks, 0.5):>9.2f} {_p(ticks, 0.95):>7.2f} "
                     f"{_p(scripts, 0.5) / plain:>8.1f} {'':>8}  {digest[:12]}"
                 )
+    n = max(SIZES)
+    plain, boxed = _system_body_ms(n)
+    print(
+        f"the system body alone over {n:,} rows: plain {plain:.2f} ms, sandboxed "
+        f"{boxed:.2f} ms ({boxed / plain:.2f}x)"
+    )
     print()
     n = SIZES[0]
     with _mods(n, walker=NOOP) as folder:
