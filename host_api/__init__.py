@@ -87,6 +87,7 @@ __all__ = [
     "grant",
     "load_manifest",
     "load_policy",
+    "log_text",
     "manifest_json_schema",
     "parse_json_text",
     "parse_manifest",
@@ -165,6 +166,7 @@ from ._values import PayloadTooLarge as PayloadTooLarge
 from ._values import check_name as check_name
 from ._values import copy_json as copy_json
 from ._values import foreign_type as foreign_type
+from ._values import log_text as log_text
 from ._values import parse_json_text as parse_json_text
 from ._version import HOST_API_VERSION as HOST_API_VERSION
 from ._wit import WIT_EXPORT_SIGNATURES as WIT_EXPORT_SIGNATURES

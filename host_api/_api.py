@@ -49,6 +49,7 @@ from ._values import (
     check_storage_key,
     check_vec3,
     copy_json,
+    log_text,
 )
 from ._world_port import EntityView, JSONValue, WorldPort
 
@@ -157,8 +158,7 @@ class HostAPI:
         Metered per tick; a flood drops lines after one ``MOD_THROTTLED`` warning.
         """
         self.require(Capability.LOG, "log")
-        text = str(message) if type(message) is str else repr(message)
-        text = text[:MAX_LOG_LINE]
+        text = log_text(message, mod_id=self.mod_id, limit=MAX_LOG_LINE)
         if self._meter.metered(Capability.LOG.value, "log", len(text)):
             self._world.log(self.mod_id, text)
 

@@ -70,7 +70,14 @@ def as_float32(value: Any, mod_id: str) -> array[float]:
     if type(value) is memoryview and value.format == "f" and value.ndim == 1:
         return array("f", value.tobytes())
     if type(value) is list and all(type(v) is float or type(v) is int for v in value):
-        return array("f", value)
+        try:
+            return array("f", value)
+        except OverflowError:  # an int too large for a float (10 ** 400)
+            raise BadArgument(
+                "positions must be finite",
+                mod_id=mod_id,
+                hint="keep coordinates within a float's range",
+            ) from None
     raise BadArgument(
         "positions must be flat float32 values (x, y, z per entity)",
         mod_id=mod_id,

@@ -26,6 +26,8 @@ MAX_STRING: Final = 64 * 1024
 #: script's value (the per-tick budgets of events and storage are as large, see ``_rate``).
 MAX_PAYLOAD_BYTES: Final = 256 * 1024
 MAX_NAME: Final = 128
+#: Largest magnitude of an int in a payload (events, storage): a signed 64-bit int's.
+MAX_PAYLOAD_INT: Final = 2**63 - 1
 
 
 class BadArgument(ModFault):
@@ -105,6 +107,14 @@ def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
                 what, f"is nested deeper than {MAX_DEPTH}", mod_id, "flatten the payload"
             )
         t = type(v)
+        if t is int and not -MAX_PAYLOAD_INT <= v <= MAX_PAYLOAD_INT:
+            # JSON readers (and Python's own int-to-text limit) stop far below what an int
+            # can hold: a 100,000-bit int would fail only later, in host code.
+            raise BadArgument(
+                f"{what} has an int outside the 64-bit range",
+                mod_id=mod_id,
+                hint="send big numbers as strings (str(n)) or floats",
+            )
         if v is None or t is bool or t is int or t is float:
             return v  # type: ignore[no-any-return]
         if t is str:
@@ -203,11 +213,38 @@ def check_name(value: Any, *, mod_id: str, what: str) -> str:
     return value
 
 
+def log_text(message: Any, *, mod_id: str, limit: int) -> str:
+    """The line ``ctx.log(message)`` writes: a str as it is, anything else its ``repr``; at
+    most ``limit`` characters.
+
+    :raises BadArgument: the value has no text form (an int past Python's digit limit, a
+        structure nested past the recursion limit).
+    """
+    if type(message) is str:
+        return message[:limit]
+    try:
+        return repr(message)[:limit]
+    except (ValueError, RecursionError):
+        raise BadArgument(
+            "the log message cannot be shown as text (an int with more than 4,300 digits, "
+            "or data nested too deeply)",
+            mod_id=mod_id,
+            hint="log a summary: a shorter number, len(data), or part of it",
+        ) from None
+
+
 def check_vec3(value: Any, *, mod_id: str, what: str) -> Vec3:
     """Three finite numbers, as floats."""
     try:
         x, y, z = value
         out = (float(x), float(y), float(z))
+    except OverflowError:
+        # An int too large for a float (10 ** 400).
+        raise BadArgument(
+            f"{what} must be finite",
+            mod_id=mod_id,
+            hint="keep coordinates within a float's range (about 1.8e308)",
+        ) from None
     except (TypeError, ValueError):
         raise BadArgument(
             f"{what} must be three numbers (x, y, z)",

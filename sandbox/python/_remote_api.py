@@ -23,6 +23,7 @@ from host_api import (
     ScriptContext,
     check_name,
     copy_json,
+    log_text,
 )
 
 from ._fuel import GC_PAUSES
@@ -203,8 +204,8 @@ class RemoteAPI:
         self._buffer("events.emit", "events.emit", ("emit", name, body, source_entity))
 
     def log(self, message: Any) -> None:
-        text = message if type(message) is str else repr(message)
-        self._buffer("log", "log", ("log", text[:MAX_LOG_LINE]))
+        text = log_text(message, mod_id=self.mod_id, limit=MAX_LOG_LINE)
+        self._buffer("log", "log", ("log", text))
 
     def _mirror(self, entity_id: Any, **fields: Any) -> None:
         # The script reads back what it wrote, as it would in process.
@@ -212,7 +213,7 @@ class RemoteAPI:
         if view is not None and entity_id == view.id:
             try:
                 clean: dict[str, Any] = {k: tuple(float(c) for c in v) for k, v in fields.items()}
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return
             if all(len(v) == 3 for v in clean.values()):
                 self._view = EntityView(

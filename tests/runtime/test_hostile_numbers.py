@@ -1,0 +1,103 @@
+"""Values a script can make but the host cannot take: ints too large for a float, for JSON or
+for text, and data nested too deeply to show. Each is refused in the script's call with a
+fault (never raised in host code), in both tiers, and the host keeps ticking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from host_api import HostPolicy
+from runtime import Host
+
+TIERS = ("inprocess", "process")
+CAPABILITIES = (
+    "world.read",
+    "world.write",
+    "world.spawn",
+    "log",
+    "events.emit",
+    "ui.write",
+    "timers",
+    "storage",
+)
+SPAWNER = """
+def on_load(ctx):
+    for i in range(3):
+        ctx.world.spawn('dot', (float(i), 0.0, 0.0))
+"""
+DEEP = "deep = []\nfor i in range(100000):\n    deep = [deep]\n"
+
+#: (a statement run in an entity's on_tick, what the fault says).
+REFUSED = [
+    ("ctx.world.set_position(ctx.entity.id, (10 ** 400, 0, 0))", "position must be finite"),
+    ("ctx.world.set_velocity(ctx.entity.id, (0, -10 ** 400, 0))", "velocity must be finite"),
+    ("ctx.entity.position = (10 ** 400, 0, 0)", "position must be finite"),
+    ("ctx.entity.velocity = [0, 0, 10 ** 400]", "velocity must be finite"),
+    ("ctx.world.spawn('dot', (10 ** 400, 0, 0))", "position must be finite"),
+    ("ctx.world.spawn('dot', (0, 0, 0), (0, 0, -10 ** 400))", "velocity must be finite"),
+    ("ctx.world.raycast((10 ** 400, 0, 0), (1, 0, 0))", "origin must be finite"),
+    ("ctx.world.raycast((0, 0, 0), (1, 10 ** 400, 0))", "direction must be finite"),
+    ("ctx.world.within_radius((0, 10 ** 400, 0), 5.0)", "centre must be finite"),
+    ("ctx.ui.camera_target((10 ** 400, 0, 0))", "camera target must be finite"),
+    ("ctx.log(10 ** 5000)", "cannot be shown as text"),
+    ("ctx.log([1, 2, 10 ** 5000])", "cannot be shown as text"),
+    ("ctx.events.emit('e', 10 ** 5000)", "outside the 64-bit range"),
+    ("ctx.events.emit('e', {'n': [2 ** 64]})", "outside the 64-bit range"),
+    ("ctx.storage.set('k', -(2 ** 63) - 1)", "outside the 64-bit range"),
+]
+
+
+def _host(mods_dir: Path, tier: str) -> Host:
+    return Host(mods_dir, seed=2, policy=HostPolicy.model_validate({"sandbox": {"tier": tier}}))
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(("statement", "message"), REFUSED)
+def test_a_value_the_host_cannot_take_faults_the_call(
+    make_mod, mods_dir: Path, tier: str, statement: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    make_mod(
+        "numbers",
+        scripts={"main.py": SPAWNER},
+        entity_scripts={"dot": f"def on_tick(ctx, dt):\n    {statement}\n"},
+        capabilities=CAPABILITIES,
+    )
+    with _host(mods_dir, tier) as host:
+        host.load()
+        before = [tuple(v.position) for v in host.world.query(kind="dot")]
+        host.step(2)
+        assert host.tick == 2
+        faults = [d for d in host.diagnostics if d.code.startswith("SANDBOX")]
+        assert faults, statement
+        assert faults[0].code == "SANDBOX_ERROR", faults[0]
+        assert message in faults[0].message
+        assert [tuple(v.position) for v in host.world.query(kind="dot")] == before
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "statement", ["ctx.log(deep)", "ctx.events.emit('e', deep)", "ctx.storage.set('k', deep)"]
+)
+def test_data_nested_too_deeply_is_refused_without_host_recursion(
+    make_mod, mods_dir: Path, tier: str, statement: str
+) -> None:  # type: ignore[no-untyped-def]
+    make_mod(
+        "numbers",
+        scripts={"main.py": SPAWNER},
+        entity_scripts={"dot": DEEP + f"def on_tick(ctx, dt):\n    {statement}\n"},
+        capabilities=CAPABILITIES,
+    )
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(2)
+        assert host.tick == 2
+        faults = [d for d in host.diagnostics if d.mod == "numbers" and "tick" in d.details]
+        refusals = {
+            "SANDBOX_ERROR",
+            "SANDBOX_RECURSION_LIMIT",
+            "MOD_PAYLOAD_LIMIT",
+            "MOD_THROTTLED",
+        }
+        assert faults and {d.code for d in faults} <= refusals, faults
