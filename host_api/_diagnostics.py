@@ -10,7 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ._text import printable
 
 Severity = Literal["error", "warning", "info"]
 
@@ -133,6 +135,26 @@ class Diagnostic(BaseModel):
     cause: tuple[str, ...] = ()
     #: Extra structured facts for tools (e.g. the capability name, the differing file).
     details: dict[str, Any] = Field(default_factory=dict)
+
+    # Messages quote what scripts passed (a path, a key): a lone surrogate in one would make
+    # the report impossible to write, so it is shown escaped.
+    @field_validator("message", "hint", "file")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return None if value is None else printable(value)
+
+    @field_validator("cause")
+    @classmethod
+    def _printable_causes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(printable(line) for line in value)
+
+    @field_validator("details")
+    @classmethod
+    def _printable_details(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return {
+            printable(k) if type(k) is str else k: printable(v) if type(v) is str else v
+            for k, v in value.items()
+        }
 
     def render(self) -> str:
         """Render as one human line plus an indented hint (used by the terminal reporter)."""

@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Final
 
 from ._diagnostics import DiagnosticCode
 from ._errors import ModFault, ModhostError
+from ._text import is_text
+
+#: Characters of a refused path a diagnostic shows.
+MAX_SHOWN_PATH: Final = 120
 
 
 class FileAccessDenied(ModFault):
@@ -24,8 +28,11 @@ def read_inside(root: Path, relative: Any, *, mod_id: str, max_bytes: int) -> by
     """
 
     def deny(why: str) -> FileAccessDenied:
+        # The path as the script wrote it, cut short: a diagnostic is one line.
+        shown = relative if type(relative) is str else repr(relative)
+        shown = shown if len(shown) <= MAX_SHOWN_PATH else shown[:MAX_SHOWN_PATH] + "..."
         return FileAccessDenied(
-            f"fs.read('{relative}') refused: {why}",
+            f"fs.read('{shown}') refused: {why}",
             mod_id=mod_id,
             hint="read only regular files inside your mod folder, by relative path",
             details={"capability": "fs.read"},
@@ -33,6 +40,8 @@ def read_inside(root: Path, relative: Any, *, mod_id: str, max_bytes: int) -> by
 
     if type(relative) is not str or not relative or "\x00" in relative:
         raise deny("the path must be a non-empty string")
+    if not is_text(relative):
+        raise deny("the path must be valid Unicode text")
     pure = PurePosixPath(relative.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts:
         raise deny("absolute paths and '..' are not allowed")

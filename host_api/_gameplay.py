@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol
 
 from ._diagnostics import DiagnosticCode
-from ._values import BadArgument, check_entity_id, check_vec3
+from ._values import BadArgument, check_entity_id, check_vec3, is_text
 from ._world_port import JSONValue, Vec3
 
 #: Keyboard key names mods and input files use (lower case; Panda3D's names where they exist).
@@ -228,7 +228,14 @@ def check_hud_text(value: Any, *, mod_id: str) -> str:
         raise BadArgument(
             "HUD text must be a str", mod_id=mod_id, hint="format numbers with '%d' % n first"
         )
-    return value[:MAX_HUD_TEXT]
+    text = value[:MAX_HUD_TEXT]
+    if not is_text(text):
+        raise BadArgument(
+            "HUD text is not valid Unicode text (it holds a lone surrogate)",
+            mod_id=mod_id,
+            hint="build strings from text, not from surrogate escapes",
+        )
+    return text
 
 
 def check_distance(value: Any, *, mod_id: str, what: str, limit: float) -> float:

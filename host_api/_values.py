@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from ._diagnostics import DiagnosticCode
 from ._errors import ModFault
+from ._text import is_text, printable
 from ._world_port import EntityView, JSONValue, Vec3
 
 #: Caps on a JSON-like value a mod hands the host (event and timer payloads, stored values),
@@ -127,6 +128,8 @@ def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
                 raise _too_large(
                     what, f"is longer than {MAX_PAYLOAD_BYTES} bytes", mod_id, "send less"
                 )
+            if not is_text(v):
+                raise _not_text(f"a string in the {what}", mod_id)
             return v  # type: ignore[no-any-return]
         if t is list or t is tuple:
             return [walk(x, depth + 1) for x in v]
@@ -140,6 +143,8 @@ def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
                         hint="use string keys in payloads",
                     )
                 budget[1] -= len(k)
+                if not is_text(k):
+                    raise _not_text(f"a key in the {what}", mod_id)
                 out[k] = walk(x, depth + 1)
             return out
         raise BadArgument(
@@ -202,6 +207,14 @@ def check_plain(args: tuple[Any, ...], *, mod_id: str, what: str) -> None:
             )
 
 
+def _not_text(what: str, mod_id: str) -> BadArgument:
+    return BadArgument(
+        f"{what} is not valid Unicode text (it holds a lone surrogate such as '\\ud800')",
+        mod_id=mod_id,
+        hint="build strings from text, not from surrogate escapes or chr(0xD800)",
+    )
+
+
 def check_name(value: Any, *, mod_id: str, what: str) -> str:
     """A short, exact ``str`` (event names, entity kinds, tags)."""
     if type(value) is not str or not value or len(value) > MAX_NAME:
@@ -210,6 +223,8 @@ def check_name(value: Any, *, mod_id: str, what: str) -> str:
             mod_id=mod_id,
             hint=f"pass a short string as {what}",
         )
+    if not is_text(value):
+        raise _not_text(what, mod_id)
     return value
 
 
@@ -220,10 +235,8 @@ def log_text(message: Any, *, mod_id: str, limit: int) -> str:
     :raises BadArgument: the value has no text form (an int past Python's digit limit, a
         structure nested past the recursion limit).
     """
-    if type(message) is str:
-        return message[:limit]
     try:
-        return repr(message)[:limit]
+        text = message[:limit] if type(message) is str else repr(message)[:limit]
     except (ValueError, RecursionError):
         raise BadArgument(
             "the log message cannot be shown as text (an int with more than 4,300 digits, "
@@ -231,6 +244,9 @@ def log_text(message: Any, *, mod_id: str, limit: int) -> str:
             mod_id=mod_id,
             hint="log a summary: a shorter number, len(data), or part of it",
         ) from None
+    # A lone surrogate is shown escaped: a log is for people, and files and reports need
+    # valid UTF-8.
+    return printable(text)
 
 
 def check_vec3(value: Any, *, mod_id: str, what: str) -> Vec3:
@@ -279,6 +295,8 @@ def check_storage_key(value: Any, *, mod_id: str) -> str:
             mod_id=mod_id,
             hint="use short string keys such as 'high-score'",
         )
+    if not is_text(value):
+        raise _not_text("storage key", mod_id)
     return value
 
 

@@ -1,9 +1,12 @@
 """Values a script can make but the host cannot take: ints too large for a float, for JSON or
-for text, and data nested too deeply to show. Each is refused in the script's call with a
-fault (never raised in host code), in both tiers, and the host keeps ticking."""
+for text, data nested too deeply to show, and strings that are not valid Unicode (lone
+surrogates). Each is refused in the script's call with a fault (never raised in host code),
+or shown escaped where it is only shown; in both tiers the host keeps ticking and its report
+can still be written."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ CAPABILITIES = (
     "ui.write",
     "timers",
     "storage",
+    "fs.read",
 )
 SPAWNER = """
 def on_load(ctx):
@@ -46,7 +50,20 @@ REFUSED = [
     ("ctx.events.emit('e', 10 ** 5000)", "outside the 64-bit range"),
     ("ctx.events.emit('e', {'n': [2 ** 64]})", "outside the 64-bit range"),
     ("ctx.storage.set('k', -(2 ** 63) - 1)", "outside the 64-bit range"),
+    ("ctx.events.emit('e\\ud800', 1)", "event name is not valid Unicode text"),
+    ("ctx.events.emit('e', ['a\\udfff'])", "a string in the event payload is not valid"),
+    ("ctx.events.emit('e', {chr(0xD800): 1})", "a key in the event payload is not valid"),
+    ("ctx.storage.set('k\\ud800', 1)", "storage key is not valid Unicode text"),
+    ("ctx.storage.get('k\\ud800')", "storage key is not valid Unicode text"),
+    ("ctx.world.spawn('dot\\ud800', (0, 0, 0))", "kind is not valid Unicode text"),
+    ("ctx.world.spawn('dot', (0, 0, 0), tags=('t\\ud800',))", "tag is not valid Unicode text"),
+    ("ctx.world.query('dot', 't\\ud800')", "tag is not valid Unicode text"),
+    ("ctx.ui.set_text('k', 'x\\ud800')", "HUD text is not valid Unicode text"),
+    ("ctx.ui.set_text('k\\ud800', 'x')", "HUD key is not valid Unicode text"),
+    ("ctx.timers.after(1, 'n\\ud800')", "timer name is not valid Unicode text"),
 ]
+#: Shown, not refused: the line reaches the log with the surrogate escaped.
+SHOWN = ["ctx.log('a\\ud800b')", "print('a\\ud800b')", "ctx.log(['a\\ud800b'])"]
 
 
 def _host(mods_dir: Path, tier: str) -> Host:
@@ -74,6 +91,45 @@ def test_a_value_the_host_cannot_take_faults_the_call(
         assert faults[0].code == "SANDBOX_ERROR", faults[0]
         assert message in faults[0].message
         assert [tuple(v.position) for v in host.world.query(kind="dot")] == before
+        json.loads(host.report().model_dump_json())
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("statement", SHOWN)
+def test_a_log_line_that_is_not_valid_unicode_is_shown_escaped(
+    make_mod, mods_dir: Path, tier: str, statement: str
+) -> None:  # type: ignore[no-untyped-def]
+    make_mod(
+        "numbers",
+        scripts={"main.py": SPAWNER},
+        entity_scripts={"dot": f"def on_tick(ctx, dt):\n    {statement}\n"},
+        capabilities=CAPABILITIES,
+    )
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(1)
+        report = json.loads(host.report().model_dump_json())
+    assert report["mods"]["numbers"]["log"]
+    assert all("a\\ud800b" in line for line in report["mods"]["numbers"]["log"])
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("path", ["'a\\ud800'", "'a\\udc80.txt'", "'x' * 100000"])
+def test_a_refused_path_is_quoted_short_and_printable(
+    make_mod, mods_dir: Path, tier: str, path: str
+) -> None:  # type: ignore[no-untyped-def]
+    make_mod(
+        "numbers",
+        scripts={"main.py": SPAWNER},
+        entity_scripts={"dot": f"def on_tick(ctx, dt):\n    ctx.fs.read({path})\n"},
+        capabilities=CAPABILITIES,
+    )
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(2)
+        denied = [d for d in host.diagnostics if d.code == "CAPABILITY_DENIED"]
+        assert denied and len(denied[0].message) < 300
+        json.loads(host.report().model_dump_json())
 
 
 @pytest.mark.parametrize("tier", TIERS)
