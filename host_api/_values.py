@@ -85,11 +85,34 @@ def parse_json_text(text: str, *, mod_id: str, what: str) -> JSONValue:
     if _json_depth_over(text, MAX_DEPTH):
         raise _too_large(what, f"is nested deeper than {MAX_DEPTH}", mod_id, "flatten the payload")
     try:
-        return json.loads(text)  # type: ignore[no-any-return]
+        value = json.loads(text)
     except (ValueError, RecursionError):
         raise BadArgument(
             f"{what} is not valid JSON text", mod_id=mod_id, hint=f"pass {what} as JSON text"
         ) from None
+    _check_parsed(value, mod_id, what)
+    return value  # type: ignore[no-any-return]
+
+
+def _check_parsed(value: Any, mod_id: str, what: str) -> None:
+    """Refuse what JSON text can spell but a script's payload may not hold: a lone surrogate
+    (a ``"\\ud800"`` escape) and an int past 64 bits. Recursion is bounded: the text's
+    nesting was checked before it was parsed."""
+    t = type(value)
+    if t is str:
+        if not is_text(value):
+            raise _not_text(f"a string in the {what}", mod_id)
+    elif t is int:
+        if not -MAX_PAYLOAD_INT <= value <= MAX_PAYLOAD_INT:
+            raise _int_range(what, mod_id)
+    elif t is list:
+        for item in value:
+            _check_parsed(item, mod_id, what)
+    elif t is dict:
+        for key, item in value.items():
+            if not is_text(key):
+                raise _not_text(f"a key in the {what}", mod_id)
+            _check_parsed(item, mod_id, what)
 
 
 def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
@@ -111,11 +134,7 @@ def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
         if t is int and not -MAX_PAYLOAD_INT <= v <= MAX_PAYLOAD_INT:
             # JSON readers (and Python's own int-to-text limit) stop far below what an int
             # can hold: a 100,000-bit int would fail only later, in host code.
-            raise BadArgument(
-                f"{what} has an int outside the 64-bit range",
-                mod_id=mod_id,
-                hint="send big numbers as strings (str(n)) or floats",
-            )
+            raise _int_range(what, mod_id)
         if v is None or t is bool or t is int or t is float:
             return v  # type: ignore[no-any-return]
         if t is str:
@@ -205,6 +224,14 @@ def check_plain(args: tuple[Any, ...], *, mod_id: str, what: str) -> None:
                 "or dataclasses.asdict(obj) instead of the object)",
                 details={"type": foreign},
             )
+
+
+def _int_range(what: str, mod_id: str) -> BadArgument:
+    return BadArgument(
+        f"{what} has an int outside the 64-bit range",
+        mod_id=mod_id,
+        hint="send big numbers as strings (str(n)) or floats",
+    )
 
 
 def _not_text(what: str, mod_id: str) -> BadArgument:

@@ -153,3 +153,19 @@ def test_colliders_per_mod() -> None:
     api.set_collider(ids[0], None)  # removing one makes room
     api.set_collider(extra, sphere)
     assert len(port.set) == MAX_COLLIDERS_PER_MOD
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('"\\ud800"', "not valid Unicode text"),
+        ('{"\\udfff": 1}', "not valid Unicode text"),
+        ("[" + "9" * 400 + "]", "outside the 64-bit range"),
+        ("-9223372036854775809", "outside the 64-bit range"),
+    ],
+)
+def test_json_text_holds_no_more_than_a_script_payload_may(text: str, why: str) -> None:
+    # A component's JSON can spell, in escapes and digits, what a script's payload cannot hold.
+    with pytest.raises(BadArgument, match=why):
+        _parse(text)
+    assert _parse("9223372036854775807") == 2**63 - 1
