@@ -44,6 +44,7 @@ from ._quota import EntityQuota, tag_list
 from ._rate import TickLimiter
 from ._storage import ModStorage
 from ._values import (
+    BadArgument,
     check_entity_id,
     check_name,
     check_storage_key,
@@ -435,5 +436,14 @@ class HostAPI:
         return self._random.random()
 
     def randint(self, low: int, high: int) -> int:
-        """An int in [low, high] from the mod's seeded stream."""
+        """An int in [low, high] from the mod's seeded stream.
+
+        :raises BadArgument: bounds that are not ints, or ``low > high``.
+        """
+        if type(low) not in (int, bool) or type(high) not in (int, bool) or low > high:
+            raise BadArgument(
+                f"randint needs two ints with low <= high, not {low!r:.40} and {high!r:.40}",
+                mod_id=self.mod_id,
+                hint="pass whole numbers, the smaller first: ctx.random.randint(1, 6)",
+            )
         return self._random.randint(int(low), int(high))

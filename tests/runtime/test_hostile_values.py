@@ -50,6 +50,8 @@ REFUSED = [
     ("ctx.events.emit('e', 10 ** 5000)", "outside the 64-bit range"),
     ("ctx.events.emit('e', {'n': [2 ** 64]})", "outside the 64-bit range"),
     ("ctx.storage.set('k', -(2 ** 63) - 1)", "outside the 64-bit range"),
+    ("ctx.random.randint(5, 1)", "randint needs two ints with low <= high"),
+    ("ctx.random.randint(0.5, 2)", "randint needs two ints with low <= high"),
     ("ctx.events.emit('e\\ud800', 1)", "event name is not valid Unicode text"),
     ("ctx.events.emit('e', ['a\\udfff'])", "a string in the event payload is not valid"),
     ("ctx.events.emit('e', {chr(0xD800): 1})", "a key in the event payload is not valid"),
