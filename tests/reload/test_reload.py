@@ -339,3 +339,28 @@ def test_a_renamed_folder_reloads_the_mod_and_a_new_id_replaces_the_old(
     assert "alpha" not in host.report().mods
     assert host.report().kinds == {"blob": 2}  # omega's on_load spawned its own
     assert all(v.owner == "omega" for v in host.world.query())
+
+
+BLOB_SYSTEM = """
+def on_system(ctx, dt, rows):
+    for s in rows.states:
+        s["n"] = s.get("n", 0) + 100
+    ctx.log("system n=%s" % sorted(s["n"] for s in rows.states))
+"""
+
+
+def test_an_entity_script_can_become_a_system_and_back_and_keeps_state(
+    make_mod: MakeMod, drive: Drive
+) -> None:
+    alpha = _alpha(make_mod)
+    host = drive.loaded()
+    host.step(2)
+    write(alpha / "scripts" / "blob.py", BLOB_SYSTEM)
+    assert drive.reload(host).reloaded == ("alpha",)
+    host.step(1)
+    assert logs(host, "alpha")[-1] == "system n=[102, 102]"
+    write(alpha / "scripts" / "blob.py", BLOB_V1)
+    assert drive.reload(host).reloaded == ("alpha",)
+    host.step(1)
+    assert sorted(logs(host, "alpha")[-2:]) == ["v1 1 n=103", "v1 2 n=103"]
+    assert host.report().mods["alpha"].state == "running"
