@@ -56,6 +56,8 @@ def on_event(ctx, event):
 _ENTITY_SCRIPT = """\
 # The entity script: runs once per tick for every "{kind}" entity, with ctx.entity set.
 # ctx.state is kept per entity across ticks (and across hot reloads).
+# For thousands of entities, on_system(ctx, dt, rows) instead of on_tick runs once per tick
+# for all of them, as lists (see "System hooks" in the scripts guide).
 
 SPEED = 2.0
 TURN_TICKS = 60
