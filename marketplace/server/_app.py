@@ -14,8 +14,10 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from host_api import Diagnostic, DiagnosticCode, ModhostError
 
@@ -52,6 +54,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.include_router(web)
     app.add_exception_handler(ModhostError, _modhost_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
     return app
 
@@ -85,6 +88,30 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
                 hint="see the API schema at /api/v1/openapi.json",
             )
         ],
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """The framework's own refusals (a body that is not JSON, an unknown path, a method a
+    path does not take): diagnostics under ``/api``, the framework's page elsewhere."""
+    assert isinstance(exc, HTTPException)
+    if not request.url.path.startswith("/api/"):
+        return await http_exception_handler(request, exc)
+    code = (
+        DiagnosticCode.MARKET_NOT_FOUND
+        if exc.status_code == 404
+        else DiagnosticCode.MARKET_REQUEST_INVALID
+    )
+    return _answer(
+        exc.status_code,
+        [
+            Diagnostic(
+                code=code,
+                message=f"the request was refused: {str(exc.detail)[:200]}",
+                hint="see the API schema at /api/v1/openapi.json",
+            )
+        ],
+        **(exc.headers or {}),
     )
 
 

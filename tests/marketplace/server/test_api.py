@@ -278,3 +278,24 @@ def test_openapi_is_served(live_server: ServerFactory) -> None:
     schema = httpx.get(live.url + "/api/v1/openapi.json").json()
     assert schema["info"]["version"] == "v1"
     assert {"/api/v1/submissions", "/api/v1/login", "/api/v1/search"} <= set(schema["paths"])
+
+
+def test_every_refusal_under_the_api_is_a_diagnostic(live_server: ServerFactory) -> None:
+    live = live_server()
+    cases = [
+        ("POST", "/login", b"{not json", "MARKET_REQUEST_INVALID"),
+        ("POST", "/login", b"[" * 100_000, "MARKET_REQUEST_INVALID"),  # too deep to parse
+        ("POST", "/login", b'{"name": "mia\\ud800", "password": "x"}', "MARKET_REQUEST_INVALID"),
+        ("GET", "/no/such/path", None, "MARKET_NOT_FOUND"),
+        ("DELETE", "/login", None, "MARKET_REQUEST_INVALID"),
+    ]
+    with live.client("mia") as http:
+        for method, path, body, code in cases:
+            answer = http.request(
+                method, path, content=body, headers={"content-type": "application/json"}
+            )
+            assert 400 <= answer.status_code < 500, (path, answer.text)
+            document = answer.json()
+            assert document["ok"] is False and _codes(answer) == [code], document
+            assert document["diagnostics"][0]["hint"]
+        assert http.get("/submissions").status_code == 200  # the server carries on
