@@ -4,6 +4,8 @@ in both tiers, with the same checks as writes through ``ctx.entity``."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,17 @@ def _walkers(make_mod, script: str, capabilities: tuple[str, ...] = ALL) -> None
         entity_scripts={"walker": script},
         capabilities=capabilities,
     )
+
+
+@contextmanager
+def _loaded(
+    make_mod, mods_dir: Path, tier: str, script: str, capabilities: tuple[str, ...] = ALL
+) -> Iterator[Host]:  # type: ignore[no-untyped-def]
+    """The herd mod with ``script`` for its walkers, loaded (40 walkers spawned)."""
+    _walkers(make_mod, script, capabilities)
+    with _host(mods_dir, tier) as host:
+        host.load()
+        yield host
 
 
 def _positions(host: Host) -> list[tuple[float, float, float]]:
@@ -163,9 +176,7 @@ def on_system(ctx, dt, rows):
         vel[i] = (1.0, 0.0, 0.0)
     vel[2] = {assigned}
 """
-    _walkers(make_mod, script)
-    with _host(mods_dir, tier) as host:
-        host.load()
+    with _loaded(make_mod, mods_dir, tier, script) as host:
         before = _positions(host)
         host.step(1)
         faults = _faults(host)
@@ -188,9 +199,7 @@ def on_system(ctx, dt, rows):
     pos[1] = (True, 0, 2.5)
     pos[2] = (1e308, 1e308, 1e308)
 """
-    _walkers(make_mod, script)
-    with _host(mods_dir, tier) as host:
-        host.load()
+    with _loaded(make_mod, mods_dir, tier, script) as host:
         host.step(1)
         assert not _faults(host), _faults(host)
         moved = _positions(host)[:3]
@@ -208,9 +217,7 @@ def on_system(ctx, dt, rows):
     pos[0] = (5.0, 5.0, 5.0)
     {change}
 """
-    _walkers(make_mod, script)
-    with _host(mods_dir, tier) as host:
-        host.load()
+    with _loaded(make_mod, mods_dir, tier, script) as host:
         before = _positions(host)
         host.step(1)
         faults = _faults(host)
@@ -224,9 +231,9 @@ def test_writing_rows_needs_world_write(make_mod, mods_dir: Path, tier: str) -> 
 def on_system(ctx, dt, rows):
     rows.velocities[3] = (1.0, 0.0, 0.0)
 """
-    _walkers(make_mod, script, capabilities=("world.read", "world.spawn"))
-    with _host(mods_dir, tier) as host:
-        host.load()
+    with _loaded(
+        make_mod, mods_dir, tier, script, capabilities=("world.read", "world.spawn")
+    ) as host:
         host.step(1)
         faults = _faults(host)
         assert faults and faults[0].code == "CAPABILITY_DENIED", faults
@@ -241,9 +248,9 @@ def on_system(ctx, dt, rows):
     ctx.log("ids %d" % len(rows.ids))
     rows.{column}
 """
-    _walkers(make_mod, script, capabilities=("world.write", "world.spawn", "log"))
-    with _host(mods_dir, tier) as host:
-        host.load()
+    with _loaded(
+        make_mod, mods_dir, tier, script, capabilities=("world.write", "world.spawn", "log")
+    ) as host:
         host.step(1)
         faults = _faults(host)
         assert faults and faults[0].code == "CAPABILITY_DENIED", faults
@@ -262,9 +269,7 @@ def on_system(ctx, dt, rows):
     while True:
         n += 1
 """
-    _walkers(make_mod, script)
-    with _host(mods_dir, tier) as host:
-        host.load()
+    with _loaded(make_mod, mods_dir, tier, script) as host:
         host.step(2)
         faults = _faults(host)
         assert faults and faults[0].code in ("SANDBOX_FUEL_EXHAUSTED", "SANDBOX_TIMEOUT"), faults
@@ -289,9 +294,7 @@ def on_system(ctx, dt, rows):
             ctx.log("read-only state")
     KEPT.append(rows)
 """
-    _walkers(make_mod, script)
-    with _host(mods_dir, tier) as host:
-        host.load()
+    with _loaded(make_mod, mods_dir, tier, script) as host:
         host.step(2)
         assert not _faults(host), _faults(host)
         assert host.report().mods["herd"].log == ["closed", "read-only state"]

@@ -72,18 +72,23 @@ def _host(mods_dir: Path, tier: str) -> Host:
     return Host(mods_dir, seed=2, policy=HostPolicy.model_validate({"sandbox": {"tier": tier}}))
 
 
+def _dots(make_mod, mods_dir: Path, tier: str, statement: str, prelude: str = "") -> Host:  # type: ignore[no-untyped-def]
+    """A host (not yet loaded) whose three dots each run ``statement`` every tick."""
+    make_mod(
+        "numbers",
+        scripts={"main.py": SPAWNER},
+        entity_scripts={"dot": prelude + f"def on_tick(ctx, dt):\n    {statement}\n"},
+        capabilities=CAPABILITIES,
+    )
+    return _host(mods_dir, tier)
+
+
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize(("statement", "message"), REFUSED)
 def test_a_value_the_host_cannot_take_faults_the_call(
     make_mod, mods_dir: Path, tier: str, statement: str, message: str
 ) -> None:  # type: ignore[no-untyped-def]
-    make_mod(
-        "numbers",
-        scripts={"main.py": SPAWNER},
-        entity_scripts={"dot": f"def on_tick(ctx, dt):\n    {statement}\n"},
-        capabilities=CAPABILITIES,
-    )
-    with _host(mods_dir, tier) as host:
+    with _dots(make_mod, mods_dir, tier, statement) as host:
         host.load()
         before = [tuple(v.position) for v in host.world.query(kind="dot")]
         host.step(2)
@@ -101,13 +106,7 @@ def test_a_value_the_host_cannot_take_faults_the_call(
 def test_a_log_line_that_is_not_valid_unicode_is_shown_escaped(
     make_mod, mods_dir: Path, tier: str, statement: str
 ) -> None:  # type: ignore[no-untyped-def]
-    make_mod(
-        "numbers",
-        scripts={"main.py": SPAWNER},
-        entity_scripts={"dot": f"def on_tick(ctx, dt):\n    {statement}\n"},
-        capabilities=CAPABILITIES,
-    )
-    with _host(mods_dir, tier) as host:
+    with _dots(make_mod, mods_dir, tier, statement) as host:
         host.load()
         host.step(1)
         report = json.loads(host.report().model_dump_json())
@@ -120,13 +119,7 @@ def test_a_log_line_that_is_not_valid_unicode_is_shown_escaped(
 def test_a_refused_path_is_quoted_short_and_printable(
     make_mod, mods_dir: Path, tier: str, path: str
 ) -> None:  # type: ignore[no-untyped-def]
-    make_mod(
-        "numbers",
-        scripts={"main.py": SPAWNER},
-        entity_scripts={"dot": f"def on_tick(ctx, dt):\n    ctx.fs.read({path})\n"},
-        capabilities=CAPABILITIES,
-    )
-    with _host(mods_dir, tier) as host:
+    with _dots(make_mod, mods_dir, tier, f"ctx.fs.read({path})") as host:
         host.load()
         host.step(2)
         denied = [d for d in host.diagnostics if d.code == "CAPABILITY_DENIED"]
@@ -141,13 +134,7 @@ def test_a_refused_path_is_quoted_short_and_printable(
 def test_data_nested_too_deeply_is_refused_without_host_recursion(
     make_mod, mods_dir: Path, tier: str, statement: str
 ) -> None:  # type: ignore[no-untyped-def]
-    make_mod(
-        "numbers",
-        scripts={"main.py": SPAWNER},
-        entity_scripts={"dot": DEEP + f"def on_tick(ctx, dt):\n    {statement}\n"},
-        capabilities=CAPABILITIES,
-    )
-    with _host(mods_dir, tier) as host:
+    with _dots(make_mod, mods_dir, tier, statement, prelude=DEEP) as host:
         host.load()
         host.step(2)
         assert host.tick == 2
