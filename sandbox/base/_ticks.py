@@ -18,7 +18,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from time import perf_counter_ns
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from host_api import EntityBatch, EntityRows, ModFault, commit_rows
 
@@ -97,6 +97,11 @@ class TickWork:
     tick: int = 0
 
 
+#: The row a system hook's call is marked with (``started``): past every row of any tick, so
+#: the host attributes its timers and any kill to the mod, never to an entity.
+SYSTEM_CALL_ROW: Final = 1 << 40
+
+
 def run_kind(
     sandbox: ScriptSandbox,
     work: KindWork,
@@ -110,7 +115,7 @@ def run_kind(
     then each module's system hook, ``on_system(ctx, dt, rows)``, once for the whole kind.
 
     :param started: told each call's row before it starts (the process tier's worker marks
-        its progress with it; a system hook's call is marked as row 0).
+        its progress with it; a system hook's call as :data:`SYSTEM_CALL_ROW`).
     :returns: False when ``on_fault`` stopped the batch.
     """
     note = getattr(sandbox, "note_states", None)
@@ -202,7 +207,7 @@ def run_system(
     if not len(batch):
         return True
     if started is not None:
-        started(0)
+        started(SYSTEM_CALL_ROW)
     rows = EntityRows(batch)
     try:
         sandbox.call(module, "on_system", batch.system_ctx(), dt, rows)

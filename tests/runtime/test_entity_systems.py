@@ -62,12 +62,15 @@ def _faults(host: Host) -> list[Diagnostic]:
     return [d for d in host.diagnostics if d.code.startswith(("SANDBOX", "CAPABILITY"))]
 
 
-def _walkers(make_mod, script: str, capabilities: tuple[str, ...] = ALL) -> None:  # type: ignore[no-untyped-def]
+def _walkers(  # type: ignore[no-untyped-def]
+    make_mod, script: str, capabilities: tuple[str, ...] = ALL, extra_limits: str = ""
+) -> None:
     make_mod(
         "herd",
         scripts={"main.py": SPAWNER},
         entity_scripts={"walker": script},
         capabilities=capabilities,
+        extra=f"[limits]\n{extra_limits}" if extra_limits else "",
     )
 
 
@@ -393,3 +396,50 @@ def test_the_swarm_example_runs_the_same_in_both_tiers(tmp_path: Path) -> None:
             assert len(start) == 2000 and len(moved) == 2000
             hashes.append(host.world_hash())
     assert hashes[0] == hashes[1]
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_system_hooks_timers_and_events_are_the_mods_own(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    script = """
+def on_system(ctx, dt, rows):
+    if ctx.tick == 1:
+        ctx.timers.after(2, "ring", {"n": len(rows)})
+        ctx.events.emit("sent", {})
+"""
+    make_mod(
+        "ear",
+        scripts={"main.py": "def on_event(ctx, event):\n    pass\n"},
+        capabilities=("events.listen",),
+    )
+    seen: list[tuple[str, object, object]] = []
+    with _loaded(make_mod, mods_dir, tier, script, (*ALL, "timers")) as host:
+        host.gameplay.observers.append(lambda e: seen.append((e.name, e.source, e.source_entity)))
+        host.step(5)
+        assert not _faults(host), _faults(host)
+    assert ("sent", "herd", None) in seen
+    assert ("ring", "herd", None) in seen
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_system_stalled_in_c_is_stopped_and_the_host_goes_on(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    # One repr of a million-item list takes longer than the call's time limit: the process
+    # tier kills the worker, the in-process meter stops the loop at its next step.
+    script = """
+DATA = list(range(1000000))
+
+def on_system(ctx, dt, rows):
+    while True:
+        text = repr(DATA)
+"""
+    _walkers(make_mod, script, extra_limits="memory_mb = 64\ntimeout_ms = 10\n")
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(2)
+        assert host.tick == 2
+        faults = _faults(host)
+        assert faults and faults[0].code == "SANDBOX_TIMEOUT", faults
+        assert "entity" not in faults[0].details
