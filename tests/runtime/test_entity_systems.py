@@ -443,3 +443,33 @@ def on_system(ctx, dt, rows):
         faults = _faults(host)
         assert faults and faults[0].code == "SANDBOX_TIMEOUT", faults
         assert "entity" not in faults[0].details
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_per_entity_scripts_of_a_kind_run_before_its_system(
+    make_mod, mods_dir: Path, tier: str
+) -> None:  # type: ignore[no-untyped-def]
+    make_mod(
+        "herd",
+        scripts={"main.py": SPAWNER},
+        entity_scripts={"walker": "def on_tick(ctx, dt):\n    ctx.state['seen'] = ctx.tick\n"},
+        capabilities=ALL,
+    )
+    counter = """
+def on_system(ctx, dt, rows):
+    fresh = sum(1 for s in rows.states if s.get('seen') == ctx.tick)
+    ctx.log("tick %d: %d of %d" % (ctx.tick, fresh, len(rows)))
+"""
+    (mods_dir / "herd" / "scripts" / "counter.py").write_text(counter)
+    manifest = mods_dir / "herd" / "mod.toml"
+    text = manifest.read_text()
+    manifest.write_text(
+        text.replace(
+            "[limits]", '[[scripts]]\nentity = "walker"\npath = "scripts/counter.py"\n\n[limits]'
+        )
+    )
+    with _host(mods_dir, tier) as host:
+        host.load()
+        host.step(3)
+        assert not _faults(host), _faults(host)
+        assert host.report().mods["herd"].log == [f"tick {t}: 40 of 40" for t in (1, 2, 3)]
