@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._diagnostics import Diagnostic, DiagnosticCode, Severity
+from ._text import printable
 
 
 class ModhostError(Exception):
@@ -49,6 +50,9 @@ class ModhostError(Exception):
         cause: Iterable[str] = (),
         details: dict[str, Any] | None = None,
     ) -> None:
+        # A message may quote what a script passed: a lone surrogate in it is shown escaped,
+        # so every report and log that carries the error can be written.
+        message = printable(message)
         super().__init__(message)
         self.message = message
         if code is not None:

@@ -10,13 +10,24 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from host_api import Diagnostic, Limits, ModhostError, ScriptContext
+from host_api import (
+    Diagnostic,
+    EntityView,
+    HostAPI,
+    Limits,
+    ModFault,
+    ModhostError,
+    ScriptContext,
+)
 from host_api.testing import recording_api
 
+from ..base import KindWork, ScriptModule, ScriptSandbox, TickWork
 from ..python import create_sandbox
 from ..wasm import WasmEngine, load_component
 from ._corpus import ATTACKS
@@ -151,15 +162,47 @@ def run_attack(
             stage = "load"
             module = sandbox.load("scripts/attack.py", attack.source)
             stage = "run"
+            states: dict[int, dict[str, Any]] = {}
             for tick in range(attack.ticks):
                 world.tick = tick
-                sandbox.call(module, "on_tick", ctx, 1 / 60)
+                if "on_system" in module.hooks:
+                    _system_tick(sandbox, module, api, entity, states, tick)
+                else:
+                    sandbox.call(module, "on_tick", ctx, 1 / 60)
                 code, message = _first_noted(api.drain_diagnostics())
                 if code is not None:
                     break
         except ModhostError as exc:
             code, message = str(exc.code), exc.message
     return _result(attack, code, message, stage=stage, start=start, tier=tier)
+
+
+def _system_tick(
+    sandbox: ScriptSandbox,
+    module: ScriptModule,
+    api: HostAPI,
+    entity: EntityView,
+    states: dict[int, dict[str, Any]],
+    tick: int,
+) -> None:
+    """One tick of a system hook over the probe's kind, through the runtime's own path in
+    either tier (the worker runs it in the process tier; the host checks the rows after);
+    the first fault is raised."""
+    sandbox.tick_api = api
+    kind = KindWork(
+        entity.kind,
+        (module,),
+        array("q", [entity.id]),
+        array("d", entity.position),
+        array("d", entity.velocity),
+        array("i", [0]),
+        (entity.tags,),
+    )
+    faults: list[ModFault] = []
+    sandbox.start_tick(TickWork([], [kind], 1 / 60, states, tick))
+    sandbox.finish_tick(lambda fault: bool(faults.append(fault)))
+    if faults:
+        raise faults[0]
 
 
 def _result(

@@ -4,7 +4,8 @@ Each :class:`Attack` is one hostile script and the diagnostic code that must sto
 corpus is built per *class* of attack, not per known exploit: escapes (reaching the
 interpreter or the host past ``ctx``), resource exhaustion (CPU, memory, recursion, time) and
 API abuse (undeclared capabilities, identity forging, floods). Sources run as an entity
-script: ``on_tick(ctx, dt)`` is called once per tick for ``ticks`` ticks.
+script: ``on_tick(ctx, dt)`` is called once per tick for ``ticks`` ticks (or, for a script
+with a system hook, ``on_system(ctx, dt, rows)`` over a batch of the probe's kind).
 """
 
 from typing import Final
@@ -16,8 +17,15 @@ from ._corpus_compile import COMPILE_BOMBS
 from ._corpus_escapes import ESCAPES
 from ._corpus_language import LANGUAGE_ATTACKS
 from ._corpus_resources import RESOURCES
+from ._corpus_systems import SYSTEM_ATTACKS
 
 #: The whole built-in corpus, in report order.
 ATTACKS: Final[tuple[Attack, ...]] = (
-    ESCAPES + RESOURCES + COMPILE_BOMBS + API_ABUSE + LANGUAGE_ATTACKS + ARITH_ATTACKS
+    ESCAPES
+    + RESOURCES
+    + COMPILE_BOMBS
+    + API_ABUSE
+    + LANGUAGE_ATTACKS
+    + ARITH_ATTACKS
+    + SYSTEM_ATTACKS
 )
