@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from host_api import DiagnosticCode, ModhostError
+from host_api import DiagnosticCode, ModhostError, UnsafeFile, read_regular
 
 from ..gameplay import InputEvent, InputFileInvalid, check_event
 
@@ -31,6 +31,14 @@ FORMAT: Final = "modhost-replay"
 VERSION: Final = 1
 
 U64 = npt.NDArray[np.uint64]
+
+#: Largest replay file read (a regular file; never a FIFO or device).
+MAX_REPLAY_BYTES: Final = 1 << 30
+#: Most entities one frame may list (a world of 50 mods at their entity cap).
+MAX_FRAME_ENTITIES: Final = 1_000_000
+#: A frame inflates to at most this many times its compressed size: recorded digests are
+#: random bits and barely compress, so only a zlib bomb comes near it.
+MAX_INFLATION: Final = 64
 
 
 class ReplayFileInvalid(ModhostError):
@@ -86,11 +94,18 @@ class Frame:
 
     @classmethod
     def decode(cls, text: str) -> Frame:
-        """:raises ValueError: not a frame."""
+        """:raises ValueError: not a frame, or one that would inflate past its caps (a
+        frame of more than :data:`MAX_FRAME_ENTITIES` entities, or more than
+        :data:`MAX_INFLATION` times its compressed size: a zlib bomb)."""
         try:
-            raw = zlib.decompress(base64.b64decode(text, validate=True))
+            packed = base64.b64decode(text, validate=True)
+            cap = min(8 + 20 * MAX_FRAME_ENTITIES, MAX_INFLATION * len(packed) + 1024)
+            inflater = zlib.decompressobj()
+            raw = inflater.decompress(packed, cap + 1)
         except (binascii.Error, zlib.error) as exc:
             raise ValueError(f"frame is not base64 zlib data ({exc})") from None
+        if len(raw) > cap or inflater.unconsumed_tail:
+            raise ValueError(f"frame inflates past {cap} bytes")
         n = int.from_bytes(raw[:8], "little")
         if len(raw) != 8 + 20 * n:
             raise ValueError("frame has the wrong length")
@@ -107,8 +122,10 @@ def load_replay(path: Path) -> ReplayFile:
         or frame, or frames that do not match ``ticks``.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        data = json.loads(read_regular(path, max_bytes=MAX_REPLAY_BYTES).decode("utf-8"))
+    except UnsafeFile as exc:
+        raise _invalid(path, exc.message) from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _invalid(path, f"cannot read it as JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _invalid(path, f'it is not a {FORMAT} file (no "format": "{FORMAT}")')

@@ -173,6 +173,32 @@ def test_tampered_frames_and_inputs_are_refused(
     assert diag.code == DiagnosticCode.REPLAY_FILE_INVALID and "hyperspace" in diag.message
 
 
+def test_a_frame_that_would_inflate_past_its_caps_is_refused() -> None:
+    import base64
+    import zlib
+
+    # A zlib bomb: 100 MB of zeros in about 100 KB, claiming 5 million entities.
+    raw = (5_000_000).to_bytes(8, "little") + bytes(100_000_000)
+    with pytest.raises(ValueError, match="inflates past"):
+        Frame.decode(base64.b64encode(zlib.compress(raw, 9)).decode())
+    # The same entity count spelled honestly (random digests) is over the entity cap too.
+    header = (2_000_000).to_bytes(8, "little")
+    with pytest.raises(ValueError, match="inflates past"):
+        Frame.decode(base64.b64encode(zlib.compress(header + bytes(20) * 1000, 9)).decode())
+
+
+def test_a_replay_file_that_is_not_a_regular_file_is_refused(
+    tmp_path: Path, mods_dir: Path
+) -> None:
+    import os
+
+    fifo = tmp_path / "run.replay.json"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    (diag,) = replay(fifo, mods_dir).diagnostics
+    assert diag.code == DiagnosticCode.REPLAY_FILE_INVALID
+    assert diag.hint
+
+
 def test_frames_round_trip() -> None:
     import numpy as np
 
