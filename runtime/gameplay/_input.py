@@ -28,12 +28,21 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from host_api import KEY_NAMES, MOUSE_BUTTONS, DiagnosticCode, ModhostError
+from host_api import (
+    KEY_NAMES,
+    MOUSE_BUTTONS,
+    DiagnosticCode,
+    ModhostError,
+    UnsafeFile,
+    read_regular,
+)
 
 InputType = Literal["key_down", "key_up", "mouse_move", "mouse_down", "mouse_up"]
 
 #: Events one input file may hold.
 MAX_INPUT_EVENTS: Final = 1_000_000
+#: Largest input file read (a regular file; never a FIFO or device): room for the events.
+MAX_INPUT_FILE_BYTES: Final = 256 * 1024 * 1024
 #: Event names mods receive, by input type.
 EVENT_NAMES: Final[dict[str, str]] = {
     "key_down": "input.key_down",
@@ -120,7 +129,7 @@ def parse_input_lines(lines: Iterable[str], *, source: str) -> list[InputEvent]:
         where = f"{source}:{number}"
         try:
             event = InputEvent.model_validate(json.loads(text))
-        except (ValueError, ValidationError) as exc:
+        except (ValueError, ValidationError, RecursionError) as exc:
             raise _invalid(where, exc, number) from None
         events.append(check_event(event, where=where))
         if len(events) > MAX_INPUT_EVENTS:
@@ -152,8 +161,8 @@ def load_input_file(path: Path) -> list[InputEvent]:
     :raises InputFileInvalid: unreadable, not UTF-8, or a bad line.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(path, max_bytes=MAX_INPUT_FILE_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError, UnsafeFile) as exc:
         raise InputFileInvalid(
             f"cannot read input file {path}: {exc}",
             hint="pass a UTF-8 JSON-lines file of input events",

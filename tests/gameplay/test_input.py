@@ -160,3 +160,29 @@ def test_run_with_an_input_file_and_a_bad_one(make_mod, mods_dir: Path, tmp_path
     assert code == 1 and report["ticks"] == 0
     (diag,) = [d for d in report["diagnostics"] if d["code"].startswith("INPUT_")]
     assert diag["code"] == "INPUT_UNKNOWN_KEY" and "bad.jsonl:2" in diag["message"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[" * 100_000 + "]" * 100_000,  # nested past the parser's recursion limit
+        '{"tick": ' + "9" * 5000 + ', "type": "key_down", "key": "w"}',  # past int-to-text
+        '{"tick": 1, "type": "key_down", "key": "w\\ud800"}',
+    ],
+)
+def test_hostile_input_lines_name_their_line(line: str) -> None:
+    with pytest.raises(InputFileInvalid) as info:
+        parse_input_lines(['{"tick": 1, "type": "key_down", "key": "w"}', line], source="in.jsonl")
+    assert "in.jsonl:2" in info.value.message
+
+
+def test_an_input_file_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    import os
+
+    from runtime.gameplay._input import load_input_file
+
+    fifo = tmp_path / "input.jsonl"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    with pytest.raises(InputFileInvalid) as info:
+        load_input_file(fifo)
+    assert info.value.hint
