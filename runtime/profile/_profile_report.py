@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Final, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from host_api import Diagnostic
+from host_api import Diagnostic, UnsafeFile, read_regular
+from sandbox import MAX_SOURCE_BYTES
 
 from ..core import STAGE_ORDER
 from ._profile import HOST_SIDE, HookTotal, Profiler
@@ -289,9 +290,13 @@ class _HookLines:
             self._cache[key] = {}
             folder = self._folders.get(mod)
             try:
-                text = (Path(folder) / path).read_text(encoding="utf-8") if folder else ""
-                tree = ast.parse(text)
-            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                # The mod's file, read again for line numbers: it is still the mod's input
+                # (it may have changed since it loaded), so capped like a script.
+                raw = (
+                    read_regular(Path(folder) / path, max_bytes=MAX_SOURCE_BYTES) if folder else b""
+                )
+                tree = ast.parse(raw.decode("utf-8"))
+            except (OSError, UnsafeFile, SyntaxError, ValueError, RecursionError, MemoryError):
                 return self._cache[key]
             self._cache[key] = {
                 n.name: n.lineno for n in tree.body if isinstance(n, ast.FunctionDef)

@@ -203,3 +203,23 @@ def test_two_profilers_each_stop_their_own_gc_counting() -> None:
     second.close()
     assert first.gc.count == seen and second.gc.count > before
     assert first.gc not in gc.callbacks and second.gc not in gc.callbacks
+
+
+def test_hook_lines_read_a_changed_script_as_hostile_input(tmp_path: Path) -> None:
+    """The report reads each profiled script again for its ``def`` lines: by then the file
+    may be anything (a FIFO, a huge file, a parser bomb), and the report still comes out."""
+    import os
+    from types import SimpleNamespace
+
+    from runtime.profile._profile_report import _HookLines
+
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "ok.py").write_text("x = 1\n\ndef on_tick(ctx, dt):\n    pass\n")
+    os.mkfifo(tmp_path / "scripts" / "fifo.py")
+    (tmp_path / "scripts" / "huge.py").write_text("#" * (1 << 20))
+    (tmp_path / "scripts" / "deep.py").write_text("x = " + "(" * 100_000 + ")" * 100_000)
+    host = SimpleNamespace(instances={"m": SimpleNamespace(folder=tmp_path)})
+    lines = _HookLines(host)  # type: ignore[arg-type]
+    assert lines.where("m", "scripts/ok.py", "on_tick") == "scripts/ok.py:3"
+    for name in ("fifo", "huge", "deep"):
+        assert lines.where("m", f"scripts/{name}.py", "on_tick") == f"scripts/{name}.py"
