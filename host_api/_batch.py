@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Any, Final, final
 
 from ._capabilities import Capability
-from ._ctx import _PASS, HostCallFailed, ScriptContext, _plain
+from ._ctx import ScriptContext, _host, _plain
 from ._errors import CapabilityDenied
 from ._values import check_vec3
 from ._world_port import Vec3
@@ -239,7 +239,7 @@ class EntityCursor:
     def _readable(self) -> EntityBatch:
         batch = self._batch
         if not batch.read:
-            self._through_api("get_entity", self.id)
+            _host(batch.api.get_entity, self.id)
             raise CapabilityDenied("world.read", "world.get", mod_id=batch.api.mod_id)
         if batch.positions is None:
             raise BatchClosed("ctx.entity can only be used during the call it was given to")
@@ -249,8 +249,7 @@ class EntityCursor:
         batch = self._batch
         if not batch.write:
             # The API refuses (and audits the refusal) as it would for any write.
-            _plain(getattr(batch.api, call), (value,))
-            self._through_api(call, self.id, value)
+            _host(getattr(batch.api, call), self.id, value)
             raise CapabilityDenied("world.write", f"world.{call}", mod_id=batch.api.mod_id)
         if batch.positions is None:
             raise BatchClosed("ctx.entity can only be used during the call it was given to")
@@ -261,17 +260,3 @@ class EntityCursor:
         # Never unpack a script's own object here: that would run its methods in host code.
         _plain(getattr(batch.api, "set_" + what), (value,))
         return check_vec3(value, mod_id=batch.api.mod_id, what=what)
-
-    def _through_api(self, call: str, *args: Any) -> Any:
-        return through_api(self._batch, call, *args)
-
-
-def through_api(batch: EntityBatch, call: str, *args: Any) -> Any:
-    """``batch.api.<call>(*args)``: a refusal or a mod's fault passes; anything else is a host
-    bug and surfaces as one."""
-    try:
-        return getattr(batch.api, call)(*args)
-    except _PASS:
-        raise
-    except Exception as exc:
-        raise HostCallFailed(exc) from None

@@ -21,7 +21,8 @@ from itertools import chain, compress
 from operator import is_not
 from typing import Any, Final, final
 
-from ._batch import BatchClosed, EntityBatch, through_api
+from ._batch import BatchClosed, EntityBatch
+from ._ctx import _host
 from ._errors import CapabilityDenied
 from ._values import BadArgument, check_plain, check_vec3
 from ._world_port import Vec3
@@ -110,7 +111,7 @@ class EntityRows:
         batch = self._open()
         if not batch.read:
             # The API refuses (and audits the refusal) as it would any read of the kind.
-            through_api(batch, "query", batch.kind)
+            _host(batch.api.query, batch.kind)
             raise CapabilityDenied("world.read", "world.query", mod_id=batch.api.mod_id)
         return batch
 
@@ -155,7 +156,7 @@ def commit_rows(rows: EntityRows) -> None:
             # The API refuses (and audits the refusal) as it would the first such write.
             row = changed[0]
             check_plain((given[row],), mod_id=batch.api.mod_id, what=f"rows.{name}[{row}]")
-            through_api(batch, call, batch.ids[row], given[row])
+            _host(getattr(batch.api, call), batch.ids[row], given[row])
             raise CapabilityDenied("world.write", f"world.{call}", mod_id=batch.api.mod_id)
         values = given if len(changed) == len(given) else [given[row] for row in changed]
         pending.append((column, mask, changed, _checked_rows(values, changed, name, batch)))
@@ -171,7 +172,7 @@ def commit_rows(rows: EntityRows) -> None:
 
 
 def _checked_rows(
-    values: list[Any], rows: list[int], name: str, batch: EntityBatch
+    values: list[Any], rows: Sequence[int], name: str, batch: EntityBatch
 ) -> array[float]:
     """``values`` (the assigned rows) as one flat ``'d'`` array, or the first row's error."""
     # The common case, tested in C: exact tuples of three exact floats whose sum is finite

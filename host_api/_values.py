@@ -99,20 +99,26 @@ def _check_parsed(value: Any, mod_id: str, what: str) -> None:
     (a ``"\\ud800"`` escape) and an int past 64 bits. Recursion is bounded: the text's
     nesting was checked before it was parsed."""
     t = type(value)
-    if t is str:
-        if not is_text(value):
-            raise _not_text(f"a string in the {what}", mod_id)
-    elif t is int:
-        if not -MAX_PAYLOAD_INT <= value <= MAX_PAYLOAD_INT:
-            raise _int_range(what, mod_id)
-    elif t is list:
+    if t is list:
         for item in value:
             _check_parsed(item, mod_id, what)
     elif t is dict:
         for key, item in value.items():
-            if not is_text(key):
-                raise _not_text(f"a key in the {what}", mod_id)
+            _check_scalar(key, what, mod_id, key=True)
             _check_parsed(item, mod_id, what)
+    else:
+        _check_scalar(value, what, mod_id)
+
+
+def _check_scalar(value: Any, what: str, mod_id: str, *, key: bool = False) -> None:
+    """What a payload's ints and strings must be, whoever sent it: ints within 64 bits (JSON
+    readers, and Python's own int-to-text limit, stop far below what an int can hold: a
+    100,000-bit int would fail only later, in host code), strings valid Unicode."""
+    t = type(value)
+    if t is int and not -MAX_PAYLOAD_INT <= value <= MAX_PAYLOAD_INT:
+        raise _int_range(what, mod_id)
+    if t is str and not is_text(value):
+        raise _not_text(f"a {'key' if key else 'string'} in the {what}", mod_id)
 
 
 def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
@@ -131,10 +137,8 @@ def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
                 what, f"is nested deeper than {MAX_DEPTH}", mod_id, "flatten the payload"
             )
         t = type(v)
-        if t is int and not -MAX_PAYLOAD_INT <= v <= MAX_PAYLOAD_INT:
-            # JSON readers (and Python's own int-to-text limit) stop far below what an int
-            # can hold: a 100,000-bit int would fail only later, in host code.
-            raise _int_range(what, mod_id)
+        if t is int:
+            _check_scalar(v, what, mod_id)
         if v is None or t is bool or t is int or t is float:
             return v  # type: ignore[no-any-return]
         if t is str:
@@ -147,8 +151,7 @@ def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
                 raise _too_large(
                     what, f"is longer than {MAX_PAYLOAD_BYTES} bytes", mod_id, "send less"
                 )
-            if not is_text(v):
-                raise _not_text(f"a string in the {what}", mod_id)
+            _check_scalar(v, what, mod_id)
             return v  # type: ignore[no-any-return]
         if t is list or t is tuple:
             return [walk(x, depth + 1) for x in v]
@@ -162,8 +165,7 @@ def copy_json(value: Any, *, mod_id: str, what: str) -> JSONValue:
                         hint="use string keys in payloads",
                     )
                 budget[1] -= len(k)
-                if not is_text(k):
-                    raise _not_text(f"a key in the {what}", mod_id)
+                _check_scalar(k, what, mod_id, key=True)
                 out[k] = walk(x, depth + 1)
             return out
         raise BadArgument(

@@ -351,13 +351,7 @@ def test_what_entities_keep_in_their_states_counts_against_the_mod(
     # Each entity's state grows by 400 ints a tick; the 40 states together pass the 4 MB
     # limit within a few dozen ticks. The walk finds it by the fuel the growth paid for
     # (not by the process's peak memory, which other work may already have raised).
-    make_mod(
-        "herd",
-        scripts={"main.py": SPAWNER},
-        entity_scripts={"walker": script},
-        capabilities=ALL,
-        extra="[limits]\nmemory_mb = 4\ntimeout_ms = 50\n",
-    )
+    _walkers(make_mod, script, extra_limits="memory_mb = 4\ntimeout_ms = 50\n")
     with _host(mods_dir, "inprocess") as host:
         host.load()
         host.step(120)
