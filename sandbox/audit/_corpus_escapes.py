@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._corpus_attack import Attack, _escape, _tick
+from ._corpus_attack import FUEL, Attack, _attack, _escape, _tick
 
 ESCAPES: Final[tuple[Attack, ...]] = (
     _escape(
@@ -93,10 +93,14 @@ ESCAPES: Final[tuple[Attack, ...]] = (
         "try/except* (exception groups)",
         _tick("try:\n    pass\nexcept* Exception as g:\n    return g"),
     ),
-    _escape(
-        "catch-base",
+    # BaseException is Exception in scripts, so the catch-all compiles and the loop still
+    # ends at its fuel limit: the signal is not caught.
+    _attack(
+        "escape.catch-base",
+        "escape",
         "except BaseException to swallow limit signals",
         _tick("try:\n    while True:\n        pass\nexcept BaseException:\n    return 1"),
+        FUEL,
     ),
     _escape(
         "type-three-args",

@@ -101,9 +101,7 @@ REFUSED: Final[dict[str, str]] = {
     "exec": "no code may be compiled at run time; write the code in the script",
     "eval": "no code may be compiled at run time; write the code in the script",
     "open": "files are read with ctx.fs.read()",
-    "input": "there is no terminal",
     "breakpoint": "there is no debugger",
-    "help": "there is no terminal",
     "id": "object addresses differ between runs (not deterministic); use `is` or give "
     "objects an explicit key",
     "memoryview": "raw memory views are not available",
@@ -111,14 +109,11 @@ REFUSED: Final[dict[str, str]] = {
     "aiter": "async is not available",
     "anext": "async is not available",
     "printed": "print() writes to the mod's log; there is no printed buffer",
-    "BaseException": "only Exception and its subclasses may be caught; catch Exception",
     "BaseExceptionGroup": "exception groups are not available",
     "ExceptionGroup": "exception groups are not available",
     "GeneratorExit": "only Exception and its subclasses may be caught; catch Exception",
     "KeyboardInterrupt": "only Exception and its subclasses may be caught; catch Exception",
     "SystemExit": "only Exception and its subclasses may be caught; catch Exception",
-    "quit": "scripts cannot stop the host",
-    "exit": "scripts cannot stop the host",
     "copyright": "not available",
     "credits": "not available",
     "license": "not available",
@@ -145,6 +140,10 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     table["iter"] = _one_argument_iter(guards)
     table["format"] = _guarded_format(guards)
     table["print"] = _print(guards, printer)
+    table.update(_NO_TERMINAL)
+    # The sandbox's stops (fuel, deadline, memory) are the only exceptions outside Exception;
+    # a catch-all or a custom error class written against BaseException gets Exception.
+    table["BaseException"] = Exception
     table["None"] = None
     table["True"] = True
     table["False"] = False
@@ -174,6 +173,12 @@ class Printer:
         *lines, self._partial = text.split("\n")
         self._partial = self._partial[:MAX_PRINT]
         for line in lines:
+            self._line(line)
+
+    def end_body(self) -> None:
+        """A module body ended: its unfinished line is complete, as at a program's exit."""
+        if self._partial:
+            line, self._partial = self._partial, ""
             self._line(line)
 
     def flush(self) -> None:
@@ -210,6 +215,33 @@ def _print(guards: Guards, printer: Printer) -> Any:
         printer.write(text[:MAX_PRINT])
 
     return print
+
+
+def _no_terminal(name: str, error: type[Exception], why: str) -> Any:
+    """A builtin that needs a terminal: it compiles (a ``main()`` that asks for input may sit
+    unused in a ported file) and raises ``error`` when called."""
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise error(f"{name}(): {why}")
+
+    unavailable.__name__ = unavailable.__qualname__ = name
+    return unavailable
+
+
+#: Builtins that need a terminal or a process to stop, and raise when a script calls them.
+_NO_TERMINAL: Final[dict[str, Any]] = {
+    # EOFError is what input() raises when standard input is closed.
+    "input": _no_terminal(
+        "input", EOFError, "scripts have no terminal; read input through ctx.input"
+    ),
+    "help": _no_terminal("help", RuntimeError, "scripts have no terminal"),
+    "exit": _no_terminal(
+        "exit", RuntimeError, "scripts cannot stop the host; return from the hook instead"
+    ),
+    "quit": _no_terminal(
+        "quit", RuntimeError, "scripts cannot stop the host; return from the hook instead"
+    ),
+}
 
 
 def _one_argument_iter(guards: Guards) -> Any:

@@ -43,11 +43,15 @@ class Checker(RestrictingNodeTransformer):
         self._imports: dict[str, str] = {}
         #: Nesting of the statement being visited: "module", "class" or "function".
         self._scope: list[str] = ["module"]
+        #: The statements directly in the module body (their imports run at every load).
+        self._top: set[int] = set()
 
     def visit_Module(self, node: ast.Module) -> Any:
         """Allow a module; collect the names it binds, check it, then instrument it."""
         node.body = [stmt for stmt in node.body if not self._is_future(stmt)]
+        node.body = [kept for stmt in node.body for kept in self._unless_main(stmt)]
         self._stored = _bound_names(node)
+        self._top = {id(stmt) for stmt in node.body}
         node = self.node_contents_visit(node)
         if not self.errors:
             node = Instrumenter().visit(node)
@@ -60,6 +64,15 @@ class Checker(RestrictingNodeTransformer):
             self._future_annotations |= any(a.name == "annotations" for a in stmt.names)
             return True
         return False
+
+    def _unless_main(self, stmt: ast.stmt) -> list[ast.stmt]:
+        """An ``if __name__ == "__main__":`` block never runs in a mod (a script's
+        ``__name__`` is its path): it is dropped unchecked, so its imports of ``doctest`` or
+        ``sys`` do not refuse the script; its ``else:`` part stays."""
+        if not (isinstance(stmt, ast.If) and _is_main_test(stmt.test)):
+            return [stmt]
+        self.warn(stmt, 'the if __name__ == "__main__": block never runs in a mod; skipped')
+        return stmt.orelse
 
     def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
         """Deny the sandbox's injected names (underscores at both ends); allow ``_x``."""
@@ -78,6 +91,9 @@ class Checker(RestrictingNodeTransformer):
             self.error(node, f'"{node.id}" is not available: {REFUSED[node.id]}')
             return node
         if node.id in READABLE_NAMES and isinstance(node.ctx, ast.Load):
+            return node
+        store = not isinstance(node.ctx, ast.Load)
+        if node.id in MODULE_METADATA and (not store or self._scope == ["module"]):
             return node
         if self._scope[-1] == "class" and node.id in CLASS_DUNDERS:
             return node  # a special method of the class being defined (checked there)
@@ -288,12 +304,23 @@ class Checker(RestrictingNodeTransformer):
         self.check_name(node, node.name)
         return self.node_contents_visit(node)
 
+    def _missing_module(self, node: ast.Import | ast.ImportFrom, name: str) -> Any:
+        """An import of a module scripts do not have: refused at load when it is in the module
+        body (it would fail at every load); anywhere else (a function, a ``try:``, an
+        ``if``) it raises ``ModuleNotFoundError`` where it runs, as a missing module does in
+        Python, so a ``benchmark()`` importing ``timeit`` does not refuse the whole file."""
+        if id(node) in self._top:
+            self.error(node, _no_module(name))
+            return node
+        error = _call("_nomod_", ast.Constant(_no_module(name)))
+        return ast.copy_location(ast.Raise(error, None), node)
+
     def visit_Import(self, node: ast.Import) -> Any:
         """Allow importing only the sandbox's standard-library modules."""
         for alias in node.names:
             if alias.name not in MODULES:
-                self.error(node, _no_module(alias.name))
-            elif alias.asname:
+                return self._missing_module(node, alias.name)
+            if alias.asname:
                 self._imports[alias.asname] = alias.name
             else:
                 self._imports[alias.name.split(".")[0]] = alias.name.split(".")[0]
@@ -303,8 +330,7 @@ class Checker(RestrictingNodeTransformer):
         """Allow ``from M import name`` for the sandbox's modules and the names they offer."""
         module = node.module or ""
         if module not in MODULES or node.level:
-            self.error(node, _no_module("." * node.level + module))
-            return node
+            return self._missing_module(node, "." * node.level + module)
         for alias in node.names:
             if alias.name == "*":
                 self.error(node, f'"from {module} import *" is not allowed; name what you import')
@@ -317,6 +343,12 @@ class Checker(RestrictingNodeTransformer):
 _NAMED_ATTRIBUTE: Final = frozenset({"getattr", "hasattr", "setattr", "delattr"})
 #: Dunder names a script may read as plain names.
 READABLE_NAMES: Final = frozenset({"__name__"})
+#: Module-level dunder names real files set (``__all__ = [...]``): plain globals the sandbox
+#: never injects, so a module body may bind and read them.
+MODULE_METADATA: Final = frozenset(
+    {"__all__", "__author__", "__version__", "__license__", "__email__", "__credits__",
+     "__status__", "__maintainer__", "__copyright__", "__date__"}
+)  # fmt: skip
 
 
 #: Why some often-imported modules are not offered, and what to use instead.
@@ -341,6 +373,21 @@ def _no_module(name: str) -> str:
         + " (files, the clock, the network and the interpreter are reached through ctx or not "
         "at all)"
     )
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = {type(test.left), type(test.comparators[0])}
+    if sides != {ast.Name, ast.Constant}:
+        return False
+    name, value = (test.left, test.comparators[0])
+    if isinstance(name, ast.Constant):
+        name, value = value, name
+    return name.id == "__name__" and value.value == "__main__"  # type: ignore[attr-defined]
 
 
 def _is_super_call(node: ast.expr) -> bool:

@@ -60,6 +60,17 @@ def script_fault(
             hint=_HINTS.get(code, _HINTS["SANDBOX_ERROR"]),
             details=dict(signal.details),
         )
+    if type(exc) is ModuleNotFoundError:
+        # Only an import of a module scripts do not have raises it (there is no import
+        # machinery); a script may catch it, and uncaught it is a refusal.
+        return ForbiddenAccess(
+            _describe(exc),
+            mod_id=mod_id,
+            file=path,
+            line=line,
+            hint="import only the modules scripts are offered (see the error), or catch "
+            "ImportError around an optional import",
+        )
     if isinstance(exc, RecursionError):
         return RecursionLimitExceeded(
             f"calls nested too deeply: {exc}",

@@ -109,6 +109,7 @@ class RestrictedSandbox(ScriptSandbox):
         namespace = self._namespace(path)
         self._namespaces.append(namespace)
         self._run(path, exec, code, namespace)
+        self._printer.end_body()
         self._retained.earn(MOD_CALL_CREDIT + self._meter.used() // FUEL_PER_VISIT)
         self._check_retained(path, None)
         hooks = frozenset(h for h in HOOKS if callable(namespace.get(h)))
@@ -279,6 +280,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_fz_": compress,
             **ARITH_GLOBALS,
             "_import_": self._modules,
+            "_nomod_": ModuleNotFoundError,
             "_own_": self._guest.own,
             "_dunder_": self._guest.dunder,
             "_superop_": self._guest.operator_method,

@@ -44,9 +44,16 @@ def run_plain(source: str, name: str = "compat") -> list[str]:
 class Sandboxed:
     """One file loaded into a fresh sandbox of ``tier``; ``lines`` is what it printed."""
 
-    def __init__(self, source: str, *, tier: str = "inprocess", path: str = "scripts/prog.py"):
+    def __init__(
+        self,
+        source: str,
+        *,
+        tier: str = "inprocess",
+        path: str = "scripts/prog.py",
+        limits: Limits = LIMITS,
+    ) -> None:
         self.api, self.world, _ = recording_api("compat")
-        self.sandbox: ScriptSandbox = create_sandbox("compat", LIMITS, tier=tier)
+        self.sandbox: ScriptSandbox = create_sandbox("compat", limits, tier=tier)
         self.ctx = ScriptContext(self.api, {}, None)
         self.module = self.sandbox.load(path, source)
         self._flush = self.sandbox.load("scripts/flush.py", _FLUSH)
