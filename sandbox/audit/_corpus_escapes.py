@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._corpus_attack import FUEL, Attack, _attack, _escape, _tick
+from ._corpus_attack import ERROR, FUEL, Attack, _attack, _escape, _tick
 
 ESCAPES: Final[tuple[Attack, ...]] = (
     _escape(
@@ -170,5 +170,44 @@ ESCAPES: Final[tuple[Attack, ...]] = (
         "iter-sentinel",
         "iter(callable, sentinel): a C loop without fuel",
         _tick("return sum(iter(int, 1))"),
+    ),
+    # Ported files: what compiles so that they load must still never reach the host.
+    # The import never binds the name: the script fails on its own NameError.
+    _attack(
+        "escape.deferred-import",
+        "escape",
+        "import os inside a try, its ModuleNotFoundError caught, then the name used",
+        _tick("try:\n    import os\nexcept ImportError:\n    pass\nreturn os.system"),
+        ERROR,
+    ),
+    _escape(
+        "deferred-import-uncaught",
+        "from sys import modules inside a hook",
+        _tick("from sys import modules\nreturn modules"),
+    ),
+    _escape(
+        "main-guard-else",
+        "dynamic code in the else: branch of a skipped main guard",
+        "if __name__ == '__main__':\n    pass\nelse:\n    eval('1')\n" + _tick("return 1"),
+    ),
+    _escape(
+        "main-guard-rebind",
+        "rebinding __name__ to make a main guard run",
+        "__name__ = '__main__'\n" + _tick("return __name__"),
+    ),
+    _escape(
+        "metadata-builtins",
+        "__all__ used to reach __builtins__",
+        "__all__ = ['x']\n" + _tick("return __all__.__class__.__mro__"),
+    ),
+    _escape(
+        "base-exception-bases",
+        "walking from BaseException to the real base of every exception",
+        _tick("return BaseException.__bases__"),
+    ),
+    _escape(
+        "terminal-builtin-globals",
+        "input() stand-in's function globals",
+        _tick("return input.__globals__"),
     ),
 )
