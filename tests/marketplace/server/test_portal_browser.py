@@ -76,12 +76,21 @@ class Person:
 
     def click(self, element: object) -> None:
         """Click something that loads a new page, and wait until the old one is gone."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
+
+        def gone(_: object) -> bool:
+            # Chrome reports a node of the old page either as stale or, while the new page
+            # replaces the document, as a node that "does not belong to the document".
+            try:
+                element.is_enabled()  # type: ignore[attr-defined]
+            except WebDriverException:
+                return True
+            return False
 
         element.click()  # type: ignore[attr-defined]
         wait = WebDriverWait(self.d, 30)
-        wait.until(expected_conditions.staleness_of(element))
+        wait.until(gone)
         # A form post answers with a redirect: wait for the page it leads to, whole.
         wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
