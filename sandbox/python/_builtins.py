@@ -175,17 +175,15 @@ class Printer:
         for line in lines:
             self._line(line)
 
-    def end_body(self) -> None:
-        """A module body ended: its unfinished line is complete, as at a program's exit."""
+    def finish_line(self) -> None:
+        """Send an unfinished line as it is (a module body ended, as at a program's exit)."""
         if self._partial:
             line, self._partial = self._partial, ""
             self._line(line)
 
     def flush(self) -> None:
         """Send the lines that waited (and an unfinished line) through the current ``ctx``."""
-        if self._partial:
-            line, self._partial = self._partial, ""
-            self._line(line)
+        self.finish_line()
         if self.ctx is not None and self.pending:
             lines, self.pending = self.pending, []
             for line in lines:

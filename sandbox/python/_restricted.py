@@ -109,7 +109,7 @@ class RestrictedSandbox(ScriptSandbox):
         namespace = self._namespace(path)
         self._namespaces.append(namespace)
         self._run(path, exec, code, namespace)
-        self._printer.end_body()
+        self._printer.finish_line()
         self._retained.earn(MOD_CALL_CREDIT + self._meter.used() // FUEL_PER_VISIT)
         self._check_retained(path, None)
         hooks = frozenset(h for h in HOOKS if callable(namespace.get(h)))
