@@ -168,3 +168,12 @@ def test_an_unfinished_line_of_a_module_body_is_printed() -> None:
         assert box.lines() == ["0 1 2 "]
     finally:
         box.close()
+
+
+def test_a_deferred_import_of_a_huge_name_is_reported_short() -> None:
+    # The module name is the script's text: the fault quotes it cut, not whole.
+    name = ".".join(["m" * 200] * 70)  # under the 16 KiB line cap
+    fault = _fault(f"def on_tick(ctx, dt):\n    import {name}\n", "inprocess")
+    assert fault.code == "SANDBOX_FORBIDDEN"
+    assert fault.line == 2
+    assert len(fault.message) < 1_000
