@@ -3,6 +3,9 @@ look like numbers to a careless type test (``bool``, ``int`` subclasses, objects
 own operators), ints at the bounds of the inline path, builtin subclasses whose ``__len__``
 lies to the size check, and the operators' special methods read as plain functions. Part of
 the built-in corpus (``_corpus.ATTACKS``); the same helpers and codes.
+
+The ``versioned-*`` attacks target the float-versioned runs (``_versions``): a name tested as a
+float once, then rebound to a string before an operator that the test would have made safe.
 """
 
 from __future__ import annotations
@@ -31,7 +34,62 @@ _SMALL_INT: Final = (
     "    def __le__(self, o):\n        return True"
 )
 
+#: A string the memory limit allows, and a factor that takes it past the limit (not past RAM).
+_BIG: Final = '"ab" * 1000'
+_PAST: Final = "60000"
+
 ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
+    _resource(
+        "versioned-walrus",
+        "a float-tested local rebound to a string by ':=' inside the versioned run",
+        _tick(f"a = dt * dt * dt\nb = (dt := {_BIG})\nreturn dt * {_PAST} + a"),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-unpack",
+        "a float-tested local rebound to a string by tuple unpacking inside the run",
+        _tick(f"a = dt * dt * dt\ndt, b = {_BIG}, 0\nreturn dt * {_PAST} + a"),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-nonlocal",
+        "a local rebound to a string by a nested function's nonlocal between two uses",
+        _tick(
+            f"s = {_BIG}\ndef swap():\n    nonlocal dt\n    dt = s\n"
+            f"a = dt * dt * dt\nswap()\nreturn dt * {_PAST} + a"
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-global",
+        "a global made a string by another function between two uses",
+        _cls(
+            f"K = 2.0\ndef swap():\n    global K\n    K = {_BIG}",
+            f"a = K * dt * K\nswap()\nreturn K * {_PAST} + a",
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-retyped-call",
+        "a function first called with floats (its fast copy), then with a string",
+        _cls(
+            "def grow(v, n):\n    return v * n + v * n",
+            f"grow(dt, 3.0)\nreturn grow({_BIG}, {_PAST})",
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-del-rebind",
+        "a float-tested local deleted and rebound to a string inside the run",
+        _tick(f"a = dt * dt * dt\ndel dt\ndt = {_BIG}\nreturn dt * {_PAST} + a"),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-annotated",
+        "a float-tested local rebound to a string by an annotated assignment",
+        _tick(f"a = dt * dt * dt\ndt: str = {_BIG}\nreturn dt * {_PAST} + a"),
+        MEMORY,
+    ),
     _resource(
         "inline-mul-bound",
         "two ints just over the inline '*' bound (2**50000 each)",

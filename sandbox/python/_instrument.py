@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from ._arith import fast_path, safe_without_guard, slice_fast_path
 from ._guards import GUARDED_METHODS
+from ._versions import UNGUARDED, SearchBudget, version_function
 
 #: Injected globals (underscored: no script can name, rebind or read them).
 FUEL: Final = "_fuel_"
@@ -63,6 +64,7 @@ class Instrumenter(ast.NodeTransformer):
         self._no_walrus = 0
         #: True while visiting a class body (not a function nested in it).
         self._class_body = False
+        self._search = SearchBudget()
 
     def _scoped(self, node: ast.AST, class_body: bool) -> ast.AST:
         outer, self._class_body = self._class_body, class_body
@@ -108,7 +110,9 @@ class Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring)."""
+        """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring); runs
+        of float arithmetic are versioned first (``_versions``)."""
+        version_function(node, self._search)
         self._scoped(node, False)
         node.body.insert(1 if ast.get_docstring(node, clean=False) is not None else 0, _fuel_step())
         return node
@@ -142,7 +146,7 @@ class Instrumenter(ast.NodeTransformer):
         """Guard the growing operators; numbers take an inline fast path, no call."""
         self.generic_visit(node)
         guard = GUARD_NAMES.get(type(node.op))
-        if guard is None or safe_without_guard(node):
+        if guard is None or safe_without_guard(node) or getattr(node, UNGUARDED, False):
             return node
         if self._no_walrus:
             return ast.copy_location(_call(guard, node.left, node.right), node)
@@ -154,7 +158,9 @@ class Instrumenter(ast.NodeTransformer):
         self.generic_visit(node)
         op = type(node.op)
         target = node.target
-        if op not in OP_TEXT or safe_without_guard(ast.BinOp(_name("_"), node.op, node.value)):
+        if op not in OP_TEXT or getattr(node, UNGUARDED, False):
+            return node
+        if safe_without_guard(ast.BinOp(_name("_"), node.op, node.value)):
             return node
         text = ast.Constant(OP_TEXT[op])
 

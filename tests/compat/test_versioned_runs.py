@@ -1,0 +1,157 @@
+"""Float-versioned runs: straight-line float code tests its locals once and runs unguarded,
+gives plain Python's results for every type it is called with, and stays contained when a
+tested name changes type."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from host_api import Limits
+from sandbox import ScriptFault
+from sandbox.python._checker import Checker
+from tests.compat.harness import Sandboxed, run_plain
+
+TIERS = ["inprocess", "process"]
+
+KERNEL = """
+def step(x1, x2, dt, m):
+    dx = x1 - x2
+    mag = dt * (dx * dx + 1.0) ** -1.5
+    b = m * mag
+    return dx * b + b * b, mag
+"""
+
+
+def _compiled(source: str) -> ast.Module:
+    """The tree a script runs as, after both compiler passes."""
+    errors: list[str] = []
+    tree = Checker(errors, [], {}).visit(ast.parse(source))
+    assert not errors
+    return tree
+
+
+def _guard_calls(nodes: list[ast.stmt]) -> int:
+    wrapped = ast.Module(body=nodes, type_ignores=[])
+    guard_calls = {"_mul_", "_add_", "_iop_"}
+    return sum(
+        1
+        for n in ast.walk(wrapped)
+        if isinstance(n, ast.IfExp)
+        or (isinstance(n, ast.Call) and getattr(n.func, "id", "") in guard_calls)
+    )
+
+
+def test_a_float_run_is_tested_once_and_its_copy_has_no_guard() -> None:
+    step = _compiled(KERNEL).body[0]
+    assert isinstance(step, ast.FunctionDef)
+    branch = next(s for s in step.body if isinstance(s, ast.If))
+    tested = {n.args[0].id for n in ast.walk(branch.test) if isinstance(n, ast.Call)}
+    # dx is tested once it is assigned (not x1 and x2, which only feed an unguarded '-'); m
+    # is tested because b = m * mag is only known to be a float if m is.
+    assert tested == {"dt", "dx", "m"}
+    assert _guard_calls(branch.body) == 0
+    assert _guard_calls(branch.orelse) > 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "3.0, 1.0, 0.01, 2.0",  # floats: the unguarded copy
+        "3, 1, 1, 2",  # ints: the guarded copy, int arithmetic
+        "3.0, 1, 0.5, 2",  # mixed
+        "3 + 1j, 1.0, 0.5, 2.0",  # complex
+        "True, False, 0.5, 2.0",  # bools are not floats
+    ],
+)
+def test_every_argument_type_gives_plain_pythons_result(args: str) -> None:
+    source = KERNEL + f"print(step({args}))\n"
+    box = Sandboxed(source)
+    try:
+        assert box.lines() == run_plain(source)
+    finally:
+        box.close()
+
+
+def test_the_run_after_a_rebinding_is_checked_again() -> None:
+    source = (
+        "def f(a, s):\n    x = a * a * a\n    a = s\n    return x, a * 3\n"
+        "print(f(2.0, 'ab'), f(2.0, [1]), f(1.5, 2))\n"
+    )
+    box = Sandboxed(source)
+    try:
+        assert box.lines() == run_plain(source)
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a walrus, an unpacking, an annotated assignment and a del rebinding the tested name
+        "a = dt * dt * dt\n    b = (dt := S)\n    return dt * N",
+        "a = dt * dt * dt\n    dt, b = S, 0\n    return dt * N",
+        "a = dt * dt * dt\n    dt: str = S\n    return dt * N",
+        "a = dt * dt * dt\n    del dt\n    dt = S\n    return dt * N",
+        # a nested function rebinding it through nonlocal
+        "def swap():\n        nonlocal dt\n        dt = S\n    a = dt * dt * dt\n    swap()\n"
+        "    return dt * N",
+    ],
+)
+def test_a_tested_name_rebound_to_a_string_is_guarded_again(tier: str, body: str) -> None:
+    source = f"S = 'ab' * 1000\nN = 60000\ndef on_tick(ctx, dt):\n    {body}\n"
+    box = Sandboxed(source, tier=tier, limits=Limits(fuel=100_000, memory_mb=16, timeout_ms=5_000))
+    try:
+        with pytest.raises(ScriptFault) as caught:
+            box.call(0.5)
+        assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_function_warmed_with_floats_still_guards_a_string(tier: str) -> None:
+    source = (
+        "def grow(v, n):\n    return v * n + v * n\n"
+        "def on_tick(ctx, dt):\n    print(grow(dt, 3.0))\n    return grow('ab' * 1000, 60000)\n"
+    )
+    box = Sandboxed(source, tier=tier, limits=Limits(fuel=100_000, memory_mb=16, timeout_ms=5_000))
+    try:
+        with pytest.raises(ScriptFault) as caught:
+            box.call(0.5)
+        assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
+        assert "3.0" in box.lines()
+    finally:
+        box.close()
+
+
+def test_an_unassigned_name_is_not_tested_before_the_statements_before_it() -> None:
+    # 'late' is bound only in a branch: testing it at the run's start would raise
+    # UnboundLocalError before the print. It must fail where plain Python fails.
+    source = (
+        "def f(flag, dt):\n    if flag:\n        late = 2.0\n    print('before')\n"
+        "    return late * dt * late\n"
+        "try:\n    f(False, 1.0)\nexcept NameError as e:\n    print('unbound')\n"
+        "print(f(True, 0.5))\n"
+    )
+    box = Sandboxed(source)
+    try:
+        assert box.lines() == run_plain(source) == ["before", "unbound", "before", "2.0"]
+    finally:
+        box.close()
+
+
+def test_a_huge_function_compiles_with_its_search_bounded() -> None:
+    # Many long runs of float arithmetic: the search stops at its node budget; the script
+    # still compiles and runs correctly (the rest unversioned).
+    line = "    a = a * b + b * a - a * 0.5\n"
+    source = "def f(a, b):\n" + line * 30 + "    return a\n"
+    source += "".join(f"def g{i}(a, b):\n" + line * 30 + "    return a\n" for i in range(40))
+    source += "print(f(0.5, 0.25))\n"
+    box = Sandboxed(source)
+    try:
+        assert box.lines() == run_plain(source)
+    finally:
+        box.close()
