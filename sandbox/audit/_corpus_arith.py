@@ -79,6 +79,21 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "versioned-int-square",
+        "an int-tested local squared in a loop: only the size bounds are tested inline",
+        _tick("x = 3\nfor i in range(40):\n    x = x * x + x % 7 + 1"),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-constant-global",
+        "a module constant rebound to a string through a global statement",
+        _cls(
+            f"MASK = 5\ndef swap():\n    global MASK\n    MASK = {_BIG}",
+            f"a = MASK * dt * 2.0\nswap()\nreturn MASK * {_PAST}",
+        ),
+        MEMORY,
+    ),
+    _resource(
         "versioned-del-rebind",
         "a float-tested local deleted and rebound to a string inside the run",
         _tick(f"a = dt * dt * dt\ndel dt\ndt = {_BIG}\nreturn dt * {_PAST} + a"),

@@ -123,13 +123,16 @@ def safe_without_guard(node: ast.BinOp) -> bool:
     )
 
 
-def fast_path(node: ast.BinOp, slow: Slow, concat: str = "") -> ast.expr:
+def fast_path(node: ast.BinOp, slow: Slow, concat: str = "", *, ints: bool = False) -> ast.expr:
     """``node`` (one of the guarded operators) with its inline test: the operation itself when
     the operands pass, else ``slow(left, right)`` on the same, once-evaluated operands.
 
     ``concat`` (for ``+``) names the injected set of sequence types whose small
     concatenations also run inline: two values of the same exact type with fewer than
     :data:`SMALL_ITEMS` items together (the guard would neither refuse nor count them).
+
+    ``ints`` (``*``, ``**``, ``<<`` whose operands are proven exact ints, see ``_kinds``): the
+    test is only the bounds, no type test.
 
     Temporaries are named after the node's nesting height (``_t2_``, ``_u2_`` ...):
     operations nested inside use lower heights, so they never overwrite this node's operands.
@@ -165,6 +168,8 @@ def fast_path(node: ast.BinOp, slow: Slow, concat: str = "") -> ast.expr:
         return choose(test, t, u, S=SMALL_ITEMS)
     bl, br = INLINE_BOUNDS[type(op)]
     lit_left, lit_right = literal(left), literal(right)
+    if ints:
+        return _bounds_path(lit_left, lit_right, choose, slow, left, right, t, u, (bl, br))
     if isinstance(op, ast.LShift):
         return _shift_path(left, right, lit_left, lit_right, choose, slow, t, u)
     if type(lit_right) is int:
@@ -188,6 +193,31 @@ def fast_path(node: ast.BinOp, slow: Slow, concat: str = "") -> ast.expr:
         return ast.IfExp(expr(_IS_INEXACT), ast.BinOp(t, op, right), general)
     test = _IS_INEXACT + " & ((U := R) is not _NUM_) or " + ints.format(bind="")
     return choose(test, t, u, B=bl, E=br)
+
+
+def _bounds_path(
+    lit_left: int | float | None,
+    lit_right: int | float | None,
+    choose: Callable[..., ast.expr],
+    slow: Slow,
+    left: ast.expr,
+    right: ast.expr,
+    t: ast.Name,
+    u: ast.Name,
+    bounds: tuple[int, int],
+) -> ast.expr:
+    """Two operands proven exact ints: test only their bounds (both are evaluated, in order,
+    before either test decides: the slow path needs both)."""
+    bl, br = bounds
+    if type(lit_right) is int:
+        if abs(lit_right) >= br:
+            return slow(left, right)
+        return choose("-B < (T := L) < B", t, right, B=bl)
+    if type(lit_left) is int:
+        if abs(lit_left) >= bl:
+            return slow(left, right)
+        return choose("-E < (U := R) < E", left, u, E=br)
+    return choose("(-B < (T := L) < B) & (-E < (U := R) < E)", t, u, B=bl, E=br)
 
 
 def _shift_path(

@@ -11,7 +11,9 @@ from typing import Any, Final
 
 from ._arith import fast_path, safe_without_guard, slice_fast_path
 from ._guards import GUARDED_METHODS
-from ._versions import UNGUARDED, SearchBudget, version_function
+from ._hints import module_constants
+from ._kinds import INTS, KNOWN, SAFE
+from ._versions import SearchBudget, version_function
 
 #: Injected globals (underscored: no script can name, rebind or read them).
 FUEL: Final = "_fuel_"
@@ -65,6 +67,12 @@ class Instrumenter(ast.NodeTransformer):
         #: True while visiting a class body (not a function nested in it).
         self._class_body = False
         self._search = SearchBudget()
+        self._constants: dict[str, str] = {}
+
+    def visit_Module(self, node: ast.Module) -> Any:
+        """The module's constants (known in every function) first."""
+        self._constants = module_constants(node)
+        return self.generic_visit(node)
 
     def _scoped(self, node: ast.AST, class_body: bool) -> ast.AST:
         outer, self._class_body = self._class_body, class_body
@@ -112,7 +120,7 @@ class Instrumenter(ast.NodeTransformer):
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
         """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring); runs
         of float arithmetic are versioned first (``_versions``)."""
-        version_function(node, self._search)
+        version_function(node, self._constants, self._search)
         self._scoped(node, False)
         node.body.insert(1 if ast.get_docstring(node, clean=False) is not None else 0, _fuel_step())
         return node
@@ -146,19 +154,22 @@ class Instrumenter(ast.NodeTransformer):
         """Guard the growing operators; numbers take an inline fast path, no call."""
         self.generic_visit(node)
         guard = GUARD_NAMES.get(type(node.op))
-        if guard is None or safe_without_guard(node) or getattr(node, UNGUARDED, False):
+        known = getattr(node, KNOWN, None)
+        if guard is None or safe_without_guard(node) or known == SAFE:
             return node
         if self._no_walrus:
             return ast.copy_location(_call(guard, node.left, node.right), node)
         concat = "_SQ_" if isinstance(node.op, ast.Add) else ""
-        return ast.copy_location(fast_path(node, lambda a, b: _call(guard, a, b), concat), node)
+        path = fast_path(node, lambda a, b: _call(guard, a, b), concat, ints=known == INTS)
+        return ast.copy_location(path, node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         """Guard ``+=``, ``*=``, ``**=``, ``<<=``, ``%=`` (target evaluated once, in place)."""
         self.generic_visit(node)
         op = type(node.op)
         target = node.target
-        if op not in OP_TEXT or getattr(node, UNGUARDED, False):
+        known = getattr(node, KNOWN, None)
+        if op not in OP_TEXT or known == SAFE:
             return node
         if safe_without_guard(ast.BinOp(_name("_"), node.op, node.value)):
             return node
@@ -168,7 +179,8 @@ class Instrumenter(ast.NodeTransformer):
             # list += / *= stay in place (the guard does ``a += b``); numbers are immutable.
             operation = ast.BinOp(current, node.op, node.value)
             concat = "_SQI_" if isinstance(node.op, ast.Add) else ""
-            return fast_path(operation, lambda a, b: _call("_iop_", text, a, b), concat)
+            slow: Any = lambda a, b: _call("_iop_", text, a, b)  # noqa: E731
+            return fast_path(operation, slow, concat, ints=known == INTS)
 
         if isinstance(target, ast.Name):
             value = inplace(_name(target.id))

@@ -82,6 +82,10 @@ def _seed_of(mod_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"script:{mod_id}".encode()).digest()[:8], "big")
 
 
+#: The generator's own draw of k random bits (in C).
+_draw: Final = _random.Random.getrandbits
+
+
 def random_ns(kit: Kit) -> SimpleNamespace:
     g = kit.guards
     default_seed = _seed_of(kit.mod_id)
@@ -97,6 +101,18 @@ def random_ns(kit: Kit) -> SimpleNamespace:
         def getrandbits(self, k: int) -> int:
             g._int_bits(k, "random.getrandbits")
             return super().getrandbits(k)
+
+        def _randbelow(self, n: int) -> int:
+            # randrange, choice, shuffle and sample draw through here, as many bits as n has:
+            # n exists already, so its size needs no check, and the draws skip the Python
+            # layer of getrandbits (same numbers as Random's own). int.bit_length: an int
+            # subclass cannot claim more bits than it holds. A script's subclass overriding
+            # getrandbits or random gets Python's own _randbelow (Random.__init_subclass__).
+            k = int.bit_length(n)
+            r = _draw(self, k)
+            while r >= n:
+                r = _draw(self, k)
+            return r
 
         def randbytes(self, n: int) -> bytes:
             g._check(n, "random.randbytes")

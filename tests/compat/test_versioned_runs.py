@@ -32,6 +32,19 @@ def _compiled(source: str) -> ast.Module:
     return tree
 
 
+class _Short(ast.NodeTransformer):
+    """Big int literals (the inline bounds) shown as a name: unparse cannot print them."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if type(node.value) is int and node.value.bit_length() > 64:
+            return ast.Name("BOUND", ast.Load())
+        return node
+
+
+def _text(tree: ast.AST) -> str:
+    return ast.unparse(_Short().visit(tree))
+
+
 def _guard_calls(nodes: list[ast.stmt]) -> int:
     wrapped = ast.Module(body=nodes, type_ignores=[])
     guard_calls = {"_mul_", "_add_", "_iop_"}
@@ -155,3 +168,69 @@ def test_a_huge_function_compiles_with_its_search_bounded() -> None:
         assert box.lines() == run_plain(source)
     finally:
         box.close()
+
+
+INT_KERNEL = """
+MASK = 0xFFFF
+def mix(v, s):
+    for _ in range(4):
+        v = (v + ((v << 3) ^ (v >> 2)) + s) & MASK
+        s = (s + 0x9E37) & MASK
+    return v, s
+"""
+
+
+def test_an_int_run_is_tested_for_ints_and_module_constants_need_no_test() -> None:
+    mix = _compiled(INT_KERNEL).body[1]
+    assert isinstance(mix, ast.FunctionDef)
+    loop = mix.body[-2]
+    assert isinstance(loop, ast.For)
+    branch = loop.body[0]
+    assert isinstance(branch, ast.If)
+    assert "_type_(v) is _int_" in _text(branch.test)
+    # MASK is a module constant: never tested, and its '&' with a known int stays an int.
+    assert "MASK)" not in _text(branch.test)
+    assert _guard_calls(branch.body) < _guard_calls(branch.orelse)
+
+
+@pytest.mark.parametrize("args", ["1234, 77", "True, 1", "2**40000, 3", "2**49000 * 2**2000, 3"])
+def test_int_runs_give_plain_pythons_result(args: str) -> None:
+    source = INT_KERNEL + f"print(mix({args}))\n"
+    box = Sandboxed(source)
+    try:
+        assert box.lines() == run_plain(source)
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_an_int_tested_square_still_meets_the_size_bound(tier: str) -> None:
+    # x is tested once per iteration as an int; x * x keeps its bounds test and so stops
+    # where an unversioned script stops.
+    source = (
+        "def on_tick(ctx, dt):\n    x = 3\n    for i in range(40):\n        x = x * x + x % 7 + 1\n"
+    )
+    assert "_type_(x) is _int_" in _text(_compiled(source))
+    box = Sandboxed(source, tier=tier, limits=Limits(fuel=100_000, memory_mb=16, timeout_ms=5_000))
+    try:
+        with pytest.raises(ScriptFault) as caught:
+            box.call(0.5)
+        assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize(
+    "rebinding",
+    [
+        "def swap():\n    global K\n    K = S\n",  # a global statement anywhere
+        "K = S\n",  # a second assignment
+        "class C:\n    K = S\n",  # a class attribute of the same name (conservatively)
+        "def f(K=S):\n    return K\n",  # a parameter of the same name
+    ],
+)
+def test_a_name_bound_twice_is_no_module_constant(rebinding: str) -> None:
+    source = f"S = 'ab'\nK = 3\n{rebinding}def on_tick(ctx, dt):\n    return K * dt * 2 + K % 5\n"
+    assert "K * dt" not in _text(_compiled(source))
+    constant = "S = 'ab'\nK = 3\ndef on_tick(ctx, dt):\n    return K * dt * 2 + K % 5\n"
+    assert "K % 5" in _text(_compiled(constant))

@@ -7,6 +7,7 @@ Each test runs a snippet in a real sandbox; refusals are checked by code, line a
 from __future__ import annotations
 
 import collections
+import random
 
 import pytest
 
@@ -233,6 +234,30 @@ def test_random_is_seeded_per_mod_and_reproducible() -> None:
 
     assert draws("alpha") == draws("alpha")
     assert draws("alpha") != draws("beta")
+
+
+def test_seeded_draws_match_pythons_random_and_subclasses_keep_their_overrides(
+    rig: Rig,
+) -> None:
+    module = rig.load(
+        "import random\n"
+        "class Zero(random.Random):\n    def getrandbits(self, k):\n        return 0\n"
+        "class Small(int):\n    def bit_length(self):\n        return 10**12\n"
+        "def on_tick(ctx, dt):\n    r = random.Random(7)\n    items = list(range(20))\n"
+        "    r.shuffle(items)\n"
+        "    return ([r.randrange(1000) for _ in range(5)], r.choice('abcdefg'),\n"
+        "            r.sample(range(100), 4), items, Zero(1).randrange(10),\n"
+        "            r.randrange(Small(5)) < 5)\n"
+    )
+    r = random.Random(7)
+    items = list(range(20))
+    r.shuffle(items)
+    expected = (
+        [r.randrange(1000) for _ in range(5)], r.choice("abcdefg"), r.sample(range(100), 4)
+    )
+    # A subclass's own getrandbits drives randrange, as in Python; an int subclass claiming
+    # a huge bit length draws as many bits as it really has.
+    assert rig.tick(module) == (*expected, items, 0, True)
 
 
 def test_a_mod_that_patches_a_stdlib_class_changes_only_its_own_copy() -> None:

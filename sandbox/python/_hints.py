@@ -1,0 +1,169 @@
+"""What the versioning pass (``_versions``) may test a name for, and which module names are
+constants of a known kind. Hints only choose which test to write; a wrong hint costs a failed
+test at run time, never a wrong result."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from typing import Final
+
+from ._kinds import BITWISE, INEXACT, INT, Kinds, constant_kind, leaf_name, names, own_nodes
+
+#: Operators whose chains share one kind: ``i + j * 2`` is int code, ``x * 0.5 - y`` float.
+_CHAIN: Final = (ast.Add, ast.Sub, ast.Mult)
+
+
+class FunctionFacts:
+    """One function's names: which may be tested, and for what kind.
+
+    Never tested: names declared ``global`` or ``nonlocal`` in the function or ``nonlocal``
+    in a function nested in it (something else may rebind them during a call), deleted names
+    (``del``, and ``except ... as`` names, which Python deletes), and names used as a
+    container, an object or a function (``a[i]``, ``a.x``, ``a()``).
+    """
+
+    def __init__(self, fn: ast.FunctionDef) -> None:
+        excluded: set[str] = set()
+        ints: set[str] = set()
+        floats: set[str] = set()
+        for node in own_nodes(fn):
+            if isinstance(node, ast.Global | ast.Nonlocal):
+                excluded.update(node.names)
+            elif isinstance(node, ast.Delete):
+                excluded.update(n.id for t in node.targets for n in names(t))
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                excluded.add(node.name)
+            elif isinstance(node, ast.Subscript):
+                excluded.update(_leaves(node.value, strict=True))
+                ints.update(_leaves(node.slice))
+            elif isinstance(node, ast.Attribute):
+                excluded.update(_leaves(node.value, strict=True))
+            elif isinstance(node, ast.Call):
+                excluded.update(_leaves(node.func, strict=True))
+                if isinstance(node.func, ast.Name) and node.func.id == "range":
+                    ints.update(n for a in node.args for n in _leaves(a))
+            elif isinstance(node, ast.For) and _counts(node.iter):
+                target = node.target
+                if isinstance(target, ast.Tuple) and target.elts:
+                    target = target.elts[0]  # enumerate's count
+                ints.update(n.id for n in names(target))
+            elif isinstance(node, ast.BinOp):
+                _hint_operands(node, ints, floats)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                value = constant_kind(node.value)
+                hinted = ints if value == INT else floats if value == INEXACT else set()
+                hinted.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Nonlocal):
+                excluded.update(node.names)
+        self.excluded = frozenset(excluded)
+        self._ints = frozenset(ints - floats)
+        self._mixed = frozenset(ints & floats)
+
+    def test_kind(self, name: str) -> str | None:
+        """The kind a test of ``name`` checks (``INT`` for int-looking names, else
+        ``INEXACT``), or None when it is never tested."""
+        if name in self.excluded or name in self._mixed:
+            return None
+        return INT if name in self._ints else INEXACT
+
+
+def _hint_operands(node: ast.BinOp, ints: set[str], floats: set[str]) -> None:
+    if isinstance(node.op, (*BITWISE, ast.FloorDiv)):
+        ints.update(_leaves(node.left))
+        ints.update(_leaves(node.right))
+    elif isinstance(node.op, ast.Div):
+        floats.update(_leaves(node.left, strict=True))
+        floats.update(_leaves(node.right, strict=True))
+    if isinstance(node.op, _CHAIN):
+        parts = list(_chain(node))
+        constants = {constant_kind(p) for p in parts if isinstance(p, ast.Constant)}
+        leaves = {n for p in parts for n in _leaves(p)}
+        if INEXACT in constants:
+            floats.update(leaves)
+        elif INT in constants:
+            ints.update(leaves)
+
+
+def _chain(node: ast.expr) -> list[ast.expr]:
+    """The operands of a chain of ``+``, ``-`` and ``*`` (``a + b * 2`` gives a, b, 2)."""
+    stack, parts = [node], []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.BinOp) and isinstance(current.op, _CHAIN):
+            stack.extend((current.left, current.right))
+        elif isinstance(current, ast.UnaryOp) and isinstance(current.op, ast.USub | ast.UAdd):
+            stack.append(current.operand)
+        else:
+            parts.append(current)
+    return parts
+
+
+def _leaves(node: ast.expr, strict: bool = False) -> set[str]:
+    """The names ``node`` is made of: ``x`` in ``x`` or ``-x``, and the operands of a chain
+    (``a + b * 2``); with ``strict``, only a name itself."""
+    name = leaf_name(node)
+    if strict:
+        return {name} if name else set()
+    if name:
+        return {name}
+    if isinstance(node, ast.BinOp):
+        return {n for p in _chain(node) if (n := leaf_name(p))}
+    return set()
+
+
+def _counts(iterable: ast.expr) -> bool:
+    """``range(...)`` or ``enumerate(...)``: the loop target is (or starts with) an int."""
+    return (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id in ("range", "enumerate")
+    )
+
+
+def _literal_kind(node: ast.expr) -> str | None:
+    """The kind of a number literal (``5``, ``-0.5``), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return constant_kind(node) if isinstance(node, ast.Constant) else None
+
+
+def module_constants(tree: ast.Module) -> Kinds:
+    """Module names bound exactly once, to a number literal (``MASK = 0xFFFFFFFF``), and
+    never bound any other way anywhere in the script (no other assignment, parameter,
+    ``global``, ``del``, import, ``def``, ``except ... as`` or loop of that name): whenever
+    they are bound, they hold that number. Builtins' names are left out (before its
+    assignment runs, such a name would read the builtin)."""
+    stores: dict[str, int] = {}
+    other: set[str] = set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del):
+            other.add(node.id)
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            other.add(node.name)
+        elif isinstance(node, ast.alias):
+            other.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            other.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            other.update(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            other.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            other.add(node.rest)
+    constants: Kinds = {}
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+        ):
+            name, value = stmt.targets[0].id, _literal_kind(stmt.value)
+            if value is not None and stores.get(name) == 1 and name not in other:
+                constants[name] = value
+    return constants

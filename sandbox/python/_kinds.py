@@ -1,0 +1,189 @@
+"""What the compiler can prove about a value's type, and which guarded operators that proof
+makes safe (used by ``_versions``).
+
+A kind is what a value is known to be: ``INEXACT`` (a float or complex number), ``INT`` (an
+``int``, never a ``bool`` or a subclass) or ``NUMBER`` (one of the three). Kinds come from
+literals, from tests written into the code (``type(x) is float``), from module constants, and
+from arithmetic on values of known kinds; anything else is unknown (``None``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import Final
+
+from ._arith import safe_without_guard
+
+INEXACT: Final = "inexact"
+INT: Final = "int"
+NUMBER: Final = "number"
+NUMERIC: Final = frozenset({INEXACT, INT, NUMBER})
+
+#: Set on an operator node (``BinOp``/``AugAssign``) whose operands' kinds are known: ``SAFE``
+#: (plain Python, no test) or ``INTS`` (two ints: only the size bounds are tested).
+KNOWN: Final = "mh_known"
+SAFE: Final = "safe"
+INTS: Final = "ints"
+
+GUARDED: Final = (ast.Add, ast.Mod, ast.Mult, ast.Pow, ast.LShift)
+BITWISE: Final = (ast.LShift, ast.RShift, ast.BitAnd, ast.BitOr, ast.BitXor)
+#: Scopes of their own inside an expression: their names are not the function's.
+OWN_SCOPE: Final = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+Kinds = dict[str, str]
+
+
+def count_guards(run: list[ast.stmt], known: Kinds, mark: bool = False) -> float:
+    """The cost of ``run``'s guards given ``known`` at its start (a full guard 1, a bounds
+    test 0.5); with ``mark``, record what is known on each operator (:data:`KNOWN`)."""
+    known = dict(known)
+    cost = 0.0
+    for stmt in run:
+        for name in walrus_names(stmt):
+            known.pop(name, None)
+        memo: dict[int, str | None] = {}
+        for node in own_nodes(stmt):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, GUARDED):
+                if safe_without_guard(node):
+                    continue
+                left, right = kind(node.left, known, memo), kind(node.right, known, memo)
+                verdict = _verdict(node.op, left, right)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.op, GUARDED):
+                if safe_without_guard(ast.BinOp(ast.Name("_", ast.Load()), node.op, node.value)):
+                    continue
+                target = known.get(node.target.id) if isinstance(node.target, ast.Name) else None
+                verdict = _verdict(node.op, target, kind(node.value, known, memo))
+            else:
+                continue
+            cost += 1.0 if verdict is None else 0.5 if verdict == INTS else 0.0
+            if mark and verdict is not None:
+                setattr(node, KNOWN, verdict)
+        learn(stmt, known)
+    return cost
+
+
+def learn(stmt: ast.stmt, known: Kinds) -> None:
+    """Update ``known`` past ``stmt`` (its value's kind read before its targets change)."""
+    if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+        value = kind(stmt.value, known, {})
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                _set(known, target.id, value)
+            else:
+                for name in names(target):
+                    known.pop(name.id, None)
+    elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        name = stmt.target.id
+        _set(known, name, result(stmt.op, known.get(name), kind(stmt.value, known, {})))
+    elif isinstance(stmt, ast.Delete):
+        for target in stmt.targets:
+            for name in names(target):
+                known.pop(name.id, None)
+
+
+def _set(known: Kinds, name: str, value: str | None) -> None:
+    if value is None:
+        known.pop(name, None)
+    else:
+        known[name] = value
+
+
+def kind(node: ast.expr, known: Kinds, memo: dict[int, str | None]) -> str | None:
+    """What ``node``'s value is known to be, or None (``memo`` holds the kinds of one
+    statement's nodes, so a long chain of operators is typed once)."""
+    if id(node) not in memo:
+        memo[id(node)] = _kind_of(node, known, memo)
+    return memo[id(node)]
+
+
+def _kind_of(node: ast.expr, known: Kinds, memo: dict[int, str | None]) -> str | None:
+    if isinstance(node, ast.Constant):
+        return constant_kind(node)
+    if isinstance(node, ast.Name):
+        return known.get(node.id)
+    if isinstance(node, ast.UnaryOp):
+        operand = kind(node.operand, known, memo)
+        if isinstance(node.op, ast.USub | ast.UAdd):
+            return operand
+        return INT if isinstance(node.op, ast.Invert) and operand == INT else None
+    if isinstance(node, ast.BinOp):
+        return result(node.op, kind(node.left, known, memo), kind(node.right, known, memo))
+    if isinstance(node, ast.IfExp):
+        a, b = kind(node.body, known, memo), kind(node.orelse, known, memo)
+        if a is None or b is None:
+            return None
+        return a if a == b else NUMBER
+    return None
+
+
+def constant_kind(node: ast.Constant) -> str | None:
+    t = type(node.value)
+    return INT if t is int else INEXACT if t is float or t is complex else None
+
+
+def result(op: ast.operator, a: str | None, b: str | None) -> str | None:
+    """The kind of ``a op b`` when both operands are numbers of kinds ``a`` and ``b``."""
+    if a is None or b is None or isinstance(op, ast.MatMult):
+        return None
+    if isinstance(op, BITWISE):
+        return INT if a == b == INT else None
+    if INEXACT in (a, b) or isinstance(op, ast.Div):
+        return INEXACT
+    if isinstance(op, ast.Pow):
+        return NUMBER  # an int to a negative power is a float
+    return INT if a == b == INT else NUMBER
+
+
+def _verdict(op: ast.operator, left: str | None, right: str | None) -> str | None:
+    """``_arith``'s rules for what known operand kinds prove: ``+`` with a number on either
+    side, ``%`` with one on the left, ``*``/``**``/``<<`` with a float or complex number on
+    either side are safe; ``*``/``**``/``<<`` of two ints need only their bounds tested."""
+    if isinstance(op, ast.Add):
+        return SAFE if left in NUMERIC or right in NUMERIC else None
+    if isinstance(op, ast.Mod):
+        return SAFE if left in NUMERIC else None
+    if INEXACT in (left, right):
+        return SAFE
+    return INTS if left == right == INT else None
+
+
+# -- syntax helpers --------------------------------------------------------------------------
+def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
+    """``root`` and its descendants, not entering nested scopes (functions, classes, lambdas,
+    comprehensions)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (*OWN_SCOPE, ast.FunctionDef, ast.ClassDef)):
+                stack.append(child)
+
+
+def names(target: ast.AST) -> Iterator[ast.Name]:
+    """The plain names a target binds (``a``, ``a, (b, *c)``; not ``a[i]`` or ``a.x``)."""
+    if isinstance(target, ast.Name):
+        yield target
+    elif isinstance(target, ast.Tuple | ast.List):
+        for element in target.elts:
+            yield from names(element)
+    elif isinstance(target, ast.Starred):
+        yield from names(target.value)
+
+
+def walrus_names(stmt: ast.AST) -> set[str]:
+    """Names bound by ``:=`` in ``stmt`` (in a comprehension too: it binds in the function)."""
+    return {
+        n.target.id
+        for n in ast.walk(stmt)
+        if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)
+    }
+
+
+def leaf_name(node: ast.expr) -> str | None:
+    """The name under any unary ``-``/``+`` (``x``, ``-x``), else None."""
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return node.id if isinstance(node, ast.Name) else None
