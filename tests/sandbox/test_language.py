@@ -252,9 +252,7 @@ def test_seeded_draws_match_pythons_random_and_subclasses_keep_their_overrides(
     r = random.Random(7)
     items = list(range(20))
     r.shuffle(items)
-    expected = (
-        [r.randrange(1000) for _ in range(5)], r.choice("abcdefg"), r.sample(range(100), 4)
-    )
+    expected = ([r.randrange(1000) for _ in range(5)], r.choice("abcdefg"), r.sample(range(100), 4))
     # A subclass's own getrandbits drives randrange, as in Python; an int subclass claiming
     # a huge bit length draws as many bits as it really has.
     assert rig.tick(module) == (*expected, items, 0, True)
