@@ -94,6 +94,12 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "versioned-if-test-walrus",
+        "an if test that multiplies a float-tested name after ':=' made it a string",
+        _tick(f"if dt * dt > 0 and (dt := {_BIG}) and dt * {_PAST}:\n    return 1"),
+        MEMORY,
+    ),
+    _resource(
         "versioned-del-rebind",
         "a float-tested local deleted and rebound to a string inside the run",
         _tick(f"a = dt * dt * dt\ndel dt\ndt = {_BIG}\nreturn dt * {_PAST} + a"),

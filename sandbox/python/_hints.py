@@ -8,7 +8,17 @@ import ast
 import builtins
 from typing import Final
 
-from ._kinds import BITWISE, INEXACT, INT, Kinds, constant_kind, leaf_name, names, own_nodes
+from ._kinds import (
+    BITWISE,
+    COMPLEX,
+    INEXACT,
+    INT,
+    Kinds,
+    constant_kind,
+    leaf_name,
+    names,
+    own_nodes,
+)
 
 #: Operators whose chains share one kind: ``i + j * 2`` is int code, ``x * 0.5 - y`` float.
 _CHAIN: Final = (ast.Add, ast.Sub, ast.Mult)
@@ -25,8 +35,10 @@ class FunctionFacts:
 
     def __init__(self, fn: ast.FunctionDef) -> None:
         excluded: set[str] = set()
-        ints: set[str] = set()
-        floats: set[str] = set()
+        # Strong evidence (a loop count, an index, bit operations, a literal assigned) wins
+        # over weak (a chain with a literal: 2.4 * y scales an int as often as a float).
+        strong: dict[str, set[str]] = {INT: set(), INEXACT: set(), COMPLEX: set()}
+        weak: dict[str, set[str]] = {INT: set(), INEXACT: set()}
         for node in own_nodes(fn):
             if isinstance(node, ast.Global | ast.Nonlocal):
                 excluded.update(node.names)
@@ -36,54 +48,68 @@ class FunctionFacts:
                 excluded.add(node.name)
             elif isinstance(node, ast.Subscript):
                 excluded.update(_leaves(node.value, strict=True))
-                ints.update(_leaves(node.slice))
-            elif isinstance(node, ast.Attribute):
+                strong[INT].update(_leaves(node.slice))
+            elif isinstance(node, ast.Attribute) and node.attr not in ("real", "imag"):
                 excluded.update(_leaves(node.value, strict=True))
             elif isinstance(node, ast.Call):
                 excluded.update(_leaves(node.func, strict=True))
                 if isinstance(node.func, ast.Name) and node.func.id == "range":
-                    ints.update(n for a in node.args for n in _leaves(a))
+                    strong[INT].update(n for a in node.args for n in _leaves(a))
             elif isinstance(node, ast.For) and _counts(node.iter):
                 target = node.target
                 if isinstance(target, ast.Tuple) and target.elts:
                     target = target.elts[0]  # enumerate's count
-                ints.update(n.id for n in names(target))
+                strong[INT].update(n.id for n in names(target))
             elif isinstance(node, ast.BinOp):
-                _hint_operands(node, ints, floats)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-                value = constant_kind(node.value)
-                hinted = ints if value == INT else floats if value == INEXACT else set()
-                hinted.update(t.id for t in node.targets if isinstance(t, ast.Name))
+                _hint_operands(node, strong, weak)
+            elif isinstance(node, ast.Assign):
+                kind = _assigned_kind(node.value)
+                if kind is not None:
+                    strong[kind].update(t.id for t in node.targets if isinstance(t, ast.Name))
         for node in ast.walk(fn):
             if isinstance(node, ast.Nonlocal):
                 excluded.update(node.names)
         self.excluded = frozenset(excluded)
-        self._ints = frozenset(ints - floats)
-        self._mixed = frozenset(ints & floats)
+        self._strong = {kind: frozenset(found) for kind, found in strong.items()}
+        self._weak = {kind: frozenset(found) for kind, found in weak.items()}
 
     def test_kind(self, name: str) -> str | None:
-        """The kind a test of ``name`` checks (``INT`` for int-looking names, else
-        ``INEXACT``), or None when it is never tested."""
-        if name in self.excluded or name in self._mixed:
+        """The type a test of ``name`` checks: ``INT`` for int-looking names, ``COMPLEX`` for
+        complex-looking ones, else ``INEXACT`` (a float); None when it is never tested or the
+        evidence disagrees."""
+        if name in self.excluded:
             return None
-        return INT if name in self._ints else INEXACT
+        for evidence in (self._strong, self._weak):
+            kinds = [kind for kind, found in evidence.items() if name in found]
+            if len(kinds) > 1:
+                return None
+            if kinds:
+                return kinds[0]
+        return INEXACT
 
 
-def _hint_operands(node: ast.BinOp, ints: set[str], floats: set[str]) -> None:
+def _assigned_kind(value: ast.expr) -> str | None:
+    """What assigning ``value`` says about the name: ``0`` an int, ``0.0`` a float, ``0j``
+    or ``complex(...)`` a complex number."""
+    if isinstance(value, ast.Call) and getattr(value.func, "id", "") == "complex":
+        return COMPLEX
+    if not isinstance(value, ast.Constant):
+        return None
+    return COMPLEX if type(value.value) is complex else constant_kind(value)
+
+
+def _hint_operands(node: ast.BinOp, strong: dict[str, set[str]], weak: dict[str, set[str]]) -> None:
     if isinstance(node.op, (*BITWISE, ast.FloorDiv)):
-        ints.update(_leaves(node.left))
-        ints.update(_leaves(node.right))
-    elif isinstance(node.op, ast.Div):
-        floats.update(_leaves(node.left, strict=True))
-        floats.update(_leaves(node.right, strict=True))
+        strong[INT].update(_leaves(node.left))
+        strong[INT].update(_leaves(node.right))
     if isinstance(node.op, _CHAIN):
         parts = list(_chain(node))
         constants = {constant_kind(p) for p in parts if isinstance(p, ast.Constant)}
         leaves = {n for p in parts for n in _leaves(p)}
         if INEXACT in constants:
-            floats.update(leaves)
+            weak[INEXACT].update(leaves)
         elif INT in constants:
-            ints.update(leaves)
+            weak[INT].update(leaves)
 
 
 def _chain(node: ast.expr) -> list[ast.expr]:

@@ -19,6 +19,9 @@ INEXACT: Final = "inexact"
 INT: Final = "int"
 NUMBER: Final = "number"
 NUMERIC: Final = frozenset({INEXACT, INT, NUMBER})
+#: What a test of a name may check besides ``INT`` and ``INEXACT`` (``type(x) is float``): a
+#: complex number (``type(z) is complex``). Once passed, the name's kind is ``INEXACT``.
+COMPLEX: Final = "complex"
 
 #: Set on an operator node (``BinOp``/``AugAssign``) whose operands' kinds are known: ``SAFE``
 #: (plain Python, no test) or ``INTS`` (two ints: only the size bounds are tested).
@@ -110,6 +113,10 @@ def _kind_of(node: ast.expr, known: Kinds, memo: dict[int, str | None]) -> str |
         return INT if isinstance(node.op, ast.Invert) and operand == INT else None
     if isinstance(node, ast.BinOp):
         return result(node.op, kind(node.left, known, memo), kind(node.right, known, memo))
+    if isinstance(node, ast.Attribute) and node.attr in ("real", "imag"):
+        # Of an exact int, float or complex: the builtin attribute, never a script's property.
+        value = kind(node.value, known, memo)
+        return INEXACT if value == INEXACT else value
     if isinstance(node, ast.IfExp):
         a, b = kind(node.body, known, memo), kind(node.orelse, known, memo)
         if a is None or b is None:

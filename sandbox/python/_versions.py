@@ -39,7 +39,17 @@ from dataclasses import dataclass
 from typing import Final
 
 from ._hints import FunctionFacts
-from ._kinds import INT, Kinds, count_guards, leaf_name, names, own_nodes, walrus_names
+from ._kinds import (
+    COMPLEX,
+    INEXACT,
+    INT,
+    Kinds,
+    count_guards,
+    leaf_name,
+    names,
+    own_nodes,
+    walrus_names,
+)
 
 #: Statements a run is made of (no block of their own).
 _SIMPLE: Final = (
@@ -74,7 +84,11 @@ def version_function(fn: ast.FunctionDef, constants: Kinds, budget: SearchBudget
     """Version the runs of ``fn``'s own blocks in place (nested functions are left to their
     own visit); ``constants`` are the module constants (``_hints.module_constants``)."""
     defined = {a.arg for a in _arguments(fn.args)}
-    _Blocks(FunctionFacts(fn), constants, budget).block(fn.body, defined)
+    # A docstring stays the body's first statement (it is the function's __doc__).
+    docstring = fn.body[:1] if ast.get_docstring(fn, clean=False) is not None else []
+    body = fn.body[len(docstring) :]
+    _Blocks(FunctionFacts(fn), constants, budget).block(body, defined)
+    fn.body = [*docstring, *body]
 
 
 class _Blocks:
@@ -99,6 +113,8 @@ class _Blocks:
                 continue
             out.extend(self._versioned(run, at_run))
             run = []
+            if isinstance(stmt, ast.If | ast.While):
+                stmt.test = self._versioned_test(stmt.test, defined)
             self._compound(stmt, defined)
             out.append(stmt)
             if isinstance(stmt, ast.FunctionDef | ast.ClassDef):
@@ -128,32 +144,54 @@ class _Blocks:
         if not run or len(run) > MAX_RUN or any(_has_yield(s) for s in run):
             return run
         sizes = [sum(1 for _ in own_nodes(s)) for s in run]
-        base = self._constants
         best: tuple[float, int, Kinds] | None = None
         assigned = set(defined)
         for start in range(len(run)):
-            tail = run[start:]
-            tests = self._candidates(tail, assigned)
-            if tests and self._budget.spend(sum(sizes[start:]) * (len(tests) + 2)):
-                tests = _needed(tail, base, tests)
-                saved = count_guards(tail, base) - count_guards(tail, {**base, **tests})
-                score = saved - len(tests) / 2
-                if tests and saved > len(tests) and (best is None or score > best[0]):
-                    best = (score, start, tests)
+            plan = self._plan(run[start:], assigned, sum(sizes[start:]))
+            if plan is not None and (best is None or plan[0] > best[0]):
+                best = (plan[0], start, plan[1])
             assigned.update(_bound(run[start]))
+        if self._constants:
+            count_guards(run, self._constants, mark=True)
         if best is None:
-            if base:
-                count_guards(run, base, mark=True)
             return run
         _, start, tests = best
-        fast = copy.deepcopy(run[start:])
-        count_guards(fast, {**base, **tests}, mark=True)
-        if base:
-            count_guards(run, base, mark=True)
-        checks = [_is_kind(name, k) for name, k in tests.items()]
-        test = ast.BoolOp(ast.And(), checks) if len(checks) > 1 else checks[0]
-        branch = ast.If(test, fast, run[start:])
+        fast = self._fast_copy(run[start:], tests)
+        branch = ast.If(_all_of(tests), fast, run[start:])
         return [*run[:start], ast.copy_location(branch, run[start])]
+
+    def _versioned_test(self, test: ast.expr, defined: set[str]) -> ast.expr:
+        """An ``if``/``while`` test, versioned on its own (``fast if tests else test``)."""
+        probe: list[ast.stmt] = [ast.Expr(test)]
+        if _has_yield(probe[0]):
+            return test
+        plan = self._plan(probe, defined, sum(1 for _ in own_nodes(test)))
+        if self._constants:
+            count_guards(probe, self._constants, mark=True)
+        if plan is None:
+            return test
+        fast = self._fast_copy([ast.Expr(test)], plan[1])[0]
+        assert isinstance(fast, ast.Expr)
+        return ast.copy_location(ast.IfExp(_all_of(plan[1]), fast.value, test), test)
+
+    def _plan(
+        self, tail: list[ast.stmt], defined: set[str], size: int
+    ) -> tuple[float, Kinds] | None:
+        """The tests worth writing before ``tail`` and their score, or None."""
+        tests = self._candidates(tail, defined)
+        if not tests or not self._budget.spend(size * (len(tests) + 2)):
+            return None
+        base = self._constants
+        tests = _needed(tail, base, tests)
+        saved = count_guards(tail, base) - count_guards(tail, {**base, **_known(tests)})
+        if not tests or saved < max(1, len(tests)):
+            return None
+        return saved - len(tests) / 2, tests
+
+    def _fast_copy(self, stmts: list[ast.stmt], tests: Kinds) -> list[ast.stmt]:
+        fast = copy.deepcopy(stmts)
+        count_guards(fast, {**self._constants, **_known(tests)}, mark=True)
+        return fast
 
     def _candidates(self, run: list[ast.stmt], defined: set[str]) -> Kinds:
         """Names read as arithmetic operands before the run assigns them, definitely assigned
@@ -174,19 +212,30 @@ class _Blocks:
 
 def _needed(run: list[ast.stmt], base: Kinds, tests: Kinds) -> Kinds:
     """The tests that remove at least part of a guard, at most :data:`MAX_TESTS` of them."""
-    everything = count_guards(run, {**base, **tests})
+    everything = count_guards(run, {**base, **_known(tests)})
     kept = dict(tests)
     for name in tests:
         trial = {n: k for n, k in kept.items() if n != name}
-        if count_guards(run, {**base, **trial}) == everything:
+        if count_guards(run, {**base, **_known(trial)}) == everything:
             kept = trial
     return kept if len(kept) <= MAX_TESTS else {}
 
 
+def _known(tests: Kinds) -> Kinds:
+    """What passing ``tests`` proves (a complex number is ``INEXACT``, as a float is)."""
+    return {name: INEXACT if kind == COMPLEX else kind for name, kind in tests.items()}
+
+
+def _all_of(tests: Kinds) -> ast.expr:
+    checks = [_is_kind(name, kind) for name, kind in tests.items()]
+    return ast.BoolOp(ast.And(), checks) if len(checks) > 1 else checks[0]
+
+
 def _is_kind(name: str, kind: str) -> ast.expr:
-    """``_type_(name) is _int_`` (or ``_float_``): exact types, so no subclass passes."""
+    """``_type_(name) is _int_`` (``_float_``, ``_complex_``): exact types, so no subclass
+    passes."""
     call = ast.Call(ast.Name("_type_", ast.Load()), [ast.Name(name, ast.Load())], [])
-    expected = "_int_" if kind == INT else "_float_"
+    expected = {INT: "_int_", COMPLEX: "_complex_"}.get(kind, "_float_")
     return ast.Compare(call, [ast.Is()], [ast.Name(expected, ast.Load())])
 
 
@@ -201,6 +250,8 @@ def _operand_names(stmt: ast.stmt) -> list[str]:
         elif isinstance(node, ast.AugAssign):
             operands = (node.target, node.value)
         for operand in operands:
+            if isinstance(operand, ast.Attribute) and operand.attr in ("real", "imag"):
+                operand = operand.value
             name = leaf_name(operand)
             if name and name not in found:
                 found.append(name)

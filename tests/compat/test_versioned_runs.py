@@ -234,3 +234,16 @@ def test_a_name_bound_twice_is_no_module_constant(rebinding: str) -> None:
     assert "K * dt" not in _text(_compiled(source))
     constant = "S = 'ab'\nK = 3\ndef on_tick(ctx, dt):\n    return K * dt * 2 + K % 5\n"
     assert "K % 5" in _text(_compiled(constant))
+
+
+def test_a_versioned_function_keeps_its_docstring() -> None:
+    source = (
+        'def f(a, b):\n    """Scale."""\n    c = a * b\n    return c * c + a * b\n'
+        "print(f.__doc__, f(1.5, 2.0), f(2, 3))\n"
+    )
+    assert "_type_(a) is _float_" in _text(_compiled(source))
+    box = Sandboxed(source)
+    try:
+        assert box.lines() == run_plain(source) == ["Scale. 12.0 42"]
+    finally:
+        box.close()
