@@ -66,10 +66,16 @@ class FunctionFacts:
                 kind = _assigned_kind(node.value)
                 if kind is not None:
                     strong[kind].update(t.id for t in node.targets if isinstance(t, ast.Name))
+        floaty = False
         for node in ast.walk(fn):
             if isinstance(node, ast.Nonlocal):
                 excluded.update(node.names)
+            else:
+                floaty = floaty or _works_with_floats(node)
         self.excluded = frozenset(excluded)
+        #: A name with no evidence is tested as a float only in a function that works with
+        #: floats (a float literal or a true division somewhere in it).
+        self._default = INEXACT if floaty else None
         self._strong = {kind: frozenset(found) for kind, found in strong.items()}
         self._weak = {kind: frozenset(found) for kind, found in weak.items()}
 
@@ -77,15 +83,31 @@ class FunctionFacts:
         """The type a test of ``name`` checks: ``INT`` for int-looking names, ``COMPLEX`` for
         complex-looking ones, else ``INEXACT`` (a float); None when it is never tested or the
         evidence disagrees."""
+        return self.evidence(name)[0]
+
+    def evidence(self, name: str) -> tuple[str | None, int]:
+        """The kind a test of ``name`` checks and how strong the evidence is (2 strong, 1
+        weak, 0 none)."""
         if name in self.excluded:
-            return None
-        for evidence in (self._strong, self._weak):
+            return None, 0
+        for strength, evidence in ((2, self._strong), (1, self._weak)):
             kinds = [kind for kind, found in evidence.items() if name in found]
             if len(kinds) > 1:
-                return None
+                return None, strength
             if kinds:
-                return kinds[0]
-        return INEXACT
+                return kinds[0], strength
+        return self._default, 0
+
+
+def _works_with_floats(node: ast.AST) -> bool:
+    """A float literal or a true division."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) is float
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+
+
+def constant_kind_of(node: ast.expr) -> str | None:
+    return constant_kind(node) if isinstance(node, ast.Constant) else None
 
 
 def _assigned_kind(value: ast.expr) -> str | None:
@@ -102,6 +124,8 @@ def _hint_operands(node: ast.BinOp, strong: dict[str, set[str]], weak: dict[str,
     if isinstance(node.op, (*BITWISE, ast.FloorDiv)):
         strong[INT].update(_leaves(node.left))
         strong[INT].update(_leaves(node.right))
+    elif isinstance(node.op, ast.Mod) and constant_kind_of(node.right) == INT:
+        weak[INT].update(_leaves(node.left))
     if isinstance(node.op, _CHAIN):
         parts = list(_chain(node))
         constants = {constant_kind(p) for p in parts if isinstance(p, ast.Constant)}

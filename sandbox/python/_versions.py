@@ -182,7 +182,7 @@ class _Blocks:
         if not tests or not self._budget.spend(size * (len(tests) + 2)):
             return None
         base = self._constants
-        tests = _needed(tail, base, tests)
+        tests = _needed(tail, base, tests, self._facts)
         saved = count_guards(tail, base) - count_guards(tail, {**base, **_known(tests)})
         if not tests or saved < max(1, len(tests)):
             return None
@@ -210,11 +210,12 @@ class _Blocks:
         return dict(list(found.items())[:MAX_CANDIDATES])
 
 
-def _needed(run: list[ast.stmt], base: Kinds, tests: Kinds) -> Kinds:
-    """The tests that remove at least part of a guard, at most :data:`MAX_TESTS` of them."""
+def _needed(run: list[ast.stmt], base: Kinds, tests: Kinds, facts: FunctionFacts) -> Kinds:
+    """The tests that remove at least part of a guard, at most :data:`MAX_TESTS` of them
+    (the names with the weakest evidence are dropped first)."""
     everything = count_guards(run, {**base, **_known(tests)})
     kept = dict(tests)
-    for name in tests:
+    for name in sorted(tests, key=lambda n: facts.evidence(n)[1]):
         trial = {n: k for n, k in kept.items() if n != name}
         if count_guards(run, {**base, **_known(trial)}) == everything:
             kept = trial
