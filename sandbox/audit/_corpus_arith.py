@@ -100,6 +100,24 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "versioned-loop-rebind",
+        "a float used across a loop, rebound to a string late in its body",
+        _tick(
+            f"n = {_PAST}\nk = dt\nfor i in range(2):\n    if i:\n        return k * n\n"
+            f"    a = k * k * 1.5\n    k = {_BIG}"
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-loop-walrus",
+        "a float used across a loop, rebound to a string by ':=' in a nested condition",
+        _tick(
+            f"n = {_PAST}\nk = dt\nfor i in range(2):\n    if i:\n        return k * n\n"
+            f"    a = k * k * 1.5\n    if a > -1 and (k := {_BIG}):\n        pass"
+        ),
+        MEMORY,
+    ),
+    _resource(
         "versioned-del-rebind",
         "a float-tested local deleted and rebound to a string inside the run",
         _tick(f"a = dt * dt * dt\ndel dt\ndt = {_BIG}\nreturn dt * {_PAST} + a"),

@@ -123,7 +123,9 @@ def safe_without_guard(node: ast.BinOp) -> bool:
     )
 
 
-def fast_path(node: ast.BinOp, slow: Slow, concat: str = "", *, ints: bool = False) -> ast.expr:
+def fast_path(
+    node: ast.BinOp, slow: Slow, concat: str = "", *, ints: bool = False, int_first: bool = False
+) -> ast.expr:
     """``node`` (one of the guarded operators) with its inline test: the operation itself when
     the operands pass, else ``slow(left, right)`` on the same, once-evaluated operands.
 
@@ -132,7 +134,8 @@ def fast_path(node: ast.BinOp, slow: Slow, concat: str = "", *, ints: bool = Fal
     :data:`SMALL_ITEMS` items together (the guard would neither refuse nor count them).
 
     ``ints`` (``*``, ``**``, ``<<`` whose operands are proven exact ints, see ``_kinds``): the
-    test is only the bounds, no type test.
+    test is only the bounds, no type test. ``int_first`` (``+`` in int code): the number test
+    checks ``int`` before ``float``.
 
     Temporaries are named after the node's nesting height (``_t2_``, ``_u2_`` ...):
     operations nested inside use lower heights, so they never overwrite this node's operands.
@@ -155,7 +158,8 @@ def fast_path(node: ast.BinOp, slow: Slow, concat: str = "", *, ints: bool = Fal
     t, u = _load(names["T"]), _load(names["U"])
     if type(op) not in INLINE_BOUNDS:  # + and %: the left operand decides
         # '%' of numbers is mostly int modulo; '+' is as often float.
-        number = _IS_NUMBER_INT_FIRST if isinstance(op, ast.Mod) else _IS_NUMBER
+        int_first = int_first or isinstance(op, ast.Mod)
+        number = _IS_NUMBER_INT_FIRST if int_first else _IS_NUMBER
         small = f"W in {concat} and _len_(T) + _len_(U) < S" if concat else ""
         if _simple(right):
             if not small:

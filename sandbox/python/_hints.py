@@ -13,10 +13,12 @@ from ._kinds import (
     COMPLEX,
     INEXACT,
     INT,
+    NUMBER,
     Kinds,
     constant_kind,
     leaf_name,
     names,
+    other_bindings,
     own_nodes,
 )
 
@@ -38,7 +40,7 @@ class FunctionFacts:
         # Strong evidence (a loop count, an index, bit operations, a literal assigned) wins
         # over weak (a chain with a literal: 2.4 * y scales an int as often as a float).
         strong: dict[str, set[str]] = {INT: set(), INEXACT: set(), COMPLEX: set()}
-        weak: dict[str, set[str]] = {INT: set(), INEXACT: set()}
+        weak: dict[str, set[str]] = {INT: set(), INEXACT: set(), COMPLEX: set()}
         for node in own_nodes(fn):
             if isinstance(node, ast.Global | ast.Nonlocal):
                 excluded.update(node.names)
@@ -63,9 +65,19 @@ class FunctionFacts:
             elif isinstance(node, ast.BinOp):
                 _hint_operands(node, strong, weak)
             elif isinstance(node, ast.Assign):
+                # A literal says what a name starts as, not what it holds later: weak.
                 kind = _assigned_kind(node.value)
                 if kind is not None:
-                    strong[kind].update(t.id for t in node.targets if isinstance(t, ast.Name))
+                    (strong if kind == COMPLEX else weak)[kind].update(
+                        t.id for t in node.targets if isinstance(t, ast.Name)
+                    )
+            elif (
+                isinstance(node, ast.AugAssign)
+                and isinstance(node.target, ast.Name)
+                and constant_kind_of(node.value) != INT
+            ):
+                # total += x: an accumulator also holds what it adds up.
+                weak[INEXACT].add(node.target.id)
         floaty = False
         for node in ast.walk(fn):
             if isinstance(node, ast.Nonlocal):
@@ -76,13 +88,16 @@ class FunctionFacts:
         #: A name with no evidence is tested as a float only in a function that works with
         #: floats (a float literal or a true division somewhere in it).
         self._default = INEXACT if floaty else None
+        #: Int code (counts, indices, bit operations and no float in sight): its guards test
+        #: for an int before a float.
+        self.int_code = not floaty and bool(strong[INT])
         self._strong = {kind: frozenset(found) for kind, found in strong.items()}
         self._weak = {kind: frozenset(found) for kind, found in weak.items()}
 
     def test_kind(self, name: str) -> str | None:
         """The type a test of ``name`` checks: ``INT`` for int-looking names, ``COMPLEX`` for
-        complex-looking ones, else ``INEXACT`` (a float); None when it is never tested or the
-        evidence disagrees."""
+        complex-looking ones, ``NUMBER`` (any of int, float, complex) where the evidence says
+        both int and float, else ``INEXACT`` (a float); None when it is never tested."""
         return self.evidence(name)[0]
 
     def evidence(self, name: str) -> tuple[str | None, int]:
@@ -91,11 +106,13 @@ class FunctionFacts:
         if name in self.excluded:
             return None, 0
         for strength, evidence in ((2, self._strong), (1, self._weak)):
-            kinds = [kind for kind, found in evidence.items() if name in found]
+            kinds = {kind for kind, found in evidence.items() if name in found}
+            if kinds == {INT, INEXACT}:
+                return NUMBER, strength  # an int or a float: '+' and '%' need no more
             if len(kinds) > 1:
                 return None, strength
             if kinds:
-                return kinds[0], strength
+                return kinds.pop(), strength
         return self._default, 0
 
 
@@ -192,20 +209,8 @@ def module_constants(tree: ast.Module) -> Kinds:
             stores[node.id] = stores.get(node.id, 0) + 1
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del):
             other.add(node.id)
-        elif isinstance(node, ast.arg):
-            other.add(node.arg)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            other.add(node.name)
-        elif isinstance(node, ast.alias):
-            other.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            other.add(node.name)
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            other.update(node.names)
-        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
-            other.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            other.add(node.rest)
+        else:
+            other.update(other_bindings(node))
     constants: Kinds = {}
     for stmt in tree.body:
         if (

@@ -12,7 +12,7 @@ from typing import Any, Final
 from ._arith import fast_path, safe_without_guard, slice_fast_path
 from ._guards import GUARDED_METHODS
 from ._hints import module_constants
-from ._kinds import INTS, KNOWN, SAFE
+from ._kinds import INT_FIRST, INTS, KNOWN, SAFE
 from ._versions import SearchBudget, version_function
 
 #: Injected globals (underscored: no script can name, rebind or read them).
@@ -160,7 +160,8 @@ class Instrumenter(ast.NodeTransformer):
         if self._no_walrus:
             return ast.copy_location(_call(guard, node.left, node.right), node)
         concat = "_SQ_" if isinstance(node.op, ast.Add) else ""
-        path = fast_path(node, lambda a, b: _call(guard, a, b), concat, ints=known == INTS)
+        order = {"ints": known == INTS, "int_first": getattr(node, INT_FIRST, False)}
+        path = fast_path(node, lambda a, b: _call(guard, a, b), concat, **order)
         return ast.copy_location(path, node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
@@ -180,7 +181,8 @@ class Instrumenter(ast.NodeTransformer):
             operation = ast.BinOp(current, node.op, node.value)
             concat = "_SQI_" if isinstance(node.op, ast.Add) else ""
             slow: Any = lambda a, b: _call("_iop_", text, a, b)  # noqa: E731
-            return fast_path(operation, slow, concat, ints=known == INTS)
+            order = {"ints": known == INTS, "int_first": getattr(node, INT_FIRST, False)}
+            return fast_path(operation, slow, concat, **order)
 
         if isinstance(target, ast.Name):
             value = inplace(_name(target.id))

@@ -26,11 +26,18 @@ COMPLEX: Final = "complex"
 #: Set on an operator node (``BinOp``/``AugAssign``) whose operands' kinds are known: ``SAFE``
 #: (plain Python, no test) or ``INTS`` (two ints: only the size bounds are tested).
 KNOWN: Final = "mh_known"
+#: Set (True) on a ``+``/``%`` operator of int code: its inline test checks ``int`` first.
+INT_FIRST: Final = "mh_int_first"
 SAFE: Final = "safe"
 INTS: Final = "ints"
 
 GUARDED: Final = (ast.Add, ast.Mod, ast.Mult, ast.Pow, ast.LShift)
 BITWISE: Final = (ast.LShift, ast.RShift, ast.BitAnd, ast.BitOr, ast.BitXor)
+#: Statements without a block of their own.
+SIMPLE: Final = (
+    ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Pass, ast.Break,
+    ast.Continue, ast.Assert, ast.Raise, ast.Delete,
+)  # fmt: skip
 #: Scopes of their own inside an expression: their names are not the function's.
 OWN_SCOPE: Final = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -43,7 +50,10 @@ def count_guards(run: list[ast.stmt], known: Kinds, mark: bool = False) -> float
     known = dict(known)
     cost = 0.0
     for stmt in run:
-        for name in walrus_names(stmt):
+        # A block may run its statements in any order and any number of times: inside it,
+        # only names it never binds keep their kind (and they stay forgotten after it).
+        killed = walrus_names(stmt) if isinstance(stmt, SIMPLE) else bound_anywhere(stmt)
+        for name in killed:
             known.pop(name, None)
         memo: dict[int, str | None] = {}
         for node in own_nodes(stmt):
@@ -178,6 +188,35 @@ def names(target: ast.AST) -> Iterator[ast.Name]:
             yield from names(element)
     elif isinstance(target, ast.Starred):
         yield from names(target.value)
+
+
+def bound_anywhere(stmt: ast.AST) -> set[str]:
+    """Every name ``stmt`` binds or deletes anywhere in it, nested scopes included (more than
+    it binds in the function: forgetting a kind is always safe)."""
+    found: set[str] = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            found.add(node.id)
+        else:
+            found.update(other_bindings(node))
+    return found
+
+
+def other_bindings(node: ast.AST) -> Iterator[str]:
+    """Names ``node`` binds other than as a plain target: a parameter, a ``def`` or
+    ``class``, an ``except ... as``, an import, a ``global``/``nonlocal``, a match capture."""
+    if isinstance(node, ast.arg):
+        yield node.arg
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) or (
+        isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name
+    ):
+        yield node.name
+    elif isinstance(node, ast.alias):
+        yield (node.asname or node.name).split(".")[0]
+    elif isinstance(node, ast.Global | ast.Nonlocal):
+        yield from node.names
+    elif isinstance(node, ast.MatchMapping) and node.rest:
+        yield node.rest
 
 
 def walrus_names(stmt: ast.AST) -> set[str]:

@@ -43,7 +43,11 @@ from ._kinds import (
     COMPLEX,
     INEXACT,
     INT,
+    INT_FIRST,
+    NUMBER,
+    SIMPLE,
     Kinds,
+    bound_anywhere,
     count_guards,
     leaf_name,
     names,
@@ -51,15 +55,12 @@ from ._kinds import (
     walrus_names,
 )
 
-#: Statements a run is made of (no block of their own).
-_SIMPLE: Final = (
-    ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Pass, ast.Break,
-    ast.Continue, ast.Assert, ast.Raise, ast.Delete,
-)  # fmt: skip
 #: Bounds of the work: the statements of a run looked at, the names one test checks.
 MAX_RUN: Final = 32
 MAX_TESTS: Final = 8
 MAX_CANDIDATES: Final = 12
+#: The largest loop (syntax-tree nodes) copied whole for a test before it.
+MAX_LOOP_NODES: Final = 3000
 #: Syntax-tree nodes the search may look at in one script (see :class:`SearchBudget`).
 MAX_SEARCH_NODES: Final = 400_000
 
@@ -87,7 +88,10 @@ def version_function(fn: ast.FunctionDef, constants: Kinds, budget: SearchBudget
     # A docstring stays the body's first statement (it is the function's __doc__).
     docstring = fn.body[:1] if ast.get_docstring(fn, clean=False) is not None else []
     body = fn.body[len(docstring) :]
-    _Blocks(FunctionFacts(fn), constants, budget).block(body, defined)
+    facts = FunctionFacts(fn)
+    if facts.int_code:
+        _test_ints_first(fn)
+    _Blocks(facts, constants, budget).block(body, defined)
     fn.body = [*docstring, *body]
 
 
@@ -96,8 +100,13 @@ class _Blocks:
 
     def __init__(self, facts: FunctionFacts, constants: Kinds, budget: SearchBudget) -> None:
         self._facts = facts
-        self._constants = constants
+        #: What is known without a test where the walk is: the module constants, and inside
+        #: a versioned loop's copy, the names its test checked.
+        self._base = constants
         self._budget = budget
+        #: True inside a versioned loop (either copy): loops in it are not versioned again,
+        #: so a function's code at most doubles for its loops.
+        self._in_loop_copy = False
 
     def block(self, stmts: list[ast.stmt], defined: set[str]) -> None:
         defined = set(defined)
@@ -105,7 +114,7 @@ class _Blocks:
         run: list[ast.stmt] = []
         at_run = set(defined)
         for stmt in stmts:
-            if isinstance(stmt, _SIMPLE):
+            if isinstance(stmt, SIMPLE):
                 if not run:
                     at_run = set(defined)
                 run.append(stmt)
@@ -113,14 +122,47 @@ class _Blocks:
                 continue
             out.extend(self._versioned(run, at_run))
             run = []
-            if isinstance(stmt, ast.If | ast.While):
-                stmt.test = self._versioned_test(stmt.test, defined)
-            self._compound(stmt, defined)
+            if isinstance(stmt, ast.For | ast.While) and not self._in_loop_copy:
+                out.append(self._versioned_loop(stmt, defined))
+                continue
+            self._inside(stmt, defined)
             out.append(stmt)
             if isinstance(stmt, ast.FunctionDef | ast.ClassDef):
                 defined.add(stmt.name)
         out.extend(self._versioned(run, at_run))
         stmts[:] = out
+
+    def _inside(self, stmt: ast.stmt, defined: set[str]) -> None:
+        """Version what is inside a compound statement: its test, then its blocks."""
+        if isinstance(stmt, ast.If | ast.While):
+            stmt.test = self._versioned_test(stmt.test, defined)
+        self._compound(stmt, defined)
+
+    def _versioned_loop(self, loop: ast.For | ast.While, defined: set[str]) -> ast.stmt:
+        """A loop, or ``if tests: <loop copy> else: <loop>`` when names the loop never binds
+        feed its operators: tested once per entry instead of once per iteration."""
+        size = sum(1 for _ in own_nodes(loop))
+        invariant = defined - bound_anywhere(loop)
+        plan = None
+        if size <= MAX_LOOP_NODES:
+            plan = self._plan([loop], invariant, size, looped=True)
+        if plan is None:
+            self._inside(loop, defined)
+            return loop
+        tests = plan[1]
+        fast = copy.deepcopy(loop)
+        outer = self._base
+        self._in_loop_copy = True
+        try:
+            self._base = {**outer, **_known(tests)}
+            count_guards([fast], self._base, mark=True)
+            self._inside(fast, defined)
+            self._base = outer
+            self._inside(loop, defined)
+        finally:
+            self._base = outer
+            self._in_loop_copy = False
+        return ast.copy_location(ast.If(_all_of(tests), [fast], [loop]), loop)
 
     def _compound(self, stmt: ast.stmt, defined: set[str]) -> None:
         if isinstance(stmt, ast.For):
@@ -151,8 +193,8 @@ class _Blocks:
             if plan is not None and (best is None or plan[0] > best[0]):
                 best = (plan[0], start, plan[1])
             assigned.update(_bound(run[start]))
-        if self._constants:
-            count_guards(run, self._constants, mark=True)
+        if self._base:
+            count_guards(run, self._base, mark=True)
         if best is None:
             return run
         _, start, tests = best
@@ -166,8 +208,8 @@ class _Blocks:
         if _has_yield(probe[0]):
             return test
         plan = self._plan(probe, defined, sum(1 for _ in own_nodes(test)))
-        if self._constants:
-            count_guards(probe, self._constants, mark=True)
+        if self._base:
+            count_guards(probe, self._base, mark=True)
         if plan is None:
             return test
         fast = self._fast_copy([ast.Expr(test)], plan[1])[0]
@@ -175,22 +217,23 @@ class _Blocks:
         return ast.copy_location(ast.IfExp(_all_of(plan[1]), fast.value, test), test)
 
     def _plan(
-        self, tail: list[ast.stmt], defined: set[str], size: int
+        self, tail: list[ast.stmt], defined: set[str], size: int, *, looped: bool = False
     ) -> tuple[float, Kinds] | None:
-        """The tests worth writing before ``tail`` and their score, or None."""
+        """The tests worth writing before ``tail`` and their score, or None. Tests before a
+        loop (``looped``) run once per entry: any saving is worth them."""
         tests = self._candidates(tail, defined)
         if not tests or not self._budget.spend(size * (len(tests) + 2)):
             return None
-        base = self._constants
+        base = self._base
         tests = _needed(tail, base, tests, self._facts)
         saved = count_guards(tail, base) - count_guards(tail, {**base, **_known(tests)})
-        if not tests or saved < max(1, len(tests)):
+        if not tests or saved < (1 if looped else max(1, len(tests))):
             return None
         return saved - len(tests) / 2, tests
 
     def _fast_copy(self, stmts: list[ast.stmt], tests: Kinds) -> list[ast.stmt]:
         fast = copy.deepcopy(stmts)
-        count_guards(fast, {**self._constants, **_known(tests)}, mark=True)
+        count_guards(fast, {**self._base, **_known(tests)}, mark=True)
         return fast
 
     def _candidates(self, run: list[ast.stmt], defined: set[str]) -> Kinds:
@@ -204,7 +247,7 @@ class _Blocks:
                 if name in found or name in assigned or name not in defined:
                     continue
                 kind = self._facts.test_kind(name)
-                if kind is not None and name not in self._constants:
+                if kind is not None and name not in self._base:
                     found[name] = kind
             assigned.update(_bound(stmt))
         return dict(list(found.items())[:MAX_CANDIDATES])
@@ -227,15 +270,29 @@ def _known(tests: Kinds) -> Kinds:
     return {name: INEXACT if kind == COMPLEX else kind for name, kind in tests.items()}
 
 
+def _test_ints_first(fn: ast.FunctionDef) -> None:
+    """Mark the ``+`` and ``%`` of ``fn`` (its lambdas and comprehensions too, not its nested
+    functions) to test for an int first."""
+    stack: list[ast.AST] = list(ast.iter_child_nodes(fn))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp | ast.AugAssign) and isinstance(node.op, ast.Add | ast.Mod):
+            setattr(node, INT_FIRST, True)
+        if not isinstance(node, ast.FunctionDef | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(node))
+
+
 def _all_of(tests: Kinds) -> ast.expr:
     checks = [_is_kind(name, kind) for name, kind in tests.items()]
     return ast.BoolOp(ast.And(), checks) if len(checks) > 1 else checks[0]
 
 
 def _is_kind(name: str, kind: str) -> ast.expr:
-    """``_type_(name) is _int_`` (``_float_``, ``_complex_``): exact types, so no subclass
-    passes."""
+    """``_type_(name) is _int_`` (``_float_``, ``_complex_``, or ``in _NUM_``): exact types, so
+    no subclass passes."""
     call = ast.Call(ast.Name("_type_", ast.Load()), [ast.Name(name, ast.Load())], [])
+    if kind == NUMBER:
+        return ast.Compare(call, [ast.In()], [ast.Name("_NUM_", ast.Load())])
     expected = {INT: "_int_", COMPLEX: "_complex_"}.get(kind, "_float_")
     return ast.Compare(call, [ast.Is()], [ast.Name(expected, ast.Load())])
 

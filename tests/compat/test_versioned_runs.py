@@ -247,3 +247,58 @@ def test_a_versioned_function_keeps_its_docstring() -> None:
         assert box.lines() == run_plain(source) == ["Scale. 10.5 39.0"]
     finally:
         box.close()
+
+
+LOOP_KERNEL = """
+def relax(grid, omega, cycles):
+    w = omega * 0.25
+    for _ in range(cycles):
+        for row in grid:
+            for j in range(1, len(row) - 1):
+                row[j] = w * (row[j - 1] + row[j + 1]) + (1.0 - omega) * row[j]
+    return grid
+"""
+
+
+def test_a_loop_tests_the_names_it_never_binds_once_before_it() -> None:
+    relax = _compiled(LOOP_KERNEL).body[0]
+    assert isinstance(relax, ast.FunctionDef)
+    branch = relax.body[-2]
+    assert isinstance(branch, ast.If)
+    tested = {n.args[0].id for n in ast.walk(branch.test) if isinstance(n, ast.Call)}
+    assert tested == {"w", "omega"}
+    assert isinstance(branch.body[0], ast.For)  # the whole loop, copied
+    assert _guard_calls(branch.body) < _guard_calls(branch.orelse)
+
+
+@pytest.mark.parametrize("args", ["1.25, 3", "1, 3", "True, 2", "1 + 0.5j, 2"])
+def test_loop_versions_give_plain_pythons_result(args: str) -> None:
+    source = LOOP_KERNEL + f"print(relax([[1.0, 2.0, 4.0, 8.0], [3, 5, 7, 9]], {args}))\n"
+    box = Sandboxed(source)
+    try:
+        assert box.lines() == run_plain(source)
+    finally:
+        box.close()
+
+
+def test_a_name_the_loop_rebinds_is_not_tested_before_it() -> None:
+    source = (
+        "def f(k, n):\n    for i in range(3):\n        a = k * k * 1.5\n        k = a\n"
+        "    return k * n\n"
+    )
+    loop = _compiled(source).body[0].body[1]
+    assert isinstance(loop, ast.For)  # no test of k before the loop: it changes inside
+
+
+def test_an_accumulator_started_at_zero_is_tested_as_any_number() -> None:
+    source = (
+        "def mean(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s / len(xs)\n"
+        "print(mean([1, 2.5, 3]), mean([1, 2]), mean([1j, 2]))\n"
+    )
+    text = _text(_compiled(source))
+    assert "_type_(s) in _NUM_" in text
+    box = Sandboxed(source)
+    try:
+        assert box.lines() == run_plain(source)
+    finally:
+        box.close()
