@@ -233,7 +233,11 @@ class Meter:
             self._k = min(MAX_CHUNK, self._k * 2, self.fuel)
 
     def _raise(self, _: object) -> bool:
-        tripped = self._tripped or FuelSignal("fuel exhausted")
+        tripped = self._tripped
+        if tripped is None:
+            # A loop still holding the stream of an earlier call that tripped (a generator
+            # suspended then, resumed now): it draws from this call's stream instead.
+            return next(self.stream)
         raise type(tripped)(tripped.message, **tripped.details)
 
 

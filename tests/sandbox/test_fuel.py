@@ -106,3 +106,45 @@ def test_exhaustion_cannot_be_caught_or_swallowed(rig: Rig) -> None:
     )
     with pytest.raises(FuelExhausted):
         rig.tick(module)
+
+
+GENERATOR = """
+def counter():
+    while True:
+        for i in range(1000000):
+            yield i
+
+def spin():
+    for i in range(10**9):
+        yield i
+
+g = counter()
+s = spin()
+
+def on_tick(ctx, dt):
+    if dt > 1:
+        while True:
+            pass
+    if dt < 0:
+        for _ in s:
+            pass
+    return next(g)
+"""
+
+
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_a_generator_suspended_across_a_tripped_call_resumes_with_fresh_fuel(tier: str) -> None:
+    r = make_rig(limits=Limits(fuel=10_000, timeout_ms=5_000), tier=tier)
+    module = r.load(GENERATOR)
+    try:
+        results: list[object] = []
+        for dt in (0.0, 0.0, 2.0, 0.0, 0.0, -1.0, 0.0):
+            try:
+                results.append(r.tick(module, dt))
+            except FuelExhausted as exc:
+                results.append(exc.code)
+        # The loop inside the generator kept the fuel stream of a call that tripped: it
+        # draws from the live call's budget, and a loop that never ends is still stopped.
+        assert results == [0, 1, "SANDBOX_FUEL_EXHAUSTED", 2, 3, "SANDBOX_FUEL_EXHAUSTED", 4]
+    finally:
+        r.sandbox.close()
