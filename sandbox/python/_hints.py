@@ -120,7 +120,7 @@ def _works_with_floats(node: ast.AST) -> bool:
     """A float literal or a true division."""
     if isinstance(node, ast.Constant):
         return type(node.value) is float
-    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+    return isinstance(node, ast.BinOp | ast.AugAssign) and isinstance(node.op, ast.Div)
 
 
 def constant_kind_of(node: ast.expr) -> str | None:

@@ -6,6 +6,7 @@ paths of ``_arith``).
 from __future__ import annotations
 
 import ast
+import copy
 from itertools import islice
 from typing import Any, Final
 
@@ -102,10 +103,20 @@ class Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_While(self, node: ast.While) -> Any:
-        """Fuel: one unit per iteration (``next(fuel)`` first in the body)."""
+        """Fuel: one unit per iteration. The loop draws it in C where its shape allows:
+        ``while True:`` becomes ``for _fl_ in _fuel_:``, and ``while c: body`` becomes
+        ``if c: for _fl_ in _fuel_: body; if not c: break`` (the same tests in the same order,
+        so the same count). Otherwise ``next(fuel)`` is the body's first statement: when the
+        loop has an ``else:``, a ``continue`` of its own, or a large test."""
         self.generic_visit(node)
-        node.body.insert(0, _fuel_step())
-        return node
+        if not node.orelse and _is_true(node.test):
+            return ast.copy_location(_fuel_loop(node.body), node)
+        if node.orelse or _continues(node.body) or not _copyable(node.test):
+            node.body.insert(0, _fuel_step())
+            return node
+        again = ast.If(ast.UnaryOp(ast.Not(), copy.deepcopy(node.test)), [ast.Break()], [])
+        loop = _fuel_loop([*node.body, ast.copy_location(again, node.test)])
+        return ast.copy_location(ast.If(node.test, [ast.copy_location(loop, node)], []), node)
 
     def visit_comprehension(self, node: ast.comprehension) -> Any:
         """Fuel: one unit per step of each ``for`` clause."""
@@ -236,6 +247,26 @@ class Instrumenter(ast.NodeTransformer):
         node.conversion = -1
         node.format_spec = None
         return node
+
+
+def _fuel_loop(body: list[ast.stmt]) -> ast.For:
+    return ast.For(_name("_fl_", store=True), _name(FUEL), body, [])
+
+
+def _is_true(test: ast.expr) -> bool:
+    return isinstance(test, ast.Constant) and bool(test.value) and type(test.value) in (bool, int)
+
+
+def _continues(body: list[ast.stmt]) -> bool:
+    """Whether ``body`` holds a ``continue`` of its own loop (not of a loop nested in it)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Continue):
+            return True
+        if not isinstance(node, ast.For | ast.While | ast.FunctionDef | ast.ClassDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _loop_range(iterable: ast.expr) -> ast.expr:
