@@ -6,6 +6,7 @@ these tests hold it to that in both tiers, and check what it counts.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
@@ -316,3 +317,36 @@ def test_entity_states_count_each_object_once_whatever_they_share() -> None:
     while walk.step(lambda: kept) is None and walk._stack:
         walk.credit = 10**6
     assert walk.last_total == _each_object_once([*kept, *states])
+
+
+HOLDER = """
+class Holder:
+    def __init__(self):
+        self.junk = []
+class Slotted:
+    __slots__ = ("junk",)
+    def __init__(self):
+        self.junk = []
+h = {cls}()
+def on_tick(ctx, dt):
+    h.junk.append("x" * 1000000)
+    return len(h.junk)
+"""
+
+
+@pytest.mark.parametrize("cls", ["Holder", "Slotted"])
+def test_growth_held_by_an_objects_attribute_is_stopped_without_building_its_dict(
+    cls: str,
+) -> None:
+    rig = make_rig(limits=BIG_LIMITS)
+    module = rig.load(HOLDER.format(cls=cls))
+    try:
+        with pytest.raises(MemoryLimitExceeded):
+            for _ in range(200):
+                rig.sandbox.call(module, "on_tick", _mod_ctx(rig), 0.1)
+        # The walk read the attributes as the garbage collector sees them: the instance
+        # keeps its values inline (no __dict__ built), so its attribute access stays fast.
+        holder = module.handle["h"]  # type: ignore[index]
+        assert not any(type(r) is dict for r in gc.get_referents(holder))
+    finally:
+        rig.sandbox.close()
