@@ -196,6 +196,9 @@ def _literal_kind(node: ast.expr) -> str | None:
     return constant_kind(node) if isinstance(node, ast.Constant) else None
 
 
+_BUILTIN_NAMES: Final = frozenset(dir(builtins))
+
+
 def module_constants(tree: ast.Module) -> Kinds:
     """Module names bound exactly once, to a number literal (``MASK = 0xFFFFFFFF``), and
     never bound any other way anywhere in the script (no other assignment, parameter,
@@ -203,7 +206,7 @@ def module_constants(tree: ast.Module) -> Kinds:
     they are bound, they hold that number. Builtins' names are left out (before its
     assignment runs, such a name would read the builtin)."""
     stores: dict[str, int] = {}
-    other: set[str] = set(dir(builtins))
+    other: set[str] = set(_BUILTIN_NAMES)
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             stores[node.id] = stores.get(node.id, 0) + 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Final
 
 from ._arith import safe_without_guard
@@ -50,30 +51,101 @@ def count_guards(run: list[ast.stmt], known: Kinds, mark: bool = False) -> float
     known = dict(known)
     cost = 0.0
     for stmt in run:
-        # A block may run its statements in any order and any number of times: inside it,
-        # only names it never binds keep their kind (and they stay forgotten after it).
-        killed = walrus_names(stmt) if isinstance(stmt, SIMPLE) else bound_anywhere(stmt)
-        for name in killed:
+        facts = statement_facts(stmt)
+        for name in facts.killed:
             known.pop(name, None)
         memo: dict[int, str | None] = {}
-        for node in own_nodes(stmt):
-            if isinstance(node, ast.BinOp) and isinstance(node.op, GUARDED):
-                if safe_without_guard(node):
-                    continue
+        for node in facts.operators:
+            if isinstance(node, ast.BinOp):
                 left, right = kind(node.left, known, memo), kind(node.right, known, memo)
                 verdict = _verdict(node.op, left, right)
-            elif isinstance(node, ast.AugAssign) and isinstance(node.op, GUARDED):
-                if safe_without_guard(ast.BinOp(ast.Name("_", ast.Load()), node.op, node.value)):
-                    continue
+            else:
+                assert isinstance(node, ast.AugAssign)
                 target = known.get(node.target.id) if isinstance(node.target, ast.Name) else None
                 verdict = _verdict(node.op, target, kind(node.value, known, memo))
-            else:
-                continue
             cost += 1.0 if verdict is None else 0.5 if verdict == INTS else 0.0
             if mark and verdict is not None:
                 setattr(node, KNOWN, verdict)
         learn(stmt, known)
     return cost
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    """What the versioning pass reads of one statement (see :func:`statement_facts`)."""
+
+    #: Its ``:=`` targets (in a comprehension too: they bind in the function).
+    walrus: frozenset[str]
+    #: Names whose kind is forgotten before the statement: its ``:=`` targets; for a block
+    #: (which may run its parts in any order, any number of times), every name it binds.
+    killed: frozenset[str]
+    #: Names a simple statement binds when it completes (targets and ``:=``).
+    bound: frozenset[str]
+    #: Names read as operands of arithmetic in it, in order (a statement's reads all come
+    #: before its bindings, so their order within it does not matter).
+    operands: tuple[str, ...]
+    #: Its guarded operators that no literal already makes safe (own scope only).
+    operators: tuple[ast.BinOp | ast.AugAssign, ...]
+
+
+def statement_facts(stmt: ast.stmt) -> StatementFacts:
+    """What the versioning pass needs of ``stmt``, computed once: its search looks at the
+    same statements many times (kept on the node; the pass never edits a statement it has
+    looked at, and a copy carries the facts of its own nodes)."""
+    facts = getattr(stmt, _FACTS, None)
+    if facts is None:
+        walrus = frozenset(walrus_names(stmt))
+        killed = walrus if isinstance(stmt, SIMPLE) else frozenset(bound_anywhere(stmt))
+        nodes = list(own_nodes(stmt))
+        facts = StatementFacts(
+            walrus,
+            killed,
+            frozenset(_bound(stmt, walrus)),
+            tuple(_operand_names(nodes)),
+            tuple(n for n in nodes if _needs_guard(n)),  # type: ignore[misc]
+        )
+        setattr(stmt, _FACTS, facts)
+    return facts
+
+
+_FACTS: Final = "mh_facts"
+
+
+def _operand_names(nodes: list[ast.AST]) -> list[str]:
+    found: list[str] = []
+    for node in nodes:
+        operands: tuple[ast.expr, ...] = ()
+        if isinstance(node, ast.BinOp):
+            operands = (node.left, node.right)
+        elif isinstance(node, ast.AugAssign):
+            operands = (node.target, node.value)
+        for operand in operands:
+            if isinstance(operand, ast.Attribute) and operand.attr in ("real", "imag"):
+                operand = operand.value
+            name = leaf_name(operand)
+            if name and name not in found:
+                found.append(name)
+    return found
+
+
+def _bound(stmt: ast.stmt, walrus: frozenset[str]) -> set[str]:
+    bound = set(walrus)
+    if isinstance(stmt, ast.Assign):
+        bound.update(n.id for t in stmt.targets for n in names(t))
+    elif isinstance(stmt, ast.AugAssign | ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        if not isinstance(stmt, ast.AnnAssign) or stmt.value is not None:
+            bound.add(stmt.target.id)
+    elif isinstance(stmt, ast.Delete):
+        bound.difference_update(n.id for t in stmt.targets for n in names(t))
+    return bound
+
+
+def _needs_guard(node: ast.AST) -> bool:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, GUARDED):
+        return not safe_without_guard(node)
+    if isinstance(node, ast.AugAssign) and isinstance(node.op, GUARDED):
+        return not safe_without_guard(ast.BinOp(ast.Name("_", ast.Load()), node.op, node.value))
+    return False
 
 
 def learn(stmt: ast.stmt, known: Kinds) -> None:

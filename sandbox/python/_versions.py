@@ -49,10 +49,9 @@ from ._kinds import (
     Kinds,
     bound_anywhere,
     count_guards,
-    leaf_name,
     names,
     own_nodes,
-    walrus_names,
+    statement_facts,
 )
 
 #: Bounds of the work: the statements of a run looked at, the names one test checks.
@@ -118,7 +117,7 @@ class _Blocks:
                 if not run:
                     at_run = set(defined)
                 run.append(stmt)
-                defined.update(_bound(stmt))
+                defined.update(statement_facts(stmt).bound)
                 continue
             out.extend(self._versioned(run, at_run))
             run = []
@@ -192,7 +191,7 @@ class _Blocks:
             plan = self._plan(run[start:], assigned, sum(sizes[start:]))
             if plan is not None and (best is None or plan[0] > best[0]):
                 best = (plan[0], start, plan[1])
-            assigned.update(_bound(run[start]))
+            assigned.update(statement_facts(run[start]).bound)
         if self._base:
             count_guards(run, self._base, mark=True)
         if best is None:
@@ -242,14 +241,15 @@ class _Blocks:
         found: Kinds = {}
         assigned: set[str] = set()
         for stmt in run:
-            assigned.update(walrus_names(stmt))
-            for name in _operand_names(stmt):
+            facts = statement_facts(stmt)
+            assigned.update(facts.walrus)
+            for name in facts.operands:
                 if name in found or name in assigned or name not in defined:
                     continue
                 kind = self._facts.test_kind(name)
                 if kind is not None and name not in self._base:
                     found[name] = kind
-            assigned.update(_bound(stmt))
+            assigned.update(facts.bound)
         return dict(list(found.items())[:MAX_CANDIDATES])
 
 
@@ -295,38 +295,6 @@ def _is_kind(name: str, kind: str) -> ast.expr:
         return ast.Compare(call, [ast.In()], [ast.Name("_NUM_", ast.Load())])
     expected = {INT: "_int_", COMPLEX: "_complex_"}.get(kind, "_float_")
     return ast.Compare(call, [ast.Is()], [ast.Name(expected, ast.Load())])
-
-
-def _operand_names(stmt: ast.stmt) -> list[str]:
-    """Names read as operands of arithmetic in ``stmt`` (a statement's reads all come before
-    its bindings, so their order within it does not matter)."""
-    found: list[str] = []
-    for node in own_nodes(stmt):
-        operands: tuple[ast.expr, ...] = ()
-        if isinstance(node, ast.BinOp):
-            operands = (node.left, node.right)
-        elif isinstance(node, ast.AugAssign):
-            operands = (node.target, node.value)
-        for operand in operands:
-            if isinstance(operand, ast.Attribute) and operand.attr in ("real", "imag"):
-                operand = operand.value
-            name = leaf_name(operand)
-            if name and name not in found:
-                found.append(name)
-    return found
-
-
-def _bound(stmt: ast.stmt) -> set[str]:
-    """Names a simple statement binds when it completes (targets and ``:=``)."""
-    bound = walrus_names(stmt)
-    if isinstance(stmt, ast.Assign):
-        bound.update(n.id for t in stmt.targets for n in names(t))
-    elif isinstance(stmt, ast.AugAssign | ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-        if not isinstance(stmt, ast.AnnAssign) or stmt.value is not None:
-            bound.add(stmt.target.id)
-    elif isinstance(stmt, ast.Delete):
-        bound.difference_update(n.id for t in stmt.targets for n in names(t))
-    return bound
 
 
 def _has_yield(stmt: ast.stmt) -> bool:
