@@ -11,7 +11,7 @@ from typing import Any, Final
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
 from ._builtins import REFUSED
-from ._instrument import Instrumenter, _call
+from ._instrument import OWN, Instrumenter, _call
 from ._names import (
     CLASS_DUNDERS,
     GROWING_DUNDERS,
@@ -24,7 +24,6 @@ from ._names import (
 from ._stdlib import MODULES, missing_name
 
 #: Injected helpers the checker inserts (pass 2 inserts more; see ``_instrument``).
-OWN: Final = "_own_"
 DUNDER: Final = "_dunder_"
 CLASS_OF: Final = "_ctype_"
 STR_FORMAT: Final = "_strfmt_"

@@ -80,6 +80,12 @@ class GuestTypes:
             if isinstance(base, type):
                 self._visible.add(id(base))
 
+    @property
+    def owned_ids(self) -> set[int]:
+        """The ids of the script's live classes (the set itself, kept current: instrumented
+        code tests ``id(type(obj)) in`` it before calling :meth:`own`)."""
+        return self._ids
+
     def is_own(self, obj: Any) -> bool:
         """True for the script's classes and their instances."""
         return id(type(obj)) in self._ids or id(obj) in self._ids

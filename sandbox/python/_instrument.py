@@ -18,6 +18,10 @@ from ._versions import SearchBudget, version_function
 
 #: Injected globals (underscored: no script can name, rebind or read them).
 FUEL: Final = "_fuel_"
+#: The private-attribute check (``_classes.GuestTypes.own``) and the ids of the script's own
+#: classes it tests first (inline).
+OWN: Final = "_own_"
+OWNED: Final = "_OWNED_"
 IMPORT: Final = "_import_"
 NEXT: Final = "_next_"
 COMPRESS: Final = "_fz_"
@@ -236,6 +240,23 @@ class Instrumenter(ast.NodeTransformer):
         if isinstance(node.ctx, ast.Load) and node.attr in GUARDED_METHODS:
             return ast.copy_location(_call("_gm_", node.value, ast.Constant(node.attr)), node)
         return node
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        """``_own_(obj)`` (the check before a private attribute, ``obj._x``): an instance of
+        the script's own classes passes inline, anything else takes the call."""
+        self.generic_visit(node)
+        if not (
+            isinstance(node.func, ast.Name)
+            and node.func.id == OWN
+            and len(node.args) == 1
+            and not node.keywords
+            and not self._no_walrus
+        ):
+            return node
+        own = ast.NamedExpr(_name("_o_", store=True), node.args[0])
+        owned = ast.Compare(_call("_id_", _call("_type_", own)), [ast.In()], [_name(OWNED)])
+        inline = ast.IfExp(owned, _name("_o_"), _call(OWN, _name("_o_")))
+        return ast.copy_location(inline, node)
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
         """Guard f-string format specs (width and precision)."""

@@ -282,6 +282,8 @@ class RestrictedSandbox(ScriptSandbox):
             "_import_": self._modules,
             "_nomod_": ModuleNotFoundError,
             "_own_": self._guest.own,
+            "_OWNED_": self._guest.owned_ids,
+            "_id_": id,
             "_dunder_": self._guest.dunder,
             "_superop_": self._guest.operator_method,
             "_ctype_": self._guest.type_of,

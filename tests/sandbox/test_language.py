@@ -191,6 +191,27 @@ def test_private_names_are_the_scripts_own_and_refused_on_host_objects(rig: Rig)
     assert "private attributes" in info.value.message and "ScriptContext" in info.value.message
 
 
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_private_attributes_of_own_objects_and_classes_and_nothing_else(tier: str) -> None:
+    rig = make_rig(tier=tier)
+    try:
+        module = rig.load(
+            "import random\n"
+            "class A:\n    _made = 0\n    def __init__(self):\n        self._v = 2\n"
+            "        A._made += 1\n    def _twice(self):\n        return self._v * 2\n"
+            "class B(A):\n    def get(self):\n        return super()._twice() + self._v\n"
+            "def on_tick(ctx, dt):\n    b = B()\n    return b.get(), b._twice(), A._made, B._made\n"
+            "def on_event(ctx, e):\n    return random.Random(1)._randbelow(5)\n"
+        )
+        assert rig.tick(module) == (6, 4, 1, 1)
+        with pytest.raises(ScriptFault) as info:
+            rig.sandbox.call(module, "on_event", rig.ctx, None)
+        assert info.value.code == "SANDBOX_FORBIDDEN"
+        assert "private attributes" in info.value.message
+    finally:
+        rig.sandbox.close()
+
+
 def test_injected_names_stay_reserved() -> None:
     [(line, message)] = _problems("def f():\n    return _fuel_\n")
     assert line == 2 and '"_fuel_" is a reserved name' in message
