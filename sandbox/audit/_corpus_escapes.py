@@ -79,6 +79,12 @@ ESCAPES: Final[tuple[Attack, ...]] = (
     ),
     _escape("entity-private", "ctx.entity._api", _tick("return ctx.entity._api")),
     _escape(
+        "private-after-own",
+        "ctx._api read right after a script object's private attribute passed the inline check",
+        "class A:\n    def __init__(self):\n        self._v = 1\n"
+        + _tick("a = A()\nreturn [a._v, ctx._api][1]"),
+    ),
+    _escape(
         "traceback-frame",
         "exception __traceback__.tb_frame",
         _tick("try:\n    1 / 0\nexcept Exception as e:\n    return e.__traceback__.tb_frame"),
