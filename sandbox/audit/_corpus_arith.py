@@ -118,6 +118,21 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "versioned-loop-kind-branch",
+        "an int accumulator made a string in one branch of a loop, then doubled each step",
+        _tick(f"s = 0\nfor k in range(40):\n    if k == 1:\n        s = {_BIG}\n    s = s + s"),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-loop-kind-range",
+        "range rebound to hand out strings, then the loop variable doubled as if an int",
+        _cls(
+            f"def range(n):\n    return [{_BIG}] * n",
+            "for i in range(1):\n    for k in range(40):\n        i = i + i",
+        ),
+        MEMORY,
+    ),
+    _resource(
         "versioned-del-rebind",
         "a float-tested local deleted and rebound to a string inside the run",
         _tick(f"a = dt * dt * dt\ndel dt\ndt = {_BIG}\nreturn dt * {_PAST} + a"),

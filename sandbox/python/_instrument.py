@@ -13,7 +13,7 @@ from typing import Any, Final
 from ._arith import fast_path, safe_without_guard, slice_fast_path
 from ._guards import GUARDED_METHODS
 from ._hints import module_constants
-from ._kinds import INT_FIRST, INTS, KNOWN, SAFE
+from ._kinds import INT_FIRST, INTS, KNOWN, SAFE, bound_anywhere
 from ._versions import SearchBudget, version_function
 
 #: Injected globals (underscored: no script can name, rebind or read them).
@@ -73,10 +73,12 @@ class Instrumenter(ast.NodeTransformer):
         self._class_body = False
         self._search = SearchBudget()
         self._constants: dict[str, str] = {}
+        self._counting = False
 
     def visit_Module(self, node: ast.Module) -> Any:
         """The module's constants (known in every function) first."""
         self._constants = module_constants(node)
+        self._counting = "range" not in bound_anywhere(node)
         return self.generic_visit(node)
 
     def _scoped(self, node: ast.AST, class_body: bool) -> ast.AST:
@@ -135,7 +137,7 @@ class Instrumenter(ast.NodeTransformer):
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
         """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring); runs
         of float arithmetic are versioned first (``_versions``)."""
-        version_function(node, self._constants, self._search)
+        version_function(node, self._constants, self._search, self._counting)
         self._scoped(node, False)
         node.body.insert(1 if ast.get_docstring(node, clean=False) is not None else 0, _fuel_step())
         return node

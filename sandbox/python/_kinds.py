@@ -305,3 +305,96 @@ def leaf_name(node: ast.expr) -> str | None:
     while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         node = node.operand
     return node.id if isinstance(node, ast.Name) else None
+
+
+# -- loops -----------------------------------------------------------------------------------
+def loop_kinds(loop: ast.For | ast.While, entry: Kinds, counting: bool) -> Kinds:
+    """What holds everywhere in ``loop``'s body (and a ``while`` test) given ``entry`` before
+    it: by induction over the iterations, a name keeps its entry kind when every binding of it
+    inside the loop gives it that same kind again, assuming the others hold too (``a = a *
+    0.5 + b``). A ``for`` over ``range(...)`` binds ints when ``counting`` (the script never
+    rebinds ``range``). Any other binding (unpacking, ``:=``, ``del`` ...) drops the name."""
+    sites = _binding_sites(loop, counting)
+    known = dict(entry)
+    if isinstance(loop, ast.For) and counting and _is_range(loop.iter):
+        known.update(dict.fromkeys((n.id for n in names(loop.target)), INT))
+    changed = True
+    while changed:
+        changed = False
+        for name in list(known):
+            for site in sites.get(name, ()):
+                got = site if site is None or isinstance(site, str) else kind(site, known, {})
+                if got != known[name]:
+                    del known[name]
+                    changed = True
+                    break
+    return known
+
+
+def count_everywhere(parts: list[ast.AST], known: Kinds, mark: bool = False) -> float:
+    """:func:`count_guards` for code where ``known`` holds at every point (a loop body under
+    :func:`loop_kinds`)."""
+    cost = 0.0
+    memo: dict[int, str | None] = {}
+    for part in parts:
+        for node in own_nodes(part):
+            if not _needs_guard(node):
+                continue
+            if isinstance(node, ast.BinOp):
+                left, right = kind(node.left, known, memo), kind(node.right, known, memo)
+                verdict = _verdict(node.op, left, right)
+            else:
+                assert isinstance(node, ast.AugAssign)
+                target = known.get(node.target.id) if isinstance(node.target, ast.Name) else None
+                verdict = _verdict(node.op, target, kind(node.value, known, memo))
+            cost += 1.0 if verdict is None else 0.5 if verdict == INTS else 0.0
+            if mark and verdict is not None:
+                setattr(node, KNOWN, verdict)
+    return cost
+
+
+#: A binding site: the expression whose kind the name takes, a kind, or None (unknown).
+_Site = ast.expr | str | None
+
+
+def _binding_sites(loop: ast.AST, counting: bool) -> dict[str, list[_Site]]:
+    """Every binding inside ``loop`` (nested scopes included, conservatively), per name."""
+    sites: dict[str, list[_Site]] = {}
+    handled: set[int] = set()
+
+    def add(name: ast.Name, site: _Site) -> None:
+        handled.add(id(name))
+        sites.setdefault(name.id, []).append(site)
+
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    add(target, node.value)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            add(node.target, ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.value is not None:
+                add(node.target, node.value)
+            else:
+                handled.add(id(node.target))  # an annotation alone binds nothing
+        elif isinstance(node, ast.For):  # the loop itself, and loops nested in it
+            counted = INT if counting and _is_range(node.iter) else None
+            for name in names(node.target):
+                add(name, counted)
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            if id(node) not in handled:
+                sites.setdefault(node.id, []).append(None)
+        else:
+            for name in other_bindings(node):
+                sites.setdefault(name, []).append(None)
+    return sites
+
+
+def _is_range(iterable: ast.expr) -> bool:
+    return (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "range"
+    )

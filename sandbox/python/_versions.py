@@ -48,7 +48,10 @@ from ._kinds import (
     SIMPLE,
     Kinds,
     bound_anywhere,
+    count_everywhere,
     count_guards,
+    learn,
+    loop_kinds,
     names,
     own_nodes,
     statement_facts,
@@ -80,7 +83,9 @@ class SearchBudget:
         return True
 
 
-def version_function(fn: ast.FunctionDef, constants: Kinds, budget: SearchBudget) -> None:
+def version_function(
+    fn: ast.FunctionDef, constants: Kinds, budget: SearchBudget, counting: bool = False
+) -> None:
     """Version the runs of ``fn``'s own blocks in place (nested functions are left to their
     own visit); ``constants`` are the module constants (``_hints.module_constants``)."""
     defined = {a.arg for a in _arguments(fn.args)}
@@ -90,14 +95,16 @@ def version_function(fn: ast.FunctionDef, constants: Kinds, budget: SearchBudget
     facts = FunctionFacts(fn)
     if facts.int_code:
         _test_ints_first(fn)
-    _Blocks(facts, constants, budget).block(body, defined)
+    _Blocks(facts, constants, budget, counting).block(body, defined)
     fn.body = [*docstring, *body]
 
 
 class _Blocks:
     """Walks a function's blocks, tracking the names definitely assigned at each statement."""
 
-    def __init__(self, facts: FunctionFacts, constants: Kinds, budget: SearchBudget) -> None:
+    def __init__(
+        self, facts: FunctionFacts, constants: Kinds, budget: SearchBudget, counting: bool
+    ) -> None:
         self._facts = facts
         #: What is known without a test where the walk is: the module constants, and inside
         #: a versioned loop's copy, the names its test checked.
@@ -106,62 +113,132 @@ class _Blocks:
         #: True inside a versioned loop (either copy): loops in it are not versioned again,
         #: so a function's code at most doubles for its loops.
         self._in_loop_copy = False
+        #: The script never rebinds ``range``: a ``for`` over ``range(...)`` binds ints.
+        self._counting = counting
 
     def block(self, stmts: list[ast.stmt], defined: set[str]) -> None:
         defined = set(defined)
         out: list[ast.stmt] = []
         run: list[ast.stmt] = []
         at_run = set(defined)
+        #: What is known at the current statement: what is known everywhere here, and what
+        #: the statements before it in this block proved.
+        known = dict(self._base)
+        start = known
         for stmt in stmts:
             if isinstance(stmt, SIMPLE):
                 if not run:
-                    at_run = set(defined)
+                    at_run, start = set(defined), known
                 run.append(stmt)
                 defined.update(statement_facts(stmt).bound)
                 continue
-            out.extend(self._versioned(run, at_run))
-            run = []
-            if isinstance(stmt, ast.For | ast.While) and not self._in_loop_copy:
-                out.append(self._versioned_loop(stmt, defined))
+            if run:
+                out.extend(self._versioned(run, at_run, start))
+                known = self._learned(run, start)
+                run = []
+            if isinstance(stmt, ast.For | ast.While):
+                loop, known = self._versioned_loop(stmt, defined, known)
+                out.append(loop)
                 continue
-            self._inside(stmt, defined)
+            self._inside(stmt, defined, known)
             out.append(stmt)
+            bound = bound_anywhere(stmt)
+            known = {n: k for n, k in known.items() if n not in bound}
             if isinstance(stmt, ast.FunctionDef | ast.ClassDef):
                 defined.add(stmt.name)
-        out.extend(self._versioned(run, at_run))
+        if run:
+            out.extend(self._versioned(run, at_run, start))
         stmts[:] = out
 
-    def _inside(self, stmt: ast.stmt, defined: set[str]) -> None:
-        """Version what is inside a compound statement: its test, then its blocks."""
-        if isinstance(stmt, ast.If | ast.While):
-            stmt.test = self._versioned_test(stmt.test, defined)
+    def _inside(self, stmt: ast.stmt, defined: set[str], known: Kinds) -> None:
+        """Version what is inside a compound statement: its test (``known`` holds there),
+        then its blocks."""
+        if isinstance(stmt, ast.If):
+            stmt.test = self._versioned_test(stmt.test, defined, known)
         self._compound(stmt, defined)
 
-    def _versioned_loop(self, loop: ast.For | ast.While, defined: set[str]) -> ast.stmt:
-        """A loop, or ``if tests: <loop copy> else: <loop>`` when names the loop never binds
-        feed its operators: tested once per entry instead of once per iteration."""
-        size = sum(1 for _ in own_nodes(loop))
-        invariant = defined - bound_anywhere(loop)
-        plan = None
-        if size <= MAX_LOOP_NODES:
-            plan = self._plan([loop], invariant, size, looped=True)
-        if plan is None:
-            self._inside(loop, defined)
-            return loop
-        tests = plan[1]
+    def _learned(self, run: list[ast.stmt], start: Kinds) -> Kinds:
+        """What is known right after ``run``, ``start`` known before it."""
+        known = dict(start)
+        for stmt in run:
+            for name in statement_facts(stmt).killed:
+                known.pop(name, None)
+            learn(stmt, known)
+        return known
+
+    def _versioned_loop(
+        self, loop: ast.For | ast.While, defined: set[str], entry: Kinds
+    ) -> tuple[ast.stmt, Kinds]:
+        """A loop with its operators marked with what holds in every iteration
+        (:func:`loop_kinds`, ``entry`` known before it), or ``if tests: <loop copy> else:
+        <loop>`` when testing names before it proves more: tested once per entry instead of
+        once per iteration. Also what is known after it: the kinds that held before it and
+        in every iteration (less what its ``else:`` binds)."""
+        inside = loop_kinds(loop, entry, self._counting)
+        orelse = set().union(*(bound_anywhere(s) for s in loop.orelse))
+        after = {n: k for n, k in inside.items() if entry.get(n) == k and n not in orelse}
+        tests: Kinds = {}
+        if not self._in_loop_copy:
+            tests = self._loop_tests(loop, defined, entry, inside)
+        count_everywhere(_loop_parts(loop), inside, mark=True)
+        if not tests:
+            self._inside_loop(loop, defined, inside)
+            return loop, after
         fast = copy.deepcopy(loop)
-        outer = self._base
+        fast_inside = loop_kinds(fast, {**entry, **_known(tests)}, self._counting)
+        count_everywhere(_loop_parts(fast), fast_inside, mark=True)
         self._in_loop_copy = True
         try:
-            self._base = {**outer, **_known(tests)}
-            count_guards([fast], self._base, mark=True)
-            self._inside(fast, defined)
-            self._base = outer
-            self._inside(loop, defined)
+            self._inside_loop(fast, defined, fast_inside)
+            self._inside_loop(loop, defined, inside)
+        finally:
+            self._in_loop_copy = False
+        return ast.copy_location(ast.If(_all_of(tests), [fast], [loop]), loop), after
+
+    def _loop_tests(
+        self, loop: ast.For | ast.While, defined: set[str], entry: Kinds, inside: Kinds
+    ) -> Kinds:
+        """The tests before ``loop`` that remove at least one guard from it, or none."""
+        size = sum(1 for _ in own_nodes(loop))
+        if size > MAX_LOOP_NODES:
+            return {}
+        tests: Kinds = {}
+        for name in statement_facts(loop).operands:
+            kind = self._facts.test_kind(name)
+            if name in defined and name not in entry and kind is not None:
+                tests[name] = kind
+        tests = dict(list(tests.items())[:MAX_CANDIDATES])
+        if not tests or not self._budget.spend(size * (len(tests) + 2)):
+            return {}
+        parts = _loop_parts(loop)
+
+        def cost(trial: Kinds) -> float:
+            known = loop_kinds(loop, {**entry, **_known(trial)}, self._counting)
+            return count_everywhere(parts, known)
+
+        everything = cost(tests)
+        for name in sorted(tests, key=lambda n: self._facts.evidence(n)[1]):
+            trial = {n: k for n, k in tests.items() if n != name}
+            if cost(trial) == everything:
+                tests = trial
+        if not tests or len(tests) > MAX_TESTS:
+            return {}
+        return tests if count_everywhere(parts, inside) - everything >= 1 else {}
+
+    def _inside_loop(self, loop: ast.For | ast.While, defined: set[str], inside: Kinds) -> None:
+        """Version a loop's body (and a ``while`` test) knowing ``inside``; its ``else:`` runs
+        after the loop, where only the outer knowledge holds."""
+        outer = self._base
+        self._base = inside
+        try:
+            if isinstance(loop, ast.While):
+                loop.test = self._versioned_test(loop.test, defined, inside)
+                self.block(loop.body, defined)
+            else:
+                self.block(loop.body, defined | {n.id for n in names(loop.target)})
         finally:
             self._base = outer
-            self._in_loop_copy = False
-        return ast.copy_location(ast.If(_all_of(tests), [fast], [loop]), loop)
+        self.block(loop.orelse, defined)
 
     def _compound(self, stmt: ast.stmt, defined: set[str]) -> None:
         if isinstance(stmt, ast.For):
@@ -179,63 +256,65 @@ class _Blocks:
             for case in stmt.cases:
                 self.block(case.body, defined)
 
-    def _versioned(self, run: list[ast.stmt], defined: set[str]) -> list[ast.stmt]:
-        """``run``, its operators marked with what the constants prove, and its best tail
-        replaced by a versioned ``if`` when tests there save more than they cost."""
+    def _versioned(self, run: list[ast.stmt], defined: set[str], start: Kinds) -> list[ast.stmt]:
+        """``run``, its operators marked with what is known (``start`` at its start), and its
+        best tail replaced by a versioned ``if`` when tests there save more than they cost."""
         if not run or len(run) > MAX_RUN or any(_has_yield(s) for s in run):
             return run
         sizes = [sum(1 for _ in own_nodes(s)) for s in run]
-        best: tuple[float, int, Kinds] | None = None
+        best: tuple[float, int, Kinds, Kinds] | None = None
         assigned = set(defined)
-        for start in range(len(run)):
-            plan = self._plan(run[start:], assigned, sum(sizes[start:]))
+        known = start
+        for at in range(len(run)):
+            plan = self._plan(run[at:], assigned, sum(sizes[at:]), known)
             if plan is not None and (best is None or plan[0] > best[0]):
-                best = (plan[0], start, plan[1])
-            assigned.update(statement_facts(run[start]).bound)
-        if self._base:
-            count_guards(run, self._base, mark=True)
+                best = (plan[0], at, plan[1], known)
+            assigned.update(statement_facts(run[at]).bound)
+            known = self._learned([run[at]], known)
+        if start:
+            count_guards(run, start, mark=True)
         if best is None:
             return run
-        _, start, tests = best
-        fast = self._fast_copy(run[start:], tests)
-        branch = ast.If(_all_of(tests), fast, run[start:])
-        return [*run[:start], ast.copy_location(branch, run[start])]
+        _, at, tests, known = best
+        fast = self._fast_copy(run[at:], tests, known)
+        branch = ast.If(_all_of(tests), fast, run[at:])
+        return [*run[:at], ast.copy_location(branch, run[at])]
 
-    def _versioned_test(self, test: ast.expr, defined: set[str]) -> ast.expr:
-        """An ``if``/``while`` test, versioned on its own (``fast if tests else test``)."""
+    def _versioned_test(self, test: ast.expr, defined: set[str], known: Kinds) -> ast.expr:
+        """An ``if``/``while`` test, versioned on its own (``fast if tests else test``);
+        ``known`` holds where it runs."""
         probe: list[ast.stmt] = [ast.Expr(test)]
         if _has_yield(probe[0]):
             return test
-        plan = self._plan(probe, defined, sum(1 for _ in own_nodes(test)))
-        if self._base:
-            count_guards(probe, self._base, mark=True)
+        plan = self._plan(probe, defined, sum(1 for _ in own_nodes(test)), known)
+        if known:
+            count_guards(probe, known, mark=True)
         if plan is None:
             return test
-        fast = self._fast_copy([ast.Expr(test)], plan[1])[0]
+        fast = self._fast_copy([ast.Expr(test)], plan[1], known)[0]
         assert isinstance(fast, ast.Expr)
         return ast.copy_location(ast.IfExp(_all_of(plan[1]), fast.value, test), test)
 
     def _plan(
-        self, tail: list[ast.stmt], defined: set[str], size: int, *, looped: bool = False
+        self, tail: list[ast.stmt], defined: set[str], size: int, base: Kinds
     ) -> tuple[float, Kinds] | None:
-        """The tests worth writing before ``tail`` and their score, or None. Tests before a
-        loop (``looped``) run once per entry: any saving is worth them."""
-        tests = self._candidates(tail, defined)
+        """The tests worth writing before ``tail`` (``base`` known there) and their score,
+        or None."""
+        tests = self._candidates(tail, defined, base)
         if not tests or not self._budget.spend(size * (len(tests) + 2)):
             return None
-        base = self._base
         tests = _needed(tail, base, tests, self._facts)
         saved = count_guards(tail, base) - count_guards(tail, {**base, **_known(tests)})
-        if not tests or saved < (1 if looped else max(1, len(tests))):
+        if not tests or saved < max(1, len(tests)):
             return None
         return saved - len(tests) / 2, tests
 
-    def _fast_copy(self, stmts: list[ast.stmt], tests: Kinds) -> list[ast.stmt]:
+    def _fast_copy(self, stmts: list[ast.stmt], tests: Kinds, base: Kinds) -> list[ast.stmt]:
         fast = copy.deepcopy(stmts)
-        count_guards(fast, {**self._base, **_known(tests)}, mark=True)
+        count_guards(fast, {**base, **_known(tests)}, mark=True)
         return fast
 
-    def _candidates(self, run: list[ast.stmt], defined: set[str]) -> Kinds:
+    def _candidates(self, run: list[ast.stmt], defined: set[str], base: Kinds) -> Kinds:
         """Names read as arithmetic operands before the run assigns them, definitely assigned
         at its start, with the kind each would be tested for (in order)."""
         found: Kinds = {}
@@ -247,7 +326,7 @@ class _Blocks:
                 if name in found or name in assigned or name not in defined:
                     continue
                 kind = self._facts.test_kind(name)
-                if kind is not None and name not in self._base:
+                if kind is not None and name not in base:
                     found[name] = kind
             assigned.update(facts.bound)
         return dict(list(found.items())[:MAX_CANDIDATES])
@@ -280,6 +359,11 @@ def _test_ints_first(fn: ast.FunctionDef) -> None:
             setattr(node, INT_FIRST, True)
         if not isinstance(node, ast.FunctionDef | ast.ClassDef):
             stack.extend(ast.iter_child_nodes(node))
+
+
+def _loop_parts(loop: ast.For | ast.While) -> list[ast.AST]:
+    """What runs inside a loop on every iteration: its body, and a ``while`` loop's test."""
+    return [loop.test, *loop.body] if isinstance(loop, ast.While) else list(loop.body)
 
 
 def _all_of(tests: Kinds) -> ast.expr:
