@@ -10,7 +10,7 @@ from arithmetic on values of known kinds; anything else is unknown (``None``).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -54,19 +54,26 @@ def count_guards(run: list[ast.stmt], known: Kinds, mark: bool = False) -> float
         facts = statement_facts(stmt)
         for name in facts.killed:
             known.pop(name, None)
-        memo: dict[int, str | None] = {}
-        for node in facts.operators:
-            if isinstance(node, ast.BinOp):
-                left, right = kind(node.left, known, memo), kind(node.right, known, memo)
-                verdict = _verdict(node.op, left, right)
-            else:
-                assert isinstance(node, ast.AugAssign)
-                target = known.get(node.target.id) if isinstance(node.target, ast.Name) else None
-                verdict = _verdict(node.op, target, kind(node.value, known, memo))
-            cost += 1.0 if verdict is None else 0.5 if verdict == INTS else 0.0
-            if mark and verdict is not None:
-                setattr(node, KNOWN, verdict)
+        cost += _judge(facts.operators, known, mark)
         learn(stmt, known)
+    return cost
+
+
+def _judge(operators: Iterable[ast.AST], known: Kinds, mark: bool) -> float:
+    """The cost of ``operators``' guards given ``known``; with ``mark``, record verdicts."""
+    cost = 0.0
+    memo: dict[int, str | None] = {}
+    for node in operators:
+        if isinstance(node, ast.BinOp):
+            left, right = kind(node.left, known, memo), kind(node.right, known, memo)
+            verdict = _verdict(node.op, left, right)
+        else:
+            assert isinstance(node, ast.AugAssign)
+            target = known.get(node.target.id) if isinstance(node.target, ast.Name) else None
+            verdict = _verdict(node.op, target, kind(node.value, known, memo))
+        cost += 1.0 if verdict is None else 0.5 if verdict == INTS else 0.0
+        if mark and verdict is not None:
+            setattr(node, KNOWN, verdict)
     return cost
 
 
@@ -334,23 +341,8 @@ def loop_kinds(loop: ast.For | ast.While, entry: Kinds, counting: bool) -> Kinds
 def count_everywhere(parts: list[ast.AST], known: Kinds, mark: bool = False) -> float:
     """:func:`count_guards` for code where ``known`` holds at every point (a loop body under
     :func:`loop_kinds`)."""
-    cost = 0.0
-    memo: dict[int, str | None] = {}
-    for part in parts:
-        for node in own_nodes(part):
-            if not _needs_guard(node):
-                continue
-            if isinstance(node, ast.BinOp):
-                left, right = kind(node.left, known, memo), kind(node.right, known, memo)
-                verdict = _verdict(node.op, left, right)
-            else:
-                assert isinstance(node, ast.AugAssign)
-                target = known.get(node.target.id) if isinstance(node.target, ast.Name) else None
-                verdict = _verdict(node.op, target, kind(node.value, known, memo))
-            cost += 1.0 if verdict is None else 0.5 if verdict == INTS else 0.0
-            if mark and verdict is not None:
-                setattr(node, KNOWN, verdict)
-    return cost
+    operators = (node for part in parts for node in own_nodes(part) if _needs_guard(node))
+    return _judge(operators, known, mark)
 
 
 #: A binding site: the expression whose kind the name takes, a kind, or None (unknown).

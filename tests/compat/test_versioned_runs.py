@@ -45,6 +45,28 @@ def _text(tree: ast.AST) -> str:
     return ast.unparse(_Short().visit(tree))
 
 
+def _same_as_plain(source: str) -> list[str]:
+    """The lines ``source`` prints in a sandbox, checked against plain Python's."""
+    box = Sandboxed(source)
+    try:
+        lines = box.lines()
+    finally:
+        box.close()
+    assert lines == run_plain(source)
+    return lines
+
+
+def _tested_before_loop(source: str, index: int) -> tuple[ast.If, set[str]]:
+    """The test written before the loop of function ``index`` of ``source`` (the whole loop
+    copied, fewer guards in the copy) and the names it tests."""
+    fn = _compiled(source).body[index]
+    assert isinstance(fn, ast.FunctionDef)
+    branch = fn.body[-2]
+    assert isinstance(branch, ast.If) and isinstance(branch.body[0], ast.For)
+    assert _guard_calls(branch.body) < _guard_calls(branch.orelse)
+    return branch, {n.args[0].id for n in ast.walk(branch.test) if isinstance(n, ast.Call)}
+
+
 def _guard_calls(nodes: list[ast.stmt]) -> int:
     wrapped = ast.Module(body=nodes, type_ignores=[])
     guard_calls = {"_mul_", "_add_", "_iop_"}
@@ -80,11 +102,7 @@ def test_a_float_run_is_tested_once_and_its_copy_has_no_guard() -> None:
 )
 def test_every_argument_type_gives_plain_pythons_result(args: str) -> None:
     source = KERNEL + f"print(step({args}))\n"
-    box = Sandboxed(source)
-    try:
-        assert box.lines() == run_plain(source)
-    finally:
-        box.close()
+    _same_as_plain(source)
 
 
 def test_the_run_after_a_rebinding_is_checked_again() -> None:
@@ -92,11 +110,7 @@ def test_the_run_after_a_rebinding_is_checked_again() -> None:
         "def f(a, s):\n    x = a * a * a\n    a = s\n    return x, a * 3\n"
         "print(f(2.0, 'ab'), f(2.0, [1]), f(1.5, 2))\n"
     )
-    box = Sandboxed(source)
-    try:
-        assert box.lines() == run_plain(source)
-    finally:
-        box.close()
+    _same_as_plain(source)
 
 
 @pytest.mark.parametrize("tier", TIERS)
@@ -149,11 +163,7 @@ def test_an_unassigned_name_is_not_tested_before_the_statements_before_it() -> N
         "try:\n    f(False, 1.0)\nexcept NameError as e:\n    print('unbound')\n"
         "print(f(True, 0.5))\n"
     )
-    box = Sandboxed(source)
-    try:
-        assert box.lines() == run_plain(source) == ["before", "unbound", "before", "2.0"]
-    finally:
-        box.close()
+    assert _same_as_plain(source) == ["before", "unbound", "before", "2.0"]
 
 
 def test_a_huge_function_compiles_with_its_search_bounded() -> None:
@@ -163,11 +173,7 @@ def test_a_huge_function_compiles_with_its_search_bounded() -> None:
     source = "def f(a, b):\n" + line * 30 + "    return a\n"
     source += "".join(f"def g{i}(a, b):\n" + line * 30 + "    return a\n" for i in range(40))
     source += "print(f(0.5, 0.25))\n"
-    box = Sandboxed(source)
-    try:
-        assert box.lines() == run_plain(source)
-    finally:
-        box.close()
+    _same_as_plain(source)
 
 
 INT_KERNEL = """
@@ -181,27 +187,17 @@ def mix(v, s):
 
 
 def test_an_int_loop_is_tested_for_ints_once_and_module_constants_need_no_test() -> None:
-    mix = _compiled(INT_KERNEL).body[1]
-    assert isinstance(mix, ast.FunctionDef)
-    branch = mix.body[-2]
-    assert isinstance(branch, ast.If)
     # v and s keep their kind in every iteration ((... ) & MASK of ints is an int): tested
     # once, before the loop. MASK is a module constant: never tested.
-    tested = {n.args[0].id for n in ast.walk(branch.test) if isinstance(n, ast.Call)}
+    branch, tested = _tested_before_loop(INT_KERNEL, 1)
     assert tested == {"v", "s"}
     assert "_int_" in _text(branch.test)
-    assert isinstance(branch.body[0], ast.For)
-    assert _guard_calls(branch.body) < _guard_calls(branch.orelse)
 
 
 @pytest.mark.parametrize("args", ["1234, 77", "True, 1", "2**40000, 3", "2**49000 * 2**2000, 3"])
 def test_int_runs_give_plain_pythons_result(args: str) -> None:
     source = INT_KERNEL + f"print(mix({args}))\n"
-    box = Sandboxed(source)
-    try:
-        assert box.lines() == run_plain(source)
-    finally:
-        box.close()
+    _same_as_plain(source)
 
 
 @pytest.mark.parametrize("tier", TIERS)
@@ -244,11 +240,7 @@ def test_a_versioned_function_keeps_its_docstring() -> None:
         "print(f.__doc__, f(1.5, 2.0), f(2, 3))\n"
     )
     assert "_type_(a) is _float_" in _text(_compiled(source))
-    box = Sandboxed(source)
-    try:
-        assert box.lines() == run_plain(source) == ["Scale. 10.5 39.0"]
-    finally:
-        box.close()
+    assert _same_as_plain(source) == ["Scale. 10.5 39.0"]
 
 
 LOOP_KERNEL = """
@@ -263,24 +255,14 @@ def relax(grid, omega, cycles):
 
 
 def test_a_loop_tests_the_names_it_never_binds_once_before_it() -> None:
-    relax = _compiled(LOOP_KERNEL).body[0]
-    assert isinstance(relax, ast.FunctionDef)
-    branch = relax.body[-2]
-    assert isinstance(branch, ast.If)
-    tested = {n.args[0].id for n in ast.walk(branch.test) if isinstance(n, ast.Call)}
+    _, tested = _tested_before_loop(LOOP_KERNEL, 0)
     assert tested == {"w", "omega"}
-    assert isinstance(branch.body[0], ast.For)  # the whole loop, copied
-    assert _guard_calls(branch.body) < _guard_calls(branch.orelse)
 
 
 @pytest.mark.parametrize("args", ["1.25, 3", "1, 3", "True, 2", "1 + 0.5j, 2"])
 def test_loop_versions_give_plain_pythons_result(args: str) -> None:
     source = LOOP_KERNEL + f"print(relax([[1.0, 2.0, 4.0, 8.0], [3, 5, 7, 9]], {args}))\n"
-    box = Sandboxed(source)
-    try:
-        assert box.lines() == run_plain(source)
-    finally:
-        box.close()
+    _same_as_plain(source)
 
 
 def test_a_name_the_loop_rebinds_is_not_tested_before_it() -> None:
@@ -299,8 +281,4 @@ def test_an_accumulator_started_at_zero_is_tested_as_any_number() -> None:
     )
     text = _text(_compiled(source))
     assert "_type_(s) in _NUM_" in text
-    box = Sandboxed(source)
-    try:
-        assert box.lines() == run_plain(source)
-    finally:
-        box.close()
+    _same_as_plain(source)
