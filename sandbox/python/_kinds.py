@@ -118,6 +118,23 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
 _FACTS: Final = "mh_facts"
 
 
+def subtree_size(node: ast.AST) -> int:
+    """How many syntax-tree nodes ``node`` holds (counted once, kept on each node)."""
+    stack: list[tuple[ast.AST, bool]] = [(node, False)]
+    while stack:
+        current, children_done = stack.pop()
+        if children_done:
+            children = ast.iter_child_nodes(current)
+            setattr(current, _SIZE, 1 + sum(getattr(c, _SIZE) for c in children))
+        elif getattr(current, _SIZE, None) is None:
+            stack.append((current, True))
+            stack.extend((child, False) for child in ast.iter_child_nodes(current))
+    return getattr(node, _SIZE)  # type: ignore[no-any-return]
+
+
+_SIZE: Final = "mh_size"
+
+
 def _operand_names(nodes: list[ast.AST]) -> list[str]:
     found: list[str] = []
     for node in nodes:
@@ -325,17 +342,26 @@ def loop_kinds(loop: ast.For | ast.While, entry: Kinds, counting: bool) -> Kinds
     known = dict(entry)
     if isinstance(loop, ast.For) and counting and _is_range(loop.iter):
         known.update(dict.fromkeys((n.id for n in names(loop.target)), INT))
-    changed = True
-    while changed:
-        changed = False
-        for name in list(known):
-            for site in sites.get(name, ()):
-                got = site if site is None or isinstance(site, str) else kind(site, known, {})
-                if got != known[name]:
-                    del known[name]
-                    changed = True
-                    break
-    return known
+    carried = [name for name in sites if name in known]
+    for _ in range(MAX_LOOP_ROUNDS):
+        dropped = False
+        for name in carried:
+            if name in known and any(_site_kind(s, known) != known[name] for s in sites[name]):
+                del known[name]
+                dropped = True
+        if not dropped:
+            return known
+    # Too many rounds (a long chain of names feeding each other): what the loop binds is
+    # simply not known; what it never binds still is.
+    return {name: k for name, k in known.items() if name not in sites}
+
+
+#: Rounds of :func:`loop_kinds` (each drops at least one name) before it gives up.
+MAX_LOOP_ROUNDS: Final = 16
+
+
+def _site_kind(site: _Site, known: Kinds) -> str | None:
+    return site if site is None or isinstance(site, str) else kind(site, known, {})
 
 
 def count_everywhere(parts: list[ast.AST], known: Kinds, mark: bool = False) -> float:

@@ -55,6 +55,7 @@ from ._kinds import (
     names,
     own_nodes,
     statement_facts,
+    subtree_size,
 )
 
 #: Bounds of the work: the statements of a run looked at, the names one test checks.
@@ -64,7 +65,7 @@ MAX_CANDIDATES: Final = 12
 #: The largest loop (syntax-tree nodes) copied whole for a test before it.
 MAX_LOOP_NODES: Final = 3000
 #: Syntax-tree nodes the search may look at in one script (see :class:`SearchBudget`).
-MAX_SEARCH_NODES: Final = 400_000
+MAX_SEARCH_NODES: Final = 150_000
 
 
 @dataclass
@@ -125,7 +126,7 @@ class _Blocks:
         #: the statements before it in this block proved.
         known = dict(self._base)
         start = known
-        for stmt in stmts:
+        for index, stmt in enumerate(stmts):
             if isinstance(stmt, SIMPLE):
                 if not run:
                     at_run, start = set(defined), known
@@ -136,6 +137,11 @@ class _Blocks:
                 out.extend(self._versioned(run, at_run, start))
                 known = self._learned(run, start)
                 run = []
+            if not self._budget.spend(4 * subtree_size(stmt)):
+                # Past the search's budget (every enclosing block pays for what it holds):
+                # the rest is left as it is, every operator guarded.
+                out.extend(stmts[index:])
+                break
             if isinstance(stmt, ast.For | ast.While):
                 loop, known = self._versioned_loop(stmt, defined, known)
                 out.append(loop)
