@@ -133,6 +133,24 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "versioned-learned-nonlocal",
+        "a local known an int from its literal, made a string by a closure called next",
+        _tick(
+            f"def swap():\n    nonlocal s\n    s = {_BIG}\ns = 0\nswap()\n"
+            "for k in range(40):\n    s = s + s"
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "versioned-learned-global",
+        "a global assigned an int in a hook, made a string by another function, then doubled",
+        _cls(
+            f"S = None\ndef swap():\n    global S\n    S = {_BIG}",
+            "global S\nS = 0\nswap()\nfor k in range(40):\n    S = S + S",
+        ),
+        MEMORY,
+    ),
+    _resource(
         "versioned-del-rebind",
         "a float-tested local deleted and rebound to a string inside the run",
         _tick(f"a = dt * dt * dt\ndel dt\ndt = {_BIG}\nreturn dt * {_PAST} + a"),

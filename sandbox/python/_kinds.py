@@ -45,9 +45,13 @@ OWN_SCOPE: Final = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.Gen
 Kinds = dict[str, str]
 
 
-def count_guards(run: list[ast.stmt], known: Kinds, mark: bool = False) -> float:
+def count_guards(
+    run: list[ast.stmt], known: Kinds, untracked: frozenset[str], mark: bool = False
+) -> float:
     """The cost of ``run``'s guards given ``known`` at its start (a full guard 1, a bounds
-    test 0.5); with ``mark``, record what is known on each operator (:data:`KNOWN`)."""
+    test 0.5); with ``mark``, record what is known on each operator (:data:`KNOWN`). Names
+    in ``untracked`` (something else may rebind them: see ``_hints.FunctionFacts``) are never
+    learned from an assignment."""
     known = dict(known)
     cost = 0.0
     for stmt in run:
@@ -55,7 +59,7 @@ def count_guards(run: list[ast.stmt], known: Kinds, mark: bool = False) -> float
         for name in facts.killed:
             known.pop(name, None)
         cost += _judge(facts.operators, known, mark)
-        learn(stmt, known)
+        learn(stmt, known, untracked)
     return cost
 
 
@@ -172,20 +176,22 @@ def _needs_guard(node: ast.AST) -> bool:
     return False
 
 
-def learn(stmt: ast.stmt, known: Kinds) -> None:
-    """Update ``known`` past ``stmt`` (its value's kind read before its targets change)."""
+def learn(stmt: ast.stmt, known: Kinds, untracked: frozenset[str]) -> None:
+    """Update ``known`` past ``stmt`` (its value's kind read before its targets change); a
+    name in ``untracked`` is forgotten instead."""
     if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
         value = kind(stmt.value, known, {})
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         for target in targets:
             if isinstance(target, ast.Name):
-                _set(known, target.id, value)
+                _set(known, target.id, None if target.id in untracked else value)
             else:
                 for name in names(target):
                     known.pop(name.id, None)
     elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
         name = stmt.target.id
-        _set(known, name, result(stmt.op, known.get(name), kind(stmt.value, known, {})))
+        value = result(stmt.op, known.get(name), kind(stmt.value, known, {}))
+        _set(known, name, None if name in untracked else value)
     elif isinstance(stmt, ast.Delete):
         for target in stmt.targets:
             for name in names(target):
@@ -332,7 +338,9 @@ def leaf_name(node: ast.expr) -> str | None:
 
 
 # -- loops -----------------------------------------------------------------------------------
-def loop_kinds(loop: ast.For | ast.While, entry: Kinds, counting: bool) -> Kinds:
+def loop_kinds(
+    loop: ast.For | ast.While, entry: Kinds, counting: bool, untracked: frozenset[str]
+) -> Kinds:
     """What holds everywhere in ``loop``'s body (and a ``while`` test) given ``entry`` before
     it: by induction over the iterations, a name keeps its entry kind when every binding of it
     inside the loop gives it that same kind again, assuming the others hold too (``a = a *
@@ -341,7 +349,8 @@ def loop_kinds(loop: ast.For | ast.While, entry: Kinds, counting: bool) -> Kinds
     sites = _binding_sites(loop, counting)
     known = dict(entry)
     if isinstance(loop, ast.For) and counting and _is_range(loop.iter):
-        known.update(dict.fromkeys((n.id for n in names(loop.target)), INT))
+        counted = (n.id for n in names(loop.target) if n.id not in untracked)
+        known.update(dict.fromkeys(counted, INT))
     carried = [name for name in sites if name in known]
     for _ in range(MAX_LOOP_ROUNDS):
         dropped = False

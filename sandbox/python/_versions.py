@@ -169,7 +169,7 @@ class _Blocks:
         for stmt in run:
             for name in statement_facts(stmt).killed:
                 known.pop(name, None)
-            learn(stmt, known)
+            learn(stmt, known, self._facts.excluded)
         return known
 
     def _versioned_loop(
@@ -180,7 +180,7 @@ class _Blocks:
         <loop>`` when testing names before it proves more: tested once per entry instead of
         once per iteration. Also what is known after it: the kinds that held before it and
         in every iteration (less what its ``else:`` binds)."""
-        inside = loop_kinds(loop, entry, self._counting)
+        inside = loop_kinds(loop, entry, self._counting, self._facts.excluded)
         orelse = set().union(*(bound_anywhere(s) for s in loop.orelse))
         after = {n: k for n, k in inside.items() if entry.get(n) == k and n not in orelse}
         tests: Kinds = {}
@@ -191,7 +191,8 @@ class _Blocks:
             self._inside_loop(loop, defined, inside)
             return loop, after
         fast = copy.deepcopy(loop)
-        fast_inside = loop_kinds(fast, {**entry, **_known(tests)}, self._counting)
+        seeded = {**entry, **_known(tests)}
+        fast_inside = loop_kinds(fast, seeded, self._counting, self._facts.excluded)
         count_everywhere(_loop_parts(fast), fast_inside, mark=True)
         self._in_loop_copy = True
         try:
@@ -219,7 +220,9 @@ class _Blocks:
         parts = _loop_parts(loop)
 
         def cost(trial: Kinds) -> float:
-            known = loop_kinds(loop, {**entry, **_known(trial)}, self._counting)
+            known = loop_kinds(
+                loop, {**entry, **_known(trial)}, self._counting, self._facts.excluded
+            )
             return count_everywhere(parts, known)
 
         everything = cost(tests)
@@ -278,7 +281,7 @@ class _Blocks:
             assigned.update(statement_facts(run[at]).bound)
             known = self._learned([run[at]], known)
         if start:
-            count_guards(run, start, mark=True)
+            count_guards(run, start, self._facts.excluded, mark=True)
         if best is None:
             return run
         _, at, tests, known = best
@@ -294,7 +297,7 @@ class _Blocks:
             return test
         plan = self._plan(probe, defined, sum(1 for _ in own_nodes(test)), known)
         if known:
-            count_guards(probe, known, mark=True)
+            count_guards(probe, known, self._facts.excluded, mark=True)
         if plan is None:
             return test
         fast = self._fast_copy([ast.Expr(test)], plan[1], known)[0]
@@ -310,14 +313,17 @@ class _Blocks:
         if not tests or not self._budget.spend(size * (len(tests) + 2)):
             return None
         tests = _needed(tail, base, tests, self._facts)
-        saved = count_guards(tail, base) - count_guards(tail, {**base, **_known(tests)})
+        untracked = self._facts.excluded
+        saved = count_guards(tail, base, untracked) - count_guards(
+            tail, {**base, **_known(tests)}, untracked
+        )
         if not tests or saved < max(1, len(tests)):
             return None
         return saved - len(tests) / 2, tests
 
     def _fast_copy(self, stmts: list[ast.stmt], tests: Kinds, base: Kinds) -> list[ast.stmt]:
         fast = copy.deepcopy(stmts)
-        count_guards(fast, {**base, **_known(tests)}, mark=True)
+        count_guards(fast, {**base, **_known(tests)}, self._facts.excluded, mark=True)
         return fast
 
     def _candidates(self, run: list[ast.stmt], defined: set[str], base: Kinds) -> Kinds:
@@ -341,11 +347,11 @@ class _Blocks:
 def _needed(run: list[ast.stmt], base: Kinds, tests: Kinds, facts: FunctionFacts) -> Kinds:
     """The tests that remove at least part of a guard, at most :data:`MAX_TESTS` of them
     (the names with the weakest evidence are dropped first)."""
-    everything = count_guards(run, {**base, **_known(tests)})
+    everything = count_guards(run, {**base, **_known(tests)}, facts.excluded)
     kept = dict(tests)
     for name in sorted(tests, key=lambda n: facts.evidence(n)[1]):
         trial = {n: k for n, k in kept.items() if n != name}
-        if count_guards(run, {**base, **_known(trial)}) == everything:
+        if count_guards(run, {**base, **_known(trial)}, facts.excluded) == everything:
             kept = trial
     return kept if len(kept) <= MAX_TESTS else {}
 

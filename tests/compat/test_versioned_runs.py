@@ -282,3 +282,24 @@ def test_an_accumulator_started_at_zero_is_tested_as_any_number() -> None:
     text = _text(_compiled(source))
     assert "_type_(s) in _NUM_" in text
     _same_as_plain(source)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "source",
+    [
+        # an int learned from a literal, then made a string by a closure or another function
+        "def on_tick(ctx, dt):\n    def swap():\n        nonlocal s\n        s = 'ab' * 1000\n"
+        "    s = 0\n    swap()\n    for k in range(40):\n        s = s + s\n",
+        "S = None\ndef swap():\n    global S\n    S = 'ab' * 1000\n"
+        "def on_tick(ctx, dt):\n    global S\n    S = 0\n    swap()\n    return S * 60000\n",
+    ],
+)
+def test_a_name_something_else_can_rebind_is_never_learned(tier: str, source: str) -> None:
+    box = Sandboxed(source, tier=tier, limits=Limits(fuel=100_000, memory_mb=16, timeout_ms=5_000))
+    try:
+        with pytest.raises(ScriptFault) as caught:
+            box.call(0.5)
+        assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
+    finally:
+        box.close()
