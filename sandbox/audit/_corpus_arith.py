@@ -151,6 +151,15 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "versioned-learned-genexp-walrus",
+        "an int local rebound to a string by ':=' in a generator expression consumed later",
+        _tick(
+            f"g = ((s := {_BIG}) for _ in range(1))\ns = 0\n"
+            "for k in range(40):\n    next(g, None)\n    s = s + s"
+        ),
+        MEMORY,
+    ),
+    _resource(
         "versioned-del-rebind",
         "a float-tested local deleted and rebound to a string inside the run",
         _tick(f"a = dt * dt * dt\ndel dt\ndt = {_BIG}\nreturn dt * {_PAST} + a"),

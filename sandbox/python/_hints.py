@@ -14,6 +14,7 @@ from ._kinds import (
     INEXACT,
     INT,
     NUMBER,
+    OWN_SCOPE,
     Kinds,
     constant_kind,
     leaf_name,
@@ -29,10 +30,12 @@ _CHAIN: Final = (ast.Add, ast.Sub, ast.Mult)
 class FunctionFacts:
     """One function's names: which may be tested, and for what kind.
 
-    Never tested: names declared ``global`` or ``nonlocal`` in the function or ``nonlocal``
-    in a function nested in it (something else may rebind them during a call), deleted names
-    (``del``, and ``except ... as`` names, which Python deletes), and names used as a
-    container, an object or a function (``a[i]``, ``a.x``, ``a()``).
+    Never tested nor learned (:attr:`excluded`): names declared ``global`` or ``nonlocal`` in
+    the function or ``nonlocal`` in a function nested in it, and ``:=`` targets inside its
+    comprehensions (something else may rebind them during a call: another function, a
+    closure, a generator expression consumed later), deleted names (``del``, and ``except
+    ... as`` names, which Python deletes), and names used as a container, an object or a
+    function (``a[i]``, ``a.x``, ``a()``).
     """
 
     def __init__(self, fn: ast.FunctionDef) -> None:
@@ -82,6 +85,14 @@ class FunctionFacts:
         for node in ast.walk(fn):
             if isinstance(node, ast.Nonlocal):
                 excluded.update(node.names)
+            elif isinstance(node, OWN_SCOPE) and not isinstance(node, ast.Lambda):
+                # ':=' in a comprehension binds in the function, and a generator expression
+                # runs it later, whenever it is consumed (a call anywhere may rebind).
+                excluded.update(
+                    n.target.id
+                    for n in ast.walk(node)
+                    if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)
+                )
             else:
                 floaty = floaty or _works_with_floats(node)
         self.excluded = frozenset(excluded)

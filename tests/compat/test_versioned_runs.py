@@ -293,6 +293,8 @@ def test_an_accumulator_started_at_zero_is_tested_as_any_number() -> None:
         "    s = 0\n    swap()\n    for k in range(40):\n        s = s + s\n",
         "S = None\ndef swap():\n    global S\n    S = 'ab' * 1000\n"
         "def on_tick(ctx, dt):\n    global S\n    S = 0\n    swap()\n    return S * 60000\n",
+        "def on_tick(ctx, dt):\n    g = ((s := 'ab' * 1000) for _ in range(1))\n    s = 0\n"
+        "    for k in range(40):\n        next(g, None)\n        s = s + s\n",
     ],
 )
 def test_a_name_something_else_can_rebind_is_never_learned(tier: str, source: str) -> None:
