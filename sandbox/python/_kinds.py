@@ -122,6 +122,15 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
 _FACTS: Final = "mh_facts"
 
 
+def forget_facts(root: ast.AST) -> None:
+    """Drop the facts kept on ``root``'s statements. An augmented assignment's facts hold
+    the statement itself (it is its own operator): left on the tree, that cycle would keep
+    the whole tree for the cyclic garbage collector, a pause in some later call."""
+    for node in ast.walk(root):
+        if _FACTS in node.__dict__:
+            delattr(node, _FACTS)
+
+
 def subtree_size(node: ast.AST) -> int:
     """How many syntax-tree nodes ``node`` holds (counted once, kept on each node)."""
     stack: list[tuple[ast.AST, bool]] = [(node, False)]

@@ -50,6 +50,7 @@ from ._kinds import (
     bound_anywhere,
     count_everywhere,
     count_guards,
+    forget_facts,
     learn,
     loop_kinds,
     names,
@@ -98,6 +99,7 @@ def version_function(
         _test_ints_first(fn)
     _Blocks(facts, constants, budget, counting).block(body, defined)
     fn.body = [*docstring, *body]
+    forget_facts(fn)
 
 
 class _Blocks:

@@ -5,12 +5,14 @@ tested name changes type."""
 from __future__ import annotations
 
 import ast
+import gc
 
 import pytest
 
 from host_api import Limits
-from sandbox import ScriptFault
+from sandbox import ScriptFault, check_script
 from sandbox.python._checker import Checker
+from sandbox.python._compiler import _checked
 from tests.compat.harness import Sandboxed, run_plain
 
 TIERS = ["inprocess", "process"]
@@ -305,3 +307,23 @@ def test_a_name_something_else_can_rebind_is_never_learned(tier: str, source: st
         assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
     finally:
         box.close()
+
+
+def test_compiling_leaves_no_syntax_tree_for_the_cyclic_collector() -> None:
+    # A tree left in a reference cycle is freed only by a full collection: a pause of many
+    # milliseconds in some later call (in the process tier, long enough to be killed).
+    source = KERNEL + INT_KERNEL + LOOP_KERNEL + "def g(a, b):\n    a += b * 2.5\n    a *= a\n"
+    check_script(source)  # warm: import-time objects are not this compile's garbage
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        _checked.cache_clear()
+        assert check_script(source).ok
+        gc.collect()
+        leaked = [o for o in gc.garbage if isinstance(o, ast.AST)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert leaked == []
