@@ -127,8 +127,14 @@ def forget_facts(root: ast.AST) -> None:
     the statement itself (it is its own operator): left on the tree, that cycle would keep
     the whole tree for the cyclic garbage collector, a pause in some later call."""
     for node in ast.walk(root):
-        if _FACTS in node.__dict__:
-            delattr(node, _FACTS)
+        for kept in (_FACTS, _SITES):
+            if kept in node.__dict__:
+                delattr(node, kept)
+
+
+#: A loop's binding sites (:func:`loop_kinds`), kept on the loop while the search runs (one
+#: function's search uses one ``counting``).
+_SITES: Final = "mh_sites"
 
 
 def subtree_size(node: ast.AST) -> int:
@@ -355,7 +361,10 @@ def loop_kinds(
     inside the loop gives it that same kind again, assuming the others hold too (``a = a *
     0.5 + b``). A ``for`` over ``range(...)`` binds ints when ``counting`` (the script never
     rebinds ``range``). Any other binding (unpacking, ``:=``, ``del`` ...) drops the name."""
-    sites = _binding_sites(loop, counting)
+    sites = getattr(loop, _SITES, None)
+    if sites is None:  # the search asks about the same loop many times
+        sites = _binding_sites(loop, counting)
+        setattr(loop, _SITES, sites)
     known = dict(entry)
     if isinstance(loop, ast.For) and counting and _is_range(loop.iter):
         counted = (n.id for n in names(loop.target) if n.id not in untracked)
