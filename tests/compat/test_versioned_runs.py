@@ -58,6 +58,19 @@ def _same_as_plain(source: str) -> list[str]:
     return lines
 
 
+def _stopped_by_the_memory_limit(source: str, tier: str) -> list[str]:
+    """Call ``source``'s ``on_tick`` in ``tier`` under a 16 MiB limit: it must fault with
+    ``SANDBOX_MEMORY_LIMIT``. The lines it printed first."""
+    box = Sandboxed(source, tier=tier, limits=Limits(fuel=100_000, memory_mb=16, timeout_ms=5_000))
+    try:
+        with pytest.raises(ScriptFault) as caught:
+            box.call(0.5)
+        assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
+        return box.lines()
+    finally:
+        box.close()
+
+
 def _tested_before_loop(source: str, index: int) -> tuple[ast.If, set[str]]:
     """The test written before the loop of function ``index`` of ``source`` (the whole loop
     copied, fewer guards in the copy) and the names it tests."""
@@ -131,13 +144,7 @@ def test_the_run_after_a_rebinding_is_checked_again() -> None:
 )
 def test_a_tested_name_rebound_to_a_string_is_guarded_again(tier: str, body: str) -> None:
     source = f"S = 'ab' * 1000\nN = 60000\ndef on_tick(ctx, dt):\n    {body}\n"
-    box = Sandboxed(source, tier=tier, limits=Limits(fuel=100_000, memory_mb=16, timeout_ms=5_000))
-    try:
-        with pytest.raises(ScriptFault) as caught:
-            box.call(0.5)
-        assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
-    finally:
-        box.close()
+    _stopped_by_the_memory_limit(source, tier)
 
 
 @pytest.mark.parametrize("tier", TIERS)
@@ -146,14 +153,7 @@ def test_a_function_warmed_with_floats_still_guards_a_string(tier: str) -> None:
         "def grow(v, n):\n    return v * n + v * n\n"
         "def on_tick(ctx, dt):\n    print(grow(dt, 3.0))\n    return grow('ab' * 1000, 60000)\n"
     )
-    box = Sandboxed(source, tier=tier, limits=Limits(fuel=100_000, memory_mb=16, timeout_ms=5_000))
-    try:
-        with pytest.raises(ScriptFault) as caught:
-            box.call(0.5)
-        assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
-        assert "3.0" in box.lines()
-    finally:
-        box.close()
+    assert "3.0" in _stopped_by_the_memory_limit(source, tier)
 
 
 def test_an_unassigned_name_is_not_tested_before_the_statements_before_it() -> None:
@@ -211,13 +211,7 @@ def test_an_int_tested_square_still_meets_the_size_bound(tier: str) -> None:
     )
     text = _text(_compiled(source))
     assert "-BOUND < (_t1_ := x) < BOUND" in text and "_type_(x)" not in text
-    box = Sandboxed(source, tier=tier, limits=Limits(fuel=100_000, memory_mb=16, timeout_ms=5_000))
-    try:
-        with pytest.raises(ScriptFault) as caught:
-            box.call(0.5)
-        assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
-    finally:
-        box.close()
+    _stopped_by_the_memory_limit(source, tier)
 
 
 @pytest.mark.parametrize(
@@ -300,13 +294,7 @@ def test_an_accumulator_started_at_zero_is_tested_as_any_number() -> None:
     ],
 )
 def test_a_name_something_else_can_rebind_is_never_learned(tier: str, source: str) -> None:
-    box = Sandboxed(source, tier=tier, limits=Limits(fuel=100_000, memory_mb=16, timeout_ms=5_000))
-    try:
-        with pytest.raises(ScriptFault) as caught:
-            box.call(0.5)
-        assert caught.value.code == "SANDBOX_MEMORY_LIMIT"
-    finally:
-        box.close()
+    _stopped_by_the_memory_limit(source, tier)
 
 
 def test_compiling_leaves_no_syntax_tree_for_the_cyclic_collector() -> None:
