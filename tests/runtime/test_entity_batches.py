@@ -423,7 +423,7 @@ def on_tick(ctx, dt):
             pass
 """
     make_mod("greedy", scripts=_spawning("g", 6), entity_scripts={"g": greedy},
-             extra="[limits]\nfuel = 20000\n")  # fmt: skip
+             extra="[limits]\nfuel = 20000\ntimeout_ms = 50\n")  # fmt: skip
     with _host(mods_dir, tier) as host:
         host.load()
         host.step(3)
@@ -446,7 +446,7 @@ def on_tick(ctx, dt):
 """
     spawn = "def on_load(ctx):\n    for i in range(100):\n        ctx.world.spawn('h')\n"
     make_mod("hoarder", scripts={"main.py": spawn}, entity_scripts={"h": hoarder},
-             extra="[limits]\nmemory_mb = 16\n")  # fmt: skip
+             extra="[limits]\nmemory_mb = 16\ntimeout_ms = 50\n")  # fmt: skip
     with _host(mods_dir, tier) as host:
         host.load()
         for _ in range(60):

@@ -3,18 +3,21 @@ small hook, and a runaway script is still stopped in both tiers."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection, Pipe
 
 import pytest
 
 from host_api import EntityView, Limits
 from host_api.testing import FakeWorld
 from sandbox import ScriptFault, ScriptTimeout
-from sandbox.python._fuel import Meter, wall_limit
+from sandbox.python._fuel import GC_PAUSES, Meter, wall_limit
+from sandbox.python._remote_api import RemoteAPI
 from sandbox.python._signals import DeadlineSignal
 
 from .conftest import make_rig
@@ -147,3 +150,46 @@ def test_a_c_level_stall_is_killed_for_its_cpu_time() -> None:
     assert info.value.details["killed"] is True
     assert info.value.details["clock"] in {"cpu", "wall"}
     r.sandbox.close()
+
+
+def _answering_pipe() -> tuple[Connection, threading.Thread]:
+    """A worker's end of a pipe whose host end answers every rpc with ``("ret", None)``."""
+    worker, host = Pipe()
+
+    def serve() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            while True:
+                host.recv()
+                host.send(("ret", None, 0.0))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return worker, thread
+
+
+def test_an_rpc_round_trip_is_excused_from_the_cpu_clock_within_the_excused_wait() -> None:
+    # Pickling 4 MB and pushing it through the pipe is the process tier's cost, not the
+    # script's: it is taken off both the worker's meter and the host's kill check.
+    conn, _ = _answering_pipe()
+    progress = [0.0, 0.0, 0.0]
+    api = RemoteAPI(conn, "m", progress, timeout_ms=1000)
+    before = GC_PAUSES.cpu
+    api._rpc("storage_get", b"x" * (4 << 20))
+    excused_cpu = GC_PAUSES.cpu - before
+    assert excused_cpu > 0.0
+    assert progress[2] == pytest.approx(excused_cpu)
+    assert excused_cpu <= progress[1]  # never more CPU than the wall-clock time excused
+    conn.close()
+
+
+def test_an_rpc_past_the_excusable_budget_is_charged_in_full() -> None:
+    conn, _ = _answering_pipe()
+    progress = [0.0, 0.0, 0.0]
+    api = RemoteAPI(conn, "m", progress, timeout_ms=1000)
+    api._rpc("storage_get", 1)  # the call's first rpc sets its budget
+    api._excusable = 0.0  # the call already had its host time excused
+    before, cpu_start = GC_PAUSES.cpu, progress[2]
+    api._rpc("storage_get", b"x" * (4 << 20))
+    assert GC_PAUSES.cpu == before
+    assert progress[2] == cpu_start
+    conn.close()
