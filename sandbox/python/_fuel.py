@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import chain, islice, repeat
-from typing import Final
+from typing import Any, Final
 
 from ._signals import DeadlineSignal, FuelSignal, LimitSignal
 
@@ -67,6 +67,10 @@ class _GcPauses:
         self.cpu = 0.0
         self._start = 0.0
         self._cpu_start = 0.0
+        #: A process-tier worker's shared progress record (index, wall start, CPU start):
+        #: collection time moves the CPU start on, so the host's kill check leaves it out
+        #: as the worker's meter does. ``None`` in the host.
+        self.progress: Any = None
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
@@ -74,7 +78,10 @@ class _GcPauses:
             self._cpu_start = time.thread_time()
         else:
             self.total += time.perf_counter() - self._start
-            self.cpu += time.thread_time() - self._cpu_start
+            cpu = time.thread_time() - self._cpu_start
+            self.cpu += cpu
+            if self.progress is not None:
+                self.progress[2] += cpu
 
 
 GC_PAUSES: Final = _GcPauses()

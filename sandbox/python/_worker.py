@@ -45,6 +45,7 @@ from host_api import (
 )
 
 from ..base import ScriptFault, ScriptRejected
+from ._fuel import GC_PAUSES
 from ._memory import NOT_PLAIN_HINT, not_plain_message
 from ._remote_api import RemoteAPI
 from ._restricted import RestrictedSandbox
@@ -80,6 +81,7 @@ def worker_main(conn: Connection, progress: Any) -> None:
     if message[0] != "assign":
         return
     _, mod_id, limits = message
+    GC_PAUSES.progress = progress
     _serve(conn, mod_id, limits, progress)
 
 

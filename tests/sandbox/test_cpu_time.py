@@ -4,6 +4,7 @@ small hook, and a runaway script is still stopped in both tiers."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import threading
@@ -193,3 +194,21 @@ def test_an_rpc_past_the_excusable_budget_is_charged_in_full() -> None:
     assert GC_PAUSES.cpu == before
     assert progress[2] == cpu_start
     conn.close()
+
+
+def test_a_workers_collection_time_moves_the_cpu_start_the_host_kills_by() -> None:
+    # The worker's meter leaves garbage collection out; so must the host's kill check, or a
+    # long full collection in a call under its limit gets the worker killed.
+    progress = [0.0, 0.0, 0.0]
+    GC_PAUSES.progress = progress
+    try:
+        before = GC_PAUSES.cpu
+        garbage = [[i] for i in range(200_000)]
+        for item in garbage:
+            item.append(item)  # cycles: only the collector frees them
+        del garbage, item
+        gc.collect()
+        assert progress[2] > 0.0
+        assert progress[2] == pytest.approx(GC_PAUSES.cpu - before)
+    finally:
+        GC_PAUSES.progress = None
