@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._corpus_attack import ERROR, FUEL, Attack, _attack, _escape, _tick
+from ._corpus_attack import ERROR, FUEL, RECURSION, Attack, _attack, _escape, _tick
 
 ESCAPES: Final[tuple[Attack, ...]] = (
     _escape(
@@ -130,8 +130,42 @@ ESCAPES: Final[tuple[Attack, ...]] = (
         "from subprocess import run",
         "from subprocess import run\n" + _tick("return run"),
     ),
+    _escape("import-in-function", "import os inside a hook", _tick("import os\nreturn os.system")),
+    # sys is offered as constants: the interpreter's state behind it stays out of reach.
     _escape(
-        "import-in-function", "import sys inside a hook", _tick("import sys\nreturn sys.modules")
+        "sys-modules",
+        "sys.modules, the host's loaded modules",
+        "import sys\n" + _tick("return sys.modules"),
+    ),
+    _escape(
+        "sys-exc-info",
+        "sys.exc_info() for a traceback's frames",
+        "from sys import exc_info\n" + _tick("return exc_info()"),
+    ),
+    _escape(
+        "sys-record-type",
+        "the class of sys.float_info, called",
+        "import sys\n" + _tick("return type(sys.float_info)((1,) * 11)"),
+    ),
+    _escape(
+        "sys-function-globals",
+        "sys.exit.__globals__",
+        "import sys\n" + _tick("return sys.exit.__globals__"),
+    ),
+    _attack(
+        "escape.sys-getattr",
+        "escape",
+        "getattr(sys, 'mod' + 'ules') past the load-time name check",
+        "import sys\n" + _tick("return getattr(sys, 'mod' + 'ules')"),
+        ERROR,
+    ),
+    _attack(
+        "resource.sys-recursion-limit",
+        "resource",
+        "sys.setrecursionlimit(10**9), then recursion without end",
+        "import sys\nsys.setrecursionlimit(10**9)\ndef dive(n):\n    return dive(n + 1)\n"
+        + _tick("return dive(0)"),
+        RECURSION,
     ),
     _escape("exec", "exec() of a string", _tick("exec('x = 1')")),
     _escape("eval", "eval() of a string", _tick("return eval('1')")),

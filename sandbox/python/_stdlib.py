@@ -50,6 +50,7 @@ from ._stdlib_numbers import (
     random_ns,
     statistics_ns,
 )
+from ._stdlib_sys import SYS_LEFT_OUT, SYS_NAMES, sys_ns
 from ._stdlib_types import TYPE_MODULES, TYPE_NAMES
 
 # -- the registry -----------------------------------------------------------------------------
@@ -65,6 +66,7 @@ _BUILDERS: Final[dict[str, Callable[[Kit], SimpleNamespace]]] = {
     "statistics": statistics_ns,
     "string": string_ns,
     "copy": copy_ns,
+    "sys": sys_ns,
     **TYPE_MODULES,
 }
 
@@ -81,6 +83,7 @@ MODULES: Final[dict[str, frozenset[str]]] = {
     "statistics": frozenset(STATISTICS_NAMES),
     "string": frozenset(STRING_NAMES),
     "copy": frozenset({"copy", "deepcopy"}),
+    "sys": frozenset(SYS_NAMES),
     **TYPE_NAMES,
 }
 
@@ -96,6 +99,7 @@ LEFT_OUT: Final[dict[str, str]] = {
     "dataclasses.make_dataclass": "it builds classes from a namespace dict; write a class",
     "typing.get_type_hints": "it evaluates annotation strings; annotations are inert here",
     "itertools.batched": "not in this Python version",
+    **SYS_LEFT_OUT,
 }
 
 

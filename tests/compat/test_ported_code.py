@@ -3,6 +3,8 @@ parts that assume a terminal or a ``__main__`` run compile and fail only where t
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from host_api import Limits
@@ -87,7 +89,7 @@ def test_an_optional_import_falls_back() -> None:
 
 
 @pytest.mark.parametrize(
-    "statement", ["import sys", "from time import time", "import os.path", "from . import x"]
+    "statement", ["import os", "from time import time", "import os.path", "from . import x"]
 )
 def test_an_import_in_the_module_body_is_refused_at_load(statement: str) -> None:
     check = check_script(statement + "\n")
@@ -177,3 +179,61 @@ def test_a_deferred_import_of_a_huge_name_is_reported_short() -> None:
     assert fault.code == "SANDBOX_FORBIDDEN"
     assert fault.line == 2
     assert len(fault.message) < 1_000
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_sys_gives_the_constants_ported_code_reads(tier: str) -> None:
+    source = (
+        "import sys\nfrom sys import maxsize\nsys.setrecursionlimit(10**6)\n"
+        "def on_tick(ctx, dt):\n"
+        "    print(maxsize == sys.maxsize, sys.float_info.max, sys.version_info[:2])\n"
+        "    print(sys.argv, sys.getrecursionlimit(), sys.byteorder)\n"
+        "    try:\n        sys.exit(2)\n    except RuntimeError as err:\n        print(err)\n"
+    )
+    assert _run(source, tier) == [
+        f"True {sys.float_info.max} {tuple(sys.version_info[:2])}",
+        # The host's depth stays: setrecursionlimit is accepted and changes nothing.
+        f"['compat'] {sys.getrecursionlimit()} {sys.byteorder}",
+        "sys.exit(): scripts cannot stop the host; return from the hook",
+    ]
+
+
+def test_sys_argv_belongs_to_one_mod() -> None:
+    first = Sandboxed("import sys\ndef on_tick(ctx, dt):\n    sys.argv.append('x')\n")
+    second = Sandboxed("import sys\ndef on_tick(ctx, dt):\n    print(sys.argv)\n")
+    try:
+        first.call(0.0)
+        second.call(0.0)
+        assert second.lines() == ["['compat']"]
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.parametrize(
+    ("statement", "why"),
+    [
+        ("x = sys.modules", "it holds the host's modules"),
+        ("x = sys.stdout", "print() writes to the mod's log"),
+        ("x = sys.exc_info()", "traceback reaches the host's frames"),
+        ("sys.settrace(print)", "outside its fuel"),
+    ],
+)
+def test_the_interpreters_state_in_sys_is_refused_with_the_reason(statement: str, why: str) -> None:
+    check = check_script("import sys\n" + statement + "\n")
+    assert not check.ok
+    assert check.errors[0].line == 2
+    assert "left out of the sandbox" in check.errors[0].message
+    assert why in check.errors[0].message
+
+
+@pytest.mark.parametrize("bad", ["'deep'", "0"])
+def test_setrecursionlimit_checks_its_argument(bad: str) -> None:
+    source = f"import sys\ndef on_tick(ctx, dt):\n    sys.setrecursionlimit({bad})\n"
+    box = Sandboxed(source)
+    try:
+        with pytest.raises(ScriptFault) as info:
+            box.call(0.0)
+        assert info.value.code == "SANDBOX_ERROR"
+    finally:
+        box.close()

@@ -171,7 +171,7 @@ def test_a_new_broken_folder_is_reported_and_changes_nothing(
 ) -> None:
     make_mod("alpha", scripts={"main.py": SPAWNER}, entity_scripts={"blob": BLOB})
     host = drive.loaded()
-    make_mod("newbie", scripts={"main.py": "import sys\n"})
+    make_mod("newbie", scripts={"main.py": "import os\n"})
 
     result = drive.reload(host)
 
