@@ -152,6 +152,17 @@ ESCAPES: Final[tuple[Attack, ...]] = (
         "sys.exit.__globals__",
         "import sys\n" + _tick("return sys.exit.__globals__"),
     ),
+    # type(b"x") answers with the guarded stand-in: its real class stays out of reach.
+    _escape(
+        "stand-in-real",
+        "the real bytes class behind type(b'') by a computed private name",
+        _tick("return getattr(type(b''), '_re' + 'al')(10 ** 10)"),
+    ),
+    _escape(
+        "stand-in-mro",
+        "the real range class through type(range(1)).mro()",
+        _tick("return getattr(type(range(1)), 'mr' + 'o')()[0](10 ** 12)"),
+    ),
     _attack(
         "escape.sys-getattr",
         "escape",

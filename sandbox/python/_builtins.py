@@ -128,7 +128,7 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     table: dict[str, Any] = {name: getattr(_py, name) for name in PLAIN + EXCEPTIONS}
     for name in EAGER:
         table[name] = guards.eager(getattr(_py, name))
-    table["range"] = _guarded_range(guards)
+    table["range"] = _stand_in(range, _guarded_range(guards))
     table["pow"] = guards.pow
     table["bytes"] = _guarded_bytes(guards)
     table["getattr"] = _guarded_getattr(guards, guest)
@@ -136,6 +136,8 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     table["setattr"] = _guarded_setattr(guards, guest)
     table["delattr"] = _guarded_delattr(guards, guest)
     table["type"] = _stand_in(type, guest.type_of)
+    # type(b"x") is bytes, as in Python: type() answers with the stand-in the script names.
+    guest.stand_ins.update({bytes: table["bytes"], range: table["range"]})
     table["__build_class__"] = guest.build_class
     table["iter"] = _one_argument_iter(guards)
     table["format"] = _guarded_format(guards)
@@ -306,6 +308,8 @@ class _GuardedType(type):
         return isinstance(obj, cls._real)
 
     def __subclasscheck__(cls, sub: Any) -> bool:
+        if isinstance(sub, _GuardedType):
+            sub = sub._real
         return issubclass(sub, cls._real)
 
     def __getattr__(cls, name: str) -> Any:
@@ -315,7 +319,9 @@ class _GuardedType(type):
 
 
 def _stand_in(real: type, make: Any) -> Any:
-    return _GuardedType(real.__name__, (), {"_real": real, "_make": staticmethod(make)})
+    # In module builtins, so it prints as the real one does (<class 'bytes'>).
+    namespace = {"_real": real, "_make": staticmethod(make), "__module__": "builtins"}
+    return _GuardedType(real.__name__, (), namespace)
 
 
 def _guarded_bytes(guards: Guards) -> Any:

@@ -58,6 +58,9 @@ class GuestTypes:
         #: ids of the objects a class may name as a base besides the script's own classes.
         self._bases: set[int] = {id(t) for t in (*VALUE_TYPES, *exceptions) if t not in _NOT_BASES}
         self._keep_bases: list[Any] = []
+        #: Builtin types whose constructor the sandbox guards: ``type()`` of their values is
+        #: the stand-in the scripts' builtins name (``type(b"x") is bytes``).
+        self.stand_ins: dict[type, Any] = {}
 
     # -- registration ----------------------------------------------------------------------
     def adopt(self, cls: Any) -> Any:
@@ -127,7 +130,7 @@ class GuestTypes:
             )
         t = type(args[0])
         if id(t) in self._ids or id(t) in self._visible:
-            return t
+            return self.stand_ins.get(t, t)
         raise self._forbid(
             f"type() of {_describe(args[0])} is not available (host and interpreter classes "
             "stay hidden); use isinstance() or type(x).__name__ on your own objects"

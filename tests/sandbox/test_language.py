@@ -231,6 +231,26 @@ def test_type_reveals_only_the_scripts_classes_and_builtin_values(rig: Rig) -> N
     assert "type() of a WorldFacade object is not available" in info.value.message
 
 
+def test_guarded_builtin_types_are_the_types_type_returns(rig: Rig) -> None:
+    # bytes and range are stand-ins whose constructors check sizes; type() of their values
+    # answers with the same stand-ins, so the usual type tests hold.
+    module = rig.load(
+        "def on_tick(ctx, dt):\n"
+        "    b, r = type(b'x'), type(range(3))\n"
+        "    return (b is bytes, b == bytes, r is range, isinstance(range(3), range),\n"
+        "            issubclass(b, bytes), {bytes: 'b'}[b], str(b), str(range), r(2), b(2),\n"
+        "            b.fromhex('41'))\n"
+        "def on_event(ctx, e):\n    return type(b'')(10**12)\n"
+    )
+    assert rig.tick(module) == (
+        True, True, True, True, True, "b", "<class 'bytes'>", "<class 'range'>", range(2),
+        b"\x00\x00", b"A",
+    )  # fmt: skip
+    with pytest.raises(ScriptFault) as info:
+        rig.sandbox.call(module, "on_event", rig.ctx, None)
+    assert info.value.code == "SANDBOX_MEMORY_LIMIT"
+
+
 def test_left_out_names_say_why() -> None:
     [(_, message)] = _problems("import random\nr = random.SystemRandom()\n")
     assert message == (
