@@ -17,7 +17,8 @@ produce, through the host's own call path (faults, timing and the fault ladder a
     when the contact begins. A contact with a trigger sends the trigger ``trigger.enter`` /
     ``trigger.exit`` through ``on_event`` (payload ``{"trigger", "other", "kind"}``). The
     owner mod's components get the same as ``on_event("collision" | "trigger.enter" |
-    "trigger.exit", json)``.
+    "trigger.exit", json)``. The calls are planned first and made in runs, one batch per
+    run of calls to the same mod (``_contact_calls``).
 
 Every event delivered here (and every bus event, see :mod:`runtime.core._events_stage`) is
 passed to :attr:`Gameplay.observers`, which is how ``runtime.testing`` and the recorder see
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from host_api import (
     Capability,
@@ -43,6 +44,7 @@ from host_api import (
 
 from ..core import Event, World, copy_payload, for_receiver
 from ._collisions import MAX_CONTACTS, Colliders, Contact
+from ._contact_calls import ContactCalls
 from ._hud import Hud
 from ._input import InputState
 from ._overlaps import MAX_CANDIDATES
@@ -213,10 +215,13 @@ class GameplayStages:
         if not (changes.ended or changes.began):
             return
         views: dict[int, EntityView | None] = {}
+        plan = ContactCalls()
+        active = self._calls.active()
         for contact in changes.ended:
-            self._contact(contact, "trigger.exit", views)
+            self._contact(contact, "trigger.exit", views, plan, active)
         for contact in changes.began:
-            self._contact(contact, "trigger.enter", views)
+            self._contact(contact, "trigger.enter", views, plan, active)
+        plan.make(self._calls, self._to_components)
 
     def _crowded(self, entity_id: int) -> None:
         """Warn the mod whose entity is at the centre of a pile, once per run."""
@@ -239,15 +244,22 @@ class GameplayStages:
             )
         )
 
-    def _contact(self, contact: Contact, name: str, views: dict[int, EntityView | None]) -> None:
+    def _contact(
+        self,
+        contact: Contact,
+        name: str,
+        views: dict[int, EntityView | None],
+        plan: ContactCalls,
+        active: list[ModInstance],
+    ) -> None:
         a, b = contact.a, contact.b
         for entity_id in (a, b):
             if entity_id not in views:
                 views[entity_id] = self._calls.world.get(entity_id)
         if not (contact.a_trigger or contact.b_trigger):
             if name == "trigger.enter":
-                self._collide(a, b, views)
-                self._collide(b, a, views)
+                self._collide(a, b, views, plan, active)
+                self._collide(b, a, views, plan, active)
             return
         for trigger, other, is_trigger in ((a, b, contact.a_trigger), (b, a, contact.b_trigger)):
             if is_trigger and views[trigger] is not None:
@@ -259,16 +271,23 @@ class GameplayStages:
                 }
                 event = Event(name, payload, HOST_SOURCE, other, self._calls.world.tick)
                 self._gameplay.observe(event)
-                self._to_entity(trigger, views, event, None)
+                self._to_entity(trigger, views, event, None, plan, active)
 
-    def _collide(self, entity: int, other: int, views: dict[int, EntityView | None]) -> None:
+    def _collide(
+        self,
+        entity: int,
+        other: int,
+        views: dict[int, EntityView | None],
+        plan: ContactCalls,
+        active: list[ModInstance],
+    ) -> None:
         view, other_view = views[entity], views[other]
         if view is None or other_view is None:
             return
         payload = {"entity": entity, "other": other, "kind": other_view.kind}
         event = Event("collision", payload, HOST_SOURCE, other, self._calls.world.tick)
         self._gameplay.observe(event)
-        self._to_entity(entity, views, event, other_view)
+        self._to_entity(entity, views, event, other_view, plan, active)
 
     def _to_entity(
         self,
@@ -276,37 +295,24 @@ class GameplayStages:
         views: dict[int, EntityView | None],
         event: Event,
         other: EntityView | None,
+        plan: ContactCalls,
+        active: list[ModInstance],
     ) -> None:
-        """``on_collision(ctx, other)`` (``other`` given) or ``on_event(ctx, event)`` on
+        """Plan ``on_collision(ctx, other)`` (``other`` given) or ``on_event(ctx, event)`` on
         every mod's scripts of the entity's kind, in load order; then the owner's components
         get ``on_event``."""
         calls = self._calls
         view = views[entity]
         assert view is not None
         hook = "on_event" if other is None else "on_collision"
-        for instance in calls.active():
+        for instance in active:
             if calls.quarantined(instance.id):
                 continue
             modules = [m for m in instance.entity_scripts.get(view.kind, ()) if hook in m.hooks]
-            if modules:
-                calls.timed(instance, partial(self._call_all, modules, entity, hook, event, other))
+            ctx = calls.entity_ctx(instance, entity) if modules else None
+            if ctx is not None:
+                # Each receiver gets its own payload copy, as on the event bus.
+                args = [(ctx, for_receiver(event) if other is None else other) for _ in modules]
+                plan.scripts(instance, [(m, hook, a) for m, a in zip(modules, args, strict=True)])
             if instance.id == view.owner and instance.components:
-                self._to_components(instance, event)
-
-    def _call_all(
-        self,
-        modules: list[Any],
-        entity: int,
-        hook: str,
-        event: Event,
-        other: EntityView | None,
-        instance: ModInstance,
-    ) -> None:
-        calls = self._calls
-        ctx = calls.entity_ctx(instance, entity)
-        if ctx is None:
-            return
-        for module in modules:
-            # Each receiver gets its own payload copy, as on the event bus.
-            arg: Any = other if other is not None else for_receiver(event)
-            calls.call(instance, module, hook, ctx, arg)
+                plan.components(instance, event)
