@@ -103,6 +103,12 @@ class GuestTypes:
             )
         ids, allowed = self._ids, self._bases
         for base in bases:
+            if any(base is stand_in for stand_in in self.stand_ins.values()):
+                raise self._forbid(
+                    f"class {name} may not inherit from {base.__name__}: its constructor would "
+                    f"build values past the sandbox's size check; keep a {base.__name__} value "
+                    "in an attribute of your own class instead"
+                )
             if id(base) not in ids and id(base) not in allowed:
                 raise self._forbid(
                     f"class {name} may not inherit from {_describe(base)}: inherit from your "

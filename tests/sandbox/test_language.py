@@ -251,6 +251,15 @@ def test_guarded_builtin_types_are_the_types_type_returns(rig: Rig) -> None:
     assert info.value.code == "SANDBOX_MEMORY_LIMIT"
 
 
+def test_a_guarded_builtin_type_is_no_base_and_the_refusal_says_why(rig: Rig) -> None:
+    module = rig.load("def on_tick(ctx, dt):\n    class Blob(bytes):\n        pass\n")
+    with pytest.raises(ScriptFault) as info:
+        rig.tick(module)
+    assert info.value.code == "SANDBOX_FORBIDDEN"
+    assert "class Blob may not inherit from bytes" in info.value.message
+    assert "keep a bytes value in an attribute" in info.value.message
+
+
 def test_left_out_names_say_why() -> None:
     [(_, message)] = _problems("import random\nr = random.SystemRandom()\n")
     assert message == (
