@@ -11,13 +11,12 @@ used after a restart and for reloads.
 from __future__ import annotations
 
 import pickle
-import time
 from array import array
 from typing import Any
 
 from host_api import SYNC_EVERY, foreign_type
 
-from ..base import KindWork, run_kind, states_of
+from ..base import HookFigures, KindWork, run_kind, states_of
 from ._progress import RowMarker
 from ._wire import crossable, fault_data
 
@@ -35,6 +34,8 @@ def run_kinds(
     """Run each wire kind; returns per kind its result and its ids (for the state sync)."""
     tick, dt, kinds, offset = tick_data
     progress = api._progress
+    figures = HookFigures()
+    figures.totals = totals
     out = []
     for kind, paths, ids, pos, vel, tag_rows, table, fresh in kinds:
         work = KindWork(
@@ -56,20 +57,13 @@ def run_kinds(
             return True
 
         started = RowMarker(progress, offset)
-        begun, fuel = time.perf_counter_ns(), sandbox.fuel_mark()
         try:
-            run_kind(sandbox, work, batch, dt, on_fault, None, started)
+            # Counted as in the thread tier: the entity calls under the kind's first ticking
+            # script, each system hook under its own script.
+            run_kind(sandbox, work, batch, dt, on_fault, figures, started)
         finally:
             work.take_writes(batch)
             batch.close()
-        if work.modules:
-            # The kind's time goes to its first script's hook (a system hook: one call).
-            first = work.modules[0]
-            system = "on_system" in first.hooks
-            entry = totals.setdefault((first.path, "on_system" if system else "on_tick"), [0, 0, 0])
-            entry[0] += 1 if system else len(work)
-            entry[1] += time.perf_counter_ns() - begun
-            entry[2] += sandbox.fuel_mark() - fuel
         offset += len(work)
         result = (stream, work.moved_mask, work.moved, work.steered_mask, work.steered)
         out.append((result, work.ids))

@@ -223,3 +223,45 @@ def test_hook_lines_read_a_changed_script_as_hostile_input(tmp_path: Path) -> No
     assert lines.where("m", "scripts/ok.py", "on_tick") == "scripts/ok.py:3"
     for name in ("fifo", "huge", "deep"):
         assert lines.where("m", f"scripts/{name}.py", "on_tick") == f"scripts/{name}.py"
+
+
+WALKER = """
+def on_tick(ctx, dt):
+    ctx.state["n"] = ctx.state.get("n", 0) + 1
+"""
+HERD = """
+def on_system(ctx, dt, rows):
+    total = 0
+    for i in range(len(rows.ids)):
+        total += i
+"""
+SPAWN_FIVE = "def on_load(ctx):\n    for i in range(5):\n        ctx.world.spawn('sheep')\n"
+
+
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_a_kinds_scripts_are_each_counted_under_their_own_hooks(
+    tmp_path: Path, make_mod: Any, tier: str
+) -> None:
+    from host_api import HostPolicy
+    from host_api._policy import SandboxPolicy
+
+    folder = make_mod("farm", scripts={"main.py": SPAWN_FIVE}, entity_scripts={"sheep": WALKER})
+    (folder / "scripts" / "herd.py").write_text(HERD, encoding="utf-8")
+    manifest = folder / "mod.toml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace(
+            "[limits]", '[[scripts]]\nentity = "sheep"\npath = "scripts/herd.py"\n\n[limits]'
+        ),
+        encoding="utf-8",
+    )
+    policy = HostPolicy(sandbox=SandboxPolicy(tier=tier))  # type: ignore[arg-type]
+    with Host(folder.parent, policy=policy, seed=0) as host:
+        host.load()
+        host.step(4)
+        prof = host.profiler
+        assert prof is not None
+        hooks = {(path, hook): figures for (mod, _, path, hook), figures in prof.hooks.items()
+                 if mod == "farm"}  # fmt: skip
+    assert hooks[("scripts/sheep.py", "on_tick")].calls == 4 * 5
+    system = hooks[("scripts/herd.py", "on_system")]
+    assert system.calls == 4 and system.fuel > 0
