@@ -43,6 +43,9 @@ class DiagnosticCode(StrEnum):
     #: A script's source is over a compile cap (size, line length, nesting), or too complex
     #: for the compiler: refused before it runs, like SANDBOX_FORBIDDEN.
     SANDBOX_COMPILE_LIMIT = "SANDBOX_COMPILE_LIMIT"
+    SANDBOX_SKIPPED = "SANDBOX_SKIPPED"
+    """A part of a script that compiles but never runs in a mod (an `if __name__ ==
+    "__main__":` block); a note, not an error."""
     WASM_TRAP = "WASM_TRAP"
     CAPABILITY_DENIED = "CAPABILITY_DENIED"
     MOD_QUARANTINED = "MOD_QUARANTINED"

@@ -50,6 +50,7 @@ from sandbox import (
     ScriptModule,
     ScriptRejected,
     ScriptSandbox,
+    check_script,
     create_sandbox,
 )
 
@@ -268,7 +269,7 @@ def load_mod(
         entity_scripts={k: tuple(v) for k, v in entity_scripts.items()},
         components=running,
     )
-    instance.notes = _listen_notes(instance)
+    instance.notes = (*_script_notes(started), *_listen_notes(instance))
     sandbox.tick_api = api
     return instance
 
@@ -364,6 +365,28 @@ def _load_diagnostic(exc: ModhostError, mod_id: str, path: str) -> Diagnostic:
     if isinstance(exc, ScriptRejected) and not diag.hint:
         update["hint"] = "fix the script so it compiles under the sandbox"
     return diag.model_copy(update=update)
+
+
+def _script_notes(started: StartedLoad) -> list[Diagnostic]:
+    """What the compiler skipped in the mod's scripts (a main guard), as notes."""
+    notes = []
+    mod_id = started.candidate.manifest.id
+    for path, source in started.readable:
+        # The check is cached: this is the same result the sandbox compiled from.
+        for warning in check_script(source, path).warnings:
+            line, _, message = warning.partition(": ")
+            notes.append(
+                Diagnostic(
+                    code=DiagnosticCode.SANDBOX_SKIPPED,
+                    severity="info",
+                    message=message or warning,
+                    mod=mod_id,
+                    file=path,
+                    line=int(line[5:]) if line.startswith("Line ") and line[5:].isdigit() else None,
+                    hint="call what the block runs from on_load or a hook if the mod needs it",
+                )
+            )
+    return notes
 
 
 def _listen_notes(instance: ModInstance) -> tuple[Diagnostic, ...]:
