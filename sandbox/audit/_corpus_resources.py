@@ -204,6 +204,62 @@ RESOURCES: Final[tuple[Attack, ...]] = (
         MEMORY,
         ticks=48,
     ),
+    # Data kept in places other than module globals and containers: the walk follows each.
+    *(
+        _resource(name, summary, source, MEMORY, ticks=48)
+        for name, summary, source in (
+            (
+                "hoard-sys-argv",
+                "sys.argv grows 1 MB per tick",
+                "import sys\n" + _tick("sys.argv.append('a' * 1000000)"),
+            ),
+            (
+                "hoard-module-name",
+                "a name set on an imported module",
+                "import math\n"
+                + _tick(
+                    "setattr(math, 'k' + 'ept', getattr(math, 'k' + 'ept', []))\n"
+                    "getattr(math, 'k' + 'ept').append('b' * 1000000)"
+                ),
+            ),
+            (
+                "hoard-function-attribute",
+                "an attribute of the script's own function",
+                "def f():\n    pass\nf.kept = []\n" + _tick("f.kept.append('c' * 1000000)"),
+            ),
+            (
+                "hoard-builtin-attribute",
+                "an attribute set on the sandbox's print",
+                _tick(
+                    "if not hasattr(print, 'kept'):\n    print.kept = []\n"
+                    "print.kept.append('d' * 1000000)"
+                ),
+            ),
+            (
+                "hoard-stdlib-class",
+                "a class attribute of the sandbox's Counter",
+                "import collections\nC = collections.Counter\nC.kept = []\n"
+                + _tick("C.kept.append('e' * 1000000)"),
+            ),
+            (
+                "hoard-exception-args",
+                "the args of a kept exception",
+                "E = ValueError([])\n" + _tick("E.args[0].append('f' * 1000000)"),
+            ),
+            (
+                "hoard-generator-local",
+                "a suspended generator's local list",
+                "def g():\n    kept = []\n    while True:\n        kept.append((yield))\n"
+                "G = g()\nnext(G)\n" + _tick("G.send('g' * 1000000)"),
+            ),
+            (
+                "hoard-partial-args",
+                "the arguments of a functools.partial",
+                "import functools\nP = functools.partial(max, [])\n"
+                + _tick("P.args[0].append('h' * 1000000)"),
+            ),
+        )
+    ),
     _resource(
         "modpow",
         "pow(a, huge, huge): modular exponentiation in C",

@@ -27,6 +27,7 @@ from types import FunctionType, MappingProxyType, MemberDescriptorType, MethodTy
 from typing import Any, Final
 
 from ._fuel import Meter
+from ._holders import held_by
 from ._names import CLASS_DUNDERS, GROWING_DUNDERS
 from ._signals import ForbiddenSignal
 
@@ -168,7 +169,8 @@ class GuestTypes:
         """What ``obj`` holds, for the retained-memory walk: the values of a script object's
         attributes and slots, the items of a builtin container subclass or of a
         standard-library container (``Counter``, ``deque`` ...), read through the builtin
-        types' own C-level methods so that no script method runs. None: not the script's."""
+        types' own C-level methods so that no script method runs, or what a builtin holder
+        keeps (``_holders``). None: not the script's."""
         t = type(obj)
         held: list[Any] = []
         for base, read in _BUILTIN_CONTENTS:
@@ -187,7 +189,7 @@ class GuestTypes:
                 held.extend(attributes.values())
             held.extend(slot_values(obj))
         elif not held:
-            return None
+            return held_by(obj)
         return held
 
     def _forbid(self, message: str) -> ForbiddenSignal:

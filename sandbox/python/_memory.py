@@ -279,6 +279,8 @@ class RetainedWalk:
                 total += getsize(obj)
                 held = [*(obj.__defaults__ or ()), *(obj.__kwdefaults__ or {}).values()]
                 held += [c.cell_contents for c in obj.__closure__ or () if _filled(c)]
+                # Attributes a script set on a function (f.cache = {}).
+                held += obj.__dict__.values()
                 stack.append(_cursor(held, _SEQ))
             elif contents is not None:
                 inside = contents(obj)

@@ -42,6 +42,7 @@ from ._faults import script_fault
 from ._format import StrFormat
 from ._fuel import Meter
 from ._guards import Guards
+from ._holders import stored_in
 from ._memory import (
     BATCH_CHUNK,
     BYTES_PER_VISIT,
@@ -333,10 +334,16 @@ class RestrictedSandbox(ScriptSandbox):
         # per step of the retained-memory walk, which at game scale is several times a tick).
         fixed = self._fixed_names
         return [
-            v
-            for ns in self._namespaces
-            for k, v in ns.items()
-            if k not in fixed and not is_injected(k)
+            *(
+                v
+                for ns in self._namespaces
+                for k, v in ns.items()
+                if k not in fixed and not is_injected(k)
+            ),
+            # Imported modules, also when no global names them, and the builtins: a script
+            # may keep data in one (sys.argv, a name set on math, an attribute of print).
+            *stored_in(self._builtins.values()),
+            *(v for ns in self._modules.namespaces() for v in stored_in(vars(ns).values())),
         ]
 
     def _check_retained(self, path: str, ctx: Any) -> None:

@@ -122,6 +122,10 @@ class Modules:
         kit.modules = self
         self._built: dict[str, SimpleNamespace] = {}
 
+    def namespaces(self) -> list[SimpleNamespace]:
+        """The modules imported so far (each holds what a script stored in it)."""
+        return list(self._built.values())
+
     def __call__(self, name: str) -> SimpleNamespace:
         """The namespace ``import name`` binds (the compiler lets only :data:`MODULES`
         through)."""

@@ -350,3 +350,76 @@ def test_growth_held_by_an_objects_attribute_is_stopped_without_building_its_dic
         assert not any(type(r) is dict for r in gc.get_referents(holder))
     finally:
         rig.sandbox.close()
+
+
+#: Places a script can keep data besides its module globals and containers.
+HOARDS = {
+    "sys.argv": "import sys\ndef on_tick(ctx, dt):\n    sys.argv.append('x' * 1000000)\n",
+    "a name set on a module": (
+        "import math\ndef on_tick(ctx, dt):\n"
+        "    setattr(math, 'k' + 'ept', getattr(math, 'k' + 'ept', []) + ['x' * 1000000])\n"
+    ),
+    "a module imported in a hook": (
+        "def on_tick(ctx, dt):\n    import sys\n    sys.argv.append('x' * 1000000)\n"
+    ),
+    "a function attribute": (
+        "def f():\n    pass\nf.kept = []\ndef on_tick(ctx, dt):\n    f.kept.append('x' * 1000000)\n"
+    ),
+    "an attribute of the sandbox's print": (
+        "def on_tick(ctx, dt):\n    if not hasattr(print, 'kept'):\n        print.kept = []\n"
+        "    print.kept.append('x' * 1000000)\n"
+    ),
+    "a class attribute of range": (
+        "def on_tick(ctx, dt):\n    if not hasattr(range, 'kept'):\n        range.kept = []\n"
+        "    range.kept.append('x' * 1000000)\n"
+    ),
+    "an exception's args": (
+        "E = ValueError([])\ndef on_tick(ctx, dt):\n    E.args[0].append('x' * 1000000)\n"
+    ),
+    "an exception's attribute": (
+        "E = KeyError()\nE.kept = []\ndef on_tick(ctx, dt):\n    E.kept.append('x' * 1000000)\n"
+    ),
+    "a generator's local": (
+        "def g():\n    kept = []\n    while True:\n        kept.append((yield))\n"
+        "G = g()\nnext(G)\ndef on_tick(ctx, dt):\n    G.send('x' * 1000000)\n"
+    ),
+    "a partial's arguments": (
+        "import functools\nP = functools.partial(max, [])\n"
+        "def on_tick(ctx, dt):\n    P.args[0].append('x' * 1000000)\n"
+    ),
+    "an iterator's list": (
+        "def make():\n    inner = []\n    return iter([inner]), inner\n"
+        "IT, INNER = make()\nADD = INNER.append\ndel INNER\n"
+        "def on_tick(ctx, dt):\n    ADD('x' * 1000000)\n"
+    ),
+    "a bound builtin method's list": (
+        "ADD = [].append\ndef on_tick(ctx, dt):\n    ADD('x' * 1000000)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("where", sorted(HOARDS))
+def test_data_kept_outside_module_globals_and_containers_is_counted(where: str) -> None:
+    rig = make_rig(limits=Limits(memory_mb=8, timeout_ms=1000))
+    module = rig.load(HOARDS[where])
+    with pytest.raises(ScriptFault) as info:
+        for _ in range(40):
+            rig.sandbox.call(module, "on_tick", _mod_ctx(rig), 0.1)
+    assert info.value.code == DiagnosticCode.SANDBOX_MEMORY_LIMIT
+    rig.sandbox.close()
+
+
+def test_the_sandboxs_own_objects_are_not_counted_as_the_mods() -> None:
+    # Every module imported and nothing kept: the builtins, the modules and their classes
+    # are walked only for what a script may have set on them.
+    from sandbox.python._stdlib import MODULES
+
+    rig = make_rig(limits=Limits(memory_mb=4, timeout_ms=1000))
+    source = "".join(f"import {m}\n" for m in MODULES) + "def on_tick(ctx, dt):\n    pass\n"
+    module = rig.load(source)
+    for _ in range(50):
+        rig.sandbox.call(module, "on_tick", _mod_ctx(rig), 0.1)
+    walk = rig.sandbox._retained  # type: ignore[attr-defined]
+    walk.step(rig.sandbox._roots, whole=True)  # type: ignore[attr-defined]
+    assert walk.last_total < 16 * 1024
+    rig.sandbox.close()

@@ -1,0 +1,116 @@
+"""Builtin objects that hold a script's data without being containers, for the retained walk.
+
+A script can keep data in more than lists and dicts: an exception's ``args`` and attributes,
+a suspended generator's locals, a ``functools.partial``'s arguments, an iterator's sequence,
+a bound method's ``self`` (``[].append`` holds its list). None of these runs script code when
+read, and :func:`held_by` lists what they hold the way the garbage collector sees it, so the
+memory limit counts it.
+
+The sandbox's own objects (its builtins, the imported modules, their functions and classes)
+are not the mod's, but a script may store data in them: :func:`stored_in` lists what a script
+could have put there, without walking the host's own functions and classes.
+
+What is never followed: code objects, frames and tracebacks (the interpreter's and the host's
+state: a traceback's frames hold the host's locals) and modules; of a class, only its own
+attributes (never its bases or subclasses).
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import itertools
+import types
+from collections import deque
+from collections.abc import Iterable
+from typing import Any, Final
+
+_EMPTY: Final[dict[Any, Any]] = {}
+
+
+def _iterator_types() -> set[type]:
+    samples: list[Any] = [[], (), "", b"", set(), frozenset(), range(0), deque()]
+    found = {type(iter(s)) for s in samples}
+    found |= {type(iter(_EMPTY)), type(iter(_EMPTY.values())), type(iter(_EMPTY.items()))}
+    found |= {type(reversed([])), type(reversed(range(0))), type(reversed(_EMPTY))}
+    found |= {type(_EMPTY.keys()), type(_EMPTY.values()), type(_EMPTY.items())}
+    return found
+
+
+_ITERTOOLS: Final = {
+    t for t in vars(itertools).values() if isinstance(t, type) and t.__module__ == "itertools"
+} | {type(itertools.tee(())[0])}
+
+#: Types whose referents are the data they hold.
+HOLDER_TYPES: Final[frozenset[type]] = frozenset(
+    {
+        *_iterator_types(),
+        *_ITERTOOLS,
+        enumerate, zip, map, filter, reversed, slice, property, staticmethod, classmethod,
+        functools.partial, types.MethodType, types.CellType, types.GeneratorType,
+        types.BuiltinMethodType,  # [].append holds its list
+    }
+)  # fmt: skip
+#: Referents never followed (see the module docs).
+_NOT_HELD: Final = (types.CodeType, types.FrameType, types.TracebackType, types.ModuleType, type)
+
+
+#: ``type.__flags__`` bit of a class whose attributes cannot be set (builtin types).
+_IMMUTABLE_TYPE: Final = 1 << 8
+
+
+def held_by(obj: Any) -> list[Any] | None:
+    """What ``obj`` holds, or None when it is not a builtin holder of data.
+
+    A class the sandbox built for the mod (a stand-in such as ``range``, a standard-library
+    class such as ``Counter`` or ``Enum``) holds the public attributes a script may set.
+    """
+    if type(obj) in HOLDER_TYPES or isinstance(obj, BaseException):
+        return [r for r in gc.get_referents(obj) if not isinstance(r, _NOT_HELD)]
+    if isinstance(obj, type) and not obj.__flags__ & _IMMUTABLE_TYPE:
+        # A script sets only public names on a class not its own (private and special names
+        # are refused), so the host's own machinery (_real, __doc__, _abc_impl) is skipped.
+        return [v for k, v in vars(obj).items() if k[:1] != "_" and not _host_method(v)]
+    return None
+
+
+def _host_method(value: Any) -> bool:
+    """A function the host defined in a class, holding nothing a script set: not the mod's.
+    (A script's functions run in a namespace the sandbox fills with ``_fuel_``.)"""
+    if type(value) in _WRAPPERS:
+        value = value.__func__
+    return (
+        type(value) is types.FunctionType
+        and "_fuel_" not in value.__globals__
+        and not value.__dict__
+    )
+
+
+_WRAPPERS: Final = (staticmethod, classmethod)
+
+
+def stored_in(values: Iterable[Any]) -> list[Any]:
+    """What a script may have stored among ``values`` (the sandbox's builtins, a module's
+    names): data it set (``sys.argv``, a name set on ``math``), and the attributes it set on
+    the host's functions and classes; the host's functions and classes themselves are not
+    the mod's and are not walked."""
+    out: list[Any] = []
+    for value in values:
+        if type(value) is types.FunctionType:
+            if "_fuel_" in value.__globals__:
+                out.append(value)  # the script's own function, bound into a module
+            elif value.__dict__:
+                out.extend(value.__dict__.values())
+        elif isinstance(value, type):
+            if id(value) not in _SKIP_TYPES:
+                out.extend(held_by(value) or ())
+        elif type(value) not in _NOT_STORED:
+            out.append(value)
+    return out
+
+
+#: Builtin functions and descriptors hold nothing a script can set.
+_NOT_STORED: Final = frozenset(
+    {types.BuiltinFunctionType, types.BuiltinMethodType, types.MethodType, types.ModuleType}
+)
+_SKIP_TYPES: Final = frozenset(id(t) for t in (type, object))
