@@ -109,6 +109,18 @@ def stored_in(values: Iterable[Any]) -> list[Any]:
     return out
 
 
+def settable(values: Iterable[Any]) -> list[Any]:
+    """The objects among ``values`` a script can set attributes on (Python functions and
+    classes that are not builtin types): the sandbox's builtins never change, so this is
+    worked out once and :func:`stored_in` looks only at these."""
+    return [
+        v
+        for v in values
+        if type(v) is types.FunctionType
+        or (isinstance(v, type) and not v.__flags__ & _IMMUTABLE_TYPE and id(v) not in _SKIP_TYPES)
+    ]
+
+
 #: Builtin functions and descriptors hold nothing a script can set.
 _NOT_STORED: Final = frozenset(
     {types.BuiltinFunctionType, types.BuiltinMethodType, types.MethodType, types.ModuleType}

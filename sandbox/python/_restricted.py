@@ -42,7 +42,7 @@ from ._faults import script_fault
 from ._format import StrFormat
 from ._fuel import Meter
 from ._guards import Guards
-from ._holders import stored_in
+from ._holders import settable, stored_in
 from ._memory import (
     BATCH_CHUNK,
     BYTES_PER_VISIT,
@@ -85,6 +85,7 @@ class RestrictedSandbox(ScriptSandbox):
         self._builtins = build_builtins(self._guards, self._guest, self._printer)
         self._modules = Modules(Kit(mod_id, self._guards, self._guest))
         self._loop_range = loop_range(self._builtins["range"])
+        self._builtin_holders = settable(self._builtins.values())
         self._namespaces: list[dict[str, Any]] = []
         self._fixed_names: frozenset[str] = frozenset()
         self._generation = self._meter.generation
@@ -342,7 +343,7 @@ class RestrictedSandbox(ScriptSandbox):
             ),
             # Imported modules, also when no global names them, and the builtins: a script
             # may keep data in one (sys.argv, a name set on math, an attribute of print).
-            *stored_in(self._builtins.values()),
+            *stored_in(self._builtin_holders),
             *(v for ns in self._modules.namespaces() for v in stored_in(vars(ns).values())),
         ]
 
