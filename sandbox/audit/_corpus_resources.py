@@ -253,6 +253,12 @@ RESOURCES: Final[tuple[Attack, ...]] = (
                 "G = g()\nnext(G)\n" + _tick("G.send('g' * 1000000)"),
             ),
             (
+                "hoard-lru-cache",
+                "results kept by functools.cache",
+                "import functools\n@functools.cache\ndef f(n):\n    return 'i' * 1000000 + str(n)\n"
+                "K = []\n" + _tick("K.append(1)\nf(len(K))"),
+            ),
+            (
                 "hoard-partial-args",
                 "the arguments of a functools.partial",
                 "import functools\nP = functools.partial(max, [])\n"

@@ -2,9 +2,9 @@
 
 A script can keep data in more than lists and dicts: an exception's ``args`` and attributes,
 a suspended generator's locals, a ``functools.partial``'s arguments, an iterator's sequence,
-a bound method's ``self`` (``[].append`` holds its list). None of these runs script code when
-read, and :func:`held_by` lists what they hold the way the garbage collector sees it, so the
-memory limit counts it.
+a bound method's ``self`` (``[].append`` holds its list), an ``lru_cache``'s entries. None
+of these runs script code when read, and :func:`held_by` lists what they hold the way the
+garbage collector sees it, so the memory limit counts it.
 
 The sandbox's own objects (its builtins, the imported modules, their functions and classes)
 are not the mod's, but a script may store data in them: :func:`stored_in` lists what a script
@@ -49,6 +49,7 @@ HOLDER_TYPES: Final[frozenset[type]] = frozenset(
         enumerate, zip, map, filter, reversed, slice, property, staticmethod, classmethod,
         functools.partial, types.MethodType, types.CellType, types.GeneratorType,
         types.BuiltinMethodType,  # [].append holds its list
+        functools._lru_cache_wrapper,  # its cache: the arguments and results it keeps
     }
 )  # fmt: skip
 #: Referents never followed (see the module docs).

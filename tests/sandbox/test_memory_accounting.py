@@ -392,6 +392,10 @@ HOARDS = {
         "IT, INNER = make()\nADD = INNER.append\ndel INNER\n"
         "def on_tick(ctx, dt):\n    ADD('x' * 1000000)\n"
     ),
+    "an lru_cache's entries": (
+        "import functools\n@functools.cache\ndef f(n):\n    return 'x' * 1000000 + str(n)\n"
+        "K = []\ndef on_tick(ctx, dt):\n    K.append(1)\n    f(len(K))\n"
+    ),
     "a bound builtin method's list": (
         "ADD = [].append\ndef on_tick(ctx, dt):\n    ADD('x' * 1000000)\n"
     ),
