@@ -259,6 +259,18 @@ RESOURCES: Final[tuple[Attack, ...]] = (
                 "K = []\n" + _tick("K.append(1)\nf(len(K))"),
             ),
             (
+                "hoard-chainmap",
+                "a ChainMap's first map grows",
+                "import collections\nC = collections.ChainMap({})\n"
+                + _tick("C[len(C)] = 'j' * 1000000"),
+            ),
+            (
+                "hoard-random-attribute",
+                "an attribute of a random.Random instance",
+                "import random\nR = random.Random(1)\nR.kept = []\n"
+                + _tick("R.kept.append('k' * 1000000)"),
+            ),
+            (
                 "hoard-partial-args",
                 "the arguments of a functools.partial",
                 "import functools\nP = functools.partial(max, [])\n"

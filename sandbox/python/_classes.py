@@ -176,10 +176,11 @@ class GuestTypes:
         for base, read in _BUILTIN_CONTENTS:
             if isinstance(obj, base):
                 held.extend(read(obj))
-        if id(t) in self._ids and not held:
-            # An instance: its attribute values and slots, as the garbage collector sees
-            # them. Reading __dict__ would build the dict an instance otherwise keeps inline,
-            # and every later attribute access on the object would be about twice as slow.
+        if (id(t) in self._ids or id(t) in self._bases) and not held:
+            # An instance (of the script's class, or of a standard-library class the sandbox
+            # built for it: ChainMap, Random): its attribute values and slots, as the garbage
+            # collector sees them. Reading __dict__ would build the dict an instance otherwise
+            # keeps inline, and every later attribute access on it would be about twice as slow.
             held.extend(value for value in gc.get_referents(obj) if value is not t)
         elif id(t) in self._ids or id(obj) in self._ids:
             attributes = getattr(obj, "__dict__", None)

@@ -50,6 +50,7 @@ HOLDER_TYPES: Final[frozenset[type]] = frozenset(
         functools.partial, types.MethodType, types.CellType, types.GeneratorType,
         types.BuiltinMethodType,  # [].append holds its list
         functools._lru_cache_wrapper,  # its cache: the arguments and results it keeps
+        type(functools.cmp_to_key(min)(0)),  # the wrapped value
     }
 )  # fmt: skip
 #: Referents never followed (see the module docs).

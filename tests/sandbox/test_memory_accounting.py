@@ -396,6 +396,18 @@ HOARDS = {
         "import functools\n@functools.cache\ndef f(n):\n    return 'x' * 1000000 + str(n)\n"
         "K = []\ndef on_tick(ctx, dt):\n    K.append(1)\n    f(len(K))\n"
     ),
+    "a ChainMap's maps": (
+        "import collections\nC = collections.ChainMap({})\nK = []\n"
+        "def on_tick(ctx, dt):\n    K.append(1)\n    C[len(K)] = 'x' * 1000000\n"
+    ),
+    "an attribute of a random.Random": (
+        "import random\nR = random.Random(3)\nR.kept = []\n"
+        "def on_tick(ctx, dt):\n    R.kept.append('x' * 1000000)\n"
+    ),
+    "a cmp_to_key wrapper's value": (
+        "import functools\nK = functools.cmp_to_key(lambda a, b: 0)([])\n"
+        "def on_tick(ctx, dt):\n    K.obj.append('x' * 1000000)\n"
+    ),
     "a bound builtin method's list": (
         "ADD = [].append\ndef on_tick(ctx, dt):\n    ADD('x' * 1000000)\n"
     ),
