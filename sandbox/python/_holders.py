@@ -46,7 +46,7 @@ HOLDER_TYPES: Final[frozenset[type]] = frozenset(
     {
         *_iterator_types(),
         *_ITERTOOLS,
-        enumerate, zip, map, filter, reversed, slice, property, staticmethod, classmethod,
+        enumerate, zip, map, filter, reversed, slice, property, staticmethod, classmethod, super,
         functools.partial, types.MethodType, types.CellType, types.GeneratorType,
         types.BuiltinMethodType,  # [].append holds its list
         functools._lru_cache_wrapper,  # its cache: the arguments and results it keeps

@@ -408,6 +408,12 @@ HOARDS = {
         "import functools\nK = functools.cmp_to_key(lambda a, b: 0)([])\n"
         "def on_tick(ctx, dt):\n    K.obj.append('x' * 1000000)\n"
     ),
+    "the object of a kept super()": (
+        "class A:\n    def __init__(self):\n        self.kept = []\n"
+        "    def add(self, x):\n        self.kept.append(x)\n"
+        "class B(A):\n    pass\nS = super(B, B())\n"
+        "def on_tick(ctx, dt):\n    S.add('x' * 1000000)\n"
+    ),
     "a bound builtin method's list": (
         "ADD = [].append\ndef on_tick(ctx, dt):\n    ADD('x' * 1000000)\n"
     ),
