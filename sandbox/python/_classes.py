@@ -84,6 +84,10 @@ class GuestTypes:
             if isinstance(base, type):
                 self._visible.add(id(base))
 
+    def allowed_base(self, obj: Any) -> bool:
+        """Whether scripts may name ``obj`` as a base (see :meth:`allow_base`)."""
+        return id(obj) in self._bases
+
     @property
     def owned_ids(self) -> set[int]:
         """The ids of the script's live classes (the set itself, kept current: instrumented

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import cmath as _cmath
 from collections.abc import Callable
-from types import SimpleNamespace
+from types import FunctionType, SimpleNamespace
 from typing import Final
 
 from ._stdlib_copy import STRING_NAMES, copy_ns, string_ns
@@ -131,7 +131,27 @@ class Modules:
         through)."""
         ns = self._built.get(name)
         if ns is None:
-            ns = self._built[name] = _BUILDERS[name](self._kit)
+            ns = self._built[name] = _own_functions(_BUILDERS[name](self._kit), self._kit)
             if name == "collections":
                 ns.abc = self("collections.abc")
         return ns
+
+
+def _own_functions(ns: SimpleNamespace, kit: Kit) -> SimpleNamespace:
+    """``ns`` with each Python function replaced by a copy of its own: a script may set a
+    public attribute on a module's function (``string.capwords.x = 1``), and on the host's
+    shared function object that would reach every other mod and the host itself."""
+    for name, value in vars(ns).items():
+        if type(value) is FunctionType:
+            copy = FunctionType(
+                value.__code__, value.__globals__, value.__name__, value.__defaults__,
+                value.__closure__,
+            )  # fmt: skip
+            copy.__kwdefaults__ = value.__kwdefaults__
+            copy.__qualname__, copy.__doc__ = value.__qualname__, value.__doc__
+            copy.__module__ = value.__module__
+            copy.__dict__.update(value.__dict__)
+            if kit.guest.allowed_base(value):
+                kit.guest.allow_base(copy)  # typing.NamedTuple is a function with __mro_entries__
+            setattr(ns, name, copy)
+    return ns

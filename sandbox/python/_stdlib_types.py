@@ -253,14 +253,58 @@ DATACLASSES_NAMES: Final = frozenset(
 )  # fmt: skip
 
 
+def _raising(real: Callable[..., None], local: type[Exception]) -> Callable[..., None]:
+    """``real`` (a frozen dataclass's ``__setattr__`` or ``__delattr__``), raising the mod's
+    own ``FrozenInstanceError`` instead of the host's."""
+
+    def guarded(self: Any, *args: Any) -> None:
+        try:
+            real(self, *args)
+        except _dataclasses.FrozenInstanceError as err:
+            if type(err) is not _dataclasses.FrozenInstanceError:
+                raise
+            raise local(*err.args) from None
+
+    return guarded
+
+
+def _read_only(self: Any, name: str, value: Any = None) -> None:
+    raise AttributeError(
+        f"{type(self).__name__.strip('_')} is shared by every mod and the host: "
+        "its attributes are read-only"
+    )
+
+
+# dataclasses compares these sentinels by identity, so scripts get the host's own objects;
+# nothing may be set on them (it would reach every other mod, and stay after a reload).
+for _sentinel in (type(_dataclasses.MISSING), type(_dataclasses.KW_ONLY)):
+    _sentinel.__setattr__ = _read_only  # type: ignore[assignment]
+    _sentinel.__delattr__ = _read_only  # type: ignore[assignment]
+
+
 def _dataclasses_ns(kit: Kit) -> SimpleNamespace:
     copy = kit.modules("copy")
+
+    class FrozenInstanceError(_dataclasses.FrozenInstanceError):
+        """The mod's own: the host's class is shared by every mod, and a name a script set
+        on it would reach them all. A frozen dataclass of the script raises this one."""
+
+    kit.guest.allow_base(FrozenInstanceError)
+
+    def frozen(cls: Any) -> Any:
+        if not cls.__dataclass_params__.frozen:
+            return cls
+        for name in ("__setattr__", "__delattr__"):
+            real = cls.__dict__.get(name)
+            if real is not None:
+                setattr(cls, name, _raising(real, FrozenInstanceError))
+        return cls
 
     def dataclass(cls: Any = None, /, **options: Any) -> Any:
         def wrap(c: Any) -> Any:
             kit.guest.own(c)
             with _module_stub(c.__module__):
-                return kit.guest.adopt(_dataclasses.dataclass(c, **options))
+                return kit.guest.adopt(frozen(_dataclasses.dataclass(c, **options)))
 
         return wrap if cls is None else wrap(cls)
 
@@ -288,7 +332,7 @@ def _dataclasses_ns(kit: Kit) -> SimpleNamespace:
         astuple=astuple,
         replace=replace,
         is_dataclass=_dataclasses.is_dataclass,
-        FrozenInstanceError=_dataclasses.FrozenInstanceError,
+        FrozenInstanceError=FrozenInstanceError,
         MISSING=_dataclasses.MISSING,
         InitVar=_Hint("InitVar"),
         KW_ONLY=_dataclasses.KW_ONLY,

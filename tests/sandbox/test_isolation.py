@@ -141,3 +141,35 @@ def test_other_mods_evolve_exactly_as_without_the_hostile_one(
     assert report.mods["peaceful"].state == "running"
     codes = {d.code for d in report.diagnostics if d.mod == "hostile"}
     assert "MOD_QUARANTINED" in codes
+
+
+def test_attributes_set_on_a_modules_objects_stay_in_their_mod() -> None:
+    # Every Python function and class a module offers is the mod's own copy (or refuses
+    # attributes): what one mod sets on it, another never sees.
+    from sandbox.python._stdlib import MODULES
+
+    imports = "".join(f"import {m}\n" for m in MODULES)
+    setter = make_rig("setter")
+    reader = make_rig("reader")
+    try:
+        modules = {m: setter.sandbox._modules(m) for m in MODULES}  # type: ignore[attr-defined]
+        targets = [
+            f"{m}.{name}"
+            for m, ns in modules.items()
+            for name, value in vars(ns).items()
+            if name in MODULES[m] and (callable(value) or isinstance(value, type))
+        ]
+        writes = "".join(
+            f"    try:\n        {t}.probe_attr = 1\n    except (AttributeError, TypeError):\n"
+            "        pass\n"
+            for t in targets
+        )
+        setter.tick(setter.load(imports + "def on_tick(ctx, dt):\n" + writes))
+        reads = "".join(f"    seen += hasattr({t}, 'probe_attr')\n" for t in targets)
+        module = reader.load(imports + "def on_tick(ctx, dt):\n    seen = 0\n" + reads
+                             + "    return seen\n")  # fmt: skip
+        assert len(targets) > 100
+        assert reader.tick(module) == 0
+    finally:
+        setter.sandbox.close()
+        reader.sandbox.close()

@@ -445,3 +445,17 @@ def test_the_sandboxs_own_objects_are_not_counted_as_the_mods() -> None:
     walk.step(rig.sandbox._roots, whole=True)  # type: ignore[attr-defined]
     assert walk.last_total < 16 * 1024
     rig.sandbox.close()
+
+
+@pytest.mark.parametrize("name", ["MISSING", "KW_ONLY"])
+def test_the_hosts_shared_sentinels_take_no_attributes(name: str) -> None:
+    # dataclasses hands out the host's own objects: a name set on one would reach every
+    # other mod and stay after a reload.
+    rig = make_rig()
+    module = rig.load(
+        f"import dataclasses\ndef on_tick(ctx, dt):\n    dataclasses.{name}.kept = []\n"
+    )
+    with pytest.raises(ScriptFault) as info:
+        rig.sandbox.call(module, "on_tick", _mod_ctx(rig), 0.1)
+    assert "read-only" in info.value.message
+    rig.sandbox.close()
