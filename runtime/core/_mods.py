@@ -373,16 +373,15 @@ def _script_notes(started: StartedLoad) -> list[Diagnostic]:
     mod_id = started.candidate.manifest.id
     for path, source in started.readable:
         # The check is cached: this is the same result the sandbox compiled from.
-        for warning in check_script(source, path).warnings:
-            line, _, message = warning.partition(": ")
+        for note in check_script(source, path).notes:
             notes.append(
                 Diagnostic(
                     code=DiagnosticCode.SANDBOX_SKIPPED,
                     severity="info",
-                    message=message or warning,
+                    message=note.message,
                     mod=mod_id,
                     file=path,
-                    line=int(line[5:]) if line.startswith("Line ") and line[5:].isdigit() else None,
+                    line=note.line,
                     hint="call what the block runs from on_load or a hook if the mod needs it",
                 )
             )

@@ -312,7 +312,12 @@ class GameplayStages:
             ctx = calls.entity_ctx(instance, entity) if modules else None
             if ctx is not None:
                 # Each receiver gets its own payload copy, as on the event bus.
-                args = [(ctx, for_receiver(event) if other is None else other) for _ in modules]
-                plan.scripts(instance, [(m, hook, a) for m, a in zip(modules, args, strict=True)])
+                plan.scripts(
+                    instance,
+                    [
+                        (m, hook, (ctx, for_receiver(event) if other is None else other))
+                        for m in modules
+                    ],
+                )
             if instance.id == view.owner and instance.components:
                 plan.components(instance, event)

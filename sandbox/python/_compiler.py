@@ -52,6 +52,11 @@ class ScriptCheck:
         """True when the script compiled and may run."""
         return self.code is not None and not self.errors
 
+    @property
+    def notes(self) -> tuple[ScriptProblem, ...]:
+        """The warnings with their lines read out (what compiled but will not run)."""
+        return tuple(_problem(text) for text in self.warnings)
+
 
 _LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
 
@@ -85,15 +90,18 @@ def _checked(source: str, path: str) -> ScriptCheck:
         # Raised past RestrictedPython's own handling (null bytes, literals over a limit).
         line = exc.lineno if isinstance(exc, SyntaxError) else None
         return ScriptCheck(None, (ScriptProblem(line, _short(f"{type(exc).__name__}: {exc}")),))
-    problems = []
-    for text in result.errors:
-        m = _LINE.match(text)
-        if m:
-            problems.append(ScriptProblem(int(m.group(1)), _short(_with_hint(m.group(2).strip()))))
-        else:
-            problems.append(ScriptProblem(_syntax_line(text), _short(text)))
+    problems = [_problem(text, hints=True) for text in result.errors]
     code = result.code if not problems else None
     return ScriptCheck(code, tuple(problems), tuple(result.warnings))
+
+
+def _problem(text: str, *, hints: bool = False) -> ScriptProblem:
+    """One of the compiler's ``Line N: message`` texts (or a syntax error's) as a problem."""
+    m = _LINE.match(text)
+    if m is None:
+        return ScriptProblem(_syntax_line(text), _short(text))
+    message = m.group(2).strip()
+    return ScriptProblem(int(m.group(1)), _short(_with_hint(message) if hints else message))
 
 
 #: Characters of a problem's message kept (a syntax error quotes the script's own line).

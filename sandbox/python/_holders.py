@@ -25,6 +25,8 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any, Final
 
+from ._names import FUEL
+
 _EMPTY: Final[dict[Any, Any]] = {}
 
 
@@ -69,7 +71,7 @@ def held_by(obj: Any) -> list[Any] | None:
     """
     if type(obj) in HOLDER_TYPES or isinstance(obj, BaseException):
         return [r for r in gc.get_referents(obj) if not isinstance(r, _NOT_HELD)]
-    if isinstance(obj, type) and not obj.__flags__ & _IMMUTABLE_TYPE:
+    if _mutable_class(obj):
         # A script sets only public names on a class not its own (private and special names
         # are refused), so the host's own machinery (_real, __doc__, _abc_impl) is skipped.
         return [v for k, v in vars(obj).items() if k[:1] != "_" and not _host_method(v)]
@@ -77,15 +79,20 @@ def held_by(obj: Any) -> list[Any] | None:
 
 
 def _host_method(value: Any) -> bool:
-    """A function the host defined in a class, holding nothing a script set: not the mod's.
-    (A script's functions run in a namespace the sandbox fills with ``_fuel_``.)"""
+    """A function the host defined in a class, holding nothing a script set: not the mod's."""
     if type(value) in _WRAPPERS:
         value = value.__func__
-    return (
-        type(value) is types.FunctionType
-        and "_fuel_" not in value.__globals__
-        and not value.__dict__
-    )
+    return type(value) is types.FunctionType and not _scripts(value) and not value.__dict__
+
+
+def _scripts(function: types.FunctionType) -> bool:
+    """Whether ``function`` is a script's (it runs in a namespace holding the fuel stream)."""
+    return FUEL in function.__globals__
+
+
+def _mutable_class(value: Any) -> bool:
+    """A class a script can set attributes on (not a builtin type)."""
+    return isinstance(value, type) and not value.__flags__ & _IMMUTABLE_TYPE
 
 
 _WRAPPERS: Final = (staticmethod, classmethod)
@@ -99,14 +106,13 @@ def stored_in(values: Iterable[Any]) -> list[Any]:
     out: list[Any] = []
     for value in values:
         if type(value) is types.FunctionType:
-            if "_fuel_" in value.__globals__:
+            if _scripts(value):
                 out.append(value)  # the script's own function, bound into a module
             elif value.__dict__:
                 out.extend(value.__dict__.values())
-        elif isinstance(value, type):
-            if id(value) not in _SKIP_TYPES:
-                out.extend(held_by(value) or ())
-        elif type(value) not in _NOT_STORED:
+        elif _mutable_class(value):
+            out.extend(held_by(value) or ())
+        elif type(value) not in _NOT_STORED and not isinstance(value, type):
             out.append(value)
     return out
 
@@ -115,16 +121,9 @@ def settable(values: Iterable[Any]) -> list[Any]:
     """The objects among ``values`` a script can set attributes on (Python functions and
     classes that are not builtin types): the sandbox's builtins never change, so this is
     worked out once and :func:`stored_in` looks only at these."""
-    return [
-        v
-        for v in values
-        if type(v) is types.FunctionType
-        or (isinstance(v, type) and not v.__flags__ & _IMMUTABLE_TYPE and id(v) not in _SKIP_TYPES)
-    ]
+    return [v for v in values if type(v) is types.FunctionType or _mutable_class(v)]
 
 
-#: Builtin functions and descriptors hold nothing a script can set.
-_NOT_STORED: Final = frozenset(
-    {types.BuiltinFunctionType, types.BuiltinMethodType, types.MethodType, types.ModuleType}
-)
-_SKIP_TYPES: Final = frozenset(id(t) for t in (type, object))
+#: Builtin functions (and methods: the same type) and bound methods hold nothing a script
+#: can set.
+_NOT_STORED: Final = frozenset({types.BuiltinFunctionType, types.MethodType, types.ModuleType})

@@ -14,10 +14,10 @@ from ._arith import fast_path, safe_without_guard, slice_fast_path
 from ._guards import GUARDED_METHODS
 from ._hints import module_constants
 from ._kinds import INT_FIRST, INTS, KNOWN, SAFE, bound_anywhere
+from ._names import FUEL
 from ._versions import SearchBudget, version_function
 
-#: Injected globals (underscored: no script can name, rebind or read them).
-FUEL: Final = "_fuel_"
+#: Injected globals (underscored: no script can name, rebind or read them); FUEL is _names'.
 #: The private-attribute check (``_classes.GuestTypes.own``) and the ids of the script's own
 #: classes it tests first (inline).
 OWN: Final = "_own_"

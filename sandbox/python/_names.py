@@ -24,6 +24,10 @@ from typing import Final
 
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
+#: The injected name of a sandbox's fuel stream: every script namespace has it, so it also
+#: tells a script's own function (its globals) from the host's.
+FUEL: Final = "_fuel_"
+
 #: Prefixes of the introspection attributes of generators, coroutines, async generators,
 #: frames, tracebacks, code objects and old-style function/method aliases.
 FORBIDDEN_PREFIXES: Final[tuple[str, ...]] = (

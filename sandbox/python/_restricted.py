@@ -54,7 +54,7 @@ from ._memory import (
     RetainedWalk,
     not_plain_message,
 )
-from ._names import is_injected
+from ._names import FUEL, is_injected
 from ._progress import CPU_MARK_S, RowMarker
 from ._rejections import compiled
 from ._signals import LimitSignal, MemorySignal
@@ -277,7 +277,7 @@ class RestrictedSandbox(ScriptSandbox):
         namespace = {
             "__builtins__": self._builtins,
             "__name__": path,
-            "_fuel_": self._meter.stream,
+            FUEL: self._meter.stream,
             "_next_": next,
             "_fz_": compress,
             **ARITH_GLOBALS,
@@ -328,7 +328,7 @@ class RestrictedSandbox(ScriptSandbox):
         """Point every module at the meter's new fuel stream (after a call tripped)."""
         self._generation = self._meter.generation
         for namespace in self._namespaces:
-            namespace["_fuel_"] = self._meter.stream
+            namespace[FUEL] = self._meter.stream
 
     def _roots(self) -> list[Any]:
         # The names every namespace starts with are skipped by a set lookup (this runs once
