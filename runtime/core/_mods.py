@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from host_api import (
     AuditSink,
@@ -367,13 +367,19 @@ def _load_diagnostic(exc: ModhostError, mod_id: str, path: str) -> Diagnostic:
     return diag.model_copy(update=update)
 
 
+#: Notes per script at most (each names a skipped block; ``details`` counts them all).
+MAX_SCRIPT_NOTES: Final = 5
+
+
 def _script_notes(started: StartedLoad) -> list[Diagnostic]:
     """What the compiler skipped in the mod's scripts (a main guard), as notes."""
     notes = []
     mod_id = started.candidate.manifest.id
     for path, source in started.readable:
         # The check is cached: this is the same result the sandbox compiled from.
-        for note in check_script(source, path).notes:
+        found = check_script(source, path).notes
+        # A script controls how many: a few say what is skipped, the rest are counted.
+        for note in found[:MAX_SCRIPT_NOTES]:
             notes.append(
                 Diagnostic(
                     code=DiagnosticCode.SANDBOX_SKIPPED,
@@ -383,6 +389,7 @@ def _script_notes(started: StartedLoad) -> list[Diagnostic]:
                     file=path,
                     line=note.line,
                     hint="call what the block runs from on_load or a hook if the mod needs it",
+                    details={"skipped_blocks": len(found)},
                 )
             )
     return notes

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from host_api import HostPolicy
 from runtime import Host
+from runtime.core._mods import MAX_SCRIPT_NOTES
 
 from ..conftest import MakeMod
 from .test_cli import json_of, modhost
@@ -53,3 +54,16 @@ def test_a_script_without_a_main_guard_has_no_note(make_mod: MakeMod, mods_dir: 
     with Host(mods_dir) as host:
         host.load()
         assert not [d for d in host.diagnostics if d.code == "SANDBOX_SKIPPED"]
+
+
+def test_a_script_full_of_main_guards_gets_a_bounded_number_of_notes(
+    make_mod: MakeMod, mods_dir: Path
+) -> None:
+    guards = "".join(f'if __name__ == "__main__":\n    print({i})\n' for i in range(400))
+    make_mod("noisy", scripts={"main.py": "def on_load(ctx):\n    pass\n" + guards})
+    with Host(mods_dir) as host:
+        host.load()
+        notes = [d for d in host.diagnostics if d.code == "SANDBOX_SKIPPED"]
+    assert len(notes) == MAX_SCRIPT_NOTES
+    assert [n.line for n in notes] == [3, 5, 7, 9, 11]
+    assert {n.details["skipped_blocks"] for n in notes} == {400}
