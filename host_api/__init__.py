@@ -74,6 +74,7 @@ __all__ = [
     "ScriptEntry",
     "Severity",
     "StorageQuotaExceeded",
+    "TextTooLong",
     "TickLimiter",
     "UnknownKey",
     "UnsafeFile",
@@ -93,6 +94,7 @@ __all__ = [
     "parse_manifest",
     "parse_specifier",
     "read_regular",
+    "text_bound",
     "wit_structure",
     "write_atomically",
 ]
@@ -160,6 +162,8 @@ from ._rows import EntityRows as EntityRows
 from ._rows import commit_rows as commit_rows
 from ._storage import ModStorage as ModStorage
 from ._storage import StorageQuotaExceeded as StorageQuotaExceeded
+from ._text_size import TextTooLong as TextTooLong
+from ._text_size import text_bound as text_bound
 from ._values import MAX_PAYLOAD_BYTES as MAX_PAYLOAD_BYTES
 from ._values import BadArgument as BadArgument
 from ._values import PayloadTooLarge as PayloadTooLarge

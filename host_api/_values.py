@@ -12,6 +12,7 @@ from typing import Any, Final
 from ._diagnostics import DiagnosticCode
 from ._errors import ModFault
 from ._text import is_text, printable
+from ._text_size import TextTooLong, text_bound
 from ._world_port import EntityView, JSONValue, Vec3
 
 #: Caps on a JSON-like value a mod hands the host (event and timer payloads, stored values),
@@ -257,6 +258,10 @@ def check_name(value: Any, *, mod_id: str, what: str) -> str:
     return value
 
 
+#: Characters of text a logged value may make before it is cut to the log's line length.
+MAX_LOG_TEXT: Final = 4 * 1024 * 1024
+
+
 def log_text(message: Any, *, mod_id: str, limit: int) -> str:
     """The line ``ctx.log(message)`` writes: a str as it is, anything else its ``repr``; at
     most ``limit`` characters.
@@ -265,7 +270,21 @@ def log_text(message: Any, *, mod_id: str, limit: int) -> str:
         structure nested past the recursion limit).
     """
     try:
-        text = message[:limit] if type(message) is str else repr(message)[:limit]
+        if type(message) is str:
+            text = message[:limit]
+        else:
+            # The text is cut to ``limit`` but repr() builds all of it first: a value that
+            # shares parts (a list holding one list a thousand times) is small and its text
+            # is not, so its size is bounded before it is made.
+            text_bound(message, MAX_LOG_TEXT)
+            text = repr(message)[:limit]
+    except TextTooLong as long:
+        raise BadArgument(
+            f"the log message's text would be more than {MAX_LOG_TEXT} characters (about "
+            f"{long.bound}), of which the log keeps {limit}",
+            mod_id=mod_id,
+            hint="log a summary: len(data), or a slice of it",
+        ) from None
     except (ValueError, RecursionError):
         raise BadArgument(
             "the log message cannot be shown as text (an int with more than 4,300 digits, "

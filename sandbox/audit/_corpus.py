@@ -18,11 +18,13 @@ from ._corpus_escapes import ESCAPES
 from ._corpus_language import LANGUAGE_ATTACKS
 from ._corpus_resources import RESOURCES
 from ._corpus_systems import SYSTEM_ATTACKS
+from ._corpus_text import TEXT_ATTACKS
 
 #: The whole built-in corpus, in report order.
 ATTACKS: Final[tuple[Attack, ...]] = (
     ESCAPES
     + RESOURCES
+    + TEXT_ATTACKS
     + COMPILE_BOMBS
     + API_ABUSE
     + LANGUAGE_ATTACKS

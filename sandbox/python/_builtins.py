@@ -13,6 +13,7 @@ from ._classes import GuestTypes
 from ._guards import GUARDED_METHODS, Guards
 from ._names import forbidden_attribute, is_dunder, is_private
 from ._signals import ForbiddenSignal
+from ._text import TextGuard
 
 #: Builtins handed over as they are: pure functions and value types over bounded input.
 PLAIN: Final[tuple[str, ...]] = (
@@ -34,11 +35,9 @@ PLAIN: Final[tuple[str, ...]] = (
     "dict",
     "set",
     "tuple",
-    "str",
     "map",  # lazy
     "next",
     "ord",
-    "repr",
     "reversed",  # lazy
     "round",
     "slice",
@@ -46,7 +45,6 @@ PLAIN: Final[tuple[str, ...]] = (
     "bin",
     "hex",
     "oct",
-    "ascii",
     "complex",
     "object",  # the root class: its dunders are unreachable, so it leads nowhere
     "property",
@@ -136,8 +134,17 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     table["setattr"] = _guarded_setattr(guards, guest)
     table["delattr"] = _guarded_delattr(guards, guest)
     table["type"] = _stand_in(type, guest.type_of)
+    text = guards.text = TextGuard(guards, guest)
+    guest.class_built.append(text.wrap_methods)
+    table["repr"] = _converter("repr", text)
+    table["ascii"] = _converter("ascii", text)
+    table["str"] = _stand_in(str, _guarded_str(text))
     # type(b"x") is bytes, as in Python: type() answers with the stand-in the script names.
-    guest.stand_ins.update({bytes: table["bytes"], range: table["range"]})
+    guest.stand_ins.update({bytes: table["bytes"], range: table["range"], str: table["str"]})
+    # class Name(str, Enum) inherits a str whose constructor checks the text's size.
+    str_base = _str_base(text)
+    guest.allow_base(str_base)
+    guest.base_for[id(table["str"])] = str_base
     table["__build_class__"] = guest.build_class
     table["iter"] = _one_argument_iter(guards)
     table["format"] = _guarded_format(guards)
@@ -210,7 +217,7 @@ def _print(guards: Guards, printer: Printer) -> Any:
         if type(sep) is not str or type(end) is not str:
             raise TypeError("print(): sep and end must be str")
         guards.meter.burn(len(values))
-        text = sep.join([str(v) for v in values]) + end
+        text = sep.join([guards.text.convert(v, _py.str, "print()") for v in values]) + end
         guards._check(len(text), "print()")
         printer.write(text[:MAX_PRINT])
 
@@ -264,6 +271,44 @@ def _guarded_format(guards: Guards) -> Any:
         return guards.fmt(value, spec, -1)
 
     return format
+
+
+def _converter(name: str, text: TextGuard) -> Any:
+    how = getattr(_py, name)
+    what = f"{name}()"
+
+    def convert(obj: Any) -> str:
+        return text.convert(obj, how, what)  # type: ignore[no-any-return]
+
+    convert.__name__ = convert.__qualname__ = name
+    return convert
+
+
+def _guarded_str(text: TextGuard) -> Any:
+    def make(*args: Any, **kwargs: Any) -> str:
+        if len(args) == 1 and not kwargs:
+            return text.convert(args[0], _py.str, "str()")  # type: ignore[no-any-return]
+        # str(b, encoding): decoding makes at most a few characters a byte.
+        return _py.str(*args, **kwargs)
+
+    return make
+
+
+def _str_base(text: TextGuard) -> type:
+    """The base a script's ``str`` subclass gets: its constructor checks the text's size
+    (a subclass's own ``__new__`` reaches it through ``super()``)."""
+
+    class str(_py.str):
+        __slots__ = ()
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            make = _py.str.__new__
+            if len(args) == 1 and not kwargs:
+                return text.convert(args[0], lambda v: make(cls, v), "str()")
+            return make(cls, *args, **kwargs)
+
+    str.__module__ = "builtins"
+    return str
 
 
 def _guarded_range(guards: Guards) -> Any:

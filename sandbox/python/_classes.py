@@ -62,6 +62,10 @@ class GuestTypes:
         #: Builtin types whose constructor the sandbox guards: ``type()`` of their values is
         #: the stand-in the scripts' builtins name (``type(b"x") is bytes``).
         self.stand_ins: dict[type, Any] = {}
+        #: ids of stand-ins a class may name as a base, and the class it inherits instead.
+        self.base_for: dict[int, type] = {}
+        #: Called with each class a ``class`` statement builds (after its checks).
+        self.class_built: list[Callable[[type], None]] = []
 
     # -- registration ----------------------------------------------------------------------
     def adopt(self, cls: Any) -> Any:
@@ -107,6 +111,7 @@ class GuestTypes:
                 "write a plain class statement"
             )
         ids, allowed = self._ids, self._bases
+        bases = tuple(self.base_for.get(id(base), base) for base in bases)
         for base in bases:
             if any(base is stand_in for stand_in in self.stand_ins.values()):
                 raise self._forbid(
@@ -120,7 +125,10 @@ class GuestTypes:
                     "own classes, object, the builtin value and exception types, or the "
                     "sandbox's enum/typing/collections classes"
                 )
-        return self.adopt(_py.__build_class__(func, name, *bases))
+        cls = self.adopt(_py.__build_class__(func, name, *bases))
+        for hook in self.class_built:
+            hook(cls)
+        return cls
 
     def own(self, obj: Any) -> Any:
         """``obj`` for ``obj._x``: only the script's classes and instances have private names."""

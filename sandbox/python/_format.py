@@ -11,9 +11,9 @@ from __future__ import annotations
 import _string
 import string
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
-from ._guards import Guards, _size
+from ._guards import Guards
 from ._names import forbidden_attribute
 from ._signals import ForbiddenSignal
 
@@ -37,6 +37,16 @@ class _CheckedFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> Any:
         return self._guards.fmt(value, format_spec, -1)
 
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        how = _CONVERSIONS.get(conversion) if conversion is not None else None
+        if how is None:
+            return super().convert_field(value, conversion)
+        return self._guards.text.convert(value, how, f"{how.__name__}()")
+
+
+#: ``{x!r}``, ``{x!s}``, ``{x!a}``.
+_CONVERSIONS: Final = {"r": repr, "s": str, "a": ascii}
+
 
 class StrFormat:
     """The script's view of ``str.format``/``format_map`` (``_strfmt_`` in compiled code)."""
@@ -44,10 +54,12 @@ class StrFormat:
     def __init__(self, guards: Guards) -> None:
         self._guards = guards
         self._formatter = _CheckedFormatter(guards)
+        #: The scripts' ``str`` (a stand-in whose constructor checks sizes).
+        self._str: Any = str
 
     def __call__(self, obj: Any, name: str) -> Any:
         """``obj.format`` or ``obj.format_map``: bound to a string, or unbound on ``str``."""
-        if obj is str:
+        if obj is str or obj is self._str:
             return (
                 (lambda s, *a, **k: self.format(s, a, k)) if name == "format" else self.format_map
             )
@@ -80,5 +92,5 @@ class StrFormat:
     def _charge(self, template: str, values: list[Any]) -> None:
         fields = template.count("{")
         self._guards.meter.burn(fields)
-        biggest = max((_size(v) for v in values), default=0)
+        biggest = max((self._guards.text.bound(v, "str.format") for v in values), default=0)
         self._guards._check(len(template) + fields * (biggest + 32), "str.format")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import chain, islice, repeat
@@ -152,8 +153,33 @@ class Meter:
         """
         if self._tripped is not None:
             self._rebuild()
-        self._start = self._issued - self._left()
+        left = self._left()
+        if not left:
+            self.revive()
+        self._start = self._issued - left
         self.calls += 1
+
+    def revive(self) -> None:
+        """Restart the stream if an exception ended it (``_revive_``, run first in every
+        ``except`` block of a script).
+
+        The stream asks :meth:`_refill` for each chunk from C; if that call itself fails (a
+        ``RecursionError`` raised by calling it at the deepest frame a script reached, which
+        the script may catch), the chain drops its source and every later draw ends: loops
+        would stop early without an error. The chain object is put back in place, so loops
+        that hold it already go on drawing from it.
+        """
+        if self._left():
+            return  # a chunk is being drawn: the stream is alive
+        stream = self.stream
+        with warnings.catch_warnings():
+            # Python 3.12 deprecates pickling itertools; 3.14 has no __reduce__ on them.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            try:
+                if len(stream.__reduce__()) == 2:  # (chain, ()): its source is gone
+                    stream.__setstate__((self._refills,))
+            except (TypeError, AttributeError):  # pragma: no cover - Python 3.14
+                return
 
     def used(self) -> int:
         """Fuel the current (or last) call has used so far."""

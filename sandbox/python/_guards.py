@@ -13,14 +13,18 @@ meter cannot interrupt, so their size is capped well below memory).
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import deque
 from collections.abc import Callable
 from itertools import compress
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ._fuel import Meter
 from ._signals import ForbiddenSignal, MemorySignal
+
+if TYPE_CHECKING:
+    from ._text import TextGuard
 
 #: The largest int a script may build (about 30,000 decimal digits).
 MAX_INT_BITS: Final = 100_000
@@ -62,6 +66,8 @@ GUARDED_METHODS: Final[frozenset[str]] = frozenset(
 )
 
 
+#: Field values an f-string formats without a bound on their text (numbers, strings).
+_PLAIN_FIELD: Final = frozenset({str, int, float, complex, bool, type(None)})
 #: Builtin types whose operators and methods build text of their operands' lengths.
 _TEXT: Final = (str, bytes, bytearray)
 #: Builtin containers (8 bytes an item).
@@ -134,6 +140,8 @@ class Guards:
         #: :data:`WALK_ALLOCATION` (-1: none yet). The
         #: in-process tier's hot path compares it with ``meter.calls`` directly.
         self.big_call = -1
+        #: The text conversions (set by the sandbox: they need its view of script classes).
+        self.text: TextGuard
 
     # -- the check everything funnels into -----------------------------------------------------
     def _over(self, nbytes: int, what: str) -> MemorySignal:
@@ -216,10 +224,10 @@ class Guards:
     def mod(self, a: Any, b: Any) -> Any:
         """``a % b``: printf-style formatting pads and repeats; numbers pass straight through."""
         if type(a) is str or type(a) is bytes:
-            self._check_percent(a, b)
+            return self.text.run(self._check_percent(a, b), operator.mod, a, b)
         return a % b
 
-    def _check_percent(self, fmt: str | bytes, args: Any) -> None:
+    def _check_percent(self, fmt: str | bytes, args: Any) -> int:
         text = fmt if isinstance(fmt, str) else fmt.decode("latin-1")
         if "%(" in text and type(args) is not dict:
             # A script's mapping could answer each key with a huge value, unmeasured.
@@ -238,8 +246,12 @@ class Guards:
         if widest > MAX_WIDTH:
             raise self._over(widest, "'%' formatting width")
         directives = text.count("%")
-        biggest = max((_size(x) for x in items), default=0)
-        self._check(len(text) + directives * (widest + biggest + 32), "'%' formatting")
+        # %s, %r and %a make each item's text: bounded like repr() (a list that holds one
+        # list a thousand times is small, its text is not).
+        biggest = max((self.text.bound(x, "'%' formatting") for x in items), default=0)
+        bound = len(text) + directives * (widest + biggest + 32)
+        self._check(bound, "'%' formatting")
+        return bound
 
     def inplace(self, op: str, a: Any, b: Any) -> Any:
         """``a op= b`` for the growing operators, keeping in-place semantics (list ``+=``)."""
@@ -265,22 +277,26 @@ class Guards:
         self._check(_size(target) + _size(value), "slice assignment")
         return value
 
-    def fmt(self, value: Any, spec: str, conversion: int) -> str:
-        """An f-string field with a format spec: widths and precisions are bounded."""
-        if conversion == 114:
-            value = repr(value)
-        elif conversion == 115:
-            value = str(value)
-        elif conversion == 97:
-            value = ascii(value)
-        if "{" in spec or "}" in spec:
+    def fmt(self, value: Any, spec: str, conversion: int) -> Any:
+        """An f-string field: widths and precisions are bounded, and the text of anything but
+        a number or a string is bounded before it is made."""
+        if conversion != -1:
+            how = repr if conversion == 114 else ascii if conversion == 97 else str
+            value = self.text.convert(value, how, f"{how.__name__}()")
+        if not spec:
+            if type(value) is str:
+                return value
+        elif "{" in spec or "}" in spec:
             # A spec is never a template: braces here are a format string smuggled past the
             # compiler (f"{x:{spec}}" then .format()).
             raise self.meter.trip(ForbiddenSignal("a format spec may not contain { or }"))
-        for digits in _SPEC_NUMBERS.findall(spec):
-            if len(digits) > 6 or int(digits) > MAX_WIDTH:
-                raise self._over(int(digits[:12]), "format spec width")
-        return format(value, spec)
+        else:
+            for digits in _SPEC_NUMBERS.findall(spec):
+                if len(digits) > 6 or int(digits) > MAX_WIDTH:
+                    raise self._over(int(digits[:12]), "format spec width")
+        if type(value) in _PLAIN_FIELD:
+            return format(value, spec)
+        return self.text.run(self.text.bound(value, "format()"), format, value, spec)
 
     # -- methods that take a size --------------------------------------------------------------
     def method(self, obj: Any, name: str) -> Any:

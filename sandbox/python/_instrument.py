@@ -25,6 +25,8 @@ OWNED: Final = "_OWNED_"
 IMPORT: Final = "_import_"
 NEXT: Final = "_next_"
 COMPRESS: Final = "_fz_"
+#: ``Meter.revive``, called first in every ``except`` block.
+REVIVE: Final = "_revive_"
 LOOP_RANGE: Final = "_lrange_"
 #: The real ``range``, and the sandbox's capped ``range`` builtin (the inline loop range).
 PLAIN_RANGE: Final = "_range_"
@@ -260,12 +262,17 @@ class Instrumenter(ast.NodeTransformer):
         inline = ast.IfExp(owned, _name("_o_"), _call(OWN, _name("_o_")))
         return ast.copy_location(inline, node)
 
-    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
-        """Guard f-string format specs (width and precision)."""
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
+        """Restart the fuel stream first if the exception caught ended it (``Meter.revive``)."""
         self.generic_visit(node)
-        if node.format_spec is None:
-            return node
-        spec = node.format_spec
+        node.body.insert(0, ast.copy_location(ast.Expr(_call(REVIVE)), node))
+        return node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
+        """Guard f-string fields: format specs (width and precision), and the size of the
+        text of anything but a number or a string."""
+        self.generic_visit(node)
+        spec = node.format_spec or ast.Constant("")
         node.value = _call("_fmt_", node.value, spec, ast.Constant(node.conversion))
         node.conversion = -1
         node.format_spec = None

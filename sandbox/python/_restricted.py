@@ -83,6 +83,7 @@ class RestrictedSandbox(ScriptSandbox):
         self._printer = Printer()
         self._strfmt = StrFormat(self._guards)
         self._builtins = build_builtins(self._guards, self._guest, self._printer)
+        self._strfmt._str = self._builtins["str"]
         self._modules = Modules(Kit(mod_id, self._guards, self._guest))
         self._loop_range = loop_range(self._builtins["range"])
         self._builtin_holders = settable(self._builtins.values())
@@ -280,6 +281,7 @@ class RestrictedSandbox(ScriptSandbox):
             FUEL: self._meter.stream,
             "_next_": next,
             "_fz_": compress,
+            "_revive_": self._meter.revive,
             **ARITH_GLOBALS,
             "_import_": self._modules,
             "_nomod_": ModuleNotFoundError,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import repeat
+from typing import Any
+
 import pytest
 
 from host_api import Limits
 from sandbox import FuelExhausted
+from sandbox.python._fuel import Meter
 
 from .conftest import Rig, make_rig
 
@@ -153,3 +157,53 @@ def test_a_generator_suspended_across_a_tripped_call_resumes_with_fresh_fuel(tie
         assert results == [0, 1, "SANDBOX_FUEL_EXHAUSTED", 2, 3, "SANDBOX_FUEL_EXHAUSTED", 4]
     finally:
         r.sandbox.close()
+
+
+CAUGHT_RECURSION = """
+def down(n):
+    return down(n + 1)
+
+def on_tick(ctx, dt):
+    rounds = 0
+    for _ in range(200):
+        try:
+            down(0)
+        except RecursionError:
+            pass
+        rounds += 1
+    return rounds, sum(i for i in range(100)), len([i for i in range(50)])
+"""
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_loops_go_on_after_a_script_catches_a_recursion_error(tier: str) -> None:
+    # A RecursionError can be raised where the meter's stream asks for its next chunk (at the
+    # deepest frame); the stream is restarted in the except block, so no loop ends early.
+    rig = make_rig(limits=Limits(fuel=5_000_000, timeout_ms=5_000), tier=tier)
+    try:
+        module = rig.load(CAUGHT_RECURSION)
+        for _ in range(2):
+            assert rig.tick(module) == (200, 4950, 50)
+    finally:
+        rig.sandbox.close()
+
+
+def test_a_stream_ended_by_an_error_is_restarted_in_place() -> None:
+    meter = Meter(fuel=1000, timeout_ms=1000)
+    meter.begin()
+    stream = meter.stream
+    refills = meter._refills  # type: ignore[attr-defined]
+
+    def failing(_: object) -> Any:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    meter._refills = map(failing, repeat(None))  # type: ignore[attr-defined]
+    stream.__setstate__((meter._refills,))  # type: ignore[attr-defined]
+    with pytest.raises(RecursionError):
+        next(stream)
+    assert next(stream, "ended") == "ended"  # a chain drops a source that raised
+    meter._refills = refills  # type: ignore[attr-defined]
+    meter.revive()
+    assert meter.stream is stream
+    assert next(stream) is True
