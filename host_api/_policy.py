@@ -89,9 +89,10 @@ class SandboxPolicy(_Section):
     the host kills at ``timeout_ms`` plus a small margin: the only tier under which no script,
     however hostile, can stall a tick for longer (one C-level operation, such as ``sorted()``
     of a list the size of the memory limit, or ``==`` of two structures that share their
-    parts, cannot be interrupted inside the host's own interpreter). ``inprocess`` is faster (no round trip per tick) and keeps every other
-    guarantee (static rejection, fuel, allocation guards, recursion), so an operator may choose
-    it for mods they trust.
+    parts, cannot be interrupted inside the host's own interpreter). ``inprocess`` is faster
+    (no round trip per tick) and keeps every other guarantee (static rejection, fuel,
+    allocation guards, recursion, text bounds), so an operator may choose it for mods they
+    trust.
     """
 
     tier: Literal["inprocess", "process"] = "process"

@@ -19,6 +19,7 @@ from host_api import HOST_API_VERSION, DiagnosticCode
 
 from ._errors import SelectionImpossible, SelectionTooComplex
 from ._release import Release, ReleaseProvider, Reporter, Selection
+from ._search import exhaustive_search
 from ._select_adapter import Adapter, Bridge, Need, Pick
 from ._select_explain import explain_failure
 
@@ -73,8 +74,13 @@ class Resolver:
             # recurses without a visited set and overflows on a cycle of stale pins.
             state = Resolution(adapter, bridge).resolve(roots, max_rounds=self.max_rounds)
         except ResolutionImpossible as exc:
-            diagnostics = explain_failure(exc.causes, adapter.known, str(self.host_version))
-            raise SelectionImpossible.from_diagnostics(diagnostics[0].message, diagnostics) from exc
+            found = exhaustive_search(requests, lambda i: adapter.known(i)[0], self.max_rounds)
+            if found is None:
+                diagnostics = explain_failure(exc.causes, adapter.known, str(self.host_version))
+                message = diagnostics[0].message
+                raise SelectionImpossible.from_diagnostics(message, diagnostics) from exc
+            pins = {mod_id: Pick(mod_id, release) for mod_id, release in found.items()}
+            return self._selected(pins, requests, bridge.rounds)
         except ResolutionTooDeep as exc:
             raise SelectionTooComplex(
                 f"version selection gave up after {exc.round_count} rounds",
@@ -82,8 +88,12 @@ class Resolver:
                 hint="pin some versions in the request (==x.y.z) to narrow the search, "
                 "or raise max_rounds",
             ) from exc
-        ordered = _reachable(state.mapping, sorted(requests))
-        selection = Selection(releases=ordered, rounds=bridge.rounds)
+        return self._selected(state.mapping, requests, bridge.rounds)
+
+    def _selected(
+        self, pins: Mapping[str, Pick], requests: Mapping[str, str], rounds: int
+    ) -> Selection:
+        selection = Selection(releases=_reachable(pins, sorted(requests)), rounds=rounds)
         self.reporter.ending(selection)
         return selection
 

@@ -65,6 +65,25 @@ def test_conflict_range_steers_to_an_older_release() -> None:
     assert _select(releases, {"coins": "*", "gems": "*"}) == {"coins": "1.0.0", "gems": "1.5.0"}
 
 
+def test_an_older_release_is_found_when_backjumping_gives_up() -> None:
+    # resolvelib blames the pin pa 1.0.0 clashes with (pb), never the release that narrowed
+    # pa (pa 2.0.0, through pc's optional pa ==1.0.0), and reports no selection; the
+    # complete search finds pa 1.5.0, which needs no pc.
+    releases = [
+        R("pa", "1.0.0", conflicts={"pb": "*"}),
+        R("pa", "1.5.0"),
+        R("pa", "2.0.0", required={"pc": "*"}),
+        *(R("pb", v, required={"pa": "*"}) for v in ("1.0.0", "1.5.0", "2.0.0")),
+        R("pc", "1.0.0", optional={"pa": "==1.0.0"}),
+    ]
+    assert _select(releases, {"pb": "*"}) == {"pa": "1.5.0", "pb": "2.0.0"}
+    # Without pa 1.5.0 there is none, and the failure is still explained.
+    without = [r for r in releases if r.label != "pa 1.5.0"]
+    with pytest.raises(SelectionImpossible) as info:
+        _select(without, {"pb": "*"})
+    assert info.value.diagnostics[0].hint
+
+
 def test_missing_dependency_is_explained() -> None:
     with pytest.raises(SelectionImpossible) as info:
         _select(
