@@ -97,6 +97,20 @@ RESOURCES: Final[tuple[Attack, ...]] = (
         "int-of-str", "int() of a 100000-digit string", _tick("return int('9' * 100000)"), MEMORY
     ),
     _resource("range-huge", "list(range(10**12))", _tick("return list(range(10**12))"), MEMORY),
+    _resource(
+        "sum-concat",
+        "sum() of a thousand copies of a list, with a list start (concatenated in C)",
+        _tick("a = [0] * 100000\nreturn len(sum([a] * 1000, []))"),
+        MEMORY,
+    ),
+    _resource(
+        "accumulate-concat",
+        "itertools.accumulate over copies of a list (its default '+' concatenates)",
+        _tick(
+            "import itertools\na = [0] * 100000\nreturn len(list(itertools.accumulate([a] * 1000)))"
+        ),
+        MEMORY,
+    ),
     _resource("bytes-n", "bytes(10**10)", _tick("return bytes(10**10)"), MEMORY),
     _resource(
         "join",

@@ -13,6 +13,7 @@ meter cannot interrupt, so their size is capped well below memory).
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections import deque
@@ -314,11 +315,18 @@ class Guards:
         meter = self.meter
 
         several = fn in (min, max)  # min(a, b, c) takes values, not an iterable
+        adds = fn is sum
 
         def consume(iterable: Any, *args: Any, **kwargs: Any) -> Any:
             if several and args:
                 return fn(iterable, *args, **kwargs)
-            return fn(compress(iterable, meter.stream), *args, **kwargs)
+            items = compress(iterable, meter.stream)
+            if adds and (args or kwargs):
+                start = args[0] if args else kwargs.get("start", 0)
+                if type(start) is list or type(start) is tuple:
+                    # sum(lists, []) concatenates in C: each '+' goes through its guard.
+                    return functools.reduce(self.add, items, start)
+            return fn(items, *args, **kwargs)
 
         consume.__name__ = fn.__name__
         consume.__doc__ = fn.__doc__

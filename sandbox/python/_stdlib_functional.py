@@ -49,8 +49,13 @@ def itertools_ns(kit: Kit) -> SimpleNamespace:
         g._check(n * ITEM_BYTES * 8, "itertools.tee")
         return _it.tee(m(iterable), n)
 
+    def accumulate(iterable: Any, func: Any = None, *, initial: Any = None) -> Iterator[Any]:
+        # The default '+' of C would concatenate lists past the memory limit: it takes the
+        # guard, as a script's own '+' does.
+        return m(_it.accumulate(iterable, g.add if func is None else func, initial=initial))
+
     ns = SimpleNamespace(**{n: lazy(getattr(_it, n)) for n in ITERTOOLS_NAMES})
-    ns.product, ns.tee = product, tee
+    ns.product, ns.tee, ns.accumulate = product, tee, accumulate
     for fn in (_it.permutations, _it.combinations, _it.combinations_with_replacement):
         setattr(ns, fn.__name__, sized(fn))
     ns.chain.from_iterable = lambda iterable: m(_it.chain.from_iterable(iterable))
