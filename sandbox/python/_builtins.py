@@ -41,7 +41,6 @@ PLAIN: Final[tuple[str, ...]] = (
     "reversed",  # lazy
     "round",
     "slice",
-    "zip",  # lazy
     "bin",
     "hex",
     "oct",
@@ -148,6 +147,7 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     table["__build_class__"] = guest.build_class
     table["iter"] = _one_argument_iter(guards)
     table["format"] = _guarded_format(guards)
+    table["zip"] = _guarded_zip(guards)
     table["print"] = _print(guards, printer)
     table.update(_NO_TERMINAL)
     # The sandbox's stops (fuel, deadline, memory) are the only exceptions outside Exception;
@@ -309,6 +309,14 @@ def _str_base(text: TextGuard) -> type:
 
     str.__module__ = "builtins"
     return str
+
+
+def _guarded_zip(guards: Guards) -> Any:
+    def zip(*iterables: Any, strict: bool = False) -> Any:
+        guards.zipped(iterables, "zip()")
+        return _py.zip(*iterables, strict=strict)
+
+    return zip
 
 
 def _guarded_range(guards: Guards) -> Any:

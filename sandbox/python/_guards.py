@@ -62,11 +62,15 @@ GUARDED_METHODS: Final[frozenset[str]] = frozenset(
         "translate",
         "to_bytes",
         "extend",
+        "extendleft",
         "sort",
+        "hex",
     }
 )
 
 
+#: Iterables whose length zip() can know before it pairs them.
+_SEQUENCES: Final = frozenset({list, tuple, str, bytes, dict, set, frozenset, deque, range})
 #: Field values an f-string formats without a bound on their text (numbers, strings).
 _PLAIN_FIELD: Final = frozenset({str, int, float, complex, bool, type(None)})
 #: Builtin types whose operators and methods build text of their operands' lengths.
@@ -273,6 +277,19 @@ class Guards:
             raise ValueError(op)
         return a
 
+    def star(self, value: Any) -> Any:
+        """``*value`` in a display or a call: the items are copied (``[*x, *x]`` doubles)."""
+        self._check(_size(value), "unpacking '*'")
+        return value
+
+    def zipped(self, iterables: tuple[Any, ...], what: str) -> None:
+        """``zip(*rows)``: each item is a tuple as wide as the rows are many, so a thousand
+        copies of one list zip into a thousand times its size."""
+        if len(iterables) > 2:
+            lengths = [_size(i) for i in iterables if type(i) in _SEQUENCES]
+            if lengths:
+                self._check(len(iterables) * min(lengths), what)
+
     def grow(self, target: Any, value: Any) -> Any:
         """Slice assignment ``target[i:j] = value``: the target may at most reach the limit."""
         self._check(_size(target) + _size(value), "slice assignment")
@@ -286,6 +303,9 @@ class Guards:
             value = self.text.convert(value, how, f"{how.__name__}()")
         if not spec:
             if type(value) is str:
+                if len(value) >= WALK_ALLOCATION:
+                    # The f-string copies it: f"{x}{x}" doubles like x + x does.
+                    self._check(len(value), "f-string")
                 return value
         elif "{" in spec or "}" in spec:
             # A spec is never a template: braces here are a format string smuggled past the
@@ -420,6 +440,11 @@ def _check_extend(g: Guards, obj: Any, other: Any = (), *_: Any, **__: Any) -> N
     g._check(_size(obj) + _size(other), "extend")
 
 
+def _check_hex(g: Guards, obj: Any, *_: Any, **__: Any) -> None:
+    # Two characters a byte, three with a separator: x = x.hex().encode() doubles each time.
+    g._check(3 * _length(obj), "hex")
+
+
 def _check_sort(g: Guards, obj: Any, *_: Any, **__: Any) -> None:
     g.meter.burn(_length(obj))
 
@@ -435,7 +460,9 @@ _METHOD_CHECKS: Final[dict[str, Any]] = {
     "translate": _check_translate,
     "to_bytes": _check_to_bytes,
     "extend": _check_extend,
+    "extendleft": _check_extend,
     "sort": _check_sort,
+    "hex": _check_hex,
 }
 #: The types whose size-taking methods are checked (a script's subclasses included).
-_SIZED_TYPES: Final = (str, bytes, bytearray, list, int)
+_SIZED_TYPES: Final = (str, bytes, bytearray, list, int, deque)

@@ -262,6 +262,13 @@ class Instrumenter(ast.NodeTransformer):
         inline = ast.IfExp(owned, _name("_o_"), _call(OWN, _name("_o_")))
         return ast.copy_location(inline, node)
 
+    def visit_Starred(self, node: ast.Starred) -> Any:
+        """``*x`` in a display or a call copies ``x``: its size is checked first."""
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load):
+            node.value = _call("_star_", node.value)
+        return node
+
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
         """Restart the fuel stream first if the exception caught ended it (``Meter.revive``)."""
         self.generic_visit(node)

@@ -300,6 +300,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_mod_": g.mod,
             "_iop_": g.inplace,
             "_grow_": g.grow,
+            "_star_": g.star,
             "_fmt_": g.fmt,
             "_gm_": g.method,
             "_deny_slice_": _deny_slice,

@@ -54,8 +54,13 @@ def itertools_ns(kit: Kit) -> SimpleNamespace:
         # guard, as a script's own '+' does.
         return m(_it.accumulate(iterable, g.add if func is None else func, initial=initial))
 
+    def zip_longest(*iterables: Any, fillvalue: Any = None) -> Iterator[Any]:
+        g.zipped(iterables, "itertools.zip_longest")
+        return m(_it.zip_longest(*iterables, fillvalue=fillvalue))
+
     ns = SimpleNamespace(**{n: lazy(getattr(_it, n)) for n in ITERTOOLS_NAMES})
     ns.product, ns.tee, ns.accumulate = product, tee, accumulate
+    ns.zip_longest = zip_longest
     for fn in (_it.permutations, _it.combinations, _it.combinations_with_replacement):
         setattr(ns, fn.__name__, sized(fn))
     ns.chain.from_iterable = lambda iterable: m(_it.chain.from_iterable(iterable))

@@ -1,6 +1,9 @@
-"""Concatenation that builtins and standard-library helpers do in C goes through the same
-allocation guard as a script's own ``+``: ``sum(lists, [])`` and ``itertools.accumulate``
-(whose default function is ``+``) are stopped by the memory limit, in both tiers."""
+"""Growth done in C by builtins, displays and standard-library helpers goes through the same
+allocation checks as a script's own ``+``, in both tiers: ``sum(lists, [])``,
+``itertools.accumulate`` (whose default function is ``+``), unpacking (``[*x, *x]``,
+``f(*x, *x)``), ``deque.extend``, f-string fields, ``bytes.hex`` and ``zip`` of many copies
+of one list. Each doubles (or multiplies) a value in one C-level step, so the deadline,
+checked between steps, came too late: ``[*x, *x]`` thirty times took the host to 12 GB."""
 
 from __future__ import annotations
 
@@ -48,3 +51,55 @@ def test_concatenation_in_c_builtins_takes_the_guard(name: str, tier: str) -> No
         assert rig.tick(ok) == ([1, 2], (1, 2), 8, [1, 3, 6], [10, 11, 13])
     finally:
         rig.sandbox.close()
+
+
+#: Thirty doublings, each one C-level step.
+DOUBLINGS = {
+    "list-display": "x = [0]\nfor i in range(30):\n    x = [*x, *x]",
+    "tuple-display": "x = (0,)\nfor i in range(30):\n    x = (*x, *x)",
+    "call-arguments": "x = (0,)\nfor i in range(30):\n    x = echo(*x, *x)",
+    "deque-extend": "x = collections.deque([0])\nfor i in range(30):\n    x.extend(x)",
+    "deque-extendleft": "x = collections.deque([0])\nfor i in range(30):\n    x.extendleft(x)",
+    "f-string": "x = 'ab'\nfor i in range(40):\n    x = f'{x}{x}'",
+    "bytes-hex": "x = b'ab'\nfor i in range(40):\n    x = x.hex().encode()",
+    "zip-copies": "a = [0] * 100000\nx = list(zip(*[a] * 1000))",
+    "zip-longest-copies": "a = [0] * 100000\nx = list(itertools.zip_longest(*[a] * 1000))",
+}
+PRELUDE = "import collections\nimport itertools\ndef echo(*args):\n    return args\n"
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("name", sorted(DOUBLINGS))
+def test_growth_in_one_c_step_is_checked_before_it_happens(name: str, tier: str) -> None:
+    rig = make_rig(limits=LIMITS, tier=tier)
+    try:
+        with pytest.raises(MemoryLimitExceeded):
+            rig.tick(rig.load(PRELUDE + _tick(DOUBLINGS[name])))
+    finally:
+        rig.sandbox.close()
+
+
+ORDINARY_GROWTH = """
+import collections
+import itertools
+def on_tick(ctx, dt):
+    m = [[i] * 3 for i in range(3)]
+    d = collections.deque([1])
+    d.extend([2, 3])
+    d.extendleft([0])
+    return (list(zip(*m)), [*m[0], *"ab"], (*m[1],), f"{m}{1}", list(zip([1, 2], [3, 4])),
+            {*m[0]}, b"ab".hex(), b"ab".hex(":"), list(zip(*m, strict=True)), list(d),
+            list(itertools.zip_longest([1], [2, 3], fillvalue=0)), max(*m[2]))
+"""
+
+
+def test_ordinary_unpacking_zip_and_hex_give_what_python_gives() -> None:
+    rig = make_rig(limits=LIMITS)
+    try:
+        got = rig.tick(rig.load(ORDINARY_GROWTH))
+    finally:
+        rig.sandbox.close()
+    namespace: dict[str, object] = {}
+    exec(ORDINARY_GROWTH, namespace)
+    assert got == namespace["on_tick"](None, 0.0)  # type: ignore[operator]
