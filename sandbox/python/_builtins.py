@@ -10,7 +10,8 @@ import builtins as _py
 from typing import Any, Final
 
 from ._classes import GuestTypes
-from ._guards import GUARDED_METHODS, Guards
+from ._guards import Guards
+from ._method_guards import GUARDED_METHODS, method_guard
 from ._names import forbidden_attribute, is_dunder, is_private
 from ._signals import ForbiddenSignal
 from ._text import TextGuard
@@ -404,10 +405,12 @@ def _checked(guards: Guards, guest: GuestTypes, obj: Any, name: Any, *, store: b
 
 
 def _guarded_getattr(guards: Guards, guest: GuestTypes) -> Any:
+    method = method_guard(guards)
+
     def getattr(obj: Any, name: Any, *default: Any) -> Any:
         obj = _checked(guards, guest, obj, name, store=False)
         if name in GUARDED_METHODS:
-            return guards.method(obj, name)
+            return method(obj, name)
         return _py.getattr(obj, name, *default)
 
     return getattr

@@ -11,9 +11,9 @@ from itertools import islice
 from typing import Any, Final
 
 from ._arith import fast_path, safe_without_guard, slice_fast_path
-from ._guards import GUARDED_METHODS
 from ._hints import module_constants
 from ._kinds import INT_FIRST, INTS, KNOWN, SAFE, bound_anywhere
+from ._method_guards import GUARDED_METHODS
 from ._names import FUEL
 from ._versions import SearchBudget, version_function
 

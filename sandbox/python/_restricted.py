@@ -54,6 +54,7 @@ from ._memory import (
     RetainedWalk,
     not_plain_message,
 )
+from ._method_guards import method_guard
 from ._names import FUEL, is_injected
 from ._progress import CPU_MARK_S, RowMarker
 from ._rejections import compiled
@@ -302,7 +303,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_grow_": g.grow,
             "_star_": g.star,
             "_fmt_": g.fmt,
-            "_gm_": g.method,
+            "_gm_": method_guard(g),
             "_deny_slice_": _deny_slice,
             "_lrange_": self._loop_range,
             "_range_": range,

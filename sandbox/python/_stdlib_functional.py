@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from types import FunctionType, SimpleNamespace
 from typing import Any, Final
 
-from ._guards import GUARDED_METHODS, ITEM_BYTES
+from ._guards import ITEM_BYTES
+from ._method_guards import GUARDED_METHODS
 from ._names import forbidden_attribute
 from ._stdlib_kit import Kit
 
