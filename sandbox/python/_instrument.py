@@ -10,7 +10,8 @@ import copy
 from itertools import islice
 from typing import Any, Final
 
-from ._arith import fast_path, safe_without_guard, slice_fast_path
+from ._arith import SMALL_ITEMS, fast_path, safe_without_guard, slice_fast_path
+from ._guards import WALK_ALLOCATION
 from ._hints import module_constants
 from ._kinds import INT_FIRST, INTS, KNOWN, SAFE, bound_anywhere
 from ._method_guards import GUARDED_METHODS
@@ -266,7 +267,8 @@ class Instrumenter(ast.NodeTransformer):
         """``*x`` in a display or a call copies ``x``: its size is checked first."""
         self.generic_visit(node)
         if isinstance(node.ctx, ast.Load):
-            node.value = _call("_star_", node.value)
+            node.value = ast.copy_location(_starred(node.value, self._no_walrus > 0), node.value)
+            ast.fix_missing_locations(node)
         return node
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
@@ -279,11 +281,49 @@ class Instrumenter(ast.NodeTransformer):
         """Guard f-string fields: format specs (width and precision), and the size of the
         text of anything but a number or a string."""
         self.generic_visit(node)
+        if node.format_spec is None and node.conversion == -1 and not self._no_walrus:
+            # A number, or a short string, is formatted as it is: no call.
+            node.value = ast.copy_location(_plain_field(node.value), node.value)
+            ast.fix_missing_locations(node)
+            return node
         spec = node.format_spec or ast.Constant("")
         node.value = _call("_fmt_", node.value, spec, ast.Constant(node.conversion))
         node.conversion = -1
         node.format_spec = None
         return node
+
+
+def _starred(value: ast.expr, no_walrus: bool) -> ast.expr:
+    """``_sv_ if type(_sv_ := value) in _LT_ and len(_sv_) < SMALL_ITEMS else _star_(_sv_)``:
+    a short list or tuple (a copy the guard would not count) takes no call."""
+    if no_walrus:
+        return _call("_star_", value)
+    kind = _call("_type_", ast.NamedExpr(_name("_sv_", store=True), value))
+    small = ast.BoolOp(
+        ast.And(),
+        [
+            ast.Compare(kind, [ast.In()], [_name("_LT_")]),
+            ast.Compare(_call("_len_", _name("_sv_")), [ast.Lt()], [ast.Constant(SMALL_ITEMS)]),
+        ],
+    )
+    return ast.IfExp(small, _name("_sv_"), _call("_star_", _name("_sv_")))
+
+
+def _plain_field(value: ast.expr) -> ast.expr:
+    """``_fv_ if type(_fv_ := value) in _NUM_ or (str and short) else _fmt_(_fv_, "", -1)``."""
+    kind = ast.NamedExpr(
+        _name("_fw_", store=True), _call("_type_", ast.NamedExpr(_name("_fv_", store=True), value))
+    )
+    number = ast.Compare(kind, [ast.In()], [_name("_NUM_")])
+    short = ast.BoolOp(
+        ast.And(),
+        [
+            ast.Compare(_name("_fw_"), [ast.Is()], [_name("_str_")]),
+            ast.Compare(_call("_len_", _name("_fv_")), [ast.Lt()], [ast.Constant(WALK_ALLOCATION)]),
+        ],
+    )
+    slow = _call("_fmt_", _name("_fv_"), ast.Constant(""), ast.Constant(-1))
+    return ast.IfExp(ast.BoolOp(ast.Or(), [number, short]), _name("_fv_"), slow)
 
 
 def _fuel_loop(body: list[ast.stmt]) -> ast.For:

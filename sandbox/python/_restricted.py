@@ -303,6 +303,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_grow_": g.grow,
             "_star_": g.star,
             "_fmt_": g.fmt,
+            "_str_": str,
             "_gm_": method_guard(g),
             "_deny_slice_": _deny_slice,
             "_lrange_": self._loop_range,

@@ -103,3 +103,32 @@ def test_ordinary_unpacking_zip_and_hex_give_what_python_gives() -> None:
     namespace: dict[str, object] = {}
     exec(ORDINARY_GROWTH, namespace)
     assert got == namespace["on_tick"](None, 0.0)  # type: ignore[operator]
+
+
+INLINE_PATHS = """
+class Table:
+    label = f"{'t'}{1}"
+    cells = [*range(3), *"ab"]
+
+def on_tick(ctx, dt):
+    x = 7
+    big = "y" * 5000
+    nested = f"{f'{x}-{x:>3}'}|{x!r}|{None}|{1.5}|{True}|{[1, *[2, 3]]}"
+    pairs = [f"{i}{k}" for i in range(2) for k in [*"ab", *(c for c in "cd")]]
+    lazy = [*(i * i for i in range(4)), *{1: 2}]
+    return (Table.label, Table.cells, nested, pairs, lazy, len(f"{big}{big}"),
+            [*[c for c in f"{x}{x}"]])
+"""
+
+
+def test_inline_field_and_unpacking_paths_give_what_python_gives() -> None:
+    # Short strings and numbers skip the field's call, short lists and tuples the '*' check
+    # (both compiled inline); class bodies and comprehension iterables take the calls.
+    rig = make_rig(limits=LIMITS)
+    try:
+        got = rig.tick(rig.load(INLINE_PATHS))
+    finally:
+        rig.sandbox.close()
+    namespace: dict[str, object] = {}
+    exec(INLINE_PATHS, namespace)
+    assert got == namespace["on_tick"](None, 0.0)  # type: ignore[operator]
