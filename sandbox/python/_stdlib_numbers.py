@@ -9,6 +9,7 @@ import math as _math
 import random as _random
 import statistics as _statistics
 from collections.abc import Callable, Iterable
+from itertools import compress
 from types import SimpleNamespace
 from typing import Any, Final
 
@@ -119,8 +120,13 @@ def random_ns(kit: Kit) -> SimpleNamespace:
             return super().randbytes(n)
 
         def shuffle(self, x: Any) -> None:
-            g.meter.burn(len(x))
-            super().shuffle(x)
+            # Python's own algorithm (the same order for the same state), its steps drawn
+            # from the fuel stream as they run: the deadline is checked during a long
+            # shuffle, not only before it.
+            randbelow = self._randbelow
+            for i in compress(reversed(range(1, len(x))), g.meter.stream):
+                j = randbelow(i + 1)
+                x[i], x[j] = x[j], x[i]
 
         def sample(self, population: Any, k: int, *, counts: Any = None) -> list[Any]:
             if type(k) is int:

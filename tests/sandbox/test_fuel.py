@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from itertools import repeat
 from typing import Any
 
 import pytest
 
 from host_api import Limits
-from sandbox import FuelExhausted
+from sandbox import FuelExhausted, ScriptFault
 from sandbox.python._fuel import Meter
 
 from .conftest import Rig, make_rig
@@ -207,3 +208,30 @@ def test_a_stream_ended_by_an_error_is_restarted_in_place() -> None:
     meter.revive()
     assert meter.stream is stream
     assert next(stream) is True
+
+
+SHUFFLE = """
+import random
+def on_tick(ctx, dt):
+    r = random.Random(5)
+    y = list(range(int(dt)))
+    r.shuffle(y)
+    return y[:20]
+"""
+
+
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_shuffle_draws_its_fuel_step_by_step_and_keeps_pythons_order(tier: str) -> None:
+    expected = list(range(20))
+    random.Random(5).shuffle(expected)
+    rig = make_rig(limits=Limits(fuel=50_000_000, timeout_ms=20), tier=tier)
+    try:
+        module = rig.load(SHUFFLE)
+        assert rig.tick(module, 20.0) == expected
+        # A million steps of Python code run for the script: the deadline is checked
+        # between them (it was checked only before the whole shuffle).
+        with pytest.raises(ScriptFault) as caught:
+            rig.tick(module, 1_000_000.0)
+        assert caught.value.code == "SANDBOX_TIMEOUT"
+    finally:
+        rig.sandbox.close()
