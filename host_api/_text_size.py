@@ -48,12 +48,12 @@ class TextTooLong(Exception):
         self.bound = bound
 
 
-def int_text(value: int) -> int:
-    """At most the digits (and sign) of ``value`` in base 10 (log10(2) < 0.30103)."""
-    return value.bit_length() * 30103 // 100000 + 2
+def _digits(bits: int) -> int:
+    # Digits and sign of an int of ``bits`` bits: log10(2) < 0.30103.
+    return bits * 30103 // 100000 + 2
 
 
-def str_text(value: str) -> int:
+def _str_text(value: str) -> int:
     """At most the length of ``repr(value)``: printable text escapes only quotes and
     backslashes; anything else takes up to ten characters (``'\\U000e0001'``)."""
     return 2 * len(value) + 2 if value.isprintable() else 10 * len(value) + 2
@@ -92,9 +92,9 @@ class _Walk:
         if fixed is not None:
             return fixed
         if t is int:
-            return int_text(value)
+            return _digits(value.bit_length())
         if t is str:
-            return str_text(value)
+            return _str_text(value)
         if t is bytes:
             return 4 * len(value) + 3
         key = id(value)
@@ -132,8 +132,7 @@ class _Walk:
         if kinds <= _FLOATS:
             return count * (24 + _SEP)
         if kinds <= _INTS:
-            bits = max(map(int.bit_length, items))
-            return count * (bits * 30103 // 100000 + 2 + _SEP)
+            return count * (_digits(max(map(int.bit_length, items))) + _SEP)
         if kinds == {str}:
             printable = all(map(str.isprintable, items))
             return (2 if printable else 10) * sum(map(len, items)) + (2 + _SEP) * count

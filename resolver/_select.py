@@ -74,12 +74,11 @@ class Resolver:
             # recurses without a visited set and overflows on a cycle of stale pins.
             state = Resolution(adapter, bridge).resolve(roots, max_rounds=self.max_rounds)
         except ResolutionImpossible as exc:
-            found = exhaustive_search(requests, lambda i: adapter.known(i)[0], self.max_rounds)
-            if found is None:
+            pins = exhaustive_search(requests, adapter, self.max_rounds)
+            if pins is None:
                 diagnostics = explain_failure(exc.causes, adapter.known, str(self.host_version))
                 message = diagnostics[0].message
                 raise SelectionImpossible.from_diagnostics(message, diagnostics) from exc
-            pins = {mod_id: Pick(mod_id, release) for mod_id, release in found.items()}
             return self._selected(pins, requests, bridge.rounds)
         except ResolutionTooDeep as exc:
             raise SelectionTooComplex(

@@ -45,7 +45,7 @@ class TextGuard:
         #: Characters the outermost conversion in progress may still make.
         self._left = 0
         self._wrappers: weakref.WeakSet[Any] = weakref.WeakSet()
-        self._names: weakref.WeakKeyDictionary[type, int] = weakref.WeakKeyDictionary()
+        self._classes: weakref.WeakKeyDictionary[type, int | None] = weakref.WeakKeyDictionary()
 
     # -- conversions -------------------------------------------------------------------------
     def convert(self, value: Any, how: Callable[[Any], str], what: str) -> Any:
@@ -103,11 +103,12 @@ class TextGuard:
     # -- the bound of objects that are not plain data ----------------------------------------
     def _other(self, obj: Any, walk: Callable[[Any], int]) -> int:
         cls = type(obj)
+        names = self._class_text(cls)
         # ``<module.Name object at 0x...>``, ``<class 'module.Name'>``, ``<function f at ...>``.
         n = 32 + len(cls.__qualname__) + len(cls.__module__)
-        if self._own_text(cls):
+        if names is None:
             return n  # its own methods make any other text, charged as they return it
-        n += self._class_names(cls)
+        n += names
         # A subclass of a value type: its value, read by the builtin's own method.
         if isinstance(obj, int):
             n += walk(int.__index__(obj))
@@ -121,25 +122,25 @@ class TextGuard:
             n += walk(value) + 2
         return n
 
-    def _own_text(self, cls: type) -> bool:
-        wrappers = self._wrappers
-        for name, default in _DEFAULTS.items():
-            method = getattr(cls, name, default)
-            if method is not default and method not in wrappers:
-                return False
-        return True
-
-    def _class_names(self, cls: type) -> int:
-        # A generated repr (dataclass, namedtuple, enum) shows names the class declares.
-        known = self._names.get(cls)
-        if known is not None:
-            return known
-        n = sum(
-            len(name) + 3
-            for klass in cls.__mro__
-            if klass.__module__ != "builtins"
-            for name in vars(klass)
+    def _class_text(self, cls: type) -> int | None:
+        """None when the script's own methods (or object's) make the text of ``cls``'s
+        instances; else the characters of the names a generated repr (dataclass,
+        namedtuple, enum) may show. Once per class: special methods are set only in the
+        class body."""
+        if cls in self._classes:
+            return self._classes[cls]
+        own = all(
+            (method := getattr(cls, name, default)) is default or method in self._wrappers
+            for name, default in _DEFAULTS.items()
         )
-        n += len(cls.__qualname__) + len(cls.__module__)
-        self._names[cls] = n
-        return n
+        names = None
+        if not own:
+            names = len(cls.__qualname__) + len(cls.__module__)
+            names += sum(
+                len(name) + 3
+                for klass in cls.__mro__
+                if klass.__module__ != "builtins"
+                for name in vars(klass)
+            )
+        self._classes[cls] = names
+        return names

@@ -84,6 +84,22 @@ def test_an_older_release_is_found_when_backjumping_gives_up() -> None:
     assert info.value.diagnostics[0].hint
 
 
+def test_the_complete_search_stops_at_the_round_budget() -> None:
+    # resolvelib gives up at once (every app needs a mod no index has); the complete search
+    # then meets the missing id last, after 200 optional ids of three releases each:
+    # searched to the end, 4**200 combinations. It stops at the round budget and the
+    # failure is resolvelib's explanation.
+    optional = {f"opt{i:03}": "*" for i in range(200)}
+    releases = [R("app", v, required={"zz-missing": "*"}, optional=optional) for v in VERSIONS]
+    releases += [R(mod_id, v) for mod_id in optional for v in VERSIONS]
+    with pytest.raises(SelectionImpossible) as info:
+        Resolver(InMemoryReleases(releases), max_rounds=5_000).resolve({"app": "*"})
+    assert info.value.code == "RESOLVE_MISSING_REQUIRED"
+
+
+VERSIONS = ("1.0.0", "1.5.0", "2.0.0")
+
+
 def test_missing_dependency_is_explained() -> None:
     with pytest.raises(SelectionImpossible) as info:
         _select(

@@ -94,15 +94,21 @@ def on_tick(ctx, dt):
 """
 
 
-def test_ordinary_unpacking_zip_and_hex_give_what_python_gives() -> None:
+def _sandboxed_and_plain(source: str) -> tuple[object, object]:
+    """What ``on_tick`` of ``source`` returns in a sandbox, and as plain Python."""
     rig = make_rig(limits=LIMITS)
     try:
-        got = rig.tick(rig.load(ORDINARY_GROWTH))
+        got = rig.tick(rig.load(source))
     finally:
         rig.sandbox.close()
     namespace: dict[str, object] = {}
-    exec(ORDINARY_GROWTH, namespace)
-    assert got == namespace["on_tick"](None, 0.0)  # type: ignore[operator]
+    exec(source, namespace)
+    return got, namespace["on_tick"](None, 0.0)  # type: ignore[operator]
+
+
+def test_ordinary_unpacking_zip_and_hex_give_what_python_gives() -> None:
+    got, plain = _sandboxed_and_plain(ORDINARY_GROWTH)
+    assert got == plain
 
 
 INLINE_PATHS = """
@@ -124,11 +130,5 @@ def on_tick(ctx, dt):
 def test_inline_field_and_unpacking_paths_give_what_python_gives() -> None:
     # Short strings and numbers skip the field's call, short lists and tuples the '*' check
     # (both compiled inline); class bodies and comprehension iterables take the calls.
-    rig = make_rig(limits=LIMITS)
-    try:
-        got = rig.tick(rig.load(INLINE_PATHS))
-    finally:
-        rig.sandbox.close()
-    namespace: dict[str, object] = {}
-    exec(INLINE_PATHS, namespace)
-    assert got == namespace["on_tick"](None, 0.0)  # type: ignore[operator]
+    got, plain = _sandboxed_and_plain(INLINE_PATHS)
+    assert got == plain
