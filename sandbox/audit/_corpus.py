@@ -15,7 +15,7 @@ from ._corpus_arith import ARITH_ATTACKS
 from ._corpus_attack import Attack
 from ._corpus_compile import COMPILE_BOMBS
 from ._corpus_escapes import ESCAPES
-from ._corpus_growth import GROWTH_ATTACKS
+from ._corpus_growth import CHAIN_ATTACKS, GROWTH_ATTACKS
 from ._corpus_language import LANGUAGE_ATTACKS
 from ._corpus_resources import RESOURCES
 from ._corpus_systems import SYSTEM_ATTACKS
@@ -27,6 +27,7 @@ ATTACKS: Final[tuple[Attack, ...]] = (
     + RESOURCES
     + TEXT_ATTACKS
     + GROWTH_ATTACKS
+    + CHAIN_ATTACKS
     + COMPILE_BOMBS
     + API_ABUSE
     + LANGUAGE_ATTACKS

@@ -2,13 +2,18 @@
 multiply a value without a script operator (``[*x, *x]``, ``f"{x}{x}"``, ``x.hex()``,
 ``deque.extend``, ``zip`` of a thousand copies of one list, ``sum`` and ``accumulate``
 concatenating). The deadline is checked between steps, so each step's size is checked
-before it runs, and the memory limit stops them."""
+before it runs, and the memory limit stops them.
+
+Also the number chains' one assumption (``_chains``): a number's operator never hands a
+sequence to the next operator of the run. Each reflected method returns the growing list
+itself, from a class at module level, in a function, inherited, aliased, or on a ``float``
+subclass (whose reflected method Python calls first)."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from ._corpus_attack import MEMORY, Attack, _resource, _tick
+from ._corpus_attack import MEMORY, Attack, _cls, _resource, _tick
 
 
 def _doubling(name: str, summary: str, start: str, step: str, times: int = 30) -> Attack:
@@ -49,6 +54,66 @@ GROWTH_ATTACKS: Final[tuple[Attack, ...]] = (
         _tick(
             "import itertools\na = [0] * 100000\n"
             "return len(list(itertools.zip_longest(*[a] * 1000)))"
+        ),
+        MEMORY,
+    ),
+)
+
+
+#: A class whose reflected method hands the chain ``x`` (a list): ``1 + k + x + x`` is
+#: ``x + x + x``, thirty times over.
+_HANDS_BACK: Final = "class K:\n    def __r{op}__(self, other):\n        return self.x\n"
+
+
+def _chain(name: str, summary: str, preamble: str, step: str, make: str = "K()") -> Attack:
+    body = f"x = [0]\nk = {make}\nfor i in range(30):\n    k.x = x\n    {step}\nreturn len(x)"
+    return _resource(name, summary, _cls(preamble, body), MEMORY)
+
+
+_REFLECTED_CHAINS: Final = tuple(
+    _chain(
+        f"chain-r{op}",
+        f"x = 1 {sign} k + x + x: k's __r{op}__ returns the list x",
+        _HANDS_BACK.format(op=op),
+        f"x = 1 {sign} k + x + x",
+    )
+    for op, sign in (("add", "+"), ("sub", "-"), ("truediv", "/"), ("floordiv", "//"), ("mod", "%"))
+)
+
+CHAIN_ATTACKS: Final[tuple[Attack, ...]] = (
+    *_REFLECTED_CHAINS,
+    _chain(
+        "chain-rmul-float",
+        "x = 2.0 * k + x + x: k's __rmul__ returns the list x",
+        _HANDS_BACK.format(op="mul"),
+        "x = 2.0 * k + x + x",
+    ),
+    _chain(
+        "chain-radd-inherited",
+        "the reflected method comes from a base class",
+        _HANDS_BACK.format(op="add") + "class J(K):\n    pass\n",
+        "x = 1.5 + k + x + x",
+        make="J()",
+    ),
+    _chain(
+        "chain-radd-alias",
+        "__radd__ = hand, an alias in the class body",
+        "class K:\n    def hand(self, other):\n        return self.x\n    __radd__ = hand\n",
+        "x = 1 + k + x + x",
+    ),
+    _chain(
+        "chain-radd-float-subclass",
+        "a float subclass's __radd__, which Python calls before float's own +",
+        "class F(float):\n    def __radd__(self, other):\n        return self.x\n",
+        "x = 1.5 + k + x + x",
+        make="F(2.0)",
+    ),
+    _resource(
+        "chain-radd-in-function",
+        "the class with __radd__ is built inside the hook, each tick",
+        _tick(
+            "class K:\n    def __radd__(self, other):\n        return x\n"
+            "x = [0]\nfor i in range(30):\n    x = 1 + K() + x + x\nreturn len(x)"
         ),
         MEMORY,
     ),

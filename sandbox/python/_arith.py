@@ -124,7 +124,13 @@ def safe_without_guard(node: ast.BinOp) -> bool:
 
 
 def fast_path(
-    node: ast.BinOp, slow: Slow, concat: str = "", *, ints: bool = False, int_first: bool = False
+    node: ast.BinOp,
+    slow: Slow,
+    concat: str = "",
+    *,
+    ints: bool = False,
+    int_first: bool = False,
+    prior: tuple[str, str] | None = None,
 ) -> ast.expr:
     """``node`` (one of the guarded operators) with its inline test: the operation itself when
     the operands pass, else ``slow(left, right)`` on the same, once-evaluated operands.
@@ -137,12 +143,19 @@ def fast_path(
     test is only the bounds, no type test. ``int_first`` (``+`` in int code): the number test
     checks ``int`` before ``float``.
 
+    ``prior`` (``*`` only): the names of temporaries already holding the left operand and
+    its type (a number chain's, ``_chains``): the type is not asked for again.
+
     Temporaries are named after the node's nesting height (``_t2_``, ``_u2_`` ...):
     operations nested inside use lower heights, so they never overwrite this node's operands.
     """
     left, right, op = node.left, node.right, node.op
-    height = 1 + max((_height(n.id) for n in ast.walk(node) if isinstance(n, ast.Name)), default=0)
+    height = 1 + max_height(node)
     names = {key: f"_{key.lower()}{height}_" for key in "TUVW"}
+    if prior is not None and isinstance(op, ast.Mult):
+        names["T"], names["W"] = prior
+    else:
+        prior = None
 
     def expr(template: str, **extra: ast.expr | int) -> ast.expr:
         values: dict[str, ast.expr] = {"L": left, "R": right}
@@ -191,6 +204,11 @@ def fast_path(
         "(V := _type_(U{bind})) is _int_ and W is _int_ and -B < T < B and -E < U < E "
         "or W is _int_ and (V is _float_ or V is _complex_)"
     )
+    if prior is not None:
+        # The type is known (W); a float reaches here too when the chains are off, after
+        # the int tests (int code pays nothing for it).
+        test = ints.format(bind=" := R") + " or W is _float_ or W is _complex_"
+        return choose(test, t, u, B=bl, E=br)
     if _simple(right):
         # A float on the left (the common case of float code) takes one test.
         general = choose(ints.format(bind=" := R"), t, u, B=bl, E=br)
@@ -270,6 +288,11 @@ _TEMPORARY: Final = re.compile(r"_[tuvw](\d+)_")
 def _height(name: str) -> int:
     m = _TEMPORARY.fullmatch(name)
     return int(m.group(1)) if m else 0
+
+
+def max_height(node: ast.AST) -> int:
+    """The highest temporary ``node`` uses (0: none); a node around it takes the next."""
+    return max((_height(n.id) for n in ast.walk(node) if isinstance(n, ast.Name)), default=0)
 
 
 class _Substitute(ast.NodeTransformer):

@@ -11,6 +11,7 @@ from itertools import islice
 from typing import Any, Final
 
 from ._arith import SMALL_ITEMS, fast_path, safe_without_guard, slice_fast_path
+from ._chains import build, spine
 from ._guards import WALK_ALLOCATION
 from ._hints import module_constants
 from ._kinds import INT_FIRST, INTS, KNOWN, SAFE, bound_anywhere
@@ -171,8 +172,20 @@ class Instrumenter(ast.NodeTransformer):
 
     # -- growth ------------------------------------------------------------------------------
     def visit_BinOp(self, node: ast.BinOp) -> Any:
-        """Guard the growing operators; numbers take an inline fast path, no call."""
-        self.generic_visit(node)
+        """Guard the growing operators; numbers take an inline fast path, no call, and a run
+        of them one test for the run (``_chains``)."""
+        if self._no_walrus:
+            self.generic_visit(node)
+            return self._guarded(node)
+        leaf, links = spine(node)
+        leaf = self.visit(leaf)
+        for link in links:
+            link.right = self.visit(link.right)
+        return build(leaf, links, self._guarded)
+
+    def _guarded(self, node: ast.BinOp, prior: tuple[str, str] | None = None) -> ast.expr:
+        """``node`` (its operands instrumented) with its own guard, if it needs one (``prior``:
+        see ``_arith.fast_path``)."""
         guard = GUARD_NAMES.get(type(node.op))
         known = getattr(node, KNOWN, None)
         if guard is None or safe_without_guard(node) or known == SAFE:
@@ -181,7 +194,7 @@ class Instrumenter(ast.NodeTransformer):
             return ast.copy_location(_call(guard, node.left, node.right), node)
         concat = "_SQ_" if isinstance(node.op, ast.Add) else ""
         order = {"ints": known == INTS, "int_first": getattr(node, INT_FIRST, False)}
-        path = fast_path(node, lambda a, b: _call(guard, a, b), concat, **order)
+        path = fast_path(node, lambda a, b: _call(guard, a, b), concat, **order, prior=prior)
         return ast.copy_location(path, node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:

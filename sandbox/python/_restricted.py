@@ -36,6 +36,8 @@ from ..base import (
 )
 from ._arith import ARITH_GLOBALS
 from ._builtins import EXCEPTIONS, Printer, build_builtins, loop_range
+from ._chains import FLAG as CHAIN_FLAG
+from ._chains import REFLECTED, names_reflected
 from ._classes import GuestTypes
 from ._compiler import check_script
 from ._faults import script_fault
@@ -89,6 +91,10 @@ class RestrictedSandbox(ScriptSandbox):
         self._loop_range = loop_range(self._builtins["range"])
         self._builtin_holders = settable(self._builtins.values())
         self._namespaces: list[dict[str, Any]] = []
+        #: No script of the mod names a reflected arithmetic method (``_chains``): one test
+        #: covers a run of number operators. Never true again once false.
+        self._chains_ok = True
+        self._guest.class_built.append(self._note_class)
         self._fixed_names: frozenset[str] = frozenset()
         self._generation = self._meter.generation
         self._retained = RetainedWalk(self._guards.max_bytes)
@@ -110,6 +116,8 @@ class RestrictedSandbox(ScriptSandbox):
         :raises ScriptFault: the module body faulted.
         """
         self._check_open()
+        if self._chains_ok and names_reflected(code):
+            self._end_chains()
         namespace = self._namespace(path)
         self._namespaces.append(namespace)
         self._run(path, exec, code, namespace)
@@ -274,6 +282,19 @@ class RestrictedSandbox(ScriptSandbox):
         super().close()
 
     # -- internals -----------------------------------------------------------------------------
+    def _end_chains(self) -> None:
+        """A reflected arithmetic method may exist from now on: every script's chains take
+        their operators' own tests (before the script that names one runs a line)."""
+        self._chains_ok = False
+        for namespace in self._namespaces:
+            namespace[CHAIN_FLAG] = False
+
+    def _note_class(self, cls: type) -> None:
+        # The code scan at load already ended the chains for any class a script can write;
+        # a class built with one anyway (a route the scan missed) ends them too.
+        if self._chains_ok and any(name in REFLECTED for name in vars(cls)):
+            self._end_chains()
+
     def _namespace(self, path: str) -> dict[str, Any]:
         g = self._guards
         namespace = {
@@ -284,6 +305,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_fz_": compress,
             "_revive_": self._meter.revive,
             **ARITH_GLOBALS,
+            CHAIN_FLAG: self._chains_ok,
             "_import_": self._modules,
             "_nomod_": ModuleNotFoundError,
             "_own_": self._guest.own,

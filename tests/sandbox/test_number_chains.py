@@ -1,0 +1,213 @@
+"""Number chains (``_chains``): a run of arithmetic tests its first operand once, gives plain
+Python's results for every mix of operand types, turns off for the whole mod as soon as any
+script names a reflected method, and never makes the compiled code grow faster than the
+source."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+
+import pytest
+
+from host_api import Limits
+from sandbox import create_sandbox
+from sandbox.python._chains import FLAG
+from sandbox.python._checker import Checker
+from tests.compat.harness import Sandboxed
+
+TIERS = ["inprocess", "process"]
+
+#: Each run of operators a chain covers, and some it covers only in part.
+EXPRESSIONS = (
+    "a + b + c", "a - b + c", "a * b + c", "a * b * c", "a / b + c", "a // b + c",
+    "a % b + c", "a + b * c", "1 + a + b", "2.5 * a + b", "a * 3 + b", "a + b - c + a",
+    "a * b + c * a", "(a + b) * c + a",
+)  # fmt: skip
+
+TABLE = f"""
+class Plus:
+    def __add__(self, other):
+        return "plus"
+
+
+# c takes the first seven only: no sequence is repeated ten thousand times twice.
+VALUES = [0, 3, -7, 2.5, 1j, True, None, "s", [1], (2,), Plus(), 10 ** 4]
+EXPRESSIONS = {list(EXPRESSIONS)!r}
+
+
+def table():
+    out = []
+    for a in VALUES:
+        for b in VALUES:
+            for c in VALUES[:7]:
+{
+    "".join(
+        f'''                try:
+                    out.append(repr({e})[:40])
+                except Exception as exc:
+                    out.append(type(exc).__name__)
+'''
+        for e in EXPRESSIONS
+    )
+}
+    return out
+
+
+def on_tick(ctx, dt):
+    return table()
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_chains_give_plain_pythons_results_for_every_mix_of_types(tier: str) -> None:
+    plain: dict[str, object] = {}
+    exec(compile(TABLE, "plain", "exec"), plain)
+    expected = plain["table"]()  # type: ignore[operator]
+    box = Sandboxed(
+        TABLE, tier=tier, limits=Limits(fuel=10_000_000, memory_mb=64, timeout_ms=20000)
+    )
+    try:
+        assert box.call(0.0) == expected
+    finally:
+        box.close()
+    assert len(expected) == 12 * 12 * 7 * len(EXPRESSIONS)
+
+
+def _compiled(source: str) -> ast.Module:
+    errors: list[str] = []
+    tree = Checker(errors, [], {}).visit(ast.parse(source))
+    assert not errors
+    return tree  # type: ignore[no-any-return]
+
+
+def _chains(tree: ast.AST) -> list[ast.IfExp]:
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.IfExp)
+        and FLAG in {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
+    ]
+
+
+def _type_tests(node: ast.AST) -> int:
+    return sum(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_type_"
+        for n in ast.walk(node)
+    )
+
+
+def test_a_run_of_operators_takes_one_type_test_on_its_fast_branch() -> None:
+    tree = _compiled("def f(a, b, c, d):\n    return a[0] + b.x + c[1] + d\n")
+    (chain,) = _chains(tree)
+    assert _type_tests(chain.test) == 1
+    assert _type_tests(chain.body) == 0
+    assert ast.unparse(chain.body) == "_t1_ + b.x + c[1] + d"
+    # The other branch guards each operator as before.
+    assert _names(chain.orelse).count("_add_") == 3
+
+
+def _names(node: ast.AST) -> list[str]:
+    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+
+
+def test_int_code_multiplying_by_a_literal_opens_no_chain() -> None:
+    # i * 7 + j: a float test first would only fail.
+    tree = _compiled("def f(i, j, k):\n    return i * 7 + j + k\n")
+    (chain,) = _chains(tree)
+    # The chain starts after the product, with a number test (ints pass).
+    assert "_mul_" in _names(chain.test)
+    assert "_int_" in _names(chain.test)
+
+
+def _nodes(tree: ast.AST) -> int:
+    return sum(1 for _ in ast.walk(tree))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # right-nested: each right operand holds the next chain
+        "def f(a, b):\n    return " + "a + b + (" * 40 + "a" + ")" * 40 + "\n",
+        # one long run
+        "def f(a, b):\n    return " + " + ".join(["a", "b[0]"] * 40) + "\n",
+        # runs whose right operands are runs of products
+        "def f(a, b):\n    return " + " + ".join(["a * b * a"] * 60) + "\n",
+        # left-nested parentheses
+        "def f(a, b):\n    return " + "(" * 40 + "a" + " + b) * a" * 40 + "\n",
+    ],
+)
+def test_the_copies_grow_the_code_linearly(source: str) -> None:
+    plain, chained = _nodes(ast.parse(source)), _nodes(_compiled(source))
+    # Each guarded operator's own test is about 40 nodes; a chain copies right operands once.
+    assert chained < 150 * plain
+
+
+def _flags(box: object) -> list[bool]:
+    return [ns[FLAG] for ns in box._namespaces]  # type: ignore[attr-defined]
+
+
+def test_a_script_naming_a_reflected_method_turns_chains_off_for_the_whole_mod() -> None:
+    box = create_sandbox("m", Limits(), tier="inprocess")
+    try:
+        box.load("scripts/a.py", "def on_tick(ctx, dt):\n    return dt + dt + dt\n")
+        assert _flags(box) == [True]
+        box.load(
+            "scripts/b.py",
+            "class V:\n    def __rmul__(self, other):\n        return self\n",
+        )
+        # The script already loaded loses its chains too, before b's first line runs.
+        assert _flags(box) == [False, False]
+        box.load("scripts/c.py", "X = 1\n")
+        assert _flags(box) == [False, False, False]
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f():\n    class K:\n        def __radd__(self, o):\n            return o\n",
+        "class K:\n    def add(self, o):\n        return o\n    __rsub__ = add\n",
+        "NAME = '__rtruediv__'\n",
+        "class K:\n    __slots__ = ('__rfloordiv__',)\n",
+    ],
+)
+def test_every_way_a_script_can_name_one_is_found(source: str) -> None:
+    box = create_sandbox("m", Limits(), tier="inprocess")
+    with contextlib.suppress(Exception):  # refused or not, the name was seen first
+        box.load("scripts/a.py", source)
+    try:
+        assert box._chains_ok is False  # type: ignore[attr-defined]
+    finally:
+        box.close()
+
+
+def test_a_class_built_with_one_by_any_route_turns_chains_off() -> None:
+    box = create_sandbox("m", Limits(), tier="inprocess")
+    try:
+        box.load("scripts/a.py", "X = 1\n")
+        box._guest.adopt(int)  # type: ignore[attr-defined]
+        box._note_class(type("K", (), {"__rmod__": lambda self, other: []}))  # type: ignore[attr-defined]
+        assert _flags(box) == [False]
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_reflected_method_handing_back_a_list_is_stopped_at_the_limit(tier: str) -> None:
+    source = (
+        "class K:\n    def __radd__(self, other):\n        return self.x\n"
+        "def on_tick(ctx, dt):\n    x = [0]\n    k = K()\n    for i in range(30):\n"
+        "        k.x = x\n        x = 1 + k + x + x\n    return len(x)\n"
+    )
+    box = Sandboxed(source, tier=tier, limits=Limits(memory_mb=16, timeout_ms=2000))
+    try:
+        with pytest.raises(Exception) as info:
+            box.call(0.0)
+        assert getattr(info.value, "code", None) == "SANDBOX_MEMORY_LIMIT"
+        # The mod keeps working after the refusal.
+        other = box.sandbox.load("scripts/ok.py", "def on_tick(ctx, dt):\n    return 1 + dt + dt\n")
+        assert box.sandbox.call(other, "on_tick", box.ctx, 2.0) == 5.0
+    finally:
+        box.close()
