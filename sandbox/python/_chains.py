@@ -36,7 +36,7 @@ from types import CodeType
 from typing import Final
 
 from ._arith import literal, max_height, safe_without_guard
-from ._kinds import INT_FIRST, KNOWN, SAFE, subtree_size
+from ._kinds import INEXACT, INT_FIRST, KNOWN, NUMERIC, OPERANDS, SAFE, subtree_size
 
 #: The injected flag (per sandbox): no script of the mod defines a reflected method.
 FLAG: Final = "_CHAIN_"
@@ -77,24 +77,41 @@ def build(leaf: ast.expr, links: list[ast.BinOp], guard: Guard) -> ast.expr:
     """The instrumented spine (``leaf`` and the links' right operands already instrumented):
     chains where they save tests, each operator's own guard elsewhere."""
     value, i = leaf, 0
+    known = _constant_kind(literal(leaf))
     while i < len(links):
-        run = _run(value, links, i)
+        run = _run(links, i, known)
         if run:
-            value = _chain(value, links[i : i + run], guard)
+            value = _chain(value, links[i : i + run], guard, known)
             i += run
+            known = None
         else:
             value = guard(_relinked(links[i], value, links[i].right), None)
+            known = _proven(links[i])
             i += 1
     return value
 
 
-def _run(leaf: ast.expr, links: list[ast.BinOp], start: int) -> int:
-    """How many links from ``start`` one chain should cover (0: none worth a chain)."""
-    lit = literal(leaf)
+def _proven(link: ast.BinOp) -> str | None:
+    """The kind of ``link``'s value while the flag holds, when the compiler proved its left
+    operand a number (``_kinds.OPERANDS``: a float times anything is a float or a TypeError
+    while no reflected method exists)."""
+    operands = getattr(link, OPERANDS, None)
+    if operands is None or not _covered_op(link.op):
+        return None
+    left, right = operands
+    if left not in NUMERIC or (isinstance(link.op, ast.Mult) and INEXACT not in (left, right)):
+        return None
+    inexact = INEXACT in (left, right) or isinstance(link.op, ast.Div)
+    return _INEXACT if inexact else _NUMBER
+
+
+def _run(links: list[ast.BinOp], start: int, known: str | None) -> int:
+    """How many links from ``start`` one chain should cover (0: none worth a chain), given
+    the kind ``known`` of the value they start from (None: it is tested)."""
     opening = links[start]
-    if isinstance(opening.op, ast.Mult) and lit is None and type(literal(opening.right)) is int:
+    if isinstance(opening.op, ast.Mult) and known is None and type(literal(opening.right)) is int:
         return 0  # ``i * 7 + j``: int code, where a float test at the start would only fail
-    kind = _constant_kind(lit) or (_INEXACT if isinstance(opening.op, ast.Mult) else _NUMBER)
+    kind = known or (_INEXACT if isinstance(opening.op, ast.Mult) else _NUMBER)
     n = tested = 0
     for link in links[start:]:
         if not _covered_op(link.op):
@@ -109,8 +126,8 @@ def _run(leaf: ast.expr, links: list[ast.BinOp], start: int) -> int:
         if isinstance(link.op, ast.Div) or type(right) is float or isinstance(link.op, ast.Mult):
             kind = _INEXACT
         n += 1
-    # A tested leaf costs one test: a chain pays off when it replaces two or more.
-    return n if tested >= (1 if lit is not None else 2) else 0
+    # A tested start costs one test: a chain pays off when it replaces two or more.
+    return n if tested >= (1 if known is not None else 2) else 0
 
 
 def _constant_kind(value: int | float | None) -> str | None:
@@ -131,7 +148,7 @@ def _copyable(node: ast.expr) -> bool:
     return not any(getattr(n, CHAIN, False) for n in ast.walk(node))
 
 
-def _chain(leaf: ast.expr, links: list[ast.BinOp], guard: Guard) -> ast.expr:
+def _chain(leaf: ast.expr, links: list[ast.BinOp], guard: Guard, known: str | None) -> ast.expr:
     height = 1 + max(max_height(leaf), *(max_height(link.right) for link in links))
     temp, kind_name = f"_t{height}_", f"_w{height}_"
     lit = literal(leaf)
@@ -141,13 +158,18 @@ def _chain(leaf: ast.expr, links: list[ast.BinOp], guard: Guard) -> ast.expr:
         fast = ast.BinOp(fast, link.op, link.right)
     slow: ast.expr = copy.deepcopy(first)
     # Past a failed float test, a leading '*' tests only for ints (the type is kept).
-    prior = (temp, kind_name) if lit is None else None
+    prior = (temp, kind_name) if known is None else None
     for link in links:
         slow = guard(_relinked(link, slow, copy.deepcopy(link.right)), prior)
         prior = None
     flag = ast.Name(FLAG, ast.Load())
     if lit is not None:
         test: ast.expr = flag
+    elif known is not None:
+        # Proven, not tested: evaluated once into the temporary (``t is t`` holds).
+        bound = ast.NamedExpr(ast.Name(temp, ast.Store()), leaf)
+        same = ast.Compare(bound, [ast.Is()], [ast.Name(temp, ast.Load())])
+        test = ast.BoolOp(ast.And(), [same, flag])
     else:
         inexact = isinstance(links[0].op, ast.Mult)
         int_first = any(getattr(link, INT_FIRST, False) for link in links)

@@ -31,6 +31,9 @@ KNOWN: Final = "mh_known"
 INT_FIRST: Final = "mh_int_first"
 SAFE: Final = "safe"
 INTS: Final = "ints"
+#: Set on a guarded ``BinOp`` whose left operand's kind is known: the (left, right) kinds
+#: (right may be None), read by ``_chains`` (a run may start after it without a test).
+OPERANDS: Final = "mh_operands"
 
 GUARDED: Final = (ast.Add, ast.Mod, ast.Mult, ast.Pow, ast.LShift)
 BITWISE: Final = (ast.LShift, ast.RShift, ast.BitAnd, ast.BitOr, ast.BitXor)
@@ -78,6 +81,8 @@ def _judge(operators: Iterable[ast.AST], known: Kinds, mark: bool) -> float:
         cost += 1.0 if verdict is None else 0.5 if verdict == INTS else 0.0
         if mark and verdict is not None:
             setattr(node, KNOWN, verdict)
+        if mark and isinstance(node, ast.BinOp) and left is not None:
+            setattr(node, OPERANDS, (left, right))
     return cost
 
 

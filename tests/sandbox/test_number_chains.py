@@ -211,3 +211,51 @@ def test_a_reflected_method_handing_back_a_list_is_stopped_at_the_limit(tier: st
         assert box.sandbox.call(other, "on_tick", box.ctx, 2.0) == 5.0
     finally:
         box.close()
+
+
+PROVEN = """
+def relax(g, omega):
+    o4 = omega * 0.25
+    o1 = 1.0 - omega
+    for j in range(1, len(g) - 1):
+        g[j] = o4 * (g[j - 1] + g[j + 1]) + o1 * g[j]
+    return g
+
+
+def on_tick(ctx, dt):
+    out = []
+    for a in [2, 2.5, 1j, True, "s", [1], None]:
+        for b in [3, 0.5, 2j, False, "t", (1,), None]:
+            for w in [0.5, 2]:
+                try:
+                    out.append(repr(relax([a, b, a, b], w)))
+                except Exception as exc:
+                    out.append(type(exc).__name__)
+    return out
+"""
+
+
+def test_a_run_after_an_operator_the_compiler_proved_takes_no_type_test() -> None:
+    # In the copy where o4 and o1 tested as floats, o4 * (...) is a float (or a TypeError)
+    # while the flag holds: the + after it needs no test.
+    proven = [c for c in _chains(_compiled(PROVEN)) if _is_bound_check(c.test)]
+    assert len(proven) == 2  # the tested copy, and the copy tested again in the loop
+    for chain in proven:
+        assert ast.unparse(chain.body).startswith("_t2_ + o1 * g[j]")
+
+
+def _is_bound_check(test: ast.expr) -> bool:
+    """``(_t_ := value) is _t_ and _CHAIN_``: no type asked for."""
+    first = test.values[0] if isinstance(test, ast.BoolOp) else test
+    return (
+        isinstance(first, ast.Compare)
+        and isinstance(first.left, ast.NamedExpr)
+        and isinstance(first.ops[0], ast.Is)
+    )
+    plain: dict[str, object] = {}
+    exec(compile(PROVEN, "plain", "exec"), plain)
+    box = Sandboxed(PROVEN)
+    try:
+        assert box.call(0.0) == plain["on_tick"](None, 0.0)  # type: ignore[operator]
+    finally:
+        box.close()
