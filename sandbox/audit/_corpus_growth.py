@@ -109,6 +109,24 @@ CHAIN_ATTACKS: Final[tuple[Attack, ...]] = (
         make="F(2.0)",
     ),
     _resource(
+        "sum-radd-concat",
+        "sum([k] + [big] * 300): k's __radd__ turns sum's 0 into a list, then C concatenates",
+        _cls(
+            _HANDS_BACK.format(op="add"),
+            "k = K()\nk.x = []\nbig = [0] * 200000\nreturn len(sum([k] + [big] * 300))",
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "sum-genexp-radd-concat",
+        "the same through a generator expression (sum's direct route)",
+        _cls(
+            _HANDS_BACK.format(op="add"),
+            "k = K()\nk.x = []\nbig = [0] * 200000\nreturn len(sum(v for v in [k] + [big] * 300))",
+        ),
+        MEMORY,
+    ),
+    _resource(
         "chain-radd-in-function",
         "the class with __radd__ is built inside the hook, each tick",
         _tick(

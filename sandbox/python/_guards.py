@@ -106,6 +106,12 @@ def _exact_int(value: Any) -> int | None:
     return int.__index__(value) if isinstance(value, int) else None
 
 
+#: Starts from which ``sum`` adds in C while no reflected method exists (a number plus
+#: anything is a number or a TypeError), and starts ``sum`` itself refuses (``str`` ...).
+_SUM_IN_C: Final = frozenset({int, float, complex})
+_SUM_REFUSES: Final = frozenset({str, bytes, bytearray})
+
+
 class Guards:
     """The guard functions of one sandbox, bound to its memory limit and meter.
 
@@ -127,6 +133,9 @@ class Guards:
         self.big_call = -1
         #: The text conversions (set by the sandbox: they need its view of script classes).
         self.text: TextGuard
+        #: No script of the mod names a reflected method (see ``_chains``): a number's ``+``
+        #: gives a number, so ``sum`` from a number start adds in C.
+        self.plain_numbers = True
 
     # -- the check everything funnels into -----------------------------------------------------
     def _over(self, nbytes: int, what: str) -> MemorySignal:
@@ -310,10 +319,13 @@ class Guards:
             if several and args:
                 return fn(iterable, *args, **kwargs)
             items = compress(iterable, meter.stream)
-            if adds and (args or kwargs):
+            if adds:
                 start = args[0] if args else kwargs.get("start", 0)
-                if type(start) is list or type(start) is tuple:
-                    # sum(lists, []) concatenates in C: each '+' goes through its guard.
+                if not (self.plain_numbers and type(start) in _SUM_IN_C) and (
+                    type(start) not in _SUM_REFUSES
+                ):
+                    # sum(lists, []) concatenates in C, and so may a sum from 0 once an
+                    # item's __radd__ hands back a list: each '+' goes through its guard.
                     return functools.reduce(self.add, items, start)
             return fn(items, *args, **kwargs)
 

@@ -11,6 +11,7 @@ from itertools import islice
 from typing import Any, Final
 
 from ._arith import SMALL_ITEMS, fast_path, safe_without_guard, slice_fast_path
+from ._chains import FLAG as CHAIN_FLAG
 from ._chains import build, spine
 from ._guards import WALK_ALLOCATION
 from ._hints import module_constants
@@ -47,6 +48,29 @@ OP_TEXT: Final[dict[type[ast.operator], str]] = {
     ast.LShift: "<<=",
     ast.Mod: "%=",
 }
+
+
+#: Keywords each builtin that consumes an iterable may take on the direct route.
+_EAGER_KEYWORDS: Final[dict[str, frozenset[str]]] = {
+    "sum": frozenset(),
+    "any": frozenset(),
+    "all": frozenset(),
+    "min": frozenset({"key", "default"}),
+    "max": frozenset({"key", "default"}),
+    "sorted": frozenset({"key", "reverse"}),
+}
+
+
+def _eager_over_generator(node: ast.Call) -> bool:
+    """``sum(x for x in xs)``: one generator expression, no other argument but a key."""
+    func = node.func
+    return (
+        isinstance(func, ast.Name)
+        and func.id in _EAGER_KEYWORDS
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.GeneratorExp)
+        and all(k.arg in _EAGER_KEYWORDS[func.id] for k in node.keywords)
+    )
 
 
 def _name(id_: str, store: bool = False) -> ast.Name:
@@ -261,8 +285,19 @@ class Instrumenter(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> Any:
         """``_own_(obj)`` (the check before a private attribute, ``obj._x``): an instance of
-        the script's own classes passes inline, anything else takes the call."""
+        the script's own classes passes inline, anything else takes the call. ``sum``,
+        ``min``, ``max``, ``sorted``, ``any`` and ``all`` of a generator expression call the
+        builtin itself: the expression's own loop burns the fuel per item (``sum`` only
+        while a number's ``+`` gives a number, see ``_chains``)."""
         self.generic_visit(node)
+        if _eager_over_generator(node):
+            assert isinstance(node.func, ast.Name)
+            name = node.func.id
+            same = ast.Compare(_name(name), [ast.Is()], [_name(f"_g{name}_")])
+            test = ast.BoolOp(ast.And(), [same, _name(CHAIN_FLAG)]) if name == "sum" else same
+            plain = ast.IfExp(test, _name(f"_b{name}_"), _name(name))
+            node.func = ast.copy_location(plain, node.func)
+            return node
         if not (
             isinstance(node.func, ast.Name)
             and node.func.id == OWN

@@ -35,7 +35,7 @@ from ..base import (
     ScriptSandbox,
 )
 from ._arith import ARITH_GLOBALS
-from ._builtins import EXCEPTIONS, Printer, build_builtins, loop_range
+from ._builtins import EAGER, EXCEPTIONS, Printer, build_builtins, loop_range
 from ._chains import FLAG as CHAIN_FLAG
 from ._chains import REFLECTED, names_reflected
 from ._classes import GuestTypes
@@ -285,7 +285,7 @@ class RestrictedSandbox(ScriptSandbox):
     def _end_chains(self) -> None:
         """A reflected arithmetic method may exist from now on: every script's chains take
         their operators' own tests (before the script that names one runs a line)."""
-        self._chains_ok = False
+        self._chains_ok = self._guards.plain_numbers = False
         for namespace in self._namespaces:
             namespace[CHAIN_FLAG] = False
 
@@ -331,6 +331,10 @@ class RestrictedSandbox(ScriptSandbox):
             "_lrange_": self._loop_range,
             "_range_": range,
             "_grange_": self._builtins["range"],
+            # The builtins that consume an iterable, for the direct route over a generator
+            # expression (``_instrument.visit_Call``), and the sandbox's own to compare with.
+            **{f"_b{name}_": getattr(builtins, name) for name in EAGER},
+            **{f"_g{name}_": self._builtins[name] for name in EAGER},
         }
         self._fixed_names = frozenset(namespace)
         return namespace

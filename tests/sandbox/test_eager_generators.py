@@ -1,0 +1,100 @@
+"""``sum``, ``min``, ``max``, ``sorted``, ``any`` and ``all`` of a generator expression call
+the builtin directly (the expression's loop burns the fuel): plain Python's results, the
+deadline still stops an endless one, a rebound name is still the script's, and ``sum`` from
+a number never concatenates in C once an item's ``__radd__`` can hand back a list."""
+
+from __future__ import annotations
+
+import pytest
+
+from host_api import Limits
+from sandbox import ScriptFault
+from tests.compat.harness import Sandboxed
+
+TIERS = ["inprocess", "process"]
+
+CONSUMERS = """
+def table(xs):
+    return [
+        sum(x for x in xs),
+        sum(1 for x in xs if x > 0),
+        min((x for x in xs), key=abs),
+        max((x for x in xs), default=None),
+        max((x for x in []), default="none"),
+        sorted((x for x in xs), reverse=True),
+        sorted((x for x in xs), key=lambda v: -v),
+        any(x > 2 for x in xs),
+        all(x > -10 for x in xs),
+    ]
+
+
+def on_tick(ctx, dt):
+    out = [table([3, -1, 2.5, 0]), table([True, 7])]
+    try:
+        sum(x for x in ["a", "b"])
+    except TypeError as exc:
+        out.append(str(exc))
+    try:
+        min(x for x in [])
+    except ValueError as exc:
+        out.append(str(exc))
+    return out
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_the_direct_route_gives_plain_pythons_results(tier: str) -> None:
+    plain: dict[str, object] = {}
+    exec(compile(CONSUMERS, "plain", "exec"), plain)
+    box = Sandboxed(CONSUMERS, tier=tier)
+    try:
+        assert box.call(0.0) == plain["on_tick"](None, 0.0)  # type: ignore[operator]
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("consumer", ["sum", "any", "max", "sorted"])
+def test_an_endless_generator_expression_still_meets_the_deadline(tier: str, consumer: str) -> None:
+    source = (
+        "import itertools\n"
+        f"def on_tick(ctx, dt):\n    return {consumer}(x < 0 for x in itertools.count())\n"
+    )
+    box = Sandboxed(source, tier=tier, limits=Limits(timeout_ms=50))
+    try:
+        with pytest.raises(ScriptFault) as info:
+            box.call(0.0)
+        assert info.value.code in {"SANDBOX_TIMEOUT", "SANDBOX_FUEL_EXHAUSTED"}
+    finally:
+        box.close()
+
+
+def test_a_rebound_name_is_the_scripts_own() -> None:
+    source = (
+        "def on_tick(ctx, dt):\n    sum = lambda g: 'mine'\n"
+        "    return sum(x for x in [1, 2]), max(x for x in [1, 2])\n"
+    )
+    box = Sandboxed(source)
+    try:
+        assert box.call(0.0) == ("mine", 2)
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("form", ["sum(items)", "sum(v for v in items)", "sum(items, 0.0)"])
+def test_sum_from_a_number_stops_at_the_limit_when_an_item_hands_back_a_list(
+    tier: str, form: str
+) -> None:
+    source = (
+        "class K:\n    def __radd__(self, other):\n        return []\n"
+        "def on_tick(ctx, dt):\n    items = [K()] + [[0] * 200000] * 300\n"
+        f"    return len({form})\n"
+    )
+    box = Sandboxed(source, tier=tier, limits=Limits(memory_mb=16, timeout_ms=2000))
+    try:
+        with pytest.raises(ScriptFault) as info:
+            box.call(0.0)
+        assert info.value.code == "SANDBOX_MEMORY_LIMIT"
+    finally:
+        box.close()
