@@ -321,16 +321,28 @@ def _guarded_zip(guards: Guards) -> Any:
 
 
 def _guarded_range(guards: Guards) -> Any:
+    too_long = range_refusal(guards)
+
     def range(*args: Any) -> Any:
         r = _py.range(*args)
-        n = len(r)
         # A range costs nothing to build but can feed C consumers (list(), set()) that
         # materialise it: its length is capped by what the memory limit could hold.
-        if n * 8 > guards.max_bytes:
-            raise guards._over(n * 8, f"range of {n} items")
+        if len(r) > guards.max_bytes // 8:
+            too_long(r)
         return r
 
     return range
+
+
+def range_refusal(guards: Guards) -> Any:
+    """``_rbig_``: refuse a range longer than the memory limit could hold (``len(r) >
+    max_bytes // 8``, the inline check's ``_RCAP_``)."""
+
+    def too_long(r: Any) -> Any:
+        n = len(r)
+        raise guards._over(n * 8, f"range of {n} items")
+
+    return too_long
 
 
 def loop_range(guarded: Any) -> Any:

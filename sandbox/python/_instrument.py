@@ -132,6 +132,7 @@ class Instrumenter(ast.NodeTransformer):
     # -- fuel --------------------------------------------------------------------------------
     def visit_For(self, node: ast.For) -> Any:
         """Fuel: one unit per iteration, pulled in C (``compress(iterable, fuel)``)."""
+        setattr(node.iter, _LOOPED, True)  # its range is the loop's, uncapped (below)
         self.generic_visit(node)
         node.iter = _call(COMPRESS, _loop_range(node.iter), _name(FUEL))
         return node
@@ -290,6 +291,8 @@ class Instrumenter(ast.NodeTransformer):
         builtin itself: the expression's own loop burns the fuel per item (``sum`` only
         while a number's ``+`` gives a number, see ``_chains``)."""
         self.generic_visit(node)
+        if _is_range_call(node) and not self._no_walrus and not getattr(node, _LOOPED, False):
+            return _capped_range(node)
         if _eager_over_generator(node):
             assert isinstance(node.func, ast.Name)
             name = node.func.id
@@ -394,6 +397,33 @@ def _continues(body: list[ast.stmt]) -> bool:
     return False
 
 
+#: Set on a ``for`` loop's iterable: a ``range`` there is the loop's (see ``_loop_range``).
+_LOOPED: Final = "mh_looped"
+
+
+def _is_range_call(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "range"
+        and not node.keywords
+        and not any(isinstance(a, ast.Starred) for a in node.args)
+    )
+
+
+def _capped_range(call: ast.Call) -> ast.expr:
+    """``range(...)`` outside a loop, when it is the sandbox's: built and its length checked
+    inline (``_r_ if _len_(_r_ := _range_(...)) <= _RCAP_ else _rbig_(_r_)``), no call of the
+    stand-in; the check is the builtin's own (a range can feed C consumers like ``list``)."""
+    if not all(_copyable(a) for a in call.args):
+        return call
+    built = ast.NamedExpr(_name("_r_", store=True), _call(PLAIN_RANGE, *call.args))
+    short = ast.Compare(_call("_len_", built), [ast.LtE()], [_name("_RCAP_")])
+    checked = ast.IfExp(short, _name("_r_"), _call("_rbig_", _name("_r_")))
+    ours = ast.Compare(_name("range"), [ast.Is()], [_name(GUARDED_RANGE)])
+    return ast.copy_location(ast.IfExp(ours, checked, call), call)
+
+
 def _loop_range(iterable: ast.expr) -> ast.expr:
     """``range(...)`` iterated by a loop becomes ``_lrange_(range, ...)``: the range object
     never reaches the script, each item costs fuel, so its length is CPU, never memory (the
@@ -403,13 +433,7 @@ def _loop_range(iterable: ast.expr) -> ast.expr:
     When the arguments are small and hold no loop of their own, the test is written inline
     (``_range_(a, b) if range is _grange_ else range(a, b)``, one branch runs): no Python
     call per loop start."""
-    if (
-        isinstance(iterable, ast.Call)
-        and isinstance(iterable.func, ast.Name)
-        and iterable.func.id == "range"
-        and not iterable.keywords
-        and not any(isinstance(a, ast.Starred) for a in iterable.args)
-    ):
+    if isinstance(iterable, ast.Call) and _is_range_call(iterable):
         args = iterable.args
         if all(_copyable(a) for a in args):
             ours = ast.Compare(_name("range"), [ast.Is()], [_name(GUARDED_RANGE)])

@@ -35,7 +35,7 @@ from ..base import (
     ScriptSandbox,
 )
 from ._arith import ARITH_GLOBALS
-from ._builtins import EAGER, EXCEPTIONS, Printer, build_builtins, loop_range
+from ._builtins import EAGER, EXCEPTIONS, Printer, build_builtins, loop_range, range_refusal
 from ._chains import FLAG as CHAIN_FLAG
 from ._chains import REFLECTED, names_reflected
 from ._classes import GuestTypes
@@ -331,6 +331,8 @@ class RestrictedSandbox(ScriptSandbox):
             "_lrange_": self._loop_range,
             "_range_": range,
             "_grange_": self._builtins["range"],
+            "_RCAP_": g.max_bytes // 8,
+            "_rbig_": range_refusal(g),
             # The builtins that consume an iterable, for the direct route over a generator
             # expression (``_instrument.visit_Call``), and the sandbox's own to compare with.
             **{f"_b{name}_": getattr(builtins, name) for name in EAGER},

@@ -166,6 +166,8 @@ def test_ranges_a_loop_iterates_cost_fuel_not_memory(tier: str) -> None:
         "r = range(10**8)\nfor i in r:\n    pass",
         "return [*range(10**8)]",
         "return set(range(10**8))",
+        "r = range\nreturn list(r(10**8))",
+        "return list(reversed(range(10**8)))",
     ],
 )
 def test_ranges_that_reach_a_script_or_a_c_consumer_stay_capped(body: str) -> None:
@@ -174,6 +176,19 @@ def test_ranges_that_reach_a_script_or_a_c_consumer_stay_capped(body: str) -> No
     module = rig.load(source)
     with pytest.raises(MemoryLimitExceeded):
         rig.tick(module)
+    rig.sandbox.close()
+
+
+@pytest.mark.parametrize("call", ["range(0, n)", "r(0, n)"])
+def test_the_range_cap_is_the_same_inline_and_through_the_builtin(call: str) -> None:
+    # range(...) outside a loop is checked inline; an alias calls the builtin's own check.
+    rig = make_rig(limits=Limits(memory_mb=16))
+    cap = 16 * 1024 * 1024 // 8
+    module = rig.load(f"r = range\ndef on_tick(ctx, n):\n    n = int(n)\n    return len({call})\n")
+    assert rig.tick(module, float(cap)) == cap
+    with pytest.raises(MemoryLimitExceeded) as info:
+        rig.tick(module, float(cap + 1))
+    assert f"range of {cap + 1} items" in str(info.value)
     rig.sandbox.close()
 
 
