@@ -60,7 +60,7 @@ from ._method_guards import method_guard
 from ._names import FUEL, is_injected
 from ._progress import CPU_MARK_S, RowMarker
 from ._rejections import compiled
-from ._signals import LimitSignal, MemorySignal
+from ._signals import ForbiddenSignal, LimitSignal, MemorySignal
 from ._stdlib import Kit, Modules
 
 #: Entity rows run between two settlements of the retained-memory walk's credit (a power of
@@ -290,10 +290,16 @@ class RestrictedSandbox(ScriptSandbox):
             namespace[CHAIN_FLAG] = False
 
     def _note_class(self, cls: type) -> None:
-        # The code scan at load already ended the chains for any class a script can write;
-        # a class built with one anyway (a route the scan missed) ends them too.
+        # The scan at load saw every reflected method a script writes. A class that gets one
+        # anyway (a slot named at run time: ``__slots__ = ("__r" + op + "__",)``) is refused,
+        # so the flag only ever changes between calls, never under a running chain.
         if self._chains_ok and any(name in REFLECTED for name in vars(cls)):
-            self._end_chains()
+            raise self._meter.trip(
+                ForbiddenSignal(
+                    f"class {cls.__name__} gets a reflected arithmetic method from a name made "
+                    "at run time; write the method in the class body"
+                )
+            )
 
     def _namespace(self, path: str) -> dict[str, Any]:
         g = self._guards

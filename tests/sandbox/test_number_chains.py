@@ -11,7 +11,7 @@ import contextlib
 import pytest
 
 from host_api import Limits
-from sandbox import create_sandbox
+from sandbox import ScriptFault, create_sandbox
 from sandbox.python._chains import FLAG
 from sandbox.python._checker import Checker
 from tests.compat.harness import Sandboxed
@@ -183,13 +183,22 @@ def test_every_way_a_script_can_name_one_is_found(source: str) -> None:
         box.close()
 
 
-def test_a_class_built_with_one_by_any_route_turns_chains_off() -> None:
-    box = create_sandbox("m", Limits(), tier="inprocess")
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_reflected_method_named_at_run_time_is_refused(tier: str) -> None:
+    # A slot named by a string built at run time escapes the scan: the class is refused, so
+    # the flag never changes under a running chain.
+    source = (
+        "def on_tick(ctx, dt):\n    op = 'add'\n"
+        "    class K:\n        __slots__ = ('__r' + op + '__', 'x')\n    return 1 + 1.5 + dt\n"
+    )
+    box = Sandboxed(source, tier=tier)
     try:
-        box.load("scripts/a.py", "X = 1\n")
-        box._guest.adopt(int)  # type: ignore[attr-defined]
-        box._note_class(type("K", (), {"__rmod__": lambda self, other: []}))  # type: ignore[attr-defined]
-        assert _flags(box) == [False]
+        with pytest.raises(ScriptFault) as info:
+            box.call(0.0)
+        assert info.value.code == "SANDBOX_FORBIDDEN"
+        assert "reflected arithmetic method" in str(info.value)
+        plain = box.sandbox.load("scripts/ok.py", "def on_tick(ctx, dt):\n    return dt + dt + 1\n")
+        assert box.sandbox.call(plain, "on_tick", box.ctx, 1.0) == 3.0
     finally:
         box.close()
 
