@@ -42,12 +42,16 @@ POW_EXPONENT: Final = 100
 SHIFT_BOUND: Final = MAX_INT_BITS // 2
 
 #: The left operand is a number (exact types; ``is`` chains are cheaper than a set lookup, and
-#: floats come first: float kernels pay the most for each check).
-_IS_NUMBER: Final = "((W := _type_(T := L)) is _float_ or W is _int_ or W is _complex_)"
+#: floats come first: float kernels pay the most for each check). The first check stores no
+#: type (the common case passes it); the type is kept (``W``) only past it, where the slow
+#: branches read it.
+_IS_NUMBER: Final = "(_type_(T := L) is _float_ or (W := _type_(T)) is _int_ or W is _complex_)"
 #: The same, ints first (``%``).
-_IS_NUMBER_INT_FIRST: Final = "((W := _type_(T := L)) is _int_ or W is _float_ or W is _complex_)"
+_IS_NUMBER_INT_FIRST: Final = (
+    "(_type_(T := L) is _int_ or (W := _type_(T)) is _float_ or W is _complex_)"
+)
 #: The left operand is a float or a complex number.
-_IS_INEXACT: Final = "((W := _type_(T := L)) is _float_ or W is _complex_)"
+_IS_INEXACT: Final = "(_type_(T := L) is _float_ or (W := _type_(T)) is _complex_)"
 
 #: Concatenation and slice assignment of values with fewer items than this (in total) need
 #: no guard: the guard would neither refuse them nor count them (under ``WALK_ALLOCATION``).
