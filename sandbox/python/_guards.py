@@ -41,7 +41,8 @@ WALK_ALLOCATION: Final = 4 * 1024
 ITEM_BYTES: Final = 8
 
 
-#: The builtin types ``*`` repeats (a script's own ``__mul__`` is metered Python code).
+#: The builtin types ``*`` repeats and ``+`` concatenates (a script's own ``__mul__`` and
+#: ``__add__`` are metered Python code).
 _REPEATABLE: Final = (str, bytes, bytearray, list, tuple, deque)
 #: Number types whose product with anything cannot be a repetition.
 _INEXACT: Final = frozenset({float, complex})
@@ -176,8 +177,9 @@ class Guards:
 
     # -- operators -----------------------------------------------------------------------------
     def add(self, a: Any, b: Any) -> Any:
-        """``a + b`` for sequences and strings: the sum of both sizes."""
-        if type(a) is not int or type(b) is not int:
+        """``a + b`` for sequences and strings: the sum of both sizes. Anything else (a
+        script's objects: ``Vector + Vector``) adds in its own methods, or numbers."""
+        if isinstance(a, _REPEATABLE) or isinstance(b, _REPEATABLE):
             self._check(_size(a) + _size(b), "'+'")
         return a + b
 
@@ -250,7 +252,8 @@ class Guards:
     def inplace(self, op: str, a: Any, b: Any) -> Any:
         """``a op= b`` for the growing operators, keeping in-place semantics (list ``+=``)."""
         if op == "+=":
-            if type(a) is not int or type(b) is not int:
+            # A list, deque or bytearray extends in place by any iterable's items.
+            if isinstance(a, _REPEATABLE) or isinstance(b, _REPEATABLE):
                 self._check(_size(a) + _size(b), "'+='")
             a += b
         elif op == "*=":
