@@ -59,6 +59,18 @@ TEXT_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "text-percent-str-subclass",
+        "'%s' formatting by a script's str subclass (str's own '%')",
+        _cls("class Name(str):\n    pass", _SHARED + "return len(Name('%s') % (outer,))"),
+        MEMORY,
+    ),
+    _resource(
+        "percent-width-str-subclass",
+        "a '%' width of 500 million by a script's str subclass",
+        _cls("class Name(str):\n    pass", "return len(Name('%0500000000d') % 1)"),
+        MEMORY,
+    ),
+    _resource(
         "text-str-subclass-new",
         "a str subclass's own __new__ reaching str through super()",
         _cls(

@@ -219,12 +219,15 @@ class Guards:
 
     def mod(self, a: Any, b: Any) -> Any:
         """``a % b``: printf-style formatting pads and repeats; numbers pass straight through."""
-        if type(a) is str or type(a) is bytes:
+        if isinstance(a, _TEXT):
+            # A script's str subclass formats with str's own '%' too (its widths and the text
+            # of its arguments are the same): checked the same way.
             return self.text.run(self._check_percent(a, b), operator.mod, a, b)
         return a % b
 
     def _check_percent(self, fmt: str | bytes, args: Any) -> int:
-        text = fmt if isinstance(fmt, str) else fmt.decode("latin-1")
+        # Read as an exact str (a subclass's own __contains__ or methods could lie).
+        text = str.__str__(fmt) if isinstance(fmt, str) else bytes.decode(fmt, "latin-1")
         if "%(" in text and type(args) is not dict:
             # A script's mapping could answer each key with a huge value, unmeasured.
             raise TypeError("'%' with %(name) fields takes a dict in scripts")
