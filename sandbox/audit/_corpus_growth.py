@@ -49,6 +49,15 @@ GROWTH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "zip-copies-list-subclass",
+        "the same zip of a script's list subclass (measured by the builtin's length)",
+        _cls(
+            "class L(list):\n    pass",
+            "a = L([0] * 100000)\nreturn len(list(zip(*[a] * 1000)))",
+        ),
+        MEMORY,
+    ),
+    _resource(
         "zip-longest-copies",
         "itertools.zip_longest of a thousand copies of one list",
         _tick(

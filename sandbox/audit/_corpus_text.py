@@ -71,6 +71,12 @@ TEXT_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "percent-star-tuple-subclass",
+        "'%*s' with its width in a tuple subclass (a check that took it for one value)",
+        _cls("class T(tuple):\n    pass", "return len('%*s' % T((500000000, 'x')))"),
+        MEMORY,
+    ),
+    _resource(
         "text-str-subclass-new",
         "a str subclass's own __new__ reaching str through super()",
         _cls(

@@ -51,7 +51,7 @@ _SPEC_NUMBERS = re.compile(r"\d+")
 _PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 #: Iterables whose length zip() can know before it pairs them.
-_SEQUENCES: Final = frozenset({list, tuple, str, bytes, dict, set, frozenset, deque, range})
+_SEQUENCE_TYPES: Final = (list, tuple, str, bytes, dict, set, frozenset, deque, range)
 #: Field values an f-string formats without a bound on their text (numbers, strings).
 _PLAIN_FIELD: Final = frozenset({str, int, float, complex, bool, type(None)})
 #: Builtin types whose operators and methods build text of their operands' lengths.
@@ -231,7 +231,8 @@ class Guards:
         if "%(" in text and type(args) is not dict:
             # A script's mapping could answer each key with a huge value, unmeasured.
             raise TypeError("'%' with %(name) fields takes a dict in scripts")
-        items = args if type(args) is tuple else (args,)
+        # '%' reads a tuple subclass's real items (never its __iter__): so does the check.
+        items = tuple.__getitem__(args, slice(None)) if isinstance(args, tuple) else (args,)
         if type(args) is dict:
             items = tuple(args.values())
         found = list(_PERCENT.finditer(text))
@@ -281,7 +282,7 @@ class Guards:
         """``zip(*rows)``: each item is a tuple as wide as the rows are many, so a thousand
         copies of one list zip into a thousand times its size."""
         if len(iterables) > 2:
-            lengths = [_size(i) for i in iterables if type(i) in _SEQUENCES]
+            lengths = [_size(i) for i in iterables if isinstance(i, _SEQUENCE_TYPES)]
             if lengths:
                 self._check(len(iterables) * min(lengths), what)
 
