@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import ast
 import copy
-from itertools import islice
 from typing import Any, Final
 
 from ._arith import SMALL_ITEMS, fast_path, safe_without_guard, slice_fast_path
-from ._chains import FLAG as CHAIN_FLAG
+from ._builtin_calls import (
+    LOOPED,
+    capped_range,
+    copyable,
+    direct_eager,
+    eager_over_generator,
+    is_range_call,
+    loop_range,
+)
+from ._builtin_calls import call as _call
+from ._builtin_calls import name as _name
 from ._chains import build, spine
 from ._guards import WALK_ALLOCATION
 from ._hints import module_constants
@@ -30,10 +39,6 @@ NEXT: Final = "_next_"
 COMPRESS: Final = "_fz_"
 #: ``Meter.revive``, called first in every ``except`` block.
 REVIVE: Final = "_revive_"
-LOOP_RANGE: Final = "_lrange_"
-#: The real ``range``, and the sandbox's capped ``range`` builtin (the inline loop range).
-PLAIN_RANGE: Final = "_range_"
-GUARDED_RANGE: Final = "_grange_"
 GUARD_NAMES: Final[dict[type[ast.operator], str]] = {
     ast.Add: "_add_",
     ast.Mult: "_mul_",
@@ -48,37 +53,6 @@ OP_TEXT: Final[dict[type[ast.operator], str]] = {
     ast.LShift: "<<=",
     ast.Mod: "%=",
 }
-
-
-#: Keywords each builtin that consumes an iterable may take on the direct route.
-_EAGER_KEYWORDS: Final[dict[str, frozenset[str]]] = {
-    "sum": frozenset(),
-    "any": frozenset(),
-    "all": frozenset(),
-    "min": frozenset({"key", "default"}),
-    "max": frozenset({"key", "default"}),
-    "sorted": frozenset({"key", "reverse"}),
-}
-
-
-def _eager_over_generator(node: ast.Call) -> bool:
-    """``sum(x for x in xs)``: one generator expression, no other argument but a key."""
-    func = node.func
-    return (
-        isinstance(func, ast.Name)
-        and func.id in _EAGER_KEYWORDS
-        and len(node.args) == 1
-        and isinstance(node.args[0], ast.GeneratorExp)
-        and all(k.arg in _EAGER_KEYWORDS[func.id] for k in node.keywords)
-    )
-
-
-def _name(id_: str, store: bool = False) -> ast.Name:
-    return ast.Name(id_, ast.Store() if store else ast.Load())
-
-
-def _call(func: str, *args: ast.expr) -> ast.Call:
-    return ast.Call(_name(func), list(args), [])
 
 
 def _fuel_step() -> ast.Expr:
@@ -132,9 +106,9 @@ class Instrumenter(ast.NodeTransformer):
     # -- fuel --------------------------------------------------------------------------------
     def visit_For(self, node: ast.For) -> Any:
         """Fuel: one unit per iteration, pulled in C (``compress(iterable, fuel)``)."""
-        setattr(node.iter, _LOOPED, True)  # its range is the loop's, uncapped (below)
+        setattr(node.iter, LOOPED, True)  # its range is the loop's, uncapped (below)
         self.generic_visit(node)
-        node.iter = _call(COMPRESS, _loop_range(node.iter), _name(FUEL))
+        node.iter = _call(COMPRESS, loop_range(node.iter), _name(FUEL))
         return node
 
     def visit_While(self, node: ast.While) -> Any:
@@ -146,7 +120,7 @@ class Instrumenter(ast.NodeTransformer):
         self.generic_visit(node)
         if not node.orelse and _is_true(node.test):
             return ast.copy_location(_fuel_loop(node.body), node)
-        if node.orelse or _continues(node.body) or not _copyable(node.test):
+        if node.orelse or _continues(node.body) or not copyable(node.test):
             node.body.insert(0, _fuel_step())
             return node
         again = ast.If(ast.UnaryOp(ast.Not(), copy.deepcopy(node.test)), [ast.Break()], [])
@@ -160,7 +134,7 @@ class Instrumenter(ast.NodeTransformer):
         self._no_walrus -= 1
         node.target = self.visit(node.target)
         node.ifs = [self.visit(test) for test in node.ifs]
-        node.iter = _call(COMPRESS, _loop_range(node.iter), _name(FUEL))
+        node.iter = _call(COMPRESS, loop_range(node.iter), _name(FUEL))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
@@ -291,16 +265,10 @@ class Instrumenter(ast.NodeTransformer):
         builtin itself: the expression's own loop burns the fuel per item (``sum`` only
         while a number's ``+`` gives a number, see ``_chains``)."""
         self.generic_visit(node)
-        if _is_range_call(node) and not self._no_walrus and not getattr(node, _LOOPED, False):
-            return _capped_range(node)
-        if _eager_over_generator(node):
-            assert isinstance(node.func, ast.Name)
-            name = node.func.id
-            same = ast.Compare(_name(name), [ast.Is()], [_name(f"_g{name}_")])
-            test = ast.BoolOp(ast.And(), [same, _name(CHAIN_FLAG)]) if name == "sum" else same
-            plain = ast.IfExp(test, _name(f"_b{name}_"), _name(name))
-            node.func = ast.copy_location(plain, node.func)
-            return node
+        if is_range_call(node) and not self._no_walrus and not getattr(node, LOOPED, False):
+            return capped_range(node)
+        if eager_over_generator(node):
+            return direct_eager(node)
         if not (
             isinstance(node.func, ast.Name)
             and node.func.id == OWN
@@ -395,63 +363,6 @@ def _continues(body: list[ast.stmt]) -> bool:
         if not isinstance(node, ast.For | ast.While | ast.FunctionDef | ast.ClassDef | ast.Lambda):
             stack.extend(ast.iter_child_nodes(node))
     return False
-
-
-#: Set on a ``for`` loop's iterable: a ``range`` there is the loop's (see ``_loop_range``).
-_LOOPED: Final = "mh_looped"
-
-
-def _is_range_call(node: ast.expr) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "range"
-        and not node.keywords
-        and not any(isinstance(a, ast.Starred) for a in node.args)
-    )
-
-
-def _capped_range(call: ast.Call) -> ast.expr:
-    """``range(...)`` outside a loop, when it is the sandbox's: built and its length checked
-    inline (``_r_ if _len_(_r_ := _range_(...)) <= _RCAP_ else _rbig_(_r_)``), no call of the
-    stand-in; the check is the builtin's own (a range can feed C consumers like ``list``)."""
-    if not all(_copyable(a) for a in call.args):
-        return call
-    built = ast.NamedExpr(_name("_r_", store=True), _call(PLAIN_RANGE, *call.args))
-    short = ast.Compare(_call("_len_", built), [ast.LtE()], [_name("_RCAP_")])
-    checked = ast.IfExp(short, _name("_r_"), _call("_rbig_", _name("_r_")))
-    ours = ast.Compare(_name("range"), [ast.Is()], [_name(GUARDED_RANGE)])
-    return ast.copy_location(ast.IfExp(ours, checked, call), call)
-
-
-def _loop_range(iterable: ast.expr) -> ast.expr:
-    """``range(...)`` iterated by a loop becomes ``_lrange_(range, ...)``: the range object
-    never reaches the script, each item costs fuel, so its length is CPU, never memory (the
-    ``range`` builtin caps the length of ranges a script can hand to C consumers like
-    ``list``). ``_lrange_`` calls ``range`` itself when the script rebound the name.
-
-    When the arguments are small and hold no loop of their own, the test is written inline
-    (``_range_(a, b) if range is _grange_ else range(a, b)``, one branch runs): no Python
-    call per loop start."""
-    if isinstance(iterable, ast.Call) and _is_range_call(iterable):
-        args = iterable.args
-        if all(_copyable(a) for a in args):
-            ours = ast.Compare(_name("range"), [ast.Is()], [_name(GUARDED_RANGE)])
-            inline = ast.IfExp(ours, _call(PLAIN_RANGE, *args), iterable)
-            return ast.copy_location(inline, iterable)
-        return ast.copy_location(_call(LOOP_RANGE, iterable.func, *args), iterable)
-    return iterable
-
-
-#: The most syntax-tree nodes of a range argument written twice by the inline loop range.
-MAX_COPIED_NODES: Final = 64
-#: Nodes that would compound the code's size when copied (they hold loops of their own).
-_LOOPS: Final = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
-
-
-def _copyable(node: ast.expr) -> bool:
-    nodes = list(islice(ast.walk(node), MAX_COPIED_NODES + 1))
-    return len(nodes) <= MAX_COPIED_NODES and not any(isinstance(n, _LOOPS) for n in nodes)
 
 
 def _has_slice_store(target: ast.expr) -> bool:

@@ -1,0 +1,116 @@
+"""Compiled forms of builtin calls (part of pass 2, see ``_instrument``): the range a loop
+iterates (uncapped, fuel per item), a range built elsewhere (its length checked inline), and
+the builtins that consume an iterable called directly on a generator expression."""
+
+from __future__ import annotations
+
+import ast
+from itertools import islice
+from typing import Final
+
+from ._chains import FLAG as CHAIN_FLAG
+
+LOOP_RANGE: Final = "_lrange_"
+#: The real ``range``, and the sandbox's capped ``range`` builtin (the inline loop range).
+PLAIN_RANGE: Final = "_range_"
+GUARDED_RANGE: Final = "_grange_"
+
+
+def name(id_: str, store: bool = False) -> ast.Name:
+    return ast.Name(id_, ast.Store() if store else ast.Load())
+
+
+def call(func: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(name(func), list(args), [])
+
+
+#: Keywords each builtin that consumes an iterable may take on the direct route.
+_EAGER_KEYWORDS: Final[dict[str, frozenset[str]]] = {
+    "sum": frozenset(),
+    "any": frozenset(),
+    "all": frozenset(),
+    "min": frozenset({"key", "default"}),
+    "max": frozenset({"key", "default"}),
+    "sorted": frozenset({"key", "reverse"}),
+}
+
+
+def eager_over_generator(node: ast.Call) -> bool:
+    """``sum(x for x in xs)``: one generator expression, no other argument but a key."""
+    func = node.func
+    return (
+        isinstance(func, ast.Name)
+        and func.id in _EAGER_KEYWORDS
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.GeneratorExp)
+        and all(k.arg in _EAGER_KEYWORDS[func.id] for k in node.keywords)
+    )
+
+
+def direct_eager(node: ast.Call) -> ast.Call:
+    """``sum(<genexp>)`` calls the builtin itself when the name is still the sandbox's (the
+    expression's own loop burns the fuel per item); ``sum`` also only while a number's ``+``
+    gives a number (``_chains``)."""
+    assert isinstance(node.func, ast.Name)
+    fn = node.func.id
+    same = ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")])
+    test = ast.BoolOp(ast.And(), [same, name(CHAIN_FLAG)]) if fn == "sum" else same
+    node.func = ast.copy_location(ast.IfExp(test, name(f"_b{fn}_"), name(fn)), node.func)
+    return node
+
+
+#: Set on a ``for`` loop's iterable: a ``range`` there is the loop's (see ``loop_range``).
+LOOPED: Final = "mh_looped"
+
+
+def is_range_call(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "range"
+        and not node.keywords
+        and not any(isinstance(a, ast.Starred) for a in node.args)
+    )
+
+
+def capped_range(node: ast.Call) -> ast.expr:
+    """``range(...)`` outside a loop, when it is the sandbox's: built and its length checked
+    inline (``_r_ if _len_(_r_ := _range_(...)) <= _RCAP_ else _rbig_(_r_)``), no call of the
+    stand-in; the check is the builtin's own (a range can feed C consumers like ``list``)."""
+    if not all(copyable(a) for a in node.args):
+        return node
+    built = ast.NamedExpr(name("_r_", store=True), call(PLAIN_RANGE, *node.args))
+    short = ast.Compare(call("_len_", built), [ast.LtE()], [name("_RCAP_")])
+    checked = ast.IfExp(short, name("_r_"), call("_rbig_", name("_r_")))
+    ours = ast.Compare(name("range"), [ast.Is()], [name(GUARDED_RANGE)])
+    return ast.copy_location(ast.IfExp(ours, checked, node), node)
+
+
+def loop_range(iterable: ast.expr) -> ast.expr:
+    """``range(...)`` iterated by a loop becomes ``_lrange_(range, ...)``: the range object
+    never reaches the script, each item costs fuel, so its length is CPU, never memory (the
+    ``range`` builtin caps the length of ranges a script can hand to C consumers like
+    ``list``). ``_lrange_`` calls ``range`` itself when the script rebound the name.
+
+    When the arguments are small and hold no loop of their own, the test is written inline
+    (``_range_(a, b) if range is _grange_ else range(a, b)``, one branch runs): no Python
+    call per loop start."""
+    if isinstance(iterable, ast.Call) and is_range_call(iterable):
+        args = iterable.args
+        if all(copyable(a) for a in args):
+            ours = ast.Compare(name("range"), [ast.Is()], [name(GUARDED_RANGE)])
+            inline = ast.IfExp(ours, call(PLAIN_RANGE, *args), iterable)
+            return ast.copy_location(inline, iterable)
+        return ast.copy_location(call(LOOP_RANGE, iterable.func, *args), iterable)
+    return iterable
+
+
+#: The most syntax-tree nodes of a range argument written twice by the inline loop range.
+MAX_COPIED_NODES: Final = 64
+#: Nodes that would compound the code's size when copied (they hold loops of their own).
+_LOOPS: Final = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
+
+
+def copyable(node: ast.expr) -> bool:
+    nodes = list(islice(ast.walk(node), MAX_COPIED_NODES + 1))
+    return len(nodes) <= MAX_COPIED_NODES and not any(isinstance(n, _LOOPS) for n in nodes)
