@@ -252,6 +252,14 @@ def parse_manifest(text: str, *, folder_name: str) -> Manifest:
             line=line,
             hint="check quotes, brackets and '=' on the line shown",
         ) from exc
+    except RecursionError:
+        # The parser descends once per nested array or table: past the interpreter's limit.
+        raise ManifestInvalid(
+            "mod.toml nests arrays or inline tables too deeply to read",
+            mod_id=folder_name,
+            file=MANIFEST_FILE,
+            hint="a manifest needs a few levels at most: flatten the nested values",
+        ) from None
     raw_id = data.get("id")
     mod_id: str = (
         raw_id if isinstance(raw_id, str) and re.match(MOD_ID_PATTERN, raw_id) else folder_name

@@ -244,7 +244,7 @@ def load_policy(path: Path | None) -> HostPolicy:
             file=str(path),
             hint="save the policy file as UTF-8",
         ) from exc
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise PolicyError(
             f"policy {path} is not valid TOML: {exc}",
             file=str(path),

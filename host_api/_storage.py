@@ -53,7 +53,7 @@ class ModStorage:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             # A damaged file is the host's problem to report, not a reason to crash the mod;
             # the mod starts empty and the next write replaces the file.
             return {}

@@ -169,7 +169,7 @@ def verify_index(
         document = json.loads(blob)
         text, key_id = str(document["payload"]), str(document["key_id"])
         signature = base64.b64decode(document["signature"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError) as exc:
         raise _invalid("the index is not a signed index document") from exc
     if key_id != trusted.key_id:
         raise _invalid(
@@ -231,7 +231,7 @@ def _parse(text: str) -> SignedIndex:
             entries=entries,
             keys=keys,
         )
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise _invalid(f"the signed index payload is malformed: {exc}") from exc
 
 

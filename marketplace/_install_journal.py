@@ -81,7 +81,7 @@ def read_journal(staging: Path) -> list[dict[str, Any]] | None:
         if path.lstat().st_size > _MAX_JOURNAL_BYTES:
             return None
         data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None  # no journal (or not ours): mods/ was not touched
     mods = data.get("mods") if isinstance(data, dict) else None
     if not isinstance(mods, list):

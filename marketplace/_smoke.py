@@ -200,7 +200,7 @@ def _count(counts: dict[_Key, tuple[int, str]], diag: dict[str, Any], mod_id: st
 def _parse_report(stdout: str) -> dict[str, Any] | None:
     try:
         data = json.loads(stdout)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

@@ -45,7 +45,7 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         return {"servers": {}}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise StoreConfigError(
             f"cannot read {path}: {exc}", hint="fix or delete it and log in again"
         ) from exc

@@ -77,7 +77,7 @@ class MarketClient:
         response = self._send(method, path, json=json, params=params, files=files)
         try:
             document = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise self._not_api(response) from exc
         if not isinstance(document, dict):
             raise self._not_api(response)

@@ -214,7 +214,8 @@ def parse_sigfile(data: bytes, *, mod_id: str) -> SigFile:
         raise _invalid("mod.sig is binary data, not UTF-8 JSON", mod_id, "not-text") from exc
     try:
         raw = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except ValueError as exc:  # JSONDecodeError is a ValueError; so are our hooks' errors
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError; so are
+        # our hooks' errors; nesting past the interpreter's limit is a RecursionError
         raise _invalid(f"mod.sig is truncated or not JSON ({exc})", mod_id, "not-json") from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT_NAME:
         raise _invalid("mod.sig is not a modhost mod signature", mod_id, "not-a-signature")
