@@ -252,13 +252,19 @@ def parse_manifest(text: str, *, folder_name: str) -> Manifest:
             line=line,
             hint="check quotes, brackets and '=' on the line shown",
         ) from exc
-    except RecursionError:
-        # The parser descends once per nested array or table: past the interpreter's limit.
+    except (RecursionError, ValueError) as exc:
+        # The parser descends once per nested array or table (past the interpreter's limit),
+        # and reads an integer of any length (past its digit limit).
+        what = (
+            "nests arrays or inline tables too deeply"
+            if isinstance(exc, RecursionError)
+            else ("holds a number too long")
+        )
         raise ManifestInvalid(
-            "mod.toml nests arrays or inline tables too deeply to read",
+            f"mod.toml {what} to read",
             mod_id=folder_name,
             file=MANIFEST_FILE,
-            hint="a manifest needs a few levels at most: flatten the nested values",
+            hint="a manifest needs a few levels and short numbers: flatten or shorten the value",
         ) from None
     raw_id = data.get("id")
     mod_id: str = (

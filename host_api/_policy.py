@@ -244,12 +244,6 @@ def load_policy(path: Path | None) -> HostPolicy:
             file=str(path),
             hint="save the policy file as UTF-8",
         ) from exc
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise PolicyError(
-            f"policy {path} is not valid TOML: {exc}",
-            file=str(path),
-            hint="fix the TOML syntax of the policy file",
-        ) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -257,6 +251,13 @@ def load_policy(path: Path | None) -> HostPolicy:
             f"policy {path}: {where}: {first['msg']}",
             file=str(path),
             hint="see docs/operating/policy.md for the keys modhost.toml accepts",
+        ) from exc
+    except (ValueError, RecursionError) as exc:  # TOML errors, over-long numbers (after the
+        # schema's ValidationError, itself a ValueError)
+        raise PolicyError(
+            f"policy {path} is not valid TOML: {exc}",
+            file=str(path),
+            hint="fix the TOML syntax of the policy file",
         ) from exc
     unknown = set(policy.capabilities.grant) - {c.value for c in Capability}
     if unknown:

@@ -38,7 +38,7 @@ def identify_package(package: bytes, limits: PackageLimits) -> tuple[str, str, d
         )
     try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # decoding and TOML errors are ValueErrors
         raise ManifestInvalid(
             f"mod.toml does not parse: {exc}",
             mod_id="(unknown)",

@@ -1,7 +1,7 @@
-"""Documents nested past the parser's recursion: every reader of a file or answer someone
-else wrote (a manifest, a package's manifest, a signature, a market index, the policy, a
-mod's storage) reports it as that document's own invalid-input diagnostic, never an internal
-error, and the host goes on."""
+"""Documents nested past the parser's recursion, or holding a number past the interpreter's
+digit limit: every reader of a file or answer someone else wrote (a manifest, a package's
+manifest, a signature, a market index, the policy, a mod's storage) reports it as that
+document's own invalid-input diagnostic, never an internal error, and the host goes on."""
 
 from __future__ import annotations
 
@@ -31,12 +31,19 @@ DEEP_JSON = "[" * DEPTH + "]" * DEPTH
 HEADER = 'id = "deep"\nversion = "1.0.0"\nname = "Deep"\n'
 
 
-@pytest.mark.parametrize("value", [DEEP_TOML_ARRAY, DEEP_TOML_TABLE])
-def test_a_deep_manifest_is_manifest_invalid(value: str) -> None:
+#: An integer literal past the interpreter's 4,300-digit limit for reading one.
+LONG_NUMBER = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [(DEEP_TOML_ARRAY, "too deeply"), (DEEP_TOML_TABLE, "too deeply"), (LONG_NUMBER, "too long")],
+)
+def test_a_deep_or_long_manifest_is_manifest_invalid(value: str, said: str) -> None:
     with pytest.raises(ManifestInvalid) as info:
         parse_manifest(HEADER + f"x = {value}\n", folder_name="deep")
     assert info.value.code == "MANIFEST_INVALID"
-    assert "too deeply" in info.value.message
+    assert said in info.value.message
     assert info.value.hint
 
 
@@ -59,10 +66,11 @@ def test_modhost_check_reports_it_and_checks_the_other_mods(tmp_path: Path) -> N
     assert "fine" in out
 
 
-def test_a_package_with_a_deep_manifest_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("value", [DEEP_TOML_TABLE, LONG_NUMBER])
+def test_a_package_with_a_deep_or_long_manifest_is_refused(tmp_path: Path, value: str) -> None:
     mod = tmp_path / "deep"
     mod.mkdir()
-    (mod / "mod.toml").write_text(HEADER + f"x = {DEEP_TOML_TABLE}\n")
+    (mod / "mod.toml").write_text(HEADER + f"x = {value}\n")
     with pytest.raises(ManifestInvalid):
         identify_package(pack_bytes(mod), PackageLimits())
 
@@ -80,9 +88,10 @@ def test_a_deep_market_index_is_rejected(blob: str) -> None:
     assert info.value.code == "MARKET_INDEX_INVALID"
 
 
-def test_a_deep_policy_file_is_a_policy_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("value", [DEEP_TOML_ARRAY, LONG_NUMBER])
+def test_a_deep_or_long_policy_file_is_a_policy_error(tmp_path: Path, value: str) -> None:
     policy = tmp_path / "modhost.toml"
-    policy.write_text(f"x = {DEEP_TOML_ARRAY}\n")
+    policy.write_text(f"x = {value}\n")
     with pytest.raises(PolicyError):
         load_policy(policy)
 
