@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from .signing._digest import MAX_DEPTH
 from .store import PackageUnsafe
 
 PACKAGE_SUFFIX: Final = ".modpkg"
@@ -86,6 +87,13 @@ def _mod_files(mod_dir: Path) -> list[tuple[str, Path]]:
     found: list[tuple[str, Path]] = []
     for root, dirs, names in os.walk(mod_dir, followlinks=False):
         dirs.sort()
+        if dirs and len(Path(root).relative_to(mod_dir).parts) >= MAX_DEPTH:
+            raise PackageUnsafe(
+                f"{Path(root).relative_to(mod_dir).as_posix()} nests folders more than "
+                f"{MAX_DEPTH} levels deep",
+                mod_id=mod_dir.name,
+                hint="flatten the mod folder",
+            )
         for entry in [*dirs, *names]:
             path = Path(root) / entry
             rel = path.relative_to(mod_dir).as_posix()

@@ -30,6 +30,9 @@ SIGFILE_NAME: Final = "mod.sig"
 DIGEST_HEADER: Final = "modhost-mod-digest/1\n"
 #: More files than this is not a mod (and would make ``mod.sig`` too large to list them).
 MAX_FILES: Final = 10_000
+#: Directory levels a mod folder may nest. A mod needs a few; a walk past the interpreter's
+#: recursion (a thousand levels fit in a path) would fail instead of refusing the folder.
+MAX_DEPTH: Final = 32
 _CHUNK: Final = 1 << 20
 #: A control character (C0 or DEL) or a backslash: never in a mod's paths.
 _UNSAFE_CHAR: Final = re.compile(r"[\x00-\x1f\x7f\\]")
@@ -124,7 +127,16 @@ def list_mod_files(folder: Path, *, mod_id: str) -> list[str]:
     return found
 
 
-def _walk(root: Path, here: Path, prefix: str, found: list[str], mod_id: str) -> None:
+def _walk(
+    root: Path, here: Path, prefix: str, found: list[str], mod_id: str, depth: int = 0
+) -> None:
+    if depth > MAX_DEPTH:
+        raise UnsafeModFolder(
+            f"{prefix.rstrip('/')} nests folders more than {MAX_DEPTH} levels deep",
+            mod_id=mod_id,
+            hint="flatten the mod folder",
+            details={"reason": "too-deep"},
+        )
     try:
         entries = list(os.scandir(here))
     except OSError as exc:
@@ -138,7 +150,7 @@ def _walk(root: Path, here: Path, prefix: str, found: list[str], mod_id: str) ->
         if entry.is_symlink():
             raise _link_error(root, Path(entry.path), rel, mod_id)
         if entry.is_dir(follow_symlinks=False):
-            _walk(root, Path(entry.path), rel + "/", found, mod_id)
+            _walk(root, Path(entry.path), rel + "/", found, mod_id, depth + 1)
         elif entry.is_file(follow_symlinks=False):
             if rel != SIGFILE_NAME:
                 found.append(rel)

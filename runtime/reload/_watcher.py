@@ -326,10 +326,17 @@ class ModWatcher:
         return True
 
 
+#: Folder levels the watcher looks into (as deep as a mod may nest: the signing digest's
+#: ``MAX_DEPTH``).
+MAX_WATCHED_DEPTH: Final = 32
+
+
 def watched_files(folder: Path) -> Iterable[Path]:
     """The files of a mod folder that matter to a reload, sorted (temp files skipped)."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS and not d.startswith("."))
+        if len(Path(root).relative_to(folder).parts) >= MAX_WATCHED_DEPTH:
+            dirs[:] = []  # such a folder fails to load anyway; the walk must not recurse on
         for name in sorted(files):
             if not is_temporary(name):
                 yield Path(root) / name

@@ -1,10 +1,13 @@
 """Documents nested past the parser's recursion, or holding a number past the interpreter's
-digit limit: every reader of a file or answer someone else wrote (a manifest, a package's
-manifest, a signature, a market index, the policy, a mod's storage) reports it as that
-document's own invalid-input diagnostic, never an internal error, and the host goes on."""
+digit limit, and mod folders nested past the walkers' recursion: every reader of a file,
+folder or answer someone else wrote (a manifest, a package's manifest, a signature, a market
+index, the policy, a mod's storage, the signing digest, the packer, the reload watcher)
+reports it as its own invalid-input diagnostic, never an internal error, and the host goes
+on."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +24,11 @@ from host_api import (
 from marketplace import IndexRejected, PackageLimits, pack_bytes, verify_index
 from marketplace._submission_checks import identify_package
 from marketplace.signing import SignatureInvalid, generate_key
+from marketplace.signing._digest import MAX_DEPTH, list_mod_files
+from marketplace.signing._sigerrors import UnsafeModFolder
 from marketplace.signing._sigfile import parse_sigfile
+from marketplace.store import PackageUnsafe
+from runtime.reload._watcher import watched_files
 
 #: Deeper than the interpreter's recursion limit, well under every size cap.
 DEPTH = 5000
@@ -101,3 +108,66 @@ def test_a_deep_storage_file_starts_the_mod_empty(tmp_path: Path) -> None:
     path.write_text(DEEP_JSON)
     storage = ModStorage(path, mod_id="deep")
     assert storage.keys() == []
+
+
+def _nested_folders(top: Path, levels: int) -> None:
+    """``top/a/a/.../a/f.txt``, ``levels`` deep (built through directory descriptors: the path
+    is longer than some calls take)."""
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(levels):
+            os.mkdir("a", dir_fd=fd)
+            inner = os.open("a", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        file_fd = os.open("f.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(file_fd, b"x")
+        os.close(file_fd)
+    finally:
+        os.close(fd)
+
+
+def _mod(tmp_path: Path, levels: int, name: str = "deep") -> Path:
+    mod = tmp_path / "mods" / name
+    mod.mkdir(parents=True)
+    (mod / "mod.toml").write_text(f'id = "{name}"\nversion = "1.0.0"\nname = "{name}"\n')
+    _nested_folders(mod, levels)
+    return mod
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 1500])
+def test_a_mod_folder_nested_too_deep_is_refused_by_each_walker(
+    tmp_path: Path, levels: int
+) -> None:
+    mod = _mod(tmp_path, levels)
+    with pytest.raises(UnsafeModFolder) as info:
+        list_mod_files(mod, mod_id="deep")
+    assert info.value.details["reason"] == "too-deep"
+    with pytest.raises(PackageUnsafe):
+        pack_bytes(mod)
+    # The hot-reload watcher looks no deeper than a mod may nest, and never fails.
+    assert all(len(p.relative_to(mod).parts) <= MAX_DEPTH + 1 for p in watched_files(mod))
+
+
+def test_a_mod_folder_as_deep_as_allowed_loads(tmp_path: Path) -> None:
+    mod = _mod(tmp_path, MAX_DEPTH)
+    assert "/".join(["a"] * MAX_DEPTH + ["f.txt"]) in list_mod_files(mod, mod_id="deep")
+    assert pack_bytes(mod)
+
+
+def test_modhost_check_refuses_the_deep_folder_and_loads_the_others(tmp_path: Path) -> None:
+    _mod(tmp_path, 1500)
+    fine = tmp_path / "mods" / "fine"
+    fine.mkdir()
+    (fine / "mod.toml").write_text('id = "fine"\nversion = "1.0.0"\nname = "Fine"\n')
+    done = subprocess.run(
+        [sys.executable, "-c", "import runtime; runtime.main()", "check", "--mods", "mods"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    out = done.stdout + done.stderr
+    assert "PACKAGE_UNSAFE" in out
+    assert "HOST_INTERNAL_ERROR" not in out
+    assert "1 of 2 mods load" in out
