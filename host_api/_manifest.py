@@ -32,6 +32,8 @@ from ._fs import UnsafeFile, read_regular
 MANIFEST_FILE: Final = "mod.toml"
 #: The largest ``mod.toml`` read (checked on ``lstat`` data before it is opened).
 MAX_MANIFEST_BYTES: Final = 256 * 1024
+#: Problems of one manifest listed one by one (the rest are counted).
+MAX_PROBLEMS: Final = 50
 MOD_ID_PATTERN: Final = r"^[a-z][a-z0-9-]{1,62}$"
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+([-.+]?[0-9A-Za-z.]+)?$")
 
@@ -237,7 +239,8 @@ def parse_manifest(text: str, *, folder_name: str) -> Manifest:
     :param text: the file's contents.
     :param folder_name: the mod folder's name, used as the mod id in diagnostics until the
         manifest's own id is known.
-    :raises ManifestInvalid: with one diagnostic per problem.
+    :raises ManifestInvalid: with one diagnostic per problem (the first :data:`MAX_PROBLEMS`,
+        then one that counts the rest).
     """
     try:
         data = tomllib.loads(text)
@@ -274,9 +277,22 @@ def parse_manifest(text: str, *, folder_name: str) -> Manifest:
         return Manifest.model_validate(data)
     except ValidationError as exc:
         lines = _key_lines(text)
-        diags = [_diagnostic_for(e, mod_id, lines) for e in exc.errors()]
+        errors = exc.errors()
+        # A file of thousands of unknown keys would cost a close-match search each, and a
+        # screen of diagnostics: the first ones say what is wrong.
+        diags = [_diagnostic_for(e, mod_id, lines) for e in errors[:MAX_PROBLEMS]]
+        if len(errors) > MAX_PROBLEMS:
+            diags.append(
+                Diagnostic(
+                    code=DiagnosticCode.MANIFEST_INVALID,
+                    message=f"and {len(errors) - MAX_PROBLEMS} more problem(s) not listed",
+                    mod=mod_id,
+                    file=MANIFEST_FILE,
+                    hint="fix the problems above first",
+                )
+            )
         raise ManifestInvalid(
-            f"mod.toml has {len(diags)} problem(s): {diags[0].message}",
+            f"mod.toml has {len(errors)} problem(s): {diags[0].message}",
             mod_id=mod_id,
             file=MANIFEST_FILE,
             diagnostics=diags,

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from .signing._digest import MAX_DEPTH
 from .store import PackageUnsafe
 
 PACKAGE_SUFFIX: Final = ".modpkg"
@@ -87,10 +86,13 @@ def _mod_files(mod_dir: Path) -> list[tuple[str, Path]]:
     found: list[tuple[str, Path]] = []
     for root, dirs, names in os.walk(mod_dir, followlinks=False):
         dirs.sort()
-        if dirs and len(Path(root).relative_to(mod_dir).parts) >= MAX_DEPTH:
+        # A package holds DEFAULT_LIMITS.max_depth levels; refusing past them also keeps
+        # os.walk (recursive) far from the interpreter's recursion limit.
+        where = Path(root).relative_to(mod_dir)
+        if len(where.parts) >= DEFAULT_LIMITS.max_depth:
             raise PackageUnsafe(
-                f"{Path(root).relative_to(mod_dir).as_posix()} nests folders more than "
-                f"{MAX_DEPTH} levels deep",
+                f"{where.as_posix()} holds files or folders deeper than the "
+                f"{DEFAULT_LIMITS.max_depth} levels a package may hold",
                 mod_id=mod_dir.name,
                 hint="flatten the mod folder",
             )

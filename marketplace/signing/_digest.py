@@ -138,7 +138,8 @@ def _walk(
             details={"reason": "too-deep"},
         )
     try:
-        entries = list(os.scandir(here))
+        with os.scandir(here) as listing:
+            entries = list(listing)
     except OSError as exc:
         raise UnsafeModFolder(
             f"cannot list {prefix or '.'}: {exc.strerror or exc}",

@@ -69,3 +69,19 @@ def test_missing_manifest(tmp_path: Path) -> None:
         load_manifest(tmp_path)
     assert info.value.to_diagnostic().code == "MANIFEST_NOT_FOUND"
     assert "modhost new mod" in info.value.hint
+
+
+def test_thousands_of_problems_list_the_first_fifty_and_count_the_rest() -> None:
+    # A hostile manifest of 20,000 unknown keys: each listed problem costs a close-match
+    # search and a line of output, so the first ones are listed and the rest counted.
+    text = 'id = "many"\nversion = "1.0.0"\nname = "Many"\n' + "".join(
+        f"k{i} = 1\n" for i in range(20000)
+    )
+    with pytest.raises(ManifestInvalid) as info:
+        parse_manifest(text, folder_name="many")
+    diags = info.value.diagnostics
+    assert len(diags) == 51
+    assert "20000 problem(s)" in info.value.message
+    assert diags[0].line == 4 and "k0" in diags[0].message
+    assert diags[-1].message == "and 19950 more problem(s) not listed"
+    assert all(d.code == "MANIFEST_INVALID" for d in diags)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -127,8 +128,37 @@ def _nested_folders(top: Path, levels: int) -> None:
         os.close(fd)
 
 
-def _mod(tmp_path: Path, levels: int, name: str = "deep") -> Path:
+def _remove_nested(top: Path) -> None:
+    """Remove what :func:`_nested_folders` made, bottom up through descriptors: a recursive
+    removal (``shutil.rmtree``, pytest's cleanup of old temporary folders) would fail on it."""
+    fds = [os.open(top, os.O_RDONLY)]
+    try:
+        while True:
+            try:
+                fds.append(os.open("a", os.O_RDONLY, dir_fd=fds[-1]))
+            except FileNotFoundError:
+                break
+        for name in os.listdir(fds[-1]):
+            os.unlink(name, dir_fd=fds[-1])
+        for parent in reversed(fds[:-1]):
+            os.rmdir("a", dir_fd=parent)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+@pytest.fixture
+def nested(tmp_path: Path) -> Iterator[list[Path]]:
+    """Mod folders made by :func:`_mod` in a test, removed after it."""
+    made: list[Path] = []
+    yield made
+    for mod in made:
+        _remove_nested(mod)
+
+
+def _mod(made: list[Path], tmp_path: Path, levels: int, name: str = "deep") -> Path:
     mod = tmp_path / "mods" / name
+    made.append(mod)
     mod.mkdir(parents=True)
     (mod / "mod.toml").write_text(f'id = "{name}"\nversion = "1.0.0"\nname = "{name}"\n')
     _nested_folders(mod, levels)
@@ -137,9 +167,9 @@ def _mod(tmp_path: Path, levels: int, name: str = "deep") -> Path:
 
 @pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 1500])
 def test_a_mod_folder_nested_too_deep_is_refused_by_each_walker(
-    tmp_path: Path, levels: int
+    tmp_path: Path, nested: list[Path], levels: int
 ) -> None:
-    mod = _mod(tmp_path, levels)
+    mod = _mod(nested, tmp_path, levels)
     with pytest.raises(UnsafeModFolder) as info:
         list_mod_files(mod, mod_id="deep")
     assert info.value.details["reason"] == "too-deep"
@@ -149,14 +179,22 @@ def test_a_mod_folder_nested_too_deep_is_refused_by_each_walker(
     assert all(len(p.relative_to(mod).parts) <= MAX_DEPTH + 1 for p in watched_files(mod))
 
 
-def test_a_mod_folder_as_deep_as_allowed_loads(tmp_path: Path) -> None:
-    mod = _mod(tmp_path, MAX_DEPTH)
+def test_a_mod_folder_as_deep_as_allowed_loads(tmp_path: Path, nested: list[Path]) -> None:
+    mod = _mod(nested, tmp_path, MAX_DEPTH)
     assert "/".join(["a"] * MAX_DEPTH + ["f.txt"]) in list_mod_files(mod, mod_id="deep")
-    assert pack_bytes(mod)
 
 
-def test_modhost_check_refuses_the_deep_folder_and_loads_the_others(tmp_path: Path) -> None:
-    _mod(tmp_path, 1500)
+def test_a_package_holds_as_many_levels_as_its_limit(tmp_path: Path, nested: list[Path]) -> None:
+    levels = PackageLimits().max_depth - 1  # folders, then the file: max_depth parts
+    assert pack_bytes(_mod(nested, tmp_path, levels, "ok"))
+    with pytest.raises(PackageUnsafe):
+        pack_bytes(_mod(nested, tmp_path, levels + 1, "over"))
+
+
+def test_modhost_check_refuses_the_deep_folder_and_loads_the_others(
+    tmp_path: Path, nested: list[Path]
+) -> None:
+    _mod(nested, tmp_path, 1500)
     fine = tmp_path / "mods" / "fine"
     fine.mkdir()
     (fine / "mod.toml").write_text('id = "fine"\nversion = "1.0.0"\nname = "Fine"\n')
