@@ -59,19 +59,25 @@ def test_modhost_check_reports_it_and_checks_the_other_mods(tmp_path: Path) -> N
     mods = tmp_path / "mods"
     (mods / "deep").mkdir(parents=True)
     (mods / "deep" / "mod.toml").write_text(HEADER + f"x = {DEEP_TOML_ARRAY}\n")
-    (mods / "fine").mkdir()
-    (mods / "fine" / "mod.toml").write_text('id = "fine"\nversion = "1.0.0"\nname = "Fine"\n')
+    out = _check_beside_a_good_mod(tmp_path)
+    assert "MANIFEST_INVALID" in out
+    assert "HOST_INTERNAL_ERROR" not in out
+    assert "1 of 2 mods load" in out
+
+
+def _check_beside_a_good_mod(tmp_path: Path) -> str:
+    """What ``modhost check`` prints for ``tmp_path/mods`` with a good mod added to it."""
+    fine = tmp_path / "mods" / "fine"
+    fine.mkdir()
+    (fine / "mod.toml").write_text('id = "fine"\nversion = "1.0.0"\nname = "Fine"\n')
     done = subprocess.run(
-        [sys.executable, "-c", "import runtime; runtime.main()", "check", "--mods", str(mods)],
+        [sys.executable, "-c", "import runtime; runtime.main()", "check", "--mods", "mods"],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=tmp_path,
     )
-    out = done.stdout + done.stderr
-    assert "MANIFEST_INVALID" in out
-    assert "HOST_INTERNAL_ERROR" not in out
-    assert "fine" in out
+    return done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("value", [DEEP_TOML_TABLE, LONG_NUMBER])
@@ -195,17 +201,7 @@ def test_modhost_check_refuses_the_deep_folder_and_loads_the_others(
     tmp_path: Path, nested: list[Path]
 ) -> None:
     _mod(nested, tmp_path, 1500)
-    fine = tmp_path / "mods" / "fine"
-    fine.mkdir()
-    (fine / "mod.toml").write_text('id = "fine"\nversion = "1.0.0"\nname = "Fine"\n')
-    done = subprocess.run(
-        [sys.executable, "-c", "import runtime; runtime.main()", "check", "--mods", "mods"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
-    out = done.stdout + done.stderr
+    out = _check_beside_a_good_mod(tmp_path)
     assert "PACKAGE_UNSAFE" in out
     assert "HOST_INTERNAL_ERROR" not in out
     assert "1 of 2 mods load" in out
