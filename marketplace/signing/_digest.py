@@ -138,8 +138,7 @@ def _walk(
             details={"reason": "too-deep"},
         )
     try:
-        with os.scandir(here) as listing:
-            entries = list(listing)
+        entries = list(os.scandir(here))
     except OSError as exc:
         raise UnsafeModFolder(
             f"cannot list {prefix or '.'}: {exc.strerror or exc}",
