@@ -165,8 +165,7 @@ def fast_path(
         values: dict[str, ast.expr] = {"L": left, "R": right}
         for key, value in extra.items():
             values[key] = value if isinstance(value, ast.expr) else ast.Constant(value)
-        tree = ast.parse(template, mode="eval").body
-        return _Substitute(values, names).visit(tree)
+        return from_template(template, values, names)
 
     def choose(test: str, a: ast.expr, b: ast.expr, **bounds: int) -> ast.expr:
         fast = ast.BinOp(a, op, b)
@@ -276,8 +275,16 @@ def slice_fast_path(target: str, value: ast.expr) -> ast.expr:
     ``value`` a list or tuple small enough, else ``_grow_(target, value)`` (the size check)."""
     test = "_type_(_sv_ := R) in _LT_ and _type_(A) is _list_ and _len_(A) + _len_(_sv_) < S"
     values = {"R": value, "A": _load(target), "S": ast.Constant(SMALL_ITEMS)}
-    check = _Substitute(values, {}).visit(ast.parse(test, mode="eval").body)
+    check = from_template(test, values)
     return ast.IfExp(check, _load("_sv_"), _invoke("_grow_", _load(target), _load("_sv_")))
+
+
+def from_template(
+    template: str, values: dict[str, ast.expr], names: dict[str, str] | None = None
+) -> ast.expr:
+    """The expression ``template`` with its placeholders replaced: a name in ``values`` by
+    that expression, a name in ``names`` by that name (the temporaries)."""
+    return _Substitute(values, names or {}).visit(ast.parse(template, mode="eval").body)
 
 
 def _copy(node: ast.expr) -> ast.expr:

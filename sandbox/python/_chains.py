@@ -35,7 +35,7 @@ from collections.abc import Callable
 from types import CodeType
 from typing import Final
 
-from ._arith import literal, max_height, safe_without_guard
+from ._arith import from_template, literal, max_height, safe_without_guard
 from ._kinds import INEXACT, INT_FIRST, KNOWN, NUMERIC, OPERANDS, SAFE, subtree_size
 
 #: The injected flag (per sandbox): no script of the mod defines a reflected method.
@@ -179,25 +179,21 @@ def _chain(leaf: ast.expr, links: list[ast.BinOp], guard: Guard, known: str | No
     return ast.copy_location(result, links[-1])
 
 
+#: The chain's first test (T: the first operand's temporary, W: its type's): ``(inexact,
+#: int_first)`` to template. The type is always kept: a failed float test hands it on.
+_KIND_TESTS: Final = {
+    (True, False): "(W := _type_(T := L)) is _float_ or W is _complex_",
+    (False, False): "(W := _type_(T := L)) is _float_ or W is _int_ or W is _complex_",
+    (False, True): "(W := _type_(T := L)) is _int_ or W is _float_ or W is _complex_",
+}
+
+
 def _kind_test(
     leaf: ast.expr, temp: str, kind_name: str, inexact: bool, int_first: bool
 ) -> ast.expr:
-    """``(W := _type_(T := leaf)) is _float_ or W is _complex_`` (and ``_int_`` for a
-    number test, first in int code)."""
-    order = ["_float_", "_complex_"] if inexact else ["_float_", "_int_", "_complex_"]
-    if int_first and not inexact:
-        order = ["_int_", "_float_", "_complex_"]
-    store = ast.NamedExpr(ast.Name(temp, ast.Store()), leaf)
-    typed = ast.Call(ast.Name("_type_", ast.Load()), [store], [])
-    checks: list[ast.expr] = []
-    for i, name in enumerate(order):
-        subject: ast.expr = (
-            ast.NamedExpr(ast.Name(kind_name, ast.Store()), typed)
-            if i == 0
-            else ast.Name(kind_name, ast.Load())
-        )
-        checks.append(ast.Compare(subject, [ast.Is()], [ast.Name(name, ast.Load())]))
-    return ast.BoolOp(ast.Or(), checks)
+    """The first operand's number test (float or complex only, for a leading ``*``)."""
+    template = _KIND_TESTS[inexact, int_first and not inexact]
+    return from_template(template, {"L": leaf}, {"T": temp, "W": kind_name})
 
 
 def _relinked(link: ast.BinOp, left: ast.expr, right: ast.expr) -> ast.BinOp:

@@ -91,9 +91,6 @@ class RestrictedSandbox(ScriptSandbox):
         self._loop_range = loop_range(self._builtins["range"])
         self._builtin_holders = settable(self._builtins.values())
         self._namespaces: list[dict[str, Any]] = []
-        #: No script of the mod names a reflected arithmetic method (``_chains``): one test
-        #: covers a run of number operators. Never true again once false.
-        self._chains_ok = True
         self._guest.class_built.append(self._note_class)
         self._fixed_names: frozenset[str] = frozenset()
         self._generation = self._meter.generation
@@ -285,9 +282,16 @@ class RestrictedSandbox(ScriptSandbox):
     def _end_chains(self) -> None:
         """A reflected arithmetic method may exist from now on: every script's chains take
         their operators' own tests (before the script that names one runs a line)."""
-        self._chains_ok = self._guards.plain_numbers = False
+        self._guards.plain_numbers = False
         for namespace in self._namespaces:
             namespace[CHAIN_FLAG] = False
+
+    @property
+    def _chains_ok(self) -> bool:
+        """No script of the mod names a reflected arithmetic method (``_chains``): one test
+        covers a run of number operators. Kept by the guards (``sum`` reads it too); never
+        true again once false."""
+        return self._guards.plain_numbers
 
     def _note_class(self, cls: type) -> None:
         # The scan at load saw every reflected method a script writes. A class that gets one
