@@ -52,12 +52,12 @@ from ._kinds import (
     count_guards,
     forget_facts,
     learn,
-    loop_kinds,
     names,
     own_nodes,
     statement_facts,
     subtree_size,
 )
+from ._loop_kinds import loop_kinds
 
 #: Bounds of the work: the statements of a run looked at, the names one test checks.
 MAX_RUN: Final = 32
