@@ -7,7 +7,9 @@ before it runs, and the memory limit stops them.
 Also the number chains' one assumption (``_chains``): a number's operator never hands a
 sequence to the next operator of the run. Each reflected method returns the growing list
 itself, from a class at module level, in a function, inherited, aliased, or on a ``float``
-subclass (whose reflected method Python calls first)."""
+subclass (whose reflected method Python calls first); and what the versioning pass knows
+past a test of the flag (``_kinds.absorbed``): an accumulator a reflected method turns into a
+list, an int sum that still repeats a sequence."""
 
 from __future__ import annotations
 
@@ -141,6 +143,26 @@ CHAIN_ATTACKS: Final[tuple[Attack, ...]] = (
         _tick(
             "class K:\n    def __radd__(self, other):\n        return x\n"
             "x = [0]\nfor i in range(30):\n    x = 1 + K() + x + x\nreturn len(x)"
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "absorb-radd-accumulator",
+        "a float accumulator (a number whatever it adds while the flag holds) that k's "
+        "__radd__ turns into a list, then s = s + s",
+        _cls(
+            _HANDS_BACK.format(op="add"),
+            "k = K()\ns = 0.5\nfor i in range(30):\n    k.x = s if type(s) is list else [0]\n"
+            "    s = s + k\n    s = s + s\nreturn len(s)",
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "absorb-number-repeats",
+        "t = s + z - z is a number whatever z is, t = s * z is not: either still repeats x",
+        _tick(
+            "z = [1][0]\ns = 2\nx = [0]\nfor i in range(40):\n    t = s * z\n    u = s + z - z\n"
+            "    x = t * x\n    x = u * x\nreturn len(x)"
         ),
         MEMORY,
     ),

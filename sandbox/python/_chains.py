@@ -36,7 +36,7 @@ from types import CodeType
 from typing import Final
 
 from ._arith import from_template, literal, max_height, safe_without_guard
-from ._kinds import INEXACT, INT_FIRST, KNOWN, NUMERIC, OPERANDS, SAFE, subtree_size
+from ._kinds import FLAGGED, INEXACT, INT_FIRST, KNOWN, NUMERIC, OPERANDS, SAFE, subtree_size
 
 #: The injected flag (per sandbox): no script of the mod defines a reflected method.
 FLAG: Final = "_CHAIN_"
@@ -73,13 +73,14 @@ def _covered_op(op: ast.operator) -> bool:
     return isinstance(op, (*_KEEPS, ast.Div, ast.Mult))
 
 
-def build(leaf: ast.expr, links: list[ast.BinOp], guard: Guard) -> ast.expr:
+def build(leaf: ast.expr, links: list[ast.BinOp], guard: Guard, flag: bool = True) -> ast.expr:
     """The instrumented spine (``leaf`` and the links' right operands already instrumented):
-    chains where they save tests, each operator's own guard elsewhere."""
+    chains where they save tests, each operator's own guard elsewhere (only the guards when
+    ``flag`` is false: the script turns the flag off itself, see :func:`writes_reflected`)."""
     value, i = leaf, 0
     known = _constant_kind(literal(leaf))
     while i < len(links):
-        run = _run(links, i, known)
+        run = _run(links, i, known) if flag else 0
         if run:
             value = _chain(value, links[i : i + run], guard, known)
             i += run
@@ -152,28 +153,34 @@ def _chain(leaf: ast.expr, links: list[ast.BinOp], guard: Guard, known: str | No
     height = 1 + max(max_height(leaf), *(max_height(link.right) for link in links))
     temp, kind_name = f"_t{height}_", f"_w{height}_"
     lit = literal(leaf)
-    first = leaf if lit is not None else ast.Name(temp, ast.Load())
+    # Inside code that tested the flag (``_versions``; no statement there changes it), a
+    # start the compiler knows needs no test at all.
+    flagged = any(getattr(link, FLAGGED, False) for link in links)
+    plain = flagged and (lit is not None or known is not None)
+    first = leaf if lit is not None or plain else ast.Name(temp, ast.Load())
     fast: ast.expr = first
     for link in links:
         fast = ast.BinOp(fast, link.op, link.right)
+    if plain:
+        return ast.copy_location(fast, links[-1])
     slow: ast.expr = copy.deepcopy(first)
     # Past a failed float test, a leading '*' tests only for ints (the type is kept).
     prior = (temp, kind_name) if known is None else None
     for link in links:
         slow = guard(_relinked(link, slow, copy.deepcopy(link.right)), prior)
         prior = None
-    flag = ast.Name(FLAG, ast.Load())
-    if lit is not None:
-        test: ast.expr = flag
-    elif known is not None:
+    tests: list[ast.expr] = []
+    if known is not None and lit is None:
         # Proven, not tested: evaluated once into the temporary (``t is t`` holds).
         bound = ast.NamedExpr(ast.Name(temp, ast.Store()), leaf)
-        same = ast.Compare(bound, [ast.Is()], [ast.Name(temp, ast.Load())])
-        test = ast.BoolOp(ast.And(), [same, flag])
-    else:
+        tests.append(ast.Compare(bound, [ast.Is()], [ast.Name(temp, ast.Load())]))
+    elif lit is None:
         inexact = isinstance(links[0].op, ast.Mult)
         int_first = any(getattr(link, INT_FIRST, False) for link in links)
-        test = ast.BoolOp(ast.And(), [_kind_test(leaf, temp, kind_name, inexact, int_first), flag])
+        tests.append(_kind_test(leaf, temp, kind_name, inexact, int_first))
+    if not flagged:
+        tests.append(ast.Name(FLAG, ast.Load()))
+    test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
     result = ast.IfExp(test, fast, slow)
     setattr(result, CHAIN, True)
     return ast.copy_location(result, links[-1])
@@ -201,6 +208,18 @@ def _relinked(link: ast.BinOp, left: ast.expr, right: ast.expr) -> ast.BinOp:
     new = copy.copy(link)
     new.left, new.right = left, right
     return new
+
+
+def writes_reflected(tree: ast.AST) -> bool:
+    """Whether a script's syntax tree holds any of :data:`REFLECTED` (a name, an attribute,
+    a parameter, a string ...): its code will turn the flag off before it runs
+    (:func:`names_reflected` reads the same from the code), so nothing in it is compiled
+    to test the flag. A miss here costs speed, never safety: the flag is still tested."""
+    return any(
+        isinstance(value, str) and value in REFLECTED
+        for node in ast.walk(tree)
+        for _, value in ast.iter_fields(node)
+    )
 
 
 def names_reflected(code: object) -> bool:

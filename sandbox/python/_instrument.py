@@ -21,7 +21,7 @@ from ._builtin_calls import (
 )
 from ._builtin_calls import call as _call
 from ._builtin_calls import name as _name
-from ._chains import build, spine
+from ._chains import build, spine, writes_reflected
 from ._guards import WALK_ALLOCATION
 from ._hints import module_constants
 from ._kinds import INT_FIRST, INTS, KNOWN, SAFE, bound_anywhere
@@ -76,11 +76,14 @@ class Instrumenter(ast.NodeTransformer):
         self._search = SearchBudget()
         self._constants: dict[str, str] = {}
         self._counting = False
+        #: The chain flag can be true while this script runs (``_chains``).
+        self._flag = True
 
     def visit_Module(self, node: ast.Module) -> Any:
         """The module's constants (known in every function) first."""
         self._constants = module_constants(node)
         self._counting = "range" not in bound_anywhere(node)
+        self._flag = not writes_reflected(node)
         return self.generic_visit(node)
 
     def _scoped(self, node: ast.AST, class_body: bool) -> ast.AST:
@@ -140,7 +143,7 @@ class Instrumenter(ast.NodeTransformer):
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
         """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring); runs
         of float arithmetic are versioned first (``_versions``)."""
-        version_function(node, self._constants, self._search, self._counting)
+        version_function(node, self._constants, self._search, self._counting, self._flag)
         self._scoped(node, False)
         node.body.insert(1 if ast.get_docstring(node, clean=False) is not None else 0, _fuel_step())
         return node
@@ -180,7 +183,7 @@ class Instrumenter(ast.NodeTransformer):
         leaf = self.visit(leaf)
         for link in links:
             link.right = self.visit(link.right)
-        return build(leaf, links, self._guarded)
+        return build(leaf, links, self._guarded, self._flag)
 
     def _guarded(self, node: ast.BinOp, prior: tuple[str, str] | None = None) -> ast.expr:
         """``node`` (its operands instrumented) with its own guard, if it needs one (``prior``:

@@ -5,6 +5,15 @@ A kind is what a value is known to be: ``INEXACT`` (a float or complex number), 
 ``int``, never a ``bool`` or a subclass) or ``NUMBER`` (one of the three). Kinds come from
 literals, from tests written into the code (``type(x) is float``), from module constants, and
 from arithmetic on values of known kinds; anything else is unknown (``None``).
+
+Where the code has tested the sandbox's chain flag (``_chains``: no script of the mod defines
+a reflected arithmetic method), what is known holds :data:`FLAG` too, and a number's ``+``,
+``-``, ``/``, ``//`` and ``%`` (and a float's ``*``) with *any* right operand has a known kind
+(:func:`absorbed`): ``float.__add__`` handles ints and floats, a complex number answers with
+its own reflected method, and anything else has no reflected method of a script's (the flag)
+and none of a builtin's that answers a number (``str.__rmod__`` and ``set.__rsub__`` return
+``NotImplemented`` for one; ``NormalDist``'s give a ``NormalDist``, whose own operators are
+bounded Python): a number, or a ``TypeError``.
 """
 
 from __future__ import annotations
@@ -47,6 +56,12 @@ OWN_SCOPE: Final = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.Gen
 
 Kinds = dict[str, str]
 
+#: The key of :data:`Kinds` (never a name: it is no identifier) saying the chain flag was
+#: tested true where the knowledge holds; written as the flag itself in a version test.
+FLAG: Final = "<flag>"
+#: Set (True) on an operator inside code that tested the flag (its chain needs no test of it).
+FLAGGED: Final = "mh_flagged"
+
 
 def count_guards(
     run: list[ast.stmt], known: Kinds, untracked: frozenset[str], mark: bool = False
@@ -79,6 +94,8 @@ def _judge(operators: Iterable[ast.AST], known: Kinds, mark: bool) -> float:
             target = known.get(node.target.id) if isinstance(node.target, ast.Name) else None
             verdict = _verdict(node.op, target, kind(node.value, known, memo))
         cost += 1.0 if verdict is None else 0.5 if verdict == INTS else 0.0
+        if mark and FLAG in known:
+            setattr(node, FLAGGED, True)
         if mark and verdict is not None:
             setattr(node, KNOWN, verdict)
         if mark and isinstance(node, ast.BinOp) and left is not None:
@@ -210,7 +227,7 @@ def learn(stmt: ast.stmt, known: Kinds, untracked: frozenset[str]) -> None:
                     known.pop(name.id, None)
     elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
         name = stmt.target.id
-        value = result(stmt.op, known.get(name), kind(stmt.value, known, {}))
+        value = combined(stmt.op, known.get(name), kind(stmt.value, known, {}), known)
         _set(known, name, None if name in untracked else value)
     elif isinstance(stmt, ast.Delete):
         for target in stmt.targets:
@@ -244,7 +261,8 @@ def _kind_of(node: ast.expr, known: Kinds, memo: dict[int, str | None]) -> str |
             return operand
         return INT if isinstance(node.op, ast.Invert) and operand == INT else None
     if isinstance(node, ast.BinOp):
-        return result(node.op, kind(node.left, known, memo), kind(node.right, known, memo))
+        left, right = kind(node.left, known, memo), kind(node.right, known, memo)
+        return combined(node.op, left, right, known)
     if isinstance(node, ast.Attribute) and node.attr in ("real", "imag"):
         # Of an exact int, float or complex: the builtin attribute, never a script's property.
         value = kind(node.value, known, memo)
@@ -273,6 +291,27 @@ def result(op: ast.operator, a: str | None, b: str | None) -> str | None:
     if isinstance(op, ast.Pow):
         return NUMBER  # an int to a negative power is a float
     return INT if a == b == INT else NUMBER
+
+
+def combined(op: ast.operator, a: str | None, b: str | None, known: Kinds) -> str | None:
+    """The kind of ``a op b`` where ``known`` holds: :func:`result`, or past a test of the
+    flag, :func:`absorbed` when only ``a`` is known."""
+    value = result(op, a, b)
+    if value is None and a is not None and FLAG in known:
+        return absorbed(op, a)
+    return value
+
+
+def absorbed(op: ast.operator, a: str) -> str | None:
+    """The kind of ``a op x`` for any ``x`` while the chain flag holds (see the module's
+    docstring): ``*`` only from a float or complex number (an int repeats a sequence)."""
+    if isinstance(op, ast.Div):
+        return INEXACT
+    if isinstance(op, ast.Mult):
+        return INEXACT if a == INEXACT else None
+    if isinstance(op, ast.Add | ast.Sub | ast.FloorDiv | ast.Mod):
+        return INEXACT if a == INEXACT else NUMBER
+    return None
 
 
 def _verdict(op: ast.operator, left: str | None, right: str | None) -> str | None:

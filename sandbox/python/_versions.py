@@ -38,9 +38,11 @@ import copy
 from dataclasses import dataclass
 from typing import Final
 
+from ._chains import FLAG as CHAIN_FLAG
 from ._hints import FunctionFacts
 from ._kinds import (
     COMPLEX,
+    FLAG,
     INEXACT,
     INT,
     INT_FIRST,
@@ -86,10 +88,15 @@ class SearchBudget:
 
 
 def version_function(
-    fn: ast.FunctionDef, constants: Kinds, budget: SearchBudget, counting: bool = False
+    fn: ast.FunctionDef,
+    constants: Kinds,
+    budget: SearchBudget,
+    counting: bool = False,
+    flag: bool = True,
 ) -> None:
     """Version the runs of ``fn``'s own blocks in place (nested functions are left to their
-    own visit); ``constants`` are the module constants (``_hints.module_constants``)."""
+    own visit); ``constants`` are the module constants (``_hints.module_constants``).
+    ``flag``: the chain flag may be true when the function runs, so a test may check it."""
     defined = {a.arg for a in _arguments(fn.args)}
     # A docstring stays the body's first statement (it is the function's __doc__).
     docstring = fn.body[:1] if ast.get_docstring(fn, clean=False) is not None else []
@@ -97,7 +104,7 @@ def version_function(
     facts = FunctionFacts(fn)
     if facts.int_code:
         _test_ints_first(fn)
-    _Blocks(facts, constants, budget, counting).block(body, defined)
+    _Blocks(facts, constants, budget, counting, flag).block(body, defined)
     fn.body = [*docstring, *body]
     forget_facts(fn)
 
@@ -106,9 +113,15 @@ class _Blocks:
     """Walks a function's blocks, tracking the names definitely assigned at each statement."""
 
     def __init__(
-        self, facts: FunctionFacts, constants: Kinds, budget: SearchBudget, counting: bool
+        self,
+        facts: FunctionFacts,
+        constants: Kinds,
+        budget: SearchBudget,
+        counting: bool,
+        flag: bool,
     ) -> None:
         self._facts = facts
+        self._flag = flag
         #: What is known without a test where the walk is: the module constants, and inside
         #: a versioned loop's copy, the names its test checked.
         self._base = constants
@@ -217,6 +230,8 @@ class _Blocks:
             if name in defined and name not in entry and kind is not None:
                 tests[name] = kind
         tests = dict(list(tests.items())[:MAX_CANDIDATES])
+        if self._flag and FLAG not in entry and not _has_yield(loop):
+            tests[FLAG] = FLAG
         if not tests or not self._budget.spend(size * (len(tests) + 2)):
             return {}
         parts = _loop_parts(loop)
@@ -343,7 +358,10 @@ class _Blocks:
                 if kind is not None and name not in base:
                     found[name] = kind
             assigned.update(facts.bound)
-        return dict(list(found.items())[:MAX_CANDIDATES])
+        found = dict(list(found.items())[:MAX_CANDIDATES])
+        if self._flag and FLAG not in base:
+            found[FLAG] = FLAG  # a run holds no yield: nothing changes the flag inside it
+        return found
 
 
 def _needed(run: list[ast.stmt], base: Kinds, tests: Kinds, facts: FunctionFacts) -> Kinds:
@@ -386,13 +404,23 @@ def _all_of(tests: Kinds) -> ast.expr:
 
 
 def _is_kind(name: str, kind: str) -> ast.expr:
-    """``_type_(name) is _int_`` (``_float_``, ``_complex_``, or ``in _NUM_``): exact types, so
-    no subclass passes."""
-    call = ast.Call(ast.Name("_type_", ast.Load()), [ast.Name(name, ast.Load())], [])
+    """``_type_(name) is _int_`` (``_complex_``, ``in _NUM_``, or for ``INEXACT`` a float or
+    else a complex number): exact types, so no subclass passes. The flag is tested as itself
+    (``_CHAIN_``)."""
+    if name == FLAG:
+        return ast.Name(CHAIN_FLAG, ast.Load())
+
+    def is_type(expected: str) -> ast.expr:
+        call = ast.Call(ast.Name("_type_", ast.Load()), [ast.Name(name, ast.Load())], [])
+        return ast.Compare(call, [ast.Is()], [ast.Name(expected, ast.Load())])
+
     if kind == NUMBER:
+        call = ast.Call(ast.Name("_type_", ast.Load()), [ast.Name(name, ast.Load())], [])
         return ast.Compare(call, [ast.In()], [ast.Name("_NUM_", ast.Load())])
-    expected = {INT: "_int_", COMPLEX: "_complex_"}.get(kind, "_float_")
-    return ast.Compare(call, [ast.Is()], [ast.Name(expected, ast.Load())])
+    if kind == INEXACT:
+        # Floats pay one check; complex code (a hint cannot tell it from float code) passes.
+        return ast.BoolOp(ast.Or(), [is_type("_float_"), is_type("_complex_")])
+    return is_type({INT: "_int_", COMPLEX: "_complex_"}[kind])
 
 
 def _has_yield(stmt: ast.stmt) -> bool:

@@ -11,6 +11,7 @@ import pytest
 
 from host_api import Limits
 from sandbox import ScriptFault, check_script
+from sandbox.python._chains import FLAG
 from sandbox.python._checker import Checker
 from sandbox.python._compiler import _checked
 from tests.compat.harness import Sandboxed, run_plain
@@ -98,9 +99,11 @@ def test_a_float_run_is_tested_once_and_its_copy_has_no_guard() -> None:
     assert isinstance(step, ast.FunctionDef)
     branch = next(s for s in step.body if isinstance(s, ast.If))
     tested = {n.args[0].id for n in ast.walk(branch.test) if isinstance(n, ast.Call)}
-    # dx is tested once it is assigned (not x1 and x2, which only feed an unguarded '-'); m
-    # is tested because b = m * mag is only known to be a float if m is.
-    assert tested == {"dt", "dx", "m"}
+    # With the chain flag tested (no reflected method in the mod), x1 - x2 is a float
+    # whatever x2 is once x1 is one, and so is m * mag once m is: two type tests and the flag
+    # prove every operator (mag itself need not be known: dt * <a float> is safe).
+    assert tested == {"x1", "m"}
+    assert FLAG in {n.id for n in ast.walk(branch.test) if isinstance(n, ast.Name)}
     assert _guard_calls(branch.body) == 0
     assert _guard_calls(branch.orelse) > 0
 
@@ -251,8 +254,10 @@ def relax(grid, omega, cycles):
 
 
 def test_a_loop_tests_the_names_it_never_binds_once_before_it() -> None:
-    _, tested = _tested_before_loop(LOOP_KERNEL, 0)
-    assert tested == {"w", "omega"}
+    branch, tested = _tested_before_loop(LOOP_KERNEL, 0)
+    # (1.0 - omega) is a float whatever omega is while the flag holds: only w is tested.
+    assert tested == {"w"}
+    assert FLAG in {n.id for n in ast.walk(branch.test) if isinstance(n, ast.Name)}
 
 
 @pytest.mark.parametrize("args", ["1.25, 3", "1, 3", "True, 2", "1 + 0.5j, 2"])

@@ -242,12 +242,37 @@ def on_tick(ctx, dt):
 
 
 def test_a_run_after_an_operator_the_compiler_proved_takes_no_type_test() -> None:
-    # In the copy where o4 and o1 tested as floats, o4 * (...) is a float (or a TypeError)
-    # while the flag holds: the + after it needs no test.
-    proven = [c for c in _chains(_compiled(PROVEN)) if _is_bound_check(c.test)]
-    assert len(proven) == 2  # the tested copy, and the copy tested again in the loop
-    for chain in proven:
-        assert ast.unparse(chain.body).startswith("_t2_ + o1 * g[j]")
+    # In the copy where o4 and o1 tested as floats and the flag as true, o4 * (...) is a
+    # float (or a TypeError): the + after it is plain Python, no chain and no test.
+    tree = _compiled(PROVEN)
+    flagged = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.If)
+        and FLAG in {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
+    ]
+    assert len(flagged) == 2  # before the loop, and again in each iteration of its other copy
+    for branch in flagged:
+        (assign,) = [n for n in ast.walk(branch.body[0]) if isinstance(n, ast.Assign)]
+        assert isinstance(assign.value, ast.BinOp)
+        assert ast.unparse(assign.value.right) == "o1 * g[j]"
+        assert ast.unparse(assign.value.left).startswith("o4 * (")
+
+
+PROVEN_GENERATOR = """
+def relax(g):
+    o4 = 0.5
+    for j in range(1, len(g) - 1):
+        g[j] = o4 * (g[j - 1] + g[j + 1]) + (yield)
+"""
+
+
+def test_where_the_flag_is_not_tested_a_proven_start_still_tests_it() -> None:
+    # A loop that yields never tests the flag before it (the flag could change while the
+    # generator waits): the run after the proven product tests the flag, not a type.
+    proven = [c for c in _chains(_compiled(PROVEN_GENERATOR)) if _is_bound_check(c.test)]
+    assert len(proven) == 1
+    assert ast.unparse(proven[0].body) == "_t2_ + (yield)"
 
 
 def _is_bound_check(test: ast.expr) -> bool:
