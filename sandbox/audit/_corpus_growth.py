@@ -166,4 +166,23 @@ CHAIN_ATTACKS: Final[tuple[Attack, ...]] = (
         ),
         MEMORY,
     ),
+    _resource(
+        "loop-stale-name",
+        "t holds the list from before the inner loop when a nested block reads it, before the "
+        "loop sets it to a float: t * 2 repeats the list",
+        _tick(
+            "x = [0]\nfor j in range(40):\n    t = x\n    for i in range(2):\n"
+            "        if i == 0:\n            x = t * 2\n        t = 1.5\nreturn len(x)"
+        ),
+        MEMORY,
+    ),
+    _resource(
+        "loop-swapped-names",
+        "a, b = b, a swaps a float and the list each iteration: neither keeps one kind",
+        _tick(
+            "a = 1.5\nb = [0]\nfor i in range(60):\n    a, b = b, a\n    a = a * 2\n"
+            "    a, b = b, a\nreturn len(b)"
+        ),
+        MEMORY,
+    ),
 )

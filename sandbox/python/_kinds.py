@@ -217,14 +217,21 @@ def learn(stmt: ast.stmt, known: Kinds, untracked: frozenset[str]) -> None:
     """Update ``known`` past ``stmt`` (its value's kind read before its targets change); a
     name in ``untracked`` is forgotten instead."""
     if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
-        value = kind(stmt.value, known, {})
+        memo: dict[int, str | None] = {}
+        value = kind(stmt.value, known, memo)
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        # Every value is read before any target is bound (``a, b = b, a``).
+        learned: list[tuple[str, str | None]] = []
         for target in targets:
+            pairs = parallel(target, stmt.value)
             if isinstance(target, ast.Name):
-                _set(known, target.id, None if target.id in untracked else value)
+                learned.append((target.id, value))
+            elif pairs is not None:
+                learned.extend((name.id, kind(item, known, memo)) for name, item in pairs)
             else:
-                for name in names(target):
-                    known.pop(name.id, None)
+                learned.extend((name.id, None) for name in names(target))
+        for name, found in learned:
+            _set(known, name, None if name in untracked else found)
     elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
         name = stmt.target.id
         value = combined(stmt.op, known.get(name), kind(stmt.value, known, {}), known)
@@ -233,6 +240,20 @@ def learn(stmt: ast.stmt, known: Kinds, untracked: frozenset[str]) -> None:
         for target in stmt.targets:
             for name in names(target):
                 known.pop(name.id, None)
+
+
+def parallel(target: ast.expr, value: ast.expr) -> list[tuple[ast.Name, ast.expr]] | None:
+    """``a, b = x, y``: each name with the item it is bound to, or None for any other shape
+    (a starred item, a nested target, lengths that differ)."""
+    if not isinstance(target, ast.Tuple | ast.List) or not isinstance(value, ast.Tuple | ast.List):
+        return None
+    if len(target.elts) != len(value.elts) or any(
+        isinstance(item, ast.Starred) for item in value.elts
+    ):
+        return None
+    if not all(isinstance(name, ast.Name) for name in target.elts):
+        return None
+    return list(zip(target.elts, value.elts, strict=True))  # type: ignore[arg-type]
 
 
 def _set(known: Kinds, name: str, value: str | None) -> None:
@@ -259,7 +280,8 @@ def _kind_of(node: ast.expr, known: Kinds, memo: dict[int, str | None]) -> str |
         operand = kind(node.operand, known, memo)
         if isinstance(node.op, ast.USub | ast.UAdd):
             return operand
-        return INT if isinstance(node.op, ast.Invert) and operand == INT else None
+        # ~ of a float or complex number raises TypeError.
+        return INT if isinstance(node.op, ast.Invert) and operand in NUMERIC else None
     if isinstance(node, ast.BinOp):
         left, right = kind(node.left, known, memo), kind(node.right, known, memo)
         return combined(node.op, left, right, known)
@@ -285,7 +307,8 @@ def result(op: ast.operator, a: str | None, b: str | None) -> str | None:
     if a is None or b is None or isinstance(op, ast.MatMult):
         return None
     if isinstance(op, BITWISE):
-        return INT if a == b == INT else None
+        # Of two numbers, only ints shift and mask (a float or complex one raises TypeError).
+        return INT
     if INEXACT in (a, b) or isinstance(op, ast.Div):
         return INEXACT
     if isinstance(op, ast.Pow):

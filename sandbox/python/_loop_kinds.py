@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from typing import Final
 
-from ._kinds import INT, SITES, Kinds, kind, names, other_bindings
+from ._kinds import INT, SITES, Kinds, kind, names, other_bindings, parallel
 
 
 def loop_kinds(
@@ -17,14 +17,23 @@ def loop_kinds(
     inside the loop gives it that same kind again, assuming the others hold too (``a = a *
     0.5 + b``). A ``for`` over ``range(...)`` binds ints when ``counting`` (the script never
     rebinds ``range``). Any other binding (unpacking, ``:=``, ``del`` ...) drops the name."""
-    sites = getattr(loop, SITES, None)
-    if sites is None:  # the search asks about the same loop many times
-        sites = _binding_sites(loop, counting)
-        setattr(loop, SITES, sites)
+    facts = getattr(loop, SITES, None)
+    if facts is None:  # the search asks about the same loop many times
+        facts = (_binding_sites(loop, counting), _set_first(loop))
+        setattr(loop, SITES, facts)
+    sites, first = facts
     known = dict(entry)
     if isinstance(loop, ast.For) and counting and _is_range(loop.iter):
         counted = (n.id for n in names(loop.target) if n.id not in untracked)
         known.update(dict.fromkeys(counted, INT))
+    # A name each iteration sets before it reads it (``t = a * b`` first in the body) is
+    # never read with a value from before the loop: its first binding's kind is a guess the
+    # rounds below confirm or drop, as for the others.
+    for name, site in first:
+        if name not in known and name not in untracked:
+            guess = _site_kind(site, known)
+            if guess is not None:
+                known[name] = guess
     carried = [name for name in sites if name in known]
     for _ in range(MAX_LOOP_ROUNDS):
         dropped = False
@@ -37,6 +46,43 @@ def loop_kinds(
     # Too many rounds (a long chain of names feeding each other): what the loop binds is
     # simply not known; what it never binds still is.
     return {name: k for name, k in known.items() if name not in sites}
+
+
+def _set_first(loop: ast.For | ast.While) -> list[tuple[str, ast.expr]]:
+    """The names a statement of ``loop``'s body itself (not one nested in a block) binds by
+    a plain assignment before anything in the loop reads them, each with its value."""
+    read: set[str] = set()
+    if isinstance(loop, ast.While):
+        read.update(_reads(loop.test))
+    else:
+        read.update(n.id for n in names(loop.target))  # bound by the loop itself
+    found: list[tuple[str, ast.expr]] = []
+    for stmt in loop.body:
+        read.update(_reads(stmt.value if isinstance(stmt, ast.Assign) else stmt))
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                pairs = parallel(target, stmt.value)
+                if isinstance(target, ast.Name):
+                    pairs = [(target, stmt.value)]
+                for name, value in pairs or ():
+                    if name.id not in read:
+                        found.append((name.id, value))
+                for bound in names(target):
+                    read.add(bound.id)  # set once: later bindings are only sites
+            read.update(_reads(*stmt.targets))  # ``a[i] = ...`` reads a
+    return found
+
+
+def _reads(*nodes: ast.AST) -> set[str]:
+    """The names read anywhere in ``nodes`` (``x += 1`` reads ``x``)."""
+    found: set[str] = set()
+    for node in nodes:
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                found.add(n.id)
+            elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+                found.add(n.target.id)
+    return found
 
 
 #: Rounds of :func:`loop_kinds` (each drops at least one name) before it gives up.
@@ -63,8 +109,12 @@ def _binding_sites(loop: ast.AST, counting: bool) -> dict[str, list[_Site]]:
     for node in ast.walk(loop):
         if isinstance(node, ast.Assign):
             for target in node.targets:
+                pairs = parallel(target, node.value)
                 if isinstance(target, ast.Name):
                     add(target, node.value)
+                elif pairs is not None:
+                    for name, item in pairs:
+                        add(name, item)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             add(node.target, ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value))
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):

@@ -61,7 +61,8 @@ from ._kinds import (
 )
 from ._loop_kinds import loop_kinds
 
-#: Bounds of the work: the statements of a run looked at, the names one test checks.
+#: Bounds of the work: the statements of a run looked at, the names one test checks (the
+#: chain flag besides).
 MAX_RUN: Final = 32
 MAX_TESTS: Final = 8
 MAX_CANDIDATES: Final = 12
@@ -247,7 +248,7 @@ class _Blocks:
             trial = {n: k for n, k in tests.items() if n != name}
             if cost(trial) == everything:
                 tests = trial
-        if not tests or len(tests) > MAX_TESTS:
+        if not tests or _type_tests(tests) > MAX_TESTS:
             return {}
         return tests if count_everywhere(parts, inside) - everything >= 1 else {}
 
@@ -373,7 +374,12 @@ def _needed(run: list[ast.stmt], base: Kinds, tests: Kinds, facts: FunctionFacts
         trial = {n: k for n, k in kept.items() if n != name}
         if count_guards(run, {**base, **_known(trial)}, facts.excluded) == everything:
             kept = trial
-    return kept if len(kept) <= MAX_TESTS else {}
+    return kept if _type_tests(kept) <= MAX_TESTS else {}
+
+
+def _type_tests(tests: Kinds) -> int:
+    """How many of ``tests`` ask for a type (the flag's is one global read, not counted)."""
+    return len(tests) - (FLAG in tests)
 
 
 def _known(tests: Kinds) -> Kinds:

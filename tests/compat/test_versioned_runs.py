@@ -266,13 +266,30 @@ def test_loop_versions_give_plain_pythons_result(args: str) -> None:
     _same_as_plain(source)
 
 
-def test_a_name_the_loop_rebinds_is_not_tested_before_it() -> None:
+def test_a_name_the_loop_rebinds_to_another_kind_is_not_tested_before_it() -> None:
     source = (
-        "def f(k, n):\n    for i in range(3):\n        a = k * k * 1.5\n        k = a\n"
+        "def f(k, n):\n    for i in range(3):\n        a = k * k * 1.5\n        k = [a]\n"
         "    return k * n\n"
     )
     loop = _compiled(source).body[0].body[1]
     assert isinstance(loop, ast.For)  # no test of k before the loop: it changes inside
+
+
+def test_a_name_set_first_in_each_iteration_carries_its_kind() -> None:
+    # a is set before anything reads it in every iteration, so k = a keeps k a float.
+    source = (
+        "def f(k, n):\n    for i in range(3):\n        a = k * k * 1.5\n        k = a\n"
+        "    return k * n\n"
+    )
+    branch = _compiled(source).body[0].body[1]
+    assert isinstance(branch, ast.If) and isinstance(branch.body[0], ast.For)
+    assert _guard_calls(branch.body[0].body) == 0
+    # Read before it is set (its value from before the loop): not carried.
+    late = source.replace("a = k * k * 1.5\n        k = a", "k = a\n        a = k * k * 1.5")
+    loop = _compiled("a = 0\n" + late.replace("(k, n)", "(k, n, a=None)")).body[1].body[1]
+    assert isinstance(loop, ast.For)
+    for args in ("2.0, 3", "2, 3", "1j, 2"):
+        _same_as_plain(source + f"print(f({args}))\n")
 
 
 def test_an_accumulator_started_at_zero_is_tested_as_any_number() -> None:
