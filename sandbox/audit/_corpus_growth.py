@@ -177,6 +177,15 @@ CHAIN_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "loop-widened-name",
+        "s is an int, then a list the loop builds: its kinds meet in no number",
+        _tick(
+            "s = 1\nfor i in range(40):\n    s = s + s\n    if i == 0:\n        s = [0]\n"
+            "return len(s)"
+        ),
+        MEMORY,
+    ),
+    _resource(
         "loop-swapped-names",
         "a, b = b, a swaps a float and the list each iteration: neither keeps one kind",
         _tick(

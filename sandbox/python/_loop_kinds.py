@@ -4,9 +4,10 @@ for its names, by induction over its bindings (see :func:`loop_kinds`)."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from typing import Final
 
-from ._kinds import INT, SITES, Kinds, kind, names, other_bindings, parallel
+from ._kinds import INT, NUMBER, SITES, Kinds, kind, names, other_bindings, parallel
 
 
 def loop_kinds(
@@ -15,8 +16,10 @@ def loop_kinds(
     """What holds everywhere in ``loop``'s body (and a ``while`` test) given ``entry`` before
     it: by induction over the iterations, a name keeps its entry kind when every binding of it
     inside the loop gives it that same kind again, assuming the others hold too (``a = a *
-    0.5 + b``). A ``for`` over ``range(...)`` binds ints when ``counting`` (the script never
-    rebinds ``range``). Any other binding (unpacking, ``:=``, ``del`` ...) drops the name."""
+    0.5 + b``), or ``NUMBER`` when the kinds are numbers that differ (``s = 0`` then ``s +=
+    x * 0.5``). A ``for`` over ``range(...)`` binds ints when ``counting`` (the script never
+    rebinds ``range``); ``a, b = b, a + b`` binds each name to its item. Any other binding
+    (unpacking a value, ``:=``, ``del`` ...) drops the name."""
     facts = getattr(loop, SITES, None)
     if facts is None:  # the search asks about the same loop many times
         facts = (_binding_sites(loop, counting), _set_first(loop))
@@ -36,16 +39,34 @@ def loop_kinds(
                 known[name] = guess
     carried = [name for name in sites if name in known]
     for _ in range(MAX_LOOP_ROUNDS):
-        dropped = False
+        changed = False
         for name in carried:
-            if name in known and any(_site_kind(s, known) != known[name] for s in sites[name]):
-                del known[name]
-                dropped = True
-        if not dropped:
+            if name not in known:
+                continue
+            joined = _join(known[name], (_site_kind(s, known) for s in sites[name]))
+            if joined != known[name]:
+                changed = True
+                if joined is None:
+                    del known[name]
+                else:
+                    known[name] = joined
+        if not changed:
             return known
     # Too many rounds (a long chain of names feeding each other): what the loop binds is
     # simply not known; what it never binds still is.
     return {name: k for name, k in known.items() if name not in sites}
+
+
+def _join(current: str, found: Iterable[str | None]) -> str | None:
+    """The kind that covers ``current`` and each of ``found``: itself, ``NUMBER`` where ints
+    and floats meet (``s = 0`` then ``s += x * 0.5``), or None (unknown)."""
+    joined = current
+    for other in found:
+        if other is None:
+            return None
+        if other != joined:
+            joined = NUMBER
+    return joined
 
 
 def _set_first(loop: ast.For | ast.While) -> list[tuple[str, ast.expr]]:

@@ -41,6 +41,13 @@ def staged(k, n):
     return k
 
 
+def widened(s, xs):
+    for x in xs:
+        s += x * 0.5
+        s = s - x
+    return s
+
+
 def stale(k, n):
     t = k
     for i in range(n):
@@ -58,7 +65,8 @@ def table():
     for a in VALUES:
         for b in VALUES:
             for call in (lambda: fib(a, b, 4), lambda: rounds(a, b, 3),
-                         lambda: staged(a, 3), lambda: stale(a, 3)):
+                         lambda: staged(a, 3), lambda: stale(a, 3),
+                         lambda: widened(a, [b, b])):
                 try:
                     out.append(repr(call())[:60])
                 except Exception as exc:
@@ -97,10 +105,11 @@ def _guards(nodes: list[ast.stmt]) -> int:
     )
 
 
-@pytest.mark.parametrize("name", ["rounds", "staged"])
+@pytest.mark.parametrize("name", ["rounds", "staged", "widened"])
 def test_a_tested_loop_runs_without_a_type_test(name: str) -> None:
     # rounds: t is set before it is read, every mask is an int and a, b = b, ... keeps both
-    # ints; staged: u is set first, so k = u * 0.5 stays a float.
+    # ints; staged: u is set first, so k = u * 0.5 stays a float; widened: s is a number
+    # whatever it starts as (int, float or complex), past the flag.
     fn = _function(name)
     branch = next(s for s in fn.body if isinstance(s, ast.If))
     (loop,) = branch.body

@@ -139,6 +139,17 @@ def test_an_accumulator_is_known_across_the_loop_past_one_test_of_the_flag() -> 
     assert isinstance(loop, ast.For) and isinstance(loop.body[0], ast.If)
 
 
+def test_a_counter_started_at_zero_needs_only_the_flag() -> None:
+    # s = 0 is an int, s += x a number whatever x is: the kinds meet in NUMBER, and the loop
+    # runs without a test of s in any iteration.
+    source = "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n"
+    fn = _compiled(source).body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    branch = next(s for s in fn.body if isinstance(s, ast.If))
+    assert ast.unparse(branch.test) == FLAG
+    assert ast.unparse(branch.body[0].body[0]) == "s += x"
+
+
 def test_a_script_naming_a_reflected_method_never_tests_the_flag() -> None:
     # Its own code turns the flag off before it runs: a test of it could only fail.
     source = ACCUMULATE + "\nclass V:\n    def __rmul__(self, other):\n        return self\n"
