@@ -1,6 +1,7 @@
 """Compiled forms of builtin calls (part of pass 2, see ``_instrument``): the range a loop
 iterates (uncapped, fuel per item), a range built elsewhere (its length checked inline), and
-the builtins that consume an iterable called directly on a generator expression."""
+the builtins that consume an iterable called directly on a generator expression (and
+``min``/``max`` with a lambda key)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,22 @@ def eager_over_generator(node: ast.Call) -> bool:
         and len(node.args) == 1
         and isinstance(node.args[0], ast.GeneratorExp)
         and all(k.arg in _EAGER_KEYWORDS[func.id] for k in node.keywords)
+    )
+
+
+def keyed_by_lambda(node: ast.Call) -> bool:
+    """``min(xs, key=lambda i: ...)``: ``min``/``max`` of one iterable whose key is a lambda
+    written there. The builtin calls the key once per item as it goes, and the lambda burns
+    its unit per call, so the direct route is metered item by item like a generator
+    expression (``sorted`` builds its list before calling any key, so it stays wrapped)."""
+    func = node.func
+    return (
+        isinstance(func, ast.Name)
+        and func.id in ("min", "max")
+        and len(node.args) == 1
+        and not isinstance(node.args[0], ast.Starred)
+        and all(k.arg in _EAGER_KEYWORDS[func.id] for k in node.keywords)
+        and any(k.arg == "key" and isinstance(k.value, ast.Lambda) for k in node.keywords)
     )
 
 

@@ -17,6 +17,7 @@ from ._builtin_calls import (
     direct_eager,
     eager_over_generator,
     is_range_call,
+    keyed_by_lambda,
     loop_range,
 )
 from ._builtin_calls import call as _call
@@ -270,7 +271,7 @@ class Instrumenter(ast.NodeTransformer):
         self.generic_visit(node)
         if is_range_call(node) and not self._no_walrus and not getattr(node, LOOPED, False):
             return capped_range(node)
-        if eager_over_generator(node):
+        if eager_over_generator(node) or keyed_by_lambda(node):
             return direct_eager(node)
         if not (
             isinstance(node.func, ast.Name)

@@ -5,10 +5,13 @@ a number never concatenates in C once an item's ``__radd__`` can hand back a lis
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from host_api import Limits
 from sandbox import ScriptFault
+from sandbox.python._checker import Checker
 from tests.compat.harness import Sandboxed
 
 TIERS = ["inprocess", "process"]
@@ -25,6 +28,10 @@ def table(xs):
         sorted((x for x in xs), key=lambda v: -v),
         any(x > 2 for x in xs),
         all(x > -10 for x in xs),
+        min(range(len(xs)), key=lambda i: xs[i]),
+        max(xs, key=lambda v: (v > 1, -v)),
+        min([], key=lambda v: v, default="empty"),
+        max("hello", key=lambda c: ord(c) % 5),
     ]
 
 
@@ -37,6 +44,10 @@ def on_tick(ctx, dt):
     try:
         min(x for x in [])
     except ValueError as exc:
+        out.append(str(exc))
+    try:
+        max([1, "a"], key=lambda v: v)
+    except TypeError as exc:
         out.append(str(exc))
     return out
 """
@@ -67,6 +78,66 @@ def test_an_endless_generator_expression_still_meets_the_deadline(tier: str, con
         assert info.value.code in {"SANDBOX_TIMEOUT", "SANDBOX_FUEL_EXHAUSTED"}
     finally:
         box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "call",
+    [
+        "min(itertools.count(), key=lambda v: -v)",
+        "max(itertools.repeat(1), key=lambda v: v)",
+    ],
+)
+def test_min_and_max_with_a_lambda_key_meet_the_deadline(tier: str, call: str) -> None:
+    # The direct route: the key burns a unit per item, so an endless or a long iterable
+    # stops at the deadline or the fuel as the wrapped builtin did.
+    source = f"import itertools\ndef on_tick(ctx, dt):\n    return {call}\n"
+    box = Sandboxed(source, tier=tier, limits=Limits(timeout_ms=50, memory_mb=64))
+    try:
+        with pytest.raises(ScriptFault) as info:
+            box.call(0.0)
+        assert info.value.code in {"SANDBOX_TIMEOUT", "SANDBOX_FUEL_EXHAUSTED"}
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_lambda_key_burns_fuel_for_each_item(tier: str) -> None:
+    source = (
+        "big = list(range(50000))\ndef on_tick(ctx, dt):\n    return max(big, key=lambda v: -v)\n"
+    )
+    box = Sandboxed(source, tier=tier, limits=Limits(fuel=20_000, timeout_ms=2000))
+    try:
+        with pytest.raises(ScriptFault) as info:
+            box.call(0.0)
+        assert info.value.code == "SANDBOX_FUEL_EXHAUSTED"
+    finally:
+        box.close()
+    roomy = Sandboxed(source, tier=tier, limits=Limits(fuel=200_000, timeout_ms=2000))
+    try:
+        assert roomy.call(0.0) == 0
+    finally:
+        roomy.close()
+
+
+def _direct(call: str) -> bool:
+    """Whether ``call`` compiles to the builtin itself (``_bmin_``, ``_bsorted_`` ...)."""
+    errors: list[str] = []
+    tree = Checker(errors, [], {}).visit(ast.parse(f"def f(xs, g):\n    return {call}\n"))
+    assert not errors
+    return any(
+        isinstance(n, ast.Name) and n.id.startswith("_b") and n.id.endswith("_")
+        for n in ast.walk(tree)
+    )
+
+
+def test_only_a_lambda_key_takes_the_direct_route() -> None:
+    assert _direct("min(xs, key=lambda v: v)")
+    assert _direct("max(xs, key=lambda v: v, default=0)")
+    assert not _direct("min(xs, key=g)")  # a builtin key would draw no fuel
+    assert not _direct("min(xs)")
+    assert not _direct("min(*xs, key=lambda v: v)")
+    assert not _direct("sorted(xs, key=lambda v: v)")  # sorted lists every item first
 
 
 def test_a_rebound_name_is_the_scripts_own() -> None:
