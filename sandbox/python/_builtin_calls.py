@@ -1,7 +1,7 @@
 """Compiled forms of builtin calls (part of pass 2, see ``_instrument``): the range a loop
 iterates (uncapped, fuel per item), a range built elsewhere (its length checked inline), and
 the builtins that consume an iterable called directly on a generator expression (and
-``min``/``max`` with a lambda key)."""
+``min``/``max`` with a lambda key or of values written in the call)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,19 @@ def keyed_by_lambda(node: ast.Call) -> bool:
         and not isinstance(node.args[0], ast.Starred)
         and all(k.arg in _EAGER_KEYWORDS[func.id] for k in node.keywords)
         and any(k.arg == "key" and isinstance(k.value, ast.Lambda) for k in node.keywords)
+    )
+
+
+def several_values(node: ast.Call) -> bool:
+    """``max(0.0, x)``, ``min(a, b, c)``: values written in the call, no iterable to meter
+    (a key, even a builtin, runs once per value written)."""
+    func = node.func
+    return (
+        isinstance(func, ast.Name)
+        and func.id in ("min", "max")
+        and len(node.args) >= 2
+        and not any(isinstance(a, ast.Starred) for a in node.args)
+        and all(k.arg in _EAGER_KEYWORDS[func.id] for k in node.keywords)
     )
 
 

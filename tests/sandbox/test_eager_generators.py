@@ -32,6 +32,8 @@ def table(xs):
         max(xs, key=lambda v: (v > 1, -v)),
         min([], key=lambda v: v, default="empty"),
         max("hello", key=lambda c: ord(c) % 5),
+        max(0.0, xs[0]),
+        min(xs[0], xs[-1], 2, key=abs),
     ]
 
 
@@ -47,6 +49,10 @@ def on_tick(ctx, dt):
         out.append(str(exc))
     try:
         max([1, "a"], key=lambda v: v)
+    except TypeError as exc:
+        out.append(str(exc))
+    try:
+        max(1, 2, default=0)
     except TypeError as exc:
         out.append(str(exc))
     return out
@@ -138,6 +144,10 @@ def test_only_a_lambda_key_takes_the_direct_route() -> None:
     assert not _direct("min(xs)")
     assert not _direct("min(*xs, key=lambda v: v)")
     assert not _direct("sorted(xs, key=lambda v: v)")  # sorted lists every item first
+    # Values written in the call: nothing to meter, whatever the key.
+    assert _direct("max(0.0, g)")
+    assert _direct("min(xs, g, 3, key=abs)")
+    assert not _direct("max(*xs, g)")
 
 
 def test_a_rebound_name_is_the_scripts_own() -> None:
