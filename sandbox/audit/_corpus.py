@@ -18,6 +18,7 @@ from ._corpus_escapes import ESCAPES
 from ._corpus_growth import CHAIN_ATTACKS, GROWTH_ATTACKS
 from ._corpus_language import LANGUAGE_ATTACKS
 from ._corpus_resources import RESOURCES
+from ._corpus_stdlib_hooks import STDLIB_HOOK_ATTACKS
 from ._corpus_systems import SYSTEM_ATTACKS
 from ._corpus_text import TEXT_ATTACKS
 
@@ -31,6 +32,7 @@ ATTACKS: Final[tuple[Attack, ...]] = (
     + COMPILE_BOMBS
     + API_ABUSE
     + LANGUAGE_ATTACKS
+    + STDLIB_HOOK_ATTACKS
     + ARITH_ATTACKS
     + SYSTEM_ATTACKS
 )

@@ -94,6 +94,17 @@ def random_ns(kit: Kit) -> SimpleNamespace:
     class Random(_random.Random):
         """A seeded generator: no seed means the mod's own seed, never the clock."""
 
+        def __init_subclass__(cls, /, **kwargs: Any) -> None:
+            # Python's own methods (uniform, choices, randrange ...) compute with what a
+            # script's random(), getrandbits() or _randbelow() returns, in host code: a
+            # list from random() made uniform(0, n) repeat it n times. Each override is
+            # wrapped to hand them only what a real generator would.
+            super().__init_subclass__(**kwargs)
+            for name, check in _DRAW_CHECKS.items():
+                own = cls.__dict__.get(name)
+                if own is not None and not getattr(own, _CHECKED, False):
+                    setattr(cls, name, _checked_draw(own, name, check, kit))
+
         def seed(self, a: Any = None, version: int = 2) -> None:
             if a is not None and type(a) not in (int, float, str, bytes):
                 raise TypeError("random.seed() takes an int, float, str or bytes")
@@ -149,7 +160,52 @@ def random_ns(kit: Kit) -> SimpleNamespace:
     return ns
 
 
+def _float_draw(value: Any, args: tuple[Any, ...]) -> bool:
+    return type(value) is float
+
+
+def _bits_draw(value: Any, args: tuple[Any, ...]) -> bool:
+    k = args[0] if args else None
+    return type(value) is int and type(k) is int and 0 <= value and value.bit_length() <= k
+
+
+def _below_draw(value: Any, args: tuple[Any, ...]) -> bool:
+    n = args[0] if args else None
+    return type(value) is int and type(n) is int and 0 <= value < max(n, 1)
+
+
+#: What a script's override of each draw must return (given its arguments).
+_DRAW_CHECKS: Final[dict[str, Callable[[Any, tuple[Any, ...]], bool]]] = {
+    "random": _float_draw,
+    "getrandbits": _bits_draw,
+    "_randbelow": _below_draw,
+}
+_CHECKED: Final = "_mh_checked_draw"
+
+
+def _checked_draw(
+    own: Callable[..., Any], name: str, check: Callable[[Any, tuple[Any, ...]], bool], kit: Kit
+) -> Callable[..., Any]:
+    def draw(self: Any, *args: Any) -> Any:
+        value = own(self, *args)
+        if not check(value, args):
+            raise kit.forbid(
+                f"Random.{name}() of a subclass returned a {type(value).__name__} out of range: "
+                "random() must return a float, getrandbits(k) an int of k bits, _randbelow(n) "
+                "an int below n"
+            )
+        return value
+
+    draw.__name__ = draw.__qualname__ = name
+    setattr(draw, _CHECKED, True)
+    return draw
+
+
 # -- statistics -------------------------------------------------------------------------------
+#: What one float of a list costs: its slot and the float object.
+FLOAT_BYTES: Final = ITEM_BYTES + 24
+#: NormalDist's slots, which its own methods read.
+_NORMAL_FIELDS: Final = frozenset({"_mu", "_sigma"})
 STATISTICS_FUNCTIONS: Final = (
     "correlation", "covariance", "fmean", "geometric_mean", "harmonic_mean",
     "linear_regression", "mean", "median", "median_grouped", "median_high", "median_low",
@@ -167,7 +223,9 @@ def statistics_ns(kit: Kit) -> SimpleNamespace:
             data = [kit.items(a) if not isinstance(a, int | float) else a for a in args]
             n = kwargs.get("n")
             if type(n) is int:
-                kit.guards._check(n * ITEM_BYTES, f"statistics.{fn.__name__}")
+                # quantiles(data, n=...) makes n - 1 floats in a host loop: size and fuel first.
+                kit.guards._check(n * FLOAT_BYTES, f"statistics.{fn.__name__}")
+                kit.guards.meter.burn(n)
             try:
                 return fn(*data, **kwargs)
             except _statistics.StatisticsError as exc:
@@ -177,7 +235,25 @@ def statistics_ns(kit: Kit) -> SimpleNamespace:
         return call
 
     class NormalDist(_statistics.NormalDist):
-        """A sandbox-local ``statistics.NormalDist`` (``samples`` is size-checked)."""
+        """A sandbox-local ``statistics.NormalDist`` (``samples`` and ``quantiles`` are
+        size-checked and charged)."""
+
+        def __init_subclass__(cls, /, **kwargs: Any) -> None:
+            # NormalDist's own methods compute with _mu and _sigma in host code (mu * k):
+            # a subclass's property there would hand them a list to repeat.
+            super().__init_subclass__(**kwargs)
+            shadowed = sorted(_NORMAL_FIELDS & set(cls.__dict__))
+            if shadowed:
+                raise kit.forbid(
+                    f"a NormalDist subclass defines {', '.join(shadowed)}: NormalDist's own "
+                    "methods compute with them (name your attributes otherwise)"
+                )
+
+        def quantiles(self, n: int = 4) -> list[float]:
+            if type(n) is int:
+                kit.guards._check(n * FLOAT_BYTES, "NormalDist.quantiles")
+                kit.guards.meter.burn(n)
+            return super().quantiles(n)
 
         @classmethod
         def from_samples(cls, data: Any) -> Any:

@@ -148,6 +148,9 @@ def _identity(fn: Any = None, *_: Any, **__: Any) -> Any:
 COLLECTIONS_NAMES: Final = frozenset(
     {"ChainMap", "Counter", "OrderedDict", "defaultdict", "deque", "namedtuple", "abc"}
 )
+#: The counts Counter's own arithmetic may meet (exact types: a subclass could answer with
+#: its own operators in host code).
+_COUNTS: Final = frozenset({int, float, bool})
 #: Most fields a ``namedtuple`` may have (its class is generated from source text).
 MAX_FIELDS: Final = 255
 
@@ -157,11 +160,20 @@ def _collections_ns(kit: Kit) -> SimpleNamespace:
 
     def _charged(name: str) -> Callable[..., Any]:
         # Counter's arithmetic and updates loop in Python over both operands: charge one
-        # unit of fuel per key first, so a huge counter cannot stall a call.
+        # unit of fuel per key first, so a huge counter cannot stall a call. They add, take
+        # away and compare counts in host code, unguarded: a count that is a list or a
+        # string would grow there (c.update(c) doubles it), so every count is a number.
         method = getattr(_collections.Counter, name)
 
         def charged(self: Any, *args: Any, **kwargs: Any) -> Any:
-            burn(len(self) + sum(len(a) for a in args if isinstance(a, dict)) + len(kwargs))
+            mappings = [a for a in args if isinstance(a, dict)]
+            burn(len(self) + sum(len(a) for a in mappings) + len(kwargs))
+            for counts in (dict.values(self), *map(dict.values, mappings), kwargs.values()):
+                if not all(type(count) in _COUNTS for count in counts):
+                    raise kit.forbid(
+                        f"Counter.{name} with a count that is not a number: Counter adds "
+                        "and compares counts itself (keep other values in a dict)"
+                    )
             return method(self, *args, **kwargs)
 
         charged.__name__ = name
@@ -179,7 +191,43 @@ def _collections_ns(kit: Kit) -> SimpleNamespace:
         setattr(Counter, name, _charged(name))
 
     class ChainMap(_collections.ChainMap):  # type: ignore[type-arg]
-        """A sandbox-local ``ChainMap``."""
+        """A sandbox-local ``ChainMap``: its lookups loop over ``maps`` in host code, and
+        its length and iteration over every key of every map, so each charges that many
+        units of fuel first (``maps`` can hold one big dict a million times)."""
+
+        def _charge(self, every_key: bool = False) -> None:
+            maps = self.maps
+            burn(len(maps))
+            if every_key:
+                burn(sum(len(m) for m in maps))
+
+        def __getitem__(self, key: Any) -> Any:
+            self._charge()
+            return super().__getitem__(key)
+
+        def get(self, key: Any, default: Any = None) -> Any:
+            self._charge()
+            return super().get(key, default)
+
+        def __contains__(self, key: Any) -> bool:
+            self._charge()
+            return super().__contains__(key)
+
+        def __bool__(self) -> bool:
+            self._charge()
+            return super().__bool__()
+
+        def __len__(self) -> int:
+            self._charge(every_key=True)
+            return super().__len__()
+
+        def __iter__(self) -> Iterator[Any]:
+            self._charge(every_key=True)
+            return super().__iter__()
+
+        def copy(self) -> Any:
+            self._charge()
+            return super().copy()
 
     def namedtuple(typename: Any, field_names: Any, *, rename: bool = False,
                    defaults: Any = None, module: Any = None) -> Any:  # fmt: skip

@@ -1,0 +1,108 @@
+"""Host Python code of the standard library computing with what a script hands it: counts
+of a ``Counter`` added in ``update``, the draws of a ``Random`` subclass multiplied in
+``uniform``, a ``NormalDist`` subclass's ``_mu`` repeated in ``*``, sizes of ``quantiles``
+made in a host loop, and the maps of a ``ChainMap`` looped over on every lookup. That code
+is neither metered nor guarded, so each value is checked, or the work charged, before it
+runs."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ._corpus_attack import CPU, FORBIDDEN, FUEL, MEMORY, Attack, _cls, _resource, _tick
+
+STDLIB_HOOK_ATTACKS: Final[tuple[Attack, ...]] = (
+    _resource(
+        "counter-update-doubling",
+        "c.update(c) where the count is a list: Counter adds it to itself in host code",
+        _tick(
+            "import collections\nc = collections.Counter()\nc['a'] = [0]\n"
+            "for i in range(40):\n    c.update(c)\nreturn len(c['a'])"
+        ),
+        (FORBIDDEN, MEMORY),
+    ),
+    _resource(
+        "counter-update-keywords",
+        "c.update(a=c['a']) with a string count, forty times: the keyword count is added too",
+        _tick(
+            "import collections\nc = collections.Counter()\nc['a'] = 'ab'\n"
+            "for i in range(40):\n    c.update(a=c['a'])\nreturn len(c['a'])"
+        ),
+        (FORBIDDEN, MEMORY),
+    ),
+    _resource(
+        "random-subclass-uniform",
+        "a Random subclass's random() returns a list: uniform(0, n) repeats it n times",
+        _cls(
+            "import random\nbig = [0] * 100000\nclass R(random.Random):\n"
+            "    def random(self):\n        return big",
+            "return len(R(1).uniform(0, 100000))",
+        ),
+        (FORBIDDEN, MEMORY),
+    ),
+    _resource(
+        "random-subclass-randbelow",
+        "a Random subclass's _randbelow returns a list: randrange(0, n, 7) repeats it 7 times "
+        "over, forty times",
+        _cls(
+            "import random\nclass R(random.Random):\n    x = [0]\n"
+            "    def _randbelow(self, n):\n        return R.x",
+            "r = R(1)\nfor i in range(40):\n    try:\n        r.randrange(0, 100, 2)\n"
+            "    except TypeError:\n        pass\n    R.x = R.x * 2\nreturn len(R.x)",
+        ),
+        (FORBIDDEN, MEMORY),
+    ),
+    _resource(
+        "random-subclass-getrandbits",
+        "a Random subclass's getrandbits returns a huge int for randbytes and randrange",
+        _cls(
+            "import random\nclass R(random.Random):\n"
+            "    def getrandbits(self, k):\n        return 1 << 40000",
+            "return R(1).randrange(10 ** 6, 10 ** 6 + 10 ** 5, 3)",
+        ),
+        (FORBIDDEN, MEMORY),
+    ),
+    _resource(
+        "normaldist-subclass-mu",
+        "a NormalDist subclass's _mu property hands NormalDist.__mul__ a list to repeat",
+        _cls(
+            "import statistics\nbig = [0] * 200000\nclass N(statistics.NormalDist):\n"
+            "    @property\n    def _mu(self):\n        return big\n"
+            "    @_mu.setter\n    def _mu(self, v):\n        pass",
+            "return N(0, 1) * 5000",
+        ),
+        (FORBIDDEN, MEMORY),
+    ),
+    _resource(
+        "normaldist-quantiles",
+        "NormalDist().quantiles(10**8): a hundred million floats in a host loop",
+        _tick("import statistics\nreturn len(statistics.NormalDist().quantiles(10 ** 8))"),
+        (MEMORY, FUEL),
+    ),
+    _resource(
+        "statistics-quantiles-loop",
+        "statistics.quantiles(data, n=400000), tick after tick: a host loop the size of n",
+        _tick(
+            "import statistics\nwhile True:\n    statistics.quantiles([1, 2, 3], n=400000)"
+        ),
+        CPU,
+    ),
+    _resource(
+        "chainmap-many-maps",
+        "len() of a ChainMap holding one big dict twenty thousand times",
+        _tick(
+            "import collections\nd = dict.fromkeys(range(1000))\n"
+            "cm = collections.ChainMap(*[d] * 20000)\nwhile True:\n    len(cm)"
+        ),
+        CPU,
+    ),
+    _resource(
+        "chainmap-lookup-loop",
+        "lookups of a missing key in a ChainMap of two hundred thousand maps",
+        _tick(
+            "import collections\ncm = collections.ChainMap(*[{}] * 200000)\n"
+            "while True:\n    'k' in cm"
+        ),
+        CPU,
+    ),
+)

@@ -1,0 +1,159 @@
+"""Standard-library classes whose own Python code computes with what a script hands it
+(``Counter`` counts, a ``Random`` subclass's draws, a ``NormalDist`` subclass's fields,
+``quantiles`` sizes, a ``ChainMap``'s maps): ordinary use gives plain Python's results, and
+what would grow or loop in host code is refused or charged before it runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from host_api import Limits
+from sandbox import ScriptFault
+from tests.compat.harness import Sandboxed
+
+TIERS = ["inprocess", "process"]
+
+ORDINARY = """
+import collections, random, statistics
+
+
+class Dice(random.Random):
+    def random(self):
+        return 0.25
+
+    def _randbelow(self, n):
+        return n - 1
+
+
+class Bits(random.Random):
+    def getrandbits(self, k):
+        return k % 2
+
+
+class Shifted(statistics.NormalDist):
+    def shifted(self, by):
+        return Shifted(self.mean + by, self.stdev)
+
+
+def on_tick(ctx, dt):
+    c = collections.Counter("abracadabra")
+    c.update({"a": 2.5}, z=1)
+    d = c + collections.Counter(b=3)
+    c.subtract(d)
+    e = collections.Counter(x=3, y=-1)
+    a, b = {"x": 1}, {"x": 2, "y": 3}
+    cm = collections.ChainMap(a, b).new_child({"z": 0})
+    dice, bits = Dice(1), Bits(1)
+    n = Shifted(1.0, 2.0).shifted(3.0)
+    return [
+        sorted(c.items()), d.total(), sorted((e + e).items()), sorted((-e).items()),
+        cm["x"], "y" in cm, len(cm), sorted(cm), cm.get("q", 9), bool(cm),
+        sorted(cm.parents.items()), cm.copy() == cm,
+        dice.uniform(0, 4), dice.choice("abc"), dice.randrange(0, 100, 7), dice.random(),
+        bits.randrange(10), bits.getrandbits(5),
+        n.mean, n.quantiles(), statistics.quantiles([1, 2, 3, 4, 5], n=4),
+    ]
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_ordinary_use_gives_plain_pythons_results(tier: str) -> None:
+    plain: dict[str, object] = {}
+    exec(compile(ORDINARY, "plain", "exec"), plain)
+    box = Sandboxed(ORDINARY, tier=tier)
+    try:
+        assert box.call(0.0) == plain["on_tick"](None, 0.0)  # type: ignore[operator]
+    finally:
+        box.close()
+
+
+def _fault(source: str, tier: str, limits: Limits | None = None) -> ScriptFault:
+    """The fault ``source`` ends in, at load or in its hook."""
+    box: Sandboxed | None = None
+    try:
+        with pytest.raises(ScriptFault) as info:
+            box = Sandboxed(source, tier=tier, limits=limits or Limits(memory_mb=16))
+            box.call(0.0)
+        return info.value
+    finally:
+        if box is not None:
+            box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "body",
+    [
+        "c = collections.Counter()\n    c['a'] = [0]\n    c.update(c)",
+        "c = collections.Counter()\n    c['a'] = 'ab'\n    c.update(a='cd')",
+        "c = collections.Counter(a=1)\n    c + collections.Counter({'a': [1]})",
+        "c = collections.Counter()\n    c['a'] = (1,)\n    -c",
+    ],
+)
+def test_counter_arithmetic_takes_number_counts_only(tier: str, body: str) -> None:
+    fault = _fault(f"import collections\ndef on_tick(ctx, dt):\n    {body}\n", tier)
+    assert fault.code == "SANDBOX_FORBIDDEN"
+    assert "count that is not a number" in str(fault)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    ("method", "call"),
+    [
+        ("random(self):\n        return [0] * 10", "r.uniform(0, 100)"),
+        ("random(self):\n        return 1", "r.random()"),
+        ("_randbelow(self, n):\n        return [0]", "r.randrange(0, 100, 7)"),
+        ("_randbelow(self, n):\n        return n", "r.choice('abc')"),
+        ("getrandbits(self, k):\n        return 1 << (k + 1)", "r.randrange(1000)"),
+        ("getrandbits(self, k):\n        return -1", "r.randbytes(4)"),
+    ],
+)
+def test_a_random_subclass_draws_what_a_generator_would(tier: str, method: str, call: str) -> None:
+    source = (
+        f"import random\nclass R(random.Random):\n    def {method}\n"
+        f"def on_tick(ctx, dt):\n    r = R(1)\n    return {call}\n"
+    )
+    fault = _fault(source, tier)
+    assert fault.code == "SANDBOX_FORBIDDEN"
+    assert "of a subclass returned" in str(fault)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("field", ["_mu", "_sigma"])
+def test_a_normaldist_subclass_may_not_shadow_its_fields(tier: str, field: str) -> None:
+    source = (
+        f"import statistics\nclass N(statistics.NormalDist):\n    {field} = 0.0\n"
+        "def on_tick(ctx, dt):\n    return 1\n"
+    )
+    fault = _fault(source, tier)
+    assert fault.code == "SANDBOX_FORBIDDEN"
+    assert field in str(fault)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    ("call", "code"),
+    [
+        ("statistics.NormalDist().quantiles(10 ** 7)", "SANDBOX_MEMORY_LIMIT"),
+        ("statistics.NormalDist().quantiles(50000)", "SANDBOX_FUEL_EXHAUSTED"),
+        ("statistics.quantiles([1, 2, 3], n=50000)", "SANDBOX_FUEL_EXHAUSTED"),
+    ],
+)
+def test_quantiles_are_sized_and_charged_before_the_host_loop(
+    tier: str, call: str, code: str
+) -> None:
+    source = f"import statistics\ndef on_tick(ctx, dt):\n    return len({call})\n"
+    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000))
+    assert fault.code == code
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("use", ["len(cm)", "list(cm)", "'k' in cm", "cm.get('k')"])
+def test_a_chainmap_charges_its_maps_before_looping_over_them(tier: str, use: str) -> None:
+    # One call of each over 30,000 maps: more units than the call has, charged up front.
+    source = (
+        "import collections\nd = dict.fromkeys(range(10))\n"
+        f"def on_tick(ctx, dt):\n    cm = collections.ChainMap(*[d] * 30000)\n    return {use}\n"
+    )
+    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000))
+    assert fault.code == "SANDBOX_FUEL_EXHAUSTED"
