@@ -166,7 +166,7 @@ def _float_draw(value: Any, args: tuple[Any, ...]) -> bool:
 
 def _bits_draw(value: Any, args: tuple[Any, ...]) -> bool:
     k = args[0] if args else None
-    return type(value) is int and type(k) is int and 0 <= value and value.bit_length() <= k
+    return type(value) is int and type(k) is int and value >= 0 and value.bit_length() <= k
 
 
 def _below_draw(value: Any, args: tuple[Any, ...]) -> bool:
