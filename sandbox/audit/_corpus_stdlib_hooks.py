@@ -82,9 +82,7 @@ STDLIB_HOOK_ATTACKS: Final[tuple[Attack, ...]] = (
     _resource(
         "statistics-quantiles-loop",
         "statistics.quantiles(data, n=400000), tick after tick: a host loop the size of n",
-        _tick(
-            "import statistics\nwhile True:\n    statistics.quantiles([1, 2, 3], n=400000)"
-        ),
+        _tick("import statistics\nwhile True:\n    statistics.quantiles([1, 2, 3], n=400000)"),
         CPU,
     ),
     _resource(
