@@ -1,7 +1,8 @@
 """Host Python code of the standard library computing with what a script hands it: counts
 of a ``Counter`` added in ``update``, the draws of a ``Random`` subclass multiplied in
 ``uniform``, a ``NormalDist`` subclass's ``_mu`` repeated in ``*``, sizes of ``quantiles``
-made in a host loop, and the maps of a ``ChainMap`` looped over on every lookup. That code
+made in a host loop, the maps of a ``ChainMap`` looped over on every lookup, and the shared
+parts ``dataclasses.asdict`` rebuilds each time it reaches them. That code
 is neither metered nor guarded, so each value is checked, or the work charged, before it
 runs."""
 
@@ -84,6 +85,26 @@ STDLIB_HOOK_ATTACKS: Final[tuple[Attack, ...]] = (
         "statistics.quantiles(data, n=400000), tick after tick: a host loop the size of n",
         _tick("import statistics\nwhile True:\n    statistics.quantiles([1, 2, 3], n=400000)"),
         CPU,
+    ),
+    _resource(
+        "dataclasses-asdict-shared",
+        "asdict of a dataclass holding a list shared twice at each of thirty levels: it "
+        "rebuilds a billion lists",
+        _cls(
+            "import dataclasses\n@dataclasses.dataclass\nclass D:\n    x: object",
+            "v = [0]\nfor i in range(30):\n    v = [v, v]\nreturn len(dataclasses.asdict(D(v)))",
+        ),
+        (*CPU, MEMORY),
+    ),
+    _resource(
+        "dataclasses-astuple-shared",
+        "the same through astuple, a dict shared at each level",
+        _cls(
+            "import dataclasses\n@dataclasses.dataclass\nclass D:\n    x: object",
+            "v = {}\nfor i in range(30):\n    v = {'a': v, 'b': v}\n"
+            "return len(dataclasses.astuple(D(v)))",
+        ),
+        (*CPU, MEMORY),
     ),
     _resource(
         "chainmap-many-maps",

@@ -330,6 +330,10 @@ for _sentinel in (type(_dataclasses.MISSING), type(_dataclasses.KW_ONLY)):
     _sentinel.__delattr__ = _read_only  # type: ignore[assignment]
 
 
+#: What each value asdict/astuple reaches may cost in what they build (a small container).
+_REBUILT_BYTES: Final = 64
+
+
 def _dataclasses_ns(kit: Kit) -> SimpleNamespace:
     copy = kit.modules("copy")
 
@@ -356,12 +360,31 @@ def _dataclasses_ns(kit: Kit) -> SimpleNamespace:
 
         return wrap if cls is None else wrap(cls)
 
-    def asdict(obj: Any, *, dict_factory: Callable[..., Any] = dict) -> Any:
+    def rebuilt(obj: Any, what: str) -> None:
+        # asdict and astuple rebuild every container each time they reach it (no memo): a
+        # list shared twice at each of thirty levels is a billion of them. Count the visits
+        # first, a unit of fuel each, and size what they build.
         copy.deepcopy(obj)  # the same check: plain data and the script's own objects
+        stream, nodes, stack = kit.guards.meter.stream, 0, [obj]
+        while stack:
+            value = stack.pop()
+            next(stream)
+            nodes += 1
+            if _dataclasses.is_dataclass(value) and not isinstance(value, type):
+                stack.extend(getattr(value, f.name) for f in _dataclasses.fields(value))
+            elif isinstance(value, list | tuple):
+                stack.extend(value)
+            elif isinstance(value, dict):
+                stack.extend(value.keys())
+                stack.extend(value.values())
+        kit.guards._check(nodes * _REBUILT_BYTES, what)
+
+    def asdict(obj: Any, *, dict_factory: Callable[..., Any] = dict) -> Any:
+        rebuilt(obj, "dataclasses.asdict")
         return _dataclasses.asdict(obj, dict_factory=dict_factory)
 
     def astuple(obj: Any, *, tuple_factory: Callable[..., Any] = tuple) -> Any:
-        copy.deepcopy(obj)
+        rebuilt(obj, "dataclasses.astuple")
         return _dataclasses.astuple(obj, tuple_factory=tuple_factory)
 
     def fields(obj: Any) -> Any:

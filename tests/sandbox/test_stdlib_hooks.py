@@ -14,7 +14,14 @@ from tests.compat.harness import Sandboxed
 TIERS = ["inprocess", "process"]
 
 ORDINARY = """
-import collections, random, statistics
+import collections, dataclasses, random, statistics
+
+
+@dataclasses.dataclass
+class Unit:
+    name: str
+    stats: dict
+    path: list
 
 
 class Dice(random.Random):
@@ -52,6 +59,8 @@ def on_tick(ctx, dt):
         dice.uniform(0, 4), dice.choice("abc"), dice.randrange(0, 100, 7), dice.random(),
         bits.randrange(10), bits.getrandbits(5),
         n.mean, n.quantiles(), statistics.quantiles([1, 2, 3, 4, 5], n=4),
+        dataclasses.asdict(Unit("u", {"hp": 3}, [Unit("v", {}, []), (1, 2)])),
+        dataclasses.astuple(Unit("w", {"k": [1]}, [])),
     ]
 """
 
@@ -143,7 +152,7 @@ def test_quantiles_are_sized_and_charged_before_the_host_loop(
     tier: str, call: str, code: str
 ) -> None:
     source = f"import statistics\ndef on_tick(ctx, dt):\n    return len({call})\n"
-    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000))
+    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
     assert fault.code == code
 
 
@@ -155,5 +164,19 @@ def test_a_chainmap_charges_its_maps_before_looping_over_them(tier: str, use: st
         "import collections\nd = dict.fromkeys(range(10))\n"
         f"def on_tick(ctx, dt):\n    cm = collections.ChainMap(*[d] * 30000)\n    return {use}\n"
     )
-    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000))
+    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
+    assert fault.code == "SANDBOX_FUEL_EXHAUSTED"
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("fn", ["asdict", "astuple"])
+def test_asdict_counts_each_shared_part_every_time_it_reaches_it(tier: str, fn: str) -> None:
+    # 2**16 visits of one shared list: more units than the call has, charged before the
+    # host rebuilds them (the copy check alone sees 17 lists).
+    source = (
+        "import dataclasses\n@dataclasses.dataclass\nclass D:\n    x: object\n"
+        "def on_tick(ctx, dt):\n    v = [0]\n    for i in range(16):\n        v = [v, v]\n"
+        f"    return dataclasses.{fn}(D(v))\n"
+    )
+    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
     assert fault.code == "SANDBOX_FUEL_EXHAUSTED"
