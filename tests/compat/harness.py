@@ -76,3 +76,26 @@ def run_sandboxed(source: str, *, tier: str = "inprocess") -> list[str]:
         return box.lines()
     finally:
         box.close()
+
+
+def outcome_table(*calls: str) -> str:
+    """Script text of ``table()``: for each pair ``a, b`` of the script's ``VALUES``, what each
+    of ``calls`` gives (its repr, or its exception's name), and a hook returning it. The same
+    text runs as plain Python and as a mod script, so the two lists can be compared."""
+    thunks = ", ".join(f"lambda: {call}" for call in calls)
+    return f"""
+def table():
+    out = []
+    for a in VALUES:
+        for b in VALUES:
+            for call in ({thunks},):
+                try:
+                    out.append(repr(call())[:60])
+                except Exception as exc:
+                    out.append(type(exc).__name__)
+    return out
+
+
+def on_tick(ctx, dt):
+    return table()
+"""

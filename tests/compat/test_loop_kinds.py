@@ -12,7 +12,7 @@ import pytest
 
 from host_api import Limits
 from sandbox.python._checker import Checker
-from tests.compat.harness import Sandboxed
+from tests.compat.harness import Sandboxed, outcome_table
 
 TIERS = ["inprocess", "process"]
 LIMITS = Limits(fuel=10_000_000, memory_mb=64, timeout_ms=20000)
@@ -59,24 +59,13 @@ def stale(k, n):
 
 VALUES = [0, 3, -7, 2.5, 1j, True, None, "s", [1], (2,), 10 ** 30]
 
-
-def table():
-    out = []
-    for a in VALUES:
-        for b in VALUES:
-            for call in (lambda: fib(a, b, 4), lambda: rounds(a, b, 3),
-                         lambda: staged(a, 3), lambda: stale(a, 3),
-                         lambda: widened(a, [b, b])):
-                try:
-                    out.append(repr(call())[:60])
-                except Exception as exc:
-                    out.append(type(exc).__name__)
-    return out
-
-
-def on_tick(ctx, dt):
-    return table()
-"""
+""" + outcome_table(
+    "fib(a, b, 4)",
+    "rounds(a, b, 3)",
+    "staged(a, 3)",
+    "stale(a, 3)",
+    "widened(a, [b, b])",
+)
 
 
 @pytest.mark.parametrize("tier", TIERS)

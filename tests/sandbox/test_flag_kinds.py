@@ -14,7 +14,7 @@ import pytest
 from host_api import Limits
 from sandbox.python._chains import FLAG
 from sandbox.python._checker import Checker
-from tests.compat.harness import Sandboxed
+from tests.compat.harness import Sandboxed, outcome_table
 
 TIERS = ["inprocess", "process"]
 LIMITS = Limits(fuel=10_000_000, memory_mb=64, timeout_ms=20000)
@@ -52,23 +52,11 @@ def halves(z, c, n):
 VALUES = [0, 3, -7, 2.5, 1j, True, None, "s", [1], (2,), Plus(), 10 ** 30,
           statistics.NormalDist(1.0, 2.0)]
 
-
-def table():
-    out = []
-    for a in VALUES:
-        for b in VALUES:
-            for call in (lambda: carried(a, [b, b]), lambda: straight(a, b),
-                         lambda: halves(a, b, 3)):
-                try:
-                    out.append(repr(call())[:60])
-                except Exception as exc:
-                    out.append(type(exc).__name__)
-    return out
-
-
-def on_tick(ctx, dt):
-    return table()
-"""
+""" + outcome_table(
+    "carried(a, [b, b])",
+    "straight(a, b)",
+    "halves(a, b, 3)",
+)
 
 REFLECTING = "class R:\n    def __radd__(self, other):\n        return other\n"
 
