@@ -32,6 +32,20 @@ STDLIB_HOOK_ATTACKS: Final[tuple[Attack, ...]] = (
         (FORBIDDEN, MEMORY),
     ),
     _resource(
+        "counter-subclass-reads",
+        "a Counter subclass whose [] and items() hand c += c one list (and which stores "
+        "nothing): Counter extends it with itself, forty times",
+        _cls(
+            "import collections\nclass C(collections.Counter):\n    big = [0]\n"
+            "    def __getitem__(self, k):\n        return C.big\n"
+            "    def items(self):\n        return [('a', C.big)]\n"
+            "    def __setitem__(self, k, v):\n        pass",
+            "c = C(a=1)\nfor i in range(40):\n    try:\n        c += c\n"
+            "    except TypeError:\n        pass\nreturn len(C.big)",
+        ),
+        (FORBIDDEN, MEMORY),
+    ),
+    _resource(
         "random-subclass-uniform",
         "a Random subclass's random() returns a list: uniform(0, n) repeats it n times",
         _cls(

@@ -107,6 +107,27 @@ def test_counter_arithmetic_takes_number_counts_only(tier: str, body: str) -> No
 
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize(
+    ("method", "use"),
+    [
+        ("get(self, k, d=None):\n        return [0]", "c.update({'a': 2})"),
+        ("items(self):\n        return [('a', [0])]", "c + c"),
+        ("__missing__(self, k):\n        return 'ab'", "c.update(b=1)"),
+    ],
+)
+def test_counter_arithmetic_refuses_a_class_that_reads_counts_itself(
+    tier: str, method: str, use: str
+) -> None:
+    source = (
+        f"import collections\nclass C(collections.Counter):\n    def {method}\n"
+        f"def on_tick(ctx, dt):\n    c = C(a=1)\n    {use}\n"
+    )
+    fault = _fault(source, tier)
+    assert fault.code == "SANDBOX_FORBIDDEN"
+    assert "defines how counts are read" in str(fault)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
     ("method", "call"),
     [
         ("random(self):\n        return [0] * 10", "r.uniform(0, 100)"),
