@@ -416,13 +416,12 @@ def _is_kind(name: str, kind: str) -> ast.expr:
     if name == FLAG:
         return ast.Name(CHAIN_FLAG, ast.Load())
 
-    def is_type(expected: str) -> ast.expr:
+    def is_type(expected: str, op: ast.cmpop | None = None) -> ast.expr:
         call = ast.Call(ast.Name("_type_", ast.Load()), [ast.Name(name, ast.Load())], [])
-        return ast.Compare(call, [ast.Is()], [ast.Name(expected, ast.Load())])
+        return ast.Compare(call, [op or ast.Is()], [ast.Name(expected, ast.Load())])
 
     if kind == NUMBER:
-        call = ast.Call(ast.Name("_type_", ast.Load()), [ast.Name(name, ast.Load())], [])
-        return ast.Compare(call, [ast.In()], [ast.Name("_NUM_", ast.Load())])
+        return is_type("_NUM_", ast.In())
     if kind == INEXACT:
         # Floats pay one check; complex code (a hint cannot tell it from float code) passes.
         return ast.BoolOp(ast.Or(), [is_type("_float_"), is_type("_complex_")])
