@@ -51,6 +51,15 @@ GROWTH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "operator-setitem-slice-doubling",
+        "operator.setitem(x, slice(0, 0), x): the script's x[0:0] = x through a function",
+        _tick(
+            "import operator\nx = [0]\nfor i in range(40):\n"
+            "    operator.setitem(x, slice(0, 0), x)\nreturn len(x)"
+        ),
+        MEMORY,
+    ),
+    _resource(
         "zip-copies-list-subclass",
         "the same zip of a script's list subclass (measured by the builtin's length)",
         _cls(

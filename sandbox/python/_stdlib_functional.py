@@ -142,6 +142,14 @@ def operator_ns(kit: Kit) -> SimpleNamespace:
                      ("ilshift", "<<="), ("imod", "%=")):  # fmt: skip
         setattr(ns, name, _functools.partial(g.inplace, op))
 
+    def setitem(target: Any, key: Any, value: Any) -> None:
+        # setitem(a, slice(0, 0), a) is the script's a[0:0] = a: the same size check.
+        if type(key) is slice:
+            value = g.grow(target, value)
+        _operator.setitem(target, key, value)
+
+    ns.setitem = setitem
+
     def checked(names: Iterable[Any], what: str) -> None:
         for name in names:
             for part in name.split(".") if type(name) is str else ("",):

@@ -14,7 +14,7 @@ from tests.compat.harness import Sandboxed
 TIERS = ["inprocess", "process"]
 
 ORDINARY = """
-import collections, dataclasses, random, statistics
+import collections, dataclasses, operator, random, statistics
 
 
 @dataclasses.dataclass
@@ -52,7 +52,11 @@ def on_tick(ctx, dt):
     cm = collections.ChainMap(a, b).new_child({"z": 0})
     dice, bits = Dice(1), Bits(1)
     n = Shifted(1.0, 2.0).shifted(3.0)
+    row = [0, 1, 2]
+    operator.setitem(row, slice(0, 1), (7, 8))
+    operator.setitem(row, 1, "x")
     return [
+        row,
         sorted(c.items()), d.total(), sorted((e + e).items()), sorted((-e).items()),
         cm["x"], "y" in cm, len(cm), sorted(cm), cm.get("q", 9), bool(cm),
         sorted(cm.parents.items()), cm.copy() == cm,
