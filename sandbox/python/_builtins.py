@@ -40,7 +40,6 @@ PLAIN: Final[tuple[str, ...]] = (
     "next",
     "ord",
     "reversed",  # lazy
-    "round",
     "slice",
     "bin",
     "hex",
@@ -127,7 +126,7 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     for name in EAGER:
         table[name] = guards.eager(getattr(_py, name))
     table["range"] = _stand_in(range, _guarded_range(guards))
-    table["pow"] = guards.pow
+    table["pow"], table["round"] = guards.pow, guards.round
     table["bytes"] = _guarded_bytes(guards)
     table["getattr"] = _guarded_getattr(guards, guest)
     table["hasattr"] = _guarded_hasattr(guards, guest)

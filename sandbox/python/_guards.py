@@ -210,6 +210,20 @@ class Guards:
             self.meter.burn(ib.bit_length() * im.bit_length() // 16)
         return a**b if m is None else pow(a, b, m)
 
+    def round(self, number: Any, ndigits: Any = None) -> Any:
+        """``round(x, n)``: an int's negative ``n`` is a power of ten computed in C
+        (``round(5, -10**8)`` computes ``10**(10**8)``, minutes of one C call). Past the
+        int's own size the answer is 0, returned without that work."""
+        if ndigits is None:
+            return round(number)
+        if isinstance(number, int) and type(number).__round__ is int.__round__:
+            n = operator.index(ndigits)
+            # 10**k > 2*|x| once k >= (bits + 1) // 3 + 1 (log10(2) < 1/3): x rounds to 0.
+            if -n >= (int.bit_length(number) + 1) // 3 + 1:
+                return 0
+            return round(number, n)
+        return round(number, ndigits)
+
     def lshift(self, a: Any, b: Any) -> Any:
         """``a << b``: the bits of the result."""
         ia, ib = _exact_int(a), _exact_int(b)
