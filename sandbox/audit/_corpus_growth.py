@@ -51,6 +51,18 @@ GROWTH_ATTACKS: Final[tuple[Attack, ...]] = (
         MEMORY,
     ),
     _resource(
+        "int-parse-binary",
+        "int('1' * 10**6, 2), then math.isqrt of it: the digit limit skips power-of-two bases",
+        _tick("import math\nreturn math.isqrt(int('1' * 10 ** 6, 2)) > 0"),
+        MEMORY,
+    ),
+    _resource(
+        "int-from-bytes",
+        "int.from_bytes of a megabyte, then math.isqrt of its 8,000,000 bits",
+        _tick("import math\nreturn math.isqrt(int.from_bytes(b'\\xff' * 10 ** 6, 'big')) > 0"),
+        MEMORY,
+    ),
+    _resource(
         "operator-setitem-slice-doubling",
         "operator.setitem(x, slice(0, 0), x): the script's x[0:0] = x through a function",
         _tick(

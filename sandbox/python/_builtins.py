@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from ._classes import GuestTypes
 from ._guards import Guards
+from ._int_parse import int_base, int_maker
 from ._method_guards import GUARDED_METHODS, method_guard
 from ._names import forbidden_attribute, is_dunder, is_private
 from ._signals import ForbiddenSignal
@@ -28,7 +29,6 @@ PLAIN: Final[tuple[str, ...]] = (
     "float",
     "frozenset",  # a value type; copying a bounded iterable
     "hash",
-    "int",  # string parsing is capped by the interpreter's digit limit
     "isinstance",
     "issubclass",
     "len",
@@ -138,8 +138,11 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     table["repr"] = _converter("repr", text)
     table["ascii"] = _converter("ascii", text)
     table["str"] = _stand_in(str, _guarded_str(text))
+    table["int"] = _stand_in(int, int_maker(guards))
+    guest.allow_base(int_sub := int_base(guards))  # class Mine(int): Mine(text, 2) sized too
+    guest.base_for[id(table["int"])] = int_sub
     # type(b"x") is bytes, as in Python: type() answers with the stand-in the script names.
-    guest.stand_ins.update({bytes: table["bytes"], range: table["range"], str: table["str"]})
+    guest.stand_ins.update({t: table[t.__name__] for t in (bytes, range, str, int)})
     # class Name(str, Enum) inherits a str whose constructor checks the text's size.
     str_base = _str_base(text)
     guest.allow_base(str_base)
@@ -153,9 +156,7 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     # The sandbox's stops (fuel, deadline, memory) are the only exceptions outside Exception;
     # a catch-all or a custom error class written against BaseException gets Exception.
     table["BaseException"] = Exception
-    table["None"] = None
-    table["True"] = True
-    table["False"] = False
+    table.update({"None": None, "True": True, "False": False})
     table["NotImplemented"] = NotImplemented
     table["Ellipsis"] = Ellipsis
     return table

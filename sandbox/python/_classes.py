@@ -158,6 +158,8 @@ class GuestTypes:
     def dunder(self, obj: Any, name: str) -> Any:
         """``obj.__init__`` and the other special methods of :data:`CLASS_DUNDERS`, read from
         the script's classes and instances and from builtin values only."""
+        # A builtin's stand-in (the script's int, str ...) answers as the builtin.
+        obj = next((real for real, stand_in in self.stand_ins.items() if stand_in is obj), obj)
         if name not in CLASS_DUNDERS or not (
             self.is_own(obj) or id(type(obj)) in self._visible or id(obj) in self._visible
         ):

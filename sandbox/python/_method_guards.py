@@ -1,6 +1,7 @@
 """The string, bytes, list and deque methods that take a size (``ljust``, ``join``,
-``replace``, ``extend``, ``hex`` ...): the compiler routes ``obj.name`` for these names
-through :func:`method_guard` (``_gm_``), which checks the arguments' sizes before the call."""
+``replace``, ``extend``, ``hex`` ..., and ``int.from_bytes``): the compiler routes
+``obj.name`` for these names through :func:`method_guard` (``_gm_``), which checks the
+arguments' sizes before the call."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from itertools import compress
 from typing import Any, Final
 
 from ._guards import _TEXT, ITEM_BYTES, Guards, _exact_int, _length, _size
+from ._int_parse import FromBytes
 
 #: Method names whose attribute load goes through :meth:`Guards.method` (they take a size).
 GUARDED_METHODS: Final[frozenset[str]] = frozenset(
@@ -27,6 +29,7 @@ GUARDED_METHODS: Final[frozenset[str]] = frozenset(
         "extendleft",
         "sort",
         "hex",
+        "from_bytes",
     }
 )
 
@@ -36,6 +39,8 @@ def method_guard(guards: Guards) -> Callable[[Any, str], Any]:
 
     def method(obj: Any, name: str) -> Any:
         bound = getattr(obj, name)
+        if name == "from_bytes" and isinstance(obj, int | type):
+            return FromBytes(guards, bound)  # int.from_bytes, Sub.from_bytes, (5).from_bytes
         if isinstance(obj, type):
             return _Unbound(guards, name, bound)
         check = _METHOD_CHECKS.get(name)

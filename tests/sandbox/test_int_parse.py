@@ -1,0 +1,90 @@
+"""Ints built from text or bytes are sized before they exist: ``int(s, 2)``, ``int(s, 16)``,
+``int(s, 0)`` and ``int.from_bytes`` make an int of any size in linear time (the digit limit
+covers only bases that are not powers of two), and big-int C work on it cannot be
+interrupted (``math.isqrt`` of 8,000,000 bits: 18 s). The script's ``int`` is a stand-in
+that still answers as ``int`` everywhere else."""
+
+from __future__ import annotations
+
+import pytest
+
+from host_api import Limits
+from sandbox import ScriptFault
+from tests.compat.harness import Sandboxed
+
+TIERS = ["inprocess", "process"]
+
+ORDINARY = """
+x: int | None = None
+
+
+class Money(int):
+    def cents(self):
+        return self * 100
+
+
+class Strict(int):
+    def __new__(cls, text):
+        return super().__new__(cls, text, 2)
+
+
+def on_tick(ctx, dt):
+    out = [
+        int(), int(3.9), int("42"), int(" 42 "), int("ff", 16), int("0x1f", 0), int(b"101", 2),
+        int("1_000"), int("z", base=36), isinstance(5, int), type(5) is int,
+        issubclass(bool, int), int(Money("7").cents()), int(Money("101", 2)),
+        type(Money(3)).__name__,
+        int(Strict("1011")), int.from_bytes(b"\\x01\\x02", "big"),
+        int.from_bytes([1, 2], "little", signed=True), (5).from_bytes(b"\\xff", "big", signed=True),
+        type(Money.from_bytes(b"\\x02", "big")).__name__, int.bit_length(255),
+        list(map(int, ["1", "2"])), sorted(["10", "9"], key=int), str(int), repr(int),
+    ]
+    for bad in ("abc", ("1", 99), None, ("1", 1.5)):
+        try:
+            int(*bad) if isinstance(bad, tuple) else int(bad)
+        except (TypeError, ValueError) as exc:
+            out.append(type(exc).__name__)
+    return out
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_the_scripts_int_gives_plain_pythons_results(tier: str) -> None:
+    plain: dict[str, object] = {}
+    exec(compile(ORDINARY, "plain", "exec"), plain)
+    box = Sandboxed(ORDINARY, tier=tier)
+    try:
+        assert box.call(0.0) == plain["on_tick"](None, 0.0)  # type: ignore[operator]
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "build",
+    [
+        "int('1' * 10 ** 6, 2)",
+        "int(b'f' * 10 ** 5, base=16)",
+        "int('0x' + 'f' * 10 ** 5, 0)",
+        "int.from_bytes(b'\\xff' * 10 ** 6, 'big')",
+        "int.from_bytes([255] * 10 ** 6, 'big')",
+        "(5).from_bytes(b'\\xff' * 10 ** 6, 'big')",
+        "M('1' * 10 ** 6, 2)",
+        "M.from_bytes(b'\\xff' * 10 ** 6, 'big')",
+        "S('1' * 10 ** 6)",
+    ],
+)
+def test_a_huge_int_from_text_or_bytes_is_refused_before_it_exists(tier: str, build: str) -> None:
+    source = (
+        "class M(int):\n    pass\n"
+        "class S(int):\n    def __new__(cls, t):\n        return super().__new__(cls, t, 2)\n"
+        f"def on_tick(ctx, dt):\n    return {build} > 0\n"
+    )
+    box = Sandboxed(source, tier=tier, limits=Limits(memory_mb=16, timeout_ms=2000))
+    try:
+        with pytest.raises(ScriptFault) as info:
+            box.call(0.0)
+        assert info.value.code == "SANDBOX_MEMORY_LIMIT"
+        assert "bits" in str(info.value)
+    finally:
+        box.close()
