@@ -1,7 +1,7 @@
 """Compiled forms of builtin calls (part of pass 2, see ``_instrument``): the range a loop
 iterates (uncapped, fuel per item), a range built elsewhere (its length checked inline), and
 the builtins that consume an iterable called directly on a generator expression (and
-``min``/``max`` with a lambda key or of values written in the call)."""
+``min``/``max`` with a lambda key or of values written in the call, and ``int(x)``)."""
 
 from __future__ import annotations
 
@@ -74,6 +74,18 @@ def several_values(node: ast.Call) -> bool:
         and len(node.args) >= 2
         and not any(isinstance(a, ast.Starred) for a in node.args)
         and all(k.arg in _EAGER_KEYWORDS[func.id] for k in node.keywords)
+    )
+
+
+def plain_int(node: ast.Call) -> bool:
+    """``int(x)``: one argument, no base, so nothing to size (a string is read in base 10,
+    under the interpreter's digit limit; a float has at most 1,024 bits)."""
+    return (
+        isinstance(node.func, ast.Name)
+        and node.func.id == "int"
+        and len(node.args) == 1
+        and not isinstance(node.args[0], ast.Starred)
+        and not node.keywords
     )
 
 

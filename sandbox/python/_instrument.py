@@ -19,6 +19,7 @@ from ._builtin_calls import (
     is_range_call,
     keyed_by_lambda,
     loop_range,
+    plain_int,
     several_values,
 )
 from ._builtin_calls import call as _call
@@ -272,7 +273,12 @@ class Instrumenter(ast.NodeTransformer):
         self.generic_visit(node)
         if is_range_call(node) and not self._no_walrus and not getattr(node, LOOPED, False):
             return capped_range(node)
-        if eager_over_generator(node) or keyed_by_lambda(node) or several_values(node):
+        if (
+            eager_over_generator(node)
+            or keyed_by_lambda(node)
+            or several_values(node)
+            or (plain_int(node))
+        ):
             return direct_eager(node)
         if not (
             isinstance(node.func, ast.Name)

@@ -344,9 +344,10 @@ class RestrictedSandbox(ScriptSandbox):
             "_RCAP_": g.max_bytes // 8,
             "_rbig_": range_refusal(g),
             # The builtins that consume an iterable, for the direct route over a generator
-            # expression (``_instrument.visit_Call``), and the sandbox's own to compare with.
-            **{f"_b{name}_": getattr(builtins, name) for name in EAGER},
-            **{f"_g{name}_": self._builtins[name] for name in EAGER},
+            # expression (``_instrument.visit_Call``), and the sandbox's own to compare with;
+            # int for int(x), which parses no base (the stand-in sizes int(text, base)).
+            **{f"_b{name}_": getattr(builtins, name) for name in (*EAGER, "int")},
+            **{f"_g{name}_": self._builtins[name] for name in (*EAGER, "int")},
         }
         self._fixed_names = frozenset(namespace)
         return namespace

@@ -88,3 +88,19 @@ def test_a_huge_int_from_text_or_bytes_is_refused_before_it_exists(tier: str, bu
         assert "bits" in str(info.value)
     finally:
         box.close()
+
+
+def test_int_of_one_value_calls_the_builtin_itself() -> None:
+    # int(x) parses no base, so nothing to size: the compiled call skips the stand-in (the
+    # name still decides: a script that rebinds int keeps its own).
+    from tests.sandbox.test_eager_generators import _direct
+
+    assert _direct("int(xs)")
+    assert not _direct("int(xs, 2)")
+    assert not _direct("int(xs, base=2)")
+    assert not _direct("int(*xs)")
+    box = Sandboxed("def on_tick(ctx, dt):\n    int = str\n    return int(5)\n")
+    try:
+        assert box.call(0.0) == "5"
+    finally:
+        box.close()
