@@ -385,9 +385,10 @@ class _GuardedType(type):
 
 
 def _stand_in(real: type, make: Any) -> Any:
-    # In module builtins, so it prints as the real one does (<class 'bytes'>).
+    # Prints as the real one (<class 'bytes'>); a subclass of it: `case int(n):` binds n.
     namespace = {"_real": real, "_make": staticmethod(make), "__module__": "builtins"}
-    return _GuardedType(real.__name__, (), namespace)
+    bases = (real,) if real in (int, str, bytes) else ()
+    return _GuardedType(real.__name__, bases, namespace)
 
 
 def _guarded_bytes(guards: Guards) -> Any:

@@ -2,7 +2,8 @@
 ``int(s, 0)`` and ``int.from_bytes`` make an int of any size in linear time (the digit limit
 covers only bases that are not powers of two), and big-int C work on it cannot be
 interrupted (``math.isqrt`` of 8,000,000 bits: 18 s). The script's ``int`` is a stand-in
-that still answers as ``int`` everywhere else."""
+that still answers as ``int`` everywhere else (``isinstance``, ``type(5) is int``, class
+patterns: ``case int(n):`` binds the subject as for the builtin)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,16 @@ def on_tick(ctx, dt):
         type(Money.from_bytes(b"\\x02", "big")).__name__, int.bit_length(255),
         list(map(int, ["1", "2"])), sorted(["10", "9"], key=int), str(int), repr(int),
     ]
+    for value in (5, "a", 2.5, b"x", True):
+        match value:
+            case int(n):
+                out.append(("int", n))
+            case str(text):
+                out.append(("str", text))
+            case bytes(raw):
+                out.append(("bytes", raw))
+            case _:
+                out.append("other")
     for bad in ("abc", ("1", 99), None, ("1", 1.5)):
         try:
             int(*bad) if isinstance(bad, tuple) else int(bad)
