@@ -30,6 +30,8 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from ._guards import ITEM_BYTES, MAX_INT_BITS, WALK_ALLOCATION
+from ._nodes import call as _call
+from ._nodes import name as _name
 
 #: The number types (bound as ``_NUM_``, a sentinel no script value can be).
 NUMBER_TYPES: Final = frozenset({int, float, complex})
@@ -82,14 +84,6 @@ ARITH_GLOBALS: Final[dict[str, Any]] = {
 
 #: Builds the guard call from the two (bound) operands.
 Slow = Callable[[ast.expr, ast.expr], ast.expr]
-
-
-def _load(id_: str) -> ast.Name:
-    return ast.Name(id_, ast.Load())
-
-
-def _invoke(func: str, *args: ast.expr) -> ast.Call:
-    return ast.Call(_load(func), list(args), [])
 
 
 def literal(node: ast.expr) -> int | float | None:
@@ -171,7 +165,7 @@ def fast_path(
         fast = ast.BinOp(a, op, b)
         return ast.IfExp(expr(test, **bounds), fast, slow(_copy(a), _copy(b)))
 
-    t, u = _load(names["T"]), _load(names["U"])
+    t, u = _name(names["T"]), _name(names["U"])
     if type(op) not in INLINE_BOUNDS:  # + and %: the left operand decides
         # '%' of numbers is mostly int modulo; '+' is as often float.
         int_first = int_first or isinstance(op, ast.Mod)
@@ -274,9 +268,9 @@ def slice_fast_path(target: str, value: ast.expr) -> ast.expr:
     """The value of ``target[i:j] = value``: ``value`` itself when ``target`` is a list and
     ``value`` a list or tuple small enough, else ``_grow_(target, value)`` (the size check)."""
     test = "_type_(_sv_ := R) in _LT_ and _type_(A) is _list_ and _len_(A) + _len_(_sv_) < S"
-    values = {"R": value, "A": _load(target), "S": ast.Constant(SMALL_ITEMS)}
+    values = {"R": value, "A": _name(target), "S": ast.Constant(SMALL_ITEMS)}
     check = from_template(test, values)
-    return ast.IfExp(check, _load("_sv_"), _invoke("_grow_", _load(target), _load("_sv_")))
+    return ast.IfExp(check, _name("_sv_"), _call("_grow_", _name(target), _name("_sv_")))
 
 
 def from_template(
@@ -289,7 +283,7 @@ def from_template(
 
 def _copy(node: ast.expr) -> ast.expr:
     """A temporary is loaded again; anything else (a literal, a simple operand) is a copy."""
-    return _load(node.id) if isinstance(node, ast.Name) else node
+    return _name(node.id) if isinstance(node, ast.Name) else node
 
 
 #: The inline path's temporaries (``_t2_``, ``_u2_``, ``_v2_``, ``_w2_``): the number is the height.

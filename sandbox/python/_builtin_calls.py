@@ -10,19 +10,12 @@ from itertools import islice
 from typing import Final
 
 from ._chains import FLAG as CHAIN_FLAG
+from ._nodes import call, name
 
 LOOP_RANGE: Final = "_lrange_"
 #: The real ``range``, and the sandbox's capped ``range`` builtin (the inline loop range).
 PLAIN_RANGE: Final = "_range_"
 GUARDED_RANGE: Final = "_grange_"
-
-
-def name(id_: str, store: bool = False) -> ast.Name:
-    return ast.Name(id_, ast.Store() if store else ast.Load())
-
-
-def call(func: str, *args: ast.expr) -> ast.Call:
-    return ast.Call(name(func), list(args), [])
 
 
 #: Keywords each builtin that consumes an iterable may take on the direct route.

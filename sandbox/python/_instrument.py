@@ -22,14 +22,14 @@ from ._builtin_calls import (
     plain_int,
     several_values,
 )
-from ._builtin_calls import call as _call
-from ._builtin_calls import name as _name
 from ._chains import build, spine, writes_reflected
 from ._guards import WALK_ALLOCATION
 from ._hints import module_constants
 from ._kinds import INT_FIRST, INTS, KNOWN, SAFE, bound_anywhere
 from ._method_guards import GUARDED_METHODS
 from ._names import FUEL
+from ._nodes import call as _call
+from ._nodes import name as _name
 from ._versions import SearchBudget, version_function
 
 #: Injected globals (underscored: no script can name, rebind or read them); FUEL is _names'.

@@ -99,3 +99,15 @@ def table():
 def on_tick(ctx, dt):
     return table()
 """
+
+
+def hook_result_as_plain(source: str, *, tier: str = "inprocess", limits: Limits = LIMITS) -> None:
+    """Assert that ``on_tick(None, 0.0)`` of ``source`` returns the same as plain Python and
+    as a mod script in a sandbox of ``tier``."""
+    plain: dict[str, Any] = {}
+    exec(compile(source, "plain", "exec"), plain)
+    box = Sandboxed(source, tier=tier, limits=limits)
+    try:
+        assert box.call(0.0) == plain["on_tick"](None, 0.0)
+    finally:
+        box.close()

@@ -12,7 +12,7 @@ import pytest
 from host_api import Limits
 from sandbox import ScriptFault
 from sandbox.python._checker import Checker
-from tests.compat.harness import Sandboxed
+from tests.compat.harness import Sandboxed, hook_result_as_plain
 
 TIERS = ["inprocess", "process"]
 ENDLESS_CONSUMERS = ("sum", "any", "max", "sorted")
@@ -62,13 +62,7 @@ def on_tick(ctx, dt):
 
 @pytest.mark.parametrize("tier", TIERS)
 def test_the_direct_route_gives_plain_pythons_results(tier: str) -> None:
-    plain: dict[str, object] = {}
-    exec(compile(CONSUMERS, "plain", "exec"), plain)
-    box = Sandboxed(CONSUMERS, tier=tier)
-    try:
-        assert box.call(0.0) == plain["on_tick"](None, 0.0)  # type: ignore[operator]
-    finally:
-        box.close()
+    hook_result_as_plain(CONSUMERS, tier=tier)
 
 
 @pytest.mark.parametrize("tier", TIERS)

@@ -11,7 +11,7 @@ import pytest
 
 from host_api import Limits
 from sandbox import ScriptFault
-from tests.compat.harness import Sandboxed
+from tests.compat.harness import Sandboxed, hook_result_as_plain
 
 TIERS = ["inprocess", "process"]
 
@@ -61,13 +61,7 @@ def on_tick(ctx, dt):
 
 @pytest.mark.parametrize("tier", TIERS)
 def test_the_scripts_int_gives_plain_pythons_results(tier: str) -> None:
-    plain: dict[str, object] = {}
-    exec(compile(ORDINARY, "plain", "exec"), plain)
-    box = Sandboxed(ORDINARY, tier=tier)
-    try:
-        assert box.call(0.0) == plain["on_tick"](None, 0.0)  # type: ignore[operator]
-    finally:
-        box.close()
+    hook_result_as_plain(ORDINARY, tier=tier)
 
 
 @pytest.mark.parametrize("tier", TIERS)
