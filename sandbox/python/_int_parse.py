@@ -25,15 +25,20 @@ def text_bits(text: Any, base: Any) -> int | None:
     return len(text) * per_char
 
 
+def _sized_parse(guards: Guards, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse ``int(text, base)`` (positional or ``base=``) past the int cap before it parses
+    (``int`` takes its text positionally only)."""
+    if args and (len(args) == 2 or "base" in kwargs):
+        bits = text_bits(args[0], args[1] if len(args) == 2 else kwargs["base"])
+        if bits is not None:
+            guards._int_bits(bits, "int(text, base)")
+
+
 def int_maker(guards: Guards) -> Any:
     """The script's ``int(...)``: ``int(text, base)`` is sized before it parses."""
 
     def make(*args: Any, **kwargs: Any) -> int:
-        if len(args) == 2 or "base" in kwargs:
-            text = args[0] if args else kwargs.get("x")
-            bits = text_bits(text, args[1] if len(args) == 2 else kwargs["base"])
-            if bits is not None:
-                guards._int_bits(bits, "int(text, base)")
+        _sized_parse(guards, args, kwargs)
         return _py.int(*args, **kwargs)
 
     return make
@@ -47,11 +52,7 @@ def int_base(guards: Guards) -> type:
         __slots__ = ()
 
         def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-            if len(args) == 2 or "base" in kwargs:
-                text = args[0] if args else kwargs.get("x")
-                bits = text_bits(text, args[1] if len(args) == 2 else kwargs["base"])
-                if bits is not None:
-                    guards._int_bits(bits, "int(text, base)")
+            _sized_parse(guards, args, kwargs)
             return _py.int.__new__(cls, *args, **kwargs)
 
     int.__module__ = "builtins"

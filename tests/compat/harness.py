@@ -16,7 +16,7 @@ from typing import Any
 
 from host_api import Limits, ScriptContext
 from host_api.testing import recording_api
-from sandbox import ScriptSandbox, create_sandbox
+from sandbox import ScriptFault, ScriptSandbox, create_sandbox
 
 HERE = Path(__file__).parent
 PROGRAMS = sorted((HERE / "programs").glob("*.py"))
@@ -111,3 +111,18 @@ def hook_result_as_plain(source: str, *, tier: str = "inprocess", limits: Limits
         assert box.call(0.0) == plain["on_tick"](None, 0.0)
     finally:
         box.close()
+
+
+def hook_fault(source: str, *, tier: str = "inprocess", limits: Limits = LIMITS) -> Any:
+    """The ``ScriptFault`` that loading ``source`` or calling its ``on_tick`` ends in (the
+    test fails if neither does)."""
+    box: Sandboxed | None = None
+    try:
+        box = Sandboxed(source, tier=tier, limits=limits)
+        box.call(0.0)
+    except ScriptFault as fault:
+        return fault
+    finally:
+        if box is not None:
+            box.close()
+    raise AssertionError("the script ran to the end: nothing stopped it")

@@ -9,7 +9,7 @@ import pytest
 
 from host_api import Limits
 from sandbox import ScriptFault
-from tests.compat.harness import Sandboxed, hook_result_as_plain
+from tests.compat.harness import hook_fault, hook_result_as_plain
 
 TIERS = ["inprocess", "process"]
 
@@ -75,16 +75,8 @@ def test_ordinary_use_gives_plain_pythons_results(tier: str) -> None:
 
 
 def _fault(source: str, tier: str, limits: Limits | None = None) -> ScriptFault:
-    """The fault ``source`` ends in, at load or in its hook."""
-    box: Sandboxed | None = None
-    try:
-        with pytest.raises(ScriptFault) as info:
-            box = Sandboxed(source, tier=tier, limits=limits or Limits(memory_mb=16))
-            box.call(0.0)
-        return info.value
-    finally:
-        if box is not None:
-            box.close()
+    """The fault ``source`` ends in, at load or in its hook (16 MB unless told)."""
+    return hook_fault(source, tier=tier, limits=limits or Limits(memory_mb=16))  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("tier", TIERS)
