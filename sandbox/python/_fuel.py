@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator
 from itertools import chain, islice, repeat
 from typing import Any, Final
 
-from ._signals import DeadlineSignal, FuelSignal, LimitSignal
+from ._rss import CHECK_EVERY, open_rss
+from ._signals import DeadlineSignal, FuelSignal, LimitSignal, MemorySignal
 
 #: Largest chunk: the most steps between two deadline checks of a fast loop.
 MAX_CHUNK: Final = 1024
@@ -102,6 +103,9 @@ class Meter:
     :param timeout_ms: CPU milliseconds one call may use.
     :param cpu_clock: the CPU clock charged (seconds); a parameter for tests.
     :param wall_clock: the wall clock of the backstop (seconds); a parameter for tests.
+    :param growth: bytes the process's resident memory may grow by within one call (the
+        backstop for many small allocations, see ``_rss``); None: not checked.
+    :param rss: reads the resident memory (bytes); a parameter for tests.
     """
 
     def __init__(
@@ -111,6 +115,8 @@ class Meter:
         *,
         cpu_clock: Callable[[], float] = time.thread_time,
         wall_clock: Callable[[], float] = time.perf_counter,
+        growth: int | None = None,
+        rss: Callable[[], int] | None = None,
     ) -> None:
         self.fuel = fuel
         self.timeout = timeout_ms / 1000.0
@@ -136,6 +142,10 @@ class Meter:
         self._gc_at_start = 0.0
         self._gc_cpu_at_start = 0.0
         self._last = 0.0
+        self._growth = growth
+        self._rss = (rss or _shared_rss()) if growth is not None else None
+        self._rss_next = 0.0
+        self._rss_base = -1
         #: The stream instrumented code pulls from; replaced after a call trips.
         self.stream: Iterator[bool] = chain.from_iterable(self._refills)
         #: Incremented whenever :attr:`stream` is replaced (namespaces must be updated).
@@ -227,7 +237,9 @@ class Meter:
             self._wall_deadline = now + self.wall_limit
             self._gc_at_start = GC_PAUSES.total
             self._gc_cpu_at_start = GC_PAUSES.cpu
-        elif self._late(now, cpu):
+            self._rss_next = cpu + CHECK_EVERY
+            self._rss_base = -1
+        elif self._late(now, cpu) or (cpu >= self._rss_next and self._grew(cpu)):
             return self._raiser
         remain = self.fuel - (self._issued - self._start)
         if remain <= 0:
@@ -254,6 +266,28 @@ class Meter:
             return True
         return False
 
+    def _grew(self, cpu: float) -> bool:
+        """Trip the memory limit if the call grew the process past its allowance (the first
+        read of a call is its baseline)."""
+        if self._rss is None or self._growth is None:
+            self._rss_next = float("inf")
+            return False
+        self._rss_next = cpu + CHECK_EVERY
+        rss = self._rss()
+        if self._rss_base < 0:
+            self._rss_base = rss
+            return False
+        grown = rss - self._rss_base
+        if grown <= self._growth:
+            return False
+        message = (
+            f"the call grew the process by about {grown >> 20} MB while it ran (many values "
+            f"built at once; at most {self._growth >> 20} MB): build less per call, or keep "
+            "what it needs and drop the rest as it goes"
+        )
+        self.trip(MemorySignal(message, grown=grown))
+        return True
+
     def _adapt(self, now: float) -> None:
         # Chunks that took long (slow loop bodies) shrink the next one, so the deadline is
         # checked often enough; fast ones grow it, so checks stay rare. Fuel counts are
@@ -272,6 +306,16 @@ class Meter:
             # suspended then, resumed now): it draws from this call's stream instead.
             return next(self.stream)
         raise type(tripped)(tripped.message, **tripped.details)
+
+
+_RSS: list[Callable[[], int] | None] = []
+
+
+def _shared_rss() -> Callable[[], int] | None:
+    """One reader for the process (one kept descriptor, opened on first use)."""
+    if not _RSS:
+        _RSS.append(open_rss())
+    return _RSS[0]
 
 
 def _NOTHING_LEFT() -> int:

@@ -60,6 +60,7 @@ from ._method_guards import method_guard
 from ._names import FUEL, is_injected
 from ._progress import CPU_MARK_S, RowMarker
 from ._rejections import compiled
+from ._rss import transient_slack
 from ._signals import ForbiddenSignal, LimitSignal, MemorySignal
 from ._stdlib import Kit, Modules
 
@@ -80,7 +81,8 @@ class RestrictedSandbox(ScriptSandbox):
 
     def __init__(self, mod_id: str, limits: Limits) -> None:
         super().__init__(mod_id, limits)
-        self._meter = Meter(limits.fuel, limits.timeout_ms)
+        growth = limits.memory_mb * 1024 * 1024 + transient_slack(limits.memory_mb)
+        self._meter = Meter(limits.fuel, limits.timeout_ms, growth=growth)
         self._guards = Guards(limits.memory_mb, self._meter)
         self._guest = GuestTypes(self._meter, [getattr(builtins, n) for n in EXCEPTIONS])
         self._printer = Printer()
