@@ -28,6 +28,9 @@ from ._signals import DeadlineSignal, FuelSignal, LimitSignal, MemorySignal
 
 #: Largest chunk: the most steps between two deadline checks of a fast loop.
 MAX_CHUNK: Final = 1024
+#: The longest a chunk should take (seconds), whatever the timeout: memory growth and the
+#: deadline are checked between chunks, so a long timeout must not make them rare.
+MAX_SLICE: Final = 0.002
 #: First chunk of a sandbox and smallest chunk after slow steps.
 MIN_CHUNK: Final = 1
 
@@ -124,7 +127,7 @@ class Meter:
         self._cpu_clock = cpu_clock
         self._wall_clock = wall_clock
         #: How long a chunk should take at most; slower chunks shrink the next one.
-        self._slice = self.timeout / 8.0
+        self._slice = min(self.timeout / 8.0, MAX_SLICE)
         self._k = min(8, fuel)
         self._tripped: LimitSignal | None = None
         self._refills = map(self._refill, repeat(None))
