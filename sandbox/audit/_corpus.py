@@ -17,6 +17,7 @@ from ._corpus_compile import COMPILE_BOMBS
 from ._corpus_escapes import ESCAPES
 from ._corpus_growth import CHAIN_ATTACKS, GROWTH_ATTACKS
 from ._corpus_language import LANGUAGE_ATTACKS
+from ._corpus_nesting import NESTING_ATTACKS
 from ._corpus_resources import RESOURCES
 from ._corpus_stdlib_hooks import STDLIB_HOOK_ATTACKS
 from ._corpus_systems import SYSTEM_ATTACKS
@@ -33,6 +34,7 @@ ATTACKS: Final[tuple[Attack, ...]] = (
     + API_ABUSE
     + LANGUAGE_ATTACKS
     + STDLIB_HOOK_ATTACKS
+    + NESTING_ATTACKS
     + ARITH_ATTACKS
     + SYSTEM_ATTACKS
 )

@@ -14,6 +14,7 @@ from ._guards import Guards
 from ._int_parse import int_base, int_maker
 from ._method_guards import GUARDED_METHODS, method_guard
 from ._names import forbidden_attribute, is_dunder, is_private
+from ._nesting import tracked
 from ._signals import ForbiddenSignal
 from ._text import TextGuard
 
@@ -150,7 +151,9 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     table["__build_class__"] = guest.build_class
     table["iter"] = _one_argument_iter(guards)
     table["format"] = _guarded_format(guards)
-    table["zip"] = _guarded_zip(guards)
+    # Lazy iterators a script can wrap in one another record how deep they nest.
+    table.update({t.__name__: tracked(t) for t in (map, filter, enumerate)})
+    table["zip"] = tracked(zip, lambda args: guards.zipped(args, "zip()"))
     table["print"] = _print(guards, printer)
     table.update(_NO_TERMINAL)
     # The sandbox's stops (fuel, deadline, memory) are the only exceptions outside Exception;
@@ -310,14 +313,6 @@ def _str_base(text: TextGuard) -> type:
 
     str.__module__ = "builtins"
     return str
-
-
-def _guarded_zip(guards: Guards) -> Any:
-    def zip(*iterables: Any, strict: bool = False) -> Any:
-        guards.zipped(iterables, "zip()")
-        return _py.zip(*iterables, strict=strict)
-
-    return zip
 
 
 def _guarded_range(guards: Guards) -> Any:

@@ -26,7 +26,7 @@ def itertools_ns(kit: Kit) -> SimpleNamespace:
 
     def lazy(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
         def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            return m(fn(*args, **kwargs))
+            return m(fn(*args, **kwargs), (*args, *kwargs.values()))
 
         wrapper.__name__ = wrapper.__qualname__ = fn.__name__
         return wrapper
@@ -34,38 +34,54 @@ def itertools_ns(kit: Kit) -> SimpleNamespace:
     def product(*iterables: Any, repeat: int = 1) -> Iterator[Any]:
         pools = [kit.items(p) for p in iterables]
         g._check(sum(len(p) for p in pools) * max(repeat, 0) * ITEM_BYTES, "itertools.product")
-        return m(_it.product(*pools, repeat=repeat))
+        return m(_it.product(*pools, repeat=repeat), pools)
 
     def sized(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
         def wrapper(iterable: Any, r: Any = None) -> Iterator[Any]:
             pool = kit.items(iterable)
             if type(r) is int:
                 g._check(r * ITEM_BYTES, f"itertools.{fn.__name__}")
-            return m(fn(pool) if r is None else fn(pool, r))
+            return m(fn(pool) if r is None else fn(pool, r), (pool,))
 
         wrapper.__name__ = wrapper.__qualname__ = fn.__name__
         return wrapper
 
     def tee(iterable: Any, n: int = 2) -> tuple[Iterator[Any], ...]:
         g._check(n * ITEM_BYTES * 8, "itertools.tee")
-        return _it.tee(m(iterable), n)
+        # Each branch pulls from the one iterator in C: each is tracked as wrapping it.
+        return tuple(m(branch, (iterable, iterable)) for branch in _it.tee(iterable, n))
 
     def accumulate(iterable: Any, func: Any = None, *, initial: Any = None) -> Iterator[Any]:
         # The default '+' of C would concatenate lists past the memory limit: it takes the
         # guard, as a script's own '+' does.
-        return m(_it.accumulate(iterable, g.add if func is None else func, initial=initial))
+        made = _it.accumulate(iterable, g.add if func is None else func, initial=initial)
+        return m(made, (iterable,))
 
     def zip_longest(*iterables: Any, fillvalue: Any = None) -> Iterator[Any]:
         g.zipped(iterables, "itertools.zip_longest")
-        return m(_it.zip_longest(*iterables, fillvalue=fillvalue))
+        return m(_it.zip_longest(*iterables, fillvalue=fillvalue), iterables)
 
     ns = SimpleNamespace(**{n: lazy(getattr(_it, n)) for n in ITERTOOLS_NAMES})
     ns.product, ns.tee, ns.accumulate = product, tee, accumulate
     ns.zip_longest = zip_longest
     for fn in (_it.permutations, _it.combinations, _it.combinations_with_replacement):
         setattr(ns, fn.__name__, sized(fn))
-    ns.chain.from_iterable = lambda iterable: m(_it.chain.from_iterable(iterable))
+    ns.chain.from_iterable = lambda iterable: m(_flattened(iterable))
+    ns.groupby = lambda iterable, key=None: m(_groups(iterable, key, m))
     return ns
+
+
+def _flattened(iterables: Any) -> Iterator[Any]:
+    """``chain.from_iterable`` in Python: the iterators it reaches are out of sight when it
+    is built (inside ``iterables``), so each step runs a frame the recursion check counts."""
+    for iterable in iterables:
+        yield from iterable
+
+
+def _groups(iterable: Any, key: Any, m: Callable[..., Iterator[Any]]) -> Iterator[Any]:
+    """``groupby`` whose groups are tracked: each pulls from ``iterable`` in C."""
+    for k, group in _it.groupby(m(iterable), key):
+        yield k, m(group, (iterable, iterable))
 
 
 # -- functools ----------------------------------------------------------------------------------

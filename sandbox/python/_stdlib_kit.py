@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import compress
 from types import SimpleNamespace
 from typing import Any
 
 from ._classes import GuestTypes
 from ._guards import Guards
+from ._nesting import metered
 from ._signals import ForbiddenSignal
 
 
@@ -23,9 +23,10 @@ class Kit:
     #: The sandbox's module loader (builders that use another module ask it).
     modules: Callable[[str], SimpleNamespace] = lambda name: SimpleNamespace()
 
-    def metered(self, iterable: Iterable[Any]) -> Iterator[Any]:
-        """``iterable``, one unit of fuel per item (pulled in C)."""
-        return compress(iterable, self.guards.meter.stream)
+    def metered(self, iterable: Iterable[Any], over: Iterable[Any] | None = None) -> Iterator[Any]:
+        """``iterable``, one unit of fuel per item (pulled in C); its nesting is tracked
+        (``over``: what a fresh ``itertools`` object ``iterable`` wraps, see ``_nesting``)."""
+        return metered(iterable, self.guards.meter.stream, over)  # type: ignore[no-any-return]
 
     def items(self, iterable: Iterable[Any]) -> list[Any]:
         """``iterable`` as a list, one unit of fuel per item (sequences are not copied)."""
