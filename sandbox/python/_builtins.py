@@ -152,7 +152,9 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     table["iter"] = _one_argument_iter(guards)
     table["format"] = _guarded_format(guards)
     # Lazy iterators a script can wrap in one another record how deep they nest.
-    table.update({t.__name__: tracked(t) for t in (map, filter, enumerate)})
+    table.update(
+        {t.__name__: tracked(t, skip=t is not enumerate) for t in (map, filter, enumerate)}
+    )
     table["zip"] = tracked(zip, lambda args: guards.zipped(args, "zip()"))
     table["print"] = _print(guards, printer)
     table.update(_NO_TERMINAL)

@@ -29,9 +29,18 @@ class _Tracked:
     _nest_: int
 
 
+#: Values no lazy iterator hides behind: one wrapped only over these is one level deep, so
+#: the builtin's own object serves (no Python-level construction, no slot).
+_SHALLOW: Final = frozenset({list, tuple, str, bytes, range, dict, set, frozenset})
+#: Builtin lazy iterators the sandbox builds itself over shallow values only (depth 1).
+_RAW: Final = frozenset({map, filter, zip, enumerate})
+
+
 def depth(value: object) -> int:
     """How deep ``value`` nests C-level iterators (0: a container, a Python iterator)."""
-    return value._nest_ if isinstance(value, _Tracked) else 0  # type: ignore[attr-defined]
+    if isinstance(value, _Tracked):
+        return value._nest_  # type: ignore[attr-defined]
+    return 1 if type(value) in _RAW else 0
 
 
 def nesting(values: Iterable[Any]) -> int:
@@ -49,21 +58,37 @@ def _checked(level: int) -> int:
     return level
 
 
-def tracked(base: type, check: Callable[[tuple[Any, ...]], object] | None = None) -> type:
+class _Builtin(type):
+    """The tracked types' metaclass: ``isinstance(x, map)`` holds for the builtin's own
+    objects too (those built over shallow values)."""
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, cls.__mro__[1])
+
+
+def tracked(
+    base: type, check: Callable[[tuple[Any, ...]], object] | None = None, *, skip: int = 0
+) -> type:
     """A subclass of the builtin iterator type ``base``, named like it, whose instances
     record their depth (the script's ``map`` is this class: ``isinstance(m, map)`` holds);
-    ``check`` sees the positional arguments first (``zip``'s size check)."""
+    ``check`` sees the positional arguments first (``zip``'s size check); the first
+    ``skip`` arguments are not iterables (``map``'s function)."""
 
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
         if check is not None:
             check(args)
+        for arg in args[skip:]:
+            if type(arg) not in _SHALLOW:
+                break
+        else:
+            return base(*args, **kwargs)
         level = nesting((*args, *kwargs.values()))
         self = base.__new__(cls, *args, **kwargs)  # type: ignore[call-overload]
         self._nest_ = level
         return self
 
     namespace = {"__slots__": ("_nest_",), "__new__": __new__, "__module__": "builtins"}
-    cls = type(base.__name__, (base, _Tracked), namespace)
+    cls = _Builtin(base.__name__, (base, _Tracked), namespace)
     cls.__qualname__ = base.__qualname__
     return cls
 

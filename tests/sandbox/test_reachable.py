@@ -30,6 +30,7 @@ SAFE_MODULES = {"builtins", "host_api._ctx", "host_api._world_port", "sandbox.py
                 "sandbox.python._stdlib_types", "sandbox.python._stdlib_numbers",
                 "sandbox.python._stdlib_functional", "sandbox.python._stdlib_copy",
                 "sandbox.python._stdlib_kit", "sandbox.python._classes", "functools",
+                "sandbox.python._nesting",
                 "collections", "enum", "typing", "itertools", "operator",
                 "dataclasses"}  # fmt: skip
 DANGEROUS = (types.FrameType, types.CodeType, types.ModuleType, types.TracebackType)
