@@ -261,4 +261,37 @@ ESCAPES: Final[tuple[Attack, ...]] = (
         "input() stand-in's function globals",
         _tick("return input.__globals__"),
     ),
+    # The host describes an uncaught exception after the call: a script's own exception class
+    # must not run there (its args property, __str__), nor break the description.
+    _attack(
+        "escape.exception-args-property",
+        "escape",
+        "an uncaught exception whose args property loops: the host reads args to describe it",
+        "class E(Exception):\n    @property\n    def args(self):\n        while True:\n"
+        "            pass\n" + _tick("raise E()"),
+        ERROR,
+    ),
+    _attack(
+        "escape.exception-args-attribute",
+        "escape",
+        "an uncaught exception whose class sets args = 5 (not a tuple)",
+        "class E(Exception):\n    args = 5\n" + _tick("raise E('x')"),
+        ERROR,
+    ),
+    _attack(
+        "escape.exception-str-value-error",
+        "escape",
+        "a ValueError subclass whose __str__ loops: the host checked the text of ValueErrors",
+        "class E(ValueError):\n    def __str__(self):\n        while True:\n            pass\n"
+        + _tick("raise E()"),
+        ERROR,
+    ),
+    _attack(
+        "escape.exception-str-recursion-error",
+        "escape",
+        "a RecursionError subclass whose __str__ loops: its fault message quoted str(exc)",
+        "class E(RecursionError):\n    def __str__(self):\n        while True:\n"
+        "            pass\n" + _tick("raise E('deep')"),
+        RECURSION,
+    ),
 )

@@ -73,7 +73,7 @@ def script_fault(
         )
     if isinstance(exc, RecursionError):
         return RecursionLimitExceeded(
-            f"calls nested too deeply: {exc}",
+            f"calls nested too deeply: {_message(exc)}",
             mod_id=mod_id,
             file=path,
             line=line,
@@ -107,17 +107,27 @@ def script_fault(
 MAX_MESSAGE: Final = 500
 
 
+#: The C-level ``args`` of every exception: a script's exception class may define its own
+#: ``args`` (a property that loops, a class attribute that is not a tuple).
+_ARGS: Final = BaseException.__dict__["args"]
+
+
 def _describe(exc: BaseException) -> str:
-    # Never str() the exception: its class or an argument may be the script's own, and a
-    # script's __str__/__repr__ must not run on the host after the call.
-    args = exc.args
+    return f"{type(exc).__name__}: {_message(exc)}"
+
+
+def _message(exc: BaseException) -> str:
+    # Never str() the exception nor read its attributes: its class or an argument may be the
+    # script's own, and a script's __str__, __repr__ or properties must not run on the host
+    # after the call.
+    args = _ARGS.__get__(exc)
     if len(args) == 1:
         text = _plain_text(args[0], str)
     else:
         text = "(" + ", ".join(_plain_text(a, repr) for a in args) + ")"
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE] + f"... ({len(text)} characters)"
-    return f"{type(exc).__name__}: {text}"
+    return text
 
 
 #: Argument types whose str()/repr() is the builtin one (an exact type check, not isinstance).
@@ -133,7 +143,7 @@ def _plain_text(value: Any, how: Any) -> str:
 
 
 def _is_digit_limit(exc: BaseException) -> bool:
-    return isinstance(exc, ValueError) and "integer string conversion" in str(exc)
+    return type(exc) is ValueError and "integer string conversion" in _message(exc)
 
 
 def _script_line(path: str, exc: BaseException) -> int | None:
