@@ -64,6 +64,8 @@ POLL_S: Final = 0.0005
 POST_CALL_S: Final = 2.0
 #: Seconds a worker may take to start before it is considered broken.
 START_TIMEOUT_S: Final = 30.0
+#: Seconds a crashed worker is waited for, for its exit code (it is killed after).
+CRASH_WAIT_S: Final = 0.1
 
 
 class ProcessSandbox(TickRoundTrip, ScriptSandbox):
@@ -416,7 +418,11 @@ class ProcessSandbox(TickRoundTrip, ScriptSandbox):
         return killed(self.mod_id, self.limits.timeout_ms, clock)
 
     def _crashed(self) -> ScriptFault:
-        code = self._proc.exitcode if self._proc is not None else None
+        code = None
+        if self._proc is not None:
+            # The pipe closes before the process is reaped: wait a moment for its exit code.
+            self._proc.join(CRASH_WAIT_S)
+            code = self._proc.exitcode
         self._stop_worker(kill=True)
         return crashed(self.mod_id, self.limits.memory_mb, code)
 

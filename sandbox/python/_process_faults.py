@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 from host_api import DiagnosticCode
@@ -39,12 +40,20 @@ def killed(mod_id: str, timeout: int, clock: str) -> ScriptTimeout:
 
 
 def crashed(mod_id: str, memory_mb: int, code: int | None) -> ScriptFault:
-    """The worker died (most likely over its address-space limit)."""
+    """The worker died: over its address-space limit, or a C-level operation overflowed
+    its stack (``hash()`` of a tuple nested a hundred thousand deep)."""
+    how = f"exit code {code}"
+    if code is not None and code < 0:
+        try:
+            how = f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"signal {-code}"
     return MemoryLimitExceeded(
-        f"the mod's worker process died (exit code {code}), most likely over its "
-        f"address-space limit ({memory_mb} MB of script data)",
+        f"the mod's worker process died ({how}), most likely over its address-space limit "
+        f"({memory_mb} MB of script data) or out of C stack in one operation on data "
+        "nested very deeply",
         mod_id=mod_id,
-        hint="keep ctx.state and module data smaller, or raise [limits] memory_mb",
+        hint="keep ctx.state and module data smaller and flatter, or raise [limits] memory_mb",
         details={"tier": TIER, "exitcode": code},
     )
 
