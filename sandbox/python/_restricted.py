@@ -62,6 +62,7 @@ from ._progress import CPU_MARK_S, RowMarker
 from ._rejections import compiled
 from ._rss import transient_slack
 from ._signals import ForbiddenSignal, LimitSignal, MemorySignal
+from ._stack import grow_main_stack
 from ._stdlib import Kit, Modules
 
 #: Entity rows run between two settlements of the retained-memory walk's credit (a power of
@@ -81,6 +82,7 @@ class RestrictedSandbox(ScriptSandbox):
 
     def __init__(self, mod_id: str, limits: Limits) -> None:
         super().__init__(mod_id, limits)
+        grow_main_stack()
         growth = limits.memory_mb * 1024 * 1024 + transient_slack(limits.memory_mb)
         self._meter = Meter(limits.fuel, limits.timeout_ms, growth=growth)
         self._guards = Guards(limits.memory_mb, self._meter)
