@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from textwrap import dedent
 from typing import Any
@@ -48,3 +48,14 @@ def rig() -> Iterator[Rig]:
     r = make_rig()
     yield r
     r.sandbox.close()
+
+
+def stepping_clock(step: float) -> Callable[[], float]:
+    """A fake clock that advances ``step`` seconds every time it is read."""
+    now = [0.0]
+
+    def read() -> float:
+        now[0] += step
+        return now[0]
+
+    return read

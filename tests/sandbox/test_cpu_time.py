@@ -21,20 +21,12 @@ from sandbox.python._fuel import GC_PAUSES, Meter, wall_limit
 from sandbox.python._remote_api import RemoteAPI
 from sandbox.python._signals import DeadlineSignal
 
-from .conftest import make_rig
+from .conftest import make_rig, stepping_clock
 
 TIERS = ["inprocess", "process"]
 
 
-def _clock(step: float) -> Callable[[], float]:
-    """A fake clock that advances ``step`` seconds every time it is read."""
-    now = [0.0]
-
-    def read() -> float:
-        now[0] += step
-        return now[0]
-
-    return read
+_clock = stepping_clock
 
 
 def _per_unit_meter(cpu_clock: Callable[[], float], wall_clock: Callable[[], float]) -> Meter:

@@ -8,8 +8,6 @@ time and trips ``SANDBOX_MEMORY_LIMIT`` once the call grew it past the limit plu
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from host_api import DiagnosticCode, Limits
@@ -18,7 +16,7 @@ from sandbox.python._fuel import Meter
 from sandbox.python._rss import CHECK_EVERY, open_rss, transient_slack
 from sandbox.python._signals import MemorySignal
 
-from .conftest import make_rig
+from .conftest import make_rig, stepping_clock
 
 TIERS = ["inprocess", "process"]
 #: A generous clock and fuel: only the memory backstop can stop these calls.
@@ -26,16 +24,6 @@ LIMITS = Limits(fuel=5_000_000, timeout_ms=20_000, memory_mb=16)
 MB = 1 << 20
 
 needs_rss = pytest.mark.skipif(open_rss() is None, reason="no /proc/self/statm here")
-
-
-def _cpu(step: float) -> Callable[[], float]:
-    now = [0.0]
-
-    def read() -> float:
-        now[0] += step
-        return now[0]
-
-    return read
 
 
 def _meter(rss: list[int], growth: int = 32 * MB) -> tuple[Meter, list[int]]:
@@ -47,7 +35,9 @@ def _meter(rss: list[int], growth: int = 32 * MB) -> tuple[Meter, list[int]]:
         reads[0] += 1
         return rss[0]
 
-    meter = Meter(10**6, 10_000, cpu_clock=_cpu(CHECK_EVERY / 4), growth=growth, rss=measure)
+    meter = Meter(
+        10**6, 10_000, cpu_clock=stepping_clock(CHECK_EVERY / 4), growth=growth, rss=measure
+    )
     meter._k = 1
     meter._adapt = lambda now: None  # type: ignore[method-assign]
     return meter, reads
@@ -104,7 +94,7 @@ def test_without_an_allowance_nothing_is_read() -> None:
         reads[0] += 1
         return 0
 
-    meter = Meter(10**6, 10_000, cpu_clock=_cpu(CHECK_EVERY), rss=measure)
+    meter = Meter(10**6, 10_000, cpu_clock=stepping_clock(CHECK_EVERY), rss=measure)
     meter._k = 1
     meter.begin()
     for _ in range(50):
