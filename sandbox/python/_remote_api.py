@@ -94,7 +94,14 @@ class RemoteAPI:
         # Host operations without a local fast path (gameplay: input, timers, ui, colliders,
         # raycasts) are asked of the host as they happen; the host allows only RPC_NAMES.
         if name in RPC_NAMES:
-            return lambda *args, **kwargs: self._rpc(name, *args, **kwargs)
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                return self._rpc(name, *args, **kwargs)
+
+            # Named as the host's own method: refusals say "ctx (raycast)", as in process.
+            call.__name__ = name
+            call.__self__ = self  # type: ignore[attr-defined]
+            return call
         raise AttributeError(name)
 
     def _rpc(self, name: str, *args: Any, **kwargs: Any) -> Any:

@@ -45,3 +45,17 @@ def test_the_host_describes_a_scripts_exception_without_running_it(
         assert box.call(1.0) == 0  # none of the class's own code ran
     finally:
         box.close()
+
+
+def test_a_refused_host_call_of_the_process_tier_is_named_like_the_hosts_own() -> None:
+    source = (
+        "class T(tuple):\n    pass\n"
+        "def on_tick(ctx, dt):\n    return ctx.world.raycast(T((0.0, 0.0, 0.0)), (1.0, 0.0, 0.0))\n"
+    )
+    box = Sandboxed(source, tier="process")
+    try:
+        with pytest.raises(Exception) as info:
+            box.call(0.0)
+        assert "ctx (raycast) got a T object" in str(info.value)
+    finally:
+        box.close()
