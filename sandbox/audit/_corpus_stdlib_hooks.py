@@ -138,4 +138,28 @@ STDLIB_HOOK_ATTACKS: Final[tuple[Attack, ...]] = (
         ),
         CPU,
     ),
+    _resource(
+        "typing-namedtuple-fields",
+        "typing.NamedTuple's functional form with 20,000 fields: the host builds the class",
+        _tick(
+            "import typing\nn = 20000\n"
+            "return typing.NamedTuple('T', list(zip(map(str, range(n)), [int] * n)))"
+        ),
+        (FORBIDDEN, *CPU),
+    ),
+    _resource(
+        "typing-typeddict-fields",
+        "typing.TypedDict with 20,000 keys: the host checks each field's type in Python",
+        _tick(
+            "import typing\nkeys = dict.fromkeys(map(str, range(20000)), int)\n"
+            "return typing.TypedDict('T', keys)"
+        ),
+        (FORBIDDEN, *CPU),
+    ),
+    _resource(
+        "attrgetter-parts",
+        "operator.attrgetter of one name with a million dotted parts, each checked in Python",
+        _tick("import operator\nreturn operator.attrgetter('.'.join(['a'] * 1000000))"),
+        CPU,
+    ),
 )

@@ -167,7 +167,9 @@ def operator_ns(kit: Kit) -> SimpleNamespace:
     ns.setitem = setitem
 
     def checked(names: Iterable[Any], what: str) -> None:
+        # Each part is checked in Python here: a unit of fuel each, charged first.
         for name in names:
+            g.meter.burn(name.count(".") + 1 if type(name) is str else 1)
             for part in name.split(".") if type(name) is str else ("",):
                 why = forbidden_attribute(part) if part else "attribute names must be str"
                 if why is None and (part.startswith("_") or part in GUARDED_METHODS):

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final
 
-from ._stdlib_collections import COLLECTIONS_NAMES, collections_ns
+from ._stdlib_collections import COLLECTIONS_NAMES, MAX_FIELDS, collections_ns
 
 if TYPE_CHECKING:
     from ._stdlib_kit import Kit
@@ -118,8 +118,8 @@ def _typing_ns(kit: Kit) -> SimpleNamespace:
         setattr(ns, name, _identity)
     ns.TYPE_CHECKING = False
     ns.cast = lambda _type, value: value
-    ns.NamedTuple = _class_maker(_typing.NamedTuple, _typing._NamedTuple)  # type: ignore[attr-defined]
-    ns.TypedDict = _class_maker(_typing.TypedDict, _typing._TypedDict)  # type: ignore[attr-defined]
+    ns.NamedTuple = _class_maker(kit, _typing.NamedTuple, _typing._NamedTuple)  # type: ignore[attr-defined]
+    ns.TypedDict = _class_maker(kit, _typing.TypedDict, _typing._TypedDict)  # type: ignore[attr-defined]
     ns.assert_type = lambda value, _type: value
     ns.reveal_type = lambda value: value
     ns.get_args = lambda _: ()
@@ -130,12 +130,21 @@ def _typing_ns(kit: Kit) -> SimpleNamespace:
     return ns
 
 
-def _class_maker(real: Any, base: Any) -> Any:
+def _class_maker(kit: Kit, real: Any, base: Any) -> Any:
     """A per-sandbox stand-in for ``NamedTuple``/``TypedDict`` (functions a class statement
-    may name as its base: their ``__mro_entries__`` picks the real machinery)."""
+    may name as its base: their ``__mro_entries__`` picks the real machinery). The functional
+    form (``NamedTuple("P", [("x", int)])``) takes at most ``MAX_FIELDS`` fields, as
+    ``namedtuple`` does: the host builds the class field by field, unmetered."""
 
-    def maker(*args: Any, **kwargs: Any) -> Any:
-        return real(*args, **kwargs)
+    def maker(typename: Any, fields: Any = None, /, *args: Any, **kwargs: Any) -> Any:
+        if fields is not None and type(fields) is not dict:
+            fields = kit.items(fields)
+        count = len(kwargs) + (0 if fields is None else len(fields))
+        if count > MAX_FIELDS:
+            raise kit.forbid(f"{real.__name__} with {count} fields (at most {MAX_FIELDS})")
+        if fields is None:
+            return real(typename, *args, **kwargs)
+        return real(typename, fields, *args, **kwargs)
 
     maker.__name__ = maker.__qualname__ = real.__name__
     maker.__mro_entries__ = lambda bases: (base,)  # type: ignore[attr-defined]

@@ -191,3 +191,41 @@ def test_asdict_counts_each_shared_part_every_time_it_reaches_it(tier: str, fn: 
     )
     fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
     assert fault.code == "SANDBOX_FUEL_EXHAUSTED"
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "call",
+    [
+        'typing.NamedTuple("T", [("f%d" % i, int) for i in range(256)])',
+        'typing.NamedTuple("T", **{"f%d" % i: int for i in range(256)})',
+        'typing.TypedDict("T", {"f%d" % i: int for i in range(256)})',
+    ],
+)
+def test_functional_named_tuples_and_typed_dicts_take_the_namedtuple_field_cap(
+    tier: str, call: str
+) -> None:
+    source = f"import typing\ndef on_tick(ctx, dt):\n    return {call}\n"
+    fault = _fault(source, tier, Limits(memory_mb=16, timeout_ms=5000))
+    assert fault.code == "SANDBOX_FORBIDDEN" and "at most 255" in str(fault)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_functional_named_tuples_and_typed_dicts_at_the_cap_work(tier: str) -> None:
+    hook_result_as_plain(
+        "import typing\n"
+        "def on_tick(ctx, dt):\n"
+        '    P = typing.NamedTuple("P", [("f%d" % i, int) for i in range(255)])\n'
+        '    Q = typing.NamedTuple("Q", x=int, y=float)\n'
+        '    D = typing.TypedDict("D", {"x": int, "y": str}, total=False)\n'
+        "    return len(P(*range(255))), Q(1, 2.0).y, D(x=1)\n",
+        tier=tier,
+    )
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("names", ['".".join(["a"] * 50000)', '*(["a"] * 50000)'])
+def test_attrgetter_charges_each_name_it_checks(tier: str, names: str) -> None:
+    source = f"import operator\ndef on_tick(ctx, dt):\n    return operator.attrgetter({names})\n"
+    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
+    assert fault.code == "SANDBOX_FUEL_EXHAUSTED"
