@@ -11,6 +11,7 @@ from __future__ import annotations
 import _string
 import string
 from collections.abc import Mapping, Sequence
+from itertools import compress
 from typing import Any, Final
 
 from ._guards import Guards
@@ -35,6 +36,7 @@ class _CheckedFormatter(string.Formatter):
         return super().get_field(field_name, args, kwargs)
 
     def format_field(self, value: Any, format_spec: str) -> Any:
+        next(self._guards.meter.stream)
         return self._guards.fmt(value, format_spec, -1)
 
     def convert_field(self, value: Any, conversion: str | None) -> Any:
@@ -91,6 +93,9 @@ class StrFormat:
 
     def _charge(self, template: str, values: list[Any]) -> None:
         fields = template.count("{")
-        self._guards.meter.burn(fields)
-        biggest = max((self._guards.text.bound(v, "str.format") for v in values), default=0)
+        # Each field is parsed (string.Formatter, in Python) and each value's text bounded in
+        # host code: a unit each, the values' as they are bounded and the fields' as they are
+        # formatted (format_field), so the deadline is checked between them.
+        paid = compress(values, self._guards.meter.stream)
+        biggest = max((self._guards.text.bound(v, "str.format") for v in paid), default=0)
         self._guards._check(len(template) + fields * (biggest + 32), "str.format")
