@@ -162,4 +162,16 @@ STDLIB_HOOK_ATTACKS: Final[tuple[Attack, ...]] = (
         _tick("import operator\nreturn operator.attrgetter('.'.join(['a'] * 1000000))"),
         CPU,
     ),
+    _resource(
+        "percent-many-directives",
+        "'%' with a million directives: the host read each one before the size check",
+        _tick("return len(('%d' * 1000000) % ((1,) * 1000000))"),
+        (*CPU, MEMORY),
+    ),
+    _resource(
+        "format-nested-specs",
+        "str.format with 400,000 fields of nested specs, formatted in Python on the host",
+        _tick("return len(('{0:{1}}' * 400000).format(1, 5))"),
+        (*CPU, MEMORY),
+    ),
 )
