@@ -68,7 +68,8 @@ def collections_ns(kit: Kit) -> SimpleNamespace:
             return kit.metered(super().elements())
 
     for name in ("update", "subtract", "__add__", "__sub__", "__or__", "__and__", "__neg__",
-                 "__pos__", "__iadd__", "__isub__", "__ior__", "__iand__", "total"):  # fmt: skip
+                 "__pos__", "__iadd__", "__isub__", "__ior__", "__iand__", "total", "__eq__",
+                 "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "most_common"):  # fmt: skip
         setattr(Counter, name, _charged(name))
 
     class ChainMap(_collections.ChainMap):  # type: ignore[type-arg]

@@ -9,7 +9,7 @@ import pytest
 
 from host_api import Limits
 from sandbox import ScriptFault
-from tests.compat.harness import hook_fault, hook_result_as_plain
+from tests.compat.harness import Sandboxed, hook_fault, hook_result_as_plain
 
 TIERS = ["inprocess", "process"]
 
@@ -229,3 +229,25 @@ def test_attrgetter_charges_each_name_it_checks(tier: str, names: str) -> None:
     source = f"import operator\ndef on_tick(ctx, dt):\n    return operator.attrgetter({names})\n"
     fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
     assert fault.code == "SANDBOX_FUEL_EXHAUSTED"
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize(
+    "use", ["c <= d", "c == d", "c > d", "(c.most_common(3), d.most_common(3))"]
+)
+def test_counter_comparisons_and_most_common_charge_per_key(tier: str, use: str) -> None:
+    # 15,000 keys each: built within the budget (module body, first call), then one
+    # comparison of both (30,000 units) is more than a call has.
+    source = (
+        "import collections\nc = collections.Counter(dict.fromkeys(range(15000), 1))\n"
+        "d = None\ndef on_tick(ctx, dt):\n    global d\n    if d is None:\n"
+        f"        d = collections.Counter(c)\n        return 0\n    return {use}\n"
+    )
+    box = Sandboxed(source, tier=tier, limits=Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
+    try:
+        assert box.call(0.0) == 0
+        with pytest.raises(ScriptFault) as info:
+            box.call(0.0)
+        assert info.value.code == "SANDBOX_FUEL_EXHAUSTED"
+    finally:
+        box.close()
