@@ -9,6 +9,7 @@ import math as _math
 import random as _random
 import statistics as _statistics
 from collections.abc import Callable, Iterable
+from itertools import accumulate as _accumulate
 from itertools import compress
 from types import SimpleNamespace
 from typing import Any, Final
@@ -147,10 +148,26 @@ def random_ns(kit: Kit) -> SimpleNamespace:
 
         def choices(self, population: Any, weights: Any = None, *, cum_weights: Any = None,
                     k: int = 1) -> list[Any]:  # fmt: skip
-            if type(k) is int:
-                g._check(k * ITEM_BYTES, "random.choices")
-                g.meter.burn(k + len(population))
-            return super().choices(population, weights, cum_weights=cum_weights, k=k)
+            if type(k) is not int or k <= _CHOICES_CHUNK:
+                if type(k) is int:
+                    g._check(k * ITEM_BYTES, "random.choices")
+                    g.meter.burn(k + len(population))
+                return super().choices(population, weights, cum_weights=cum_weights, k=k)
+            # Drawn in chunks, each charged as it is drawn, so the deadline is checked during
+            # a long draw: the same numbers as one call (each pick draws the same way).
+            g._check(k * ITEM_BYTES, "random.choices")
+            g.meter.burn(len(population))
+            if weights is not None and cum_weights is not None:
+                raise TypeError("Cannot specify both weights and cumulative weights")
+            if weights is not None:
+                cum_weights = list(_accumulate(kit.items(weights)))
+                weights = None
+            out: list[Any] = []
+            for start in range(0, k, _CHOICES_CHUNK):
+                n = min(_CHOICES_CHUNK, k - start)
+                g.meter.burn(n)
+                out += super().choices(population, cum_weights=cum_weights, k=n)
+            return out
 
     kit.guest.allow_base(Random)
     shared = Random()
@@ -175,6 +192,9 @@ def _below_draw(value: Any, args: tuple[Any, ...]) -> bool:
 
 
 #: What a script's override of each draw must return (given its arguments).
+#: ``random.choices`` past this many picks draws them in chunks of it (see ``choices``).
+_CHOICES_CHUNK: Final = 4096
+
 _DRAW_CHECKS: Final[dict[str, Callable[[Any, tuple[Any, ...]], bool]]] = {
     "random": _float_draw,
     "getrandbits": _bits_draw,

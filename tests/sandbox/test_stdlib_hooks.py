@@ -251,3 +251,27 @@ def test_counter_comparisons_and_most_common_charge_per_key(tier: str, use: str)
         assert info.value.code == "SANDBOX_FUEL_EXHAUSTED"
     finally:
         box.close()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_long_random_choices_is_stopped_at_the_deadline_while_it_draws(tier: str) -> None:
+    # Fuel and memory for all of it, not the time: it is drawn in charged chunks.
+    source = (
+        "import random\ndef on_tick(ctx, dt):\n"
+        "    return len(random.choices(range(10), [1] * 10, k=3_000_000))\n"
+    )
+    fault = _fault(source, tier, Limits(memory_mb=128, fuel=50_000_000, timeout_ms=50))
+    assert fault.code == "SANDBOX_TIMEOUT"
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_random_choices_in_chunks_draws_what_one_call_draws(tier: str) -> None:
+    hook_result_as_plain(
+        "import random\ndef on_tick(ctx, dt):\n    out = []\n"
+        "    for kw in ({}, {'weights': [1, 5, 2]}, {'cum_weights': [1, 6, 8]}):\n"
+        "        r = random.Random(7)\n"
+        "        out.append(''.join(r.choices('abc', k=10000, **kw)))\n"
+        "        out.append(''.join(r.choices('abc', k=5, **kw)))\n"
+        "    return out\n",
+        tier=tier,
+    )
