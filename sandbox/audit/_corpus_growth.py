@@ -15,12 +15,19 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._corpus_attack import MEMORY, Attack, _cls, _resource, _tick
+from ._corpus_attack import CPU, MEMORY, Attack, _cls, _resource, _tick
 
 
-def _doubling(name: str, summary: str, start: str, step: str, times: int = 30) -> Attack:
+def _doubling(
+    name: str,
+    summary: str,
+    start: str,
+    step: str,
+    times: int = 30,
+    expect: str | tuple[str, ...] = MEMORY,
+) -> Attack:
     body = f"x = {start}\nfor i in range({times}):\n    {step}\nreturn len(x)"
-    return _resource(name, summary, _tick(body), MEMORY)
+    return _resource(name, summary, _tick(body), expect)
 
 
 GROWTH_ATTACKS: Final[tuple[Attack, ...]] = (
@@ -35,6 +42,25 @@ GROWTH_ATTACKS: Final[tuple[Attack, ...]] = (
     _doubling("fstring-doubling", "x = f'{x}{x}', forty times", "'ab'", "x = f'{x}{x}'", 40),
     _doubling(
         "hex-doubling", "x = x.hex().encode(), forty times", "b'ab'", "x = x.hex().encode()", 40
+    ),
+    _doubling(
+        "encode-utf32-growth",
+        "x = x.encode('utf-32').decode('latin-1'): four times the text per step",
+        "'a'",
+        "x = x.encode('utf-32').decode('latin-1')",
+    ),
+    _doubling(
+        "encode-escape-growth",
+        "x = x.encode('unicode_escape').decode(): a backslash doubles per step",
+        "'\\\\'",
+        "x = x.encode('unicode_escape').decode()",
+        expect=(MEMORY, *CPU),  # each step is fast until the text is near the limit
+    ),
+    _doubling(
+        "bytes-str-constructor-growth",
+        "x = str(bytes(x, 'utf-32'), 'latin-1'): the same through the constructors",
+        "'a'",
+        "x = str(bytes(x, 'utf-32'), 'latin-1')",
     ),
     _resource(
         "deque-extend-doubling",

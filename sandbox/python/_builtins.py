@@ -12,7 +12,7 @@ from typing import Any, Final
 from ._classes import GuestTypes
 from ._guards import Guards
 from ._int_parse import int_base, int_maker
-from ._method_guards import GUARDED_METHODS, method_guard
+from ._method_guards import GUARDED_METHODS, check_decode, check_encode, method_guard
 from ._names import forbidden_attribute, is_dunder, is_private
 from ._nesting import tracked
 from ._signals import ForbiddenSignal
@@ -138,14 +138,14 @@ def build_builtins(guards: Guards, guest: GuestTypes, printer: Printer) -> dict[
     guest.class_built.append(text.wrap_methods)
     table["repr"] = _converter("repr", text)
     table["ascii"] = _converter("ascii", text)
-    table["str"] = _stand_in(str, _guarded_str(text))
+    table["str"] = _stand_in(str, _guarded_str(text, guards))
     table["int"] = _stand_in(int, int_maker(guards))
     guest.allow_base(int_sub := int_base(guards))  # class Mine(int): Mine(text, 2) sized too
     guest.base_for[id(table["int"])] = int_sub
     # type(b"x") is bytes, as in Python: type() answers with the stand-in the script names.
     guest.stand_ins.update({t: table[t.__name__] for t in (bytes, range, str, int)})
     # class Name(str, Enum) inherits a str whose constructor checks the text's size.
-    str_base = _str_base(text)
+    str_base = _str_base(text, guards)
     guest.allow_base(str_base)
     guest.base_for[id(table["str"])] = str_base
     table["__build_class__"] = guest.build_class
@@ -260,11 +260,8 @@ _NO_TERMINAL: Final[dict[str, Any]] = {
 def _one_argument_iter(guards: Guards) -> Any:
     def iter(obj: Any, *sentinel: Any) -> Any:
         if sentinel:
-            raise guards.meter.trip(
-                ForbiddenSignal(
-                    "iter(callable, sentinel) loops in C without fuel; write a while loop instead"
-                )
-            )
+            why = "iter(callable, sentinel) loops in C without fuel; write a while loop instead"
+            raise guards.meter.trip(ForbiddenSignal(why))
         return _py.iter(obj)
 
     return iter
@@ -290,17 +287,18 @@ def _converter(name: str, text: TextGuard) -> Any:
     return convert
 
 
-def _guarded_str(text: TextGuard) -> Any:
+def _guarded_str(text: TextGuard, guards: Guards) -> Any:
     def make(*args: Any, **kwargs: Any) -> str:
         if len(args) == 1 and not kwargs:
             return text.convert(args[0], _py.str, "str()")  # type: ignore[no-any-return]
-        # str(b, encoding): decoding makes at most a few characters a byte.
+        if args:  # str(b, encoding) decodes: the size bytes.decode would check
+            check_decode(guards, *args, **kwargs)
         return _py.str(*args, **kwargs)
 
     return make
 
 
-def _str_base(text: TextGuard) -> type:
+def _str_base(text: TextGuard, guards: Guards) -> type:
     """The base a script's ``str`` subclass gets: its constructor checks the text's size
     (a subclass's own ``__new__`` reaches it through ``super()``)."""
 
@@ -311,6 +309,8 @@ def _str_base(text: TextGuard) -> type:
             make = _py.str.__new__
             if len(args) == 1 and not kwargs:
                 return text.convert(args[0], lambda v: make(cls, v), "str()")
+            if args:
+                check_decode(guards, *args, **kwargs)
             return make(cls, *args, **kwargs)
 
     str.__module__ = "builtins"
@@ -392,6 +392,8 @@ def _guarded_bytes(guards: Guards) -> Any:
     def make(source: Any = b"", *args: Any, **kwargs: Any) -> bytes:
         if type(source) is int:
             guards._check(source, "bytes(n)")
+        elif args or kwargs:  # bytes(text, encoding) encodes: the size str.encode would check
+            check_encode(guards, source, *args, **kwargs)
         return _py.bytes(source, *args, **kwargs)
 
     return _stand_in(bytes, make)

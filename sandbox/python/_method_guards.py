@@ -5,6 +5,7 @@ arguments' sizes before the call."""
 
 from __future__ import annotations
 
+import codecs
 from collections import deque
 from collections.abc import Callable
 from itertools import compress
@@ -30,6 +31,8 @@ GUARDED_METHODS: Final[frozenset[str]] = frozenset(
         "sort",
         "hex",
         "from_bytes",
+        "encode",
+        "decode",
     }
 )
 
@@ -147,6 +150,39 @@ def _check_sort(g: Guards, obj: Any, *_: Any, **__: Any) -> None:
     g.meter.burn(_length(obj))
 
 
+def check_encode(g: Guards, obj: Any, encoding: Any = "utf-8", *_: Any, **kwargs: Any) -> None:
+    # A character can take up to ten bytes (unicode_escape: \U0001f600), so encoding grows
+    # text in one C step: x.encode("utf-32").decode("latin-1") quadruples it each time.
+    if isinstance(obj, str):
+        codec = _codec(kwargs.get("encoding", encoding))
+        n = _length(obj)
+        if codec in _ONE_BYTE or (codec == "utf-8" and str.isascii(obj)):
+            g._check(n, "encode")
+        else:
+            g._check(n * (4 if codec in _FOUR_BYTES else 10) + 4, "encode")
+
+
+def check_decode(g: Guards, obj: Any, encoding: Any = "utf-8", *_: Any, **kwargs: Any) -> None:
+    # At most a character a byte, each up to four bytes wide in memory.
+    if isinstance(obj, bytes):
+        codec = _codec(kwargs.get("encoding", encoding))
+        n = _length(obj)
+        g._check(n if codec in _ONE_BYTE or bytes.isascii(obj) else 4 * n, "decode")
+
+
+def _codec(name: Any) -> str:
+    try:
+        return codecs.lookup(name).name if type(name) is str else ""
+    except LookupError:
+        return ""  # the call itself raises
+
+
+#: Codecs that make (or read) one byte a character, and those that make at most four.
+_ONE_BYTE: Final = frozenset({"ascii", "iso8859-1"})
+_FOUR_BYTES: Final = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32",
+                                "utf-32-le", "utf-32-be"})  # fmt: skip
+
+
 _METHOD_CHECKS: Final[dict[str, Any]] = {
     "join": _check_join,
     "ljust": _check_width,
@@ -161,6 +197,8 @@ _METHOD_CHECKS: Final[dict[str, Any]] = {
     "extendleft": _check_extend,
     "sort": _check_sort,
     "hex": _check_hex,
+    "encode": check_encode,
+    "decode": check_decode,
 }
 #: The types whose size-taking methods are checked (a script's subclasses included).
 _SIZED_TYPES: Final = (str, bytes, bytearray, list, int, deque)

@@ -64,6 +64,12 @@ DOUBLINGS = {
     "bytes-hex": "x = b'ab'\nfor i in range(40):\n    x = x.hex().encode()",
     "zip-copies": "a = [0] * 100000\nx = list(zip(*[a] * 1000))",
     "zip-longest-copies": "a = [0] * 100000\nx = list(itertools.zip_longest(*[a] * 1000))",
+    # Encoding quadruples text in one C step, decoding makes up to four bytes a byte.
+    "encode-utf-32": "x = 'a'\nfor i in range(30):\n    x = x.encode('utf-32').decode('latin-1')",
+    "encode-escape": "x = '\\\\'\nfor i in range(30):\n    x = x.encode('unicode_escape').decode()",
+    "encode-unbound": "x = 'a'\nfor i in range(30):\n    x = str.encode(x, 'utf-16').decode('l1')",
+    "bytes-and-str": "x = 'a'\nfor i in range(30):\n    x = str(bytes(x, 'utf-32'), 'latin-1')",
+    "decode-wide": "x = b'\\xff'\nfor i in range(30):\n    x = x.decode('latin-1').encode('utf-8')",
 }
 PRELUDE = "import collections\nimport itertools\ndef echo(*args):\n    return args\n"
 
@@ -90,7 +96,10 @@ def on_tick(ctx, dt):
     d.extendleft([0])
     return (list(zip(*m)), [*m[0], *"ab"], (*m[1],), f"{m}{1}", list(zip([1, 2], [3, 4])),
             {*m[0]}, b"ab".hex(), b"ab".hex(":"), list(zip(*m, strict=True)), list(d),
-            list(itertools.zip_longest([1], [2, 3], fillvalue=0)), max(*m[2]))
+            list(itertools.zip_longest([1], [2, 3], fillvalue=0)), max(*m[2]),
+            "h\u00e9 \U0001f600".encode(), "h\u00e9".encode("utf-16"), b"ab".decode("ascii"),
+            "x\u00e9".encode("ascii", "replace"), str(b"xyz", "latin-1"), bytes("ab", "utf-8"),
+            "\u00e9".encode("unicode_escape").decode(), str.encode("ab", encoding="utf-32"))
 """
 
 
