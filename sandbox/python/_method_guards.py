@@ -150,24 +150,37 @@ def _check_sort(g: Guards, obj: Any, *_: Any, **__: Any) -> None:
     g.meter.burn(_length(obj))
 
 
-def check_encode(g: Guards, obj: Any, encoding: Any = "utf-8", *_: Any, **kwargs: Any) -> None:
-    # A character can take up to ten bytes (unicode_escape: \U0001f600), so encoding grows
-    # text in one C step: x.encode("utf-32").decode("latin-1") quadruples it each time.
+def check_encode(g: Guards, obj: Any, encoding: Any = "utf-8", *rest: Any, **kwargs: Any) -> None:
+    # A character can take up to ten bytes (unicode_escape, or an error handler such as
+    # xmlcharrefreplace: &#1114111;), so encoding grows text in one C step:
+    # x.encode("utf-32").decode("latin-1") quadrupled it each time.
     if isinstance(obj, str):
         codec = _codec(kwargs.get("encoding", encoding))
         n = _length(obj)
-        if codec in _ONE_BYTE or (codec == "utf-8" and str.isascii(obj)):
+        if not _simple_errors(rest, kwargs):
+            g._check(n * 10 + 4, "encode")
+        elif codec in _ONE_BYTE or (codec == "utf-8" and str.isascii(obj)):
             g._check(n, "encode")
         else:
             g._check(n * (4 if codec in _FOUR_BYTES else 10) + 4, "encode")
 
 
-def check_decode(g: Guards, obj: Any, encoding: Any = "utf-8", *_: Any, **kwargs: Any) -> None:
-    # At most a character a byte, each up to four bytes wide in memory.
+def check_decode(g: Guards, obj: Any, encoding: Any = "utf-8", *rest: Any, **kwargs: Any) -> None:
+    # At most a character a byte, each up to four bytes wide in memory; an error handler
+    # such as backslashreplace makes four characters of a byte (\xff).
     if isinstance(obj, bytes):
         codec = _codec(kwargs.get("encoding", encoding))
         n = _length(obj)
-        g._check(n if codec in _ONE_BYTE or bytes.isascii(obj) else 4 * n, "decode")
+        if not _simple_errors(rest, kwargs):
+            g._check(16 * n, "decode")
+        else:
+            g._check(n if codec in _ONE_BYTE or bytes.isascii(obj) else 4 * n, "decode")
+
+
+def _simple_errors(rest: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether the error handler makes at most one character (or byte) per one it meets."""
+    errors = kwargs.get("errors", rest[0] if rest else "strict")
+    return errors in _SIMPLE_ERRORS and type(errors) is str
 
 
 def _codec(name: Any) -> str:
@@ -179,6 +192,7 @@ def _codec(name: Any) -> str:
 
 #: Codecs that make (or read) one byte a character, and those that make at most four.
 _ONE_BYTE: Final = frozenset({"ascii", "iso8859-1"})
+_SIMPLE_ERRORS: Final = frozenset({"strict", "ignore", "replace"})
 _FOUR_BYTES: Final = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32",
                                 "utf-32-le", "utf-32-be"})  # fmt: skip
 

@@ -69,6 +69,8 @@ DOUBLINGS = {
     "encode-escape": "x = '\\\\'\nfor i in range(30):\n    x = x.encode('unicode_escape').decode()",
     "encode-unbound": "x = 'a'\nfor i in range(30):\n    x = str.encode(x, 'utf-16').decode('l1')",
     "bytes-and-str": "x = 'a'\nfor i in range(30):\n    x = str(bytes(x, 'utf-32'), 'latin-1')",
+    "error-handlers": "x = b'\\xff'\nfor i in range(30):\n"
+    "    x = x.decode('ascii', 'backslashreplace').encode('cp500')",
     "decode-wide": "x = b'\\xff'\nfor i in range(30):\n    x = x.decode('latin-1').encode('utf-8')",
 }
 PRELUDE = "import collections\nimport itertools\ndef echo(*args):\n    return args\n"
@@ -99,7 +101,9 @@ def on_tick(ctx, dt):
             list(itertools.zip_longest([1], [2, 3], fillvalue=0)), max(*m[2]),
             "h\u00e9 \U0001f600".encode(), "h\u00e9".encode("utf-16"), b"ab".decode("ascii"),
             "x\u00e9".encode("ascii", "replace"), str(b"xyz", "latin-1"), bytes("ab", "utf-8"),
-            "\u00e9".encode("unicode_escape").decode(), str.encode("ab", encoding="utf-32"))
+            "\u00e9".encode("unicode_escape").decode(), str.encode("ab", encoding="utf-32"),
+            "h\u00e9".encode("ascii", "xmlcharrefreplace"), b"\\xff".decode("ascii", "replace"),
+            b"a\\xff".decode("ascii", errors="backslashreplace"))
 """
 
 
