@@ -15,6 +15,7 @@ the current chunk. Only the *deadline* check depends on time, as it must.
 
 from __future__ import annotations
 
+import functools
 import gc
 import time
 import warnings
@@ -311,14 +312,8 @@ class Meter:
         raise type(tripped)(tripped.message, **tripped.details)
 
 
-_RSS: list[Callable[[], int] | None] = []
-
-
-def _shared_rss() -> Callable[[], int] | None:
-    """One reader for the process (one kept descriptor, opened on first use)."""
-    if not _RSS:
-        _RSS.append(open_rss())
-    return _RSS[0]
+#: One reader for the process (one kept descriptor, opened on first use).
+_shared_rss: Final = functools.cache(open_rss)
 
 
 def _NOTHING_LEFT() -> int:

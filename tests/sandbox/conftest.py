@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from textwrap import dedent
@@ -12,6 +13,7 @@ import pytest
 from host_api import HostAPI, Limits, ScriptContext
 from host_api.testing import FakeWorld, recording_api
 from sandbox import ScriptModule, ScriptSandbox, create_sandbox
+from sandbox.python._checker import Checker
 
 
 @dataclass
@@ -59,3 +61,14 @@ def stepping_clock(step: float) -> Callable[[], float]:
         return now[0]
 
     return read
+
+
+def compiles_direct(call: str) -> bool:
+    """Whether ``call`` compiles to the builtin itself (``_bmin_``, ``_bint_`` ...)."""
+    errors: list[str] = []
+    tree = Checker(errors, [], {}).visit(ast.parse(f"def f(xs, g):\n    return {call}\n"))
+    assert not errors
+    return any(
+        isinstance(n, ast.Name) and n.id.startswith("_b") and n.id.endswith("_")
+        for n in ast.walk(tree)
+    )

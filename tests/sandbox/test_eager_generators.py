@@ -5,13 +5,12 @@ a number never concatenates in C once an item's ``__radd__`` can hand back a lis
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
 from host_api import Limits
-from sandbox.python._checker import Checker
 from tests.compat.harness import Sandboxed, hook_fault, hook_result_as_plain
+
+from .conftest import compiles_direct
 
 TIERS = ["inprocess", "process"]
 ENDLESS_CONSUMERS = ("sum", "any", "max", "sorted")
@@ -94,28 +93,17 @@ def test_a_lambda_key_burns_fuel_for_each_item(tier: str) -> None:
         roomy.close()
 
 
-def _direct(call: str) -> bool:
-    """Whether ``call`` compiles to the builtin itself (``_bmin_``, ``_bsorted_`` ...)."""
-    errors: list[str] = []
-    tree = Checker(errors, [], {}).visit(ast.parse(f"def f(xs, g):\n    return {call}\n"))
-    assert not errors
-    return any(
-        isinstance(n, ast.Name) and n.id.startswith("_b") and n.id.endswith("_")
-        for n in ast.walk(tree)
-    )
-
-
 def test_only_a_lambda_key_takes_the_direct_route() -> None:
-    assert _direct("min(xs, key=lambda v: v)")
-    assert _direct("max(xs, key=lambda v: v, default=0)")
-    assert not _direct("min(xs, key=g)")  # a builtin key would draw no fuel
-    assert not _direct("min(xs)")
-    assert not _direct("min(*xs, key=lambda v: v)")
-    assert not _direct("sorted(xs, key=lambda v: v)")  # sorted lists every item first
+    assert compiles_direct("min(xs, key=lambda v: v)")
+    assert compiles_direct("max(xs, key=lambda v: v, default=0)")
+    assert not compiles_direct("min(xs, key=g)")  # a builtin key would draw no fuel
+    assert not compiles_direct("min(xs)")
+    assert not compiles_direct("min(*xs, key=lambda v: v)")
+    assert not compiles_direct("sorted(xs, key=lambda v: v)")  # sorted lists every item first
     # Values written in the call: nothing to meter, whatever the key.
-    assert _direct("max(0.0, g)")
-    assert _direct("min(xs, g, 3, key=abs)")
-    assert not _direct("max(*xs, g)")
+    assert compiles_direct("max(0.0, g)")
+    assert compiles_direct("min(xs, g, 3, key=abs)")
+    assert not compiles_direct("max(*xs, g)")
 
 
 def test_a_rebound_name_is_the_scripts_own() -> None:

@@ -12,6 +12,8 @@ import pytest
 from host_api import Limits
 from tests.compat.harness import Sandboxed, hook_fault, hook_result_as_plain
 
+from .conftest import compiles_direct
+
 TIERS = ["inprocess", "process"]
 
 ORDINARY = """
@@ -92,12 +94,10 @@ def test_a_huge_int_from_text_or_bytes_is_refused_before_it_exists(tier: str, bu
 def test_int_of_one_value_calls_the_builtin_itself() -> None:
     # int(x) parses no base, so nothing to size: the compiled call skips the stand-in (the
     # name still decides: a script that rebinds int keeps its own).
-    from tests.sandbox.test_eager_generators import _direct
-
-    assert _direct("int(xs)")
-    assert not _direct("int(xs, 2)")
-    assert not _direct("int(xs, base=2)")
-    assert not _direct("int(*xs)")
+    assert compiles_direct("int(xs)")
+    assert not compiles_direct("int(xs, 2)")
+    assert not compiles_direct("int(xs, base=2)")
+    assert not compiles_direct("int(*xs)")
     box = Sandboxed("def on_tick(ctx, dt):\n    int = str\n    return int(5)\n")
     try:
         assert box.call(0.0) == "5"

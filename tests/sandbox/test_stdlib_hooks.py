@@ -12,6 +12,8 @@ from sandbox import ScriptFault
 from tests.compat.harness import Sandboxed, hook_fault, hook_result_as_plain
 
 TIERS = ["inprocess", "process"]
+#: Less fuel than the charged host work of each refusal test.
+SMALL_FUEL = Limits(memory_mb=16, fuel=20_000, timeout_ms=5000)
 
 ORDINARY = """
 import collections, dataclasses, operator, random, statistics
@@ -163,7 +165,7 @@ def test_quantiles_are_sized_and_charged_before_the_host_loop(
     tier: str, call: str, code: str
 ) -> None:
     source = f"import statistics\ndef on_tick(ctx, dt):\n    return len({call})\n"
-    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
+    fault = _fault(source, tier, SMALL_FUEL)
     assert fault.code == code
 
 
@@ -175,7 +177,7 @@ def test_a_chainmap_charges_its_maps_before_looping_over_them(tier: str, use: st
         "import collections\nd = dict.fromkeys(range(10))\n"
         f"def on_tick(ctx, dt):\n    cm = collections.ChainMap(*[d] * 30000)\n    return {use}\n"
     )
-    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
+    fault = _fault(source, tier, SMALL_FUEL)
     assert fault.code == "SANDBOX_FUEL_EXHAUSTED"
 
 
@@ -189,7 +191,7 @@ def test_asdict_counts_each_shared_part_every_time_it_reaches_it(tier: str, fn: 
         "def on_tick(ctx, dt):\n    v = [0]\n    for i in range(16):\n        v = [v, v]\n"
         f"    return dataclasses.{fn}(D(v))\n"
     )
-    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
+    fault = _fault(source, tier, SMALL_FUEL)
     assert fault.code == "SANDBOX_FUEL_EXHAUSTED"
 
 
@@ -227,7 +229,7 @@ def test_functional_named_tuples_and_typed_dicts_at_the_cap_work(tier: str) -> N
 @pytest.mark.parametrize("names", ['".".join(["a"] * 50000)', '*(["a"] * 50000)'])
 def test_attrgetter_charges_each_name_it_checks(tier: str, names: str) -> None:
     source = f"import operator\ndef on_tick(ctx, dt):\n    return operator.attrgetter({names})\n"
-    fault = _fault(source, tier, Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
+    fault = _fault(source, tier, SMALL_FUEL)
     assert fault.code == "SANDBOX_FUEL_EXHAUSTED"
 
 
@@ -243,7 +245,7 @@ def test_counter_comparisons_and_most_common_charge_per_key(tier: str, use: str)
         "d = None\ndef on_tick(ctx, dt):\n    global d\n    if d is None:\n"
         f"        d = collections.Counter(c)\n        return 0\n    return {use}\n"
     )
-    box = Sandboxed(source, tier=tier, limits=Limits(memory_mb=16, fuel=20_000, timeout_ms=5000))
+    box = Sandboxed(source, tier=tier, limits=SMALL_FUEL)
     try:
         assert box.call(0.0) == 0
         with pytest.raises(ScriptFault) as info:
