@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._corpus_attack import FORBIDDEN, MEMORY, Attack, _attack, _resource, _tick
+from ._corpus_attack import CPU, FORBIDDEN, MEMORY, Attack, _attack, _resource, _tick
 
 
 def _cls(body: str, tick: str) -> str:
@@ -269,6 +269,34 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
             "x = x * 200\nwhile True:\n    x[:0] = x"
         ),
         MEMORY,
+    ),
+    # A factor below 2**64 (or a shift by fewer than 64) runs inline at any size of the other
+    # operand: a linear pass, as an addition. What it leads to must stay as bounded.
+    _resource(
+        "small-factor-growth",
+        "x * (2**64 - 1) over and over, kept across ticks in a global",
+        _cls("X = 3", "global X\nfor i in range(10**6):\n    X = X * 18446744073709551615"),
+        (MEMORY, *CPU),
+        ticks=40,
+    ),
+    _resource(
+        "small-shift-growth",
+        "x << 63 and x <<= 63 over and over, kept across ticks in a global",
+        _cls("X = 3", "global X\nfor i in range(10**6):\n    X = X << 63\n    X <<= 63"),
+        (MEMORY, *CPU),
+        ticks=40,
+    ),
+    _resource(
+        "small-factor-then-square",
+        "an int grown past the cap by small factors, then squared",
+        _tick("x = 3\nfor i in range(900):\n    x = x * 18446744073709551615\nreturn x * x"),
+        (MEMORY, *CPU),
+    ),
+    _resource(
+        "small-factor-subclass",
+        "an int subclass grown by small factors through the guard",
+        _cls(_INT_SUB, "x = I(3)\nwhile True:\n    x = I(x * 18446744073709551615)"),
+        (MEMORY, *CPU),
     ),
     _attack(
         "escape.operator-dunder",

@@ -13,6 +13,12 @@ compiled code, so the common case runs no Python function:
   ``|a| < 2**1000`` and ``|b| < 100`` for ``**``, ``|a| < 2**(MAX_INT_BITS // 2)`` and
   ``|b| < MAX_INT_BITS // 2`` for ``<<``. The test compares exact types (``type(x) is int``),
   so a ``bool`` or an ``int`` subclass takes the guard.
+- Two ints where one factor of ``*`` is below :data:`SMALL_FACTOR` (``i * 3``, ``h * k`` with
+  ``k < 2**64``), or the count of ``<<`` below :data:`SMALL_SHIFT`, run inline at any size of
+  the other: the C work is one linear pass, as for ``+`` (which is never bounded), and the
+  value grows by at most 64 bits a step, so fuel, the deadline and the memory limits bound
+  it as they bound repeated addition. Only products and shifts that could grow faster than
+  that are held to ``MAX_INT_BITS``.
 
 A literal operand is folded: its type and bounds are known when the script compiles, so only
 the other operand is tested (``x * 2``, ``x ** 2``, ``i + 1`` with no check at all).
@@ -29,7 +35,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from ._guards import ITEM_BYTES, MAX_INT_BITS, WALK_ALLOCATION
+from ._guards import ITEM_BYTES, MAX_INT_BITS, SMALL_FACTOR_BITS, WALK_ALLOCATION
 from ._nodes import call as _call
 from ._nodes import name as _name
 
@@ -42,6 +48,12 @@ POW_BASE: Final = 1 << 1000
 POW_EXPONENT: Final = 100
 #: ``|b|`` below this (and ``|a| < MUL_BOUND``): ``a << b`` stays under ``MAX_INT_BITS``.
 SHIFT_BOUND: Final = MAX_INT_BITS // 2
+#: An int factor below this makes ``a * b`` a linear pass over the other, as an addition is,
+#: growing it by at most 64 bits: safe at any size of the other (what grows that way is
+#: bounded by fuel, time and memory, as repeated addition is).
+SMALL_FACTOR: Final = 1 << SMALL_FACTOR_BITS
+#: A shift by less than this is likewise a linear pass, growing ``a`` by under 64 bits.
+SMALL_SHIFT: Final = SMALL_FACTOR_BITS
 
 #: The left operand is a number (exact types; ``is`` chains are cheaper than a set lookup, and
 #: floats come first: float kernels pay the most for each check). The first check stores no
@@ -52,6 +64,9 @@ _IS_NUMBER: Final = "(_type_(T := L) is _float_ or (W := _type_(T)) is _int_ or 
 _IS_NUMBER_INT_FIRST: Final = (
     "(_type_(T := L) is _int_ or (W := _type_(T)) is _float_ or W is _complex_)"
 )
+#: Two ints' bounds for ``*``: either factor small (:data:`SMALL_FACTOR`, the right one first:
+#: ``x * k``), or both within ``MUL_BOUND``.
+_MULT_BOUNDS: Final = "(-F < U < F or -F < T < F or -B < T < B and -E < U < E)"
 #: The left operand is a float or a complex number.
 _IS_INEXACT: Final = "(_type_(T := L) is _float_ or (W := _type_(T)) is _complex_)"
 
@@ -183,59 +198,78 @@ def fast_path(
     bl, br = INLINE_BOUNDS[type(op)]
     lit_left, lit_right = literal(left), literal(right)
     if ints:
-        return _bounds_path(lit_left, lit_right, choose, slow, left, right, t, u, (bl, br))
+        return _bounds_path(op, (lit_left, lit_right), choose, slow, (left, right), (t, u))
     if isinstance(op, ast.LShift):
         return _shift_path(left, right, lit_left, lit_right, choose, slow, t, u)
+    mult = isinstance(op, ast.Mult)
     if type(lit_right) is int:
+        if mult and abs(lit_right) < SMALL_FACTOR:
+            return choose(_IS_INEXACT + " or W is _int_", t, right)
         if abs(lit_right) >= br:
             return slow(left, right)
         test = _IS_INEXACT + " or W is _int_ and -B < T < B"
         return choose(test, t, right, B=bl)
     if type(lit_left) is int:
+        if mult and abs(lit_left) < SMALL_FACTOR:
+            return choose(
+                "(V := _type_(U := R)) is _float_ or V is _complex_ or V is _int_", left, u
+            )
         if abs(lit_left) >= bl:
             return slow(left, right)
         test = "(V := _type_(U := R)) is _float_ or V is _complex_ or V is _int_ and -E < U < E"
         return choose(test, left, u, E=br)
     # Two bounded ints first (the int kernels), then an int times a float or complex.
+    bounded = _MULT_BOUNDS if mult else "-B < T < B and -E < U < E"
     ints = (
-        "(V := _type_(U{bind})) is _int_ and W is _int_ and -B < T < B and -E < U < E "
+        "(V := _type_(U{bind})) is _int_ and W is _int_ and " + bounded + " "
         "or W is _int_ and (V is _float_ or V is _complex_)"
     )
+    sizes = {"B": bl, "E": br, "F": SMALL_FACTOR}
     if prior is not None:
         # The type is known (W); a float reaches here too when the chains are off, after
         # the int tests (int code pays nothing for it).
         test = ints.format(bind=" := R") + " or W is _float_ or W is _complex_"
-        return choose(test, t, u, B=bl, E=br)
+        return choose(test, t, u, **sizes)
     if _simple(right):
         # A float on the left (the common case of float code) takes one test.
-        general = choose(ints.format(bind=" := R"), t, u, B=bl, E=br)
+        general = choose(ints.format(bind=" := R"), t, u, **sizes)
         return ast.IfExp(expr(_IS_INEXACT), ast.BinOp(t, op, right), general)
     test = _IS_INEXACT + " & ((U := R) is not _NUM_) or " + ints.format(bind="")
-    return choose(test, t, u, B=bl, E=br)
+    return choose(test, t, u, **sizes)
 
 
 def _bounds_path(
-    lit_left: int | float | None,
-    lit_right: int | float | None,
+    op: ast.operator,
+    literals: tuple[int | float | None, int | float | None],
     choose: Callable[..., ast.expr],
     slow: Slow,
-    left: ast.expr,
-    right: ast.expr,
-    t: ast.Name,
-    u: ast.Name,
-    bounds: tuple[int, int],
+    operands: tuple[ast.expr, ast.expr],
+    temporaries: tuple[ast.Name, ast.Name],
 ) -> ast.expr:
     """Two operands proven exact ints: test only their bounds (both are evaluated, in order,
-    before either test decides: the slow path needs both)."""
-    bl, br = bounds
+    before either test decides: the slow path needs both). A small literal factor of ``*``
+    or count of ``<<`` needs no test at all."""
+    (lit_left, lit_right), (left, right), (t, u) = literals, operands, temporaries
+    bl, br = INLINE_BOUNDS[type(op)]
+    mult, shift = isinstance(op, ast.Mult), isinstance(op, ast.LShift)
     if type(lit_right) is int:
+        if (mult and abs(lit_right) < SMALL_FACTOR) or (shift and 0 <= lit_right < SMALL_SHIFT):
+            return ast.BinOp(left, op, right)
         if abs(lit_right) >= br:
             return slow(left, right)
         return choose("-B < (T := L) < B", t, right, B=bl)
     if type(lit_left) is int:
+        if mult and abs(lit_left) < SMALL_FACTOR:
+            return ast.BinOp(left, op, right)
         if abs(lit_left) >= bl:
             return slow(left, right)
         return choose("-E < (U := R) < E", left, u, E=br)
+    # ``(T := L) is not _NUM_`` is always true: it evaluates the left operand first.
+    if mult or shift:
+        # ``(T := L) is not _NUM_`` is always true: it evaluates the left operand first.
+        small = "-F < (U := R) < F or -F < T < F" if mult else "-1 < (U := R) < F"
+        test = f"((T := L) is not _NUM_) and {small} or -B < T < B and -E < U < E"
+        return choose(test, t, u, B=bl, E=br, F=SMALL_FACTOR if mult else SMALL_SHIFT)
     return choose("(-B < (T := L) < B) & (-E < (U := R) < E)", t, u, B=bl, E=br)
 
 
@@ -250,9 +284,11 @@ def _shift_path(
     u: ast.Name,
 ) -> ast.expr:
     """``<<`` shifts ints only (a float or complex raises ``TypeError``, in the guard): the
-    inline test is two exact ``int`` checks and the bounds."""
+    inline test is two exact ``int`` checks and the bounds (none for a small count)."""
     bl, br = INLINE_BOUNDS[ast.LShift]
     if type(lit_right) is int:
+        if 0 <= lit_right < SMALL_SHIFT:
+            return choose("_type_(T := L) is _int_", t, right)
         if not 0 <= lit_right < br:
             return slow(left, right)
         return choose("_type_(T := L) is _int_ and -B < T < B", t, right, B=bl)
@@ -260,8 +296,11 @@ def _shift_path(
         if abs(lit_left) >= bl:
             return slow(left, right)
         return choose("_type_(U := R) is _int_ and -E < U < E", left, u, E=br)
-    test = "(_type_(T := L) is _int_) & (_type_(U := R) is _int_) and -B < T < B and -E < U < E"
-    return choose(test, t, u, B=bl, E=br)
+    test = (
+        "(_type_(T := L) is _int_) & (_type_(U := R) is _int_) "
+        "and (-1 < U < F or -B < T < B and -E < U < E)"
+    )
+    return choose(test, t, u, B=bl, E=br, F=SMALL_SHIFT)
 
 
 def slice_fast_path(target: str, value: ast.expr) -> ast.expr:

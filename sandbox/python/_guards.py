@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 #: The largest int a script may build (about 30,000 decimal digits).
 MAX_INT_BITS: Final = 100_000
+#: A product with a factor of at most this many bits, or a shift by fewer, is not held to
+#: MAX_INT_BITS: it is a linear pass, growing the value by at most this many bits, as an
+#: addition is (which is never bounded); fuel, time and memory bound where it leads.
+SMALL_FACTOR_BITS: Final = 64
 #: The widest field a format spec or ``%`` directive may pad to.
 MAX_WIDTH: Final = 100_000
 #: Allocations at least this big (256 KiB) also count against a per-call total (memory_mb): many big
@@ -196,7 +200,8 @@ class Guards:
             return  # a float or complex times anything is a number or a TypeError
         ia, ib = _exact_int(a), _exact_int(b)
         if ia is not None and ib is not None:
-            self._int_bits(ia.bit_length() + ib.bit_length(), "'*'")
+            if min(ia.bit_length(), ib.bit_length()) > SMALL_FACTOR_BITS:
+                self._int_bits(ia.bit_length() + ib.bit_length(), "'*'")
         elif ib is not None and isinstance(a, _REPEATABLE):
             self._check(_size(a) * max(ib, 0), repeat)
         elif ia is not None and isinstance(b, _REPEATABLE):
@@ -230,7 +235,7 @@ class Guards:
     def lshift(self, a: Any, b: Any) -> Any:
         """``a << b``: the bits of the result."""
         ia, ib = _exact_int(a), _exact_int(b)
-        if ia and ib is not None and ib > 0:
+        if ia and ib is not None and ib >= SMALL_FACTOR_BITS:
             self._int_bits(ia.bit_length() + ib, "'<<'")
         return a << b
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.compat.harness import Sandboxed, run_plain, run_sandboxed
+from host_api import Limits
+from tests.compat.harness import Sandboxed, hook_fault, run_plain, run_sandboxed
 
 #: Operands of every kind the inline test looks at: numbers, bools, an int subclass, objects
 #: with their own (and reflected) operators, sequences, ints at the inline bounds.
@@ -191,3 +192,62 @@ def test_script_operator_methods_stay_readable() -> None:
         "print((B(1) + B(2)).v, A.__add__(A(1), A(2)).v, B(3).__add__(B(4)).v)\n"
     )
     assert run_sandboxed(source) == run_plain(source, "operator_methods") == ["6 3 14"]
+
+
+#: Products and shifts of an int near the cap by a small factor or count: one linear pass, as
+#: an addition is, so they run past MAX_INT_BITS inline and in the guard alike (the subclass
+#: and ``operator.mul`` take the guard), with plain Python's results.
+SMALL_FACTORS = """
+import operator
+class I(int):
+    pass
+x = (1 << 99990) + 12345
+k = 2**64 - 1
+print((x * 3).bit_length(), (3 * x).bit_length(), (x * k).bit_length(), (k * x) % 1000003)
+print((x << 63).bit_length(), (x << 5) % 1000003, (x << (k % 64)) % 999983)
+y = x
+y *= k
+y <<= 63
+print(y.bit_length(), y % 999983)
+print((I(x) * 5).bit_length(), (x * I(7)) % 1000003, operator.mul(x, k).bit_length())
+print((I(x) << 63) % 1000003, operator.lshift(x, 63).bit_length())
+def kernel(a, b):
+    s = 0
+    for i in range(3):
+        s = s + a * b + (a << i)
+    return s % 1000003
+print(kernel(x, k), kernel(k, x), kernel(x + x, 3))
+"""
+
+
+def test_small_factors_past_the_int_cap_match_plain_python() -> None:
+    assert run_sandboxed(SMALL_FACTORS) == run_plain(SMALL_FACTORS, "small_factors")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 1 << 99990\nprint(x * 2**64)",  # a factor one bit too wide: held to the cap
+        "x = 1 << 99990\nk = 2**64\nprint(k * x)",
+        "x = 1 << 99990\nprint(x << 64)",
+        "x = 1 << 99990\nn = 64\nprint(x << n)",
+        "class I(int):\n    pass\nprint(I(1 << 99990) * I(2**64))",
+    ],
+)
+def test_factors_past_the_small_size_keep_the_int_cap(source: str) -> None:
+    with pytest.raises(Exception, match="SANDBOX_MEMORY_LIMIT") as caught:
+        run_sandboxed(source)
+    assert "would build an int" in str(caught.value)
+
+
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+@pytest.mark.parametrize(
+    "step",
+    ["x = x * 18446744073709551615", "x *= k", "x = x << 63", "x = k * x + x", "x <<= 7"],
+)
+def test_small_factor_growth_is_stopped_by_fuel_or_time(tier: str, step: str) -> None:
+    # Each step grows x by at most 64 bits in one linear pass: the ordinary limits stop the
+    # loop (as they stop x = x + x), long before its values weigh anything.
+    source = f"def on_tick(ctx, dt):\n    x, k = 3, 2**64 - 1\n    while True:\n        {step}\n"
+    fault = hook_fault(source, tier=tier, limits=Limits(fuel=10**7, timeout_ms=50))
+    assert fault.code in ("SANDBOX_FUEL_EXHAUSTED", "SANDBOX_TIMEOUT")
