@@ -287,6 +287,16 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         ticks=40,
     ),
     _resource(
+        "small-factor-chain",
+        "x * (2**64 - 1) + x - x // 3 (an int product opening a chain), kept across ticks",
+        _cls(
+            "X = 3",
+            "global X\nfor i in range(10**6):\n    X = X * 18446744073709551615 + X - X // 3",
+        ),
+        (MEMORY, *CPU),
+        ticks=40,
+    ),
+    _resource(
         "small-factor-then-square",
         "an int grown past the cap by small factors, then squared",
         _tick("x = 3\nfor i in range(900):\n    x = x * 18446744073709551615\nreturn x * x"),

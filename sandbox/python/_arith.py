@@ -238,6 +238,18 @@ def fast_path(
     return choose(test, t, u, **sizes)
 
 
+def int_product_test(right: ast.expr, names: dict[str, str]) -> ast.expr:
+    """The test that ``T * R`` is a product of two exact ints within the bounds, for a left
+    operand already in temporary ``T`` whose type is in ``W``: it evaluates ``R`` into ``U``
+    first, whatever the outcome (a later branch reads ``U``), and keeps its type in ``V``."""
+    test = (
+        "((U := R) is not _NUM_) and W is _int_ and (V := _type_(U)) is _int_ and " + _MULT_BOUNDS
+    )
+    sizes = {"B": MUL_BOUND, "E": MUL_BOUND, "F": SMALL_FACTOR}
+    values: dict[str, ast.expr] = {"R": right, **{k: ast.Constant(v) for k, v in sizes.items()}}
+    return from_template(test, values, names)
+
+
 def _bounds_path(
     op: ast.operator,
     literals: tuple[int | float | None, int | float | None],

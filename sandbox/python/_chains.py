@@ -35,7 +35,7 @@ from collections.abc import Callable
 from types import CodeType
 from typing import Final
 
-from ._arith import from_template, literal, max_height, safe_without_guard
+from ._arith import from_template, int_product_test, literal, max_height, safe_without_guard
 from ._kinds import FLAGGED, INEXACT, INT_FIRST, KNOWN, NUMERIC, OPERANDS, SAFE, subtree_size
 
 #: The injected flag (per sandbox): no script of the mod defines a reflected method.
@@ -48,6 +48,9 @@ REFLECTED: Final = frozenset(
 CHAIN: Final = "mh_chain"
 #: A right operand copied into both branches has at most this many syntax-tree nodes.
 MAX_COPIED_NODES: Final = 160
+#: The int branch (a chain opening with a product of two ints) copies the operands after
+#: the product a third time: only names, attributes, items and literals this small.
+MAX_INT_COPY_NODES: Final = 8
 
 _KEEPS: Final = (ast.Add, ast.Sub, ast.FloorDiv, ast.Mod)
 _TESTED: Final = (ast.Add, ast.Mult, ast.Mod)
@@ -166,6 +169,19 @@ def _chain(leaf: ast.expr, links: list[ast.BinOp], guard: Guard, known: str | No
     slow: ast.expr = copy.deepcopy(first)
     # Past a failed float test, a leading '*' tests only for ints (the type is kept).
     prior = (temp, kind_name) if known is None else None
+    ints: tuple[ast.expr, ast.expr] | None = None
+    if prior is not None and _int_product_leads(links):
+        # A product of two ints within the bounds is an int: the rest of the chain then runs
+        # plain as well (a number's '+', '-', '//', '%', '/' with the flag on), on the right
+        # operand the test evaluated.
+        names = {"T": temp, "W": kind_name, "U": f"_u{height}_", "V": f"_v{height}_"}
+        product = int_product_test(links[0].right, names)
+        right = ast.Name(names["U"], ast.Load())
+        links = [_relinked(links[0], links[0].left, right), *links[1:]]
+        fast_int: ast.expr = ast.Name(temp, ast.Load())
+        for link in links:
+            fast_int = ast.BinOp(fast_int, link.op, copy.deepcopy(link.right))
+        ints = (product, fast_int)
     for link in links:
         slow = guard(_relinked(link, slow, copy.deepcopy(link.right)), prior)
         prior = None
@@ -181,9 +197,32 @@ def _chain(leaf: ast.expr, links: list[ast.BinOp], guard: Guard, known: str | No
     if not flagged:
         tests.append(ast.Name(FLAG, ast.Load()))
     test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+    if ints is not None:
+        product, fast_int = ints
+        if not flagged:
+            product = ast.BoolOp(ast.And(), [product, ast.Name(FLAG, ast.Load())])
+        slow = ast.IfExp(product, fast_int, slow)
     result = ast.IfExp(test, fast, slow)
     setattr(result, CHAIN, True)
     return ast.copy_location(result, links[-1])
+
+
+def _int_product_leads(links: list[ast.BinOp]) -> bool:
+    """Whether a chain opens with a ``*`` after which an int keeps a number's kind: the
+    links up to the first ``/`` are ``+``, ``-``, ``//`` or ``%`` (an int's ``*`` could
+    repeat a sequence). Their right operands are written a third time, so each must be
+    small (:data:`MAX_INT_COPY_NODES`): the compiled code never grows by more than a
+    constant per operator."""
+    if not isinstance(links[0].op, ast.Mult) or literal(links[0].right) is not None:
+        return False
+    if any(subtree_size(link.right) > MAX_INT_COPY_NODES for link in links[1:]):
+        return False
+    for link in links[1:]:
+        if isinstance(link.op, ast.Div):
+            return True
+        if not isinstance(link.op, _KEEPS):
+            return False
+    return True
 
 
 #: The chain's first test (T: the first operand's temporary, W: its type's): ``(inexact,

@@ -26,6 +26,7 @@ from typing import Final
 from RestrictedPython.compile import compile_restricted_exec
 
 from ._checker import Checker
+from ._rss import release_free_memory
 from ._source_limits import source_problem
 
 
@@ -59,6 +60,8 @@ class ScriptCheck:
 
 
 _LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
+#: Sources at least this long (16 KiB) hand the compile's free memory back to the system.
+TRIM_AFTER_BYTES: Final = 16 * 1024
 
 
 def check_script(source: str, path: str = "<script>") -> ScriptCheck:
@@ -90,6 +93,10 @@ def _checked(source: str, path: str) -> ScriptCheck:
         # Raised past RestrictedPython's own handling (null bytes, literals over a limit).
         line = exc.lineno if isinstance(exc, SyntaxError) else None
         return ScriptCheck(None, (ScriptProblem(line, _short(f"{type(exc).__name__}: {exc}")),))
+    finally:
+        if len(source) >= TRIM_AFTER_BYTES:
+            # A large script's syntax trees peak at hundreds of MB, all freed by now.
+            release_free_memory()
     problems = [_problem(text, hints=True) for text in result.errors]
     code = result.code if not problems else None
     return ScriptCheck(code, tuple(problems), tuple(result.warnings))

@@ -15,6 +15,9 @@ is off (the tiers table in ``docs/security.md`` says so).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import os
 from collections.abc import Callable
 from typing import Final
@@ -49,3 +52,23 @@ def open_rss() -> Callable[[], int] | None:
         os.close(fd)
         return None
     return rss
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc
+        return None
+    return trim  # type: ignore[no-any-return]
+
+
+def release_free_memory() -> None:
+    """Hand the allocator's free pages back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere). Called after work with a large transient peak (compiling the largest
+    scripts: hundreds of MB of syntax trees): the backstop counts the *growth* of the
+    process, and memory the allocator kept free would be reused by a call unseen."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -22,7 +22,7 @@ TIERS = ["inprocess", "process"]
 EXPRESSIONS = (
     "a + b + c", "a - b + c", "a * b + c", "a * b * c", "a / b + c", "a // b + c",
     "a % b + c", "a + b * c", "1 + a + b", "2.5 * a + b", "a * 3 + b", "a + b - c + a",
-    "a * b + c * a", "(a + b) * c + a",
+    "a * b + c * a", "(a + b) * c + a", "a * b - c // a", "a * b / c * a", "a * b % c - a",
 )  # fmt: skip
 
 TABLE = f"""
@@ -288,5 +288,85 @@ def _is_bound_check(test: ast.expr) -> bool:
     box = Sandboxed(PROVEN)
     try:
         assert box.call(0.0) == plain["on_tick"](None, 0.0)  # type: ignore[operator]
+    finally:
+        box.close()
+
+
+def test_an_int_product_opening_a_chain_runs_the_rest_plain() -> None:
+    # Past the float test, a second branch: two ints within the bounds, then plain operators
+    # on the right operand that test evaluated (never evaluated twice).
+    tree = _compiled("def f(a, b, c):\n    return a * b.x + c - a // 3\n")
+    chain = _chains(tree)[0]  # the outermost: ast.walk goes breadth first
+    ints = chain.orelse
+    assert isinstance(ints, ast.IfExp)
+    assert ast.unparse(ints.body) == "_t1_ * _u1_ + c - a // 3"
+    assert _reads_of_x(ints.test) == 1 and _reads_of_x(ints.orelse) == 0
+    # An int times anything else in the chain could repeat a sequence: no int branch.
+    other = _chains(_compiled("def f(a, b, c):\n    return a * b * c + a\n"))
+    assert other and not any(ast.unparse(c.body).startswith("_t1_ * _u1_") for c in other)
+
+
+def _reads_of_x(node: ast.AST) -> int:
+    return sum(isinstance(n, ast.Attribute) and n.attr == "x" for n in ast.walk(node))
+
+
+#: Int products at and past the inline bounds and the small-factor size, in a chain, with
+#: operands of every kind after them.
+INT_PRODUCTS = """
+class I(int):
+    pass
+
+BIG = [1 << 60000, (1 << 64) - 1, 1 << 64, -((1 << 64) - 1), 1 << 49999, 3, -5, True, I(7)]
+REST = [1, 2.5, 1j, "s", None, [0], 1 << 70000]
+
+
+def table():
+    out = []
+    for a in BIG:
+        for b in BIG:
+            for c in REST:
+                for text in ("a * b + c", "a * b - c // 7", "a * b / 3 + c"):
+                    try:
+                        out.append(hash(eval_one(text, a, b, c)))
+                    except Exception as exc:
+                        out.append(type(exc).__name__)
+    return out
+
+
+def eval_one(text, a, b, c):
+    if text == "a * b + c":
+        return a * b + c
+    if text == "a * b - c // 7":
+        return a * b - c // 7
+    return a * b / 3 + c
+
+
+def on_tick(ctx, dt):
+    return table()
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_int_products_in_chains_match_plain_python_or_meet_the_cap(tier: str) -> None:
+    plain: dict[str, object] = {}
+    exec(compile(INT_PRODUCTS, "plain", "exec"), plain)
+    expected = plain["table"]()  # type: ignore[operator]
+    box = Sandboxed(
+        INT_PRODUCTS, tier=tier, limits=Limits(fuel=10_000_000, memory_mb=64, timeout_ms=20000)
+    )
+    try:
+        box.call(0.0)
+    except ScriptFault as fault:
+        # (1 << 60000) squared is past the cap: the guard refuses it, as outside a chain.
+        assert fault.code == "SANDBOX_MEMORY_LIMIT" and "would build an int" in str(fault)
+    finally:
+        box.close()
+    # Without the one product past the cap, the sandbox gives plain Python's results.
+    safe = INT_PRODUCTS.replace("1 << 60000, ", "")
+    exec(compile(safe, "plain", "exec"), plain)
+    expected = plain["table"]()  # type: ignore[operator]
+    box = Sandboxed(safe, tier=tier, limits=Limits(fuel=10_000_000, memory_mb=64, timeout_ms=20000))
+    try:
+        assert box.call(0.0) == expected
     finally:
         box.close()
