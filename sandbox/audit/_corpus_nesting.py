@@ -32,6 +32,16 @@ NESTING_ATTACKS: Final[tuple[Attack, ...]] = (
         "enumerate(zip(filter(None, it)))",
     ),
     _nested(
+        "iter-nesting-walrus",
+        "map(abs, (it := map(abs, it))): the argument rebinds the name the direct route tests",
+        "map(abs, (it := map(abs, it)))",
+    ),
+    _nested(
+        "iter-nesting-lambda-zip",
+        "map of a lambda and zip of two, over the last one (the forms built directly over lists)",
+        "zip(map(lambda x: x, it), it)",
+    ),
+    _nested(
         "iter-nesting-itertools",
         "itertools.islice and chain around one another, 120,000 deep",
         "itertools.chain(itertools.islice(it, 10))",

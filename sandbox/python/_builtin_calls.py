@@ -1,11 +1,13 @@
 """Compiled forms of builtin calls (part of pass 2, see ``_instrument``): the range a loop
-iterates (uncapped, fuel per item), a range built elsewhere (its length checked inline), and
-the builtins that consume an iterable called directly on a generator expression (and
-``min``/``max`` with a lambda key or of values written in the call, and ``int(x)``)."""
+iterates (uncapped, fuel per item), a range built elsewhere (its length checked inline), the
+builtins that consume an iterable called directly on a generator expression (and
+``min``/``max`` with a lambda key or of values written in the call, and ``int(x)``), and the
+lazy builtins built directly over a container (``enumerate(xs)``)."""
 
 from __future__ import annotations
 
 import ast
+import copy
 from itertools import islice
 from typing import Final
 
@@ -149,3 +151,60 @@ _LOOPS: Final = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.
 def copyable(node: ast.expr) -> bool:
     nodes = list(islice(ast.walk(node), MAX_COPIED_NODES + 1))
     return len(nodes) <= MAX_COPIED_NODES and not any(isinstance(n, _LOOPS) for n in nodes)
+
+
+#: The lazy builtins whose stand-ins return the builtin's own object over containers
+#: (``_nesting.tracked``), with the number of leading arguments that are not iterables.
+LAZY: Final[dict[str, int]] = {"enumerate": 0, "map": 1, "filter": 1, "zip": 0}
+
+
+def lazy_over_names(node: ast.Call) -> bool:
+    """``enumerate(xs)``, ``enumerate(xs, 1)``, ``map(f, xs, ys)``, ``filter(None, xs)``,
+    ``zip(xs, ys)``:
+    every argument a name or a literal (or ``map``'s and ``filter``'s function a lambda
+    without defaults), so reading them again has no effect: the test that the iterables
+    are containers reads what the call then gets."""
+    func = node.func
+    if not (isinstance(func, ast.Name) and func.id in LAZY and node.args and not node.keywords):
+        return False
+    skip = LAZY[func.id]
+    if len(node.args) <= skip:
+        return False
+    if func.id == "enumerate" and len(node.args) == 2:
+        start = node.args[1]
+        if not (isinstance(start, ast.Constant) and type(start.value) is int):
+            return False
+        return isinstance(node.args[0], ast.Name)
+    if func.id == "zip" and len(node.args) > 2:
+        return False  # three rows or more: the stand-in sizes the tuples (``Guards.zipped``)
+    first = node.args[0]
+    lambda_ok = skip and isinstance(first, ast.Lambda) and not _has_defaults(first.args)
+    return (lambda_ok or isinstance(first, ast.Name | ast.Constant)) and all(
+        isinstance(a, ast.Name) for a in node.args[skip:]
+    )
+
+
+def _has_defaults(args: ast.arguments) -> bool:
+    return bool(args.defaults or any(d is not None for d in args.kw_defaults))
+
+
+def direct_lazy(node: ast.Call) -> ast.expr:
+    """``enumerate(xs)`` builds the builtin's object itself when the name is still the
+    sandbox's and every iterable is a container (a list, a dict, a range ...): what the
+    stand-in would return, without its Python-level call; anything else takes the call."""
+    assert isinstance(node.func, ast.Name)
+    fn = node.func.id
+    # enumerate's second argument is its start (a literal here), not an iterable.
+    iterables = node.args[:1] if fn == "enumerate" else node.args[LAZY[fn] :]
+    tests: list[ast.expr] = [
+        ast.Compare(call("_type_", copy.deepcopy(a)), [ast.In()], [name(SHALLOW)])
+        for a in iterables
+    ]
+    tests.append(ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")]))
+    direct = ast.Call(name(f"_b{fn}_"), node.args, [])
+    test = ast.BoolOp(ast.And(), tests)
+    return ast.copy_location(ast.IfExp(test, direct, copy.deepcopy(node)), node)
+
+
+#: The injected set of the container types no lazy iterator hides behind.
+SHALLOW: Final = "_SHALLOW_"

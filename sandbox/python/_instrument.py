@@ -15,9 +15,11 @@ from ._builtin_calls import (
     capped_range,
     copyable,
     direct_eager,
+    direct_lazy,
     eager_over_generator,
     is_range_call,
     keyed_by_lambda,
+    lazy_over_names,
     loop_range,
     plain_int,
     several_values,
@@ -280,6 +282,8 @@ class Instrumenter(ast.NodeTransformer):
             or (plain_int(node))
         ):
             return direct_eager(node)
+        if lazy_over_names(node):
+            return direct_lazy(node)
         if not (
             isinstance(node.func, ast.Name)
             and node.func.id == OWN

@@ -31,7 +31,7 @@ class _Tracked:
 
 #: Values no lazy iterator hides behind: one wrapped only over these is one level deep, so
 #: the builtin's own object serves (no Python-level construction, no slot).
-_SHALLOW: Final = frozenset({list, tuple, str, bytes, range, dict, set, frozenset})
+SHALLOW_TYPES: Final = frozenset({list, tuple, str, bytes, range, dict, set, frozenset})
 #: Builtin lazy iterators the sandbox builds itself over shallow values only (depth 1).
 _RAW: Final = frozenset({map, filter, zip, enumerate})
 
@@ -78,7 +78,7 @@ def tracked(
         if check is not None:
             check(args)
         for arg in args[skip:]:
-            if type(arg) not in _SHALLOW:
+            if type(arg) not in SHALLOW_TYPES:
                 break
         else:
             return base(*args, **kwargs)

@@ -35,6 +35,7 @@ from ..base import (
     ScriptSandbox,
 )
 from ._arith import ARITH_GLOBALS
+from ._builtin_calls import LAZY, SHALLOW
 from ._builtins import EAGER, EXCEPTIONS, Printer, build_builtins, loop_range, range_refusal
 from ._chains import FLAG as CHAIN_FLAG
 from ._chains import REFLECTED, names_reflected
@@ -58,6 +59,7 @@ from ._memory import (
 )
 from ._method_guards import method_guard
 from ._names import FUEL, is_injected
+from ._nesting import SHALLOW_TYPES
 from ._progress import CPU_MARK_S, RowMarker
 from ._rejections import compiled
 from ._rss import transient_slack
@@ -350,8 +352,10 @@ class RestrictedSandbox(ScriptSandbox):
             # The builtins that consume an iterable, for the direct route over a generator
             # expression (``_instrument.visit_Call``), and the sandbox's own to compare with;
             # int for int(x), which parses no base (the stand-in sizes int(text, base)).
-            **{f"_b{name}_": getattr(builtins, name) for name in (*EAGER, "int")},
-            **{f"_g{name}_": self._builtins[name] for name in (*EAGER, "int")},
+            **{f"_b{name}_": getattr(builtins, name) for name in (*EAGER, *LAZY, "int")},
+            **{f"_g{name}_": self._builtins[name] for name in (*EAGER, *LAZY, "int")},
+            # The lazy builtins over these are built directly (``_builtin_calls.direct_lazy``).
+            SHALLOW: SHALLOW_TYPES,
         }
         self._fixed_names = frozenset(namespace)
         return namespace

@@ -4,9 +4,12 @@ could run that many C frames (a hundred thousand overflowed the host's C stack).
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from host_api import DiagnosticCode
+from sandbox.python._checker import Checker
 from sandbox.python._nesting import MAX_NESTING
 from tests.compat.harness import Sandboxed, hook_fault, hook_result_as_plain
 
@@ -45,6 +48,10 @@ WRAPS = [
     "filter(None, it)",
     "zip(it)",
     "enumerate(it)",
+    "map(lambda x: x, it)",
+    "zip(it, it)",
+    "enumerate(it, 1)",
+    "map(abs, (it := map(abs, it)))",
     "itertools.islice(it, 10)",
     "itertools.chain(it)",
     "itertools.starmap(divmod, it)",
@@ -91,3 +98,67 @@ def test_the_refusal_can_be_caught_and_the_last_good_iterator_still_runs() -> No
         assert box.call(0.0) == (MAX_NESTING, 10)
     finally:
         box.close()
+
+
+DIRECT = """
+def my_enumerate(xs, start=0):
+    return [("mine", x) for x in xs]
+
+def on_tick(ctx, dt):
+    xs, d, t = [3, 0, 5], {"a": 1, "b": 0}, (1, 2)
+    r, text, raw, fs = range(4), "ab", b"xy", frozenset({7})
+    out = [list(enumerate(xs)), list(enumerate(xs, 5)), list(map(abs, xs))]
+    out.append(list(map(lambda x: x + 1, r)))
+    out.append(list(filter(None, xs)) + list(filter(None, d)))
+    out.append(list(zip(text, raw)) + list(zip(t)) + list(zip(fs, xs)))
+    it = iter(xs)
+    out.append(list(enumerate(it)))
+    out.append(isinstance(enumerate(xs), enumerate) and isinstance(map(abs, xs), map))
+    out.append(rebound_here(xs) + rebound_globally(xs))
+    return out
+
+def rebound_here(xs):
+    enumerate = my_enumerate
+    return enumerate(xs)
+
+def rebound_globally(xs):
+    global zip
+    zip = my_enumerate
+    return zip(xs, xs)
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_lazy_builtins_built_directly_give_plain_pythons_results(tier: str) -> None:
+    hook_result_as_plain(DIRECT, tier=tier)
+
+
+def _source_of(call: str) -> str:
+    errors: list[str] = []
+    tree = Checker(errors, [], {}).visit(ast.parse(f"def f(xs, g, o):\n    return {call}\n"))
+    assert not errors
+    return ast.unparse(tree)
+
+
+@pytest.mark.parametrize(
+    ("call", "direct"),
+    [
+        ("enumerate(xs)", True),
+        ("enumerate(xs, 1)", True),
+        ("map(g, xs, xs)", True),
+        ("map(lambda x: x * 2, xs)", True),
+        ("filter(None, xs)", True),
+        ("zip(xs, xs)", True),
+        # Anything whose second reading could differ from the first takes the stand-in.
+        ("enumerate(o.xs)", False),
+        ("enumerate(xs, start=1)", False),
+        ("enumerate(xs, g)", False),
+        ("map(o.f, xs)", False),
+        ("map(g, (xs := o))", False),
+        ("map(lambda x, d=(xs := o): x, xs)", False),
+        ("zip(xs, xs, xs)", False),  # three rows: the stand-in sizes the tuples
+    ],
+)
+def test_only_calls_over_plain_names_are_built_directly(call: str, direct: bool) -> None:
+    name = call.split("(", 1)[0]
+    assert (f"_b{name}_(" in _source_of(call)) is direct
