@@ -45,4 +45,22 @@ COMPILE_BOMBS: Final[tuple[Attack, ...]] = (
     _deep("fstring", "an f-string field nested deep", "x = f'''{" + "-\n" * _DEEP + "1}'''"),
     _deep("huge-literal", "a 1 MB list literal", "x = [\n" + "1,\n" * 350_000 + "]"),
     _deep("long-line", "a 100,000-character line", "x = '" + "a" * 100_000 + "'"),
+    # Under every source cap, but the compiled form grows: each guarded operator and f-string
+    # field is written out with its checks (seven seconds and 700 MB of host time, and
+    # seventeen seconds and 1.3 GB, before the compiled-size cap).
+    _deep(
+        "expansion-arithmetic",
+        "2,730 lines of 'x = a * b + c * d - e': at the token cap, all guarded arithmetic",
+        "x = a * b + c * d - e\n" * 2_730,
+    ),
+    _deep(
+        "expansion-fstring-fields",
+        "sixteen f-strings of 5,000 fields each: one token apiece on Python 3.11",
+        "def f(a):\n" + ("    x = f'" + "{a}" * 5_000 + "'\n") * 16,
+    ),
+    _deep(
+        "expansion-fstring-lines",
+        "32,000 f-string fields on 8,000 short lines (four tokens a line before parsing)",
+        "x = f'{a}{a}{a}{a}'\n" * 8_000,
+    ),
 )

@@ -11,6 +11,7 @@ from typing import Any, Final
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
 from ._builtins import REFUSED
+from ._expansion import check_compiled, check_estimate
 from ._instrument import OWN, Instrumenter, _call
 from ._names import (
     CLASS_DUNDERS,
@@ -53,7 +54,9 @@ class Checker(RestrictingNodeTransformer):
         self._top = {id(stmt) for stmt in node.body}
         node = self.node_contents_visit(node)
         if not self.errors:
+            check_estimate(node)
             node = Instrumenter().visit(node)
+            check_compiled(node)
             ast.fix_missing_locations(node)
         return node
 

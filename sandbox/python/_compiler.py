@@ -26,6 +26,7 @@ from typing import Final
 from RestrictedPython.compile import compile_restricted_exec
 
 from ._checker import Checker
+from ._expansion import CompileBudgetExceeded
 from ._rss import release_free_memory
 from ._source_limits import source_problem
 
@@ -85,6 +86,8 @@ def check_script(source: str, path: str = "<script>") -> ScriptCheck:
 def _checked(source: str, path: str) -> ScriptCheck:
     try:
         result = compile_restricted_exec(source, filename=path, policy=Checker)
+    except CompileBudgetExceeded as exc:
+        return ScriptCheck(None, (ScriptProblem(exc.line, str(exc), limit=True),))
     except (RecursionError, MemoryError) as exc:
         # Past the nesting scan, only the compiler's own limits: still the script's fault.
         what = "nested too deeply" if isinstance(exc, RecursionError) else "too complex"

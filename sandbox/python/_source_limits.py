@@ -10,7 +10,9 @@ checks (cheapest first):
   every later step;
 - the length of each physical line (:data:`MAX_LINE_CHARS`), so no diagnostic ever quotes a
   megabyte;
-- the number of tokens (:data:`MAX_TOKENS`), which bounds the work of the Python-level passes;
+- the number of tokens (:data:`MAX_TOKENS`, an f-string's fields counted three each: on Python
+  3.11 a whole f-string is one token), which bounds the work of the Python-level passes with
+  the compiled-size cap (``_expansion``);
 - the nesting depth (:data:`MAX_NESTING`), measured by a flat scan of the tokens that itself
   never recurses: open brackets, indentation and an upper bound of the operators, trailers
   (``.name``, calls, subscripts) and keywords (``lambda``, ``not``, ``if``/``else`` ...) that
@@ -36,8 +38,8 @@ MAX_LINE_CHARS: Final = 16 * 1024
 #: deeper; the margin keeps the compiler's own recursion well away from its limits).
 MAX_NESTING: Final = 100
 #: The most tokens a script may have: the sandbox's passes over the syntax tree run in Python
-#: at a few microseconds per node, so this, not the byte size, bounds the compile time (a
-#: script at the cap compiles in about a second, a few on a loaded machine).
+#: at a few microseconds per node, so this, not the byte size, bounds the compile time, with
+#: the cap on the compiled size (``_expansion``: guarded arithmetic expands the most).
 MAX_TOKENS: Final = 32_768
 
 #: Tokens that end an operand run at their bracket level without nesting anything.
@@ -131,7 +133,14 @@ def _token_problem(source: str) -> SourceProblem | None:
                     levels.append("lambda")
                     counts.append(0)
             elif kind == tokenize.STRING:
-                counts[-1] += _fstring_nesting(text)
+                nesting, fields = _fstring_fields(text)
+                counts[-1] += nesting
+                # Each field is at least three tokens once parsed ('{', a name, '}').
+                count += 3 * fields
+                if count > MAX_TOKENS:
+                    return SourceProblem(
+                        token.start[0], f"the script has more than {MAX_TOKENS} tokens"
+                    )
             if kind not in (tokenize.NL, tokenize.COMMENT):
                 previous = token
             depth = indent + len(levels) + sum(counts)
@@ -169,16 +178,17 @@ def _operator(
         counts[-1] += 1
 
 
-def _fstring_nesting(text: str) -> int:
-    """An upper bound of the nesting inside an f-string token's replacement fields.
+def _fstring_fields(text: str) -> tuple[int, int]:
+    """An upper bound of the nesting inside an f-string token's replacement fields, and how
+    many fields it has (nested ones included).
 
     On Python 3.11 an f-string is one STRING token whose fields the parser parses on its
     own; later versions tokenize the fields, and then this adds nothing.
     """
     prefix = text[: len(text) - len(text.lstrip("rRbBuUfF"))]
     if "f" not in prefix.lower():
-        return 0
-    deepest = field = depth = 0
+        return 0, 0
+    deepest = field = depth = fields = 0
     body = text[len(prefix) :]
     i = 0
     while i < len(body):
@@ -190,10 +200,11 @@ def _fstring_nesting(text: str) -> int:
             field = 0 if depth == 0 else field
             depth += 1
             field += 1
+            fields += 1
         elif char == "}" and depth:
             depth -= 1
         elif depth and char in _FIELD_NESTING:
             field += 1
         deepest = max(deepest, field)
         i += 1
-    return deepest
+    return deepest, fields

@@ -6,9 +6,11 @@ compiles for both), and the sandbox keeps working afterwards.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +18,18 @@ import pytest
 from host_api import DiagnosticCode, Limits
 from sandbox import MAX_SOURCE_BYTES, ScriptRejected, check_script, create_sandbox
 from sandbox.audit._corpus_compile import COMPILE_BOMBS
+from sandbox.python._checker import Checker
+from sandbox.python._expansion import (
+    MAX_COMPILED_NODES,
+    CompileBudgetExceeded,
+    check_compiled,
+    estimated_nodes,
+)
 from sandbox.python._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_TOKENS, source_problem
 
 from .conftest import make_rig
+
+COMPAT = Path(__file__).parents[1] / "compat"
 
 #: One nested construct per kind, ``n`` levels deep, spread over short lines.
 SHAPES: dict[str, Callable[[int], str]] = {
@@ -93,13 +104,77 @@ def test_ordinary_code_of_moderate_nesting_and_long_tables_compiles() -> None:
 
 
 def test_the_token_cap_bounds_the_work_of_the_compile_passes() -> None:
-    line = "x = a * b + c * d - e\n"  # 12 tokens, newline included
-    at_cap = line * (MAX_TOKENS // 12)
+    line = "x = f(a, b.c, d[e])\n"  # 16 tokens, newline included
+    at_cap = line * (MAX_TOKENS // 16 - 1)
     assert check_script(at_cap, "at-cap.py").ok
-    over = check_script(at_cap + line, "over.py")
+    over = check_script(at_cap + line * 2, "over.py")
     assert over.errors[0].limit and str(MAX_TOKENS) in over.errors[0].message
     commented = ("#\n\n" * MAX_TOKENS) + at_cap
     assert check_script(commented, "comments.py").ok  # comments and blank lines are free
+
+
+def test_f_string_fields_count_as_tokens() -> None:
+    # On Python 3.11 an f-string is one token however many fields it holds.
+    line = "x = f'" + "{a}" * 1000 + "'\n"  # 4 tokens and 1,000 fields
+    assert source_problem(line * 10) is None
+    over = source_problem(line * 11)
+    assert over is not None and str(MAX_TOKENS) in over.message and over.line == 11
+    assert source_problem("x = f'{{a}}{{b}}'\n" * 8000) is None  # '{{' is no field
+
+
+@pytest.mark.parametrize(
+    ("line", "repeat"),
+    [
+        ("x = a * b + c * d - e\n", 2000),  # every operator guarded: under the token cap
+        ("x = a % b % c % d % e % f\n", 2000),
+        ("o.x[i] += a * b + c << d\n", 1500),
+        ("x = f'{a}{b}{c}{d}{e}{g}{h}' * k\n", 1200),
+    ],
+)
+def test_the_compiled_size_cap_refuses_before_the_expansion(line: str, repeat: int) -> None:
+    source = line * repeat
+    assert source_problem(source) is None  # under every source cap
+    check = check_script(source, "expanding.py")
+    assert not check.ok and check.errors[0].limit
+    assert f"{MAX_COMPILED_NODES:,}" in check.errors[0].message
+    assert "split the script" in check.errors[0].message
+    # The line where the compiled form passes the cap, not the end of the script.
+    assert check.errors[0].line is not None and 1 < check.errors[0].line < repeat
+    # A tenth of it compiles.
+    assert check_script(line * (repeat // 10), "tenth.py").ok
+
+
+def test_the_estimate_tracks_the_compiled_size_of_real_scripts() -> None:
+    for path in sorted(COMPAT.glob("*/*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        estimate = estimated_nodes(tree)
+        errors: list[str] = []
+        compiled = Checker(errors, [], {}).visit(ast.parse(path.read_text(encoding="utf-8")))
+        if errors:
+            continue
+        actual = sum(1 for _ in ast.walk(compiled))
+        assert actual < MAX_COMPILED_NODES // 10, path
+        assert actual <= 2 * estimate, path  # versioned copies stay within a factor
+
+
+def test_the_compiled_size_is_counted_after_instrumenting_too() -> None:
+    tree = ast.parse("x = 1\n" * (MAX_COMPILED_NODES // 4 + 1))
+    check_compiled(ast.parse("x = 1\n" * 100))
+    with pytest.raises(CompileBudgetExceeded, match="more than"):
+        check_compiled(tree)
+
+
+def test_a_refused_expansion_is_a_compile_limit_fault_and_the_sandbox_goes_on() -> None:
+    rig = make_rig()
+    try:
+        with pytest.raises(ScriptRejected) as info:
+            rig.load("x = a * b + c * d - e\n" * 2000, "scripts/big.py")
+        assert info.value.code is DiagnosticCode.SANDBOX_COMPILE_LIMIT
+        assert "split" in str(info.value)
+        ok = rig.load("def on_tick(ctx, dt):\n    return 2 * 3\n", "scripts/ok.py")
+        assert rig.tick(ok) == 6
+    finally:
+        rig.sandbox.close()
 
 
 def test_size_and_line_caps_name_the_limit() -> None:
