@@ -39,13 +39,10 @@ from host_api import (
     ModhostError,
     ModStorage,
     ScriptContext,
-    UnsafeFile,
     grant,
-    read_regular,
 )
 from resolver import ModCandidate
 from sandbox import (
-    MAX_SOURCE_BYTES,
     ComponentRuntime,
     ScriptModule,
     ScriptRejected,
@@ -54,6 +51,7 @@ from sandbox import (
     create_sandbox,
 )
 
+from ._script_files import read_scripts
 from ._world import World
 
 
@@ -184,15 +182,7 @@ def start_load(candidate: ModCandidate, policy: HostPolicy) -> StartedLoad:
     """
     manifest = candidate.manifest
     sandbox = _make_sandbox(manifest.id, effective_limits(manifest, policy), policy)
-    readable: list[tuple[str, str]] = []
-    unreadable: list[ModhostError | None] = []
-    folder = candidate.folder.resolve()
-    for entry in manifest.scripts:
-        try:
-            readable.append((entry.path, _read_script(folder, entry.path)))
-            unreadable.append(None)
-        except ModhostError as exc:
-            unreadable.append(exc)
+    readable, unreadable = read_scripts(candidate.folder.resolve(), manifest.scripts)
     started = StartedLoad(candidate, sandbox, readable, unreadable)
     try:
         sandbox.start_loading(readable)
@@ -319,44 +309,19 @@ def _load_scripts(
     # Every script read was loaded together (one round trip to a process-tier worker per
     # mod); outcomes are matched back to entries in manifest order.
     loaded = iter(started.sandbox.load_many(started.readable))
+    reported: set[int] = set()
     for entry, outcome in zip(entries, started.unreadable, strict=True):
         module = next(loaded) if outcome is None else outcome
         if isinstance(module, ModhostError):
-            problems.append(_load_diagnostic(module, candidate.manifest.id, entry.path))
+            if id(module) not in reported:  # the entries past the count share one error
+                reported.add(id(module))
+                problems.append(_load_diagnostic(module, candidate.manifest.id, entry.path))
             continue
         if entry.entity is None:
             mod_scripts.append(module)
         else:
             entity_scripts.setdefault(entry.entity, []).append(module)
     return mod_scripts, entity_scripts, problems
-
-
-def _read_script(folder: Path, relative: str) -> str:
-    """The text of script ``relative`` of the mod in ``folder`` (already resolved)."""
-    path = (folder / relative).resolve()
-    if folder not in path.parents:
-        raise ModhostError(
-            f"script '{relative}' resolves outside the mod folder",
-            code=DiagnosticCode.MOD_FILE_MISSING,
-            hint="keep scripts inside the mod folder (no symlinks out of it)",
-        )
-    try:
-        return read_regular(path, max_bytes=MAX_SOURCE_BYTES).decode("utf-8")
-    except UnsafeFile as exc:
-        too_big = "limit" in exc.details
-        raise ModhostError(
-            f"cannot read script '{relative}': {exc.message}",
-            code=DiagnosticCode.SANDBOX_COMPILE_LIMIT if too_big else exc.code,
-            hint=f"keep scripts under {MAX_SOURCE_BYTES // 1024} KiB (put data in assets)"
-            if too_big
-            else exc.hint,
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModhostError(
-            f"cannot read script '{relative}': {exc}",
-            code=DiagnosticCode.MOD_FILE_MISSING,
-            hint="make sure the file exists and is UTF-8 text",
-        ) from exc
 
 
 def _load_diagnostic(exc: ModhostError, mod_id: str, path: str) -> Diagnostic:

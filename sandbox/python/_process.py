@@ -53,7 +53,7 @@ from ._process_wire import (
     refusal,
     wire_call,
 )
-from ._rejections import compiled
+from ._rejections import CompileBudget
 from ._remote_api import RPC_NAMES
 from ._wire import fault_data
 from ._worker import POST_CALL
@@ -82,6 +82,7 @@ class ProcessSandbox(TickRoundTrip, ScriptSandbox):
     def __init__(self, mod_id: str, limits: Limits, *, pool: WorkerPool | None = None) -> None:
         super().__init__(mod_id, limits)
         self._pool = pool if pool is not None else default_pool()
+        self._compile_budget = CompileBudget(mod_id)
         #: Each loaded script's marshalled code, to load again into a restarted worker.
         self._sources: dict[str, bytes] = {}
         self._proc: Any = None
@@ -182,7 +183,7 @@ class ProcessSandbox(TickRoundTrip, ScriptSandbox):
     def _compile(self, path: str, source: str) -> bytes:
         # Compiled here, from the host's cache (a reload's unchanged dependents cost nothing),
         # and sent as code: a rejected script never reaches a worker.
-        return marshal.dumps(compiled(self.mod_id, path, check_script(source, path)))
+        return marshal.dumps(self._compile_budget.compiled(path, check_script(source, path)))
 
     def _load_code(self, path: str, code: bytes) -> ScriptModule:
         self._drop_pending()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import CodeType
+from typing import Final
 
 from host_api import DiagnosticCode
 
@@ -51,3 +52,49 @@ def compile_limit(mod_id: str, path: str, line: int | None, message: str) -> Scr
     )
     rejected.code = DiagnosticCode.SANDBOX_COMPILE_LIMIT
     return rejected
+
+
+#: The most bytecode one mod's scripts may compile to in all (about five scripts at the
+#: compiled-size cap, or two hundred ordinary ones): compiling is host time, and the code
+#: stays in the host's memory while the mod runs.
+MAX_MOD_BYTECODE: Final = 2 * 1024 * 1024
+
+
+class CompileBudget:
+    """What one mod's scripts have compiled to so far (one per sandbox, so per load)."""
+
+    def __init__(self, mod_id: str) -> None:
+        self.mod_id = mod_id
+        self.used = 0
+
+    def compiled(self, path: str, check: ScriptCheck) -> CodeType:
+        """:func:`compiled`, charged to the mod: past :data:`MAX_MOD_BYTECODE` in all, the
+        script is refused with ``SANDBOX_COMPILE_LIMIT`` (the ones before it stay loaded)."""
+        code = compiled(self.mod_id, path, check)
+        size = bytecode_size(code)
+        if self.used + size > MAX_MOD_BYTECODE:
+            rejected = compile_limit(
+                self.mod_id,
+                path,
+                None,
+                f"the mod's scripts compile to more than {MAX_MOD_BYTECODE // 1024} KiB of "
+                f"bytecode in all ({self.used // 1024} KiB before this one, {size // 1024} KiB "
+                "in it)",
+            )
+            rejected.hint = (
+                "a mod's scripts share one compile budget: move data out of code (assets "
+                "read with ctx.fs.read) or split the mod"
+            )
+            raise rejected
+        self.used += size
+        return code
+
+
+def bytecode_size(code: CodeType) -> int:
+    """The bytes of bytecode in ``code`` and every function and class body it holds."""
+    total, stack = 0, [code]
+    while stack:
+        current = stack.pop()
+        total += len(current.co_code)
+        stack.extend(c for c in current.co_consts if isinstance(c, CodeType))
+    return total

@@ -61,7 +61,7 @@ from ._method_guards import method_guard
 from ._names import FUEL, is_injected
 from ._nesting import SHALLOW_TYPES
 from ._progress import CPU_MARK_S, RowMarker
-from ._rejections import compiled
+from ._rejections import CompileBudget
 from ._rss import transient_slack
 from ._signals import ForbiddenSignal, LimitSignal, MemorySignal
 from ._stack import grow_main_stack
@@ -85,6 +85,7 @@ class RestrictedSandbox(ScriptSandbox):
     def __init__(self, mod_id: str, limits: Limits) -> None:
         super().__init__(mod_id, limits)
         grow_main_stack()
+        self._compile_budget = CompileBudget(mod_id)
         growth = limits.memory_mb * 1024 * 1024 + transient_slack(limits.memory_mb)
         self._meter = Meter(limits.fuel, limits.timeout_ms, growth=growth)
         self._guards = Guards(limits.memory_mb, self._meter)
@@ -109,7 +110,7 @@ class RestrictedSandbox(ScriptSandbox):
     # -- the interface -------------------------------------------------------------------------
     def load(self, path: str, source: str) -> ScriptModule:
         self._check_open()
-        return self.load_code(path, compiled(self.mod_id, path, check_script(source, path)))
+        return self.load_code(path, self._compile_budget.compiled(path, check_script(source, path)))
 
     def load_code(self, path: str, code: CodeType) -> ScriptModule:
         """Run the module body of a script already checked and compiled by

@@ -244,3 +244,34 @@ def test_the_compilers_own_recursion_limit_is_a_compile_limit_not_a_crash() -> N
     assert not check.ok
     assert check.errors[0].limit
     assert "nested too deeply" in check.errors[0].message
+
+
+@pytest.mark.parametrize("tier", ["inprocess", "process"])
+def test_a_mods_scripts_share_one_bytecode_budget(
+    tier: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.python import _rejections
+
+    source = "def h(a, b, d, e, f, g):\n" + "".join(
+        f"    x{i} = f(a, b.c, d[e]) + g(a)\n" for i in range(100)
+    )
+    size = _rejections.bytecode_size(_rejections.compiled("m", "s.py", check_script(source)))
+    monkeypatch.setattr(_rejections, "MAX_MOD_BYTECODE", 3 * size + size // 2)
+    rig = make_rig(tier=tier)
+    try:
+        for n in range(3):
+            rig.load(source + f"Y{n} = 0\n", f"scripts/s{n}.py")
+        with pytest.raises(ScriptRejected) as info:
+            rig.load(source + "Y3 = 0\n", "scripts/s3.py")
+        assert info.value.code is DiagnosticCode.SANDBOX_COMPILE_LIMIT
+        assert "bytecode in all" in str(info.value) and "split the mod" in info.value.hint
+        # A small script still fits what is left; a new sandbox (a reload) starts afresh.
+        ok = rig.load("def on_tick(ctx, dt):\n    return 5\n", "scripts/ok.py")
+        assert rig.tick(ok) == 5
+    finally:
+        rig.sandbox.close()
+    fresh = make_rig(tier=tier)
+    try:
+        fresh.load(source + "Y3 = 0\n", "scripts/s3.py")
+    finally:
+        fresh.sandbox.close()
