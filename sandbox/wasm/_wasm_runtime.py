@@ -15,9 +15,13 @@ from host_api import HostAPI, Limits, Manifest, ModFault
 
 from ._wasm_component import WasmComponent
 from ._wasm_engine import WasmEngine
-from ._wasm_errors import ComponentLoadFailed, HostMemoryLimit
+from ._wasm_errors import CompileLimitExceeded, ComponentLoadFailed, HostMemoryLimit
 from ._wasm_load import load_component
 from ._wasm_store_limits import memory_budget
+
+#: The most components one mod may list: each is compiled (seconds for a large guest, when
+#: not cached) and gets its own store and share of the mod's memory.
+MAX_COMPONENTS_PER_MOD: Final = 32
 
 
 @final
@@ -50,7 +54,16 @@ class ComponentRuntime:
         return sum(mb for _, mb in self._live)
 
     def _admit(self, manifest: Manifest, limits: Limits) -> None:
-        """Refuse ``manifest``'s components if they would pass ``host_memory_mb``."""
+        """Refuse ``manifest``'s components if there are too many of them or they would pass
+        ``host_memory_mb``."""
+        if len(manifest.components) > MAX_COMPONENTS_PER_MOD:
+            raise CompileLimitExceeded(
+                f"the mod lists {len(manifest.components)} components; at most "
+                f"{MAX_COMPONENTS_PER_MOD} are loaded (each is compiled and instantiated)",
+                mod_id=manifest.id,
+                file=manifest.components[MAX_COMPONENTS_PER_MOD].path,
+                hint="link the parts into fewer components",
+            )
         cap = self.host_memory_mb
         need = limits.memory_mb if manifest.components else 0
         if cap is None or not need:

@@ -237,3 +237,27 @@ def test_tables_count_against_memory_mb(engine: WasmEngine, make_api: MakeApi) -
     assert info.value.to_diagnostic().code == DiagnosticCode.SANDBOX_MEMORY_LIMIT
     with WasmComponent(engine, compiled, api, limits=Limits(memory_mb=64), file="t") as comp:
         assert comp.budget.cap + table_reserve(64 * 1024 * 1024) == 64 * 1024 * 1024
+
+
+def test_a_mod_listing_too_many_components_is_refused_before_any_compiles(
+    tmp_path: Path, make_api: MakeApi
+) -> None:
+    from sandbox.wasm._wasm_runtime import MAX_COMPONENTS_PER_MOD
+
+    folder = tmp_path / "many"
+    (folder / "components").mkdir(parents=True)
+    # Not even valid WebAssembly: the count is refused before any file is read.
+    (folder / "components" / "c.wasm").write_bytes(b"junk")
+    entries = '[[components]]\npath = "components/c.wasm"\n\n' * (MAX_COMPONENTS_PER_MOD + 1)
+    manifest = parse_manifest(
+        f'id = "many"\nname = "Many"\nversion = "1.0.0"\n\n{entries}', folder_name="many"
+    )
+    runtime = ComponentRuntime(None, progress=False)
+    api, _ = make_api(mod_id="many")
+    try:
+        with pytest.raises(ModFault) as info:
+            runtime.load(folder, manifest, api, limits=Limits())
+        assert info.value.code is DiagnosticCode.WASM_COMPILE_LIMIT
+        assert f"at most {MAX_COMPONENTS_PER_MOD}" in str(info.value)
+    finally:
+        runtime.close()
