@@ -26,7 +26,7 @@ demo: $(STAMP)
 			--screenshot build/demo.png; \
 	fi
 
-test: $(STAMP) postgres browser
+test: $(STAMP) postgres browser display
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The marketplace tests start their own PostgreSQL server (tests/marketplace/conftest.py);
@@ -53,6 +53,19 @@ browser:
 			chromium chromium-driver >/dev/null; \
 	else \
 		echo "warning: chromium is missing and cannot be installed here; the browser tests will skip"; \
+	fi
+
+# The window tests (real Panda3D windows, keyboard input through XTEST) run on a private Xvfb
+# server; install it and libXtst when missing and we are root on a Debian-like system.
+.PHONY: display
+display:
+	@if command -v Xvfb >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libXtst.so.6; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Xvfb and libXtst for the window tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			xvfb libxtst6 >/dev/null; \
+	else \
+		echo "warning: Xvfb is missing and cannot be installed here; the window tests will skip"; \
 	fi
 
 bench: $(STAMP)
