@@ -59,14 +59,21 @@ def on_tick(ctx, dt):
 """
 
 
+#: Limits for running a whole table in one call.
+TABLE_LIMITS = Limits(fuel=10_000_000, memory_mb=64, timeout_ms=20000)
+
+
+def _plain_table(source: str) -> list[object]:
+    """What ``table()`` of ``source`` returns as plain Python."""
+    plain: dict[str, object] = {}
+    exec(compile(source, "plain", "exec"), plain)
+    return plain["table"]()  # type: ignore[operator, no-any-return]
+
+
 @pytest.mark.parametrize("tier", TIERS)
 def test_chains_give_plain_pythons_results_for_every_mix_of_types(tier: str) -> None:
-    plain: dict[str, object] = {}
-    exec(compile(TABLE, "plain", "exec"), plain)
-    expected = plain["table"]()  # type: ignore[operator]
-    box = Sandboxed(
-        TABLE, tier=tier, limits=Limits(fuel=10_000_000, memory_mb=64, timeout_ms=20000)
-    )
+    expected = _plain_table(TABLE)
+    box = Sandboxed(TABLE, tier=tier, limits=TABLE_LIMITS)
     try:
         assert box.call(0.0) == expected
     finally:
@@ -348,25 +355,18 @@ def on_tick(ctx, dt):
 
 @pytest.mark.parametrize("tier", TIERS)
 def test_int_products_in_chains_match_plain_python_or_meet_the_cap(tier: str) -> None:
-    plain: dict[str, object] = {}
-    exec(compile(INT_PRODUCTS, "plain", "exec"), plain)
-    expected = plain["table"]()  # type: ignore[operator]
-    box = Sandboxed(
-        INT_PRODUCTS, tier=tier, limits=Limits(fuel=10_000_000, memory_mb=64, timeout_ms=20000)
-    )
+    box = Sandboxed(INT_PRODUCTS, tier=tier, limits=TABLE_LIMITS)
     try:
-        box.call(0.0)
-    except ScriptFault as fault:
+        with pytest.raises(ScriptFault) as info:
+            box.call(0.0)
         # (1 << 60000) squared is past the cap: the guard refuses it, as outside a chain.
-        assert fault.code == "SANDBOX_MEMORY_LIMIT" and "would build an int" in str(fault)
+        assert info.value.code == "SANDBOX_MEMORY_LIMIT" and "would build an int" in str(info.value)
     finally:
         box.close()
     # Without the one product past the cap, the sandbox gives plain Python's results.
     safe = INT_PRODUCTS.replace("1 << 60000, ", "")
-    exec(compile(safe, "plain", "exec"), plain)
-    expected = plain["table"]()  # type: ignore[operator]
-    box = Sandboxed(safe, tier=tier, limits=Limits(fuel=10_000_000, memory_mb=64, timeout_ms=20000))
+    box = Sandboxed(safe, tier=tier, limits=TABLE_LIMITS)
     try:
-        assert box.call(0.0) == expected
+        assert box.call(0.0) == _plain_table(safe)
     finally:
         box.close()
