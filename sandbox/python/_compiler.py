@@ -17,8 +17,9 @@ Every rejection carries its line number: the script is refused before it runs
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from types import CodeType
 from typing import Final
@@ -79,10 +80,64 @@ def check_script(source: str, path: str = "<script>") -> ScriptCheck:
     too_big = source_problem(source)
     if too_big is not None:
         return ScriptCheck(None, (ScriptProblem(too_big.line, too_big.message, limit=True),))
-    return _checked(source, path)
+    key = (source, path)
+    check = _CACHE.get(key)
+    if check is None:
+        check = _checked(source, path)
+        _CACHE.put(key, check, len(source) + (bytecode_size(check.code) if check.code else 0))
+    return check
 
 
-@functools.lru_cache(maxsize=256)
+def bytecode_size(code: CodeType) -> int:
+    """The bytes of bytecode in ``code`` and every function and class body it holds."""
+    total, stack = 0, [code]
+    while stack:
+        current = stack.pop()
+        total += len(current.co_code)
+        stack.extend(c for c in current.co_consts if isinstance(c, CodeType))
+    return total
+
+
+class _CheckCache:
+    """The most recently used checks, bounded by count and by the bytes of source and
+    bytecode they hold (a check of a script at the caps holds about 250 KB of source and
+    400 KB of bytecode, and its code objects several MB: counting entries alone let 256 of
+    them stay resident)."""
+
+    def __init__(self, entries: int, nbytes: int) -> None:
+        self._entries, self._limit = entries, nbytes
+        self._items: OrderedDict[tuple[str, str], tuple[ScriptCheck, int]] = OrderedDict()
+        self._lock = threading.Lock()  # mods may be compiled ahead on other threads
+        self.held = 0
+
+    def get(self, key: tuple[str, str]) -> ScriptCheck | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: tuple[str, str], check: ScriptCheck, weight: int) -> None:
+        if weight > self._limit // 8:
+            return  # never one entry crowding out most of the others
+        with self._lock:
+            old = self._items.pop(key, None)
+            self.held -= old[1] if old else 0
+            self._items[key] = (check, weight)
+            self.held += weight
+            while len(self._items) > self._entries or self.held > self._limit:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.held -= dropped
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: Checks kept for reloads: 256 scripts, 16 MiB of source and bytecode.
+_CACHE: Final = _CheckCache(256, 16 * 1024 * 1024)
+
+
 def _checked(source: str, path: str) -> ScriptCheck:
     try:
         result = compile_restricted_exec(source, filename=path, policy=Checker)

@@ -8,7 +8,7 @@ from typing import Final
 from host_api import DiagnosticCode
 
 from ..base import ScriptRejected
-from ._compiler import ScriptCheck
+from ._compiler import ScriptCheck, bytecode_size
 from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_TOKENS
 
 
@@ -88,13 +88,3 @@ class CompileBudget:
             raise rejected
         self.used += size
         return code
-
-
-def bytecode_size(code: CodeType) -> int:
-    """The bytes of bytecode in ``code`` and every function and class body it holds."""
-    total, stack = 0, [code]
-    while stack:
-        current = stack.pop()
-        total += len(current.co_code)
-        stack.extend(c for c in current.co_consts if isinstance(c, CodeType))
-    return total

@@ -275,3 +275,24 @@ def test_a_mods_scripts_share_one_bytecode_budget(
         fresh.load(source + "Y3 = 0\n", "scripts/s3.py")
     finally:
         fresh.sandbox.close()
+
+
+def test_the_check_cache_is_bounded_by_what_it_holds() -> None:
+    from sandbox.python._compiler import _CACHE, _CheckCache
+
+    cache = _CheckCache(entries=3, nbytes=8000)
+    checks = [check_script(f"x = {i}\n", f"s{i}.py") for i in range(5)]
+    for i, check in enumerate(checks[:3]):
+        cache.put((str(i), "p"), check, 900)
+    assert len(cache) == 3 and cache.held == 2700
+    cache.put(("3", "p"), checks[3], 900)  # past the count: the oldest goes
+    assert cache.get(("0", "p")) is None and cache.get(("3", "p")) is checks[3]
+    cache.put(("4", "p"), checks[4], 2000)  # past an eighth of the bytes: never kept
+    assert cache.get(("4", "p")) is None and cache.held == 2700
+    assert cache.get(("1", "p")) is checks[1]  # now the most recently used
+    cache.put(("1", "p"), checks[1], 950)  # the same key again: counted once
+    assert len(cache) == 3 and cache.held == 2750
+    # The shared cache: a repeated check is the same object, and it stays within its bytes.
+    source = "def f(a, b):\n    return a * b + 1\n"
+    assert check_script(source, "scripts/same.py") is check_script(source, "scripts/same.py")
+    assert _CACHE.held <= 16 * 1024 * 1024
