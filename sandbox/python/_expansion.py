@@ -21,6 +21,8 @@ from collections.abc import Callable
 from itertools import islice
 from typing import Final
 
+from ._arith import safe_without_guard
+
 #: The most syntax-tree nodes a script's instrumented form may have (about a second and a
 #: half of host time and 200 MB to build and compile at the cap).
 MAX_COMPILED_NODES: Final = 300_000
@@ -42,9 +44,13 @@ class CompileBudgetExceeded(Exception):
 
 
 def node_weight(node: ast.AST) -> int:
-    """Nodes ``node`` stands for once instrumented: itself, plus its checks."""
-    if isinstance(node, ast.BinOp | ast.AugAssign) and isinstance(node.op, _GUARDED):
-        return 1 + OPERATOR_NODES
+    """Nodes ``node`` stands for once instrumented: itself, plus its checks (none for an
+    operator a literal operand makes safe: ``i + 1``)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, _GUARDED):
+        return 1 if safe_without_guard(node) else 1 + OPERATOR_NODES
+    if isinstance(node, ast.AugAssign) and isinstance(node.op, _GUARDED):
+        alone = ast.BinOp(ast.Name("_", ast.Load()), node.op, node.value)
+        return 1 if safe_without_guard(alone) else 1 + OPERATOR_NODES
     return 1 + FIELD_NODES if isinstance(node, ast.FormattedValue) else 1
 
 
