@@ -309,6 +309,17 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         (MEMORY, *CPU),
     ),
     _attack(
+        "escape.isinstance-real-type",
+        "escape",
+        "a script's own isinstance, to catch the real int the compiled isinstance(x, int) uses",
+        _cls(
+            "seen = []\ndef isinstance(value, classes):\n    seen.append(classes)\n    return True",
+            "isinstance(3, int)\nisinstance(3, (int, str))\n"
+            "return seen[0]('1' * 300000, 2) + seen[1][0]('1' * 300000, 2)",
+        ),
+        MEMORY,
+    ),
+    _attack(
         "escape.operator-dunder",
         "escape",
         "int.__mul__ read as a function, squaring past the '*' guard",

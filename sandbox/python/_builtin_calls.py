@@ -208,3 +208,54 @@ def direct_lazy(node: ast.Call) -> ast.expr:
 
 #: The injected set of the container types no lazy iterator hides behind.
 SHALLOW: Final = "_SHALLOW_"
+
+
+#: The builtin types a script sees as stand-ins (``_builtins._stand_in``: their constructors
+#: check sizes); ``isinstance`` against them runs the stand-in's ``__instancecheck__`` in
+#: Python, the same answer as against the real type.
+STAND_IN_TYPES: Final = frozenset({"int", "str", "bytes", "range", "type"})
+
+
+def instance_check_of_stand_in(node: ast.Call) -> bool:
+    """``isinstance(x, int)``, ``isinstance(x, (int, float, Point))``: two arguments, the
+    second a name or a tuple of names, at least one of them a stand-in type's."""
+    if not (
+        isinstance(node.func, ast.Name)
+        and node.func.id == "isinstance"
+        and len(node.args) == 2
+        and not node.keywords
+        and not isinstance(node.args[0], ast.Starred)
+    ):
+        return False
+    return any(n in STAND_IN_TYPES for n in _class_names(node.args[1]) or ())
+
+
+def _class_names(node: ast.expr) -> list[str] | None:
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Name) for e in node.elts):
+        return [e.id for e in node.elts]  # type: ignore[attr-defined]
+    return None
+
+
+def direct_instance_check(node: ast.Call) -> ast.expr:
+    """``isinstance(x, int)`` checks against the real type when ``isinstance`` is the builtin
+    and each stand-in name is still the sandbox's: the real type goes only to the builtin
+    ``isinstance``, never to a script's function; otherwise the call as written."""
+    names = _class_names(node.args[1]) or []
+    used = sorted({n for n in names if n in STAND_IN_TYPES})
+    tests: list[ast.expr] = [ast.Compare(name("isinstance"), [ast.Is()], [name("_bisinstance_")])]
+    tests += [ast.Compare(name(n), [ast.Is()], [name(f"_g{n}_")]) for n in used]
+
+    def real(n: str) -> ast.expr:
+        return name(f"_b{n}_") if n in STAND_IN_TYPES else name(n)
+
+    classes = node.args[1]
+    swapped = (
+        real(classes.id)
+        if isinstance(classes, ast.Name)
+        else ast.Tuple([real(n) for n in names], ast.Load())
+    )
+    direct = ast.Call(name("_bisinstance_"), [node.args[0], swapped], [])
+    test = ast.BoolOp(ast.And(), tests)
+    return ast.copy_location(ast.IfExp(test, direct, copy.deepcopy(node)), node)

@@ -15,8 +15,10 @@ from ._builtin_calls import (
     capped_range,
     copyable,
     direct_eager,
+    direct_instance_check,
     direct_lazy,
     eager_over_generator,
+    instance_check_of_stand_in,
     is_range_call,
     keyed_by_lambda,
     lazy_over_names,
@@ -284,6 +286,8 @@ class Instrumenter(ast.NodeTransformer):
             return direct_eager(node)
         if lazy_over_names(node):
             return direct_lazy(node)
+        if instance_check_of_stand_in(node):
+            return direct_instance_check(node)
         if not (
             isinstance(node.func, ast.Name)
             and node.func.id == OWN

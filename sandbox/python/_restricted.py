@@ -35,7 +35,7 @@ from ..base import (
     ScriptSandbox,
 )
 from ._arith import ARITH_GLOBALS
-from ._builtin_calls import LAZY, SHALLOW
+from ._builtin_calls import LAZY, SHALLOW, STAND_IN_TYPES
 from ._builtins import EAGER, EXCEPTIONS, Printer, build_builtins, loop_range, range_refusal
 from ._chains import FLAG as CHAIN_FLAG
 from ._chains import REFLECTED, names_reflected
@@ -353,8 +353,15 @@ class RestrictedSandbox(ScriptSandbox):
             # The builtins that consume an iterable, for the direct route over a generator
             # expression (``_instrument.visit_Call``), and the sandbox's own to compare with;
             # int for int(x), which parses no base (the stand-in sizes int(text, base)).
-            **{f"_b{name}_": getattr(builtins, name) for name in (*EAGER, *LAZY, "int")},
-            **{f"_g{name}_": self._builtins[name] for name in (*EAGER, *LAZY, "int")},
+            **{
+                f"_b{name}_": getattr(builtins, name)
+                for name in (*EAGER, *LAZY, *sorted(STAND_IN_TYPES))
+            },
+            **{
+                f"_g{name}_": self._builtins[name]
+                for name in (*EAGER, *LAZY, *sorted(STAND_IN_TYPES))
+            },
+            "_bisinstance_": isinstance,
             # The lazy builtins over these are built directly (``_builtin_calls.direct_lazy``).
             SHALLOW: SHALLOW_TYPES,
         }

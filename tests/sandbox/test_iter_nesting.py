@@ -162,3 +162,55 @@ def _source_of(call: str) -> str:
 def test_only_calls_over_plain_names_are_built_directly(call: str, direct: bool) -> None:
     name = call.split("(", 1)[0]
     assert (f"_b{name}_(" in _source_of(call)) is direct
+
+
+INSTANCE_CHECKS = """
+class I(int):
+    pass
+
+class S(str):
+    pass
+
+class P:
+    pass
+
+VALUES = [0, True, 2**70, 1.5, "s", S("t"), b"b", range(3), I(4), P(), P, int, None, [1]]
+
+def table():
+    out = []
+    for v in VALUES:
+        out.append((isinstance(v, int), isinstance(v, (int, float)), isinstance(v, str)))
+        out.append((isinstance(v, (bytes, range, P)), isinstance(v, type), isinstance(v, (I,))))
+    return out
+
+def shadowed(v):
+    int = P
+    return isinstance(v, int)
+
+def on_tick(ctx, dt):
+    return table() + [shadowed(P()), shadowed(3)]
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_instance_checks_against_builtin_types_give_plain_pythons_results(tier: str) -> None:
+    hook_result_as_plain(INSTANCE_CHECKS, tier=tier)
+
+
+def test_a_rebound_isinstance_never_receives_the_real_type() -> None:
+    # The direct form hands the real int only to the builtin isinstance: a script's own
+    # isinstance gets the sandbox's int, whose constructor still checks sizes.
+    source = (
+        "seen = []\n"
+        "def isinstance(value, classes):\n"
+        "    seen.append(classes)\n"
+        "    return True\n"
+        "def on_tick(ctx, dt):\n"
+        "    isinstance(3, int)\n"
+        "    isinstance(3, (str, float))\n"
+        "    return seen[0] is int, seen[1][0] is str, seen[0]('1' * 200000, 2)\n"
+    )
+    fault = hook_fault(source)
+    assert fault.code is DiagnosticCode.SANDBOX_MEMORY_LIMIT
+    assert "_bisinstance_(xs, _bint_)" in _source_of("isinstance(xs, int)")
+    assert "_bisinstance_" not in _source_of("isinstance(xs, g)")  # no stand-in named
