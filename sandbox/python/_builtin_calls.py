@@ -259,3 +259,36 @@ def direct_instance_check(node: ast.Call) -> ast.expr:
     direct = ast.Call(name("_bisinstance_"), [node.args[0], swapped], [])
     test = ast.BoolOp(ast.And(), tests)
     return ast.copy_location(ast.IfExp(test, direct, copy.deepcopy(node)), node)
+
+
+def plain_str(node: ast.Call, walrus: bool) -> bool:
+    """``str(x)``: one argument, a name or a literal (or anything, where ``:=`` may hold it)."""
+    return (
+        isinstance(node.func, ast.Name)
+        and node.func.id == "str"
+        and len(node.args) == 1
+        and not node.keywords
+        and not isinstance(node.args[0], ast.Starred)
+        and (walrus or isinstance(node.args[0], ast.Name | ast.Constant))
+    )
+
+
+def direct_str(node: ast.Call) -> ast.expr:
+    """``str(x)`` of a number, ``None`` or a string is the builtin's, with no check to make
+    (an int past the interpreter's digit limit raises as it does through the stand-in): the
+    compiled code tests the type and calls the builtin when the name is the sandbox's."""
+    value = node.args[0]
+    if isinstance(value, ast.Name | ast.Constant):
+        first, again = value, copy.deepcopy(value)
+    else:
+        first, again = ast.NamedExpr(name("_sx_", store=True), value), name("_sx_")
+    kind = ast.Compare(call("_type_", first), [ast.In()], [name(PLAIN_TEXT_NAME)])
+    same = ast.Compare(name("str"), [ast.Is()], [name("_gstr_")])
+    direct = call("_bstr_", again)
+    fallback = ast.Call(name("str"), [copy.deepcopy(again)], [])
+    test = ast.BoolOp(ast.And(), [kind, same])
+    return ast.copy_location(ast.IfExp(test, direct, fallback), node)
+
+
+#: The injected set of the types whose ``str()`` needs no check (``_text.PLAIN_TEXT`` and str).
+PLAIN_TEXT_NAME: Final = "_PLAINTEXT_"

@@ -17,6 +17,7 @@ from ._builtin_calls import (
     direct_eager,
     direct_instance_check,
     direct_lazy,
+    direct_str,
     eager_over_generator,
     instance_check_of_stand_in,
     is_range_call,
@@ -24,6 +25,7 @@ from ._builtin_calls import (
     lazy_over_names,
     loop_range,
     plain_int,
+    plain_str,
     several_values,
 )
 from ._chains import build, spine, writes_reflected
@@ -288,6 +290,8 @@ class Instrumenter(ast.NodeTransformer):
             return direct_lazy(node)
         if instance_check_of_stand_in(node):
             return direct_instance_check(node)
+        if plain_str(node, walrus=not self._no_walrus):
+            return direct_str(node)
         if not (
             isinstance(node.func, ast.Name)
             and node.func.id == OWN

@@ -35,7 +35,7 @@ from ..base import (
     ScriptSandbox,
 )
 from ._arith import ARITH_GLOBALS
-from ._builtin_calls import LAZY, SHALLOW, STAND_IN_TYPES
+from ._builtin_calls import LAZY, PLAIN_TEXT_NAME, SHALLOW, STAND_IN_TYPES
 from ._builtins import EAGER, EXCEPTIONS, Printer, build_builtins, loop_range, range_refusal
 from ._chains import FLAG as CHAIN_FLAG
 from ._chains import REFLECTED, names_reflected
@@ -66,6 +66,7 @@ from ._rss import transient_slack
 from ._signals import ForbiddenSignal, LimitSignal, MemorySignal
 from ._stack import grow_main_stack
 from ._stdlib import Kit, Modules
+from ._text import PLAIN_TEXT
 
 #: Entity rows run between two settlements of the retained-memory walk's credit (a power of
 #: two: the loop tests ``row & SETTLE_MASK``).
@@ -362,6 +363,7 @@ class RestrictedSandbox(ScriptSandbox):
                 for name in (*EAGER, *LAZY, *sorted(STAND_IN_TYPES))
             },
             "_bisinstance_": isinstance,
+            PLAIN_TEXT_NAME: frozenset({*PLAIN_TEXT, str}),
             # The lazy builtins over these are built directly (``_builtin_calls.direct_lazy``).
             SHALLOW: SHALLOW_TYPES,
         }
