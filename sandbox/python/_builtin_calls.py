@@ -12,6 +12,7 @@ from itertools import islice
 from typing import Final
 
 from ._chains import FLAG as CHAIN_FLAG
+from ._names import FUEL
 from ._nodes import call, name
 
 LOOP_RANGE: Final = "_lrange_"
@@ -94,6 +95,33 @@ def direct_eager(node: ast.Call) -> ast.Call:
     test = ast.BoolOp(ast.And(), [same, name(CHAIN_FLAG)]) if fn == "sum" else same
     node.func = ast.copy_location(ast.IfExp(test, name(f"_b{fn}_"), name(fn)), node.func)
     return node
+
+
+def eager_over_iterable(node: ast.Call) -> bool:
+    """``sum(xs)``, ``max(xs, default=0)``, ``sorted(xs, key=f)``: one iterable that is no
+    generator expression (that has its own route), and only the keywords the builtin takes."""
+    func = node.func
+    return (
+        isinstance(func, ast.Name)
+        and func.id in _EAGER_KEYWORDS
+        and len(node.args) == 1
+        and not isinstance(node.args[0], ast.Starred | ast.GeneratorExp)
+        and all(k.arg in _EAGER_KEYWORDS[func.id] for k in node.keywords)
+    )
+
+
+def direct_eager_over(node: ast.Call) -> ast.expr:
+    """``sum(xs)`` is ``_bsum_(_fz_(xs, _fuel_))`` when the name is still the sandbox's: what
+    the stand-in does (each item pulled through the fuel stream), without its Python call;
+    ``sum`` also only while a number's ``+`` gives a number (``_chains``)."""
+    assert isinstance(node.func, ast.Name)
+    fn = node.func.id
+    same: ast.expr = ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")])
+    if fn == "sum":
+        same = ast.BoolOp(ast.And(), [same, name(CHAIN_FLAG)])
+    metered = call("_fz_", node.args[0], name(FUEL))
+    direct = ast.Call(name(f"_b{fn}_"), [metered], node.keywords)
+    return ast.copy_location(ast.IfExp(same, direct, copy.deepcopy(node)), node)
 
 
 #: Set on a ``for`` loop's iterable: a ``range`` there is the loop's (see ``loop_range``).

@@ -15,10 +15,12 @@ from ._builtin_calls import (
     capped_range,
     copyable,
     direct_eager,
+    direct_eager_over,
     direct_instance_check,
     direct_lazy,
     direct_str,
     eager_over_generator,
+    eager_over_iterable,
     instance_check_of_stand_in,
     is_range_call,
     keyed_by_lambda,
@@ -286,6 +288,8 @@ class Instrumenter(ast.NodeTransformer):
             or (plain_int(node))
         ):
             return direct_eager(node)
+        if eager_over_iterable(node):
+            return direct_eager_over(node)
         if lazy_over_names(node):
             return direct_lazy(node)
         if instance_check_of_stand_in(node):

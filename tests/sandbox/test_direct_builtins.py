@@ -9,9 +9,12 @@ import ast
 
 import pytest
 
-from host_api import DiagnosticCode
+from host_api import DiagnosticCode, Limits
+from sandbox import ScriptFault
 from sandbox.python._checker import Checker
 from tests.compat.harness import hook_fault, hook_result_as_plain
+
+from .conftest import make_rig
 
 TIERS = ["inprocess", "process"]
 
@@ -125,3 +128,81 @@ def test_str_of_an_int_past_the_digit_limit_is_still_refused(tier: str) -> None:
 )
 def test_which_str_calls_are_direct(call: str, direct: bool) -> None:
     assert ("_bstr_(" in _source_of(call)) is direct
+
+
+EAGER_CALLS = """
+def table():
+    lists = [[3, 1, 2], (5.5, -1.0), "bca", {"b": 1, "a": 2}, {4, 2}, range(6), [], [True, 2]]
+    out = []
+    for xs in lists:
+        out.append((sum(xs) if not isinstance(xs, (str, dict)) else None, any(xs), all(xs)))
+        out.append((max(xs, default=None), min(xs, default="-"), sorted(xs)))
+        out.append((sorted(xs, reverse=True), max(xs, key=str, default=0)))
+        out.append(sum(iter(xs)) if isinstance(xs, (list, range)) else len(xs))
+    try:
+        max([])
+    except ValueError as exc:
+        out.append(str(exc))
+    try:
+        sum(["a", "b"])
+    except TypeError as exc:
+        out.append(type(exc).__name__)
+    return out
+
+def on_tick(ctx, dt):
+    return table()
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_eager_builtins_over_containers_give_plain_pythons_results(tier: str) -> None:
+    hook_result_as_plain(EAGER_CALLS, tier=tier)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("call", ["sum(xs)", "max(xs)", "sorted(xs)", "any(xs)", "all(xs)"])
+def test_the_direct_form_charges_each_item_as_the_stand_in_does(tier: str, call: str) -> None:
+    # The same call through a rebound name takes the stand-in: both use the same fuel.
+    name = call.split("(")[0]
+    fill = 0 if name == "any" else 1  # so that any() and all() read every item
+    source = (
+        f"alias = {name}\n"
+        "def direct(n):\n"
+        f"    xs = [{fill}] * n\n"
+        f"    return {call}\n"
+        "def through(n):\n"
+        f"    xs = [{fill}] * n\n"
+        "    return alias(xs)\n"
+        "def on_tick(ctx, dt):\n"
+        "    return direct(int(dt)) if dt > 0 else through(-int(dt))\n"
+    )
+    rig = make_rig(limits=Limits(fuel=10_000, timeout_ms=1000), tier=tier)
+    try:
+        module = rig.load(source)
+        assert rig.tick(module, 500.0) == rig.tick(module, -500.0)
+        if tier == "inprocess":  # the process tier reports no per-call fuel
+            rig.tick(module, 500.0)
+            direct_fuel = rig.sandbox.fuel_used  # type: ignore[attr-defined]
+            rig.tick(module, -500.0)
+            assert rig.sandbox.fuel_used == direct_fuel > 500  # type: ignore[attr-defined]
+        with pytest.raises(ScriptFault) as info:
+            rig.tick(module, 20_000.0)  # past the fuel: each item pulled is a unit
+        assert info.value.code is DiagnosticCode.SANDBOX_FUEL_EXHAUSTED
+    finally:
+        rig.sandbox.close()
+
+
+@pytest.mark.parametrize(
+    ("call", "direct"),
+    [
+        ("sum(xs)", True),
+        ("max(xs, default=0)", True),
+        ("sorted(xs, key=g, reverse=True)", True),
+        ("sum(xs, 5)", False),  # a start value: the stand-in decides how to add
+        ("max(xs, g)", False),
+        ("sorted(*xs)", False),
+    ],
+)
+def test_which_eager_calls_are_direct(call: str, direct: bool) -> None:
+    name = call.split("(")[0]
+    assert (f"_b{name}_(_fz_(" in _source_of(call)) is direct

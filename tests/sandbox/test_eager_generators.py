@@ -5,9 +5,12 @@ a number never concatenates in C once an item's ``__radd__`` can hand back a lis
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from host_api import Limits
+from sandbox.python._checker import Checker
 from tests.compat.harness import Sandboxed, hook_fault, hook_result_as_plain
 
 from .conftest import compiles_direct
@@ -96,10 +99,11 @@ def test_a_lambda_key_burns_fuel_for_each_item(tier: str) -> None:
 def test_only_a_lambda_key_takes_the_direct_route() -> None:
     assert compiles_direct("min(xs, key=lambda v: v)")
     assert compiles_direct("max(xs, key=lambda v: v, default=0)")
-    assert not compiles_direct("min(xs, key=g)")  # a builtin key would draw no fuel
-    assert not compiles_direct("min(xs)")
     assert not compiles_direct("min(*xs, key=lambda v: v)")
-    assert not compiles_direct("sorted(xs, key=lambda v: v)")  # sorted lists every item first
+    # Any other single iterable is read through the fuel stream, a unit an item, as the
+    # stand-in reads it (a builtin key would draw no fuel; sorted lists every item first).
+    for call in ("min(xs, key=g)", "min(xs)", "sorted(xs, key=lambda v: v)"):
+        assert compiles_direct(call) and _metered(call), call
     # Values written in the call: nothing to meter, whatever the key.
     assert compiles_direct("max(0.0, g)")
     assert compiles_direct("min(xs, g, 3, key=abs)")
@@ -130,3 +134,9 @@ def test_sum_from_a_number_stops_at_the_limit_when_an_item_hands_back_a_list(
     )
     fault = hook_fault(source, tier=tier, limits=Limits(memory_mb=16, timeout_ms=2000))
     assert fault.code == "SANDBOX_MEMORY_LIMIT"
+
+
+def _metered(call: str) -> bool:
+    errors: list[str] = []
+    tree = Checker(errors, [], {}).visit(ast.parse(f"def f(xs, g):\n    return {call}\n"))
+    return "(_fz_(xs, _fuel_)" in ast.unparse(tree)
