@@ -1,8 +1,10 @@
 """Compiled forms of builtin calls (part of pass 2, see ``_instrument``): the range a loop
 iterates (uncapped, fuel per item), a range built elsewhere (its length checked inline), the
 builtins that consume an iterable called directly on a generator expression (and
-``min``/``max`` with a lambda key or of values written in the call, and ``int(x)``), and the
-lazy builtins built directly over a container (``enumerate(xs)``)."""
+``min``/``max`` with a lambda key or of values written in the call, and ``int(x)``) or on
+any one iterable through the fuel stream (``sum(xs)``), the lazy builtins built directly over
+a container (``enumerate(xs)``), ``isinstance`` against a stand-in type's real type, and
+``str(x)`` of a number or a string. Each tests that the name is still the sandbox's first."""
 
 from __future__ import annotations
 
