@@ -34,6 +34,9 @@ U64 = npt.NDArray[np.uint64]
 
 #: Largest replay file read (a regular file; never a FIFO or device).
 MAX_REPLAY_BYTES: Final = 1 << 30
+#: Most JSON values a replay file may hold, counted by its separators before it is parsed
+#: (a million ticks' frames and a million input events fit).
+MAX_REPLAY_VALUES: Final = 8_000_000
 #: Most entities one frame may list (a world of 50 mods at their entity cap).
 MAX_FRAME_ENTITIES: Final = 1_000_000
 #: A frame inflates to at most this many times its compressed size: recorded digests are
@@ -122,7 +125,16 @@ def load_replay(path: Path) -> ReplayFile:
         or frame, or frames that do not match ``ticks``.
     """
     try:
-        data = json.loads(read_regular(path, max_bytes=MAX_REPLAY_BYTES).decode("utf-8"))
+        raw = read_regular(path, max_bytes=MAX_REPLAY_BYTES)
+        # Bounded before parsing: a gigabyte of "0," is 500 million values, tens of GB once
+        # parsed; a long real recording (frames are one string per tick) has a few million.
+        if raw.count(b",") >= MAX_REPLAY_VALUES:
+            raise _invalid(
+                path,
+                f"it holds more than {MAX_REPLAY_VALUES:,} JSON values (a replay has a frame "
+                "per tick and a few values per input event)",
+            )
+        data = json.loads(raw.decode("utf-8"))
     except UnsafeFile as exc:
         raise _invalid(path, exc.message) from None
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -283,3 +283,20 @@ def test_a_diverged_replay_under_the_other_tier_names_both_tiers(
     assert not report.same
     (diag,) = [d for d in report.diagnostics if d.details.get("recorded_tier") == recorded]
     assert diag.severity == "warning" and other in diag.message and "time limit" in diag.message
+
+
+def test_a_replay_file_of_too_many_values_is_refused_before_it_is_parsed(
+    tmp_path: Path, mods_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime.replay import _file
+
+    # Millions of tiny values parse to many times their bytes (a gigabyte of "0," would be
+    # tens of GB); the count of separators refuses them first.
+    monkeypatch.setattr(_file, "MAX_REPLAY_VALUES", 1000)
+    path = tmp_path / "wide.json"
+    path.write_text('{"format": "modhost-replay", "frames": [' + "0," * 1000 + "0]}")
+    parsed: list[object] = []
+    monkeypatch.setattr(_file.json, "loads", lambda text: parsed.append(text))
+    (diag,) = replay(path, mods_dir).diagnostics
+    assert diag.code == DiagnosticCode.REPLAY_FILE_INVALID and "1,000 JSON values" in diag.message
+    assert parsed == []  # never parsed
