@@ -14,7 +14,7 @@ from sandbox import ProcessSandbox, ScriptFault, ScriptTimeout
 from sandbox.python._pool import WorkerPool
 
 STALL = (
-    "def on_tick(ctx, dt):\n    data = list(range(1000000))\n"
+    "def on_tick(ctx, dt):\n    data = [1234567] * 1000000\n"
     "    while True:\n        s = repr(data)\n"
 )
 

@@ -63,12 +63,13 @@ def test_a_batch_crosses_once_and_applies_in_order(prig: Rig) -> None:
 
 def test_a_stall_in_c_is_killed_and_the_worker_restarts() -> None:
     r = make_rig(limits=Limits(timeout_ms=10), tier="process")
-    # One repr() of a million-int list is a single C call (tens of ms): the meter inside the
-    # worker cannot interrupt it, so the host kills the worker at timeout + margin.
+    # One repr() of a million-int list (built in a few ms) is a single C call (about 50 ms):
+    # the meter inside the worker cannot interrupt it, so the host kills the worker at
+    # timeout + margin.
     stall = r.load(
         """
         def on_tick(ctx, dt):
-            data = list(range(1000000))
+            data = [1234567] * 1000000
             while True:
                 s = repr(data)
         """,
@@ -130,7 +131,7 @@ def test_corpus_sample_in_the_process_tier(attack: object, tmp_path: Path) -> No
 def test_a_module_body_stuck_in_c_is_killed_at_load() -> None:
     r = make_rig(limits=Limits(timeout_ms=10), tier="process")
     with pytest.raises(ScriptTimeout):
-        r.load("data = list(range(1000000))\nwhile True:\n    s = repr(data)\n")
+        r.load("data = [1234567] * 1000000\nwhile True:\n    s = repr(data)\n")
     ok = r.load("def on_tick(ctx, dt):\n    return 1\n", path="scripts/ok.py")
     assert r.tick(ok) == 1
     r.sandbox.close()
@@ -143,7 +144,7 @@ def test_load_many_sends_a_mods_scripts_together_with_one_outcome_each() -> None
             ("scripts/a.py", "def on_tick(ctx, dt):\n    return 'a'\n"),
             ("scripts/rejected.py", "import os\n"),
             ("scripts/raises.py", "raise ValueError('at load')\n"),
-            ("scripts/stuck.py", "data = list(range(1000000))\nwhile True:\n    s = repr(data)\n"),
+            ("scripts/stuck.py", "data = [1234567] * 1000000\nwhile True:\n    s = repr(data)\n"),
             ("scripts/b.py", "def on_tick(ctx, dt):\n    return 'b'\n"),
         ]
     )
@@ -238,7 +239,7 @@ def test_a_call_after_an_uncollected_start_is_not_confused_by_its_answers() -> N
 def test_start_loading_a_stuck_module_body_still_kills_it_at_collection() -> None:
     r = make_rig(limits=Limits(timeout_ms=10), tier="process")
     scripts = [
-        ("scripts/stuck.py", "data = list(range(1000000))\nwhile True:\n    s = repr(data)\n"),
+        ("scripts/stuck.py", "data = [1234567] * 1000000\nwhile True:\n    s = repr(data)\n"),
         ("scripts/b.py", "def on_tick(ctx, dt):\n    return 'b'\n"),
     ]
     r.sandbox.start_loading(scripts)
