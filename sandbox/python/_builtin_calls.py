@@ -291,34 +291,46 @@ def direct_instance_check(node: ast.Call) -> ast.expr:
     return ast.copy_location(ast.IfExp(test, direct, copy.deepcopy(node)), node)
 
 
-def plain_str(node: ast.Call, walrus: bool) -> bool:
-    """``str(x)``: one argument, a name or a literal (or anything, where ``:=`` may hold it)."""
+#: Builtins whose stand-in has nothing to check for a first argument of some types: the
+#: compiled code tests that type and calls the builtin (the injected name of the types, the
+#: most positional arguments). ``str`` of a number or a string (an int past the
+#: interpreter's digit limit raises as it does through the stand-in); ``round`` of a float
+#: (only an int's negative ``ndigits`` is C work the guard bounds).
+TYPED_DIRECT: Final[dict[str, tuple[str, int]]] = {
+    "str": ("_PLAINTEXT_", 1),
+    "round": ("_FLOAT_", 2),
+}
+
+
+def typed_direct(node: ast.Call, walrus: bool) -> bool:
+    """``str(x)``, ``round(x)``, ``round(x, 2)``: positional arguments only, the first a name
+    or a literal (or anything, where ``:=`` may hold it)."""
+    func = node.func
+    if not (isinstance(func, ast.Name) and func.id in TYPED_DIRECT):
+        return False
+    most = TYPED_DIRECT[func.id][1]
     return (
-        isinstance(node.func, ast.Name)
-        and node.func.id == "str"
-        and len(node.args) == 1
+        1 <= len(node.args) <= most
         and not node.keywords
-        and not isinstance(node.args[0], ast.Starred)
+        and not any(isinstance(a, ast.Starred) for a in node.args)
         and (walrus or isinstance(node.args[0], ast.Name | ast.Constant))
     )
 
 
-def direct_str(node: ast.Call) -> ast.expr:
-    """``str(x)`` of a number, ``None`` or a string is the builtin's, with no check to make
-    (an int past the interpreter's digit limit raises as it does through the stand-in): the
-    compiled code tests the type and calls the builtin when the name is the sandbox's."""
-    value = node.args[0]
+def direct_typed(node: ast.Call) -> ast.expr:
+    """``str(x)`` is ``_bstr_(x)`` when ``x`` is of a type whose text needs no check and the
+    name is still the sandbox's; otherwise the call as written. The first argument is read
+    once (into ``_sx_`` unless it is a name or a literal), the others only in the branch."""
+    assert isinstance(node.func, ast.Name)
+    fn = node.func.id
+    value, rest = node.args[0], node.args[1:]
     if isinstance(value, ast.Name | ast.Constant):
         first, again = value, copy.deepcopy(value)
     else:
         first, again = ast.NamedExpr(name("_sx_", store=True), value), name("_sx_")
-    kind = ast.Compare(call("_type_", first), [ast.In()], [name(PLAIN_TEXT_NAME)])
-    same = ast.Compare(name("str"), [ast.Is()], [name("_gstr_")])
-    direct = call("_bstr_", again)
-    fallback = ast.Call(name("str"), [copy.deepcopy(again)], [])
+    kind = ast.Compare(call("_type_", first), [ast.In()], [name(TYPED_DIRECT[fn][0])])
+    same = ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")])
+    direct = call(f"_b{fn}_", again, *rest)
+    fallback = ast.Call(name(fn), [copy.deepcopy(again), *copy.deepcopy(rest)], [])
     test = ast.BoolOp(ast.And(), [kind, same])
     return ast.copy_location(ast.IfExp(test, direct, fallback), node)
-
-
-#: The injected set of the types whose ``str()`` needs no check (``_text.PLAIN_TEXT`` and str).
-PLAIN_TEXT_NAME: Final = "_PLAINTEXT_"

@@ -18,7 +18,7 @@ from ._builtin_calls import (
     direct_eager_over,
     direct_instance_check,
     direct_lazy,
-    direct_str,
+    direct_typed,
     eager_over_generator,
     eager_over_iterable,
     instance_check_of_stand_in,
@@ -27,8 +27,8 @@ from ._builtin_calls import (
     lazy_over_names,
     loop_range,
     plain_int,
-    plain_str,
     several_values,
+    typed_direct,
 )
 from ._chains import build, spine, writes_reflected
 from ._guards import WALK_ALLOCATION
@@ -294,8 +294,8 @@ class Instrumenter(ast.NodeTransformer):
             return direct_lazy(node)
         if instance_check_of_stand_in(node):
             return direct_instance_check(node)
-        if plain_str(node, walrus=not self._no_walrus):
-            return direct_str(node)
+        if typed_direct(node, walrus=not self._no_walrus):
+            return direct_typed(node)
         if not (
             isinstance(node.func, ast.Name)
             and node.func.id == OWN

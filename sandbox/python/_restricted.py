@@ -35,7 +35,7 @@ from ..base import (
     ScriptSandbox,
 )
 from ._arith import ARITH_GLOBALS
-from ._builtin_calls import LAZY, PLAIN_TEXT_NAME, SHALLOW, STAND_IN_TYPES
+from ._builtin_calls import LAZY, SHALLOW, STAND_IN_TYPES, TYPED_DIRECT
 from ._builtins import EAGER, EXCEPTIONS, Printer, build_builtins, loop_range, range_refusal
 from ._chains import FLAG as CHAIN_FLAG
 from ._chains import REFLECTED, names_reflected
@@ -356,14 +356,16 @@ class RestrictedSandbox(ScriptSandbox):
             # int for int(x), which parses no base (the stand-in sizes int(text, base)).
             **{
                 f"_b{name}_": getattr(builtins, name)
-                for name in (*EAGER, *LAZY, *sorted(STAND_IN_TYPES))
+                for name in (*EAGER, *LAZY, *sorted(STAND_IN_TYPES), *TYPED_DIRECT)
             },
             **{
                 f"_g{name}_": self._builtins[name]
-                for name in (*EAGER, *LAZY, *sorted(STAND_IN_TYPES))
+                for name in (*EAGER, *LAZY, *sorted(STAND_IN_TYPES), *TYPED_DIRECT)
             },
             "_bisinstance_": isinstance,
-            PLAIN_TEXT_NAME: frozenset({*PLAIN_TEXT, str}),
+            # str() and round() of these call the builtin (``_builtin_calls.TYPED_DIRECT``).
+            "_PLAINTEXT_": frozenset({*PLAIN_TEXT, str}),
+            "_FLOAT_": frozenset({float}),
             # The lazy builtins over these are built directly (``_builtin_calls.direct_lazy``).
             SHALLOW: SHALLOW_TYPES,
         }

@@ -12,7 +12,7 @@ import pytest
 from host_api import DiagnosticCode, Limits
 from sandbox import ScriptFault
 from sandbox.python._checker import Checker
-from tests.compat.harness import hook_fault, hook_result_as_plain
+from tests.compat.harness import Sandboxed, hook_fault, hook_result_as_plain
 
 from .conftest import make_rig
 
@@ -206,3 +206,48 @@ def test_the_direct_form_charges_each_item_as_the_stand_in_does(tier: str, call:
 def test_which_eager_calls_are_direct(call: str, direct: bool) -> None:
     name = call.split("(")[0]
     assert (f"_b{name}_(_fz_(" in _source_of(call)) is direct
+
+
+ROUND_CALLS = """
+class F(float):
+    pass
+
+def table():
+    out = []
+    for x in [2.5, 3.5, -1.25, 1e300, 7, -12345, True, F(2.675)]:
+        out.append((round(x), round(x, 2), round(x, -2), round(x, 3)))
+    for x in [2.5, 1e300, float("inf"), float("nan"), F(1.5)]:
+        out.append(str((round(x, 10**9), round(x, -10**9))))
+    return out
+
+def rebound(v):
+    round = abs
+    return round(v)
+
+def on_tick(ctx, dt):
+    return table() + [rebound(-2.5)]
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_round_of_values_of_every_kind_gives_plain_pythons_results(tier: str) -> None:
+    hook_result_as_plain(ROUND_CALLS, tier=tier)
+
+
+def test_round_of_an_int_to_far_negative_digits_still_takes_the_guard() -> None:
+    # 10**(10**8) would be minutes of one C call: the guard answers 0 without it.
+    source = "def on_tick(ctx, dt):\n    return round(5, -10**8), round(True, -10**9)\n"
+    box = Sandboxed(source)
+    try:
+        assert box.call(0.0) == (0, 0)
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize(
+    ("call", "direct"),
+    [("round(xs)", True), ("round(o.v, 2)", True), ("round(xs, g)", True),
+     ("round(xs, ndigits=2)", False), ("round(*xs)", False)],
+)  # fmt: skip
+def test_which_round_calls_are_direct(call: str, direct: bool) -> None:
+    assert ("_bround_(" in _source_of(call)) is direct
