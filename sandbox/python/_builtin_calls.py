@@ -18,9 +18,8 @@ from ._names import FUEL
 from ._nodes import call, name
 
 LOOP_RANGE: Final = "_lrange_"
-#: The real ``range``, and the sandbox's capped ``range`` builtin (the inline loop range).
+#: The real ``range`` (the inline loop range; the sandbox's capped one is ``_grange_``).
 PLAIN_RANGE: Final = "_range_"
-GUARDED_RANGE: Final = "_grange_"
 
 
 #: Keywords each builtin that consumes an iterable may take on the direct route.
@@ -32,6 +31,11 @@ _EAGER_KEYWORDS: Final[dict[str, frozenset[str]]] = {
     "max": frozenset({"key", "default"}),
     "sorted": frozenset({"key", "reverse"}),
 }
+
+
+def _ours(fn: str) -> ast.expr:
+    """``fn is _gfn_``: the script's name ``fn`` is still the sandbox's builtin."""
+    return ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")])
 
 
 def eager_over_generator(node: ast.Call) -> bool:
@@ -93,7 +97,7 @@ def direct_eager(node: ast.Call) -> ast.Call:
     gives a number (``_chains``)."""
     assert isinstance(node.func, ast.Name)
     fn = node.func.id
-    same = ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")])
+    same = _ours(fn)
     test = ast.BoolOp(ast.And(), [same, name(CHAIN_FLAG)]) if fn == "sum" else same
     node.func = ast.copy_location(ast.IfExp(test, name(f"_b{fn}_"), name(fn)), node.func)
     return node
@@ -118,7 +122,7 @@ def direct_eager_over(node: ast.Call) -> ast.expr:
     ``sum`` also only while a number's ``+`` gives a number (``_chains``)."""
     assert isinstance(node.func, ast.Name)
     fn = node.func.id
-    same: ast.expr = ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")])
+    same: ast.expr = _ours(fn)
     if fn == "sum":
         same = ast.BoolOp(ast.And(), [same, name(CHAIN_FLAG)])
     metered = call("_fz_", node.args[0], name(FUEL))
@@ -149,7 +153,7 @@ def capped_range(node: ast.Call) -> ast.expr:
     built = ast.NamedExpr(name("_r_", store=True), call(PLAIN_RANGE, *node.args))
     short = ast.Compare(call("_len_", built), [ast.LtE()], [name("_RCAP_")])
     checked = ast.IfExp(short, name("_r_"), call("_rbig_", name("_r_")))
-    ours = ast.Compare(name("range"), [ast.Is()], [name(GUARDED_RANGE)])
+    ours = _ours("range")
     return ast.copy_location(ast.IfExp(ours, checked, node), node)
 
 
@@ -165,7 +169,7 @@ def loop_range(iterable: ast.expr) -> ast.expr:
     if isinstance(iterable, ast.Call) and is_range_call(iterable):
         args = iterable.args
         if all(copyable(a) for a in args):
-            ours = ast.Compare(name("range"), [ast.Is()], [name(GUARDED_RANGE)])
+            ours = _ours("range")
             inline = ast.IfExp(ours, call(PLAIN_RANGE, *args), iterable)
             return ast.copy_location(inline, iterable)
         return ast.copy_location(call(LOOP_RANGE, iterable.func, *args), iterable)
@@ -190,10 +194,9 @@ LAZY: Final[dict[str, int]] = {"enumerate": 0, "map": 1, "filter": 1, "zip": 0}
 
 def lazy_over_names(node: ast.Call) -> bool:
     """``enumerate(xs)``, ``enumerate(xs, 1)``, ``map(f, xs, ys)``, ``filter(None, xs)``,
-    ``zip(xs, ys)``:
-    every argument a name or a literal (or ``map``'s and ``filter``'s function a lambda
-    without defaults), so reading them again has no effect: the test that the iterables
-    are containers reads what the call then gets."""
+    ``zip(xs, ys)``: every argument a name or a literal (or ``map``'s and ``filter``'s
+    function a lambda without defaults), so reading them again has no effect: the test that
+    the iterables are containers reads what the call then gets."""
     func = node.func
     if not (isinstance(func, ast.Name) and func.id in LAZY and node.args and not node.keywords):
         return False
@@ -230,7 +233,7 @@ def direct_lazy(node: ast.Call) -> ast.expr:
         ast.Compare(call("_type_", copy.deepcopy(a)), [ast.In()], [name(SHALLOW)])
         for a in iterables
     ]
-    tests.append(ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")]))
+    tests.append(_ours(fn))
     direct = ast.Call(name(f"_b{fn}_"), node.args, [])
     test = ast.BoolOp(ast.And(), tests)
     return ast.copy_location(ast.IfExp(test, direct, copy.deepcopy(node)), node)
@@ -275,7 +278,7 @@ def direct_instance_check(node: ast.Call) -> ast.expr:
     names = _class_names(node.args[1]) or []
     used = sorted({n for n in names if n in STAND_IN_TYPES})
     tests: list[ast.expr] = [ast.Compare(name("isinstance"), [ast.Is()], [name("_bisinstance_")])]
-    tests += [ast.Compare(name(n), [ast.Is()], [name(f"_g{n}_")]) for n in used]
+    tests += [_ours(n) for n in used]
 
     def real(n: str) -> ast.expr:
         return name(f"_b{n}_") if n in STAND_IN_TYPES else name(n)
@@ -329,7 +332,7 @@ def direct_typed(node: ast.Call) -> ast.expr:
     else:
         first, again = ast.NamedExpr(name("_sx_", store=True), value), name("_sx_")
     kind = ast.Compare(call("_type_", first), [ast.In()], [name(TYPED_DIRECT[fn][0])])
-    same = ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")])
+    same = _ours(fn)
     direct = call(f"_b{fn}_", again, *rest)
     fallback = ast.Call(name(fn), [copy.deepcopy(again), *copy.deepcopy(rest)], [])
     test = ast.BoolOp(ast.And(), [kind, same])

@@ -49,6 +49,9 @@ class ScriptCheck:
     code: CodeType | None
     errors: tuple[ScriptProblem, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    #: Bytes of bytecode in ``code`` and the function and class bodies it holds (0 without
+    #: code): what the cache and a mod's compile budget count.
+    bytecode: int = 0
 
     @property
     def ok(self) -> bool:
@@ -84,11 +87,11 @@ def check_script(source: str, path: str = "<script>") -> ScriptCheck:
     check = _CACHE.get(key)
     if check is None:
         check = _checked(source, path)
-        _CACHE.put(key, check, len(source) + (bytecode_size(check.code) if check.code else 0))
+        _CACHE.put(key, check, len(source) + check.bytecode)
     return check
 
 
-def bytecode_size(code: CodeType) -> int:
+def _bytecode_size(code: CodeType) -> int:
     """The bytes of bytecode in ``code`` and every function and class body it holds."""
     total, stack = 0, [code]
     while stack:
@@ -157,7 +160,8 @@ def _checked(source: str, path: str) -> ScriptCheck:
             release_free_memory()
     problems = [_problem(text, hints=True) for text in result.errors]
     code = result.code if not problems else None
-    return ScriptCheck(code, tuple(problems), tuple(result.warnings))
+    size = _bytecode_size(code) if code is not None else 0
+    return ScriptCheck(code, tuple(problems), tuple(result.warnings), bytecode=size)
 
 
 def _problem(text: str, *, hints: bool = False) -> ScriptProblem:

@@ -8,7 +8,7 @@ from typing import Final
 from host_api import DiagnosticCode
 
 from ..base import ScriptRejected
-from ._compiler import ScriptCheck, bytecode_size
+from ._compiler import ScriptCheck
 from ._source_limits import MAX_LINE_CHARS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_TOKENS
 
 
@@ -71,7 +71,7 @@ class CompileBudget:
         """:func:`compiled`, charged to the mod: past :data:`MAX_MOD_BYTECODE` in all, the
         script is refused with ``SANDBOX_COMPILE_LIMIT`` (the ones before it stay loaded)."""
         code = compiled(self.mod_id, path, check)
-        size = bytecode_size(code)
+        size = check.bytecode
         if self.used + size > MAX_MOD_BYTECODE:
             rejected = compile_limit(
                 self.mod_id,

@@ -68,6 +68,10 @@ from ._stack import grow_main_stack
 from ._stdlib import Kit, Modules
 from ._text import PLAIN_TEXT
 
+#: The builtins the compiled code may call directly (``_builtin_calls``): each is injected as
+#: ``_b<name>_`` and the sandbox's own as ``_g<name>_``, to compare with the script's name.
+_DIRECT: Final = (*EAGER, *LAZY, *sorted(STAND_IN_TYPES), *TYPED_DIRECT)
+
 #: Entity rows run between two settlements of the retained-memory walk's credit (a power of
 #: two: the loop tests ``row & SETTLE_MASK``).
 SETTLE_ROWS: Final = 64
@@ -348,20 +352,13 @@ class RestrictedSandbox(ScriptSandbox):
             "_deny_slice_": _deny_slice,
             "_lrange_": self._loop_range,
             "_range_": range,
-            "_grange_": self._builtins["range"],
             "_RCAP_": g.max_bytes // 8,
             "_rbig_": range_refusal(g),
-            # The builtins that consume an iterable, for the direct route over a generator
-            # expression (``_instrument.visit_Call``), and the sandbox's own to compare with;
-            # int for int(x), which parses no base (the stand-in sizes int(text, base)).
-            **{
-                f"_b{name}_": getattr(builtins, name)
-                for name in (*EAGER, *LAZY, *sorted(STAND_IN_TYPES), *TYPED_DIRECT)
-            },
-            **{
-                f"_g{name}_": self._builtins[name]
-                for name in (*EAGER, *LAZY, *sorted(STAND_IN_TYPES), *TYPED_DIRECT)
-            },
+            # The builtins the compiled code calls directly and the sandbox's own to compare
+            # with (see ``_DIRECT``); int for int(x), which parses no base (the stand-in sizes
+            # int(text, base)).
+            **{f"_b{name}_": getattr(builtins, name) for name in _DIRECT},
+            **{f"_g{name}_": self._builtins[name] for name in _DIRECT},
             "_bisinstance_": isinstance,
             # str() and round() of these call the builtin (``_builtin_calls.TYPED_DIRECT``).
             "_PLAINTEXT_": frozenset({*PLAIN_TEXT, str}),

@@ -191,10 +191,10 @@ def _below_draw(value: Any, args: tuple[Any, ...]) -> bool:
     return type(value) is int and type(n) is int and 0 <= value < max(n, 1)
 
 
-#: What a script's override of each draw must return (given its arguments).
 #: ``random.choices`` past this many picks draws them in chunks of it (see ``choices``).
 _CHOICES_CHUNK: Final = 4096
 
+#: What a script's override of each draw must return (given its arguments).
 _DRAW_CHECKS: Final[dict[str, Callable[[Any, tuple[Any, ...]], bool]]] = {
     "random": _float_draw,
     "getrandbits": _bits_draw,

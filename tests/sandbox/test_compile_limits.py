@@ -255,7 +255,7 @@ def test_a_mods_scripts_share_one_bytecode_budget(
     source = "def h(a, b, d, e, f, g):\n" + "".join(
         f"    x{i} = f(a, b.c, d[e]) + g(a)\n" for i in range(100)
     )
-    size = _rejections.bytecode_size(_rejections.compiled("m", "s.py", check_script(source)))
+    size = check_script(source).bytecode
     monkeypatch.setattr(_rejections, "MAX_MOD_BYTECODE", 3 * size + size // 2)
     rig = make_rig(tier=tier)
     try:
