@@ -11,8 +11,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# The fuel stream's C source is built in place by the editable install (optional: without a
+# compiler scripts run on the slower itertools stream, and this says so).
+FUEL_C := sandbox/python/_fuel_stream.c
+
+$(STAMP): pyproject.toml $(FUEL_C) | $(BIN)/python
+	rm -f sandbox/python/_fuel_stream.*.so
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@$(BIN)/python -c "import sandbox.python._fuel_stream" 2>/dev/null || echo \
+		"warning: the C fuel stream was not built (no C compiler?): scripts run on the slower itertools stream"
 	touch $(STAMP)
 
 # With a display: play the example game in a window (WASD / arrows), recorded for

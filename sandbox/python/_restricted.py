@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from itertools import compress
 from time import perf_counter, thread_time
 from types import CodeType
 from typing import Any, ClassVar, Final
@@ -324,7 +323,7 @@ class RestrictedSandbox(ScriptSandbox):
             "__name__": path,
             FUEL: self._meter.stream,
             "_next_": next,
-            "_fz_": compress,
+            "_fz_": self._meter.loop,
             "_revive_": self._meter.revive,
             **ARITH_GLOBALS,
             CHAIN_FLAG: self._chains_ok,
