@@ -11,15 +11,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The fuel stream's C source is built in place by the editable install (optional: without a
-# compiler scripts run on the slower itertools stream, and this says so).
-FUEL_C := sandbox/python/_fuel_stream.c
+# The sandbox's C parts are built in place by the editable install (optional: without a
+# compiler scripts run slower, on their pure-Python stand-ins, and this says so).
+NATIVE_C := sandbox/python/_fuel_stream.c sandbox/python/_fast_ops.c
 
-$(STAMP): pyproject.toml $(FUEL_C) | $(BIN)/python
-	rm -f sandbox/python/_fuel_stream.*.so
+$(STAMP): pyproject.toml $(NATIVE_C) | $(BIN)/python
+	rm -f sandbox/python/_fuel_stream.*.so sandbox/python/_fast_ops.*.so
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@$(BIN)/python -c "import sandbox.python._fuel_stream" 2>/dev/null || echo \
-		"warning: the C fuel stream was not built (no C compiler?): scripts run on the slower itertools stream"
+	@$(BIN)/python -c "import sandbox.python._fuel_stream, sandbox.python._fast_ops" 2>/dev/null \
+		|| echo "warning: the sandbox's C parts were not built (no C compiler?): scripts run slower"
 	touch $(STAMP)
 
 # With a display: play the example game in a window (WASD / arrows), recorded for

@@ -308,6 +308,32 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         _cls(_INT_SUB, "x = I(3)\nwhile True:\n    x = I(x * 18446744073709551615)"),
         (MEMORY, *CPU),
     ),
+    # A product whose operands the compiler cannot know goes to the sandbox's '*' with its
+    # number cases in C (``_fast_ops``): it lets by only what the guard would.
+    _resource(
+        "fast-mul-square",
+        "two big ints read from a list, multiplied (the C shortcut's int case)",
+        _tick("v = [3 ** 60000, 5 ** 40000]\nreturn v[0] * v[1]"),
+        MEMORY,
+    ),
+    _resource(
+        "fast-mul-squaring-loop",
+        "an int in a list squared over and over (small at first, on the C shortcut)",
+        _tick("v = [3]\nwhile True:\n    v[0] = v[0] * v[0]"),
+        (MEMORY, *CPU),
+    ),
+    _resource(
+        "fast-mul-subclass",
+        "an int subclass and a bool past 63 bits, read from a list and multiplied",
+        _cls(_INT_SUB, "v = [I(2 ** 70000), True]\nw = v[0] * v[1]\nreturn v[0] * v[0]"),
+        MEMORY,
+    ),
+    _resource(
+        "fast-mul-repeat",
+        "a list and a huge count read from a list, multiplied",
+        _tick("v = [[0], 10 ** 9]\nreturn v[0] * v[1]"),
+        MEMORY,
+    ),
     _attack(
         "escape.isinstance-real-type",
         "escape",

@@ -67,6 +67,10 @@ _IS_NUMBER_INT_FIRST: Final = (
 #: Two ints' bounds for ``*``: either factor small (:data:`SMALL_FACTOR`, the right one first:
 #: ``x * k``), or both within ``MUL_BOUND``.
 _MULT_BOUNDS: Final = "(-F < U < F or -F < T < F or -B < T < B and -E < U < E)"
+#: The left operand is a float.
+_IS_FLOAT: Final = "(_type_(T := L) is _float_)"
+#: The name of the sandbox's ``*`` with its number cases in C (``_fast_ops.Ops.mul``).
+FAST_MUL: Final = "_cmul_"
 #: The left operand is a float or a complex number.
 _IS_INEXACT: Final = "(_type_(T := L) is _float_ or (W := _type_(T)) is _complex_)"
 
@@ -144,6 +148,7 @@ def fast_path(
     ints: bool = False,
     int_first: bool = False,
     prior: tuple[str, str] | None = None,
+    in_place: bool = False,
 ) -> ast.expr:
     """``node`` (one of the guarded operators) with its inline test: the operation itself when
     the operands pass, else ``slow(left, right)`` on the same, once-evaluated operands.
@@ -158,6 +163,9 @@ def fast_path(
 
     ``prior`` (``*`` only): the names of temporaries already holding the left operand and
     its type (a number chain's, ``_chains``): the type is not asked for again.
+
+    ``in_place`` (``*=``): ``slow`` updates a list in place, so no product goes to
+    :data:`FAST_MUL` (which would build a new one).
 
     Temporaries are named after the node's nesting height (``_t2_``, ``_u2_`` ...):
     operations nested inside use lower heights, so they never overwrite this node's operands.
@@ -230,8 +238,17 @@ def fast_path(
         # the int tests (int code pays nothing for it).
         test = ints.format(bind=" := R") + " or W is _float_ or W is _complex_"
         return choose(test, t, u, **sizes)
+    if mult and not in_place:
+        # A float on the left (the common case of float code) takes one test; every other
+        # product goes to FAST_MUL, which decides the number cases in C (``_fast_ops``) and
+        # hands the rest to the guard.
+        if _simple(right):
+            return ast.IfExp(
+                expr(_IS_FLOAT), ast.BinOp(t, op, right), _call(FAST_MUL, _copy(t), _copy(right))
+            )
+        test = expr(_IS_FLOAT + " & ((U := R) is not _NUM_)")
+        return ast.IfExp(test, ast.BinOp(t, op, u), _call(FAST_MUL, _copy(t), _copy(u)))
     if _simple(right):
-        # A float on the left (the common case of float code) takes one test.
         general = choose(ints.format(bind=" := R"), t, u, **sizes)
         return ast.IfExp(expr(_IS_INEXACT), ast.BinOp(t, op, right), general)
     test = _IS_INEXACT + " & ((U := R) is not _NUM_) or " + ints.format(bind="")

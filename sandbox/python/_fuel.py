@@ -30,14 +30,9 @@ from collections.abc import Callable, Iterator
 from itertools import chain, compress, islice, repeat
 from typing import Any, Final
 
+from ._native import Stream, fueled
 from ._rss import CHECK_EVERY, open_rss
 from ._signals import DeadlineSignal, FuelSignal, LimitSignal, MemorySignal
-
-try:
-    from ._fuel_stream import Stream, fueled
-except ImportError:  # pragma: no cover - built without a C compiler
-    Stream = None  # type: ignore[assignment, misc]
-    fueled = None  # type: ignore[assignment]
 
 #: New meters use the C stream (when it is built); tests turn it off to run the other.
 NATIVE: bool = Stream is not None

@@ -228,7 +228,7 @@ class Instrumenter(ast.NodeTransformer):
             concat = "_SQI_" if isinstance(node.op, ast.Add) else ""
             slow: Any = lambda a, b: _call("_iop_", text, a, b)  # noqa: E731
             order = {"ints": known == INTS, "int_first": getattr(node, INT_FIRST, False)}
-            return fast_path(operation, slow, concat, **order)
+            return fast_path(operation, slow, concat, **order, in_place=True)
 
         if isinstance(target, ast.Name):
             value = inplace(_name(target.id))

@@ -33,7 +33,7 @@ from ..base import (
     ScriptRejected,
     ScriptSandbox,
 )
-from ._arith import ARITH_GLOBALS
+from ._arith import ARITH_GLOBALS, FAST_MUL
 from ._builtin_calls import LAZY, SHALLOW, STAND_IN_TYPES, TYPED_DIRECT
 from ._builtins import EAGER, EXCEPTIONS, Printer, build_builtins, loop_range, range_refusal
 from ._chains import FLAG as CHAIN_FLAG
@@ -58,6 +58,7 @@ from ._memory import (
 )
 from ._method_guards import method_guard
 from ._names import FUEL, is_injected
+from ._native import fast_mul
 from ._nesting import SHALLOW_TYPES
 from ._progress import CPU_MARK_S, RowMarker
 from ._rejections import CompileBudget
@@ -339,6 +340,7 @@ class RestrictedSandbox(ScriptSandbox):
             "_slice_": slice,
             "_add_": g.add,
             "_mul_": g.mul,
+            FAST_MUL: fast_mul(g.mul),
             "_pow_": g.pow,
             "_lshift_": g.lshift,
             "_mod_": g.mod,
