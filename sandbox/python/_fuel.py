@@ -168,14 +168,19 @@ class Meter:
         self.stream: Iterator[bool]
         #: What a loop wraps its iterable in: ``fueled`` over the C stream, else ``compress``.
         self.loop: Callable[[Any, Iterator[bool]], Iterator[Any]]
+        #: What a function's entry calls (one unit): the C stream's ``step``, else ``next``
+        #: of the stream; replaced with the stream.
+        self.step: Callable[[], object]
         if self._native:
             self.stream = Stream(self._next_size)
             self._left = self.stream.remaining
             self.loop = fueled
+            self.step = self.stream.step  # type: ignore[attr-defined]
         else:
             self._refills = map(self._refill, repeat(None))
             self.stream = chain.from_iterable(self._refills)
             self.loop = compress
+            self.step = functools.partial(next, self.stream)
         #: Incremented whenever :attr:`stream` is replaced (namespaces must be updated).
         self.generation = 0
         #: Calls begun so far (per-call accounting elsewhere resets when it changes).
@@ -254,6 +259,7 @@ class Meter:
         self._chunk = iter(())
         self._left = _NOTHING_LEFT
         self.stream = chain.from_iterable(self._refills)
+        self.step = functools.partial(next, self.stream)
         self.generation += 1
 
     def _refill(self, _: object) -> Iterator[bool]:

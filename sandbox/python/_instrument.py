@@ -35,7 +35,7 @@ from ._guards import WALK_ALLOCATION
 from ._hints import module_constants
 from ._kinds import INT_FIRST, INTS, KNOWN, SAFE, bound_anywhere
 from ._method_guards import GUARDED_METHODS
-from ._names import FUEL
+from ._names import FUEL, STEP
 from ._nodes import call as _call
 from ._nodes import name as _name
 from ._versions import SearchBudget, version_function
@@ -46,7 +46,6 @@ from ._versions import SearchBudget, version_function
 OWN: Final = "_own_"
 OWNED: Final = "_OWNED_"
 IMPORT: Final = "_import_"
-NEXT: Final = "_next_"
 COMPRESS: Final = "_fz_"
 #: ``Meter.revive``, called first in every ``except`` block.
 REVIVE: Final = "_revive_"
@@ -67,7 +66,7 @@ OP_TEXT: Final[dict[type[ast.operator], str]] = {
 
 
 def _fuel_step() -> ast.Expr:
-    return ast.Expr(_call(NEXT, _name(FUEL)))
+    return ast.Expr(_call(STEP))
 
 
 def _bind(local: str, value: ast.expr, at: ast.stmt) -> ast.Assign:
@@ -129,8 +128,8 @@ class Instrumenter(ast.NodeTransformer):
         """Fuel: one unit per iteration. The loop draws it in C where its shape allows:
         ``while True:`` becomes ``for _fl_ in _fuel_:``, and ``while c: body`` becomes
         ``if c: for _fl_ in _fuel_: body; if not c: break`` (the same tests in the same order,
-        so the same count). Otherwise ``next(fuel)`` is the body's first statement: when the
-        loop has an ``else:``, a ``continue`` of its own, or a large test."""
+        so the same count). Otherwise ``_step_()`` (one unit) is the body's first statement:
+        when the loop has an ``else:``, a ``continue`` of its own, or a large test."""
         self.generic_visit(node)
         if not node.orelse and _is_true(node.test):
             return ast.copy_location(_fuel_loop(node.body), node)
@@ -152,7 +151,7 @@ class Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        """Fuel: one unit per call (``next(fuel)`` first in the body, after a docstring); runs
+        """Fuel: one unit per call (``_step_()`` first in the body, after a docstring); runs
         of float arithmetic are versioned first (``_versions``)."""
         version_function(node, self._constants, self._search, self._counting, self._flag)
         self._scoped(node, False)
@@ -160,9 +159,9 @@ class Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
-        """Fuel: one unit per call (``body if next(fuel) else None``)."""
+        """Fuel: one unit per call (``_step_() or body``: the step returns None)."""
         self._scoped(node, False)
-        node.body = ast.IfExp(_call(NEXT, _name(FUEL)), node.body, ast.Constant(None))
+        node.body = ast.BoolOp(ast.Or(), [_call(STEP), node.body])
         return node
 
     def visit_Import(self, node: ast.Import) -> Any:

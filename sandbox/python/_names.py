@@ -27,6 +27,8 @@ from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 #: The injected name of a sandbox's fuel stream: every script namespace has it, so it also
 #: tells a script's own function (its globals) from the host's.
 FUEL: Final = "_fuel_"
+#: A function's entry: one unit of fuel (``Meter.step``).
+STEP: Final = "_step_"
 
 #: Prefixes of the introspection attributes of generators, coroutines, async generators,
 #: frames, tracebacks, code objects and old-style function/method aliases.

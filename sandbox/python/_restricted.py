@@ -57,7 +57,7 @@ from ._memory import (
     not_plain_message,
 )
 from ._method_guards import method_guard
-from ._names import FUEL, is_injected
+from ._names import FUEL, STEP, is_injected
 from ._native import fast_mul
 from ._nesting import SHALLOW_TYPES
 from ._progress import CPU_MARK_S, RowMarker
@@ -323,7 +323,7 @@ class RestrictedSandbox(ScriptSandbox):
             "__builtins__": self._builtins,
             "__name__": path,
             FUEL: self._meter.stream,
-            "_next_": next,
+            STEP: self._meter.step,
             "_fz_": self._meter.loop,
             "_revive_": self._meter.revive,
             **ARITH_GLOBALS,
@@ -391,6 +391,7 @@ class RestrictedSandbox(ScriptSandbox):
         self._generation = self._meter.generation
         for namespace in self._namespaces:
             namespace[FUEL] = self._meter.stream
+            namespace[STEP] = self._meter.step
 
     def _roots(self) -> list[Any]:
         # The names every namespace starts with are skipped by a set lookup (this runs once

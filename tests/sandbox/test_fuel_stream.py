@@ -167,3 +167,20 @@ def test_a_meter_on_the_c_stream_counts_as_on_the_itertools_one() -> None:
         meter.burn(100)
         used.append((meter.used(), meter.spent()))
     assert used[0] == used[1] == (1335, 1335)
+
+
+def test_step_uses_one_unit_as_a_pull_does() -> None:
+    refills = Refills(2, size=4)
+    stream = Stream(refills)
+    assert stream.step() is None
+    assert stream.remaining() == 1
+    stream.step()
+    stream.step()
+    assert (refills.asked, stream.remaining()) == (2, 3)
+    with pytest.raises(TypeError):
+        stream.step(1)
+    failing = Stream(_raising(RuntimeError))
+    with pytest.raises(RuntimeError):
+        failing.step()
+    failing.step()  # asked again, and given a chunk
+    assert failing.remaining() == 1
