@@ -174,6 +174,15 @@ LANGUAGE_ESCAPES: Final[tuple[Attack, ...]] = (
         _tick("import copy\nreturn copy.deepcopy([1, {'k': ctx.world}])"),
     ),
     _escape(
+        "deepcopy-recycled-id",
+        "copy.deepcopy() with a host object in a dict item made after another was freed "
+        "(the check's seen ids outlived their objects)",
+        _tick(
+            "import copy\ncopy.deepcopy([{'y': ctx}, {'x': 1}])\n"
+            "copy.deepcopy([{'y': ctx}, {'x': 1}, {'z': 2}])\nreturn 1"
+        ),
+    ),
+    _escape(
         "random-system",
         "random.SystemRandom (the OS's entropy)",
         _tick("import random\nreturn random.SystemRandom().random()"),

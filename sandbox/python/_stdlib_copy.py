@@ -24,19 +24,26 @@ def string_ns(kit: Kit) -> SimpleNamespace:
 
 def copy_ns(kit: Kit) -> SimpleNamespace:
     def check(value: Any, *, deep: bool) -> None:
-        stack, seen = [value], set()
+        # ``seen`` keeps every object it names alive: an id is only unique while its object
+        # lives, and a freed temporary's id given to a later object would skip that object.
+        stack: list[Any] = [value]
+        seen: dict[int, Any] = {}
         while stack:
             obj = stack.pop()
             if id(obj) in seen:
                 continue
-            seen.add(id(obj))
+            seen[id(obj)] = obj
             next(kit.guards.meter.stream)
             t = type(obj)
             if t in _ATOMS or isinstance(obj, FunctionType):
                 continue
             if t in _CONTAINERS:
                 if deep:
-                    stack.extend(obj.items() if t is dict else obj)
+                    if t is dict:
+                        stack.extend(obj.keys())
+                        stack.extend(obj.values())
+                    else:
+                        stack.extend(obj)
                 continue
             if not kit.guest.is_own(obj):
                 raise kit.forbid(

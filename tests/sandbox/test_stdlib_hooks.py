@@ -277,3 +277,26 @@ def test_random_choices_in_chunks_draws_what_one_call_draws(tier: str) -> None:
         "    return out\n",
         tier=tier,
     )
+
+
+#: Host objects in dicts, each dict checked after the ones before it were walked: the check
+#: once remembered the ids of the item tuples it had walked and freed, and a later dict's
+#: item tuple reusing one of them (Python's tuple free list) was skipped with its contents.
+RECYCLED_IDS = """
+import copy
+
+
+def on_tick(ctx, dt):
+    copy.deepcopy([{"y": ctx}, {"x": 1}])
+    copy.deepcopy([{"y": [ctx.world]}, {"x": 1}, {"z": (2, 3)}])
+    return "copied"
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_deepcopy_checks_every_object_whatever_was_freed_before(tier: str) -> None:
+    fault = hook_fault(RECYCLED_IDS, tier=tier)
+    assert fault.code == "SANDBOX_FORBIDDEN"
+    assert "copy of a ScriptContext object" in str(fault)
+    plain = RECYCLED_IDS.replace('"y": ctx', '"y": 0').replace("[ctx.world]", "[0]")
+    hook_result_as_plain(plain, tier=tier)
