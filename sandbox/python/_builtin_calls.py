@@ -4,12 +4,19 @@ builtins that consume an iterable called directly on a generator expression (and
 ``min``/``max`` with a lambda key or of values written in the call, and ``int(x)``) or on
 any one iterable through the fuel stream (``sum(xs)``), the lazy builtins built directly over
 a container (``enumerate(xs)``), ``isinstance`` against a stand-in type's real type, and
-``str(x)`` of a number or a string. Each tests that the name is still the sandbox's first."""
+``str(x)`` of a number or a string. Each tests that the name is still the sandbox's first,
+unless the script binds the name nowhere (:func:`names_kept`): then it is the sandbox's
+builtin wherever the script reads it (a script cannot rebind a global any other way:
+``globals()``, ``vars()``, ``import *`` and ``__builtins__`` are refused), and the test and the
+call as written are left out."""
 
 from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import islice
 from typing import Final
 
@@ -33,9 +40,47 @@ _EAGER_KEYWORDS: Final[dict[str, frozenset[str]]] = {
 }
 
 
-def _ours(fn: str) -> ast.expr:
-    """``fn is _gfn_``: the script's name ``fn`` is still the sandbox's builtin."""
-    return ast.Compare(name(fn), [ast.Is()], [name(f"_g{fn}_")])
+#: The names the script being compiled binds somewhere (None: not known, test every name).
+_BOUND: ContextVar[frozenset[str] | None] = ContextVar("bound", default=None)
+
+
+@contextmanager
+def names_kept(bound: set[str]) -> Iterator[None]:
+    """While compiling a script that binds ``bound`` (and no other name): the builtins it
+    never binds need no test that they are still the sandbox's."""
+    token = _BOUND.set(frozenset(bound))
+    try:
+        yield
+    finally:
+        _BOUND.reset(token)
+
+
+def _kept(fn: str) -> bool:
+    bound = _BOUND.get()
+    return bound is not None and fn not in bound
+
+
+def _ours(fn: str, real: str = "") -> ast.expr:
+    """``fn is _gfn_`` (or ``fn is real``): the script's name ``fn`` is still the sandbox's
+    builtin; the constant True where the script never binds it."""
+    if _kept(fn):
+        return ast.Constant(True)
+    return ast.Compare(name(fn), [ast.Is()], [name(real or f"_g{fn}_")])
+
+
+def _all(tests: list[ast.expr]) -> ast.expr:
+    """``a and b ...`` of the tests that are not the constant True."""
+    kept = [t for t in tests if not (isinstance(t, ast.Constant) and t.value is True)]
+    if not kept:
+        return ast.Constant(True)
+    return kept[0] if len(kept) == 1 else ast.BoolOp(ast.And(), kept)
+
+
+def _either(test: ast.expr, direct: ast.expr, fallback: ast.expr) -> ast.expr:
+    """``direct if test else fallback``, or ``direct`` alone when the test is always true."""
+    if isinstance(test, ast.Constant) and test.value is True:
+        return direct
+    return ast.IfExp(test, direct, fallback)
 
 
 def eager_over_generator(node: ast.Call) -> bool:
@@ -97,9 +142,8 @@ def direct_eager(node: ast.Call) -> ast.Call:
     gives a number (``_chains``)."""
     assert isinstance(node.func, ast.Name)
     fn = node.func.id
-    same = _ours(fn)
-    test = ast.BoolOp(ast.And(), [same, name(CHAIN_FLAG)]) if fn == "sum" else same
-    node.func = ast.copy_location(ast.IfExp(test, name(f"_b{fn}_"), name(fn)), node.func)
+    test = _all([_ours(fn), name(CHAIN_FLAG)] if fn == "sum" else [_ours(fn)])
+    node.func = ast.copy_location(_either(test, name(f"_b{fn}_"), name(fn)), node.func)
     return node
 
 
@@ -122,12 +166,10 @@ def direct_eager_over(node: ast.Call) -> ast.expr:
     ``sum`` also only while a number's ``+`` gives a number (``_chains``)."""
     assert isinstance(node.func, ast.Name)
     fn = node.func.id
-    same: ast.expr = _ours(fn)
-    if fn == "sum":
-        same = ast.BoolOp(ast.And(), [same, name(CHAIN_FLAG)])
+    same = _all([_ours(fn), name(CHAIN_FLAG)] if fn == "sum" else [_ours(fn)])
     metered = call("_fz_", node.args[0], name(FUEL))
     direct = ast.Call(name(f"_b{fn}_"), [metered], node.keywords)
-    return ast.copy_location(ast.IfExp(same, direct, copy.deepcopy(node)), node)
+    return ast.copy_location(_either(same, direct, copy.deepcopy(node)), node)
 
 
 #: Set on a ``for`` loop's iterable: a ``range`` there is the loop's (see ``loop_range``).
@@ -148,13 +190,12 @@ def capped_range(node: ast.Call) -> ast.expr:
     """``range(...)`` outside a loop, when it is the sandbox's: built and its length checked
     inline (``_r_ if _len_(_r_ := _range_(...)) <= _RCAP_ else _rbig_(_r_)``), no call of the
     stand-in; the check is the builtin's own (a range can feed C consumers like ``list``)."""
-    if not all(copyable(a) for a in node.args):
+    if not (_kept("range") or all(copyable(a) for a in node.args)):
         return node
     built = ast.NamedExpr(name("_r_", store=True), call(PLAIN_RANGE, *node.args))
     short = ast.Compare(call("_len_", built), [ast.LtE()], [name("_RCAP_")])
     checked = ast.IfExp(short, name("_r_"), call("_rbig_", name("_r_")))
-    ours = _ours("range")
-    return ast.copy_location(ast.IfExp(ours, checked, node), node)
+    return ast.copy_location(_either(_ours("range"), checked, node), node)
 
 
 def loop_range(iterable: ast.expr) -> ast.expr:
@@ -168,9 +209,8 @@ def loop_range(iterable: ast.expr) -> ast.expr:
     call per loop start."""
     if isinstance(iterable, ast.Call) and is_range_call(iterable):
         args = iterable.args
-        if all(copyable(a) for a in args):
-            ours = _ours("range")
-            inline = ast.IfExp(ours, call(PLAIN_RANGE, *args), iterable)
+        if _kept("range") or all(copyable(a) for a in args):
+            inline = _either(_ours("range"), call(PLAIN_RANGE, *args), iterable)
             return ast.copy_location(inline, iterable)
         return ast.copy_location(call(LOOP_RANGE, iterable.func, *args), iterable)
     return iterable
@@ -235,8 +275,7 @@ def direct_lazy(node: ast.Call) -> ast.expr:
     ]
     tests.append(_ours(fn))
     direct = ast.Call(name(f"_b{fn}_"), node.args, [])
-    test = ast.BoolOp(ast.And(), tests)
-    return ast.copy_location(ast.IfExp(test, direct, copy.deepcopy(node)), node)
+    return ast.copy_location(ast.IfExp(_all(tests), direct, copy.deepcopy(node)), node)
 
 
 #: The injected set of the container types no lazy iterator hides behind.
@@ -277,8 +316,7 @@ def direct_instance_check(node: ast.Call) -> ast.expr:
     ``isinstance``, never to a script's function; otherwise the call as written."""
     names = _class_names(node.args[1]) or []
     used = sorted({n for n in names if n in STAND_IN_TYPES})
-    tests: list[ast.expr] = [ast.Compare(name("isinstance"), [ast.Is()], [name("_bisinstance_")])]
-    tests += [_ours(n) for n in used]
+    tests = [_ours("isinstance", "_bisinstance_"), *(_ours(n) for n in used)]
 
     def real(n: str) -> ast.expr:
         return name(f"_b{n}_") if n in STAND_IN_TYPES else name(n)
@@ -290,8 +328,7 @@ def direct_instance_check(node: ast.Call) -> ast.expr:
         else ast.Tuple([real(n) for n in names], ast.Load())
     )
     direct = ast.Call(name("_bisinstance_"), [node.args[0], swapped], [])
-    test = ast.BoolOp(ast.And(), tests)
-    return ast.copy_location(ast.IfExp(test, direct, copy.deepcopy(node)), node)
+    return ast.copy_location(_either(_all(tests), direct, copy.deepcopy(node)), node)
 
 
 #: Builtins whose stand-in has nothing to check for a first argument of some types: the
@@ -332,8 +369,6 @@ def direct_typed(node: ast.Call) -> ast.expr:
     else:
         first, again = ast.NamedExpr(name("_sx_", store=True), value), name("_sx_")
     kind = ast.Compare(call("_type_", first), [ast.In()], [name(TYPED_DIRECT[fn][0])])
-    same = _ours(fn)
     direct = call(f"_b{fn}_", again, *rest)
     fallback = ast.Call(name(fn), [copy.deepcopy(again), *copy.deepcopy(rest)], [])
-    test = ast.BoolOp(ast.And(), [kind, same])
-    return ast.copy_location(ast.IfExp(test, direct, fallback), node)
+    return ast.copy_location(ast.IfExp(_all([kind, _ours(fn)]), direct, fallback), node)

@@ -26,6 +26,7 @@ from ._builtin_calls import (
     keyed_by_lambda,
     lazy_over_names,
     loop_range,
+    names_kept,
     plain_int,
     several_values,
     typed_direct,
@@ -92,9 +93,11 @@ class Instrumenter(ast.NodeTransformer):
     def visit_Module(self, node: ast.Module) -> Any:
         """The module's constants (known in every function) first."""
         self._constants = module_constants(node)
-        self._counting = "range" not in bound_anywhere(node)
+        bound = bound_anywhere(node)
+        self._counting = "range" not in bound
         self._flag = not writes_reflected(node)
-        return self.generic_visit(node)
+        with names_kept(bound):
+            return self.generic_visit(node)
 
     def _scoped(self, node: ast.AST, class_body: bool) -> ast.AST:
         outer, self._class_body = self._class_body, class_body

@@ -251,3 +251,81 @@ def test_round_of_an_int_to_far_negative_digits_still_takes_the_guard() -> None:
 )  # fmt: skip
 def test_which_round_calls_are_direct(call: str, direct: bool) -> None:
     assert ("_bround_(" in _source_of(call)) is direct
+
+
+def _compiled_text(source: str) -> str:
+    errors: list[str] = []
+    tree = Checker(errors, [], {}).visit(ast.parse(source))
+    assert not errors
+    return ast.unparse(tree)
+
+
+USES = """
+def f(xs):
+    total = sum(x for x in xs) + sum(xs)
+    for i in range(len(xs)):
+        total += i
+    for i, x in enumerate(xs):
+        total += i
+    return total, isinstance(total, int), str(total), round(1.25, 1), [range(3)]
+"""
+
+
+def test_a_builtin_the_script_never_binds_needs_no_test() -> None:
+    text = _compiled_text(USES)
+    for fn in ("range", "sum", "enumerate", "isinstance", "str", "round", "int"):
+        assert f" is _g{fn}_" not in text, fn
+    assert "isinstance is _bisinstance_" not in text
+    assert "_lrange_" not in text
+
+
+#: Every way a script binds a name: each keeps the test, for that name only.
+BINDINGS = [
+    "range = 3",
+    "def g(range):\n    return range",
+    "class C:\n    range = 3",
+    "def g():\n    global range\n    range = 3",
+    "def g():\n    range = 3\n    def h():\n        nonlocal range\n        range = 4",
+    "ys = [(range := 3) for _ in [0]]",
+    "for range in [1]:\n    pass",
+    "try:\n    pass\nexcept Exception as range:\n    pass",
+    "import math as range",
+    "from math import floor as range",
+    "def range():\n    pass",
+    "class range:\n    pass",
+    "match 1:\n    case range:\n        pass",
+    "match [1]:\n    case [*range]:\n        pass",
+    "match {}:\n    case {**range}:\n        pass",
+    "range: int = 3",
+    "range += 1",
+    "del range",
+    "lambda range: range",
+]
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_a_name_the_script_binds_anywhere_keeps_its_test(binding: str) -> None:
+    text = _compiled_text(binding + "\n" + USES)
+    assert " is _grange_" in text or "_lrange_" in text
+    assert " is _gsum_" not in text and " is _gstr_" not in text
+
+
+REBOUND_EVERYWHERE = """
+def on_tick(ctx, dt):
+    return f([1, 2, 3])
+
+
+def g():
+    global range, sum, str
+    range = lambda n: [10, 20][:n]
+    sum = lambda xs: 100
+    str = lambda x: "str"
+
+
+g()
+"""
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_name_rebound_from_a_function_is_what_the_script_calls(tier: str) -> None:
+    hook_result_as_plain(USES + REBOUND_EVERYWHERE, tier=tier)
