@@ -270,6 +270,18 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         ),
         MEMORY,
     ),
+    _resource(
+        "slice-assign-tuple-doubling",
+        "a list grown by slice assignment of a tuple of itself (small at first, in C)",
+        _tick("x = [1]\nwhile True:\n    x[:0] = tuple(x)"),
+        MEMORY,
+    ),
+    _resource(
+        "slice-assign-subclass",
+        "a list subclass doubled by slice assignment (never on the small path)",
+        _cls("class L(list):\n    pass", "x = L([1])\nwhile True:\n    x[:0] = x"),
+        MEMORY,
+    ),
     # A factor below 2**64 (or a shift by fewer than 64) runs inline at any size of the other
     # operand: a linear pass, as an addition. What it leads to must stay as bounded.
     _resource(

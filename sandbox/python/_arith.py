@@ -71,6 +71,8 @@ _MULT_BOUNDS: Final = "(-F < U < F or -F < T < F or -B < T < B and -E < U < E)"
 _IS_FLOAT: Final = "(_type_(T := L) is _float_)"
 #: The name of the sandbox's ``*`` with its number cases in C (``_fast_ops.Ops.mul``).
 FAST_MUL: Final = "_cmul_"
+#: The name of the slice-assignment check with its small cases in C (``_fast_ops.Ops.grow``).
+FAST_GROW: Final = "_cgrow_"
 #: The left operand is a float or a complex number.
 _IS_INEXACT: Final = "(_type_(T := L) is _float_ or (W := _type_(T)) is _complex_)"
 
@@ -92,7 +94,6 @@ ARITH_GLOBALS: Final[dict[str, Any]] = {
     "_complex_": complex,
     "_int_": int,
     "_NUM_": NUMBER_TYPES,
-    "_list_": list,
     "_len_": len,
     "_LT_": frozenset({list, tuple}),
     # Sequences whose small '+' runs inline; in place only the immutable ones (a list's += must
@@ -333,12 +334,10 @@ def _shift_path(
 
 
 def slice_fast_path(target: str, value: ast.expr) -> ast.expr:
-    """The value of ``target[i:j] = value``: ``value`` itself when ``target`` is a list and
-    ``value`` a list or tuple small enough, else ``_grow_(target, value)`` (the size check)."""
-    test = "_type_(_sv_ := R) in _LT_ and _type_(A) is _list_ and _len_(A) + _len_(_sv_) < S"
-    values = {"R": value, "A": _name(target), "S": ast.Constant(SMALL_ITEMS)}
-    check = from_template(test, values)
-    return ast.IfExp(check, _name("_sv_"), _call("_grow_", _name(target), _name("_sv_")))
+    """The value of ``target[i:j] = value``: :data:`FAST_GROW` of both, ``value`` itself when
+    ``target`` is a list and ``value`` a list or tuple with fewer than :data:`SMALL_ITEMS`
+    items in all (decided in C), else what the size check (``_grow_``) returns."""
+    return _call(FAST_GROW, _name(target), value)
 
 
 def from_template(

@@ -1,19 +1,28 @@
-/* The common case of a guarded `*`, decided in C.
+/* The common cases of guarded operations, decided in C.
  *
- * Ops(mul): `ops.mul(a, b)` multiplies at once when the product cannot grow past what the
+ * Ops(mul, grow, small): `ops.mul(a, b)` multiplies at once when the product cannot grow past what the
  * `*` guard (sandbox/python/_guards.py, Guards.mul) would let through anyway: both operands
  * exact float, int or complex with at least one float or complex, or two exact ints one of
  * which fits in 63 bits (the guard lets a factor below 2**64 through at any size of the
  * other). Everything else (subclasses, bools, sequences, script objects, two big ints) goes
- * to the guard it was built with, unchanged. This only ever takes a shortcut the guard
- * would take: it never decides what the guard would refuse.
+ * to the guard it was built with, unchanged.
+ *
+ * `ops.grow(target, value)` is the value of `target[i:j] = value`: `value` itself when the
+ * target is exactly a list and the value exactly a list or tuple with fewer than `small`
+ * items in all (what the slice-assignment guard, Guards.grow, neither refuses nor counts),
+ * else what `grow(target, value)` returns.
+ *
+ * Both only ever take a shortcut their guard would take: they never decide what the guard
+ * would refuse.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 typedef struct {
     PyObject_HEAD
-    PyObject *mul;  /* the guard: mul(a, b) */
+    PyObject *mul;     /* the guard: mul(a, b) */
+    PyObject *grow;    /* the guard: grow(target, value) -> value */
+    Py_ssize_t small;  /* fewer items than this in all: no slice guard */
 } OpsObject;
 
 static PyTypeObject Ops_Type;
@@ -55,15 +64,44 @@ ops_mul(OpsObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyObject *
-ops_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+ops_grow(OpsObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *mul;
-    static char *kwlist[] = {"mul", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Ops", kwlist, &mul)) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "grow() takes a target and a value");
         return NULL;
     }
-    if (!PyCallable_Check(mul)) {
-        PyErr_SetString(PyExc_TypeError, "the guard must be callable");
+    PyObject *target = args[0], *value = args[1];
+    if (PyList_CheckExact(target)) {
+        Py_ssize_t items = -1;
+        if (PyList_CheckExact(value)) {
+            items = PyList_GET_SIZE(value);
+        }
+        else if (PyTuple_CheckExact(value)) {
+            items = PyTuple_GET_SIZE(value);
+        }
+        if (items >= 0 && PyList_GET_SIZE(target) + items < self->small) {
+            Py_INCREF(value);
+            return value;
+        }
+    }
+    return PyObject_Vectorcall(self->grow, args, 2, NULL);
+}
+
+static PyObject *
+ops_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *mul, *grow;
+    Py_ssize_t small;
+    static char *kwlist[] = {"mul", "grow", "small", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOn:Ops", kwlist, &mul, &grow, &small)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(mul) || !PyCallable_Check(grow)) {
+        PyErr_SetString(PyExc_TypeError, "the guards must be callable");
+        return NULL;
+    }
+    if (small < 0) {
+        PyErr_SetString(PyExc_ValueError, "small must not be negative");
         return NULL;
     }
     OpsObject *self = (OpsObject *)type->tp_alloc(type, 0);
@@ -72,6 +110,9 @@ ops_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     Py_INCREF(mul);
     self->mul = mul;
+    Py_INCREF(grow);
+    self->grow = grow;
+    self->small = small;
     return (PyObject *)self;
 }
 
@@ -79,6 +120,7 @@ static int
 ops_traverse(OpsObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->mul);
+    Py_VISIT(self->grow);
     return 0;
 }
 
@@ -86,6 +128,7 @@ static int
 ops_clear(OpsObject *self)
 {
     Py_CLEAR(self->mul);
+    Py_CLEAR(self->grow);
     return 0;
 }
 
@@ -100,6 +143,8 @@ ops_dealloc(OpsObject *self)
 static PyMethodDef ops_methods[] = {
     {"mul", (PyCFunction)(void (*)(void))ops_mul, METH_FASTCALL,
      "mul(a, b): a * b, through the guard unless it is a number product the guard lets by."},
+    {"grow", (PyCFunction)(void (*)(void))ops_grow, METH_FASTCALL,
+     "grow(target, value): the value of target[i:j] = value, through the guard unless small."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -109,7 +154,7 @@ static PyTypeObject Ops_Type = {
     .tp_basicsize = sizeof(OpsObject),
     .tp_dealloc = (destructor)ops_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "Guarded operators whose common number cases run in C.",
+    .tp_doc = "Guarded operations whose common cases run in C.",
     .tp_traverse = (traverseproc)ops_traverse,
     .tp_clear = (inquiry)ops_clear,
     .tp_methods = ops_methods,
@@ -138,7 +183,7 @@ static PyModuleDef_Slot module_slots[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "sandbox.python._fast_ops",
-    .m_doc = "The common number cases of guarded operators, in C.",
+    .m_doc = "The common cases of guarded operations, in C.",
     .m_size = 0,
     .m_slots = module_slots,
 };

@@ -4,7 +4,8 @@ Both are optional (built by the install where a C compiler is present): without 
 same compiled scripts run with the same results and fuel counts, only slower.
 
 - ``_fuel_stream``: the fuel stream and loops' fueled iterator (see ``_fuel``).
-- ``_fast_ops``: the number cases of a guarded ``*`` (``_arith.FAST_MUL``).
+- ``_fast_ops``: the number cases of a guarded ``*`` (``_arith.FAST_MUL``) and small slice
+  assignments (``_arith.FAST_GROW``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ except ImportError:  # pragma: no cover - built without a C compiler
 FAST_OPS: bool = Ops is not None
 
 
-def fast_mul(guard: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    """``a * b`` for compiled code: the number cases in C, everything else through ``guard``
-    (the guard itself where the extension is not built)."""
-    return Ops(guard).mul if FAST_OPS else guard  # type: ignore[no-any-return]
+def fast_ops(
+    mul: Callable[[Any, Any], Any], grow: Callable[[Any, Any], Any], small: int
+) -> tuple[Callable[[Any, Any], Any], Callable[[Any, Any], Any]]:
+    """``a * b`` and the value of ``target[i:j] = value`` for compiled code: their common
+    cases in C, everything else through the guards ``mul`` and ``grow`` (the guards
+    themselves where the extension is not built). ``small``: the items a slice assignment
+    may hold in all without its guard."""
+    if not FAST_OPS:
+        return mul, grow
+    ops = Ops(mul, grow, small)
+    return ops.mul, ops.grow

@@ -33,7 +33,7 @@ from ..base import (
     ScriptRejected,
     ScriptSandbox,
 )
-from ._arith import ARITH_GLOBALS, FAST_MUL
+from ._arith import ARITH_GLOBALS, FAST_GROW, FAST_MUL, SMALL_ITEMS
 from ._builtin_calls import LAZY, SHALLOW, STAND_IN_TYPES, TYPED_DIRECT
 from ._builtins import EAGER, EXCEPTIONS, Printer, build_builtins, loop_range, range_refusal
 from ._chains import FLAG as CHAIN_FLAG
@@ -58,7 +58,7 @@ from ._memory import (
 )
 from ._method_guards import method_guard
 from ._names import FUEL, STEP, is_injected
-from ._native import fast_mul
+from ._native import fast_ops
 from ._nesting import SHALLOW_TYPES
 from ._progress import CPU_MARK_S, RowMarker
 from ._rejections import CompileBudget
@@ -319,6 +319,7 @@ class RestrictedSandbox(ScriptSandbox):
 
     def _namespace(self, path: str) -> dict[str, Any]:
         g = self._guards
+        fast_mul, fast_grow = fast_ops(g.mul, g.grow, SMALL_ITEMS)
         namespace = {
             "__builtins__": self._builtins,
             "__name__": path,
@@ -340,7 +341,8 @@ class RestrictedSandbox(ScriptSandbox):
             "_slice_": slice,
             "_add_": g.add,
             "_mul_": g.mul,
-            FAST_MUL: fast_mul(g.mul),
+            FAST_MUL: fast_mul,
+            FAST_GROW: fast_grow,
             "_pow_": g.pow,
             "_lshift_": g.lshift,
             "_mod_": g.mod,

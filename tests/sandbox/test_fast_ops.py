@@ -1,5 +1,6 @@
-"""The number cases of a guarded ``*`` in C (``_fast_ops``): plain Python's result for every
-mix of operand types, and the guard for everything it does not let by itself."""
+"""The common cases of guarded operations in C (``_fast_ops``): the number cases of ``*``
+and small slice assignments give plain Python's results for every mix of operand types, and
+take the guard for everything the guard would not let by unchecked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from sandbox.python import _native
+from sandbox.python._arith import SMALL_ITEMS
 from tests.compat.harness import hook_result_as_plain
 
 if _native.Ops is None:  # pragma: no cover - built without a C compiler
@@ -26,6 +28,10 @@ class Scaled:
 
     def __rmul__(self, other: object) -> Any:
         return "rmul"
+
+
+def _no_grow(target: Any, value: Any) -> Any:
+    raise AssertionError("the slice guard is not used here")
 
 
 BIG = 3**200
@@ -56,7 +62,7 @@ def test_every_pair_gives_plain_pythons_product_and_only_numbers_skip_the_guard(
         asked.append((x, y))
         return x * y
 
-    mul = _native.Ops(guard).mul
+    mul = _native.Ops(guard, _no_grow, SMALL_ITEMS).mul
     for b in VALUES:
         asked.clear()
         assert _outcome(mul, a, b) == _outcome(lambda x, y: x * y, a, b), (a, b)
@@ -76,7 +82,7 @@ def test_what_the_guard_refuses_it_refuses() -> None:
     def guard(x: Any, y: Any) -> Any:
         raise MemoryError("refused")
 
-    mul = _native.Ops(guard).mul
+    mul = _native.Ops(guard, _no_grow, SMALL_ITEMS).mul
     with pytest.raises(MemoryError, match="refused"):
         mul(2**64, 2**64)
     with pytest.raises(MemoryError):
@@ -86,12 +92,17 @@ def test_what_the_guard_refuses_it_refuses() -> None:
 
 
 def test_it_needs_a_callable_guard_and_two_operands() -> None:
-    with pytest.raises(TypeError):
-        _native.Ops(3)
-    mul = _native.Ops(lambda x, y: x * y).mul
+    for bad in [(3, _no_grow, 1), (_no_grow, 3, 1), (_no_grow, _no_grow, "1")]:
+        with pytest.raises(TypeError):
+            _native.Ops(*bad)
+    with pytest.raises(ValueError):
+        _native.Ops(_no_grow, _no_grow, -1)
+    ops = _native.Ops(lambda x, y: x * y, _no_grow, SMALL_ITEMS)
     for args in [(), (1,), (1, 2, 3)]:
         with pytest.raises(TypeError):
-            mul(*args)
+            ops.mul(*args)
+        with pytest.raises(TypeError):
+            ops.grow(*args)
 
 
 PRODUCTS = """
@@ -131,3 +142,72 @@ def test_scripts_get_plain_pythons_products_with_and_without_the_c_part(
 ) -> None:
     monkeypatch.setattr(_native, "FAST_OPS", native)
     hook_result_as_plain(PRODUCTS)
+    hook_result_as_plain(SLICES)
+
+
+SLICES = """
+class Items(list):
+    pass
+
+
+def on_tick(ctx, dt):
+    out = []
+    for target in ([0, 1, 2], Items([0, 1]), list(range(600))):
+        for value in ([9], (8, 7), "ab", range(2), {5: 6}, Items([4]), list(range(600))):
+            t = list(target) if type(target) is list else Items(target)
+            t[1:2] = value
+            t[:0] = value
+            t[::-1] = t[:]
+            out.append((type(t).__name__, len(t), t[:5], t[-3:]))
+    perm = [3, 1, 2, 0]
+    k = perm[0]
+    while k:
+        perm[: k + 1] = perm[k::-1]
+        k = perm[0]
+    out.append(perm)
+    return out
+"""
+
+
+class Items(list):  # type: ignore[type-arg]
+    pass
+
+
+def _targets_and_values() -> list[tuple[Any, Any]]:
+    edge = SMALL_ITEMS // 2
+    values: list[Any] = [
+        [], [1, 2], (3,), list(range(edge)), tuple(range(edge)), Items([1]), "ab", b"ab",
+        range(3), {1: 2}, iter([5]), None, 7,
+    ]  # fmt: skip
+    targets: list[Any] = [[0], list(range(edge - 1)), list(range(edge)), Items([1]), bytearray(2)]
+    return [(t, v) for t in targets for v in values]
+
+
+@pytest.mark.parametrize(("target", "value"), _targets_and_values())
+def test_slice_assignment_takes_the_guard_unless_small_lists_and_tuples(
+    target: Any, value: Any
+) -> None:
+    asked: list[tuple[Any, Any]] = []
+
+    def guard(t: Any, v: Any) -> Any:
+        asked.append((t, v))
+        return v
+
+    grow = _native.Ops(lambda x, y: x * y, guard, SMALL_ITEMS).grow
+    assert grow(target, value) is value
+    small = (
+        type(target) is list
+        and type(value) in (list, tuple)
+        and len(target) + len(value) < SMALL_ITEMS
+    )
+    assert asked == ([] if small else [(target, value)])
+
+
+def test_what_the_slice_guard_refuses_it_refuses() -> None:
+    def guard(t: Any, v: Any) -> Any:
+        raise MemoryError("refused")
+
+    grow = _native.Ops(lambda x, y: x * y, guard, SMALL_ITEMS).grow
+    with pytest.raises(MemoryError):
+        grow(list(range(SMALL_ITEMS)), [])
+    assert grow([1], [2]) == [2]
