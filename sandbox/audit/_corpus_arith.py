@@ -282,6 +282,20 @@ ARITH_ATTACKS: Final[tuple[Attack, ...]] = (
         _cls("class L(list):\n    pass", "x = L([1])\nwhile True:\n    x[:0] = x"),
         MEMORY,
     ),
+    # A comprehension's targets over range() are known ints: an inner comprehension's own
+    # target of the same name is not.
+    _resource(
+        "comprehension-shadowed-target",
+        "an inner comprehension's target (a list) shadowing an outer range target, repeated",
+        _tick("return [[i * 10 ** 9 for i in [[0]]] for i in range(2)]"),
+        MEMORY,
+    ),
+    _resource(
+        "comprehension-range-shift",
+        "shifts by a comprehension's range target growing past the int cap",
+        _tick("return [1 << (i * 1000) for i in range(200)]"),
+        MEMORY,
+    ),
     # A factor below 2**64 (or a shift by fewer than 64) runs inline at any size of the other
     # operand: a linear pass, as an addition. What it leads to must stay as bounded.
     _resource(

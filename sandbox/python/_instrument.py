@@ -35,6 +35,7 @@ from ._chains import build, spine, writes_reflected
 from ._guards import WALK_ALLOCATION
 from ._hints import module_constants
 from ._kinds import INT_FIRST, INTS, KNOWN, SAFE, bound_anywhere
+from ._loop_kinds import mark_comprehension
 from ._method_guards import GUARDED_METHODS
 from ._names import FUEL, STEP
 from ._nodes import call as _call
@@ -111,6 +112,8 @@ class Instrumenter(ast.NodeTransformer):
         return self._scoped(node, True)
 
     def _comprehension(self, node: ast.AST) -> Any:
+        assert isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp)
+        mark_comprehension(node, self._constants, self._counting)
         self._no_walrus += self._class_body
         try:
             return self.generic_visit(node)

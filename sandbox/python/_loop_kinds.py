@@ -7,7 +7,17 @@ import ast
 from collections.abc import Iterable
 from typing import Final
 
-from ._kinds import INT, NUMBER, SITES, Kinds, kind, names, other_bindings, parallel
+from ._kinds import (
+    INT,
+    NUMBER,
+    SITES,
+    Kinds,
+    count_everywhere,
+    kind,
+    names,
+    other_bindings,
+    parallel,
+)
 
 
 def loop_kinds(
@@ -163,3 +173,60 @@ def _is_range(iterable: ast.expr) -> bool:
         and isinstance(iterable.func, ast.Name)
         and iterable.func.id == "range"
     )
+
+
+#: Set on a comprehension whose operators were marked (a nested one is marked with what its
+#: enclosing one knows, before the instrumenter reaches it).
+_MARKED: Final = "mh_comprehension_marked"
+_COMPREHENSIONS: Final = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def mark_comprehension(
+    node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp,
+    known: Kinds,
+    counting: bool,
+) -> None:
+    """Record on a comprehension's operators what is known there (``_kinds.KNOWN``): what
+    holds around it (``known``: module constants, or what an enclosing comprehension knows)
+    and its ``for`` targets over ``range(...)`` (ints, when ``counting``). A target is bound
+    by its clause only: ``:=`` may not rebind it and nothing else can reach the
+    comprehension's scope, so it holds from its clause on. Each clause's iterable and tests
+    are judged with what the clauses before them bound; a target bound to anything else is
+    forgotten from there on."""
+    if getattr(node, _MARKED, False):
+        return
+    setattr(node, _MARKED, True)
+    known = dict(known)
+    for clause in node.generators:
+        # The first iterable is evaluated around the comprehension, where ``known`` holds.
+        _mark(clause.iter, known, counting)
+        bound = [n.id for n in names(clause.target)]
+        for name in bound:
+            known.pop(name, None)
+        if counting and _is_range(clause.iter) and isinstance(clause.target, ast.Name):
+            known[clause.target.id] = INT
+        for test in clause.ifs:
+            _mark(test, known, counting)
+    for part in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
+        _mark(part, known, counting)
+
+
+def _mark(part: ast.expr, known: Kinds, counting: bool) -> None:
+    if isinstance(part, _COMPREHENSIONS):  # its own scope: its own targets shadow these
+        mark_comprehension(part, known, counting)
+        return
+    count_everywhere([part], known, mark=True)
+    for inner in _nested_comprehensions(part):
+        mark_comprehension(inner, known, counting)
+
+
+def _nested_comprehensions(root: ast.AST) -> list[ast.AST]:
+    """The comprehensions directly inside ``root`` (not inside a lambda or another one)."""
+    found, stack = [], [root]
+    while stack:
+        for child in ast.iter_child_nodes(stack.pop()):
+            if isinstance(child, _COMPREHENSIONS):
+                found.append(child)
+            elif not isinstance(child, ast.Lambda):
+                stack.append(child)
+    return found
