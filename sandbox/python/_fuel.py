@@ -246,7 +246,10 @@ class Meter:
     def burn(self, units: int) -> None:
         """Use ``units`` of fuel at once (bulk work done in C on the script's behalf)."""
         if units > 0:
-            deque(islice(self.stream, units), maxlen=0)
+            if self._native:
+                self.stream.take(units)  # type: ignore[attr-defined]
+            else:
+                deque(islice(self.stream, units), maxlen=0)
 
     # -- internals ---------------------------------------------------------------------------
     def _rebuild(self) -> None:

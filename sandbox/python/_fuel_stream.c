@@ -132,6 +132,34 @@ stream_step(StreamObject *s, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* stream.take(n): use n units, exactly as n pulls would (the same refills at the same
+ * points), without a call per unit. */
+static PyObject *
+stream_take(StreamObject *s, PyObject *arg)
+{
+    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    if (n == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    while (n > 0) {
+        if (s->left >= n) {
+            s->left -= n;
+            break;
+        }
+        n -= s->left;
+        s->left = 0;
+        if (s->refill == NULL) {
+            PyErr_SetString(PyExc_RuntimeError, "the fuel stream is closed");
+            return NULL;
+        }
+        if (stream_refill(s) < 0) {
+            return NULL;
+        }
+        n -= 1; /* the refill's chunk gave this pull its unit */
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 stream_remaining(StreamObject *s, PyObject *Py_UNUSED(ignored))
 {
@@ -148,6 +176,8 @@ stream_drop(StreamObject *s, PyObject *Py_UNUSED(ignored))
 static PyMethodDef stream_methods[] = {
     {"step", (PyCFunction)(void (*)(void))stream_step, METH_FASTCALL,
      "Use one unit (what a function's entry does)."},
+    {"take", (PyCFunction)stream_take, METH_O,
+     "Use n units, as n pulls would."},
     {"remaining", (PyCFunction)stream_remaining, METH_NOARGS,
      "Units left in the current chunk."},
     {"__length_hint__", (PyCFunction)stream_remaining, METH_NOARGS,

@@ -184,3 +184,26 @@ def test_step_uses_one_unit_as_a_pull_does() -> None:
         failing.step()
     failing.step()  # asked again, and given a chunk
     assert failing.remaining() == 1
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 9, 10, 11, 40])
+def test_take_uses_what_as_many_pulls_would(n: int) -> None:
+    taken, pulled = Refills(1, 2, size=4), Refills(1, 2, size=4)
+    a, b = Stream(taken), Stream(pulled)
+    next(a)
+    next(b)
+    a.take(n)
+    for _ in range(n):
+        next(b)
+    assert (taken.asked, a.remaining()) == (pulled.asked, b.remaining())
+
+
+def test_take_stops_where_a_refill_fails_and_refuses_what_is_no_count() -> None:
+    stream = Stream(_raising(RuntimeError, then=3))
+    with pytest.raises(RuntimeError):
+        stream.take(5)
+    stream.take(-3)  # nothing to use
+    with pytest.raises(TypeError):
+        stream.take("5")
+    with pytest.raises(OverflowError):
+        stream.take(2**70)
