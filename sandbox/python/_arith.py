@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+from . import _native
 from ._guards import ITEM_BYTES, MAX_INT_BITS, SMALL_FACTOR_BITS, WALK_ALLOCATION
 from ._nodes import call as _call
 from ._nodes import name as _name
@@ -94,6 +95,7 @@ ARITH_GLOBALS: Final[dict[str, Any]] = {
     "_complex_": complex,
     "_int_": int,
     "_NUM_": NUMBER_TYPES,
+    "_list_": list,
     "_len_": len,
     "_LT_": frozenset({list, tuple}),
     # Sequences whose small '+' runs inline; in place only the immutable ones (a list's += must
@@ -239,10 +241,10 @@ def fast_path(
         # the int tests (int code pays nothing for it).
         test = ints.format(bind=" := R") + " or W is _float_ or W is _complex_"
         return choose(test, t, u, **sizes)
-    if mult and not in_place:
+    if mult and not in_place and _native.FAST_OPS:
         # A float on the left (the common case of float code) takes one test; every other
         # product goes to FAST_MUL, which decides the number cases in C (``_fast_ops``) and
-        # hands the rest to the guard.
+        # hands the rest to the guard. (Without the extension, the inline tests below.)
         if _simple(right):
             return ast.IfExp(
                 expr(_IS_FLOAT), ast.BinOp(t, op, right), _call(FAST_MUL, _copy(t), _copy(right))
@@ -334,10 +336,16 @@ def _shift_path(
 
 
 def slice_fast_path(target: str, value: ast.expr) -> ast.expr:
-    """The value of ``target[i:j] = value``: :data:`FAST_GROW` of both, ``value`` itself when
-    ``target`` is a list and ``value`` a list or tuple with fewer than :data:`SMALL_ITEMS`
-    items in all (decided in C), else what the size check (``_grow_``) returns."""
-    return _call(FAST_GROW, _name(target), value)
+    """The value of ``target[i:j] = value``: ``value`` itself when ``target`` is a list and
+    ``value`` a list or tuple with fewer than :data:`SMALL_ITEMS` items in all, else what the
+    size check (``_grow_``) returns. Decided in C (:data:`FAST_GROW`) where it is built, else
+    by an inline test."""
+    if _native.FAST_OPS:
+        return _call(FAST_GROW, _name(target), value)
+    test = "_type_(_sv_ := R) in _LT_ and _type_(A) is _list_ and _len_(A) + _len_(_sv_) < S"
+    values = {"R": value, "A": _name(target), "S": ast.Constant(SMALL_ITEMS)}
+    check = from_template(test, values)
+    return ast.IfExp(check, _name("_sv_"), _call("_grow_", _name(target), _name("_sv_")))
 
 
 def from_template(

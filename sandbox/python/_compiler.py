@@ -26,6 +26,7 @@ from typing import Final
 
 from RestrictedPython.compile import compile_restricted_exec
 
+from . import _native
 from ._checker import Checker
 from ._expansion import CompileBudgetExceeded
 from ._rss import release_free_memory
@@ -83,7 +84,8 @@ def check_script(source: str, path: str = "<script>") -> ScriptCheck:
     too_big = source_problem(source)
     if too_big is not None:
         return ScriptCheck(None, (ScriptProblem(too_big.line, too_big.message, limit=True),))
-    key = (source, path)
+    # The compiled forms depend on whether the C checks are built (``_native``).
+    key = (source, path, _native.FAST_OPS)
     check = _CACHE.get(key)
     if check is None:
         check = _checked(source, path)
@@ -109,11 +111,11 @@ class _CheckCache:
 
     def __init__(self, entries: int, nbytes: int) -> None:
         self._entries, self._limit = entries, nbytes
-        self._items: OrderedDict[tuple[str, str], tuple[ScriptCheck, int]] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str, bool], tuple[ScriptCheck, int]] = OrderedDict()
         self._lock = threading.Lock()  # mods may be compiled ahead on other threads
         self.held = 0
 
-    def get(self, key: tuple[str, str]) -> ScriptCheck | None:
+    def get(self, key: tuple[str, str, bool]) -> ScriptCheck | None:
         with self._lock:
             item = self._items.get(key)
             if item is None:
@@ -121,7 +123,7 @@ class _CheckCache:
             self._items.move_to_end(key)
             return item[0]
 
-    def put(self, key: tuple[str, str], check: ScriptCheck, weight: int) -> None:
+    def put(self, key: tuple[str, str, bool], check: ScriptCheck, weight: int) -> None:
         if weight > self._limit // 8:
             return  # never one entry crowding out most of the others
         with self._lock:

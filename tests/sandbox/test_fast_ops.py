@@ -11,6 +11,7 @@ import pytest
 
 from sandbox.python import _native
 from sandbox.python._arith import SMALL_ITEMS
+from sandbox.python._compiler import check_script
 from tests.compat.harness import hook_result_as_plain
 
 if _native.Ops is None:  # pragma: no cover - built without a C compiler
@@ -211,3 +212,18 @@ def test_what_the_slice_guard_refuses_it_refuses() -> None:
     with pytest.raises(MemoryError):
         grow(list(range(SMALL_ITEMS)), [])
     assert grow([1], [2]) == [2]
+
+
+def test_without_the_c_part_the_checks_are_written_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = "def f(a, b, xs):\n    xs[:1] = [a * b]\n    return xs\n"
+    names = {"_cmul_", "_cgrow_"}
+    with_c = check_script(source).code
+    monkeypatch.setattr(_native, "FAST_OPS", False)
+    without = check_script(source).code
+    assert with_c is not None and without is not None
+
+    def used(code: Any) -> set[str]:
+        return {n for c in code.co_consts if hasattr(c, "co_names") for n in c.co_names}
+
+    assert names <= used(with_c)
+    assert not names & used(without)
