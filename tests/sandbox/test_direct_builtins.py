@@ -19,11 +19,15 @@ from .conftest import make_rig
 TIERS = ["inprocess", "process"]
 
 
-def _source_of(call: str) -> str:
+def _compiled_text(source: str) -> str:
     errors: list[str] = []
-    tree = Checker(errors, [], {}).visit(ast.parse(f"def f(xs, g, o):\n    return {call}\n"))
+    tree = Checker(errors, [], {}).visit(ast.parse(source))
     assert not errors
     return ast.unparse(tree)
+
+
+def _source_of(call: str) -> str:
+    return _compiled_text(f"def f(xs, g, o):\n    return {call}\n")
 
 
 INSTANCE_CHECKS = """
@@ -251,13 +255,6 @@ def test_round_of_an_int_to_far_negative_digits_still_takes_the_guard() -> None:
 )  # fmt: skip
 def test_which_round_calls_are_direct(call: str, direct: bool) -> None:
     assert ("_bround_(" in _source_of(call)) is direct
-
-
-def _compiled_text(source: str) -> str:
-    errors: list[str] = []
-    tree = Checker(errors, [], {}).visit(ast.parse(source))
-    assert not errors
-    return ast.unparse(tree)
 
 
 USES = """
