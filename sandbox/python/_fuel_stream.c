@@ -33,7 +33,11 @@ static PyTypeObject Fueled_Type;
 static int
 stream_refill(StreamObject *s)
 {
-    PyObject *size_obj = PyObject_CallNoArgs(s->refill);
+    /* Held for the call: the refill runs Python code. */
+    PyObject *refill = s->refill;
+    Py_INCREF(refill);
+    PyObject *size_obj = PyObject_CallNoArgs(refill);
+    Py_DECREF(refill);
     if (size_obj == NULL) {
         return -1;
     }

@@ -1,7 +1,8 @@
 """The sandbox's two C extensions, or what stands in for them where they are not built.
 
-Both are optional (built by the install where a C compiler is present): without them the
-same compiled scripts run with the same results and fuel counts, only slower.
+Both are optional (built by the install where a C compiler is present): without them scripts
+run with the same results and fuel counts, only slower (the fuel stream is made of
+``itertools``, and the compiler writes the checks inline where it would call the C ones).
 
 - ``_fuel_stream``: the fuel stream and loops' fueled iterator (see ``_fuel``).
 - ``_fast_ops``: the number cases of a guarded ``*`` (``_arith.FAST_MUL``) and small slice
