@@ -19,7 +19,7 @@ from pathlib import Path
 from benchmarks._check import judge, load_baseline, record
 
 #: Modules that return ratios (what ``--check`` runs when no names are given).
-RATIO_MODULES = ("bench_profile", "bench_world")
+RATIO_MODULES = ("bench_compat", "bench_profile", "bench_world")
 
 
 def _matching(names: list[str], arg: str) -> list[str]:
