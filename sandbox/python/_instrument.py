@@ -67,6 +67,9 @@ OP_TEXT: Final[dict[type[ast.operator], str]] = {
 }
 
 
+NEXT: Final = "_next_"
+
+
 def _fuel_step() -> ast.Expr:
     return ast.Expr(_call(STEP))
 
@@ -165,9 +168,10 @@ class Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
-        """Fuel: one unit per call (``_step_() or body``: the step returns None)."""
+        """Fuel: one unit per call (``body if next(fuel) else None``: a pull of either stream
+        is True; ``_step_()`` returns None from the C stream, True from the other)."""
         self._scoped(node, False)
-        node.body = ast.BoolOp(ast.Or(), [_call(STEP), node.body])
+        node.body = ast.IfExp(_call(NEXT, _name(FUEL)), node.body, ast.Constant(None))
         return node
 
     def visit_Import(self, node: ast.Import) -> Any:

@@ -325,6 +325,7 @@ class RestrictedSandbox(ScriptSandbox):
             "__name__": path,
             FUEL: self._meter.stream,
             STEP: self._meter.step,
+            "_next_": next,
             "_fz_": self._meter.loop,
             "_revive_": self._meter.revive,
             **ARITH_GLOBALS,

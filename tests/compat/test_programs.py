@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.python import _fuel, _native
 from tests.compat.harness import BENCHMARKS, PROGRAMS, run_plain, run_sandboxed
 
 
@@ -44,5 +45,14 @@ def test_there_are_enough_benchmarks() -> None:
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("path", BENCHMARKS, ids=lambda p: p.stem)
 def test_benchmark_compiles_and_runs_with_the_same_result(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert run_sandboxed(source) == run_plain(source)
+
+
+@pytest.mark.parametrize("path", [*PROGRAMS, *BENCHMARKS], ids=lambda p: p.stem)
+def test_without_the_c_parts_the_same_prints(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An install without a C compiler: the itertools fuel stream and the inline checks.
+    monkeypatch.setattr(_fuel, "NATIVE", False)
+    monkeypatch.setattr(_native, "FAST_OPS", False)
     source = path.read_text(encoding="utf-8")
     assert run_sandboxed(source) == run_plain(source)

@@ -249,3 +249,16 @@ def test_shuffle_draws_its_fuel_step_by_step_and_keeps_pythons_order(tier: str) 
         assert caught.value.code == "SANDBOX_TIMEOUT"
     finally:
         rig.sandbox.close()
+
+
+def test_functions_and_lambdas_return_their_own_values(rig: Rig) -> None:
+    # A function's entry and a lambda's unit of fuel never take the place of its value
+    # (a pull of the itertools stream is True; the C stream's step() returns None).
+    module = rig.load(
+        "def on_tick(ctx, dt):\n"
+        "    f = lambda x: x * 2\n"
+        "    def g(y):\n"
+        "        return y + 1\n"
+        "    return [f(3), g(4), sorted([3, 1, 2], key=lambda v: -v), (lambda: None)()]\n"
+    )
+    assert rig.tick(module) == [6, 5, [3, 2, 1], None]
