@@ -14,6 +14,7 @@ meter cannot interrupt, so their size is capped well below memory).
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import re
 from collections import deque
@@ -106,6 +107,16 @@ def _as_int(value: Any) -> Any:
     """A size a script passed, as a plain int when it is an int of any kind (else as is: the
     comparison then raises ``TypeError`` like the builtin would)."""
     return int.__index__(value) if isinstance(value, int) else value
+
+
+def _power_bits(base: int, exponent: int) -> int:
+    """At least the bits of ``base ** exponent`` (``|base| >= 2``, ``exponent > 0``), and at
+    most two more: ``exponent * log2|base|`` (the base's bit length times the exponent is up
+    to twice the size: ``2**99990`` has 99,991 bits, not 199,980)."""
+    if exponent > MAX_INT_BITS:
+        return exponent + 1  # a base of two or more: at least this many bits
+    # One more than the exact floor(...) + 1: a float's rounding never makes it an under-count.
+    return math.floor(exponent * math.log2(abs(base))) + 2
 
 
 def _exact_int(value: Any) -> int | None:
@@ -211,7 +222,7 @@ class Guards:
         """``a ** b`` and ``pow(a, b[, m])``: the bits of an int result."""
         ia, ib, im = _exact_int(a), _exact_int(b), _exact_int(m)
         if ia is not None and ib is not None and m is None and ib > 0 and ia not in (0, 1, -1):
-            self._int_bits(ia.bit_length() * ib, "'**'")
+            self._int_bits(_power_bits(ia, ib), "'**'")
         if ib is not None and im is not None:
             # Modular exponentiation is C work that grows with exponent x modulus bits: it
             # burns fuel in proportion before it runs, so it cannot stall the call.

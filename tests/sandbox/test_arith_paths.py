@@ -251,3 +251,22 @@ def test_small_factor_growth_is_stopped_by_fuel_or_time(tier: str, step: str) ->
     source = f"def on_tick(ctx, dt):\n    x, k = 3, 2**64 - 1\n    while True:\n        {step}\n"
     fault = hook_fault(source, tier=tier, limits=Limits(fuel=10**7, timeout_ms=50))
     assert fault.code in ("SANDBOX_FUEL_EXHAUSTED", "SANDBOX_TIMEOUT")
+
+
+#: Powers just under and just over the int cap (100,000 bits): the guard sizes ``a ** b`` by
+#: ``b * log2|a|``, not by ``a``'s bit length times ``b`` (twice the size for a power of two).
+POWERS_UNDER = ["2 ** 99990", "(-2) ** 99997", "3 ** 63090", "pow(7, 35600)", "x ** 99990"]
+POWERS_OVER = ["2 ** 100000", "3 ** 63100", "pow(7, 35700)", "x ** 100000", "2 ** (10 ** 30)"]
+
+
+@pytest.mark.parametrize("power", POWERS_UNDER)
+def test_a_power_under_the_int_cap_is_computed(power: str) -> None:
+    source = f"x = 2\nprint(({power}).bit_length())\n"
+    assert run_sandboxed(source) == run_plain(source)
+
+
+@pytest.mark.parametrize("power", POWERS_OVER)
+def test_a_power_over_the_int_cap_is_refused_before_it_is_computed(power: str) -> None:
+    fault = hook_fault(f"def on_tick(ctx, dt):\n    x = 2\n    return {power}\n")
+    assert fault.code == "SANDBOX_MEMORY_LIMIT"
+    assert "'**' would build an int" in str(fault)
