@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._corpus_attack import ERROR, Attack, _attack, _cls, _escape, _tick
+from ._corpus_attack import ERROR, FORBIDDEN, Attack, _attack, _cls, _escape, _tick
 
 LANGUAGE_ESCAPES: Final[tuple[Attack, ...]] = (
     _escape(
@@ -181,6 +181,15 @@ LANGUAGE_ESCAPES: Final[tuple[Attack, ...]] = (
             "import copy\ncopy.deepcopy([{'y': ctx}, {'x': 1}])\n"
             "copy.deepcopy([{'y': ctx}, {'x': 1}, {'z': 2}])\nreturn 1"
         ),
+    ),
+    _attack(
+        "resource.enum-unhashable-members",
+        "resource",
+        "an enum of thousands of unhashable members (quadratic host work to build)",
+        "from enum import Enum\nclass E(Enum):\n"
+        + "".join(f"    M{i} = [{i}]\n" for i in range(3000))
+        + "def on_tick(ctx, dt):\n    return len(E)\n",
+        FORBIDDEN,
     ),
     _escape(
         "random-system",

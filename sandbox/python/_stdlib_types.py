@@ -159,22 +159,41 @@ def _identity(fn: Any = None, *_: Any, **__: Any) -> Any:
 ENUM_NAMES: Final = frozenset({"Enum", "IntEnum", "Flag", "IntFlag", "StrEnum", "auto", "unique"})
 
 
+#: The most members one enum class may have: the host's enum machinery compares each new
+#: member's value with every earlier one when values are unhashable (``[i]``), in host code
+#: no fuel meters (4,000 members took 0.5 s of a module body limited to 50 ms).
+MAX_ENUM_MEMBERS: Final = 1024
+
+
 def _enum_ns(kit: Kit) -> SimpleNamespace:
     # Fresh, member-less subclasses per sandbox: the enum machinery (its metaclass included)
     # stays the host's, but a script can only touch its own copies.
-    class Enum(_enum.Enum):
+    class Members(_enum.EnumType):
+        """The host's enum metaclass, counting a class's members before it builds them."""
+
+        def __new__(mcls, cls: str, bases: Any, classdict: Any, **kwds: Any) -> Any:
+            count = len(getattr(classdict, "_member_names", ()))
+            if count > MAX_ENUM_MEMBERS:
+                raise kit.forbid(
+                    f"enum {cls} has {count} members (at most {MAX_ENUM_MEMBERS} in one enum): "
+                    "split it, or keep the values in a dict"
+                )
+            kit.guards.meter.burn(count)  # one unit per member, as for the values of a dict
+            return super().__new__(mcls, cls, bases, classdict, **kwds)
+
+    class Enum(_enum.Enum, metaclass=Members):
         pass
 
-    class IntEnum(_enum.IntEnum):
+    class IntEnum(_enum.IntEnum, metaclass=Members):
         pass
 
-    class Flag(_enum.Flag):
+    class Flag(_enum.Flag, metaclass=Members):
         pass
 
-    class IntFlag(_enum.IntFlag):
+    class IntFlag(_enum.IntFlag, metaclass=Members):
         pass
 
-    class StrEnum(_enum.StrEnum):
+    class StrEnum(_enum.StrEnum, metaclass=Members):
         pass
 
     class auto(_enum.auto):

@@ -300,3 +300,26 @@ def test_deepcopy_checks_every_object_whatever_was_freed_before(tier: str) -> No
     assert "copy of a ScriptContext object" in str(fault)
     plain = RECYCLED_IDS.replace('"y": ctx', '"y": 0').replace("[ctx.world]", "[0]")
     hook_result_as_plain(plain, tier=tier)
+
+
+def _enum_source(members: int) -> str:
+    body = "\n".join(f"    M{i} = [{i}]" for i in range(members))
+    return (
+        "from enum import Enum, IntFlag\n\n\nclass Big(Enum):\n" + body + "\n\n\n"
+        "class Bits(IntFlag):\n    A = 1\n    B = 2\n\n\n"
+        "def on_tick(ctx, dt):\n    return len(Big), Big.M3.value, int(Bits.A | Bits.B)\n"
+    )
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_an_enum_of_up_to_a_thousand_members_works(tier: str) -> None:
+    hook_result_as_plain(_enum_source(1024), tier=tier)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_an_enum_past_the_member_cap_is_refused_before_it_is_built(tier: str) -> None:
+    # Unhashable values make the host's enum machinery compare each member with every earlier
+    # one, in host code no fuel meters.
+    fault = hook_fault(_enum_source(1025), tier=tier)
+    assert fault.code == "SANDBOX_FORBIDDEN"
+    assert "enum Big has 1025 members (at most 1024" in str(fault)
