@@ -25,6 +25,10 @@ TICKER = "def on_tick(ctx, dt):\n    ctx.state['n'] = ctx.state.get('n', 0) + 1\
 BOMBS = [b for b in COMPILE_BOMBS if b.name.endswith(("binop-line", "lambdas", "fstring"))]
 
 
+def _use_tier(mods_dir: Path, tier: str) -> None:
+    (mods_dir.parent / "modhost.toml").write_text(f'[sandbox]\ntier = "{tier}"\n', "utf-8")
+
+
 def _run_beside_a_steady_mod(make_mod: MakeMod, mods_dir: Path) -> dict[str, Any]:
     """The JSON report of ten headless ticks of ``mods_dir`` with one more, well-behaved
     mod in it: the run fails (a mod failed), ticks on, and the steady mod runs."""
@@ -48,7 +52,7 @@ def _run_beside_a_steady_mod(make_mod: MakeMod, mods_dir: Path) -> dict[str, Any
 def test_a_compile_bomb_fails_its_mod_and_the_host_keeps_ticking(
     make_mod: MakeMod, mods_dir: Path, tier: str
 ) -> None:
-    (mods_dir.parent / "modhost.toml").write_text(f'[sandbox]\ntier = "{tier}"\n', "utf-8")
+    _use_tier(mods_dir, tier)
     for i, bomb in enumerate(BOMBS):
         make_mod(f"deep-{i}", scripts={"main.py": ""})
         (mods_dir / f"deep-{i}" / "scripts" / "main.py").write_text(bomb.source, "utf-8")
@@ -73,7 +77,7 @@ def _many_scripts_manifest(mod_id: str, count: int) -> str:
 def test_a_mod_over_its_script_count_or_source_budget_fails_and_the_host_keeps_ticking(
     make_mod: MakeMod, mods_dir: Path, tier: str
 ) -> None:
-    (mods_dir.parent / "modhost.toml").write_text(f'[sandbox]\ntier = "{tier}"\n', "utf-8")
+    _use_tier(mods_dir, tier)
     # Thousands of entries (the manifest allows about six thousand in its 256 KiB).
     many = make_mod("many", scripts={f"s{i}.py": "X = 1\n" for i in range(4)})
     (many / "mod.toml").write_text(_many_scripts_manifest("many", 5000), "utf-8")
